@@ -1,0 +1,1 @@
+"""Pure models and rules: no telegram, no database, no clock."""
