@@ -1,0 +1,59 @@
+"""`python -m bot` runs the bot; `python -m bot console` chats with it in the terminal;
+`python -m bot backup PATH` copies the database while the bot runs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.logs import setup_logging
+from bot.runner import StartupError, open_database, run
+from bot.settings import SettingsError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Sentinella bot")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (default)")
+    console = sub.add_parser("console", help="chat with the bot in the terminal, offline")
+    console.add_argument("--database", type=Path, default=Path("data/console.sqlite3"))
+    backup = sub.add_parser("backup", help="consistent copy of the database")
+    backup.add_argument("path", type=Path)
+    args = parser.parse_args(argv)
+
+    if args.command == "console":
+        from bot.console import run_console
+
+        return asyncio.run(run_console(args.database))
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"sentinella: {error}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
+    try:
+        if args.command == "backup":
+            asyncio.run(_backup(settings.database_path, args.path))
+        else:
+            asyncio.run(run(settings))
+    except StartupError as error:
+        print(f"sentinella: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _backup(source: Path, target: Path) -> None:
+    from bot.settings import Settings
+
+    db = await open_database(Settings.model_construct(database_path=source))
+    try:
+        await db.backup_to(target)
+    finally:
+        await db.close()
+    print(f"backup written to {target}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

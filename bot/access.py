@@ -1,0 +1,93 @@
+"""Access control: who is asking, checked on every update and by every handler."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
+
+from bot import flows
+from bot.catalog import common
+from bot.context import BotContext
+from bot.replies import answer_tap, reply
+from domain.access import Actor, Role
+
+Callback = Callable[[Update, BotContext], Awaitable[Any]]
+F = TypeVar("F", bound=Callback)
+
+# Commands that do not interrupt a flow in progress; an unknown command (a typo) does not
+# either: only a command that starts something else does.
+_KEEPS_FLOW = frozenset({"aiuto", "help"})
+
+
+async def build_actor(context: BotContext, user_id: int) -> Actor:
+    services = context.services
+    admin = services.settings.admin(user_id)
+    referent = await services.referents.by_user(user_id)
+    return Actor(
+        user_id=user_id,
+        is_admin=admin is not None,
+        admin_ats=admin.ats_code if admin else None,
+        referent=referent,
+    )
+
+
+def command_of(update: Update) -> str | None:
+    message = update.message
+    if message is None or not message.text or not message.text.startswith("/"):
+        return None
+    return message.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() or None
+
+
+async def resolve_actor(update: Update, context: BotContext) -> None:
+    """Runs first for every update (group -1): sets `context.actor`, stops strangers early."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
+        # Health data never go to groups or channels: the bot only talks in private chats.
+        raise ApplicationHandlerStop
+    context.actor = await build_actor(context, user.id)
+    command = command_of(update)
+    if command in flows.registered_commands(context) and command not in _KEEPS_FLOW:
+        await flows.abandon_all(context, update)
+    if context.actor.is_revoked and command != "start":
+        await flows.abandon_all(context, update)
+        await context.services.conversations.discard_user(user.id)
+        await answer_tap(update)
+        await reply(update, common.ACCESS_REVOKED)
+        raise ApplicationHandlerStop
+
+
+async def refuse(update: Update, actor: Actor, role: Role) -> None:
+    if not actor.is_known:
+        text = common.ACCESS_REVOKED if actor.is_revoked else common.NOT_REGISTERED
+    else:
+        text = common.ADMIN_ONLY if role is Role.ADMIN else common.REFERENT_ONLY
+    await answer_tap(update, text)
+    await reply(update, text)
+
+
+def requires(role: Role) -> Callable[[F], F]:
+    """Only actors with `role` get through; the others get a clear refusal and the flow ends."""
+
+    def decorate(handler: F) -> F:
+        @functools.wraps(handler)
+        async def guarded(update: Update, context: BotContext) -> Any:
+            if not context.actor.has(role):
+                await refuse(update, context.actor, role)
+                return ConversationHandler.END
+            return await handler(update, context)
+
+        guarded.required_role = role  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(handler: F) -> F:
+    """Marks a handler open to anyone (it checks what it needs itself)."""
+    handler.required_role = None  # type: ignore[attr-defined]
+    return handler

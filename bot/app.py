@@ -1,0 +1,80 @@
+"""The application factory: wires settings, storage, access control and the flows."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.access import resolve_actor
+from bot.context import SERVICES_KEY, BotContext, Services
+from bot.errors import on_error
+from bot.menus import set_command_menus
+from bot.persistence import SqlitePersistence
+from bot.processor import PerChatUpdateProcessor
+from conversations import basics, onboarding, referents, schools
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+
+# Our flows mix buttons and typed answers in one conversation per chat, which is what
+# per_message=False is for; python-telegram-bot warns about it all the same.
+warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+
+
+def build_application(services: Services) -> BotApplication:
+    settings = services.settings
+    processor = PerChatUpdateProcessor()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(SqlitePersistence(services.conversations, services.clock))
+        .concurrent_updates(processor)
+        # No overall cap on replies (each chat answers at its own pace); a 429 is retried
+        # after Telegram's retry_after. Pushes to many users pace themselves (reminders).
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .post_init(_post_init)
+    )
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+    if settings.telegram_api_file_url:
+        builder = builder.base_file_url(settings.telegram_api_file_url)
+    application: BotApplication = builder.build()
+    application.bot_data[SERVICES_KEY] = services
+    processor.after_update = application.update_persistence
+    _register(application)
+    return application
+
+
+def _register(application: BotApplication) -> None:
+    application.add_handler(TypeHandler(Update, resolve_actor), group=-1)
+    application.add_handlers(
+        [
+            onboarding.build(),
+            schools.build(),
+            *basics.handlers(),
+            *referents.handlers(),
+            *basics.last_resort_handlers(),
+        ]
+    )
+    application.add_error_handler(on_error)
+
+
+async def _post_init(application: BotApplication) -> None:
+    services: Services = application.bot_data[SERVICES_KEY]
+    await set_command_menus(application.bot, services.settings)

@@ -1,0 +1,41 @@
+"""The message catalog: every Italian text the users see, in one package.
+
+Texts are HTML (the bot sends with parse_mode HTML). Every value put into a text goes
+through `render`, which escapes it, so a name like `<Rossi & C>` is shown as typed.
+Each module holds one area; `ERRORS` gathers the validation messages of every area,
+keyed by the codes that `domain` rules raise.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+from domain.errors import ValidationFailed
+
+
+def render(template: str, /, **values: object) -> str:
+    """Fill `template` with escaped values."""
+    return template.format(**{key: html.escape(str(value)) for key, value in values.items()})
+
+
+def _collect_errors() -> dict[str, str]:
+    import bot.catalog.absences as absences
+    import bot.catalog.admin as admin
+    import bot.catalog.validation as validation
+
+    merged: dict[str, str] = {}
+    for module in (validation, absences, admin):
+        merged.update(module.ERRORS)
+    return merged
+
+
+ERRORS: Mapping[str, str] = _collect_errors()
+
+
+def error_text(error: ValidationFailed) -> str:
+    """The Italian message for a refused input, with its values escaped."""
+    template = ERRORS.get(error.code)
+    if template is None:
+        raise KeyError(f"no catalog text for validation code {error.code!r}")
+    return render(template, **error.params)

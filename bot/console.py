@@ -1,0 +1,63 @@
+"""`python -m bot console`: the real bot against the in-process Bot API emulator,
+chatted with from the terminal. No Telegram account, no network."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from bot.app import build_application
+from bot.context import Services
+from bot.demo import seed_demo_schools
+from bot.emulator.console import ConsoleFrontend
+from bot.emulator.server import BotApiEmulator
+from bot.logs import setup_logging
+from bot.runner import initialize_with_retry, open_database, start_receiving, stop_receiving
+from bot.settings import Settings
+
+CONSOLE_TOKEN = "100000:CONSOLE-TOKEN-not-a-real-one-xxxxxxxx"
+ADMIN_ID = 1001
+REFERENT_ID = 2001
+SECOND_REFERENT_ID = 2002
+REGIONAL_ADMIN_ID = 1000
+
+USERS = {
+    "admin": ADMIN_ID,
+    "regione": REGIONAL_ADMIN_ID,
+    "referente": REFERENT_ID,
+    "referente2": SECOND_REFERENT_ID,
+}
+
+
+async def run_console(database: Path) -> int:
+    # Logs would mix with the chat: only warnings, to stderr.
+    setup_logging("WARNING", [CONSOLE_TOKEN])
+    emulator = BotApiEmulator(token=CONSOLE_TOKEN, bot_username="SentinellaBot")
+    await emulator.start()
+    settings = Settings(
+        telegram_bot_token=CONSOLE_TOKEN,
+        telegram_api_base_url=emulator.base_url,
+        telegram_api_file_url=emulator.base_file_url,
+        database_path=database,
+        admin_ids=f"{ADMIN_ID}:ATS-MILANO,{REGIONAL_ADMIN_ID}",
+    )
+    db = await open_database(settings)
+    services = Services(settings=settings, db=db)
+    await seed_demo_schools(services, actor=0)
+    application = build_application(services)
+    try:
+        await initialize_with_retry(application, first_delay=0.1, max_attempts=10)
+        await start_receiving(application, settings, poll_timeout=10)
+        print(
+            f"Sentinella console · database {database} · utenti: {', '.join(USERS)}\n"
+            "Scrivi come in Telegram; #N tocca il pulsante N; !aiuto per i comandi della console.",
+            file=sys.stdout,
+        )
+        await ConsoleFrontend(emulator, USERS, start_as="admin").run()
+    finally:
+        logging.getLogger(__name__).debug("console stopping")
+        await stop_receiving(application)
+        await db.close()
+        await emulator.stop()
+    return 0

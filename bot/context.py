@@ -1,0 +1,83 @@
+"""What every handler can reach: the services (settings, repositories, clock) and the actor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.settings import Settings
+from domain.access import Actor
+from storage.audit import AuditRepository
+from storage.conversations import ConversationStore
+from storage.db import Database
+from storage.registry import InvitationsRepository, PlessiRepository, ReferentsRepository
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock = system_clock
+    plessi: PlessiRepository = field(init=False)
+    referents: ReferentsRepository = field(init=False)
+    invitations: InvitationsRepository = field(init=False)
+    conversations: ConversationStore = field(init=False)
+    audit: AuditRepository = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.plessi = PlessiRepository(self.db)
+        self.referents = ReferentsRepository(self.db)
+        self.invitations = InvitationsRepository(self.db)
+        self.conversations = ConversationStore(self.db)
+        self.audit = AuditRepository(self.db)
+
+    def now(self) -> datetime:
+        """The current moment, aware, from the injected clock (tests set it)."""
+        return self.clock()
+
+    def local_now(self) -> datetime:
+        return self.clock().astimezone(self.settings.tz)
+
+
+SERVICES_KEY = "services"
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with our services and the actor resolved for this update."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self._actor: Actor | None = None
+        # Flows ended by the command of this update (see bot.flows.abandon_all).
+        self.abandoned_flows: list[str] = []
+
+    @property
+    def services(self) -> Services:
+        services = self.application.bot_data[SERVICES_KEY]
+        assert isinstance(services, Services)
+        return services
+
+    @property
+    def actor(self) -> Actor:
+        if self._actor is None:
+            raise RuntimeError("access control did not run for this update")
+        return self._actor
+
+    @actor.setter
+    def actor(self, value: Actor) -> None:
+        self._actor = value

@@ -1,0 +1,34 @@
+"""Command menus: referents see theirs; each admin also sees the admin commands."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.catalog import common
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _commands(items: list[tuple[str, str]]) -> list[BotCommand]:
+    return [BotCommand(command, description) for command, description in items]
+
+
+async def set_admin_menu(bot: Bot, chat_id: int) -> None:
+    await bot.set_my_commands(
+        _commands(common.REFERENT_COMMANDS + common.ADMIN_COMMANDS),
+        scope=BotCommandScopeChat(chat_id),
+    )
+
+
+async def set_command_menus(bot: Bot, settings: Settings) -> None:
+    await bot.set_my_commands(_commands(common.REFERENT_COMMANDS), scope=BotCommandScopeDefault())
+    for admin in settings.admin_ids:
+        try:
+            await set_admin_menu(bot, admin.user_id)
+        except TelegramError as error:
+            # An admin who never opened the bot has no chat yet: their menu is set on /start.
+            log.warning("admin command menu not set for one admin: %s", error.message)

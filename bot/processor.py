@@ -1,0 +1,87 @@
+"""Updates of different chats run concurrently; updates of one chat strictly in order.
+
+python-telegram-bot's default handles one update at a time, so every referent waits behind
+every other referent's round trip to Telegram; its `concurrent_updates=True` runs everything
+at once and breaks conversations when a user sends two answers quickly. Here each chat has a
+FIFO lock: the fetcher creates the tasks in arrival order and asyncio locks are fair, so a
+chat's updates are handled in the order Telegram sent them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+# Large enough never to be the bottleneck: the real limits are the per-chat locks.
+MAX_CONCURRENT = 4096
+_SEEN_UPDATES = 10_000
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self.after_update: Callable[[], Awaitable[None]] | None = None
+        self.duplicates_skipped = 0
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if isinstance(update, Update) and self._already_seen(update.update_id):
+            # Telegram re-sends a batch whose offset was not confirmed (e.g. after a crash).
+            self.duplicates_skipped += 1
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            log.info("skipped duplicate update %s", update.update_id)
+            return
+        chat_id = _chat_id(update)
+        if chat_id is None:
+            await self._run(coroutine)
+            return
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                await self._run(coroutine)
+        finally:
+            self._waiting[chat_id] -= 1
+            if self._waiting[chat_id] == 0:
+                del self._waiting[chat_id]
+                del self._locks[chat_id]
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+        if self.after_update is not None:
+            await self.after_update()
+
+    def _already_seen(self, update_id: int) -> bool:
+        if update_id in self._seen:
+            return True
+        self._seen[update_id] = None
+        if len(self._seen) > _SEEN_UPDATES:
+            self._seen.popitem(last=False)
+        return False
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def _chat_id(update: object) -> int | None:
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return None

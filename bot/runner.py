@@ -1,0 +1,110 @@
+"""Running the bot: start-up with retries, polling or webhook, a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from urllib.parse import urlparse
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
+
+from bot.app import BotApplication, build_application
+from bot.context import Services
+from bot.settings import Settings
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 60.0
+
+
+class StartupError(Exception):
+    """Start-up cannot go on (a rejected token, a damaged database): one clear line."""
+
+
+async def open_database(settings: Settings) -> Database:
+    db = Database(settings.database_path)
+    await db.connect()
+    verdict = await db.integrity_check()
+    if verdict != "ok":
+        await db.close()
+        raise StartupError(f"database {settings.database_path} failed its integrity check")
+    return db
+
+
+async def initialize_with_retry(
+    application: BotApplication, *, first_delay: float = 1.0, max_attempts: int | None = None
+) -> None:
+    """getMe until Telegram answers: a 429, a 5xx or a refused connection is waited out;
+    a rejected token is not."""
+    delay, attempt = first_delay, 0
+    while True:
+        attempt += 1
+        try:
+            await application.initialize()
+            return
+        except InvalidToken as error:
+            raise StartupError("TELEGRAM_BOT_TOKEN was rejected by Telegram") from error
+        except RetryAfter as error:
+            wait = float(error.retry_after if isinstance(error.retry_after, int | float)
+                         else error.retry_after.total_seconds())
+        except (NetworkError, TimedOut, OSError) as error:
+            wait = delay
+            log.warning("Bot API not reachable at start-up (%s); retrying in %.0f s",
+                        type(error).__name__, wait)
+        if max_attempts is not None and attempt >= max_attempts:
+            raise StartupError("the Bot API could not be reached at start-up")
+        await asyncio.sleep(wait)
+        delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+
+
+async def start_receiving(application: BotApplication, settings: Settings,
+                          poll_timeout: int = 30) -> None:
+    updater = application.updater
+    assert updater is not None
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        await updater.start_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        await updater.start_polling(timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+    await application.start()
+
+
+async def stop_receiving(application: BotApplication) -> None:
+    updater = application.updater
+    if updater is not None and updater.running:
+        await updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+async def run(settings: Settings) -> None:
+    db = await open_database(settings)
+    try:
+        application = build_application(Services(settings=settings, db=db))
+        await initialize_with_retry(application)
+        await start_receiving(application, settings)
+        log.info("Sentinella is running (%s)", "webhook" if settings.webhook_url else "polling")
+        await _wait_for_signal()
+        log.info("stopping")
+        await stop_receiving(application)
+    finally:
+        await db.close()
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

@@ -1,0 +1,132 @@
+"""Settings, read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_ATS_PATTERN = re.compile(r"^ATS-[A-Z0-9-]{2,30}$")
+
+
+class AdminEntry(BaseModel):
+    """One admin from ADMIN_IDS: an ATS admin, or a regional admin when `ats_code` is None."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: int
+    ats_code: str | None = None
+
+
+def parse_admin_ids(raw: str) -> tuple[AdminEntry, ...]:
+    """`"111:ATS-MILANO, 222"` → an ATS admin and a regional admin."""
+    entries: list[AdminEntry] = []
+    for chunk in raw.split(","):
+        item = chunk.strip()
+        if not item:
+            continue
+        user_part, _, ats_part = item.partition(":")
+        if not user_part.strip().isdigit():
+            raise ValueError(f"'{user_part.strip()}' is not a Telegram user id")
+        ats_code = ats_part.strip().upper() or None
+        if ats_code is not None and not _ATS_PATTERN.match(ats_code):
+            raise ValueError(f"'{ats_part.strip()}' is not an ATS code like ATS-MILANO")
+        entries.append(AdminEntry(user_id=int(user_part), ats_code=ats_code))
+    return tuple(entries)
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; README.md has the table."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr
+    telegram_api_base_url: str | None = None
+    telegram_api_file_url: str | None = None
+    database_path: Path = Path("data/sentinella.sqlite3")
+    admin_ids: Annotated[tuple[AdminEntry, ...], NoDecode] = ()
+    timezone: str = "Europe/Rome"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    log_level: str = "INFO"
+    invitation_valid_days: int = Field(default=7, ge=1, le=90)
+    absence_start_date: date | None = None
+    reminder_time: time = time(10, 0)
+    deadline_reminder_time: time = time(10, 0)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_PATTERN.match(value.get_secret_value()):
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_admin_ids(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone '{value}'") from error
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() and not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram only calls HTTPS webhooks)")
+        return value.strip() or None if value is not None else None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def admin(self, user_id: int) -> AdminEntry | None:
+        for entry in self.admin_ids:
+            if entry.user_id == user_id:
+                return entry
+        return None
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting, explained in one line."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "?"
+        if first["type"] == "missing":
+            raise SettingsError(
+                f"Setting {name} is missing (set it in the environment or .env)"
+            ) from None
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"Setting {name} is not valid: {reason}") from None

@@ -1,0 +1,115 @@
+"""/scuole: an admin counts the plessi, or loads them from a CSV file."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import IntEnum, auto
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot.access import requires
+from bot.catalog import admin as texts
+from bot.catalog import common, error_text, render
+from bot.context import BotContext
+from bot.flows import Flow
+from bot.replies import reply
+from domain.access import Actor, Role
+from domain.errors import ValidationFailed
+from domain.school_import import scope_import, to_plesso
+from domain.schools import RowError, SchoolsImport, parse_schools_csv
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_LISTED_ERRORS = 30
+
+
+class Step(IntEnum):
+    FILE = auto()
+
+
+flow: Flow[Step] = Flow("schools", Step, file_steps=[Step.FILE])
+
+
+def _scope(actor: Actor) -> str:
+    return actor.admin_ats or common.SCOPE_REGIONAL
+
+
+@flow.asker
+async def ask(update: Update, context: BotContext, step: Step, data: dict[str, Any]) -> None:
+    await reply(update, texts.SCHOOLS_ASK_FILE)
+
+
+@requires(Role.ADMIN)
+async def schools(update: Update, context: BotContext) -> Step:
+    counts = await context.services.plessi.counts(context.actor.admin_ats)
+    await reply(
+        update,
+        render(
+            texts.SCHOOLS_COUNT,
+            scope=_scope(context.actor),
+            total=counts.plessi,
+            sentinel=counts.sentinel,
+        ),
+    )
+    return await flow.go(update, context, Step.FILE, {})
+
+
+@requires(Role.ADMIN)
+async def file_received(update: Update, context: BotContext) -> Step | int:
+    assert update.message is not None and update.message.document is not None
+    document = update.message.document
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        await reply(update, render(texts.SCHOOLS_FILE_TOO_BIG, max_mb=MAX_FILE_BYTES // 2**20))
+        return Step.FILE
+    telegram_file = await document.get_file()
+    content = bytes(await telegram_file.download_as_bytearray())
+    try:
+        parsed = await asyncio.to_thread(parse_schools_csv, content)
+    except ValidationFailed as error:
+        await reply(update, render(texts.SCHOOLS_REFUSED_WHOLE, reason="") + error_text(error))
+        await flow.ask(update, context, Step.FILE, {})
+        return Step.FILE
+    result = await _import(context, parsed)
+    await reply(update, result)
+    return ConversationHandler.END
+
+
+async def _import(context: BotContext, parsed: SchoolsImport) -> str:
+    services = context.services
+    existing = {
+        plesso.code: plesso.ats_code
+        for plesso in await services.plessi.many([row.code for row in parsed.rows])
+    }
+    scoped = scope_import(parsed, context.actor.admin_ats, existing)
+    counts = await services.plessi.upsert_many(
+        [to_plesso(row) for row in scoped.rows], actor=context.actor.user_id, now=services.now()
+    )
+    summary = render(
+        texts.SCHOOLS_RESULT,
+        added=counts.added,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        refused=len(scoped.errors),
+    )
+    return summary + _refused_rows(scoped.errors)
+
+
+def _refused_rows(errors: list[RowError]) -> str:
+    if not errors:
+        return ""
+    lines = [
+        render(texts.SCHOOLS_REFUSED_LINE, line=error.line, reason="")
+        + error_text(ValidationFailed(error.code, **error.params))
+        for error in errors[:MAX_LISTED_ERRORS]
+    ]
+    if len(errors) > MAX_LISTED_ERRORS:
+        lines.append(render(texts.SCHOOLS_REFUSED_MORE, more=len(errors) - MAX_LISTED_ERRORS))
+    return texts.SCHOOLS_REFUSED_HEADER + "\n" + "\n".join(lines)
+
+
+def build() -> ConversationHandler[BotContext]:
+    return flow.handler(
+        entry_points=[CommandHandler("scuole", schools)],
+        states={Step.FILE: [MessageHandler(filters.Document.ALL, file_received)]},
+    )

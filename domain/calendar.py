@@ -1,0 +1,255 @@
+"""When absences may be recorded: recording days, their windows, holidays and closures.
+
+Sentinel schools record on Tuesday and Thursday; a day's figure may be entered on that day
+or, late, on the next day until 23:59 Europe/Rome (notes of the Milano school office and of
+ATS Val Padana). The conversation, the reminders and the reports all ask this module, so the
+rule lives in one place. Nothing here reads the clock: `now` is always an argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from holidays import country_holidays
+
+from domain.errors import ValidationFailed
+
+RECORDING_WEEKDAYS: tuple[int, ...] = (1, 3)  # Tuesday, Thursday (Monday = 0)
+ROME = ZoneInfo("Europe/Rome")
+
+# How far the searches look. A summer break plus a long closure fits well inside a year;
+# a bound keeps a misconfigured calendar (e.g. a closure covering years) from looping forever.
+SEARCH_DAYS = 400
+
+HolidayProvider = Callable[[date], bool]
+
+
+# --- Holidays ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _italian_holiday_dates(year: int, subdivision: str | None) -> frozenset[date]:
+    # The package builds a whole year at a time; cache it so a 400-day search costs one build.
+    return frozenset(country_holidays("IT", subdiv=subdivision, years=year).keys())
+
+
+def italian_holidays(subdivision: str | None = None) -> HolidayProvider:
+    """Italian public holidays, optionally with the patron saint of a province.
+
+    `subdivision` is a province code of the `holidays` package (e.g. "MI" adds Sant'Ambrogio).
+    The package knows only the patron of each provincial capital; schools in other comuni keep
+    their own patron's day, so those belong in the ATS closures instead.
+    """
+
+    def is_holiday(day: date) -> bool:
+        return day in _italian_holiday_dates(day.year, subdivision)
+
+    return is_holiday
+
+
+_national_holidays = italian_holidays()
+
+
+# --- Closures ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A school closure set by the ATS: both ends included; `plesso_code` None = whole ATS."""
+
+    start: date
+    end: date
+    plesso_code: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValidationFailed(
+                "closure_end_before_start", start=_dmy(self.start), end=_dmy(self.end)
+            )
+
+    def covers(self, day: date, plesso_code: str | None = None) -> bool:
+        """Whether `day` is closed for `plesso_code` (None asks about the ATS as a whole)."""
+        if not self.start <= day <= self.end:
+            return False
+        if self.plesso_code is None:
+            return True
+        # Codici meccanografici are upper case; a code typed in lower case is the same school.
+        return plesso_code is not None and plesso_code.upper() == self.plesso_code.upper()
+
+
+# --- The calendar -----------------------------------------------------------------------
+
+
+class WindowStatus(Enum):
+    """Whether a day can be recorded at a given moment, and if not, why."""
+
+    OPEN = "open"
+    TOO_EARLY = "too_early"
+    CLOSED = "closed"
+    NOT_RECORDING_DAY = "not_recording_day"
+    HOLIDAY = "holiday"
+    CLOSURE = "closure"
+    BEFORE_START = "before_start"
+
+
+@dataclass(frozen=True)
+class SchoolCalendar:
+    """The recording calendar of one ATS."""
+
+    start_date: date | None = None
+    timezone: ZoneInfo = ROME
+    closures: tuple[Closure, ...] = ()
+    # None = Italian national public holidays; tests and patron saints inject their own.
+    holidays: HolidayProvider | None = field(default=None, compare=False)
+
+    # -- days --
+
+    def is_holiday(self, day: date) -> bool:
+        provider = self.holidays if self.holidays is not None else _national_holidays
+        return provider(day)
+
+    def is_closed(self, day: date, plesso_code: str | None = None) -> bool:
+        return any(closure.covers(day, plesso_code) for closure in self.closures)
+
+    def is_recording_day(self, day: date, plesso_code: str | None = None) -> bool:
+        """Tuesday or Thursday, from the start date on, not a holiday, not closed."""
+        return self._why_not_recording(day, plesso_code) is None
+
+    def _why_not_recording(self, day: date, plesso_code: str | None) -> WindowStatus | None:
+        # Cheapest and most telling reason first: the order is the one `window_status` reports.
+        if day.weekday() not in RECORDING_WEEKDAYS:
+            return WindowStatus.NOT_RECORDING_DAY
+        if self.is_holiday(day):
+            return WindowStatus.HOLIDAY
+        if self.is_closed(day, plesso_code):
+            return WindowStatus.CLOSURE
+        if self.start_date is not None and day < self.start_date:
+            return WindowStatus.BEFORE_START
+        return None
+
+    # -- windows --
+
+    def deadline(self, day: date) -> datetime:
+        """The last moment to record `day`: the next day at 23:59:59.999999, local time."""
+        # Built from the local wall clock, so the UTC offset is the one of that date (DST safe).
+        return datetime.combine(day + timedelta(days=1), time.max, tzinfo=self.timezone)
+
+    def local_today(self, now: datetime) -> date:
+        """The calendar date at `now` in the calendar's time zone."""
+        return self._local(now).date()
+
+    def open_days(self, now: datetime, plesso_code: str | None = None) -> list[date]:
+        """Recording days whose window is open at `now`, oldest first (at most one in practice)."""
+        today = self.local_today(now)
+        # Yesterday's window lasts until today's local midnight, so "open" is "today or yesterday".
+        candidates = (today - timedelta(days=1), today)
+        return [day for day in candidates if self.is_recording_day(day, plesso_code)]
+
+    def window_status(
+        self, day: date, now: datetime, plesso_code: str | None = None
+    ) -> WindowStatus:
+        """Why `day` can or cannot be recorded at `now`.
+
+        Precedence: OPEN, TOO_EARLY, CLOSED, then NOT_RECORDING_DAY, HOLIDAY, CLOSURE,
+        BEFORE_START. Time comes first, so an old Monday is CLOSED and a future holiday is
+        TOO_EARLY: the user learns first whether the date itself can be typed now.
+        """
+        timing = self._timing(day, now)
+        if timing is not WindowStatus.OPEN:
+            return timing
+        return self._why_not_recording(day, plesso_code) or WindowStatus.OPEN
+
+    def _timing(self, day: date, now: datetime) -> WindowStatus:
+        if day > self.local_today(now):
+            return WindowStatus.TOO_EARLY
+        # Compare in UTC: Python compares same-zone datetimes by wall clock, not as instants.
+        if self._local(now).astimezone(UTC) > self.deadline(day).astimezone(UTC):
+            return WindowStatus.CLOSED
+        return WindowStatus.OPEN
+
+    def require_open(self, day: date, now: datetime, plesso_code: str | None = None) -> None:
+        """Raise ValidationFailed("window_<status>") unless `day` can be recorded at `now`."""
+        status = self.window_status(day, now, plesso_code)
+        if status is not WindowStatus.OPEN:
+            raise ValidationFailed(
+                f"window_{status.value}",
+                day=_dmy(day),
+                deadline=_dmy(day + timedelta(days=1)),
+            )
+
+    def next_window_opening(self, now: datetime, plesso_code: str | None = None) -> date | None:
+        """The first recording day after today (local), or None within SEARCH_DAYS.
+
+        Today's own window, if any, is already in `open_days`.
+        """
+        day = self.local_today(now)
+        for _ in range(SEARCH_DAYS):
+            day += timedelta(days=1)
+            if self.is_recording_day(day, plesso_code):
+                return day
+        return None
+
+    # -- ranges --
+
+    def recording_days_between(
+        self, start: date, end: date, plesso_code: str | None = None
+    ) -> list[date]:
+        """Recording days from `start` to `end`, both included, oldest first."""
+        days: list[date] = []
+        day = start
+        while day <= end:
+            if self.is_recording_day(day, plesso_code):
+                days.append(day)
+            day += timedelta(days=1)
+        return days
+
+    def last_recording_days(
+        self, before_or_on: date, n: int, plesso_code: str | None = None
+    ) -> list[date]:
+        """The last `n` recording days up to `before_or_on` included, oldest first.
+
+        Fewer when the start date (or the search bound) comes first.
+        """
+        found: list[date] = []
+        day = before_or_on
+        for _ in range(SEARCH_DAYS + 7 * max(n, 0)):
+            if len(found) >= n or (self.start_date is not None and day < self.start_date):
+                break
+            if self.is_recording_day(day, plesso_code):
+                found.append(day)
+            day -= timedelta(days=1)
+        found.reverse()
+        return found
+
+    def _local(self, now: datetime) -> datetime:
+        if now.tzinfo is None or now.utcoffset() is None:
+            # A naive datetime would silently be read as the server's zone.
+            raise ValueError("`now` must be an aware datetime")
+        return now.astimezone(self.timezone)
+
+
+# --- School years -----------------------------------------------------------------------
+
+
+def school_year_of(day: date) -> int:
+    """The year the school year of `day` starts in: 2026 for 2026-09-01..2027-08-31."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def school_year_bounds(year: int) -> tuple[date, date]:
+    """First and last day (both included) of the school year starting in `year`."""
+    return date(year, 9, 1), date(year + 1, 8, 31)
+
+
+def school_year_label(year: int) -> str:
+    """ "2026/27" for the school year starting in 2026."""
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def _dmy(day: date) -> str:
+    return day.strftime("%d/%m/%Y")

@@ -1,0 +1,209 @@
+"""The Italian municipalities (comuni) in force, searchable the way a teacher types them.
+
+The list is python-codicefiscale's copy of the official ISTAT / Agenzia delle Entrate data;
+only the comuni still active are offered (a school or a home is in a comune of today).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from codicefiscale import data as cf_data
+from pydantic import BaseModel, ConfigDict
+
+from domain.errors import ValidationFailed
+from domain.text import collapse_spaces, fold
+
+SEARCH_MIN_LENGTH = 2
+
+# The portal lists these two at the top of its drop-down: the ATS Milano territory's
+# chief towns, where most reports come from.
+_PRIORITY_CODES = ("F205", "E648")  # Milano, Lodi
+
+_TRAILING_PROVINCE = re.compile(r"(?P<name>.*?)[\s,]*\(\s*(?P<province>[A-Za-z]{2})\s*\)")
+_TRAILING_BARE_PROVINCE = re.compile(r"(?P<name>.*\S)[\s,]+(?P<province>[A-Za-z]{2})")
+
+
+class Comune(BaseModel):
+    """An active Italian municipality."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    code: str
+    """Cadastral code (codice catastale), e.g. "F205"."""
+    name: str
+    """Official name as in the list, e.g. "Milano"."""
+    province: str
+    """Province abbreviation (sigla), e.g. "MI"."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """One searchable spelling of a comune, folded, with its pieces precomputed for speed."""
+
+    text: str
+    words: tuple[str, ...]
+    compact: str  # without spaces: "sandonato" still finds "San Donato Milanese"
+    alternative: bool  # the second-language name (Bozen for Bolzano)
+
+    @classmethod
+    def of(cls, name: str, alternative: bool) -> _Key:
+        text = fold(name)
+        return cls(text, tuple(text.split()), text.replace(" ", ""), alternative)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    comune: Comune
+    keys: tuple[_Key, ...]
+    priority: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    entries: tuple[_Entry, ...]
+    by_code: dict[str, Comune]
+    by_key: dict[str, tuple[Comune, ...]]
+
+
+@cache
+def _index() -> _Index:
+    """Load the list once, on first use (about 8,000 comuni, a few tens of milliseconds)."""
+    entries: list[_Entry] = []
+    by_key: dict[str, list[Comune]] = {}
+    for raw in cf_data.get_municipalities_data():
+        if not raw["active"]:
+            continue
+        comune = Comune(code=raw["code"], name=raw["name"], province=raw["province"])
+        keys = [_Key.of(raw["name"], alternative=False)]
+        if fold(raw["name_alt"]) not in ("", keys[0].text):
+            keys.append(_Key.of(raw["name_alt"], alternative=True))
+        entries.append(_Entry(comune, tuple(keys), comune.code in _PRIORITY_CODES))
+        for key in keys:
+            by_key.setdefault(key.text, []).append(comune)
+    entries.sort(key=lambda entry: entry.keys[0].text)
+    return _Index(
+        entries=tuple(entries),
+        by_code={entry.comune.code: entry.comune for entry in entries},
+        by_key={key: tuple(comuni) for key, comuni in by_key.items()},
+    )
+
+
+def label(comune: Comune) -> str:
+    """How a comune is shown: "Milano (MI)"."""
+    return f"{comune.name} ({comune.province})"
+
+
+def comune_by_code(code: str) -> Comune | None:
+    """The active comune with this cadastral code, if any."""
+    return _index().by_code.get(code.strip().upper())
+
+
+def split_province(text: str) -> tuple[str, str | None]:
+    """Split "Milano (MI)" into ("Milano", "MI"); text without "(XX)" is returned whole."""
+    match = _TRAILING_PROVINCE.fullmatch(text.strip())
+    if match and match["name"].strip():
+        return match["name"].strip(), match["province"].upper()
+    return text.strip(), None
+
+
+def _with_province(comuni: tuple[Comune, ...], province: str | None) -> tuple[Comune, ...]:
+    if province is None:
+        return comuni
+    return tuple(c for c in comuni if c.province == province.strip().upper())
+
+
+def find_comuni(name: str, province: str | None = None) -> tuple[Comune, ...]:
+    """Every active comune whose name is `name` (loose match), in `province` if given."""
+    return _with_province(_index().by_key.get(fold(name), ()), province)
+
+
+def find_comune(name: str, province: str | None = None) -> Comune | None:
+    """The one active comune called `name` (in `province` if given); None if none or several."""
+    found = find_comuni(name, province)
+    return found[0] if len(found) == 1 else None
+
+
+def resolve_comune_text(text: str) -> tuple[Comune, ...]:
+    """The comuni meant by "Milano", "Milano (MI)", "Milano MI" or "Milano, MI" (CSV cells).
+
+    The whole text is tried as a name first: "Vo" and "Re" are comuni whose names look
+    like a province abbreviation after a space.
+    """
+    name, province = split_province(text)
+    if province is not None:
+        return find_comuni(name, province)
+    found = find_comuni(name)
+    if found:
+        return found
+    bare = _TRAILING_BARE_PROVINCE.fullmatch(collapse_spaces(text))
+    if bare:
+        return find_comuni(bare["name"], bare["province"])
+    return ()
+
+
+def _rank(entry: _Entry, query: str, query_words: list[str], compact: str) -> int | None:
+    """How well `entry` matches: 0 exact, 1 prefix, 2 word prefixes, 3 substring, 4 other
+    spelling (Völs for Fiè); None if it does not match."""
+    best: int | None = None
+    for key in entry.keys:
+        # Cheap test first: every kind of match needs the first query word inside the name.
+        if query_words[0] not in key.text and compact not in key.compact:
+            continue
+        if key.text == query:
+            return 0
+        if key.text.startswith(query):
+            rank = 1
+        elif _words_match(key.words, query_words):
+            rank = 2
+        elif compact in key.compact:
+            rank = 3
+        else:
+            continue
+        if key.alternative:
+            rank = 4
+        best = rank if best is None else min(best, rank)
+    return best
+
+
+def _words_match(name_words: tuple[str, ...], query_words: list[str]) -> bool:
+    """Whether every query word starts a name word, in order ("s donato" → "san donato ...")."""
+    position = 0
+    for word in query_words:
+        while position < len(name_words) and not name_words[position].startswith(word):
+            position += 1
+        if position == len(name_words):
+            return False
+        position += 1
+    return True
+
+
+def search_comuni(query: str, limit: int = 8) -> list[Comune]:
+    """Active comuni matching `query`, best first, at most `limit`.
+
+    Exact name first; then Milano and Lodi if they match at all (the portal lists them
+    first); then names starting with the query, names whose words start with the query's
+    words, and names containing it. Accents, case and apostrophes are ignored; a trailing
+    "(MI)" restricts the search to that province.
+    """
+    name, province = split_province(query)
+    folded = fold(name)
+    if len(folded.replace(" ", "")) < SEARCH_MIN_LENGTH:
+        raise ValidationFailed("comune_query_too_short", min_length=SEARCH_MIN_LENGTH)
+    words, compact = folded.split(), folded.replace(" ", "")
+    ranked: list[tuple[int, int, Comune]] = []
+    for position, entry in enumerate(_index().entries):
+        if province is not None and entry.comune.province != province:
+            continue
+        rank = _rank(entry, folded, words, compact)
+        if rank is None:
+            continue
+        # Exact match beats everything, then the portal's favourites, then the rest by rank.
+        order = 0 if rank == 0 else 1 if entry.priority else rank + 1
+        ranked.append((order, position, entry.comune))
+    if not ranked:
+        raise ValidationFailed("comune_not_found", query=collapse_spaces(query))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    return [comune for _, _, comune in ranked[:limit]]

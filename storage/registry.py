@@ -1,0 +1,339 @@
+"""Repositories of the school registry: plessi, referents and their invitations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict
+
+from domain.registry import Invitation, Plesso, Referent, ReferentProfile
+from storage import audit
+from storage.db import Database, Row, parse_utc, utc_now_text
+
+_PLESSO_COLUMNS = (
+    "code", "name", "comune_code", "comune_name", "province", "address", "school_type",
+    "sentinel", "ats_code",
+)
+
+
+def _plesso(row: Row) -> Plesso:
+    return Plesso(**{name: row[name] for name in _PLESSO_COLUMNS})
+
+
+class ImportCounts(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    added: int
+    updated: int
+    unchanged: int
+
+
+class RegistryCounts(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    plessi: int
+    sentinel: int
+
+
+class PlessiRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, code: str) -> Plesso | None:
+        row = await self._db.fetchone("SELECT * FROM plessi WHERE code = ?", (code,))
+        return _plesso(row) if row else None
+
+    async def many(self, codes: tuple[str, ...] | list[str]) -> list[Plesso]:
+        if not codes:
+            return []
+        marks = ",".join("?" * len(codes))
+        rows = await self._db.fetchall(
+            f"SELECT * FROM plessi WHERE code IN ({marks}) ORDER BY name", tuple(codes)
+        )
+        return [_plesso(row) for row in rows]
+
+    async def counts(self, ats_code: str | None) -> RegistryCounts:
+        where, params = ("WHERE ats_code = ?", (ats_code,)) if ats_code else ("", ())
+        row = await self._db.fetchone(
+            f"SELECT COUNT(*) AS n, COALESCE(SUM(sentinel), 0) AS s FROM plessi {where}", params
+        )
+        assert row is not None
+        return RegistryCounts(plessi=row["n"], sentinel=row["s"])
+
+    async def upsert_many(
+        self, plessi: list[Plesso], *, actor: int, now: datetime
+    ) -> ImportCounts:
+        """Add new plessi and update changed ones, all in one transaction."""
+        added = updated = unchanged = 0
+        stamp = utc_now_text(now)
+        async with self._db.transaction() as conn:
+            for plesso in plessi:
+                async with conn.execute(
+                    "SELECT * FROM plessi WHERE code = ?", (plesso.code,)
+                ) as cursor:
+                    existing = await cursor.fetchone()
+                if existing is None:
+                    await self._insert(conn, plesso, stamp)
+                    added += 1
+                    action = "plesso.create"
+                elif _plesso(existing) != plesso:
+                    await self._update(conn, plesso, stamp)
+                    updated += 1
+                    action = "plesso.update"
+                else:
+                    unchanged += 1
+                    continue
+                await audit.record(
+                    conn, now=now, actor=actor, action=action, entity="plesso",
+                    entity_id=plesso.code, details={"ats": plesso.ats_code},
+                )
+        return ImportCounts(added=added, updated=updated, unchanged=unchanged)
+
+    @staticmethod
+    async def _insert(conn: aiosqlite.Connection, plesso: Plesso, stamp: str) -> None:
+        values = plesso.model_dump()
+        await conn.execute(
+            f"INSERT INTO plessi ({', '.join(_PLESSO_COLUMNS)}, created_at, updated_at)"
+            f" VALUES ({', '.join('?' * len(_PLESSO_COLUMNS))}, ?, ?)",
+            (*(values[name] for name in _PLESSO_COLUMNS), stamp, stamp),
+        )
+
+    @staticmethod
+    async def _update(conn: aiosqlite.Connection, plesso: Plesso, stamp: str) -> None:
+        values = plesso.model_dump()
+        columns = [name for name in _PLESSO_COLUMNS if name != "code"]
+        await conn.execute(
+            f"UPDATE plessi SET {', '.join(f'{name} = ?' for name in columns)}, updated_at = ?"
+            " WHERE code = ?",
+            (*(values[name] for name in columns), stamp, plesso.code),
+        )
+
+
+class ReferentWithPlessi(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    referent: Referent
+    plessi: list[Plesso]
+
+
+class ReferentsRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def by_user(self, telegram_user_id: int) -> Referent | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM referents WHERE telegram_user_id = ?", (telegram_user_id,)
+        )
+        if row is None:
+            return None
+        links = await self._db.fetchall(
+            "SELECT plesso_code, revoked_at FROM referent_plessi WHERE referent_id = ?"
+            " ORDER BY COALESCE(last_used_at, granted_at) DESC",
+            (row["id"],),
+        )
+        return _referent(row, links)
+
+    async def list_for_ats(self, ats_code: str | None) -> list[ReferentWithPlessi]:
+        """Referents holding at least one plesso of the ATS (every ATS when None)."""
+        where, params = ("AND p.ats_code = ?", (ats_code,)) if ats_code else ("", ())
+        rows = await self._db.fetchall(
+            "SELECT r.*, p.code AS p_code FROM referents r"
+            " JOIN referent_plessi rp ON rp.referent_id = r.id AND rp.revoked_at IS NULL"
+            f" JOIN plessi p ON p.code = rp.plesso_code {where}"
+            " ORDER BY r.full_name, p.code",
+            params,
+        )
+        by_referent: dict[int, list[str]] = defaultdict(list)
+        first_row: dict[int, Row] = {}
+        for row in rows:
+            by_referent[row["id"]].append(row["p_code"])
+            first_row.setdefault(row["id"], row)
+        result: list[ReferentWithPlessi] = []
+        plessi_repo = PlessiRepository(self._db)
+        for referent_id, codes in by_referent.items():
+            row = first_row[referent_id]
+            referent = Referent(
+                id=row["id"], telegram_user_id=row["telegram_user_id"],
+                full_name=row["full_name"], phone=row["phone"], email=row["email"],
+                plessi=tuple(codes),
+            )
+            result.append(
+                ReferentWithPlessi(referent=referent, plessi=await plessi_repo.many(codes))
+            )
+        return result
+
+    async def join(
+        self,
+        *,
+        telegram_user_id: int,
+        profile: ReferentProfile | None,
+        invitation_hash: str,
+        now: datetime,
+    ) -> tuple[Referent, str] | None:
+        """Use the invitation and bind the user to its plesso, in one transaction.
+
+        `profile` is required for a new referent and ignored for one already registered.
+        Returns the referent and the plesso code, or None when the invitation was used or
+        expired in the meantime (nothing is changed then).
+        """
+        stamp = utc_now_text(now)
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE invitations SET used_at = ?, used_by = ?"
+                " WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?"
+                " RETURNING id, plesso_code",
+                (stamp, telegram_user_id, invitation_hash, stamp),
+            )
+            used = await cursor.fetchone()
+            await cursor.close()
+            if used is None:
+                return None
+            referent_id = await self._ensure_referent(conn, telegram_user_id, profile, now)
+            await conn.execute(
+                "INSERT INTO referent_plessi (referent_id, plesso_code, granted_at, last_used_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (referent_id, plesso_code)"
+                " DO UPDATE SET revoked_at = NULL, granted_at = excluded.granted_at",
+                (referent_id, used["plesso_code"], stamp, stamp),
+            )
+            await audit.record(
+                conn, now=now, actor=telegram_user_id, action="referent.join",
+                entity="referent", entity_id=str(referent_id),
+                details={"plesso": used["plesso_code"], "invitation": used["id"]},
+            )
+        referent = await self.by_user(telegram_user_id)
+        assert referent is not None
+        return referent, str(used["plesso_code"])
+
+    @staticmethod
+    async def _ensure_referent(
+        conn: aiosqlite.Connection,
+        telegram_user_id: int,
+        profile: ReferentProfile | None,
+        now: datetime,
+    ) -> int:
+        async with conn.execute(
+            "SELECT id FROM referents WHERE telegram_user_id = ?", (telegram_user_id,)
+        ) as cursor:
+            existing = await cursor.fetchone()
+        if existing is not None:
+            return int(existing["id"])
+        if profile is None:
+            raise ValueError("a new referent needs a profile")
+        stamp = utc_now_text(now)
+        cursor = await conn.execute(
+            "INSERT INTO referents (telegram_user_id, full_name, phone, email, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (telegram_user_id, profile.full_name, profile.phone, profile.email, stamp, stamp),
+        )
+        referent_id = cursor.lastrowid
+        await cursor.close()
+        assert referent_id is not None
+        await audit.record(
+            conn, now=now, actor=telegram_user_id, action="referent.create",
+            entity="referent", entity_id=str(referent_id),
+        )
+        return referent_id
+
+    async def revoke(
+        self, *, referent_id: int, plesso_code: str, actor: int, now: datetime
+    ) -> bool:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE referent_plessi SET revoked_at = ?"
+                " WHERE referent_id = ? AND plesso_code = ? AND revoked_at IS NULL",
+                (utc_now_text(now), referent_id, plesso_code),
+            )
+            changed = cursor.rowcount > 0
+            await cursor.close()
+            if changed:
+                await audit.record(
+                    conn, now=now, actor=actor, action="referent.revoke", entity="referent",
+                    entity_id=str(referent_id), details={"plesso": plesso_code},
+                )
+        return changed
+
+    async def by_id(self, referent_id: int) -> Referent | None:
+        row = await self._db.fetchone(
+            "SELECT telegram_user_id FROM referents WHERE id = ?", (referent_id,)
+        )
+        return await self.by_user(row["telegram_user_id"]) if row else None
+
+    async def touch_plesso(self, referent_id: int, plesso_code: str, now: datetime) -> None:
+        """Remember the plesso used last, offered first next time."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE referent_plessi SET last_used_at = ?"
+                " WHERE referent_id = ? AND plesso_code = ?",
+                (utc_now_text(now), referent_id, plesso_code),
+            )
+
+
+def _referent(row: Row, links: list[Row]) -> Referent:
+    return Referent(
+        id=row["id"],
+        telegram_user_id=row["telegram_user_id"],
+        full_name=row["full_name"],
+        phone=row["phone"],
+        email=row["email"],
+        plessi=tuple(link["plesso_code"] for link in links if link["revoked_at"] is None),
+        revoked_plessi=tuple(
+            link["plesso_code"] for link in links if link["revoked_at"] is not None
+        ),
+    )
+
+
+class InvitationsRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self, *, code_hash: str, plesso_code: str, created_by: int, now: datetime,
+        expires_at: datetime,
+    ) -> Invitation:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO invitations (code_hash, plesso_code, created_by, created_at,"
+                " expires_at) VALUES (?, ?, ?, ?, ?)",
+                (code_hash, plesso_code, created_by, utc_now_text(now), utc_now_text(expires_at)),
+            )
+            invitation_id = cursor.lastrowid
+            await cursor.close()
+            assert invitation_id is not None
+            await audit.record(
+                conn, now=now, actor=created_by, action="invitation.create",
+                entity="plesso", entity_id=plesso_code, details={"invitation": invitation_id},
+            )
+        return Invitation(
+            id=invitation_id, plesso_code=plesso_code, created_by=created_by,
+            created_at=now, expires_at=expires_at,
+        )
+
+    async def by_hash(self, code_hash: str) -> Invitation | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM invitations WHERE code_hash = ?", (code_hash,)
+        )
+        if row is None:
+            return None
+        return Invitation(
+            id=row["id"], plesso_code=row["plesso_code"], created_by=row["created_by"],
+            created_at=parse_utc(row["created_at"]), expires_at=parse_utc(row["expires_at"]),
+            used_at=parse_utc(row["used_at"]) if row["used_at"] else None,
+            used_by=row["used_by"],
+        )
+
+    async def record_failure(self, telegram_user_id: int, now: datetime) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO invitation_failures (telegram_user_id, failed_at) VALUES (?, ?)",
+                (telegram_user_id, utc_now_text(now)),
+            )
+
+    async def failures_since(self, telegram_user_id: int, since: datetime) -> list[datetime]:
+        rows = await self._db.fetchall(
+            "SELECT failed_at FROM invitation_failures"
+            " WHERE telegram_user_id = ? AND failed_at > ? ORDER BY failed_at",
+            (telegram_user_id, utc_now_text(since)),
+        )
+        return [parse_utc(row["failed_at"]) for row in rows]
