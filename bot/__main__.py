@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from bot.logs import setup_logging
-from bot.runner import StartupError, open_database, run
-from bot.settings import SettingsError, load_settings
+from bot.runner import StartupError, run
+from bot.settings import SettingsError, database_path_setting, load_settings
+from storage.db import Database
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,14 +20,17 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="run the bot (default)")
     console = sub.add_parser("console", help="chat with the bot in the terminal, offline")
     console.add_argument("--database", type=Path, default=Path("data/console.sqlite3"))
-    backup = sub.add_parser("backup", help="consistent copy of the database")
+    backup = sub.add_parser("backup", help="consistent copy of the database, while it runs")
     backup.add_argument("path", type=Path)
+    backup.add_argument("--database", type=Path, help="default: DATABASE_PATH")
     args = parser.parse_args(argv)
 
     if args.command == "console":
         from bot.console import run_console
 
         return asyncio.run(run_console(args.database))
+    if args.command == "backup":
+        return asyncio.run(_backup(args.database or database_path_setting(), args.path))
     try:
         settings = load_settings()
     except SettingsError as error:
@@ -34,25 +38,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
     try:
-        if args.command == "backup":
-            asyncio.run(_backup(settings.database_path, args.path))
-        else:
-            asyncio.run(run(settings))
+        asyncio.run(run(settings))
     except StartupError as error:
         print(f"sentinella: {error}", file=sys.stderr)
         return 1
     return 0
 
 
-async def _backup(source: Path, target: Path) -> None:
-    from bot.settings import Settings
-
-    db = await open_database(Settings.model_construct(database_path=source))
+async def _backup(source: Path, target: Path) -> int:
+    if not source.exists():
+        print(f"sentinella: no database at {source}", file=sys.stderr)
+        return 1
+    db = Database(source)
+    await db.connect()
     try:
         await db.backup_to(target)
     finally:
         await db.close()
-    print(f"backup written to {target}")
+    print(f"backup of {source} written to {target}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -113,6 +113,16 @@ class Settings(BaseSettings):
         return None
 
 
+def database_path_setting() -> Path:
+    """DATABASE_PATH alone (for tools such as backup that need no token)."""
+
+    class _DatabaseOnly(BaseSettings):
+        model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+        database_path: Path = Settings.model_fields["database_path"].default
+
+    return _DatabaseOnly().database_path
+
+
 class SettingsError(Exception):
     """A missing or malformed setting, explained in one line."""
 
