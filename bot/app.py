@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Any
 
 from telegram import Update
@@ -16,7 +15,6 @@ from telegram.ext import (
     Defaults,
     TypeHandler,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.access import resolve_actor
 from bot.context import SERVICES_KEY, BotContext, Services
@@ -24,15 +22,21 @@ from bot.errors import on_error
 from bot.menus import set_command_menus
 from bot.persistence import SqlitePersistence
 from bot.processor import PerChatUpdateProcessor
-from conversations import basics, onboarding, referents, schools
+from conversations import (
+    absences,
+    basics,
+    case_form,
+    cases,
+    closures,
+    enrolment,
+    onboarding,
+    referents,
+    schools,
+)
 
 log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
-
-# Our flows mix buttons and typed answers in one conversation per chat, which is what
-# per_message=False is for; python-telegram-bot warns about it all the same.
-warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
 
 
 def build_application(services: Services) -> BotApplication:
@@ -69,6 +73,12 @@ def _register(application: BotApplication) -> None:
             schools.build(),
             *basics.handlers(),
             *referents.handlers(),
+            enrolment.build(),
+            absences.build(),
+            closures.build(),
+            *closures.handlers(),
+            case_form.build(),
+            *cases.handlers(),
             *basics.last_resort_handlers(),
         ]
     )

@@ -4,6 +4,7 @@ asking the same question again, and abandoning a flow when another command start
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
@@ -17,6 +18,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.catalog import common
 from bot.context import BotContext
@@ -98,15 +100,19 @@ class Flow(Generic[S]):
         full_states: dict[object, list[AnyHandler]] = {
             step: [*handlers, *reask] for step, handlers in states.items()
         }
-        return ConversationHandler(
-            entry_points=entry_points,
-            states=full_states,
-            # /annulla and other commands are handled before any flow: see bot.access.
-            fallbacks=[],
-            name=self.name,
-            persistent=True,
-            allow_reentry=True,
-        )
+        with warnings.catch_warnings():
+            # Our flows mix buttons and typed answers in one conversation per chat, which is
+            # what per_message=False is for; python-telegram-bot warns about it all the same.
+            warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+            return ConversationHandler(
+                entry_points=entry_points,
+                states=full_states,
+                # /annulla and other commands are handled before any flow: see bot.access.
+                fallbacks=[],
+                name=self.name,
+                persistent=True,
+                allow_reentry=True,
+            )
 
     def _reask_handler(self) -> list[AnyHandler]:
         async def reask(update: Update, context: BotContext) -> object:

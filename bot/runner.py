@@ -44,6 +44,9 @@ async def initialize_with_retry(
         attempt += 1
         try:
             await application.initialize()
+            if application.post_init is not None:
+                # run_polling() would call it; we drive the application ourselves.
+                await application.post_init(application)
             return
         except InvalidToken as error:
             raise StartupError("TELEGRAM_BOT_TOKEN was rejected by Telegram") from error

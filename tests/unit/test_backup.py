@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import sys
 import stat
+import sys
 from datetime import UTC, datetime
 
 from bot.__main__ import main

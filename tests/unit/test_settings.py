@@ -67,4 +67,6 @@ def test_main_prints_one_line_and_exits_2(capsys: pytest.CaptureFixture[str]) ->
 
     assert main([]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["sentinella: Setting TELEGRAM_BOT_TOKEN is missing (set it in the environment or .env)"]
+    assert err == [
+        "sentinella: Setting TELEGRAM_BOT_TOKEN is missing (set it in the environment or .env)"
+    ]

@@ -1,0 +1,138 @@
+"""Steps a person takes, shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import re
+
+from bot.emulator.driver import ChatUser
+from tests.harness import Harness
+
+PLESSO_MILANO = "MIEE8AB01T"
+PLESSO_MILANO_2 = "MIMM8AB01V"
+
+
+async def invite(admin: ChatUser, plesso_code: str = PLESSO_MILANO) -> str:
+    """The admin invites a referent; returns the invitation code from the deep link."""
+    await admin.send(f"/invita {plesso_code}")
+    message = await admin.expect("start=")
+    match = re.search(r"\?start=([A-Z0-9]+)", message.text or "")
+    assert match, message.text
+    return match.group(1)
+
+
+async def join(
+    referent: ChatUser,
+    code: str,
+    *,
+    name: str = "Maria Rossi",
+    phone: str = "333 123 4567",
+    email: str = "maria.rossi@scuola.example.it",
+) -> None:
+    """The referent opens the deep link and registers."""
+    await referent.send(f"/start {code}")
+    await referent.expect("nome e cognome")
+    await referent.send(name)
+    await referent.expect("telefono")
+    await referent.send(phone)
+    await referent.expect("e-mail")
+    await referent.send(email)
+    await referent.expect("Controlla i tuoi dati")
+    await referent.tap("Conferma")
+    await referent.expect("Ora sei referente")
+
+
+# --- Absence surveillance -------------------------------------------------------------------
+
+SENTINEL = PLESSO_MILANO  # MIEE8AB01T, sentinel
+SENTINEL_2 = "MIAA8AB01P"  # sentinel too, same ATS
+NOT_SENTINEL = PLESSO_MILANO_2  # MIMM8AB01V
+
+
+async def add_plesso(admin: ChatUser, referent: ChatUser, plesso_code: str) -> None:
+    """A referent already registered gets one more plesso."""
+    code = await invite(admin, plesso_code)
+    await referent.send(f"/start {code}")
+    await referent.expect("anche per")
+
+
+async def referent_of(
+    admin: ChatUser, referent: ChatUser, *plessi: str, name: str = "Maria Rossi"
+) -> ChatUser:
+    """A referent who joined for `plessi` (the first one by the deep link)."""
+    first, *others = plessi or (SENTINEL,)
+    await join(referent, await invite(admin, first), name=name)
+    for plesso_code in others:
+        await add_plesso(admin, referent, plesso_code)
+    return referent
+
+
+async def joined_referent(
+    harness: Harness,
+    admin: ChatUser,
+    user_id: int,
+    *plessi: str,
+    first_name: str = "Maria",
+    name: str = "Maria Rossi",
+) -> ChatUser:
+    """A registered referent of `plessi` (by default PLESSO_MILANO), ready to use the bot."""
+    codes = plessi or (PLESSO_MILANO,)
+    referent = harness.user(user_id, first_name)
+    await join(referent, await invite(admin, codes[0]), name=name)
+    for code in codes[1:]:
+        await referent.send(f"/start {await invite(admin, code)}")
+        await referent.expect("anche per")
+    return referent
+
+
+# A pupil's codice fiscale (Luca Bianchi, born 02/03/2015 in Milano).
+STUDENT_CF = "BNCLCU15C02F205O"
+
+
+async def report_case(
+    referent: ChatUser,
+    *,
+    surname: str = "Bianchi",
+    name: str = "Luca",
+    codice_fiscale: str = STUDENT_CF,
+    birth_date: str = "02/03/2015",
+) -> int:
+    """A referent of one plesso reports a pupil with no optional field; returns the case id."""
+    await referent.send("/nuovocaso")
+    await referent.expect("Tipo scuola")
+    await referent.tap("Scuola primaria")
+    await referent.expect("Classe (obbligatoria)")
+    await referent.send("3")
+    await referent.expect("Sezione (obbligatoria)")
+    await referent.send("B")
+    await referent.expect("Sono corretti?")
+    await referent.tap("Conferma")
+    await referent.expect("Ruolo del caso")
+    await referent.tap("Studente")
+    await referent.expect("Cognome del caso")
+    await referent.send(surname)
+    await referent.expect("Nome del caso")
+    await referent.send(name)
+    await referent.expect("Codice fiscale del caso")
+    await referent.send(codice_fiscale)
+    await referent.expect("dal codice fiscale risulta")
+    await referent.tap(birth_date)
+    await referent.expect("Comune di domicilio: scrivi")
+    await referent.send("Milano")
+    await referent.expect("Scegli il comune")
+    await referent.tap("Milano (MI)")
+    await referent.expect("Telefono 1 del caso")
+    await referent.send("347 1234567")
+    await referent.expect("Telefono 2")
+    await referent.tap("Salta")
+    await referent.expect("Ultimo giorno di frequenza")
+    await referent.tap("Ieri")
+    await referent.expect("Data del tampone positivo (se nota)")
+    await referent.tap("Non nota")
+    await referent.expect("inizio dei sintomi")
+    await referent.tap("Non nota")
+    await referent.expect("controlla i dati")
+    await referent.tap("Salva")
+    saved = await referent.expect("inserito correttamente")
+    match = re.search(r"caso (\d+)", saved.text or "")
+    assert match, saved.text
+    return int(match.group(1))
