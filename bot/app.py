@@ -22,17 +22,7 @@ from bot.errors import on_error
 from bot.menus import set_command_menus
 from bot.persistence import SqlitePersistence
 from bot.processor import PerChatUpdateProcessor
-from conversations import (
-    absences,
-    basics,
-    case_form,
-    cases,
-    closures,
-    enrolment,
-    onboarding,
-    referents,
-    schools,
-)
+from conversations import basics, onboarding, referents, schools
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +63,6 @@ def _register(application: BotApplication) -> None:
             schools.build(),
             *basics.handlers(),
             *referents.handlers(),
-            enrolment.build(),
-            absences.build(),
-            closures.build(),
-            *closures.handlers(),
-            case_form.build(),
-            *cases.handlers(),
             *basics.last_resort_handlers(),
         ]
     )
