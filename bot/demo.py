@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import resources
+from pathlib import Path
 
 from bot.context import Services
 from domain.school_import import to_plesso
@@ -11,7 +11,7 @@ from storage.registry import ImportCounts
 
 
 def demo_csv() -> bytes:
-    return (resources.files("bot") / "demo" / "plessi_demo.csv").read_bytes()
+    return (Path(__file__).with_name("demo") / "plessi_demo.csv").read_bytes()
 
 
 async def seed_demo_schools(services: Services, actor: int) -> ImportCounts:

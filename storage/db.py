@@ -14,7 +14,6 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ def parse_utc(text: str) -> datetime:
 
 
 def _migrations() -> list[tuple[int, str, str]]:
-    folder = resources.files("storage") / "migrations"
+    folder = Path(__file__).with_name("migrations")
     found: list[tuple[int, str, str]] = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):

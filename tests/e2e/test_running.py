@@ -1,0 +1,109 @@
+"""Start-up and shutdown of the real process: retries, a rejected token, SIGTERM, logs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_application
+from bot.context import Services
+from bot.emulator.driver import ChatUser
+from bot.emulator.server import BotApiEmulator
+from bot.runner import StartupError, initialize_with_retry
+from bot.settings import Settings
+from storage.db import Database
+from tests.harness import TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _application(tmp_path: Path, base_url: str, token: str = TOKEN):  # type: ignore[no-untyped-def]
+    settings = Settings(
+        telegram_bot_token=token,
+        telegram_api_base_url=base_url,
+        database_path=tmp_path / "db.sqlite3",
+    )
+    db = Database(settings.database_path)
+    await db.connect()
+    return build_application(Services(settings=settings, db=db)), db
+
+
+async def test_transient_failures_at_start_up_are_retried(tmp_path: Path) -> None:
+    async with BotApiEmulator(token=TOKEN) as emulator:
+        emulator.fail_next("getMe", status=502, times=2)
+        emulator.fail_next("getMe", status=429, retry_after=1, times=1)
+        application, db = await _application(tmp_path, emulator.base_url)
+        await initialize_with_retry(application, first_delay=0.01, max_attempts=10)
+        assert emulator.stats.calls["getMe"] == 4
+        await application.shutdown()
+        await db.close()
+
+
+async def test_refused_connection_is_retried_then_given_up(tmp_path: Path) -> None:
+    application, db = await _application(tmp_path, "http://127.0.0.1:9/bot")
+    with pytest.raises(StartupError, match="could not be reached"):
+        await initialize_with_retry(application, first_delay=0.01, max_attempts=3)
+    await db.close()
+
+
+async def test_rejected_token_stops_with_a_clear_error(tmp_path: Path) -> None:
+    async with BotApiEmulator(token=TOKEN) as emulator:
+        other = "999999:ANOTHER-TOKEN-abcdefghijklmnopqrstuv"
+        application, db = await _application(tmp_path, emulator.base_url, token=other)
+        with pytest.raises(StartupError, match="TELEGRAM_BOT_TOKEN was rejected"):
+            await initialize_with_retry(application, first_delay=0.01, max_attempts=3)
+        await db.close()
+
+
+def _env(tmp_path: Path, emulator: BotApiEmulator, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ADMIN_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=emulator.base_url,
+        TELEGRAM_API_FILE_URL=emulator.base_file_url,
+        DATABASE_PATH=str(tmp_path / "process.sqlite3"),
+        ADMIN_IDS="100:ATS-MILANO",
+        **extra,
+    )
+    return env
+
+
+async def test_process_answers_logs_nothing_personal_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    async with BotApiEmulator(token=TOKEN) as emulator:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot",
+            cwd=tmp_path, env=_env(tmp_path, emulator, LOG_LEVEL="DEBUG"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            stranger = ChatUser(emulator, 4242, first_name="Giovanna")
+            await stranger.send("Sono GIOVANNA BIANCHI, RSSMRA80A01F205X, 3331234567, g@x.it")
+            await stranger.expect("Non sei registrato", timeout=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert process.returncode == 0, err.decode()
+        log = err.decode()
+        assert "Sentinella is running" in log and "stopping" in log
+        for secret in (TOKEN, "GIOVANNA", "Giovanna", "RSSMRA80A01F205X", "3331234567", "g@x.it"):
+            assert secret not in log
+
+
+async def test_missing_setting_is_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 2
+    assert err.decode().strip().splitlines() == [
+        "sentinella: Setting TELEGRAM_BOT_TOKEN is missing (set it in the environment or .env)"
+    ]
