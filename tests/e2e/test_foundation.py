@@ -256,3 +256,16 @@ async def test_clock_is_the_tests(harness: Harness, admin: ChatUser) -> None:
     invitation = await harness.svc.invitations.by_hash(hash_invitation_code(code))
     assert invitation is not None
     assert invitation.expires_at == harness.clock() + timedelta(days=7)
+
+
+async def test_impatient_answers_are_applied_in_order(harness: Harness, admin: ChatUser) -> None:
+    code = await invite(admin)
+    referent = harness.user(212)
+    # Everything typed at once, without waiting for the questions.
+    await referent.send(f"/start {code}")
+    await referent.send("Anna Blu")
+    await referent.send("3339876543")
+    await referent.send("anna.blu@example.it")
+    summary = await referent.expect("Controlla i tuoi dati")
+    text = summary.text or ""
+    assert "ANNA BLU" in text and "+393339876543" in text and "anna.blu@example.it" in text
