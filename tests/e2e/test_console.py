@@ -1,0 +1,71 @@
+"""`python -m bot console`: a person runs the whole invitation flow from the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from pathlib import Path
+
+
+class Terminal:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.screen = ""
+
+    async def type(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((line + "\n").encode())
+        await self.process.stdin.drain()
+
+    async def wait_for(self, pattern: str, timeout: float = 20) -> re.Match[str]:
+        assert self.process.stdout is not None
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            match = re.search(pattern, self.screen)
+            if match:
+                self.screen = self.screen[match.end():]
+                return match
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"{pattern!r} not on screen:\n{self.screen[-2000:]}")
+            try:
+                chunk = await asyncio.wait_for(self.process.stdout.read(4096), remaining)
+            except TimeoutError:
+                continue
+            if not chunk:
+                raise AssertionError(f"console ended before {pattern!r}:\n{self.screen}")
+            self.screen += chunk.decode()
+
+
+async def test_console_shows_the_whole_invitation_flow(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "console", "--database", str(tmp_path / "c.sqlite3"),
+        cwd=tmp_path, env=env, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    term = Terminal(process)
+    try:
+        await term.wait_for("Sentinella console")
+        await term.type("/invita MIEE8AB01T")
+        code = (await term.wait_for(r"start=([A-Z0-9]{12})")).group(1)
+        await term.type("!utente referente")
+        await term.type(f"/start {code}")
+        await term.wait_for("nome e cognome")
+        await term.type("Mario Rossi")
+        await term.wait_for("telefono")
+        await term.type("3331234567")
+        await term.wait_for("e-mail")
+        await term.type("mario.rossi@example.it")
+        await term.wait_for(r"\[1\] ✅ Conferma")
+        await term.type("#1")
+        await term.wait_for("Ora sei referente COVID")
+        await term.type("!esci")
+        await asyncio.wait_for(process.wait(), 20)
+        assert process.returncode == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
