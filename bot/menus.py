@@ -31,4 +31,4 @@ async def set_command_menus(bot: Bot, settings: Settings) -> None:
             await set_admin_menu(bot, admin.user_id)
         except TelegramError as error:
             # An admin who never opened the bot has no chat yet: their menu is set on /start.
-            log.warning("admin command menu not set for one admin: %s", error.message)
+            log.info("admin command menu not set for one admin: %s", error.message)
