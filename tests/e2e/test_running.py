@@ -107,3 +107,43 @@ async def test_missing_setting_is_one_line(tmp_path: Path) -> None:
     assert err.decode().strip().splitlines() == [
         "sentinella: Setting TELEGRAM_BOT_TOKEN is missing (set it in the environment or .env)"
     ]
+
+
+async def _start_process(tmp_path: Path, emulator: BotApiEmulator) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot",
+        cwd=tmp_path, env=_env(tmp_path, emulator),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def test_kill_9_mid_conversation_resumes_at_the_same_step(tmp_path: Path) -> None:
+    async with BotApiEmulator(token=TOKEN) as emulator:
+        process = await _start_process(tmp_path, emulator)
+        try:
+            admin = ChatUser(emulator, 100, first_name="Anna")
+            await admin.send("/scuole")
+            await admin.expect("Plessi caricati", timeout=30)
+            await admin.send_file("plessi.csv", (ROOT / "bot/demo/plessi_demo.csv").read_bytes())
+            await admin.expect("Caricamento completato")
+            await admin.send("/invita MIEE8AB01T")
+            invitation = await admin.expect("start=")
+            code = (invitation.text or "").split("start=")[1].split()[0]
+            referent = ChatUser(emulator, 300, first_name="Bruno")
+            await referent.send(f"/start {code}")
+            await referent.expect("nome e cognome")
+            await referent.send("Bruno Neri")
+            await referent.expect("telefono")
+        finally:
+            process.kill()  # SIGKILL: no shutdown, no final persistence flush
+            await process.wait()
+        restarted = await _start_process(tmp_path, emulator)
+        try:
+            await referent.send("3331112222")
+            await referent.expect("e-mail", timeout=30)
+            await referent.send("bruno@example.it")
+            summary = await referent.expect("Controlla i tuoi dati")
+            assert "BRUNO NERI" in (summary.text or "")
+        finally:
+            restarted.send_signal(signal.SIGTERM)
+            await restarted.wait()
