@@ -87,9 +87,12 @@ class ConsoleFrontend:
         lines: asyncio.Queue[str | None] = asyncio.Queue()
 
         def read() -> None:
-            for line in iter(self._stdin.readline, ""):
-                if not _deliver(loop, lines, line):
-                    return
+            try:
+                for line in iter(self._stdin.readline, ""):
+                    if not _deliver(loop, lines, line):
+                        return
+            except ValueError:  # stdin closed under us (the console is ending)
+                return
             _deliver(loop, lines, None)
 
         threading.Thread(target=read, name="console-stdin", daemon=True).start()
