@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.logs import setup_logging
-from bot.runner import StartupError, run
+from bot.runner import StartupError, run_process
 from bot.settings import SettingsError, database_path_setting, load_settings
 from storage.db import Database
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
     try:
-        asyncio.run(run(settings))
+        run_process(settings)
     except StartupError as error:
         print(f"sentinella: {error}", file=sys.stderr)
         return 1

@@ -3,11 +3,15 @@ chatted with from the terminal. No Telegram account, no network."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import build_application
+from bot.clock import ShiftedClock
 from bot.context import Services
 from bot.demo import seed_demo_schools
 from bot.emulator.console import ConsoleFrontend
@@ -30,10 +34,29 @@ USERS = {
 }
 
 
+async def _move_clock(clock: ShiftedClock, tz: ZoneInfo, argument: str) -> str:
+    """`!ora` shows the bot's time; `!ora 17/11/2026 09:30` moves it; `!ora reale` resets."""
+    text = argument.strip().lower()
+    if text == "reale":
+        clock.reset()
+    elif text:
+        try:
+            moment = datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=tz)
+        except ValueError:
+            return "Formato: !ora GG/MM/AAAA HH:MM (oppure !ora reale)"
+        clock.set(moment)
+    shown = clock().astimezone(tz)
+    return f"Ora del bot: {WEEKDAYS[shown.weekday()]} {shown:%d/%m/%Y %H:%M}"
+
+
+WEEKDAYS = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
+
+
 async def run_console(database: Path) -> int:
     # Logs would mix with the chat: only warnings, to stderr.
     setup_logging("WARNING", [CONSOLE_TOKEN])
-    emulator = BotApiEmulator(token=CONSOLE_TOKEN, bot_username="SentinellaBot")
+    clock = ShiftedClock()
+    emulator = BotApiEmulator(token=CONSOLE_TOKEN, bot_username="SentinellaBot", clock=clock)
     await emulator.start()
     settings = Settings(
         telegram_bot_token=CONSOLE_TOKEN,
@@ -43,7 +66,7 @@ async def run_console(database: Path) -> int:
         admin_ids=f"{ADMIN_ID}:ATS-MILANO,{REGIONAL_ADMIN_ID}",
     )
     db = await open_database(settings)
-    services = Services(settings=settings, db=db)
+    services = Services(settings=settings, db=db, clock=clock)
     await seed_demo_schools(services, actor=0)
     application = build_application(services)
     try:
@@ -51,10 +74,14 @@ async def run_console(database: Path) -> int:
         await start_receiving(application, settings, poll_timeout=10)
         print(
             f"Sentinella console · database {database} · utenti: {', '.join(USERS)}\n"
-            "Scrivi come in Telegram; #N tocca il pulsante N; !aiuto per i comandi della console.",
+            "Scrivi come in Telegram; #N tocca il pulsante N; !aiuto per i comandi della console;\n"
+            "!ora 17/11/2026 09:30 sposta l'orologio del bot (per provare un martedì).",
             file=sys.stdout,
         )
-        await ConsoleFrontend(emulator, USERS, start_as="admin").run()
+        commands = {"ora": functools.partial(_move_clock, clock, settings.tz)}
+        await ConsoleFrontend(
+            emulator, USERS, start_as="admin", extra_commands=commands, timezone=settings.tz
+        ).run()
     finally:
         logging.getLogger(__name__).debug("console stopping")
         await stop_receiving(application)

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.clock import system_clock
 from bot.settings import Settings
 from domain.access import Actor
+from storage.absences import AbsencesRepository, ClosuresRepository, EnrolmentsRepository
 from storage.audit import AuditRepository
+from storage.cases import CasesRepository
 from storage.conversations import ConversationStore
 from storage.db import Database
 from storage.registry import InvitationsRepository, PlessiRepository, ReferentsRepository
 
 Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -33,6 +32,10 @@ class Services:
     invitations: InvitationsRepository = field(init=False)
     conversations: ConversationStore = field(init=False)
     audit: AuditRepository = field(init=False)
+    cases: CasesRepository = field(init=False)
+    enrolments: EnrolmentsRepository = field(init=False)
+    closures: ClosuresRepository = field(init=False)
+    absences: AbsencesRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.plessi = PlessiRepository(self.db)
@@ -40,6 +43,12 @@ class Services:
         self.invitations = InvitationsRepository(self.db)
         self.conversations = ConversationStore(self.db)
         self.audit = AuditRepository(self.db)
+        self.cases = CasesRepository(self.db)
+        self.enrolments = EnrolmentsRepository(self.db)
+        self.closures = ClosuresRepository(
+            self.db, start_date=self.settings.absence_start_date, timezone=self.settings.tz
+        )
+        self.absences = AbsencesRepository(self.db, self.closures)
 
     def now(self) -> datetime:
         """The current moment, aware, from the injected clock (tests set it)."""

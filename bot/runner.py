@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -91,6 +92,21 @@ async def stop_receiving(application: BotApplication) -> None:
     await application.shutdown()
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (everywhere but Windows), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return uvloop.new_event_loop
+
+
+def run_process(settings: Settings) -> None:
+    """The real process: `run` on uvloop when available (tests keep asyncio's own loop)."""
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(run(settings))
+
+
 async def run(settings: Settings) -> None:
     db = await open_database(settings)
     try:
@@ -98,6 +114,7 @@ async def run(settings: Settings) -> None:
         await initialize_with_retry(application)
         await start_receiving(application, settings)
         log.info("Sentinella is running (%s)", "webhook" if settings.webhook_url else "polling")
+        log.debug("event loop: %s", type(asyncio.get_running_loop()).__module__)
         await _wait_for_signal()
         log.info("stopping")
         await stop_receiving(application)

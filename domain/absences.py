@@ -6,10 +6,13 @@ decimal, dot thousands); the formatters live here so the catalog and the rules a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.errors import ValidationFailed
 
@@ -119,3 +122,38 @@ def compare_with_history(
 
 def _as_shown(value: float) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal(1).scaleb(-_SHOWN_DIGITS), ROUND_HALF_UP)
+
+
+# --- Recorded figures -------------------------------------------------------------------
+
+
+class AbsenceFigure(BaseModel):
+    """The figure of one plesso for one recording day, with the enrolment in force that day."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    plesso_code: str
+    day: date
+    absent: int = Field(ge=0)
+    ill: int | None = Field(default=None, ge=0)
+    enrolled: int | None = None  # None: no enrolment figure in force on `day`
+    recorded_at: datetime
+    updated_at: datetime
+
+    @property
+    def absence_rate(self) -> float | None:
+        return rate(self.absent, self.enrolled) if self.enrolled else None
+
+
+def day_to_offer(open_days: Sequence[date], recorded: Collection[date]) -> date | None:
+    """Which open day the flow offers: the oldest one still missing (a last chance comes
+    before today), else the newest one, to correct it; None when no window is open."""
+    for day in open_days:
+        if day not in recorded:
+            return day
+    return open_days[-1] if open_days else None
+
+
+def missing_first(codes: Sequence[str], missing: Collection[str]) -> list[str]:
+    """`codes` with those still `missing` a figure first, each group in its original order."""
+    return [c for c in codes if c in missing] + [c for c in codes if c not in missing]

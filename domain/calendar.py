@@ -16,6 +16,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from holidays import country_holidays
+from pydantic import BaseModel, ConfigDict
 
 from domain.errors import ValidationFailed
 
@@ -80,6 +81,50 @@ class Closure:
             return True
         # Codici meccanografici are upper case; a code typed in lower case is the same school.
         return plesso_code is not None and plesso_code.upper() == self.plesso_code.upper()
+
+
+# A summer break is about 90 days: a year is surely a typing mistake.
+MAX_CLOSURE_DAYS = 366
+# Closures may be set afterwards (a school closed for snow), but not for long-gone years.
+MAX_CLOSURE_PAST_DAYS = 365
+MAX_CLOSURE_NOTE = 80
+
+
+class ClosurePeriod(BaseModel):
+    """A closure as stored: who set it, for which ATS, with an optional note."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    id: int
+    ats_code: str
+    plesso_code: str | None = None
+    start: date
+    end: date
+    note: str = ""
+    created_by: int
+    created_at: datetime
+
+    def as_closure(self) -> Closure:
+        return Closure(self.start, self.end, self.plesso_code)
+
+
+def check_closure_period(start: date, end: date, today: date) -> Closure:
+    """Refuse a closure that ends before it starts, lasts over a year or is long gone."""
+    closure = Closure(start, end)
+    days = (end - start).days + 1
+    if days > MAX_CLOSURE_DAYS:
+        raise ValidationFailed("closure_too_long", days=days, maximum=MAX_CLOSURE_DAYS)
+    if end < today - timedelta(days=MAX_CLOSURE_PAST_DAYS):
+        raise ValidationFailed("closure_too_old", end=_dmy(end))
+    return closure
+
+
+def parse_closure_note(text: str) -> str:
+    """A short free note ("Vacanze di Natale"): spaces collapsed, at most MAX_CLOSURE_NOTE."""
+    note = " ".join(text.split())
+    if len(note) > MAX_CLOSURE_NOTE:
+        raise ValidationFailed("closure_note_too_long", maximum=MAX_CLOSURE_NOTE)
+    return note
 
 
 # --- The calendar -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.absences import format_count, format_decimal
-from domain.calendar import school_year_bounds
+from domain.calendar import school_year_bounds, school_year_of
 from domain.errors import ValidationFailed
 
 CountField = Literal["pupils", "classes", "absent", "ill"]
@@ -159,3 +159,16 @@ def has_enrolment_for_school_year(history: Sequence[Enrolment], year: int) -> bo
     """Whether a figure was recorded within the school year starting in `year`."""
     first, last = school_year_bounds(year)
     return any(first <= enrolment.valid_from <= last for enrolment in history)
+
+
+def new_enrolment_valid_from(history: Sequence[Enrolment], day: date) -> date:
+    """From when a figure recorded for `day` (usually today) is in force.
+
+    The first figure of a school year stands for the whole year, so it is in force from
+    1 September: absences of that year before it cannot exist (they need a figure first).
+    A later one is a change, in force from `day` on; earlier rates keep the earlier figure.
+    """
+    year = school_year_of(day)
+    if has_enrolment_for_school_year(history, year):
+        return day
+    return school_year_bounds(year)[0]

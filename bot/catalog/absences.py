@@ -61,6 +61,13 @@ ERRORS: dict[str, str] = {
     "window_before_start": "Il {day} la rilevazione delle assenze non era ancora iniziata.",
     # closures set by the ATS (domain.calendar.Closure)
     "closure_end_before_start": "La chiusura non può finire ({end}) prima di iniziare ({start}).",
+    "closure_too_long": (
+        "La chiusura durerebbe {days} giorni: al massimo {maximum}. Controlla le date."
+    ),
+    "closure_too_old": (
+        "La chiusura è finita il {end}, più di un anno fa: non serve più registrarla."
+    ),
+    "closure_note_too_long": "La nota è troppo lunga: al massimo {maximum} caratteri.",
 }
 
 WEEKDAY_NAMES: tuple[str, ...] = (
@@ -170,3 +177,150 @@ def next_window_text(day: date | None) -> str:
     if day is None:
         return "Al momento non sono previste rilevazioni delle assenze."
     return f"Oggi non ci sono assenze da registrare. La prossima rilevazione è {describe_day(day)}."
+
+
+# --- /iscritti: enrolment flow ----------------------------------------------------------
+
+ENROL_PICK_PLESSO = "Per quale plesso vuoi inserire iscritti e classi?"
+ENROL_CURRENT = (
+    "<b>{plesso}</b> ({code})\n"
+    "In vigore: <b>{pupils}</b> alunni di 6-19 anni in <b>{classes}</b> classi, "
+    "dal {valid_from} (anno scolastico {year})."
+)
+ENROL_NONE = "<b>{plesso}</b> ({code})\nNon c'è ancora il numero di iscritti."
+ENROL_NONE_THIS_YEAR = (
+    "Manca il numero di iscritti e di classi di <b>{plesso}</b> per l'anno scolastico {year}: "
+    "inseriscilo ora."
+)
+ENROL_ASK_PUPILS = (
+    "Quanti alunni <b>di 6-19 anni</b> (primaria, secondaria di primo e secondo grado) "
+    "sono iscritti a <b>{plesso}</b>? Scrivi il numero."
+)
+ENROL_ASK_CLASSES = "Quante <b>classi</b> ha il plesso? Scrivi il numero."
+ENROL_CHECK = "Iscritti: <b>{pupils}</b> in <b>{classes}</b> classi."
+ENROL_CONFIRM_QUESTION = "Confermi questi numeri?"
+ENROL_SAVED = (
+    "Salvato: <b>{pupils}</b> alunni di 6-19 anni in <b>{classes}</b> classi per "
+    "<b>{plesso}</b>, in vigore dal {valid_from} (anno scolastico {year})."
+)
+ENROL_REDO = "D'accordo, riscrivi i numeri."
+BUTTON_REDO = "✏️ Correggi"
+
+# --- /assenze: absences flow ------------------------------------------------------------
+
+ABSENCES_USAGE = (
+    "Scrivi /assenze, oppure /assenze con la data da registrare, ad esempio "
+    "<code>/assenze ieri</code> o <code>/assenze 17/11</code>."
+)
+_SENTINEL_ONLY = (
+    "La registrazione delle assenze è riservata alle <b>scuole sentinella</b> scelte dall'ATS: "
+)
+_ENROLMENT_STILL = (
+    "\nIl numero di iscritti e di classi va invece inserito per ogni plesso, con /iscritti."
+)
+ABSENCES_NOT_SENTINEL = (
+    _SENTINEL_ONLY
+    + "{plessi} non ne fa parte, quindi non ci sono assenze da registrare."
+    + _ENROLMENT_STILL
+)
+ABSENCES_NOT_SENTINEL_MANY = (
+    _SENTINEL_ONLY
+    + "{plessi} non ne fanno parte, quindi non ci sono assenze da registrare."
+    + _ENROLMENT_STILL
+)
+ABSENCES_PICK_PLESSO = "Per quale plesso vuoi registrare le assenze?"
+BUTTON_PLESSO_MISSING = "⏳ {name}"
+BUTTON_PLESSO_DONE = "✅ {name}"
+ABSENCES_PLESSO_GONE = "Non sei più referente di questo plesso."
+ABSENCES_RECENT_HEADER = "<b>{plesso}</b> ({code}) – ultime rilevazioni:"
+ABSENCES_RECENT_NONE = "<b>{plesso}</b> ({code}) – nessuna rilevazione registrata finora."
+ABSENCES_ALREADY = (
+    "Per questo giorno hai già registrato {figure}. "
+    "Scrivi il numero corretto per modificarlo, oppure /annulla per lasciarlo così."
+)
+ABSENCES_ASK_ABSENT = (
+    "Quanti alunni <b>di 6-19 anni</b> erano assenti? Scrivi il numero (su {enrolled} iscritti)."
+)
+ABSENCES_ASK_ILL = (
+    "Di questi {absent}, quanti sono assenti <b>per malattia</b>? "
+    "Scrivi il numero, oppure tocca «Non lo sappiamo»."
+)
+BUTTON_ILL_UNKNOWN = "Non lo sappiamo"
+ABSENCES_SAVED = "Salvato per <b>{plesso}</b>, {day}: {figure}."
+ABSENCES_CORRECTED = "Corretto per <b>{plesso}</b>, {day}: {figure} (prima: {old})."
+ABSENCES_RATE = "Tasso di assenza: {comparison}"
+ABSENCES_CAN_CORRECT = "Puoi correggerlo con /assenze fino alle 23:59 di {deadline}."
+
+
+def describe_figure(absent: int, ill: int | None, enrolled: int | None) -> str:
+    """ "12 assenti su 290 iscritti, di cui 3 per malattia"."""
+    text = f"{format_count(absent)} assenti"
+    if enrolled is not None:
+        text += f" su {format_count(enrolled)} iscritti"
+    if ill is not None and absent > 0:
+        text += f", di cui {format_count(ill)} per malattia"
+    return text
+
+
+def recent_line(day: date, absent: int, ill: int | None, rate: float | None) -> str:
+    """ "• mar 17/11/2026: 12 assenti (4,1%), 3 per malattia"."""
+    shown = format_percent(rate) if rate is not None else "–"
+    line = f"• {WEEKDAY_NAMES[day.weekday()][:3]} {day:%d/%m/%Y}: {format_count(absent)} assenti ({shown})"
+    if ill is not None and absent > 0:
+        line += f", {format_count(ill)} per malattia"
+    return line
+
+
+# --- /chiusure: closures set by the ATS -------------------------------------------------
+
+CLOSURES_PICK_ATS = "Di quale ATS vuoi vedere le chiusure?"
+CLOSURES_UNKNOWN_ATS = "Non trovo l'ATS {ats} tra quelle con plessi caricati."
+CLOSURES_HEADER = (
+    "<b>Chiusure delle scuole – {ats}</b>\n"
+    "Nei giorni di chiusura non si registrano assenze e non partono promemoria."
+)
+CLOSURES_NONE = "Nessuna chiusura in corso o in programma."
+CLOSURES_LINE = "{n}. {period}, {scope}"
+CLOSURES_NOTE = " – {note}"
+CLOSURES_WHOLE_ATS = "tutta l'ATS"
+CLOSURES_ONE_PLESSO = "plesso {code}"
+BUTTON_CLOSURE_ADD = "➕ Aggiungi"
+BUTTON_CLOSURE_REMOVE = "🗑 Rimuovi {n} ({period})"
+CLOSURE_ASK_SCOPE = "La chiusura vale per tutta l'ATS {ats} o per un solo plesso?"
+BUTTON_SCOPE_ATS = "Tutta l'ATS"
+BUTTON_SCOPE_PLESSO = "Un solo plesso"
+CLOSURE_ASK_PLESSO = "Scrivi il codice meccanografico del plesso (ad esempio <code>MIEE8AB01T</code>)."
+CLOSURE_PLESSO_NOT_HERE = "Non trovo il plesso {code} tra quelli dell'ATS {ats}. Controlla il codice."
+CLOSURE_ASK_START = "Primo giorno di chiusura? Scrivi la data, ad esempio <b>23/12/2026</b>."
+CLOSURE_ASK_END = "Ultimo giorno di chiusura (compreso)? Per un giorno solo riscrivi la stessa data."
+CLOSURE_ASK_NOTE = "Una nota, se vuoi (ad esempio «Vacanze di Natale»), oppure tocca «Nessuna nota»."
+BUTTON_NO_NOTE = "Nessuna nota"
+CLOSURE_SUMMARY = (
+    "Controlla la chiusura:\n\n"
+    "ATS: <b>{ats}</b>\n"
+    "Vale per: <b>{scope}</b>\n"
+    "Dal <b>{start}</b> al <b>{end}</b> compreso\n"
+    "Nota: {note}\n\n"
+    "La salvo?"
+)
+CLOSURE_NO_NOTE = "–"
+CLOSURE_SAVED = "Chiusura salvata."
+CLOSURE_DISCARDED = "Chiusura non salvata."
+CLOSURE_REMOVE_CONFIRM = "Rimuovere la chiusura {period}, {scope}? In quei giorni si tornerà a registrare le assenze."
+CLOSURE_REMOVED = "Chiusura rimossa."
+CLOSURE_KEPT = "La chiusura resta."
+CLOSURE_GONE = "Questa chiusura non c'è più."
+
+
+def describe_period(start: date, end: date) -> str:
+    """ "23/12/2026 – 06/01/2027", or one day: "17/11/2026"."""
+    if start == end:
+        return f"{start:%d/%m/%Y}"
+    return f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
+
+
+def describe_short_period(start: date, end: date) -> str:
+    """For a button: "23/12–06/01", or "17/11"."""
+    if start == end:
+        return f"{start:%d/%m}"
+    return f"{start:%d/%m}–{end:%d/%m}"

@@ -7,12 +7,18 @@ REFERENT_COMMANDS: list[tuple[str, str]] = [
     ("start", "Inizia o riprendi"),
     ("aiuto", "Cosa posso fare"),
     ("annulla", "Annulla l'operazione in corso"),
+    ("nuovocaso", "Nuovo caso: segnala un positivo"),
+    ("casi", "Casi segnalati: vedi e modifica"),
+    ("caso", "Vedi un caso: /caso NUMERO"),
+    ("iscritti", "Iscritti e classi del plesso"),
+    ("assenze", "Registra le assenze (scuole sentinella)"),
 ]
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("scuole", "Carica o conta i plessi (file CSV)"),
     ("invita", "Invita un referente: /invita CODICE_PLESSO"),
     ("referenti", "Elenco dei referenti dell'ATS"),
     ("revoca", "Revoca l'accesso di un referente"),
+    ("chiusure", "Chiusure delle scuole (vacanze, ponti)"),
 ]
 
 WELCOME_REFERENT = (

@@ -12,6 +12,8 @@ import mimetypes
 import sys
 import tempfile
 import threading
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import tzinfo
 from pathlib import Path
 from typing import TextIO
 
@@ -34,6 +36,9 @@ Comandi della console:
   !esci            chiude la console
   !!testo          invia un testo che comincia con "!\""""
 
+# An extra console command: receives the text after the command, returns what to print.
+ExtraCommand = Callable[[str], Awaitable[str]]
+
 
 class ConsoleFrontend:
     def __init__(
@@ -46,6 +51,8 @@ class ConsoleFrontend:
         stdout: TextIO | None = None,
         download_dir: Path | None = None,
         settle: float | None = None,
+        extra_commands: Mapping[str, ExtraCommand] | None = None,
+        timezone: tzinfo | None = None,
     ) -> None:
         """`settle`: after each message, wait up to this many seconds for the bot's reply
         before reading the next line. By default 0 on a terminal and 2 for piped input, so a
@@ -62,6 +69,9 @@ class ConsoleFrontend:
         self._download_dir = download_dir
         self._cursor = {uid: emulator.seq for uid in users.values()}
         self._saved: dict[tuple[int, int], Path] = {}
+        # Commands the embedding program adds (e.g. !ora to move the bot's clock).
+        self._extra = dict(extra_commands or {})
+        self._timezone = timezone  # None: the machine's
 
     async def run(self) -> None:
         """Read commands until end of input or !esci, printing the bot's messages meanwhile."""
@@ -119,13 +129,15 @@ class ConsoleFrontend:
         if command == "esci":
             return False
         if command == "aiuto":
-            self._write(HELP)
+            self._write(HELP + "".join(f"\n  !{name}" for name in self._extra))
         elif command == "utenti":
             self._list_people()
         elif command == "utente":
             self._switch(argument)
         elif command in ("file", "foto"):
             await self._send_path(argument, as_photo=command == "foto")
+        elif command in self._extra:
+            self._write(await self._extra[command](argument))
         else:
             self._write(f"Comando sconosciuto: !{command}. Scrivi !aiuto per l'elenco.")
         return True
@@ -244,7 +256,9 @@ class ConsoleFrontend:
                 self._show_message(message, edited=event.kind == "edited")
 
     def _show_message(self, message: BotMessage, *, edited: bool) -> None:
-        moment = (message.edit_date if edited and message.edit_date else message.date).astimezone()
+        moment = (message.edit_date if edited and message.edit_date else message.date).astimezone(
+            self._timezone
+        )
         name = self._emulator.bot_user["first_name"]
         # A blank line first, so each message stands apart from the typing around it.
         lines = ["", f"── {moment:%H:%M} · {name}{' (modificato)' if edited else ''} ──"]

@@ -24,7 +24,13 @@ from bot.catalog.absences import (
     offer_day_text,
 )
 from domain.absences import Comparison, ComparisonKind, check_absences, compare_with_history
-from domain.calendar import Closure, SchoolCalendar, WindowStatus
+from domain.calendar import (
+    Closure,
+    SchoolCalendar,
+    WindowStatus,
+    check_closure_period,
+    parse_closure_note,
+)
 from domain.enrolment import Enrolment, check_enrolment, parse_count
 from domain.errors import ValidationFailed
 from tests.calendar.helpers import PLESSO, rome
@@ -67,6 +73,9 @@ def failures() -> list[ValidationFailed]:
         lambda: check_absences(5, -1, 10),
         lambda: check_absences(5, 6, 10),
         lambda: Closure(date(2026, 10, 15), date(2026, 10, 13)),
+        lambda: check_closure_period(date(2026, 6, 1), date(2027, 9, 1), date(2026, 6, 1)),
+        lambda: check_closure_period(date(2024, 9, 2), date(2024, 9, 3), date(2026, 6, 1)),
+        lambda: parse_closure_note("x" * 200),
     ]
     cal = SchoolCalendar(
         start_date=date(2026, 10, 1), closures=(Closure(date(2026, 10, 20), date(2026, 10, 20)),)

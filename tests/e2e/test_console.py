@@ -19,9 +19,9 @@ class Terminal:
         self.process.stdin.write((line + "\n").encode())
         await self.process.stdin.drain()
 
-    async def wait_for(self, pattern: str, timeout: float = 20) -> re.Match[str]:
+    async def wait_for(self, pattern: str, seconds: float = 20) -> re.Match[str]:
         assert self.process.stdout is not None
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + seconds
         while True:
             match = re.search(pattern, self.screen)
             if match:
@@ -62,6 +62,20 @@ async def test_console_shows_the_whole_invitation_flow(tmp_path: Path) -> None:
         await term.wait_for(r"\[1\] ✅ Conferma")
         await term.type("#1")
         await term.wait_for("Ora sei referente COVID")
+        # Move the bot's clock to a Tuesday and record enrolment and absences.
+        await term.type("!ora 17/11/2026 09:30")
+        await term.wait_for("Ora del bot: martedì 17/11/2026 09:30")
+        await term.type("/assenze")
+        await term.wait_for("Quanti alunni")
+        await term.type("290")
+        await term.wait_for("Quante classi")
+        await term.type("14")
+        await term.wait_for("Registra le assenze di oggi, martedì 17/11/2026")
+        await term.wait_for("assenti")
+        await term.type("12")
+        await term.wait_for("per malattia")
+        await term.type("3")
+        await term.wait_for("Tasso di assenza: 4,1%")
         await term.type("!esci")
         await asyncio.wait_for(process.wait(), 20)
         assert process.returncode == 0

@@ -1,0 +1,313 @@
+"""An aiohttp transport for python-telegram-bot: `AiohttpRequest`, a drop-in `BaseRequest`.
+
+PTB's default transport (httpx) costs three times the CPU per Bot API call or more; this one
+keeps the same contract as `telegram.request.HTTPXRequest`:
+
+* the same constructor defaults (pool of 256, read/write/connect timeouts of 5 s, pool timeout
+  of 1 s, media write timeout of 20 s) and the same meaning of `BaseRequest.DEFAULT_NONE`
+  (use the default set here) versus `None` (no timeout) for each call;
+* parameters go as a URL-encoded form, or as multipart/form-data when there are files, with
+  `RequestData.json_parameters` as the form fields, exactly what httpx is given by PTB;
+* a timeout raises `telegram.error.TimedOut` (waiting for a free connection included, with
+  PTB's "Pool timeout" message), any other transport failure `telegram.error.NetworkError`,
+  so PTB's rate limiter and our start-up retry see what they saw with httpx.
+
+What differs from httpx, on purpose: proxies (also from HTTPS_PROXY/ALL_PROXY, which httpx
+would honour), HTTP/2 and socket options are not offered; the write timeout bounds each write
+of a file upload only (aiohttp has no write timeout of its own, and an ordinary call's form is
+small enough for the socket buffer to take at once). Error messages never carry the request
+URL, which holds the bot token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import os
+import re
+from collections.abc import Mapping
+from typing import IO
+from urllib.parse import urlencode, urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.payload import BytesPayload
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+_LOGGER = logging.getLogger(__name__)
+
+_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+_WRITE_CHUNK = 64 * 1024
+_POOL_TIMEOUT_MESSAGE = (
+    "Pool timeout: All connections in the connection pool are occupied. "
+    "Request was *not* sent to Telegram. Consider adjusting the connection "
+    "pool size or the pool timeout."
+)
+# The token sits in the path, after "/bot" ("/file/bot" for downloads).
+_TOKEN_IN_PATH = re.compile(r"(/bot)[^/\s'\"]+")
+# How httpx escapes names in Content-Disposition (the HTML5 form encoding).
+_FORM_ESCAPES = {chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}
+_FORM_ESCAPES.update({'"': "%22", "\\": "\\\\"})
+_FORM_ESCAPE_RE = re.compile("|".join(re.escape(c) for c in _FORM_ESCAPES))
+
+# (filename, content, MIME type), as in telegram._utils.types.UploadFileDict
+_UploadFile = tuple[str | None, bytes | IO[bytes], str]
+
+
+class _PoolTimeout(Exception):
+    """No connection of the pool became free within the pool timeout."""
+
+
+class AiohttpRequest(BaseRequest):
+    """`BaseRequest` over one `aiohttp.ClientSession` with a pool of `connection_pool_size`.
+
+    The session is created in `initialize()` (aiohttp binds it to the running event loop) and
+    closed in `shutdown()`; `initialize()` after `shutdown()` opens a new one. The arguments
+    mean what they mean for `telegram.request.HTTPXRequest`.
+    """
+
+    __slots__ = (
+        "_connect_timeout",
+        "_default_timeout",
+        "_keepalive_timeout",
+        "_media_write_timeout",
+        "_pool",
+        "_pool_size",
+        "_pool_timeout",
+        "_read_timeout",
+        "_session",
+        "_write_timeout",
+    )
+
+    def __init__(
+        self,
+        connection_pool_size: int = 256,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
+        keepalive_timeout: float = 5.0,  # httpx's keep-alive expiry
+    ) -> None:
+        if connection_pool_size < 1:
+            raise ValueError("connection_pool_size must be at least 1")
+        self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._media_write_timeout = media_write_timeout
+        self._keepalive_timeout = keepalive_timeout
+        self._default_timeout = _client_timeout(connect_timeout, read_timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self._pool: asyncio.Semaphore | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        """See `BaseRequest.read_timeout`: the read timeout given to the constructor."""
+        return self._read_timeout
+
+    @property
+    def connection_pool_size(self) -> int:
+        return self._pool_size
+
+    async def initialize(self) -> None:
+        """See `BaseRequest.initialize`."""
+        if self._session is not None and not self._session.closed:
+            return
+        connector = aiohttp.TCPConnector(
+            limit=self._pool_size,
+            limit_per_host=0,
+            keepalive_timeout=self._keepalive_timeout,
+            ttl_dns_cache=300,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self._default_timeout,
+            headers={"User-Agent": self.USER_AGENT},
+            cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets no cookies
+            raise_for_status=False,
+            trust_env=False,  # proxy-less: HTTPS_PROXY & co. are ignored (httpx honours them)
+        )
+        self._pool = asyncio.Semaphore(self._pool_size)
+
+    async def shutdown(self) -> None:
+        """See `BaseRequest.shutdown`."""
+        session, self._session = self._session, None
+        if session is None or session.closed:
+            _LOGGER.debug("This AiohttpRequest is already shut down. Returning.")
+            return
+        await session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """See `BaseRequest.do_request`."""
+        session, pool = self._session, self._pool
+        if session is None or session.closed or pool is None:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+
+        files = (
+            request_data.multipart_data
+            if request_data is not None and request_data.contains_files
+            else None
+        )
+        if isinstance(write_timeout, DefaultValue):
+            write_timeout = self._media_write_timeout if files else self._write_timeout
+        if isinstance(pool_timeout, DefaultValue):
+            pool_timeout = self._pool_timeout
+        timeout = self._default_timeout
+        if not isinstance(read_timeout, DefaultValue) or not isinstance(
+            connect_timeout, DefaultValue
+        ):
+            timeout = _client_timeout(
+                self._connect_timeout
+                if isinstance(connect_timeout, DefaultValue)
+                else connect_timeout,
+                self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout,
+            )
+
+        body: _TimedBody | bytes | None = None
+        headers: dict[str, str] | None = None
+        if files:
+            assert request_data is not None
+            boundary = os.urandom(16).hex()
+            content = _multipart(boundary, request_data.json_parameters, files)
+            body = _TimedBody(content, f"multipart/form-data; boundary={boundary}", write_timeout)
+        elif request_data is not None:
+            parameters = request_data.json_parameters
+            if parameters:
+                body = urlencode(parameters).encode()
+                headers = {"Content-Type": _FORM_CONTENT_TYPE}
+
+        try:
+            await _acquire(pool, pool_timeout)
+        except _PoolTimeout:
+            raise TimedOut(_POOL_TIMEOUT_MESSAGE) from None
+        failure: NetworkError
+        try:
+            async with session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as response:
+                return response.status, await response.read()
+        except (aiohttp.ClientError, OSError) as error:  # OSError: TimeoutError included
+            failure = _failure(error, url, body)
+        finally:
+            pool.release()
+        # Raised out here, so neither chained nor in the context: aiohttp's own messages may
+        # quote the URL, and so the token.
+        raise failure
+
+
+def _failure(error: Exception, url: str, body: _TimedBody | bytes | None) -> NetworkError:
+    if isinstance(body, _TimedBody) and body.timed_out:
+        return TimedOut(f"Write timeout: the upload stalled for {body.write_timeout} s")
+    if isinstance(error, TimeoutError):  # aiohttp's ServerTimeoutError is a TimeoutError too
+        return TimedOut(_describe(error, url))
+    return NetworkError(_describe(error, url))
+
+
+async def _acquire(pool: asyncio.Semaphore, pool_timeout: float | None) -> None:
+    if not pool.locked():
+        await pool.acquire()  # a free connection: no timer to arm
+        return
+    try:
+        async with asyncio.timeout(pool_timeout):
+            await pool.acquire()
+    except TimeoutError:
+        raise _PoolTimeout from None
+
+
+def _client_timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+    # `connect` spans DNS, TCP and TLS; waiting for a free connection is our semaphore's job,
+    # and the connector's limit equals its size, so aiohttp itself never queues a request.
+    # `sock_read` is the longest silence while waiting for or reading the answer.
+    return aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
+
+
+class _TimedBody(BytesPayload):
+    """A request body written in chunks, each within the write timeout (as httpx does)."""
+
+    def __init__(self, value: bytes, content_type: str, write_timeout: float | None) -> None:
+        super().__init__(value, content_type=content_type)
+        self.write_timeout = write_timeout
+        self.timed_out = False
+
+    async def write(self, writer: AbstractStreamWriter) -> None:
+        await self.write_with_length(writer, None)
+
+    async def write_with_length(
+        self, writer: AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        data = memoryview(self._value)
+        if content_length is not None:
+            data = data[:content_length]
+        for start in range(0, len(data), _WRITE_CHUNK):
+            try:
+                async with asyncio.timeout(self.write_timeout):
+                    await writer.write(data[start : start + _WRITE_CHUNK])
+            except TimeoutError:
+                self.timed_out = True  # aiohttp may wrap it in a ClientConnectionError
+                raise
+
+
+def _multipart(boundary: str, fields: Mapping[str, str], files: Mapping[str, _UploadFile]) -> bytes:
+    """multipart/form-data as httpx builds it: fields first, then the files."""
+    parts: list[bytes] = []
+    delimiter = f"--{boundary}\r\n".encode()
+    for name, value in fields.items():
+        parts += (
+            delimiter,
+            f'Content-Disposition: form-data; name="{_escape(name)}"\r\n\r\n'.encode(),
+            value.encode(),
+            b"\r\n",
+        )
+    for name, (filename, content, mime_type) in files.items():
+        disposition = f'form-data; name="{_escape(name)}"'
+        if filename is not None:
+            disposition += f'; filename="{_escape(filename)}"'
+        parts += (
+            delimiter,
+            f"Content-Disposition: {disposition}\r\nContent-Type: {mime_type}\r\n\r\n".encode(),
+            _read(content),
+            b"\r\n",
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts)
+
+
+def _read(content: bytes | IO[bytes]) -> bytes:
+    if isinstance(content, bytes | bytearray):
+        return bytes(content)
+    # From the start, as httpx does: a retried upload (after a 429, say) sends it all again.
+    if hasattr(content, "seek"):
+        with contextlib.suppress(io.UnsupportedOperation):
+            content.seek(0)
+    return content.read()
+
+
+def _escape(value: str) -> str:
+    return _FORM_ESCAPE_RE.sub(lambda match: _FORM_ESCAPES[match.group(0)], value)
+
+
+def _describe(error: BaseException, url: str) -> str:
+    """`aiohttp.SomeError: message`, with the URL and the token masked."""
+    text = str(error) or repr(error)
+    path = urlsplit(url).path
+    for secret in (url, path):
+        if secret:
+            text = text.replace(secret, "<url>")
+    text = _TOKEN_IN_PATH.sub(r"\1<token>", text)
+    return f"aiohttp.{type(error).__name__}: {text}"
