@@ -219,17 +219,27 @@ async def test_revoked_referent_is_stopped_mid_conversation(
     referent = harness.user(210)
     await join(referent, await invite(admin))
     second_code = await invite(admin, PLESSO_MILANO_2)
-    # Mid-way through another flow (the admin's /scuole stands in for any referent flow
-    # until those land): revoke, then the referent's very next message is refused.
+    await referent.send("/nuovocaso")
+    await referent.expect("Tipo scuola")
+    await referent.tap("Scuola primaria")
+    await referent.expect("Classe (obbligatoria)")
     await admin.send("/revoca")
     await admin.tap("MARIA ROSSI")
     await admin.tap("Sì")
     await admin.expect("Accesso revocato")
-    await referent.send("Che succede?")
+    await referent.expect("revocato")
+    # The very next message, an answer in the middle of the case form, is refused.
+    await referent.send("3")
     await referent.expect("accesso a Sentinella è stato revocato")
-    # A new invitation brings them back.
+    await referent.tap_stale("Scuola primaria")
+    await referent.expect("accesso a Sentinella è stato revocato")
+    assert await harness.svc.conversations.states("case") == {}
+    assert await harness.svc.conversations.load("case", (210, 210)) == {}
+    # A new invitation brings them back, with nothing of the abandoned form.
     await referent.send(f"/start {second_code}")
     await referent.expect("anche per")
+    await referent.send("3")
+    await referent.expect("Non ho capito")
 
 
 async def test_command_menus_per_role(harness: Harness, admin: ChatUser) -> None:
