@@ -86,8 +86,7 @@ class Flow(Generic[S]):
         await self._asker(update, context, step, data)
 
     async def current_step(self, update: Update, context: BotContext) -> S | None:
-        states = await context.services.conversations.states(self.name)
-        state = states.get(conversation_key(update))
+        state = await context.services.conversations.state(self.name, conversation_key(update))
         return self.steps(state) if state is not None else None
 
     def handler(

@@ -33,6 +33,14 @@ class ConversationStore:
         )
         return {(row["chat_id"], row["user_id"]): int(row["state"]) for row in rows}
 
+    async def state(self, flow: str, key: ConversationKey) -> int | None:
+        chat_id, user_id = _key_parts(key)
+        row = await self._db.fetchone(
+            "SELECT state FROM conversations WHERE flow = ? AND chat_id = ? AND user_id = ?",
+            (flow, chat_id, user_id),
+        )
+        return int(row["state"]) if row is not None and row["state"] is not None else None
+
     async def set_state(
         self, flow: str, key: ConversationKey, state: int | None, now: datetime
     ) -> None:
