@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -23,6 +24,8 @@ F = TypeVar("F", bound=Callback)
 # either: only a command that starts something else does.
 _KEEPS_FLOW = frozenset({"aiuto", "help"})
 
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]{3,32})?(?:\s|$)")
+
 
 async def build_actor(context: BotContext, user_id: int) -> Actor:
     services = context.services
@@ -37,10 +40,10 @@ async def build_actor(context: BotContext, user_id: int) -> Actor:
 
 
 def command_of(update: Update) -> str | None:
+    """The command a message starts with, as Telegram marks one (`/name` or `/name@bot`)."""
     message = update.message
-    if message is None or not message.text or not message.text.startswith("/"):
-        return None
-    return message.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() or None
+    match = _COMMAND.match(message.text or "") if message is not None else None
+    return match.group(1).lower() if match else None
 
 
 async def resolve_actor(update: Update, context: BotContext) -> None:
@@ -50,6 +53,11 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
         # Health data never go to groups or channels: the bot only talks in private chats.
         raise ApplicationHandlerStop
     context.actor = await build_actor(context, user.id)
+    if context.actor.referent is not None:
+        # Writing to the bot again makes a referent the reminders could not reach reachable.
+        await context.services.reminders.clear_unreachable(
+            context.actor.referent.id, context.services.now()
+        )
     command = command_of(update)
     if command in flows.registered_commands(context) and command not in _KEEPS_FLOW:
         await flows.abandon_all(context, update)
@@ -58,6 +66,12 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
         await context.services.conversations.discard_user(user.id)
         await answer_tap(update)
         await reply(update, common.ACCESS_REVOKED)
+        raise ApplicationHandlerStop
+    if update.edited_message is not None:
+        # An edit of a message already read: taking it as the answer to the current step
+        # would put it in the wrong field. Say so, and let the user send it again.
+        await reply(update, common.EDIT_NOT_READ if context.actor.is_known
+                    else common.NOT_REGISTERED)
         raise ApplicationHandlerStop
 
 

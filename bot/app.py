@@ -8,7 +8,6 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -18,7 +17,7 @@ from telegram.ext import (
 
 from bot.access import resolve_actor
 from bot.context import SERVICES_KEY, BotContext, Services
-from bot.errors import on_error
+from bot.errors import RetryingRateLimiter, on_error
 from bot.menus import set_command_menus
 from bot.persistence import SqlitePersistence
 from bot.processor import PerChatUpdateProcessor
@@ -29,11 +28,15 @@ from conversations import (
     case_form,
     cases,
     closures,
+    contact_form,
+    contact_list,
     enrolment,
     onboarding,
     referents,
+    reminders_admin,
     schools,
 )
+from reminders import jobs as reminder_jobs
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ GET_UPDATES_READ_TIMEOUT = 5.0  # seconds beyond the long-poll timeout, as PTB's
 
 def build_application(services: Services) -> BotApplication:
     settings = services.settings
-    processor = PerChatUpdateProcessor()
+    processor = PerChatUpdateProcessor(store=services.updates, clock=services.clock)
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -60,8 +63,9 @@ def build_application(services: Services) -> BotApplication:
             AiohttpRequest(connection_pool_size=1, read_timeout=GET_UPDATES_READ_TIMEOUT)
         )
         # No overall cap on replies (each chat answers at its own pace); a 429 is retried
-        # after Telegram's retry_after. Pushes to many users pace themselves (reminders).
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+        # after Telegram's retry_after, a 5xx, a time-out or a dropped connection with
+        # back-off (bot.errors). Pushes to many users pace themselves (reminders).
+        .rate_limiter(RetryingRateLimiter(overall_max_rate=0, max_retries=3))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .post_init(_post_init)
     )
@@ -73,6 +77,7 @@ def build_application(services: Services) -> BotApplication:
     application.bot_data[SERVICES_KEY] = services
     processor.after_update = application.update_persistence
     _register(application)
+    reminder_jobs.install(application)
     return application
 
 
@@ -90,6 +95,9 @@ def _register(application: BotApplication) -> None:
             *closures.handlers(),
             case_form.build(),
             *cases.handlers(),
+            contact_form.build(),
+            *contact_list.handlers(),
+            *reminders_admin.handlers(),
             *basics.last_resort_handlers(),
         ]
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import build_application
+from bot.app import BotApplication, build_application
 from bot.clock import ShiftedClock
 from bot.context import Services
 from bot.demo import seed_demo_schools
@@ -19,6 +19,7 @@ from bot.emulator.server import BotApiEmulator
 from bot.logs import setup_logging
 from bot.runner import initialize_with_retry, open_database, start_receiving, stop_receiving
 from bot.settings import Settings
+from reminders import jobs as reminder_jobs
 
 CONSOLE_TOKEN = "100000:CONSOLE-TOKEN-not-a-real-one-xxxxxxxx"
 ADMIN_ID = 1001
@@ -34,8 +35,13 @@ USERS = {
 }
 
 
-async def _move_clock(clock: ShiftedClock, tz: ZoneInfo, argument: str) -> str:
-    """`!ora` shows the bot's time; `!ora 17/11/2026 09:30` moves it; `!ora reale` resets."""
+async def _move_clock(
+    clock: ShiftedClock, tz: ZoneInfo, argument: str, application: BotApplication | None = None
+) -> str:
+    """`!ora` shows the bot's time; `!ora 17/11/2026 09:30` moves it; `!ora reale` resets.
+
+    Once moved, the reminders due at the new time go out, as the scheduler would have sent
+    them had the time really passed (its jobs run on the machine's clock)."""
     text = argument.strip().lower()
     if text == "reale":
         clock.reset()
@@ -46,7 +52,11 @@ async def _move_clock(clock: ShiftedClock, tz: ZoneInfo, argument: str) -> str:
             return "Formato: !ora GG/MM/AAAA HH:MM (oppure !ora reale)"
         clock.set(moment)
     shown = clock().astimezone(tz)
-    return f"Ora del bot: {WEEKDAYS[shown.weekday()]} {shown:%d/%m/%Y %H:%M}"
+    answer = f"Ora del bot: {WEEKDAYS[shown.weekday()]} {shown:%d/%m/%Y %H:%M}"
+    if text and application is not None:
+        summary = await reminder_jobs.run_due(application)
+        answer += f"\nPromemoria inviati: {summary.messages}"
+    return answer
 
 
 WEEKDAYS = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
@@ -78,7 +88,9 @@ async def run_console(database: Path) -> int:
             "!ora 17/11/2026 09:30 sposta l'orologio del bot (per provare un martedì).",
             file=sys.stdout,
         )
-        commands = {"ora": functools.partial(_move_clock, clock, settings.tz)}
+        commands = {
+            "ora": functools.partial(_move_clock, clock, settings.tz, application=application)
+        }
         await ConsoleFrontend(
             emulator, USERS, start_as="admin", extra_commands=commands, timezone=settings.tz
         ).run()

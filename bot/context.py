@@ -15,9 +15,12 @@ from domain.access import Actor
 from storage.absences import AbsencesRepository, ClosuresRepository, EnrolmentsRepository
 from storage.audit import AuditRepository
 from storage.cases import CasesRepository
+from storage.contacts import ContactsRepository
 from storage.conversations import ConversationStore
 from storage.db import Database
 from storage.registry import InvitationsRepository, PlessiRepository, ReferentsRepository
+from storage.reminders import ReminderLogRepository
+from storage.updates import ProcessedUpdates
 
 Clock = Callable[[], datetime]
 
@@ -33,9 +36,12 @@ class Services:
     conversations: ConversationStore = field(init=False)
     audit: AuditRepository = field(init=False)
     cases: CasesRepository = field(init=False)
+    contacts: ContactsRepository = field(init=False)
     enrolments: EnrolmentsRepository = field(init=False)
     closures: ClosuresRepository = field(init=False)
     absences: AbsencesRepository = field(init=False)
+    reminders: ReminderLogRepository = field(init=False)
+    updates: ProcessedUpdates = field(init=False)
 
     def __post_init__(self) -> None:
         self.plessi = PlessiRepository(self.db)
@@ -44,11 +50,14 @@ class Services:
         self.conversations = ConversationStore(self.db)
         self.audit = AuditRepository(self.db)
         self.cases = CasesRepository(self.db)
+        self.contacts = ContactsRepository(self.db)
         self.enrolments = EnrolmentsRepository(self.db)
         self.closures = ClosuresRepository(
             self.db, start_date=self.settings.absence_start_date, timezone=self.settings.tz
         )
         self.absences = AbsencesRepository(self.db, self.closures)
+        self.reminders = ReminderLogRepository(self.db)
+        self.updates = ProcessedUpdates(self.db)
 
     def now(self) -> datetime:
         """The current moment, aware, from the injected clock (tests set it)."""

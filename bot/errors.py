@@ -1,30 +1,142 @@
-"""The last line: an unexpected error gets an apology, a logged traceback, no personal data."""
+"""When things go wrong: transient Bot API failures are retried; an error in a handler gets
+an apology, a logged traceback without personal data, and the user's flow back on its feet.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.ext import AIORateLimiter
 
+from bot import flows
 from bot.catalog import common
 from bot.context import BotContext
+from bot.logs import describe_exception
 from bot.replies import reply
 from storage.db import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
+RETRIES = 4  # transient failures retried per Bot API call, besides the 429 retries
+FIRST_DELAY = 0.5  # seconds before the first retry; doubled each time
+MAX_DELAY = 8.0
+
+JsonResult = bool | dict[str, Any] | list[dict[str, Any]]
+# Calls made while starting or polling: they have their own retry loops (bot.runner, PTB's
+# Updater), which must see the failure at once.
+NOT_RETRIED = frozenset({"getMe", "getUpdates", "setWebhook", "deleteWebhook", "close", "logOut"})
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """python-telegram-bot's AIORateLimiter, which waits out a 429 (`retry_after`) and sends
+    again, plus retries with exponential back-off when Telegram answers 5xx, the call times
+    out or the connection drops: a reply, a notification or a reminder goes out once the API
+    is back (within about `FIRST_DELAY * 2**RETRIES` seconds), instead of being lost.
+
+    A Bad Request, a blocked user (Forbidden) and the like are not retried: sending again
+    would fail the same way. A time-out or a connection dropped after Telegram took the call
+    may mean the message was delivered, and then the retry delivers it twice: the Bot API
+    offers no way to tell, and a duplicate beats a reply that never arrives.
+    """
+
+    def __init__(
+        self,
+        *,
+        retries: int = RETRIES,
+        first_delay: float = FIRST_DELAY,
+        max_delay: float = MAX_DELAY,
+        overall_max_rate: float = 0,
+        max_retries: int = 3,
+    ) -> None:
+        super().__init__(overall_max_rate=overall_max_rate, max_retries=max_retries)
+        self.retries = retries
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.transient_retries = 0  # a figure: calls sent again after a transient failure
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JsonResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JsonResult:
+        delay = self.first_delay
+        attempt = 0
+        while True:
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except NetworkError as error:
+                if (
+                    isinstance(error, BadRequest)
+                    or endpoint in NOT_RETRIED
+                    or attempt >= self.retries
+                ):
+                    raise
+                attempt += 1
+                self.transient_retries += 1
+                log.warning(
+                    "Bot API %s failed (%s); retry %d of %d in %.1f s",
+                    endpoint, describe_exception(error), attempt, self.retries, delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_delay)
+
 
 async def on_error(update: object, context: BotContext) -> None:
     error = context.error
+    where = _describe_update(update)
     if isinstance(error, DatabaseUnavailable):
-        log.warning("database unavailable: %s", error)
+        log.warning("database unavailable while handling %s: %s", where, error)
         text = common.DATABASE_BUSY
-    else:
-        # The traceback goes to the log, through the redacting filter (bot.logs).
-        log.error("unhandled error while handling an update", exc_info=error)
+    elif isinstance(error, Forbidden):
+        log.info("the user of %s blocked the bot", where)
+        return
+    elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # Telegram could not be reached, retries included: an outage, not a bug.
+        log.warning("Telegram unreachable while handling %s: %s", where,
+                    describe_exception(error))
         text = common.UNEXPECTED_ERROR
-    if isinstance(update, Update) and update.effective_chat is not None:
-        try:
-            await reply(update, text)
-        except Exception:
-            log.warning("could not tell the user about the error")
+    else:
+        # The traceback goes to the log through bot.logs: frames and types, no user data.
+        log.error("unhandled error while handling %s", where, exc_info=error)
+        text = common.UNEXPECTED_ERROR
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    steps = await _resync(context, update)
+    try:
+        await reply(update, text)
+        # The step the user is at, asked again: they can give the same answer once more.
+        await flows.ask_again(context, update, steps)
+    except Exception as failure:
+        log.warning("could not tell the user about the error: %s", describe_exception(failure))
+
+
+async def _resync(context: BotContext, update: Update) -> list[tuple[flows.Flow[Any], Any]]:
+    """The user's flows back at their stored steps, even if Telegram cannot be reached now:
+    the next message is then read as the answer to the step the user really is at."""
+    if update.effective_user is None:
+        return []
+    try:
+        return await flows.resync(context, update)
+    except Exception as failure:
+        log.warning("could not put the flows back in step: %s", describe_exception(failure))
+        return []
+
+
+def _describe_update(update: object) -> str:
+    """Which update, without anything a user wrote or who they are."""
+    if not isinstance(update, Update):
+        return "a background task" if update is None else type(update).__name__
+    kinds = ("message", "edited_message", "callback_query", "my_chat_member")
+    kind = next((name for name in kinds if getattr(update, name) is not None), "update")
+    return f"update {update.update_id} ({kind})"

@@ -4,17 +4,23 @@ Third-party loggers (the Telegram library, the HTTP clients) print whole updates
 bodies at DEBUG, with names and codici fiscali in them, and request URLs with the token at
 INFO: they are held at WARNING whatever LOG_LEVEL says. Everything that is printed still goes
 through `RedactingFilter`, which masks the token and anything shaped like a codice fiscale,
-a phone number or an e-mail address.
+a phone number or an e-mail address, and renders tracebacks with `safe_traceback`: frames and
+exception types, but the exception's message only for the kinds whose messages never quote
+what a user typed (a name can be recognised by no pattern).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import sys
+import traceback
 
 _THIRD_PARTY = ("telegram", "httpx", "httpcore", "aiohttp", "apscheduler", "aiosqlite", "asyncio")
 _PATTERNS = (
+    # A bot token, even one not given as a secret (another bot's, an old one).
+    re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}"),
     re.compile(r"\b[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}"
                r"[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]\b"),
     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),
@@ -32,7 +38,7 @@ class RedactingFilter(logging.Filter):
         cleaned = self.clean(message)
         if record.exc_info and record.exc_info[1] is not None:
             # Render the traceback now, cleaned, so a handler cannot print the raw one.
-            formatted = logging.Formatter().formatException(record.exc_info)
+            formatted = safe_traceback(record.exc_info[1])
             cleaned = f"{cleaned}\n{self.clean(formatted)}"
             record.exc_info = None
             record.exc_text = None
@@ -45,6 +51,50 @@ class RedactingFilter(logging.Filter):
         for pattern in _PATTERNS:
             text = pattern.sub("<redacted>", text)
         return text
+
+
+# Exceptions whose messages are about the system, never about what a user typed: database
+# and transport errors. Telegram's own "Bad Request" may quote the text the bot sent.
+_MESSAGE_KEPT: tuple[type[BaseException], ...] = (sqlite3.Error, ConnectionError, TimeoutError)
+_MESSAGE_KEPT_MODULES = ("storage.db", "telegram.error", "aiohttp")
+_MESSAGE_NEVER_KEPT = ("BadRequest",)
+
+
+def _message_is_safe(error: BaseException) -> bool:
+    kind = type(error)
+    if kind.__name__ in _MESSAGE_NEVER_KEPT:
+        return False
+    return isinstance(error, _MESSAGE_KEPT) or kind.__module__.startswith(_MESSAGE_KEPT_MODULES)
+
+
+def describe_exception(error: BaseException) -> str:
+    kind = type(error)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else (
+        f"{kind.__module__}.{kind.__qualname__}"
+    )
+    if _message_is_safe(error):
+        return f"{name}: {error}"
+    return f"{name} (message not logged: it may quote personal data)"
+
+
+def safe_traceback(error: BaseException) -> str:
+    """The traceback of `error` and of the errors that led to it, as Python prints it, with
+    each exception's message kept only when it cannot quote personal data."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts: list[str] = []
+    for index, item in enumerate(reversed(chain)):
+        if index:
+            parts.append("\nThe above exception led to the following one:\n\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_list(traceback.extract_tb(item.__traceback__)))
+        parts.append(describe_exception(item) + "\n")
+    return "".join(parts).rstrip("\n")
 
 
 def setup_logging(level: str, secrets: list[str], stream: object = None) -> None:

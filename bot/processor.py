@@ -5,6 +5,11 @@ every other referent's round trip to Telegram; its `concurrent_updates=True` run
 at once and breaks conversations when a user sends two answers quickly. Here each chat has a
 FIFO lock: the fetcher creates the tasks in arrival order and asyncio locks are fair, so a
 chat's updates are handled in the order Telegram sent them.
+
+An update delivered twice (same update_id) is handled once: the ids seen are kept in memory
+and, once an update is handled, in the database (`storage.updates`), so a duplicate that
+arrives after a restart is skipped too. An update the process died while handling is not
+recorded, so Telegram's second delivery of it (if any) is handled.
 """
 
 from __future__ import annotations
@@ -13,25 +18,40 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from storage.db import DatabaseUnavailable
+from storage.updates import ProcessedUpdates
 
 log = logging.getLogger(__name__)
 
 # Large enough never to be the bottleneck: the real limits are the per-chat locks.
 MAX_CONCURRENT = 4096
 _SEEN_UPDATES = 10_000
+_PRUNE_EVERY = 1_000  # updates recorded between two prunings of the stored ids
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT,
+        *,
+        store: ProcessedUpdates | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self._store = store
+        self._clock = clock
         self.after_update: Callable[[], Awaitable[None]] | None = None
+        # Figures: updates handled (whatever the outcome), duplicates skipped.
+        self.processed = 0
         self.duplicates_skipped = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -44,23 +64,44 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             return
         chat_id = _chat_id(update)
         if chat_id is None:
-            await self._run(coroutine)
+            await self._run(update, coroutine)
             return
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
         try:
             async with lock:
-                await self._run(coroutine)
+                await self._run(update, coroutine)
         finally:
             self._waiting[chat_id] -= 1
             if self._waiting[chat_id] == 0:
                 del self._waiting[chat_id]
                 del self._locks[chat_id]
 
-    async def _run(self, coroutine: Awaitable[Any]) -> None:
-        await coroutine
-        if self.after_update is not None:
-            await self.after_update()
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await coroutine
+            if self.after_update is not None:
+                await self._quietly(self.after_update(), "saving the conversation states")
+            if isinstance(update, Update):
+                await self._record(update.update_id)
+        finally:
+            self.processed += 1
+
+    async def _record(self, update_id: int) -> None:
+        if self._store is None or self._clock is None:
+            return
+        now = self._clock()
+        await self._quietly(self._store.record([update_id], now), "recording an update")
+        if self.processed % _PRUNE_EVERY == 0:
+            await self._quietly(self._store.prune(now), "pruning old update ids")
+
+    @staticmethod
+    async def _quietly(work: Awaitable[None], what: str) -> None:
+        """Bookkeeping after the user was answered: a busy database must not undo that."""
+        try:
+            await work
+        except DatabaseUnavailable as error:
+            log.warning("database unavailable while %s: %s", what, error)
 
     def _already_seen(self, update_id: int) -> bool:
         if update_id in self._seen:
@@ -71,7 +112,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return False
 
     async def initialize(self) -> None:
-        return None
+        """Remember the updates handled before the last restart."""
+        if self._store is None or self._clock is None:
+            return
+        for update_id in await self._store.recent(self._clock(), _SEEN_UPDATES):
+            self._seen[update_id] = None
 
     async def shutdown(self) -> None:
         return None

@@ -41,6 +41,16 @@ def parse_admin_ids(raw: str) -> tuple[AdminEntry, ...]:
     return tuple(entries)
 
 
+def parse_month_day(raw: str) -> tuple[int, int]:
+    """`"09-15"` → (9, 15): a day of the year, the same every year (so never 29 February)."""
+    month_text, _, day_text = raw.strip().partition("-")
+    try:
+        day = date(2001, int(month_text), int(day_text))  # 2001: not a leap year
+    except ValueError:
+        raise ValueError(f"'{raw.strip()}' is not a day of the year like 09-15 (MM-DD)") from None
+    return day.month, day.day
+
+
 class Settings(BaseSettings):
     """Every setting of the bot; README.md has the table."""
 
@@ -60,9 +70,16 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     log_level: str = "INFO"
     invitation_valid_days: int = Field(default=7, ge=1, le=90)
+    # After a case or contact is saved, delete the user's messages that carried its data.
+    delete_personal_messages: bool = True
     absence_start_date: date | None = None
     reminder_time: time = time(10, 0)
     deadline_reminder_time: time = time(10, 0)
+    # MM-DD: from this day of each school year the referents owing the enrolment are reminded.
+    school_year_reminder_date: str = "09-15"
+    # Pushes per second: well under Telegram's ~30 messages a second for a bot.
+    reminder_rate_per_second: int = Field(default=20, ge=1, le=30)
+    reminders_enabled: bool = True
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -87,6 +104,12 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone '{value}'") from error
         return value
 
+    @field_validator("school_year_reminder_date")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        parse_month_day(value)
+        return value.strip()
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -105,6 +128,11 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def school_year_reminder(self) -> tuple[int, int]:
+        """SCHOOL_YEAR_REMINDER_DATE as (month, day)."""
+        return parse_month_day(self.school_year_reminder_date)
 
     def admin(self, user_id: int) -> AdminEntry | None:
         for entry in self.admin_ids:

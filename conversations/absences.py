@@ -26,7 +26,7 @@ from bot.access import requires
 from bot.catalog import absences as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
-from bot.flows import Flow
+from bot.flows import Flow, abandon_all
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.enrolment import (
     PLESSO_CODE,
@@ -67,6 +67,7 @@ flow: Flow[Step] = Flow("absences", Step, button_steps=[Step.PLESSO, Step.ENROL_
 
 CB = "ab"
 CB_PLESSO = "pl"  # ab:pl:CODE
+CB_REMINDER = "abr"  # abr:CODE:YYYY-MM-DD, the button of a reminder (reminders.messages)
 CB_ILL_UNKNOWN = keyboards.callback(CB, "ill", "no")
 
 # Flow data keys of this flow (the enrolment questions add theirs).
@@ -187,6 +188,37 @@ async def absences(update: Update, context: BotContext) -> object:
     return await flow.go(update, context, Step.PLESSO, data)
 
 
+async def _held_sentinel(context: BotContext, code: str) -> Plesso | None:
+    """The sentinel plesso `code`, if the referent holds it."""
+    plesso = await context.services.plessi.get(code)
+    if plesso is None or not plesso.sentinel or not context.actor.holds_plesso(code):
+        return None
+    return plesso
+
+
+def reminder_button_data(plesso_code: str, day: date) -> str:
+    """A reminder's button: straight into this flow, for that plesso and day."""
+    return keyboards.callback(CB_REMINDER, plesso_code, day.isoformat())
+
+
+@requires(Role.REFERENT)
+async def from_reminder(update: Update, context: BotContext) -> object:
+    """The one tap from a reminder: like /assenze with the plesso and the day chosen."""
+    query = update.callback_query
+    try:
+        code, day_text = keyboards.parse(query.data if query else None, CB_REMINDER, 2)
+        day = date.fromisoformat(day_text)
+    except ValueError:  # BadCallback included
+        await answer_tap(update, common.STALE_BUTTON)
+        return ConversationHandler.END
+    plesso = await _held_sentinel(context, code)
+    if plesso is None:
+        await answer_tap(update, texts.ABSENCES_PLESSO_GONE, alert=True)
+        return ConversationHandler.END
+    await abandon_all(context, update)  # as a command would: a flow in progress ends
+    return await _open(update, context, plesso, {REQUESTED: day.isoformat()})
+
+
 async def _not_sentinel(update: Update, context: BotContext, plessi: list[Plesso]) -> object:
     names = ", ".join(p.name for p in plessi)
     template = texts.ABSENCES_NOT_SENTINEL if len(plessi) == 1 else texts.ABSENCES_NOT_SENTINEL_MANY
@@ -214,8 +246,8 @@ async def plesso_picked(update: Update, context: BotContext) -> object:
     except keyboards.BadCallback:
         await answer_tap(update, common.STALE_BUTTON)
         return Step.PLESSO
-    plesso = await context.services.plessi.get(code)
-    if plesso is None or not plesso.sentinel or not context.actor.holds_plesso(code):
+    plesso = await _held_sentinel(context, code)
+    if plesso is None:
         await answer_tap(update, texts.ABSENCES_PLESSO_GONE, alert=True)
         return Step.PLESSO
     await close_buttons(update)
@@ -396,7 +428,10 @@ async def _saved_text(
 def build() -> ConversationHandler[BotContext]:
     text = filters.TEXT & ~filters.COMMAND
     return flow.handler(
-        entry_points=[CommandHandler("assenze", absences)],
+        entry_points=[
+            CommandHandler("assenze", absences),
+            CallbackQueryHandler(from_reminder, pattern=keyboards.pattern(CB_REMINDER)),
+        ],
         states={
             Step.PLESSO: [
                 CallbackQueryHandler(plesso_picked, pattern=keyboards.pattern(f"{CB}:{CB_PLESSO}"))

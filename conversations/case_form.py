@@ -9,48 +9,50 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot import keyboards
 from bot.access import requires
 from bot.catalog import cases as texts
 from bot.catalog import common, error_text, render
+from bot.catalog import contacts as contact_texts
 from bot.context import BotContext
 from bot.flows import Flow
 from bot.replies import answer_tap, close_buttons, reply
 from conversations import case_questions as questions
-from conversations.case_steps import (
+from conversations.case_kit import (
     CANCEL,
+    SAVE,
+    TEXT,
+    AnyHandler,
+    FormKit,
+    birth_date_reader,
+    field_reader,
+    merge_states,
+    own_case,
+    today_of,
+)
+from conversations.case_steps import (
+    BUTTONS,
     DUPLICATE_GO,
     DUPLICATE_STOP,
-    FIELD_STEP,
-    FIX,
     ORDER,
-    PICK_COMUNE,
-    PICK_DAY,
     PICK_PLESSO,
-    PICK_ROLE,
     PICK_SCHOOL_TYPE,
     REFERENT_CHANGE,
     REFERENT_OK,
     REFERENT_STEPS,
-    SAVE,
-    SKIP,
-    STEP_FIELD,
     Form,
     Step,
-    form_args,
-    form_pattern,
 )
 from conversations.case_views import (
     EDIT,
@@ -63,6 +65,7 @@ from conversations.case_views import (
     case_view_keyboard,
     case_view_text,
 )
+from conversations.contact_buttons import add_contacts
 from domain.access import Role
 from domain.cases import (
     LAST_ATTENDANCE_FIELD,
@@ -75,7 +78,6 @@ from domain.cases import (
     class_and_section_together,
     complete_case,
     duplicate_since,
-    parse_birth_date,
     parse_class_name,
     parse_given_name,
     parse_past_date,
@@ -83,9 +85,7 @@ from domain.cases import (
     parse_surname,
 )
 from domain.codice_fiscale import CodiceFiscale, parse_codice_fiscale
-from domain.comuni import comune_by_code, search_comuni
 from domain.errors import ValidationFailed
-from domain.people import Role as PersonRole
 from domain.people import parse_email, parse_full_name, parse_phone
 from domain.schools import SchoolType
 from storage.cases import UpdateOutcome
@@ -106,29 +106,13 @@ async def _ask(update: Update, context: BotContext, step: Step, data: dict[str, 
     await questions.ask(update, context, step, Form.load(data))
 
 
-async def _load(update: Update, context: BotContext) -> Form:
-    return Form.load(await flow.load(update, context))
-
-
-async def _go(update: Update, context: BotContext, form: Form, step: Step | None = None) -> Step:
-    """Keep the form, then ask `step` (by default the first one not answered yet)."""
-    return await flow.go(update, context, step or form.next_step(), form.dump())
-
-
-async def _again(update: Update, context: BotContext, step: Step, error: ValidationFailed) -> Step:
-    """A refused answer: say why, ask the same question; the form is unchanged."""
-    await reply(update, error_text(error))
-    await flow.ask(update, context, step, await flow.load(update, context))
-    return step
-
-
 def _typed_text(update: Update) -> str:
     assert update.message is not None and update.message.text is not None
     return update.message.text
 
 
 def _today(context: BotContext) -> date:
-    return questions.today_of(context)
+    return today_of(context)
 
 
 # --- starting: a new case, or an edit -----------------------------------------------------------
@@ -194,12 +178,8 @@ async def edit_case(update: Update, context: BotContext) -> Result:
     except keyboards.BadCallback:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return ConversationHandler.END
-    case = await context.services.cases.get(case_id)
-    if case is None or not context.actor.holds_plesso(case.data.plesso_code):
-        await reply(update, texts.CASE_NOT_FOUND)
-        return ConversationHandler.END
-    if not case.is_open:
-        await reply(update, render(texts.CASE_READ_ONLY, case_id=case.id))
+    case = await own_case(update, context, case_id, for_change=True)
+    if case is None:
         return ConversationHandler.END
     await close_buttons(update)
     form = Form(
@@ -214,10 +194,6 @@ async def edit_case(update: Update, context: BotContext) -> Result:
 Reader = Callable[[str, Form, date], Form]
 
 
-def _field(step: Step, parse: Callable[[str], object]) -> Reader:
-    return lambda text, form, today: form.answer(step, parse(text))
-
-
 def _past_date(step: Step, label: str) -> Reader:
     return lambda text, form, today: form.answer(step, parse_past_date(text, today, label))
 
@@ -229,84 +205,24 @@ def _class_name(text: str, form: Form, today: date) -> Form:
     return form.with_draft(draft, Step.CLASS_NAME, *([Step.SECTION] if together else []))
 
 
-def _codice_fiscale_of(form: Form, today: date) -> CodiceFiscale | None:
-    code = form.draft.codice_fiscale
-    return parse_codice_fiscale(code, today) if code is not None else None
-
-
-def _birth_date(text: str, form: Form, today: date) -> Form:
-    birth = parse_birth_date(text, today, form.draft.role, _codice_fiscale_of(form, today))
-    return form.answer(Step.BIRTH_DATE, birth)
-
-
 _READERS: dict[Step, Reader] = {
     Step.CLASS_NAME: _class_name,
-    Step.SECTION: _field(Step.SECTION, parse_section),
-    Step.REFERENT_NAME: _field(Step.REFERENT_NAME, parse_full_name),
-    Step.REFERENT_PHONE: _field(Step.REFERENT_PHONE, parse_phone),
-    Step.REFERENT_EMAIL: _field(Step.REFERENT_EMAIL, parse_email),
-    Step.SURNAME: _field(Step.SURNAME, parse_surname),
-    Step.NAME: _field(Step.NAME, parse_given_name),
-    Step.BIRTH_DATE: _birth_date,
-    Step.PHONE1: _field(Step.PHONE1, parse_phone),
-    Step.PHONE2: _field(Step.PHONE2, parse_phone),
+    Step.SECTION: field_reader(Step.SECTION, parse_section),
+    Step.REFERENT_NAME: field_reader(Step.REFERENT_NAME, parse_full_name),
+    Step.REFERENT_PHONE: field_reader(Step.REFERENT_PHONE, parse_phone),
+    Step.REFERENT_EMAIL: field_reader(Step.REFERENT_EMAIL, parse_email),
+    Step.SURNAME: field_reader(Step.SURNAME, parse_surname),
+    Step.NAME: field_reader(Step.NAME, parse_given_name),
+    Step.BIRTH_DATE: birth_date_reader(Step.BIRTH_DATE),
+    Step.PHONE1: field_reader(Step.PHONE1, parse_phone),
+    Step.PHONE2: field_reader(Step.PHONE2, parse_phone),
     Step.LAST_ATTENDANCE: _past_date(Step.LAST_ATTENDANCE, LAST_ATTENDANCE_FIELD),
     Step.SWAB_DATE: _past_date(Step.SWAB_DATE, SWAB_FIELD),
     Step.ONSET_DATE: _past_date(Step.ONSET_DATE, ONSET_FIELD),
 }
 
-
-async def _read(update: Update, context: BotContext, step: Step, text: str) -> Step:
-    form = await _load(update, context)
-    try:
-        form = _READERS[step](text, form, _today(context))
-    except ValidationFailed as error:
-        return await _again(update, context, step, error)
-    return await _go(update, context, form)
-
-
-def _typed(step: Step) -> Callable[[Update, BotContext], Any]:
-    @requires(Role.REFERENT)
-    async def handle(update: Update, context: BotContext) -> Step:
-        return await _read(update, context, step, _typed_text(update))
-
-    handle.__name__ = f"case_typed_{step.name.lower()}"
-    return handle
-
-
-def _day_tapped(step: Step) -> Callable[[Update, BotContext], Any]:
-    """A day button: read like the same date typed, with the same checks."""
-
-    @requires(Role.REFERENT)
-    async def handle(update: Update, context: BotContext) -> Step:
-        query = update.callback_query
-        try:
-            field, iso = form_args(query.data if query else None, PICK_DAY, 2)
-            date.fromisoformat(iso)
-        except (keyboards.BadCallback, ValueError):
-            return await _stale(update, step)
-        if field != STEP_FIELD[step].value:
-            return await _stale(update, step)  # a day button of another question
-        await close_buttons(update)
-        return await _read(update, context, step, iso)
-
-    handle.__name__ = f"case_day_{step.name.lower()}"
-    return handle
-
-
-def _skipped(step: Step) -> Callable[[Update, BotContext], Any]:
-    """"Salta" / "Non nota" on an optional field."""
-
-    @requires(Role.REFERENT)
-    async def handle(update: Update, context: BotContext) -> Step:
-        if _tapped(update, SKIP) != STEP_FIELD[step].value:
-            return await _stale(update, step)
-        await close_buttons(update)
-        form = await _load(update, context)
-        return await _go(update, context, form.answer(step, None))
-
-    handle.__name__ = f"case_skip_{step.name.lower()}"
-    return handle
+kit: FormKit[Step, Form] = FormKit(flow, Form, BUTTONS, _READERS)
+_load, _go, _again, _stale, _tapped = kit.load, kit.go, kit.again, kit.stale, kit.tapped
 
 
 # --- codice fiscale and the duplicate warning --------------------------------------------------
@@ -380,21 +296,6 @@ async def duplicate_cancel(update: Update, context: BotContext) -> Result:
 # --- buttons ------------------------------------------------------------------------------------
 
 
-def _tapped(update: Update, verb: str) -> str | None:
-    """The one argument of a form button, or None for a forged or malformed one."""
-    query = update.callback_query
-    try:
-        (value,) = form_args(query.data if query else None, verb, 1)
-    except keyboards.BadCallback:
-        return None
-    return value
-
-
-async def _stale(update: Update, step: Step) -> Step:
-    await answer_tap(update, common.STALE_BUTTON, alert=True)
-    return step
-
-
 @requires(Role.REFERENT)
 async def plesso_picked(update: Update, context: BotContext) -> Step:
     code = _tapped(update, PICK_PLESSO)
@@ -430,51 +331,9 @@ async def referent_change(update: Update, context: BotContext) -> Step:
         *REFERENT_STEPS))
 
 
-@requires(Role.REFERENT)
-async def role_picked(update: Update, context: BotContext) -> Step:
-    value = _tapped(update, PICK_ROLE)
-    if value not in set(PersonRole):
-        return await _stale(update, Step.ROLE)
-    await close_buttons(update)
-    form = await _load(update, context)
-    return await _go(update, context, form.answer(Step.ROLE, PersonRole(value)))
-
-
-@requires(Role.REFERENT)
-async def comune_typed(update: Update, context: BotContext) -> Step:
-    try:
-        found = search_comuni(_typed_text(update))
-    except ValidationFailed as error:
-        return await _again(update, context, Step.COMUNE, error)
-    await reply(update, texts.COMUNE_MATCHES, questions.comuni_keyboard(found))
-    return Step.COMUNE
-
-
-@requires(Role.REFERENT)
-async def comune_picked(update: Update, context: BotContext) -> Step:
-    code = _tapped(update, PICK_COMUNE)
-    comune = comune_by_code(code) if code is not None else None
-    if comune is None:
-        return await _stale(update, Step.COMUNE)
-    await close_buttons(update)
-    form = await _load(update, context)
-    return await _go(update, context, form.answer(Step.COMUNE, comune))
-
-
-@requires(Role.REFERENT)
-async def fix_field(update: Update, context: BotContext) -> Step:
-    """"✏️ <field>": ask that one question again, then come back."""
-    value = _tapped(update, FIX)
-    current = await flow.current_step(update, context) or Step.REVIEW
-    if value not in set(CaseField):
-        return await _stale(update, current)
-    field = CaseField(value)
-    form = await _load(update, context)
-    if field is CaseField.PLESSO and form.mode == "edit":
-        return await _stale(update, current)
-    await close_buttons(update)
-    step = FIELD_STEP[field]
-    return await _go(update, context, form.reopen(step), step)
+def _fixable(form: Form, field: StrEnum) -> bool:
+    """The plesso of a saved case never changes."""
+    return not (field is CaseField.PLESSO and form.mode == "edit")
 
 
 # --- Save and Annulla ---------------------------------------------------------------------------
@@ -516,10 +375,11 @@ async def _save_new(update: Update, context: BotContext, form: Form, data: CaseD
     case = await services.cases.create(data, actor=actor.user_id, now=now)
     if actor.referent is not None:
         await services.referents.touch_plesso(actor.referent.id, data.plesso_code, now)
-    keyboard = keyboards.inline([[
-        (texts.BUTTON_VIEW.format(case_id=case.id), case_callback(VIEW, case.id)),
-        (texts.BUTTON_LIST, case_callback(LIST, case.data.plesso_code)),
-    ]])
+    keyboard = keyboards.inline([
+        [(contact_texts.BUTTON_ADD, add_contacts(case.id))],
+        [(texts.BUTTON_VIEW.format(case_id=case.id), case_callback(VIEW, case.id)),
+         (texts.BUTTON_LIST, case_callback(LIST, case.data.plesso_code))],
+    ])
     await reply(update, render(texts.SAVED_NEW, case_id=case.id), keyboard)
     return ConversationHandler.END
 
@@ -562,69 +422,24 @@ async def cancel(update: Update, context: BotContext) -> Result:
 
 # --- wiring -------------------------------------------------------------------------------------
 
-_TEXT = filters.TEXT & ~filters.COMMAND
-AnyHandler = BaseHandler[Update, BotContext, Any]
-
-
-def _text_steps() -> dict[Step, list[AnyHandler]]:
-    return {step: [MessageHandler(_TEXT, _typed(step))] for step in _READERS}
-
-
-def _date_steps() -> dict[Step, list[AnyHandler]]:
-    steps = (Step.BIRTH_DATE, Step.LAST_ATTENDANCE, Step.SWAB_DATE, Step.ONSET_DATE)
-    return {
-        step: [CallbackQueryHandler(_day_tapped(step), pattern=form_pattern(PICK_DAY))]
-        for step in steps
-    }
-
-
-def _skip_steps() -> dict[Step, list[AnyHandler]]:
-    steps = (Step.PHONE2, Step.SWAB_DATE, Step.ONSET_DATE)
-    return {
-        step: [CallbackQueryHandler(_skipped(step), pattern=form_pattern(SKIP))]
-        for step in steps
-    }
-
-
-def _fix() -> AnyHandler:
-    return CallbackQueryHandler(fix_field, pattern=form_pattern(FIX))
-
 
 def _button_steps() -> dict[Step, list[AnyHandler]]:
+    fix = kit.fix_handler(kit.fix(_fixable))
     return {
-        Step.PLESSO: [CallbackQueryHandler(plesso_picked, pattern=form_pattern(PICK_PLESSO))],
-        Step.SCHOOL_TYPE: [
-            CallbackQueryHandler(school_type_picked, pattern=form_pattern(PICK_SCHOOL_TYPE))
-        ],
+        Step.PLESSO: [kit.button(PICK_PLESSO, plesso_picked)],
+        Step.SCHOOL_TYPE: [kit.button(PICK_SCHOOL_TYPE, school_type_picked)],
         Step.REFERENT: [
-            CallbackQueryHandler(referent_confirmed, pattern=form_pattern(REFERENT_OK)),
-            CallbackQueryHandler(referent_change, pattern=form_pattern(REFERENT_CHANGE)),
+            kit.button(REFERENT_OK, referent_confirmed),
+            kit.button(REFERENT_CHANGE, referent_change),
         ],
-        Step.ROLE: [CallbackQueryHandler(role_picked, pattern=form_pattern(PICK_ROLE))],
-        Step.CODICE_FISCALE: [MessageHandler(_TEXT, codice_fiscale_typed)],
+        Step.CODICE_FISCALE: [MessageHandler(TEXT, codice_fiscale_typed)],
         Step.DUPLICATE: [
-            CallbackQueryHandler(duplicate_continue, pattern=form_pattern(DUPLICATE_GO)),
-            CallbackQueryHandler(duplicate_cancel, pattern=form_pattern(DUPLICATE_STOP)),
+            kit.button(DUPLICATE_GO, duplicate_continue),
+            kit.button(DUPLICATE_STOP, duplicate_cancel),
         ],
-        Step.COMUNE: [
-            MessageHandler(_TEXT, comune_typed),
-            CallbackQueryHandler(comune_picked, pattern=form_pattern(PICK_COMUNE)),
-        ],
-        Step.BIRTH_DATE: [_fix()],
-        Step.REVIEW: [
-            CallbackQueryHandler(save, pattern=form_pattern(SAVE)),
-            CallbackQueryHandler(cancel, pattern=form_pattern(CANCEL)),
-            _fix(),
-        ],
+        Step.BIRTH_DATE: [fix],
+        Step.REVIEW: [kit.button(SAVE, save), kit.button(CANCEL, cancel), fix],
     }
-
-
-def _states() -> dict[Step, list[AnyHandler]]:
-    states: dict[Step, list[AnyHandler]] = {step: [] for step in Step}
-    for part in (_text_steps(), _date_steps(), _skip_steps(), _button_steps()):
-        for step, handlers in part.items():
-            states[step].extend(handlers)
-    return states
 
 
 def build() -> ConversationHandler[BotContext]:
@@ -634,5 +449,13 @@ def build() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(new_case_button, pattern=case_pattern(NEW)),
             CallbackQueryHandler(edit_case, pattern=case_pattern(EDIT)),
         ],
-        states=_states(),
+        states=merge_states(
+            Step,
+            kit.text_states(),
+            kit.day_states(Step.BIRTH_DATE, Step.LAST_ATTENDANCE, Step.SWAB_DATE, Step.ONSET_DATE),
+            kit.skip_states(Step.PHONE2, Step.SWAB_DATE, Step.ONSET_DATE),
+            kit.role_states(Step.ROLE),
+            kit.comune_states(Step.COMUNE),
+            _button_steps(),
+        ),
     )

@@ -3,51 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot import keyboards
 from bot.catalog import cases as texts
-from bot.catalog import error_text, render
-from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
+from bot.catalog import render
+from bot.catalog.validation import SCHOOL_TYPE_LABELS
 from bot.context import BotContext
 from bot.replies import reply
+from conversations.case_kit import (
+    SKIP,
+    ask_birth_date,
+    days_keyboard,
+    fix_button,
+    pairs,
+    role_keyboard,
+    save_cancel_row,
+    today_of,
+)
 from conversations.case_steps import (
-    CANCEL,
+    BUTTONS,
     DUPLICATE_GO,
     DUPLICATE_STOP,
-    FIX,
-    PICK_COMUNE,
-    PICK_DAY,
     PICK_PLESSO,
-    PICK_ROLE,
     PICK_SCHOOL_TYPE,
     REFERENT_CHANGE,
     REFERENT_OK,
-    SAVE,
-    SKIP,
     Form,
     Step,
     form_callback,
 )
 from conversations.case_views import case_fields_text
 from domain.cases import CaseField, class_and_section_together
-from domain.codice_fiscale import parse_codice_fiscale
-from domain.comuni import Comune
-from domain.dates import format_date, recent_days
-from domain.errors import ValidationFailed
-from domain.people import check_birth_date_for_role
 from domain.registry import Plesso
 from domain.schools import SchoolType
 
-RECENT_DAYS = 6
-
 Question = Callable[[Update, BotContext, Form], Awaitable[None]]
-
-
-def today_of(context: BotContext) -> date:
-    return context.services.local_now().date()
 
 
 async def actor_plessi(context: BotContext) -> list[Plesso]:
@@ -59,55 +51,8 @@ async def actor_plessi(context: BotContext) -> list[Plesso]:
     return [found[code] for code in referent.plessi if code in found]
 
 
-def _pairs(buttons: list[keyboards.Button]) -> list[list[keyboards.Button]]:
-    return [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
-
-
-def day_label(day: date, today: date) -> str:
-    short = day.strftime("%d/%m")
-    if day == today:
-        return texts.BUTTON_TODAY.format(date=short)
-    if (today - day).days == 1:
-        return texts.BUTTON_YESTERDAY.format(date=short)
-    return texts.BUTTON_DAY.format(weekday=texts.WEEKDAYS[day.weekday()], date=short)
-
-
-def day_callback(field: CaseField, day: date) -> str:
-    """A day button names its field: an old button of another date question is stale."""
-    return form_callback(PICK_DAY, field.value, day.isoformat())
-
-
-def skip_callback(field: CaseField) -> str:
-    return form_callback(SKIP, field.value)
-
-
-def days_keyboard(
-    today: date, field: CaseField, skip_label: str | None = None
-) -> InlineKeyboardMarkup:
-    """Today and the days before it, two per row; then "Non nota" for optional dates."""
-    buttons = [
-        (day_label(day, today), day_callback(field, day))
-        for day in recent_days(today, RECENT_DAYS)
-    ]
-    rows = _pairs(buttons)
-    if skip_label is not None:
-        rows.append([(skip_label, skip_callback(field))])
-    return keyboards.inline(rows)
-
-
-def comuni_keyboard(comuni: list[Comune]) -> InlineKeyboardMarkup:
-    return keyboards.column(
-        [
-            (texts.BUTTON_COMUNE.format(name=c.name, province=c.province),
-             form_callback(PICK_COMUNE, c.code))
-            for c in comuni
-        ]
-    )
-
-
 def _fix_button(field: CaseField) -> keyboards.Button:
-    label = texts.BUTTON_FIX.format(label=texts.FIELD_LABELS[field])
-    return label, form_callback(FIX, field.value)
+    return fix_button(BUTTONS, field, texts.FIELD_LABELS[field])
 
 
 async def _plesso(update: Update, context: BotContext, form: Form) -> None:
@@ -150,8 +95,7 @@ async def _referent(update: Update, context: BotContext, form: Form) -> None:
 
 
 async def _role(update: Update, context: BotContext, form: Form) -> None:
-    buttons = [(label, form_callback(PICK_ROLE, role.value)) for role, label in ROLE_LABELS.items()]
-    await reply(update, texts.ASK_ROLE, keyboards.column(buttons))
+    await reply(update, texts.ASK_ROLE, role_keyboard(BUTTONS))
 
 
 async def _duplicate(update: Update, context: BotContext, form: Form) -> None:
@@ -163,43 +107,20 @@ async def _duplicate(update: Update, context: BotContext, form: Form) -> None:
 
 
 async def _birth_date(update: Update, context: BotContext, form: Form) -> None:
-    today = today_of(context)
-    code, role = form.draft.codice_fiscale, form.draft.role
-    if code is None:
-        await reply(update, texts.ASK_BIRTH_DATE_PLAIN)
-        return
-    cf_date = parse_codice_fiscale(code, today).birth_date
-    shown = format_date(cf_date)
-    try:
-        if role is not None:
-            check_birth_date_for_role(cf_date, role, today)
-    except ValidationFailed as problem:
-        # Typed dates must match the code: only a new code or another role can help.
-        keyboard = keyboards.inline([[
-            _fix_button(CaseField.CODICE_FISCALE), _fix_button(CaseField.ROLE),
-        ]])
-        text = "\n\n".join([
-            render(texts.BIRTH_FROM_CF_IMPLAUSIBLE, cf_date=shown),
-            error_text(problem),
-            texts.BIRTH_FIX_HINT,
-        ])
-        await reply(update, text, keyboard)
-        return
-    keyboard = keyboards.inline(
-        [[(texts.BUTTON_BIRTH_FROM_CF.format(date=shown),
-           day_callback(CaseField.BIRTH_DATE, cf_date))]]
-    )
-    await reply(update, render(texts.ASK_BIRTH_DATE, cf_date=shown), keyboard)
+    fixes = [_fix_button(CaseField.CODICE_FISCALE), _fix_button(CaseField.ROLE)]
+    known = (form.draft.codice_fiscale, form.draft.role)
+    await ask_birth_date(update, context, BUTTONS, CaseField.BIRTH_DATE, known, fixes)
 
 
 async def _phone2(update: Update, context: BotContext, form: Form) -> None:
-    keyboard = keyboards.inline([[(texts.BUTTON_SKIP, skip_callback(CaseField.PHONE2))]])
+    keyboard = keyboards.inline([[(texts.BUTTON_SKIP, form_callback(SKIP, CaseField.PHONE2))]])
     await reply(update, texts.ASK_PHONE2, keyboard)
 
 
 def _dates(text: str, field: CaseField, skip_label: str | None) -> Question:
     async def ask(update: Update, context: BotContext, form: Form) -> None:
-        await reply(update, text, days_keyboard(today_of(context), field, skip_label))
+        keyboard = days_keyboard(BUTTONS, field, today_of(context), skip_label=skip_label)
+        await reply(update, text, keyboard)
 
     return ask
 
@@ -224,9 +145,8 @@ async def review(update: Update, context: BotContext, form: Form) -> None:
         field for field in CaseField
         if field is not CaseField.PLESSO or (form.mode == "new" and several_plessi)
     ]
-    rows = _pairs([_fix_button(field) for field in fields])
-    rows.append([(texts.BUTTON_SAVE, form_callback(SAVE)),
-                 (texts.BUTTON_CANCEL, form_callback(CANCEL))])
+    rows = pairs([_fix_button(field) for field in fields])
+    rows.append(save_cancel_row(BUTTONS))
     text = "\n\n".join([header, case_fields_text(draft, plesso)])
     await reply(update, text, keyboards.inline(rows))
 

@@ -11,12 +11,10 @@ the review un-answers one step, asks it, and lands on the review again.
 
 from __future__ import annotations
 
-from enum import IntEnum, auto
-from typing import Any, Literal
+from enum import IntEnum, StrEnum, auto
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from bot import keyboards
+from conversations.case_kit import Buttons, StepForm
 from domain.cases import OPTIONAL_FIELDS, CaseDraft, CaseField
 
 
@@ -94,10 +92,8 @@ REFERENT_STEPS = frozenset({Step.REFERENT_NAME, Step.REFERENT_PHONE, Step.REFERE
 Mode = Literal["new", "edit"]
 
 
-class Form(BaseModel):
+class Form(StepForm[Step, CaseDraft]):
     """Everything the case form remembers between two messages."""
-
-    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
 
     mode: Mode = "new"
     case_id: int | None = None
@@ -105,7 +101,6 @@ class Form(BaseModel):
     version: int | None = None
     """The version of the case when the edit started (optimistic concurrency)."""
     draft: CaseDraft = CaseDraft()
-    answered: frozenset[Step] = frozenset()
     pending_codice_fiscale: str | None = None
     """A code waiting for "continue anyway" after the duplicate warning."""
     duplicate_of: int | None = None
@@ -113,67 +108,29 @@ class Form(BaseModel):
     duplicate_accepted: int | None = None
     """The case the user already chose to report again."""
 
+    def order(self) -> tuple[Step, ...]:
+        return ORDER
+
     @classmethod
-    def load(cls, data: dict[str, Any]) -> Form:
-        return cls.model_validate(data)
+    def step_fields(cls) -> dict[Step, CaseField]:
+        return STEP_FIELD
 
-    def dump(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+    @classmethod
+    def optional_fields(cls) -> frozenset[StrEnum]:
+        return frozenset(OPTIONAL_FIELDS)
 
-    def with_draft(self, draft: CaseDraft, *answered: Step) -> Form:
-        return self.model_copy(update={"draft": draft, "answered": self.answered | set(answered)})
-
-    def answer(self, step: Step, value: object) -> Form:
-        """`step`'s field set to `value`, and the step answered."""
-        return self.with_draft(self.draft.with_value(STEP_FIELD[step], value), step)
-
-    def reopen(self, *steps: Step) -> Form:
-        """Ask these steps again."""
-        return self.model_copy(update={"answered": self.answered - set(steps)})
-
-    def is_pending(self, step: Step) -> bool:
-        if step not in self.answered:
-            return True
-        field = STEP_FIELD.get(step)
-        return (
-            field is not None
-            and field not in OPTIONAL_FIELDS
-            and getattr(self.draft, field.value) is None
-        )
-
-    def next_step(self) -> Step:
-        """The first question not answered yet, or the review when all are."""
-        return next((step for step in ORDER if self.is_pending(step)), Step.REVIEW)
+    def review_step(self) -> Step:
+        return Step.REVIEW
 
 
 # Callback data of the form: nc:<verb>[:<arg>].
-CB_FORM = "nc"
+BUTTONS = Buttons("nc")
 PICK_PLESSO = "pl"
 PICK_SCHOOL_TYPE = "st"
-PICK_ROLE = "role"
 REFERENT_OK = "refok"
 REFERENT_CHANGE = "refch"
-PICK_DAY = "day"
-SKIP = "skip"
-PICK_COMUNE = "com"
 DUPLICATE_GO = "dupgo"
 DUPLICATE_STOP = "dupno"
-FIX = "fix"
-SAVE = "save"
-CANCEL = "cancel"
-
-
-def form_callback(verb: str, *args: object) -> str:
-    return keyboards.callback(CB_FORM, verb, *args)
-
-
-def form_pattern(verb: str) -> str:
-    return keyboards.pattern(f"{CB_FORM}:{verb}")
-
-
-def form_args(data: str | None, verb: str, arity: int) -> list[str]:
-    """The arguments of a form button `nc:<verb>:...`; BadCallback if it is not one."""
-    parts = keyboards.parse(data, CB_FORM, arity + 1)
-    if parts[0] != verb:
-        raise keyboards.BadCallback("wrong verb")
-    return parts[1:]
+form_callback = BUTTONS.data
+form_pattern = BUTTONS.pattern
+form_args = BUTTONS.args

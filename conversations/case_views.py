@@ -5,17 +5,15 @@ Shared by the form (`case_form`) and the case list (`cases`).
 
 from __future__ import annotations
 
-from datetime import date
-
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
 from bot.catalog import cases as texts
+from bot.catalog import contacts as contact_texts
 from bot.catalog import render
-from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
+from conversations.case_kit import Buttons, plain_value
+from conversations.contact_buttons import add_contacts, list_contacts
 from domain.cases import Case, CaseDraft, CaseField
-from domain.comuni import label as comune_label
-from domain.dates import format_date
 from domain.registry import Plesso
 
 # Callback data of the case list and of the case actions: cs:<verb>:<args>.
@@ -37,20 +35,10 @@ _SCHOOL_FIELDS = (
 )
 
 
-def case_callback(verb: str, *args: object) -> str:
-    return keyboards.callback(CB_CASES, verb, *args)
-
-
-def case_pattern(verb: str) -> str:
-    return keyboards.pattern(f"{CB_CASES}:{verb}")
-
-
-def case_args(data: str | None, verb: str, arity: int) -> list[str]:
-    """The arguments of a case button `cs:<verb>:...`; BadCallback if it is not one."""
-    parts = keyboards.parse(data, CB_CASES, arity + 1)
-    if parts[0] != verb:
-        raise keyboards.BadCallback("wrong verb")
-    return parts[1:]
+CASES = Buttons(CB_CASES)
+case_callback = CASES.data
+case_pattern = CASES.pattern
+case_args = CASES.args
 
 
 def field_value(draft: CaseDraft, field: CaseField, plesso: Plesso | None) -> str | None:
@@ -60,15 +48,7 @@ def field_value(draft: CaseDraft, field: CaseField, plesso: Plesso | None) -> st
         return None
     if field is CaseField.PLESSO:
         return texts.PLESSO_VALUE.format(name=plesso.name, code=plesso.code) if plesso else value
-    if field is CaseField.SCHOOL_TYPE:
-        return SCHOOL_TYPE_LABELS[value]
-    if field is CaseField.ROLE:
-        return ROLE_LABELS[value]
-    if field is CaseField.COMUNE:
-        return comune_label(value)
-    if isinstance(value, date):
-        return format_date(value)
-    return str(value)
+    return plain_value(value)
 
 
 def field_line(draft: CaseDraft, field: CaseField, plesso: Plesso | None) -> str:
@@ -107,10 +87,20 @@ def case_view_text(case: Case, plesso: Plesso | None, contacts: int) -> str:
     return "\n".join(parts)
 
 
+def contacts_row(case_id: int, is_open: bool) -> list[keyboards.Button]:
+    """Aggiungi contatti (while open) and Vedi contatti."""
+    row = [(contact_texts.BUTTON_LIST, list_contacts(case_id))]
+    if is_open:
+        row.insert(0, (contact_texts.BUTTON_ADD, add_contacts(case_id)))
+    return row
+
+
 def case_view_keyboard(case: Case) -> InlineKeyboardMarkup:
-    """An open case can be edited (contacts and closing arrive with their own issues)."""
+    """An open case can be edited and get contacts; a closed one shows its contacts only
+    (closing arrives with its own issue)."""
     rows: list[list[keyboards.Button]] = []
     if case.is_open:
         rows.append([(texts.BUTTON_EDIT_THIS, case_callback(EDIT, case.id))])
+    rows.append(contacts_row(case.id, case.is_open))
     rows.append([(texts.BUTTON_LIST, case_callback(LIST, case.data.plesso_code))])
     return keyboards.inline(rows)

@@ -7,15 +7,16 @@ answer as an id that does not exist.
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import keyboards
 from bot.access import requires
 from bot.catalog import cases as texts
 from bot.catalog import common, render
+from bot.catalog import contacts as contact_texts
 from bot.context import BotContext
 from bot.replies import answer_tap, reply
+from conversations.case_kit import own_case, send_page
 from conversations.case_questions import actor_plessi
 from conversations.case_views import (
     EDIT,
@@ -29,6 +30,7 @@ from conversations.case_views import (
     case_view_keyboard,
     case_view_text,
 )
+from conversations.contact_buttons import add_contacts, list_contacts
 from domain.access import Role
 from domain.cases import CasePage, CaseSummary
 from domain.dates import format_date
@@ -56,14 +58,20 @@ def list_text(plesso: Plesso, page: CasePage) -> str:
     return "\n\n".join([header, info, "\n".join(_line(item) for item in page.items)])
 
 
+def _case_rows(item: CaseSummary) -> list[list[keyboards.Button]]:
+    """Vedi caso and Vedi contatti; while open also Modifica caso and Aggiungi contatti."""
+    view = (texts.BUTTON_VIEW.format(case_id=item.id), case_callback(VIEW, item.id))
+    contacts = (contact_texts.BUTTON_LIST_FOR.format(case_id=item.id), list_contacts(item.id))
+    if not item.is_open:
+        return [[view, contacts]]
+    edit = (texts.BUTTON_EDIT.format(case_id=item.id), case_callback(EDIT, item.id))
+    add = (contact_texts.BUTTON_ADD_FOR.format(case_id=item.id), add_contacts(item.id))
+    return [[view, edit], [add, contacts]]
+
+
 def list_keyboard(plesso: Plesso, page: CasePage) -> InlineKeyboardMarkup:
-    """Vedi caso (and Modifica caso while open) per case, the pages, Nuovo caso."""
-    rows: list[list[keyboards.Button]] = []
-    for item in page.items:
-        row = [(texts.BUTTON_VIEW.format(case_id=item.id), case_callback(VIEW, item.id))]
-        if item.is_open:
-            row.append((texts.BUTTON_EDIT.format(case_id=item.id), case_callback(EDIT, item.id)))
-        rows.append(row)
+    """The buttons of each case (see `_case_rows`), the pages, Nuovo caso."""
+    rows = [row for item in page.items for row in _case_rows(item)]
     paging: list[keyboards.Button] = []
     if page.page > 1:
         paging.append((common.BUTTON_PREVIOUS, case_callback(PAGE, plesso.code, page.page - 1)))
@@ -79,17 +87,7 @@ async def _show_page(
     update: Update, context: BotContext, plesso: Plesso, number: int, in_place: bool = False
 ) -> None:
     page = await context.services.cases.page(plesso.code, number)
-    text, keyboard = list_text(plesso, page), list_keyboard(plesso, page)
-    query = update.callback_query
-    if in_place and query is not None:
-        # Next / Previous turn the page instead of adding a message.
-        try:
-            await query.edit_message_text(text, reply_markup=keyboard)
-            await answer_tap(update)
-            return
-        except TelegramError:
-            pass  # too old to edit, or unchanged: send it anew
-    await reply(update, text, keyboard)
+    await send_page(update, list_text(plesso, page), list_keyboard(plesso, page), in_place)
 
 
 @requires(Role.REFERENT)
@@ -148,9 +146,8 @@ async def _own_plesso(context: BotContext, code: str) -> Plesso | None:
 
 async def _show_case(update: Update, context: BotContext, case_id: int | None) -> None:
     services = context.services
-    case = await services.cases.get(case_id) if case_id is not None else None
-    if case is None or not context.actor.holds_plesso(case.data.plesso_code):
-        await reply(update, texts.CASE_NOT_FOUND)
+    case = await own_case(update, context, case_id, for_change=False)
+    if case is None:
         return
     plesso = await services.plessi.get(case.data.plesso_code)
     contacts = (await services.cases.contact_counts([case.id])).get(case.id, 0)

@@ -29,6 +29,30 @@ class DatabaseUnavailable(Exception):
     """The database could not take a write now (locked by another process, disk full)."""
 
 
+# SQLite's primary result codes that mean "not now" rather than "this statement is wrong":
+# another process holds the lock, the disk (or max_page_count) is full, the disk failed,
+# the file became read-only or unreachable. The message names the code, never the data.
+_UNAVAILABLE_CODES = {
+    5: "database is locked",  # SQLITE_BUSY
+    6: "database table is locked",  # SQLITE_LOCKED
+    8: "attempt to write a readonly database",  # SQLITE_READONLY
+    10: "disk I/O error",  # SQLITE_IOERR
+    13: "database or disk is full",  # SQLITE_FULL
+    14: "unable to open database file",  # SQLITE_CANTOPEN
+}
+
+
+def unavailable(error: sqlite3.Error) -> DatabaseUnavailable | None:
+    """The `DatabaseUnavailable` this error means, or None for any other error (a bug)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        reason = _UNAVAILABLE_CODES.get(code & 0xFF)  # extended codes keep the primary below
+    else:  # an error raised by hand (tests), or by an older sqlite3 module
+        text = str(error)
+        reason = next((known for known in _UNAVAILABLE_CODES.values() if known in text), None)
+    return DatabaseUnavailable(reason) if reason is not None else None
+
+
 def utc_now_text(now: datetime) -> str:
     """Timestamps are stored as ISO 8601 in UTC, so they sort as text."""
     return now.astimezone(UTC).isoformat(timespec="seconds")
@@ -51,8 +75,10 @@ def _migrations() -> list[tuple[int, str, str]]:
 class Database:
     """Owns the two connections; repositories borrow them."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int | None = None) -> None:
         self.path = path
+        # How long a write waits for another process's lock before DatabaseUnavailable.
+        self.busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
@@ -80,7 +106,7 @@ class Database:
         finally:
             os.umask(old_umask)
         conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA synchronous = NORMAL")
         return conn
@@ -137,34 +163,44 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """An IMMEDIATE transaction on the writer: all or nothing."""
+        """An IMMEDIATE transaction on the writer: all or nothing.
+
+        A lock held by another process beyond the busy timeout, a full disk or a failing one
+        raise `DatabaseUnavailable` (whether at BEGIN, in a statement or at COMMIT), after the
+        transaction was rolled back: the caller's data are as they were before it began.
+        """
         async with self._write_lock:
             conn = self.writer
             try:
                 await conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
-                raise DatabaseUnavailable(str(error)) from error
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
+            except sqlite3.Error as error:
+                _raise_if_unavailable(error)
                 raise
             try:
+                yield conn
                 await conn.execute("COMMIT")
-            except sqlite3.OperationalError as error:
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
-                raise DatabaseUnavailable(str(error)) from error
+            except BaseException as error:
+                await _rollback(conn)
+                if isinstance(error, sqlite3.Error):
+                    _raise_if_unavailable(error)
+                raise
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        async with self.reader.execute(sql, tuple(params)) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        try:
+            async with self.reader.execute(sql, tuple(params)) as cursor:
+                row: Row | None = await cursor.fetchone()
+                return row
+        except sqlite3.Error as error:
+            _raise_if_unavailable(error)
+            raise
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        async with self.reader.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        try:
+            async with self.reader.execute(sql, tuple(params)) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.Error as error:
+            _raise_if_unavailable(error)
+            raise
 
     async def backup_to(self, target: Path) -> None:
         """A consistent online copy (SQLite's backup API), safe while the bot runs."""
@@ -173,3 +209,20 @@ class Database:
         os.close(fd)
         async with aiosqlite.connect(target) as destination:
             await self.reader.backup(destination)
+
+
+def _raise_if_unavailable(error: sqlite3.Error) -> None:
+    mapped = unavailable(error)
+    if mapped is not None:
+        raise mapped from error
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    """Roll back whatever is left of the transaction (SQLite may already have done it, as
+    after a full disk); a failure here must not hide the error that caused it."""
+    if not conn.in_transaction:
+        return
+    try:
+        await conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        log.warning("rollback failed; the connection's transaction state is unknown")

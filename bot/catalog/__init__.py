@@ -22,10 +22,11 @@ def render(template: str, /, **values: object) -> str:
 def _collect_errors() -> dict[str, str]:
     import bot.catalog.absences as absences
     import bot.catalog.admin as admin
+    import bot.catalog.contacts as contacts
     import bot.catalog.validation as validation
 
     merged: dict[str, str] = {}
-    for module in (validation, absences, admin):
+    for module in (validation, absences, admin, contacts):
         merged.update(module.ERRORS)
     return merged
 
@@ -38,4 +39,13 @@ def error_text(error: ValidationFailed) -> str:
     template = ERRORS.get(error.code)
     if template is None:
         raise KeyError(f"no catalog text for validation code {error.code!r}")
-    return render(template, **error.params)
+    return render(template, **{key: _shortened(value) for key, value in error.params.items()})
+
+
+QUOTED_MAX = 80  # characters of a refused answer quoted back in the message
+
+
+def _shortened(value: object) -> object:
+    if isinstance(value, str) and len(value) > QUOTED_MAX:
+        return value[: QUOTED_MAX - 1] + "…"
+    return value

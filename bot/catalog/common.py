@@ -19,6 +19,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("referenti", "Elenco dei referenti dell'ATS"),
     ("revoca", "Revoca l'accesso di un referente"),
     ("chiusure", "Chiusure delle scuole (vacanze, ponti)"),
+    ("promemoria", "Promemoria: chi manca, chi è stato avvisato"),
 ]
 
 WELCOME_REFERENT = (
@@ -62,6 +63,10 @@ UNEXPECTED_ERROR = (
     "riprova, oppure /annulla."
 )
 DATABASE_BUSY = "Non sono riuscito a salvare: riprova tra qualche secondo. Nulla è andato perso."
+EDIT_NOT_READ = (
+    "Ho visto che hai modificato un messaggio già inviato: le modifiche non vengono lette. "
+    "Se una risposta era sbagliata, scrivila di nuovo o correggila dal riepilogo."
+)
 
 BUTTON_CONFIRM = "✅ Conferma"
 BUTTON_CANCEL = "Annulla"

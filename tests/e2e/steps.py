@@ -136,3 +136,75 @@ async def report_case(
     match = re.search(r"caso (\d+)", saved.text or "")
     assert match, saved.text
     return int(match.group(1))
+
+
+# --- Contacts of a case -----------------------------------------------------------------------
+
+# Classmates of the case, born in 2015 (codici fiscali with a valid check character).
+CLASSMATES = {
+    "RSSMRA15A01F205J": ("ROSSI", "MARIO", "01/01/2015"),
+    "VRDNNA15E52E648D": ("VERDI", "ANNA", "12/05/2015"),
+    "NREPLA15B20F205S": ("NERI", "PAOLO", "20/02/2015"),
+    "GLLSRA15C43F205W": ("GIALLI", "SARA", "03/03/2015"),
+    "RSSLCU15L14F704U": ("RUSSO", "LUCA", "14/07/2015"),
+}
+TEACHER_CONTACT_CF = "CLMLNE82D62F205B"  # Elena Colombo, born 22/04/1982 in Milano
+
+
+async def open_add_contacts(referent: ChatUser, case_id: int) -> None:
+    """From /caso to the "Aggiungi contatti" screen (a list, a file, or one at a time)."""
+    await referent.send(f"/caso {case_id}")
+    await referent.expect(f"Caso {case_id}")
+    await referent.tap("Aggiungi contatti")
+    await referent.expect("Incolla un elenco")
+
+
+async def start_contact(referent: ChatUser, case_id: int, role: str = "Studente") -> None:
+    """"Aggiungi contatto", up to the surname; class and section as the case's (3 B)."""
+    await open_add_contacts(referent, case_id)
+    await referent.tap("Aggiungi contatto")
+    await referent.expect("Ruolo del contatto")
+    await referent.tap(role)
+    if role != "Studente":
+        await referent.expect("Vuoi verificarlo")
+        await referent.tap("Continua senza verifica")
+    await referent.expect("Classe del contatto")
+    await referent.tap("✅ 3")
+    await referent.expect("Sezione del contatto")
+    await referent.tap("✅ B")
+    await referent.expect("Cognome del contatto")
+
+
+async def contact_details(
+    referent: ChatUser, codice_fiscale: str, surname: str = "Rossi", name: str = "Mario"
+) -> None:
+    """From the surname to the question of the date of last contact (Milano, no address)."""
+    await referent.send(surname)
+    await referent.expect("Nome del contatto")
+    await referent.send(name)
+    await referent.expect("Codice fiscale del contatto")
+    await referent.send(codice_fiscale)
+    await referent.expect("dal codice fiscale risulta")
+    await referent.tap("✅")
+    await referent.expect("Comune di domicilio del contatto")
+    await referent.send("Milano")
+    await referent.expect("Scegli il comune")
+    await referent.tap("Milano (MI)")
+    await referent.expect("Indirizzo")
+    await referent.tap("Salta")
+    await referent.expect("Telefono cellulare")
+    await referent.send("333 111 2222")
+    await referent.expect("ultimo contatto con il caso")
+
+
+async def add_classmate(
+    referent: ChatUser, case_id: int, codice_fiscale: str = "RSSMRA15A01F205J"
+) -> None:
+    """The referent adds one classmate, last seen on the case's last day at school."""
+    surname, name, _ = CLASSMATES[codice_fiscale]
+    await start_contact(referent, case_id)
+    await contact_details(referent, codice_fiscale, surname, name)
+    await referent.tap("Ieri")
+    await referent.expect("controlla i dati")
+    await referent.tap("Salva")
+    await referent.expect("aggiunto al caso")

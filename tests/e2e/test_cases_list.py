@@ -80,12 +80,17 @@ async def test_list_shows_the_portals_columns(harness: Harness, maria: ChatUser)
     assert f"{case_id} · BIANCHI LUCA · BN…5O" in text
     assert "ult. giorno freq. 16/11/2026" in text
     assert "nr. contatti 0" in text and "aperto" in text
-    assert maria.buttons() == [f"Vedi caso {case_id}", f"Modifica caso {case_id}", "➕ Nuovo caso"]
+    assert maria.buttons() == [
+        f"Vedi caso {case_id}", f"Modifica caso {case_id}", f"Aggiungi contatti {case_id}",
+        f"Vedi contatti {case_id}", "➕ Nuovo caso",
+    ]
     await maria.tap(f"Vedi caso {case_id}")
     view = await maria.expect(f"Caso {case_id} – aperto")
     assert "BNCLCU15C02F205O" in (view.text or "")
     assert "Numero di contatti collegati al caso: 0" in (view.text or "")
-    assert maria.buttons() == ["✏️ Modifica caso", "Elenco dei casi"]
+    assert maria.buttons() == [
+        "✏️ Modifica caso", "➕ Aggiungi contatti", "👥 Vedi contatti", "Elenco dei casi"
+    ]
     await maria.tap("Elenco dei casi")
     await maria.expect("Casi segnalati")
     await maria.tap("Nuovo caso")
@@ -135,13 +140,14 @@ async def test_closed_case_offers_view_only(harness: Harness, maria: ChatUser) -
     listing = await maria.expect("Casi segnalati")
     assert "Caso chiuso" in (listing.text or "")
     assert maria.buttons() == [
-        f"Vedi caso {closed_id}", f"Vedi caso {open_id}", f"Modifica caso {open_id}",
+        f"Vedi caso {closed_id}", f"Vedi contatti {closed_id}", f"Vedi caso {open_id}",
+        f"Modifica caso {open_id}", f"Aggiungi contatti {open_id}", f"Vedi contatti {open_id}",
         "➕ Nuovo caso",
     ]
     await maria.tap(f"Vedi caso {closed_id}")
     view = await maria.expect(f"Caso {closed_id} – Caso chiuso")
     assert "non sono più modificabili" in (view.text or "")
-    assert maria.buttons() == ["Elenco dei casi"]
+    assert maria.buttons() == ["👥 Vedi contatti", "Elenco dei casi"]
     # The first list, from before the case was closed, still shows its edit button.
     await maria.tap_stale(f"Modifica caso {closed_id}")
     await maria.expect("non è più modificabile")

@@ -1,0 +1,207 @@
+"""/promemoria (admins): the reminder schedule and, for the current or last recording day,
+who recorded, who is missing, who was reminded and who cannot be reached; a button reminds
+the missing ones now, at most once an hour."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import keyboards
+from bot.access import requires
+from bot.catalog import common, render
+from bot.catalog import reminders as texts
+from bot.catalog.absences import describe_day
+from bot.context import BotContext, Services
+from bot.replies import answer_tap, close_buttons, reply
+from bot.settings import Settings
+from domain.access import Actor, Role
+from domain.calendar import SchoolCalendar
+from reminders import jobs
+from reminders.report import DayReport, PlessoStatus, build_report, report_day, window_open
+
+CB_PUSH = "prm"  # prm:ATS-CODE:YYYY-MM-DD, or prm:all:YYYY-MM-DD for a regional admin
+ALL_ATS = "all"
+MAX_LISTED = 15  # lines per section; the rest is counted
+MAX_MESSAGE = 4000  # Telegram takes 4096 characters
+
+
+@requires(Role.ADMIN)
+async def show(update: Update, context: BotContext) -> None:
+    services = context.services
+    ats = context.actor.admin_ats
+    now = services.now()
+    calendar = await jobs.scope_calendar(services, ats)
+    parts = [schedule_text(services.settings, ats)]
+    day = report_day(calendar, now)
+    if day is None:
+        await reply(update, "\n\n".join([*parts, texts.NO_RECORDING_DAY]))
+        return
+    report = await _report(services, ats, day, calendar, now)
+    parts.append(report_text(report, services.settings.tz))
+    await reply(update, _fit("\n\n".join(parts)), _push_keyboard(report, ats))
+
+
+async def _report(
+    services: Services, ats: str | None, day: date, calendar: SchoolCalendar, now: datetime
+) -> DayReport:
+    reminders = services.reminders
+    return build_report(
+        day=day,
+        is_open=window_open(calendar, day, now),
+        recorded=await reminders.recorded_plessi(day, ats),
+        missing=await services.absences.missing_plessi(ats, day),
+        links=await reminders.links(ats),
+        entries=await reminders.for_days([day], ats),
+        unreachable=await reminders.unreachable(ats),
+    )
+
+
+def _push_keyboard(report: DayReport, ats: str | None) -> InlineKeyboardMarkup | None:
+    reachable = report.can_push
+    if not reachable:
+        return None
+    data = keyboards.callback(CB_PUSH, ats or ALL_ATS, report.day.isoformat())
+    return keyboards.column([(texts.BUTTON_REMIND_NOW.format(n=reachable), data)])
+
+
+# --- texts --------------------------------------------------------------------------------
+
+
+def schedule_text(settings: Settings, ats: str | None) -> str:
+    month, day = settings.school_year_reminder
+    return render(
+        texts.SCHEDULE,
+        scope=ats or texts.SCOPE_ALL,
+        recording_days=texts.RECORDING_DAYS,
+        reminder_time=f"{settings.reminder_time:%H:%M}",
+        deadline_time=f"{settings.deadline_reminder_time:%H:%M}",
+        enrolment_date=f"{day:02d}/{month:02d}",
+    )
+
+
+def report_text(report: DayReport, tz: ZoneInfo) -> str:
+    template = texts.DAY_OPEN if report.open else texts.DAY_CLOSED
+    deadline = describe_day(report.day + timedelta(days=1))
+    lines = [render(template, day=describe_day(report.day), deadline=deadline)]
+    lines.append(render(texts.RECORDED_HEADER, n=len(report.recorded)))
+    lines += _listed([render(texts.PLESSO_LINE, plesso=p.name) for p in report.recorded])
+    lines.append(render(texts.MISSING_HEADER, n=len(report.missing)))
+    lines += _listed([_missing_line(p, tz) for p in report.missing])
+    lines.append(render(texts.REMINDED_HEADER, n=len(report.reminded)))
+    lines += _listed(
+        [
+            render(texts.REMINDED_LINE, time=_hhmm(r.at, tz), name=r.name, plesso=r.plesso_name)
+            for r in report.reminded
+        ]
+    )
+    if report.unreachable:
+        lines.append(render(texts.UNREACHABLE_HEADER, n=len(report.unreachable)))
+        lines += _listed(
+            [
+                render(texts.UNREACHABLE_LINE, name=u.full_name, since=_when(u.since, tz))
+                for u in report.unreachable
+            ]
+        )
+    return "\n".join(lines)
+
+
+def _missing_line(plesso: PlessoStatus, tz: ZoneInfo) -> str:
+    people = []
+    for referent in plesso.referents:
+        if referent.unreachable:
+            people.append(render(texts.REFERENT_UNREACHABLE, name=referent.name))
+        elif referent.reminded_at is not None:
+            people.append(
+                render(
+                    texts.REFERENT_REMINDED,
+                    name=referent.name,
+                    time=_hhmm(referent.reminded_at, tz),
+                )
+            )
+        else:
+            people.append(render(texts.REFERENT_NOT_REMINDED, name=referent.name))
+    who = ", ".join(people) if people else texts.NO_REFERENT
+    return render(texts.PLESSO_LINE, plesso=plesso.name) + texts.REFERENTS_SEPARATOR + who
+
+
+def _listed(lines: list[str]) -> list[str]:
+    if not lines:
+        return [texts.NONE_LINE]
+    if len(lines) <= MAX_LISTED:
+        return lines
+    return [*lines[:MAX_LISTED], render(texts.MORE_LINES, n=len(lines) - MAX_LISTED)]
+
+
+def _fit(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return text[: text.rfind("\n", 0, MAX_MESSAGE - len(texts.TRUNCATED))] + texts.TRUNCATED
+
+
+def _hhmm(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%H:%M}"
+
+
+def _when(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%d/%m/%Y %H:%M}"
+
+
+# --- the push -----------------------------------------------------------------------------
+
+
+def _may_push(actor: Actor, ats: str | None) -> bool:
+    if ats is None:
+        return actor.is_admin and actor.admin_ats is None
+    return actor.manages_ats(ats)
+
+
+@requires(Role.ADMIN)
+async def push(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    try:
+        scope, day_text = keyboards.parse(query.data if query else None, CB_PUSH, 2)
+        day = date.fromisoformat(day_text)
+    except ValueError:  # BadCallback included
+        await answer_tap(update, common.STALE_BUTTON, alert=True)
+        return
+    ats = None if scope == ALL_ATS else scope
+    if not _may_push(context.actor, ats):
+        await answer_tap(update, common.STALE_BUTTON, alert=True)
+        return
+    await close_buttons(update)
+    outcome = await jobs.push_now(
+        context.application, ats_code=ats, day=day, actor=context.actor.user_id
+    )
+    await reply(update, push_text(outcome, day, context.services.settings.tz))
+
+
+def push_text(outcome: jobs.PushOutcome, day: date, tz: ZoneInfo) -> str:
+    if outcome.refused is jobs.PushRefusal.TOO_SOON:
+        assert outcome.last_push is not None and outcome.retry_from is not None
+        return render(
+            texts.PUSH_TOO_SOON,
+            time=_hhmm(outcome.last_push, tz),
+            next=_hhmm(outcome.retry_from, tz),
+        )
+    if outcome.refused is jobs.PushRefusal.WINDOW_CLOSED:
+        return render(texts.PUSH_WINDOW_CLOSED, day=describe_day(day))
+    summary = outcome.summary
+    if summary is None:
+        return texts.PUSH_NOBODY
+    text = render(texts.PUSH_DONE, sent=summary.messages)
+    if summary.unreachable:
+        text += render(texts.PUSH_UNREACHABLE, unreachable=summary.unreachable)
+    if summary.failed or summary.released:
+        text += render(texts.PUSH_FAILED, failed=summary.failed + summary.released)
+    return text
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        CommandHandler("promemoria", show),
+        CallbackQueryHandler(push, pattern=keyboards.pattern(CB_PUSH)),
+    ]
