@@ -24,8 +24,12 @@ from bot.processor import PerChatUpdateProcessor
 from bot.request import AiohttpRequest
 from conversations import (
     absences,
+    ats_cases,
+    ats_report,
     basics,
+    case_close,
     case_form,
+    case_handover,
     cases,
     closures,
     contact_form,
@@ -36,6 +40,7 @@ from conversations import (
     reminders_admin,
     schools,
 )
+from reminders import early_warning
 from reminders import jobs as reminder_jobs
 
 log = logging.getLogger(__name__)
@@ -78,6 +83,8 @@ def build_application(services: Services) -> BotApplication:
     processor.after_update = application.update_persistence
     _register(application)
     reminder_jobs.install(application)
+    early_warning.install(application)
+    case_handover.install(application)
     return application
 
 
@@ -94,10 +101,13 @@ def _register(application: BotApplication) -> None:
             closures.build(),
             *closures.handlers(),
             case_form.build(),
+            *ats_cases.handlers(),
             *cases.handlers(),
+            *case_close.handlers(),
             contact_form.build(),
             *contact_list.handlers(),
             *reminders_admin.handlers(),
+            *ats_report.handlers(),
             *basics.last_resort_handlers(),
         ]
     )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.app import BotApplication, build_application
 from bot.clock import ShiftedClock
 from bot.context import Services
-from bot.demo import seed_demo_schools
+from bot.demo import seed_demo_absences, seed_demo_schools
 from bot.emulator.console import ConsoleFrontend
 from bot.emulator.server import BotApiEmulator
 from bot.logs import setup_logging
@@ -59,6 +59,12 @@ async def _move_clock(
     return answer
 
 
+async def _demo_absences(services: Services, argument: str) -> str:
+    """`!demo`: absences of the sentinel plessi for the school year so far (for /report)."""
+    written = await seed_demo_absences(services, actor=0)
+    return f"Assenze demo registrate: {written}. Ora prova /report."
+
+
 WEEKDAYS = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
 
 
@@ -89,7 +95,8 @@ async def run_console(database: Path) -> int:
             file=sys.stdout,
         )
         commands = {
-            "ora": functools.partial(_move_clock, clock, settings.tz, application=application)
+            "ora": functools.partial(_move_clock, clock, settings.tz, application=application),
+            "demo": functools.partial(_demo_absences, services),
         }
         await ConsoleFrontend(
             emulator, USERS, start_as="admin", extra_commands=commands, timezone=settings.tz

@@ -15,6 +15,7 @@ from domain.access import Actor
 from storage.absences import AbsencesRepository, ClosuresRepository, EnrolmentsRepository
 from storage.audit import AuditRepository
 from storage.cases import CasesRepository
+from storage.closing import ClosingRepository
 from storage.contacts import ContactsRepository
 from storage.conversations import ConversationStore
 from storage.db import Database
@@ -37,6 +38,7 @@ class Services:
     audit: AuditRepository = field(init=False)
     cases: CasesRepository = field(init=False)
     contacts: ContactsRepository = field(init=False)
+    closing: ClosingRepository = field(init=False)
     enrolments: EnrolmentsRepository = field(init=False)
     closures: ClosuresRepository = field(init=False)
     absences: AbsencesRepository = field(init=False)
@@ -51,6 +53,7 @@ class Services:
         self.audit = AuditRepository(self.db)
         self.cases = CasesRepository(self.db)
         self.contacts = ContactsRepository(self.db)
+        self.closing = ClosingRepository(self.db)
         self.enrolments = EnrolmentsRepository(self.db)
         self.closures = ClosuresRepository(
             self.db, start_date=self.settings.absence_start_date, timezone=self.settings.tz

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from bot.context import Services
+from domain.calendar import school_year_bounds, school_year_of
+from domain.enrolment import Enrolment
 from domain.school_import import to_plesso
 from domain.schools import parse_schools_csv
+from storage.ats import AtsRepository
 from storage.registry import ImportCounts
 
 
@@ -19,3 +23,47 @@ async def seed_demo_schools(services: Services, actor: int) -> ImportCounts:
     return await services.plessi.upsert_many(
         [to_plesso(row) for row in parsed.rows], actor=actor, now=services.now()
     )
+
+
+async def seed_demo_absences(
+    services: Services, actor: int, *, outbreak_plesso: str | None = None
+) -> int:
+    """Demo enrolments and absences of the sentinel plessi, for every recording day of the
+    school year so far (today included): rates of 2-4% with some noise, and one plesso (the
+    first sentinel one, or `outbreak_plesso`) rising to 14% over its last three recordings,
+    so /report has a history, a chart and a flag. Days already recorded are kept.
+    Returns the figures written."""
+    now = services.now()
+    today = services.local_now().date()
+    start, _ = school_year_bounds(school_year_of(today))
+    written = 0
+    sentinels = await AtsRepository(services.db).sentinel_plessi(None)
+    rising = outbreak_plesso or (sentinels[0].code if sentinels else None)
+    for plesso in sentinels:
+        rng = random.Random(plesso.code)
+        enrolment = await services.enrolments.in_force(plesso.code, today)
+        if enrolment is None:
+            enrolment = await services.enrolments.add(
+                Enrolment(plesso_code=plesso.code, pupils=rng.randint(250, 700),
+                          classes=rng.randint(12, 28), valid_from=start),
+                actor=actor,
+                now=now,
+            )
+        calendar = await services.closures.calendar(plesso.ats_code)
+        days = calendar.recording_days_between(start, today, plesso.code)
+        done = await services.absences.recorded_days(plesso.code, days)
+        base = rng.uniform(0.02, 0.04)
+        for index, day in enumerate(days):
+            if day in done:
+                continue
+            rate = base * rng.uniform(0.8, 1.2)
+            from_end = len(days) - index
+            if plesso.code == rising and from_end <= 3:
+                rate = (0.06, 0.10, 0.14)[3 - from_end]
+            absent = round(enrolment.pupils * rate)
+            await services.absences.record(
+                plesso_code=plesso.code, day=day, absent=absent, ill=absent // 2,
+                actor=actor, now=now,
+            )
+            written += 1
+    return written

@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import AIORateLimiter
 
 from bot import flows
+from bot.access import build_actor
 from bot.catalog import common
 from bot.context import BotContext
 from bot.logs import describe_exception
@@ -124,9 +125,12 @@ async def on_error(update: object, context: BotContext) -> None:
 async def _resync(context: BotContext, update: Update) -> list[tuple[flows.Flow[Any], Any]]:
     """The user's flows back at their stored steps, even if Telegram cannot be reached now:
     the next message is then read as the answer to the step the user really is at."""
-    if update.effective_user is None:
+    user = update.effective_user
+    if user is None:
         return []
     try:
+        # The error handler gets a context of its own: who is asking, once more.
+        context.actor = await build_actor(context, user.id)
         return await flows.resync(context, update)
     except Exception as failure:
         log.warning("could not put the flows back in step: %s", describe_exception(failure))

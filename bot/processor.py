@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 MAX_CONCURRENT = 4096
 _SEEN_UPDATES = 10_000
 _PRUNE_EVERY = 1_000  # updates recorded between two prunings of the stored ids
+# After the database refused to record an id, how long not to try again: while another
+# process holds the lock every write waits the busy timeout, and the users' own writes,
+# queued behind this one, matter more (the ids stay in memory meanwhile).
+RECORDING_PAUSE = 30.0
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -49,6 +53,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._store = store
         self._clock = clock
+        self._paused_until = 0.0
         self.after_update: Callable[[], Awaitable[None]] | None = None
         # Figures: updates handled (whatever the outcome), duplicates skipped.
         self.processed = 0
@@ -88,20 +93,25 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self.processed += 1
 
     async def _record(self, update_id: int) -> None:
-        if self._store is None or self._clock is None:
+        loop = asyncio.get_running_loop()
+        if self._store is None or self._clock is None or loop.time() < self._paused_until:
             return
         now = self._clock()
-        await self._quietly(self._store.record([update_id], now), "recording an update")
-        if self.processed % _PRUNE_EVERY == 0:
+        recorded = await self._quietly(self._store.record([update_id], now), "recording an update")
+        if not recorded:
+            self._paused_until = loop.time() + RECORDING_PAUSE
+        elif self.processed % _PRUNE_EVERY == 0:
             await self._quietly(self._store.prune(now), "pruning old update ids")
 
     @staticmethod
-    async def _quietly(work: Awaitable[None], what: str) -> None:
+    async def _quietly(work: Awaitable[None], what: str) -> bool:
         """Bookkeeping after the user was answered: a busy database must not undo that."""
         try:
             await work
         except DatabaseUnavailable as error:
             log.warning("database unavailable while %s: %s", what, error)
+            return False
+        return True
 
     def _already_seen(self, update_id: int) -> bool:
         if update_id in self._seen:

@@ -96,6 +96,7 @@ flow: Flow[Step] = Flow(
     button_steps=[
         Step.PLESSO, Step.SCHOOL_TYPE, Step.REFERENT, Step.ROLE, Step.DUPLICATE, Step.REVIEW,
     ],
+    personal=True,
 )
 
 Result = Step | int
@@ -381,6 +382,7 @@ async def _save_new(update: Update, context: BotContext, form: Form, data: CaseD
          (texts.BUTTON_LIST, case_callback(LIST, case.data.plesso_code))],
     ])
     await reply(update, render(texts.SAVED_NEW, case_id=case.id), keyboard)
+    await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
 
 
@@ -406,6 +408,8 @@ async def _save_edit(update: Update, context: BotContext, form: Form, data: Case
     }[result.outcome]
     await reply(update, render(outcome_text, case_id=case.id))
     await reply(update, view, case_view_keyboard(case))
+    if result.outcome in (UpdateOutcome.SAVED, UpdateOutcome.UNCHANGED):
+        await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
 
 

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
 from bot.catalog import cases as texts
+from bot.catalog import closing as closing_texts
 from bot.catalog import contacts as contact_texts
 from bot.catalog import render
 from conversations.case_kit import Buttons, plain_value
@@ -39,6 +40,18 @@ CASES = Buttons(CB_CASES)
 case_callback = CASES.data
 case_pattern = CASES.pattern
 case_args = CASES.args
+
+# "Chiudi e invia il caso in ATS" (conversations/case_close.py): cc:<verb>:<case id>.
+CLOSE = Buttons("cc")
+CLOSE_ASK = "ask"
+
+
+def close_button(case_id: int, *, short: bool = False) -> keyboards.Button:
+    label = (
+        closing_texts.BUTTON_CLOSE_FOR.format(case_id=case_id) if short
+        else closing_texts.BUTTON_CLOSE
+    )
+    return label, CLOSE.data(CLOSE_ASK, case_id)
 
 
 def field_value(draft: CaseDraft, field: CaseField, plesso: Plesso | None) -> str | None:
@@ -96,11 +109,13 @@ def contacts_row(case_id: int, is_open: bool) -> list[keyboards.Button]:
 
 
 def case_view_keyboard(case: Case) -> InlineKeyboardMarkup:
-    """An open case can be edited and get contacts; a closed one shows its contacts only
-    (closing arrives with its own issue)."""
+    """An open case can be edited, get contacts, and be closed and sent to ATS; a closed
+    one shows its contacts only."""
     rows: list[list[keyboards.Button]] = []
     if case.is_open:
         rows.append([(texts.BUTTON_EDIT_THIS, case_callback(EDIT, case.id))])
     rows.append(contacts_row(case.id, case.is_open))
+    if case.is_open:
+        rows.append([close_button(case.id)])
     rows.append([(texts.BUTTON_LIST, case_callback(LIST, case.data.plesso_code))])
     return keyboards.inline(rows)

@@ -7,7 +7,7 @@ answer as an id that does not exist.
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import keyboards
 from bot.access import requires
@@ -29,6 +29,7 @@ from conversations.case_views import (
     case_pattern,
     case_view_keyboard,
     case_view_text,
+    close_button,
 )
 from conversations.contact_buttons import add_contacts, list_contacts
 from domain.access import Role
@@ -59,14 +60,15 @@ def list_text(plesso: Plesso, page: CasePage) -> str:
 
 
 def _case_rows(item: CaseSummary) -> list[list[keyboards.Button]]:
-    """Vedi caso and Vedi contatti; while open also Modifica caso and Aggiungi contatti."""
+    """Vedi caso and Vedi contatti; while open also Modifica caso, Aggiungi contatti and
+    Chiudi e invia."""
     view = (texts.BUTTON_VIEW.format(case_id=item.id), case_callback(VIEW, item.id))
     contacts = (contact_texts.BUTTON_LIST_FOR.format(case_id=item.id), list_contacts(item.id))
     if not item.is_open:
         return [[view, contacts]]
     edit = (texts.BUTTON_EDIT.format(case_id=item.id), case_callback(EDIT, item.id))
     add = (contact_texts.BUTTON_ADD_FOR.format(case_id=item.id), add_contacts(item.id))
-    return [[view, edit], [add, contacts]]
+    return [[view, edit], [add, contacts], [close_button(item.id, short=True)]]
 
 
 def list_keyboard(plesso: Plesso, page: CasePage) -> InlineKeyboardMarkup:
@@ -183,8 +185,7 @@ async def case_command(update: Update, context: BotContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
-        CommandHandler("casi", list_cases),
-        CommandHandler("caso", case_command),
+        # /casi and /caso are routed by conversations/ats_cases.py (referent or admin view).
         CallbackQueryHandler(turn_page, pattern=case_pattern(PAGE)),
         CallbackQueryHandler(open_list, pattern=case_pattern(LIST)),
         CallbackQueryHandler(view_case, pattern=case_pattern(VIEW)),

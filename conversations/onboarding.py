@@ -38,7 +38,7 @@ class Step(IntEnum):
     CONFIRM = auto()
 
 
-flow: Flow[Step] = Flow("onboarding", Step, button_steps=[Step.CONFIRM])
+flow: Flow[Step] = Flow("onboarding", Step, button_steps=[Step.CONFIRM], personal=True)
 
 CB_CONFIRM = "onb_ok"
 CB_REDO = "onb_redo"
@@ -222,6 +222,7 @@ async def _join(
         return ConversationHandler.END
     template = texts.JOINED if profile is not None else texts.JOINED_ANOTHER
     await reply(update, render(template, plesso=data["plesso_name"], code=data["plesso_code"]))
+    await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
 
 

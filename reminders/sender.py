@@ -55,8 +55,9 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
 
-class _Release(Exception):
+class Release(Exception):
     """The message surely did not go: give the claim back for a later run."""
+
 
 
 @dataclass
@@ -82,12 +83,35 @@ def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def _unreachable_reason(error: Exception) -> str | None:
+def unreachable_reason(error: Exception) -> str | None:
+    """"blocked" or "chat_not_found" when the user cannot be reached at all, else None."""
     if isinstance(error, Forbidden):
         return "blocked"
     if isinstance(error, BadRequest) and "chat not found" in error.message.lower():
         return "chat_not_found"
     return None
+
+
+
+async def send_with_retries(send_once: Callable[[], Awaitable[int]], sleep: Sleep) -> int:
+    """One message through the policy above (also used by the ATS hand-over): a 429 that
+    outlasts the rate limiter's retries is waited out once more, then `Release`; a time-out
+    or a BadRequest is raised (maybe delivered / an answer); another network error is
+    `Release` (nothing reached Telegram). Returns the message id."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return await send_once()
+        except RetryAfter as error:
+            if attempt == MAX_ATTEMPTS:
+                raise Release from error
+            await sleep(min(_seconds(error.retry_after), MAX_WAIT))
+        except TimedOut:
+            raise  # maybe delivered: recorded as failed, not retried
+        except BadRequest:
+            raise  # a NetworkError to PTB, but an answer: recorded, not retried
+        except NetworkError as error:
+            raise Release from error  # nothing reached Telegram
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class ReminderSender:
@@ -134,7 +158,7 @@ class ReminderSender:
         ids = list(claimed.values())
         try:
             message_id = await self._send_with_retries(batch.user_id, message)
-        except _Release:
+        except Release:
             await self._log.release(ids)
             return RunSummary(released=1)
         except Exception as error:
@@ -144,7 +168,7 @@ class ReminderSender:
 
     async def _failed(self, batch: ReminderBatch, ids: list[int], error: Exception) -> RunSummary:
         now = self._clock()
-        reason = _unreachable_reason(error)
+        reason = unreachable_reason(error)
         if reason is not None:
             await self._log.finish(ids, ReminderState.UNREACHABLE, now)
             await self._log.mark_unreachable(batch.referent_id, reason, now)
@@ -157,20 +181,7 @@ class ReminderSender:
         return RunSummary(failed=1)
 
     async def _send_with_retries(self, chat_id: int, message: ReminderMessage) -> int:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                return await self._send_once(chat_id, message)
-            except RetryAfter as error:
-                if attempt == MAX_ATTEMPTS:
-                    raise _Release from error
-                await self._sleep(min(_seconds(error.retry_after), MAX_WAIT))
-            except TimedOut:
-                raise  # maybe delivered: recorded as failed, not retried
-            except BadRequest:
-                raise  # a NetworkError to PTB, but an answer: recorded, not retried
-            except NetworkError as error:
-                raise _Release from error  # nothing reached Telegram
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await send_with_retries(lambda: self._send_once(chat_id, message), self._sleep)
 
     async def _send_once(self, chat_id: int, message: ReminderMessage) -> int:
         keyboard: InlineKeyboardMarkup | None = column(message.buttons) if message.buttons else None

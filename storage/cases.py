@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
@@ -186,14 +187,19 @@ class CasesRepository:
             if not changed:
                 return CaseUpdate(outcome=UpdateOutcome.UNCHANGED, case=current)
             assignments = ", ".join(f"{column} = ?" for column in _EDITABLE_COLUMNS)
-            await conn.execute(
-                f"UPDATE cases SET {assignments}, version = version + 1, updated_by = ?,"
-                " updated_at = ? WHERE id = ? AND version = ? AND status = 'open'",
-                (
-                    *(values[column] for column in _EDITABLE_COLUMNS),
-                    actor, stamp, case_id, expected_version,
-                ),
-            )
+            try:
+                await conn.execute(
+                    f"UPDATE cases SET {assignments}, version = version + 1, updated_by = ?,"
+                    " updated_at = ? WHERE id = ? AND version = ? AND status = 'open'",
+                    (
+                        *(values[column] for column in _EDITABLE_COLUMNS),
+                        actor, stamp, case_id, expected_version,
+                    ),
+                )
+            except sqlite3.DatabaseError as error:
+                if is_case_closed_error(error):  # the lock in the database (migration 007)
+                    return CaseUpdate(outcome=UpdateOutcome.CLOSED, case=current)
+                raise
             await audit.record(
                 conn, now=now, actor=actor, action="case.update", entity="case",
                 entity_id=str(case_id),
@@ -268,3 +274,15 @@ async def _fetch(conn: aiosqlite.Connection, case_id: int) -> Row | None:
     async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cursor:
         row: Row | None = await cursor.fetchone()
         return row
+
+
+# For the closing repository (storage/closing.py), which reads cases the same way.
+case_from_row = _case
+fetch_case = _fetch
+
+CLOSED_MESSAGE = "case closed"  # what the triggers of migration 007 raise
+
+
+def is_case_closed_error(error: BaseException) -> bool:
+    """The database refused a change because the case is closed (migration 007)."""
+    return isinstance(error, sqlite3.DatabaseError) and CLOSED_MESSAGE in str(error)

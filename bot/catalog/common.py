@@ -20,6 +20,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("revoca", "Revoca l'accesso di un referente"),
     ("chiusure", "Chiusure delle scuole (vacanze, ponti)"),
     ("promemoria", "Promemoria: chi manca, chi è stato avvisato"),
+    ("report", "Allerta assenze: tassi, plessi segnalati, grafico"),
 ]
 
 WELCOME_REFERENT = (

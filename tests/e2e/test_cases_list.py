@@ -82,14 +82,15 @@ async def test_list_shows_the_portals_columns(harness: Harness, maria: ChatUser)
     assert "nr. contatti 0" in text and "aperto" in text
     assert maria.buttons() == [
         f"Vedi caso {case_id}", f"Modifica caso {case_id}", f"Aggiungi contatti {case_id}",
-        f"Vedi contatti {case_id}", "➕ Nuovo caso",
+        f"Vedi contatti {case_id}", f"📤 Chiudi e invia caso {case_id}", "➕ Nuovo caso",
     ]
     await maria.tap(f"Vedi caso {case_id}")
     view = await maria.expect(f"Caso {case_id} – aperto")
     assert "BNCLCU15C02F205O" in (view.text or "")
     assert "Numero di contatti collegati al caso: 0" in (view.text or "")
     assert maria.buttons() == [
-        "✏️ Modifica caso", "➕ Aggiungi contatti", "👥 Vedi contatti", "Elenco dei casi"
+        "✏️ Modifica caso", "➕ Aggiungi contatti", "👥 Vedi contatti",
+        "📤 Chiudi e invia il caso in ATS", "Elenco dei casi",
     ]
     await maria.tap("Elenco dei casi")
     await maria.expect("Casi segnalati")
@@ -142,7 +143,7 @@ async def test_closed_case_offers_view_only(harness: Harness, maria: ChatUser) -
     assert maria.buttons() == [
         f"Vedi caso {closed_id}", f"Vedi contatti {closed_id}", f"Vedi caso {open_id}",
         f"Modifica caso {open_id}", f"Aggiungi contatti {open_id}", f"Vedi contatti {open_id}",
-        "➕ Nuovo caso",
+        f"📤 Chiudi e invia caso {open_id}", "➕ Nuovo caso",
     ]
     await maria.tap(f"Vedi caso {closed_id}")
     view = await maria.expect(f"Caso {closed_id} – Caso chiuso")
@@ -293,4 +294,4 @@ async def test_strangers_and_admins_get_no_cases(
     await stranger.send("/nuovocaso")
     await stranger.expect("Non sei registrato")
     await admin.send("/caso 1")
-    await admin.expect("per i referenti")
+    await admin.expect("Caso non trovato")  # an admin sees closed cases only (issue 5)

@@ -1,0 +1,34 @@
+"""Texts of the ATS desk (issue 8): /report and the early-warning push."""
+
+from __future__ import annotations
+
+# --- /report ----------------------------------------------------------------------------
+
+REPORT_USAGE = (
+    "Scrivi /report per l'ultimo giorno di rilevazione, oppure /report GG/MM/AAAA per un "
+    "giorno a scelta."
+)
+REPORT_BAD_DATE = "Non riconosco la data {text}. Scrivi ad esempio /report 12/11/2026."
+REPORT_NO_DATA = "Non ci sono ancora assenze registrate dai plessi sentinella ({scope})."
+REPORT_NOT_RECORDING_DAY = "{day} non è un giorno di rilevazione (martedì e giovedì)."
+REPORT_HEADER = "📊 <b>Allerta assenze – {day}</b> ({scope})"
+REPORT_RECORDED = "Plessi sentinella che hanno registrato: <b>{recorded}</b> su {expected}."
+REPORT_RATE = "Tasso di assenza dell'ATS: <b>{rate}</b>"
+REPORT_ILL_RATE = " (per malattia: <b>{rate}</b>)"
+REPORT_NO_RATE = "Nessun tasso calcolabile per questo giorno."
+REPORT_WITHOUT_ENROLMENT = "Senza numero di iscritti (nessun tasso): {n} plessi."
+REPORT_FLAGGED_HEADER = "\n🚨 <b>Plessi segnalati: {n}</b>"
+REPORT_FLAGGED_LINE = "• <b>{name}</b> ({code}): {rate}{baseline} – {rules}"
+REPORT_BASELINE = ", attese {baseline}"
+REPORT_NONE_FLAGGED = "\n✅ Nessun plesso segnalato."
+REPORT_SHORT_HISTORY = (
+    "\nStorico troppo breve per il confronto ({needed} rilevazioni precedenti necessarie), "
+    "solo la soglia del 10% vale per: {names}."
+)
+REPORT_METHOD = (
+    "\n<i>Metodo: EARS {method} (CDC) sulle ultime 7 rilevazioni del plesso, più la soglia "
+    "fissa del 10%.</i>"
+)
+REPORT_CHART_CAPTION = "Andamento delle assenze – {scope}"
+REPORT_PUSH_HEADER = "🔔 <b>Allerta automatica</b>: la registrazione di {day} si è chiusa."
+SCOPE_ALL = "tutte le ATS"

@@ -1,0 +1,57 @@
+"""/report (admins): the absence early-warning report of the latest recording day, or of a
+day typed after the command, with its chart. An ATS admin sees their ATS; a regional admin
+sees every ATS together."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.access import requires
+from bot.catalog import ats as texts
+from bot.catalog import render
+from bot.catalog.absences import describe_day
+from bot.context import BotContext
+from bot.replies import reply
+from domain.access import Role
+from domain.dates import parse_date
+from domain.errors import ValidationFailed
+from reminders import early_warning
+from storage.ats import AtsRepository
+
+
+@requires(Role.ADMIN)
+async def show(update: Update, context: BotContext) -> None:
+    services = context.services
+    ats = context.actor.admin_ats
+    calendar = await early_warning.calendar_for(services, ats)
+    today = calendar.local_today(services.now())
+    typed = " ".join(context.args or [])
+    if typed:
+        try:
+            day = parse_date(typed, today)
+        except ValidationFailed:
+            await reply(update, render(texts.REPORT_BAD_DATE, text=typed))
+            return
+        if day.weekday() not in (1, 3):
+            await reply(update, render(texts.REPORT_NOT_RECORDING_DAY, day=describe_day(day)))
+            return
+    else:
+        last = await AtsRepository(services.db).last_recorded_day(ats, today)
+        if last is None:
+            await reply(update, render(texts.REPORT_NO_DATA, scope=early_warning.scope_label(ats)))
+            return
+        day = last
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_action(ChatAction.UPLOAD_PHOTO)
+    report = await early_warning.compute(services, ats, day)
+    await reply(update, early_warning.report_text(report, ats))
+    if chat is not None and report.timeline:
+        png = await early_warning.chart(report, ats)
+        await chat.send_photo(png, caption=early_warning.chart_title(report, ats))
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [CommandHandler("report", show)]

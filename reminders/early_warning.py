@@ -1,0 +1,231 @@
+"""The early-warning report: computed for /report and pushed when a window closes.
+
+The push: every night just after midnight (REPORT_PUSH_TIME, local time), and once at
+start-up, the job looks at the recording day whose window closed last (Tuesday's closes on
+Wednesday at 23:59, Thursday's on Friday at 23:59), if it closed within PUSH_WITHIN; for each
+ATS with a plesso flagged that day, the admins of that ATS get the report and its chart,
+unasked. Running after the close, not at 23:59, means a figure corrected in the last
+minute is in the report. Each (ATS, day, admin) is claimed in `report_pushes` before the
+send, so a second run or a restart sends nothing twice; a send that surely did not reach
+Telegram gives its claim back for the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+from telegram.ext import Application, JobQueue
+
+from bot.catalog import ats as texts
+from bot.catalog import render
+from bot.catalog.absences import describe_day
+from bot.context import SERVICES_KEY, BotContext, Services
+from domain.absences import format_percent
+from domain.calendar import SchoolCalendar, school_year_bounds, school_year_of
+from domain.early_warning import EarlyWarningReport, build_report, required_history
+from domain.report_chart import render_png
+from storage.ats import AtsRepository
+
+log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+REPORT_PUSH_TIME = time(0, 0, 30)
+PUSH_WITHIN = timedelta(days=2)
+JOB_PUSH = "early-warning:push"
+JOB_PUSH_CATCH_UP = "early-warning:catch-up"
+MAX_LINES = 25
+
+
+def scope_label(ats_code: str | None) -> str:
+    return ats_code or texts.SCOPE_ALL
+
+
+async def calendar_for(services: Services, ats_code: str | None) -> SchoolCalendar:
+    if ats_code is not None:
+        return await services.closures.calendar(ats_code)
+    settings = services.settings
+    return SchoolCalendar(start_date=settings.absence_start_date, timezone=settings.tz)
+
+
+async def compute(services: Services, ats_code: str | None, day: date) -> EarlyWarningReport:
+    """The report of `day` for one ATS (None: every ATS), over its school year so far."""
+    repository = AtsRepository(services.db)
+    plessi = await repository.sentinel_plessi(ats_code)
+    calendars: dict[str, SchoolCalendar] = {}
+    for plesso in plessi:
+        if plesso.ats_code not in calendars:
+            calendars[plesso.ats_code] = await services.closures.calendar(plesso.ats_code)
+    expected = sum(1 for p in plessi if calendars[p.ats_code].is_recording_day(day, p.code))
+    start, _ = school_year_bounds(school_year_of(day))
+    observations = await repository.observations(ats_code, start, day)
+    names = {p.code: p.name for p in plessi}
+    return build_report(day, names, expected, observations)
+
+
+def report_text(report: EarlyWarningReport, ats_code: str | None) -> str:
+    scope = scope_label(ats_code)
+    lines = [render(texts.REPORT_HEADER, day=describe_day(report.day), scope=scope)]
+    lines.append(render(texts.REPORT_RECORDED, recorded=report.recorded, expected=report.expected))
+    if report.today is None:
+        lines.append(texts.REPORT_NO_RATE)
+    else:
+        line = render(texts.REPORT_RATE, rate=format_percent(report.today.rate))
+        if report.today.ill_rate is not None:
+            line += render(texts.REPORT_ILL_RATE, rate=format_percent(report.today.ill_rate))
+        lines.append(line)
+    if report.without_enrolment:
+        lines.append(render(texts.REPORT_WITHOUT_ENROLMENT, n=report.without_enrolment))
+    if report.flagged:
+        lines.append(render(texts.REPORT_FLAGGED_HEADER, n=len(report.flagged)))
+        for flagged in report.flagged[:MAX_LINES]:
+            verdict = flagged.assessment
+            baseline = (
+                texts.REPORT_BASELINE.format(baseline=format_percent(verdict.baseline_mean))
+                if verdict.baseline_mean is not None
+                else ""
+            )
+            lines.append(
+                render(
+                    texts.REPORT_FLAGGED_LINE,
+                    name=flagged.name,
+                    code=flagged.code,
+                    rate=format_percent(verdict.rate),
+                    baseline=baseline,  # plain text: "attese 3,1%"
+                    rules=", ".join(str(rule) for rule in verdict.rules),
+                )
+            )
+    else:
+        lines.append(texts.REPORT_NONE_FLAGGED)
+    if report.short_history:
+        names = ", ".join(report.short_history[:MAX_LINES])
+        lines.append(
+            render(
+                texts.REPORT_SHORT_HISTORY,
+                needed=required_history(report.method),
+                names=names,
+            )
+        )
+    lines.append(render(texts.REPORT_METHOD, method=report.method.value))
+    return "\n".join(lines)
+
+
+def chart_title(report: EarlyWarningReport, ats_code: str | None) -> str:
+    return render(texts.REPORT_CHART_CAPTION, scope=scope_label(ats_code))
+
+
+async def chart(report: EarlyWarningReport, ats_code: str | None) -> bytes:
+    """The PNG, drawn off the event loop (matplotlib is CPU work)."""
+    return await asyncio.to_thread(render_png, report, f"Assenze – {scope_label(ats_code)}")
+
+
+# --- the push when a window closes ------------------------------------------------------
+
+
+def _services(application: AnyApplication) -> Services:
+    services = application.bot_data[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services
+
+
+def install(application: AnyApplication) -> None:
+    """Put the nightly push (and its start-up catch-up) on the JobQueue."""
+    services = _services(application)
+    if not services.settings.reminders_enabled:
+        return
+    queue: JobQueue[Any] | None = application.job_queue
+    if queue is None:
+        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue.run_daily(
+        _scheduled,
+        time=REPORT_PUSH_TIME.replace(tzinfo=services.settings.tz),
+        name=JOB_PUSH,
+        job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
+    )
+    queue.run_once(_scheduled, when=5, name=JOB_PUSH_CATCH_UP,
+                   job_kwargs={"misfire_grace_time": None})
+
+
+async def _scheduled(context: BotContext) -> None:
+    await push_closed_windows(context.application)
+
+
+def closed_day(calendar: SchoolCalendar, now: datetime) -> date | None:
+    """The recording day whose window closed last, if it closed within PUSH_WITHIN."""
+    today = calendar.local_today(now)
+    for day in calendar.last_recording_days(today, 2)[::-1]:
+        deadline = calendar.deadline(day).astimezone(UTC)
+        moment = now.astimezone(UTC)
+        if deadline < moment and moment - deadline <= PUSH_WITHIN:
+            return day
+    return None
+
+
+def ats_admins(services: Services, ats_code: str) -> list[int]:
+    return [e.user_id for e in services.settings.admin_ids if e.ats_code == ats_code]
+
+
+async def push_closed_windows(
+    application: AnyApplication, *, now: datetime | None = None
+) -> dict[str, int]:
+    """Push the report of the day just closed to the admins of every ATS with a plesso
+    flagged; returns {ATS: reports sent}."""
+    services = _services(application)
+    moment = now or services.now()
+    repository = AtsRepository(services.db)
+    sent: dict[str, int] = {}
+    for ats_code in await services.closures.ats_codes():
+        admins = ats_admins(services, ats_code)
+        day = closed_day(await services.closures.calendar(ats_code), moment)
+        if not admins or day is None:
+            continue
+        report = await compute(services, ats_code, day)
+        if not report.flagged:
+            continue
+        png: bytes | None = None
+        for admin in admins:
+            if not await repository.claim_report_push(
+                ats_code, day, admin, len(report.flagged), moment
+            ):
+                continue
+            png = png or await chart(report, ats_code)
+            state = await _deliver(application.bot, admin, report, ats_code, png)
+            if state is None:
+                await repository.release_report_push(ats_code, day, admin)
+                continue
+            await repository.finish_report_push(ats_code, day, admin, state, services.now())
+            sent[ats_code] = sent.get(ats_code, 0) + (state == "sent")
+    if sent:
+        log.info("early-warning push: %s", sent)
+    return sent
+
+
+async def _deliver(
+    bot: Bot, chat_id: int, report: EarlyWarningReport, ats_code: str, png: bytes
+) -> str | None:
+    """'sent', 'unreachable', 'failed', or None when nothing reached Telegram (retry)."""
+    header = render(texts.REPORT_PUSH_HEADER, day=describe_day(report.day))
+    try:
+        await bot.send_message(
+            chat_id, header + "\n\n" + report_text(report, ats_code), parse_mode=ParseMode.HTML
+        )
+        await bot.send_photo(chat_id, png, caption=chart_title(report, ats_code))
+    except Forbidden:
+        return "unreachable"
+    except BadRequest as error:
+        if "chat not found" in error.message.lower():
+            return "unreachable"  # the admin never wrote to the bot
+        log.warning("early-warning push to an admin failed: %s", type(error).__name__)
+        return "failed"
+    except TimedOut as error:
+        log.warning("early-warning push to an admin failed: %s", type(error).__name__)
+        return "failed"
+    except NetworkError:
+        return None
+    return "sent"
