@@ -104,6 +104,7 @@ END = ConversationHandler.END
 flow: Flow[ContactStep] = Flow(
     "contact",
     ContactStep,
+    personal=True,
     button_steps=[Step.ROLE, Step.RULES, Step.RULE, Step.VERDICT, Step.REVIEW],
     file_steps=[Step.CHOOSE],
 )
@@ -401,6 +402,7 @@ async def _saved(
         text = render(texts.SAVED_NEW, contact_id=contact.id, case_id=case_id,
                       surname=contact.data.surname, name=contact.data.name)
         await reply(update, text, keyboard)
+        await flow.delete_personal_messages(update, context)
     else:
         outcome_text = {
             Outcome.SAVED: texts.SAVED_EDIT,
@@ -409,6 +411,8 @@ async def _saved(
         }[change.outcome]
         await reply(update, render(outcome_text, contact_id=contact.id))
         await reply(update, contact_text(contact), contact_keyboard(contact, case_open=True))
+        if change.outcome is not Outcome.CONFLICT:
+            await flow.delete_personal_messages(update, context)
     return END
 
 
@@ -432,6 +436,7 @@ async def _confirm_import(update: Update, context: BotContext, form: ContactForm
         return END
     text = import_done_text(form.case.case_id, len(result.added), result.skipped, left_out)
     await reply(update, text, done_keyboard(form.case.case_id))
+    await flow.delete_personal_messages(update, context)
     return END
 
 

@@ -24,3 +24,27 @@ async def test_the_demo_class_file_adds_25_classmates(harness: Harness, admin: C
     await referent.expect("Aggiunti 25 contatti")
     page = await harness.svc.contacts.page(case_id, 1, size=100)
     assert len(page.items) == 25
+
+
+async def test_the_class_file_and_a_pasted_list_leave_the_chat_once_saved(
+    harness: Harness, admin: ChatUser
+) -> None:
+    referent = await joined_referent(harness, admin, MARIA)
+    case_id = await seed_case(harness)
+    await open_add_contacts(referent, case_id)
+    await referent.send_file("classe_3B.csv", DEMO_CLASS.read_bytes(), "text/csv")
+    await referent.expect("Aggiungo 25 contatti")
+    await referent.tap("Conferma")
+    await referent.expect("Aggiunti 25 contatti")
+    await open_add_contacts(referent, case_id)
+    await referent.send("VERDI;ANNA;VRDNNA15E52E648D")
+    await referent.expect("Aggiungo 1 contatti")
+    await referent.tap("Conferma")
+    await referent.expect("Aggiunti 1 contatti")
+    await harness.emulator.wait_for(
+        lambda: not any(
+            m.get("document") or "VERDI" in m.get("text", "")
+            for m in harness.emulator.user_messages(MARIA)
+        )
+    )
+    assert len((await harness.svc.contacts.page(case_id, 1, size=100)).items) == 26
