@@ -55,11 +55,11 @@ from conversations.case_steps import (
     Step,
 )
 from conversations.case_views import (
+    CASES,
     EDIT,
     LIST,
     NEW,
     VIEW,
-    case_args,
     case_callback,
     case_pattern,
     case_view_keyboard,
@@ -159,27 +159,22 @@ async def new_case(update: Update, context: BotContext) -> Result:
 @requires(Role.REFERENT)
 async def new_case_button(update: Update, context: BotContext) -> Result:
     """"➕ Nuovo caso" under a plesso's case list."""
-    query = update.callback_query
-    try:
-        (plesso_code,) = case_args(query.data if query else None, NEW, 1)
-    except keyboards.BadCallback:
+    tapped = CASES.tapped_args(update, NEW, 1)
+    if tapped is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return ConversationHandler.END
     await close_buttons(update)
-    return await _start_new(update, context, plesso_code)
+    return await _start_new(update, context, tapped[0])
 
 
 @requires(Role.REFERENT)
 async def edit_case(update: Update, context: BotContext) -> Result:
     """"Modifica caso": the review of the saved case, each field changeable."""
-    query = update.callback_query
-    try:
-        (id_text,) = case_args(query.data if query else None, EDIT, 1)
-        case_id = keyboards.parse_int(id_text)
-    except keyboards.BadCallback:
+    tapped = CASES.tapped_ids(update, EDIT)
+    if tapped is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return ConversationHandler.END
-    case = await own_case(update, context, case_id, for_change=True)
+    case = await own_case(update, context, tapped[0], for_change=True)
     if case is None:
         return ConversationHandler.END
     await close_buttons(update)

@@ -19,6 +19,7 @@ from bot.replies import answer_tap, reply
 from conversations.case_kit import own_case, send_page
 from conversations.case_questions import actor_plessi
 from conversations.case_views import (
+    CASES,
     EDIT,
     LIST,
     NEW,
@@ -159,14 +160,11 @@ async def _show_case(update: Update, context: BotContext, case_id: int | None) -
 @requires(Role.REFERENT)
 async def view_case(update: Update, context: BotContext) -> None:
     """"Vedi caso" button."""
-    query = update.callback_query
-    try:
-        (id_text,) = case_args(query.data if query else None, VIEW, 1)
-        case_id = keyboards.parse_int(id_text)
-    except keyboards.BadCallback:
+    tapped = CASES.tapped_ids(update, VIEW)
+    if tapped is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
-    await _show_case(update, context, case_id)
+    await _show_case(update, context, tapped[0])
 
 
 @requires(Role.REFERENT)
