@@ -33,6 +33,14 @@ async def _application(tmp_path: Path, base_url: str, token: str = TOKEN):  # ty
     return build_application(Services(settings=settings, db=db)), db
 
 
+async def _close_requests(application) -> None:  # type: ignore[no-untyped-def]
+    """A bot whose getMe never succeeded is not "initialized", so Application.shutdown
+    leaves its HTTP sessions open (a real process just exits): close them here, or their
+    garbage collection logs "Unclosed client session" during some later test."""
+    for request in application.bot._request:
+        await request.shutdown()
+
+
 async def test_transient_failures_at_start_up_are_retried(tmp_path: Path) -> None:
     async with BotApiEmulator(token=TOKEN) as emulator:
         emulator.fail_next("getMe", status=502, times=2)
@@ -48,6 +56,7 @@ async def test_refused_connection_is_retried_then_given_up(tmp_path: Path) -> No
     application, db = await _application(tmp_path, "http://127.0.0.1:9/bot")
     with pytest.raises(StartupError, match="could not be reached"):
         await initialize_with_retry(application, first_delay=0.01, max_attempts=3)
+    await _close_requests(application)
     await db.close()
 
 
@@ -57,6 +66,7 @@ async def test_rejected_token_stops_with_a_clear_error(tmp_path: Path) -> None:
         application, db = await _application(tmp_path, emulator.base_url, token=other)
         with pytest.raises(StartupError, match="TELEGRAM_BOT_TOKEN was rejected"):
             await initialize_with_retry(application, first_delay=0.01, max_attempts=3)
+        await _close_requests(application)
         await db.close()
 
 
