@@ -25,7 +25,9 @@ from bot.request import AiohttpRequest
 from conversations import (
     absences,
     ats_cases,
+    ats_log,
     ats_report,
+    ats_status,
     basics,
     case_close,
     case_form,
@@ -108,6 +110,8 @@ def _register(application: BotApplication) -> None:
             *contact_list.handlers(),
             *reminders_admin.handlers(),
             *ats_report.handlers(),
+            *ats_status.handlers(),
+            *ats_log.handlers(),
             *basics.last_resort_handlers(),
         ]
     )

@@ -8,9 +8,10 @@ from datetime import datetime
 import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
-from storage.db import Database, parse_utc, utc_now_text
+from storage.db import Database, Row, parse_utc, utc_now_text
 
 SYSTEM = "system"
+LOG_LIMIT = 50  # /registro shows at most the last 50 changes
 
 
 def actor_label(user_id: int | None) -> str:
@@ -66,15 +67,58 @@ class AuditRepository:
             "SELECT * FROM audit_log WHERE entity = ? AND entity_id = ? ORDER BY id DESC LIMIT ?",
             (entity, entity_id, limit),
         )
-        return [
-            AuditEntry(
-                id=row["id"],
-                at=parse_utc(row["at"]),
-                actor=row["actor"],
-                action=row["action"],
-                entity=row["entity"],
-                entity_id=row["entity_id"],
-                details=json.loads(row["details"]),
-            )
-            for row in rows
-        ]
+        return [_entry(row) for row in rows]
+
+    async def for_case(self, case_id: int, limit: int = LOG_LIMIT) -> list[AuditEntry]:
+        """The case's rows and those of its contacts, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM audit_log WHERE (entity = 'case' AND entity_id = ?)"
+            " OR (entity = 'contact' AND entity_id IN"
+            "     (SELECT CAST(id AS TEXT) FROM contacts WHERE case_id = ?))"
+            " ORDER BY id DESC LIMIT ?",
+            (str(case_id), case_id, limit),
+        )
+        return [_entry(row) for row in rows]
+
+    async def for_plesso(self, plesso_code: str, limit: int = LOG_LIMIT) -> list[AuditEntry]:
+        """The plesso's rows (registry, invitations, enrolments, absences), those of its cases
+        and their contacts, of its closures and of its referents' links, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM audit_log WHERE (entity = 'plesso' AND entity_id = ?)"
+            " OR (entity = 'case' AND entity_id IN"
+            "     (SELECT CAST(id AS TEXT) FROM cases WHERE plesso_code = ?))"
+            " OR (entity = 'contact' AND entity_id IN"
+            "     (SELECT CAST(c.id AS TEXT) FROM contacts c JOIN cases k ON k.id = c.case_id"
+            "      WHERE k.plesso_code = ?))"
+            " OR (entity = 'closure' AND entity_id IN"
+            "     (SELECT CAST(id AS TEXT) FROM closures WHERE plesso_code = ?))"
+            " OR (entity = 'referent' AND json_extract(details, '$.plesso') = ?)"
+            " ORDER BY id DESC LIMIT ?",
+            (*[plesso_code] * 5, limit),
+        )
+        return [_entry(row) for row in rows]
+
+    async def for_referent(
+        self, referent_id: int, telegram_user_id: int, limit: int = LOG_LIMIT
+    ) -> list[AuditEntry]:
+        """What the referent did, and the rows about them, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM audit_log WHERE actor = ?"
+            " OR (entity = 'referent' AND entity_id = ?)"
+            " ORDER BY id DESC LIMIT ?",
+            (actor_label(telegram_user_id), str(referent_id), limit),
+        )
+        return [_entry(row) for row in rows]
+
+
+
+def _entry(row: Row) -> AuditEntry:
+    return AuditEntry(
+        id=row["id"],
+        at=parse_utc(row["at"]),
+        actor=row["actor"],
+        action=row["action"],
+        entity=row["entity"],
+        entity_id=row["entity_id"],
+        details=json.loads(row["details"]),
+    )

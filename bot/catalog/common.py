@@ -21,6 +21,8 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("chiusure", "Chiusure delle scuole (vacanze, ponti)"),
     ("promemoria", "Promemoria: chi manca, chi è stato avvisato"),
     ("report", "Allerta assenze: tassi, plessi segnalati, grafico"),
+    ("registro", "Registro delle modifiche: caso, plesso o referente"),
+    ("stato", "Indicatori: casi aperti, chiusi, rilevazioni mancanti"),
 ]
 
 WELCOME_REFERENT = (

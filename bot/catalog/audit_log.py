@@ -1,0 +1,70 @@
+"""/registro: the change log of a case, a plesso or a referent (admins)."""
+
+from __future__ import annotations
+
+USAGE = (
+    "<b>Registro delle modifiche</b>\n"
+    "Le ultime 50 modifiche, dalla più recente:\n"
+    "• /registro NUMERO: un caso (e i suoi contatti)\n"
+    "• /registro CODICE_PLESSO: un plesso, i suoi casi e le sue assenze\n"
+    "• /registro referente NUMERO: un referente\n"
+    "Oppure scegli un referente dall'elenco."
+)
+NOT_UNDERSTOOD = "Non ho capito: {word}\n\n"
+BUTTON_REFERENTS = "Referenti"
+REFERENTS_HEADER = "Scegli il referente ({scope}):"
+REFERENTS_NONE = "Nessun referente per {scope}."
+
+CASE_NOT_FOUND = "Caso {id} non trovato."
+PLESSO_NOT_FOUND = "Plesso {code} non trovato."
+REFERENT_NOT_FOUND = "Referente {id} non trovato."
+
+HEADER_CASE = "<b>Registro del caso {id}</b>"
+HEADER_PLESSO = "<b>Registro del plesso {code}</b> ({name})"
+HEADER_REFERENT = "<b>Registro del referente {name}</b> (n. {id})"
+PAGE_LINE = "Modifiche: {total} · pagina {page} di {pages}"
+EMPTY = "Nessuna modifica registrata."
+LINE = "{when} · {who} · {action} · {record}"
+BUTTON_NEXT = "Avanti ▶"
+BUTTON_PREVIOUS = "◀ Indietro"
+
+WHO_ATS = "ATS"
+WHO_SYSTEM = "sistema"
+WHO_UNKNOWN = "utente {id}"
+
+# The action codes written by storage/ (audit.record), in words; an unknown one is shown as is.
+ACTIONS: dict[str, str] = {
+    "plesso.create": "plesso aggiunto all'anagrafe",
+    "plesso.update": "plesso aggiornato",
+    "invitation.create": "invito creato",
+    "referent.create": "referente registrato",
+    "referent.join": "referente abilitato al plesso",
+    "referent.revoke": "accesso revocato",
+    "referent.unreachable": "referente non raggiungibile",
+    "referent.reachable": "referente di nuovo raggiungibile",
+    "enrolment.record": "iscritti registrati",
+    "absence.record": "assenze registrate",
+    "absence.correct": "assenze corrette",
+    "closure.create": "chiusura aggiunta",
+    "closure.delete": "chiusura tolta",
+    "case.create": "caso segnalato",
+    "case.update": "caso modificato",
+    "case.close": "caso chiuso e inviato ad ATS",
+    "contact.create": "contatto aggiunto",
+    "contact.import": "contatti importati",
+    "contact.update": "contatto modificato",
+    "contact.delete": "contatto tolto",
+    "reminders.push": "promemoria inviati",
+}
+
+# The record a row is about, by entity; an unknown entity is shown as "entity id".
+RECORDS: dict[str, str] = {
+    "case": "caso {id}",
+    "plesso": "plesso {id}",
+    "referent": "referente {id}",
+    "contact": "contatto {id}",
+    "closure": "chiusura {id}",
+    "ats": "ATS {id}",
+}
+RECORD_OTHER = "{entity} {id}"
+CONTACT_OF_CASE = "contatto {id} (caso {case})"

@@ -1,0 +1,169 @@
+"""/stato (admins, issue 8): the follow-up indicators of the admin's ATS (every ATS for a
+regional admin): open cases older than 48 hours by plesso with their referent, cases closed
+this week with their mean contacts and median time to close, sentinel plessi that missed
+one of their last four recording days, unreachable referents. Loads, computes, renders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.access import requires
+from bot.catalog import render
+from bot.catalog import status as texts
+from bot.context import BotContext, Services
+from bot.replies import reply
+from domain.access import Role
+from domain.calendar import SchoolCalendar
+from domain.indicators import (
+    STALE_AFTER,
+    ClosedThisWeek,
+    MissedRecording,
+    SentinelPlesso,
+    StalePlesso,
+    closed_recording_days,
+    closed_this_week,
+    missed_recordings,
+    stale_open_cases,
+    week_start,
+)
+from storage.ats import AtsRepository
+from storage.ats_status import AtsStatusRepository
+from storage.reminders import UnreachableReferent
+
+MAX_LISTED = 15  # lines per section; the rest is counted
+MAX_MESSAGE = 4000  # Telegram takes 4096 characters
+
+
+@requires(Role.ADMIN)
+async def show(update: Update, context: BotContext) -> None:
+    services = context.services
+    ats = context.actor.admin_ats
+    now = services.now()
+    tz = services.settings.tz
+    repository = AtsStatusRepository(services.db)
+
+    stale = stale_open_cases(await repository.open_cases(ats, now - STALE_AFTER), now)
+    closed = closed_this_week(await repository.closed_since(ats, week_start(now, tz)), now, tz)
+    missed = await _missed(services, repository, ats, now)
+    unreachable = await services.reminders.unreachable(ats)
+
+    parts = [
+        render(texts.HEADER, scope=ats or texts.SCOPE_ALL, now=_when(now, tz)),
+        stale_text(stale, tz),
+        closed_text(closed, tz),
+        missed_text(missed),
+        unreachable_text(unreachable, tz),
+    ]
+    await reply(update, _fit("\n".join(parts)))
+
+
+async def _missed(
+    services: Services, repository: AtsStatusRepository, ats: str | None, now: datetime
+) -> list[MissedRecording]:
+    plessi = [
+        SentinelPlesso(code=p.code, name=p.name, ats_code=p.ats_code)
+        for p in await AtsRepository(services.db).sentinel_plessi(ats)
+    ]
+    calendars: dict[str, SchoolCalendar] = {}
+    for code in sorted({p.ats_code for p in plessi}):
+        calendars[code] = await services.closures.calendar(code)
+    days = sorted(
+        {
+            day
+            for p in plessi
+            for day in closed_recording_days(calendars[p.ats_code], now, p.code)
+        }
+    )
+    recorded = await repository.recorded(ats, days)
+    return missed_recordings(plessi, calendars, recorded, now)
+
+
+# --- texts --------------------------------------------------------------------------------
+
+
+def stale_text(groups: list[StalePlesso], tz: ZoneInfo) -> str:
+    lines = [render(texts.STALE_HEADER, n=sum(len(g.cases) for g in groups))]
+    body: list[str] = []
+    for group in groups:
+        body.append(render(texts.STALE_PLESSO, plesso=group.plesso_name, code=group.plesso_code))
+        body += [
+            render(
+                texts.STALE_CASE,
+                case_id=case.case_id,
+                opened=_when(case.created_at, tz),
+                age=duration(case.age),
+                referent=case.referent_name,
+            )
+            for case in group.cases
+        ]
+    return "\n".join(lines + _listed(body))
+
+
+def closed_text(closed: ClosedThisWeek, tz: ZoneInfo) -> str:
+    since = f"{closed.since.astimezone(tz):%d/%m}"
+    lines = [render(texts.CLOSED_HEADER, since=since, n=closed.count)]
+    if closed.mean_contacts is None or closed.median_time_to_close is None:
+        lines.append(texts.CLOSED_NONE)
+    else:
+        mean = f"{closed.mean_contacts:.1f}".replace(".", ",")
+        lines.append(render(texts.CLOSED_CONTACTS, contacts=closed.contacts, mean=mean))
+        lines.append(render(texts.CLOSED_MEDIAN, median=duration(closed.median_time_to_close)))
+    return "\n".join(lines)
+
+
+def missed_text(missed: list[MissedRecording]) -> str:
+    lines = [render(texts.MISSED_HEADER, n=len(missed))]
+    body = [
+        render(
+            texts.MISSED_LINE,
+            plesso=m.plesso_name,
+            code=m.plesso_code,
+            days=", ".join(f"{day:%d/%m}" for day in m.missed),
+        )
+        for m in missed
+    ]
+    return "\n".join(lines + _listed(body))
+
+
+def unreachable_text(unreachable: list[UnreachableReferent], tz: ZoneInfo) -> str:
+    lines = [render(texts.UNREACHABLE_HEADER, n=len(unreachable))]
+    body = [
+        render(texts.UNREACHABLE_LINE, name=u.full_name, since=_when(u.since, tz))
+        for u in unreachable
+    ]
+    return "\n".join(lines + _listed(body))
+
+
+def duration(span: timedelta) -> str:
+    """"1 g 3 h", or "5 h 20 min" under a day."""
+    minutes = max(int(span.total_seconds() // 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 24:
+        return render(texts.DURATION_DAYS, days=hours // 24, hours=hours % 24)
+    return render(texts.DURATION_HOURS, hours=hours, minutes=minutes)
+
+
+def _listed(lines: list[str]) -> list[str]:
+    if not lines:
+        return [texts.NONE_LINE]
+    if len(lines) <= MAX_LISTED:
+        return lines
+    return [*lines[:MAX_LISTED], render(texts.MORE_LINES, n=len(lines) - MAX_LISTED)]
+
+
+def _fit(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return text[: text.rfind("\n", 0, MAX_MESSAGE - len(texts.TRUNCATED))] + texts.TRUNCATED
+
+
+def _when(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%d/%m/%Y %H:%M}"
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [CommandHandler("stato", show)]
