@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot.access import resolve_actor
-from bot.context import SERVICES_KEY, BotContext, Services
+from bot.context import SERVICES_KEY, BotContext, Services, services_of
 from bot.errors import RetryingRateLimiter, on_error
 from bot.menus import set_command_menus
 from bot.persistence import SqlitePersistence
@@ -119,5 +119,4 @@ def _register(application: BotApplication) -> None:
 
 
 async def _post_init(application: BotApplication) -> None:
-    services: Services = application.bot_data[SERVICES_KEY]
-    await set_command_menus(application.bot, services.settings)
+    await set_command_menus(application.bot, services_of(application).settings)

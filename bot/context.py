@@ -73,6 +73,13 @@ class Services:
 SERVICES_KEY = "services"
 
 
+def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    """The services the application factory put in `bot_data` (jobs reach them this way)."""
+    services = application.bot_data[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services
+
+
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """CallbackContext with our services and the actor resolved for this update."""
 
@@ -89,9 +96,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     @property
     def services(self) -> Services:
-        services = self.application.bot_data[SERVICES_KEY]
-        assert isinstance(services, Services)
-        return services
+        return services_of(self.application)
 
     @property
     def actor(self) -> Actor:

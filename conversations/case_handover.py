@@ -31,7 +31,7 @@ from telegram.ext import Application, JobQueue
 from bot.catalog import closing as texts
 from bot.catalog import render
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
-from bot.context import SERVICES_KEY, BotContext, Services
+from bot.context import BotContext, Services, services_of
 from domain.case_export import ExportLabels, case_workbook
 from domain.cases import Case
 from domain.closing import OutboxItem, export_filename, recipients
@@ -98,23 +98,17 @@ class _Runtime:
         self.limiter = AsyncLimiter(1, 1.0 / rate_per_second)
 
 
-def _services(application: AnyApplication) -> Services:
-    services = application.bot_data[SERVICES_KEY]
-    assert isinstance(services, Services)
-    return services
-
-
 def _runtime(application: AnyApplication) -> _Runtime:
     runtime = application.bot_data.get(RUNTIME_KEY)
     if not isinstance(runtime, _Runtime):
-        rate = _services(application).settings.reminder_rate_per_second
+        rate = services_of(application).settings.reminder_rate_per_second
         runtime = application.bot_data[RUNTIME_KEY] = _Runtime(rate)
     return runtime
 
 
 async def deliver(application: AnyApplication, case_id: int | None = None) -> int:
     """Send every notice due now (of one case, or all); returns how many went."""
-    services = _services(application)
+    services = services_of(application)
     runtime = _runtime(application)
     sent = 0
     async with runtime.lock:

@@ -25,7 +25,7 @@ from telegram.ext import Application, JobQueue
 from bot.catalog import ats as texts
 from bot.catalog import render
 from bot.catalog.absences import describe_day
-from bot.context import SERVICES_KEY, BotContext, Services
+from bot.context import BotContext, Services, services_of
 from domain.absences import format_percent
 from domain.calendar import SchoolCalendar, school_year_bounds, school_year_of
 from domain.early_warning import EarlyWarningReport, build_report, required_history
@@ -128,15 +128,9 @@ async def chart(report: EarlyWarningReport, ats_code: str | None) -> bytes:
 # --- the push when a window closes ------------------------------------------------------
 
 
-def _services(application: AnyApplication) -> Services:
-    services = application.bot_data[SERVICES_KEY]
-    assert isinstance(services, Services)
-    return services
-
-
 def install(application: AnyApplication) -> None:
     """Put the nightly push (and its start-up catch-up) on the JobQueue."""
-    services = _services(application)
+    services = services_of(application)
     if not services.settings.reminders_enabled:
         return
     queue: JobQueue[Any] | None = application.job_queue
@@ -176,7 +170,7 @@ async def push_closed_windows(
 ) -> dict[str, int]:
     """Push the report of the day just closed to the admins of every ATS with a plesso
     flagged; returns {ATS: reports sent}."""
-    services = _services(application)
+    services = services_of(application)
     moment = now or services.now()
     repository = AtsRepository(services.db)
     sent: dict[str, int] = {}

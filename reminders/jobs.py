@@ -24,7 +24,7 @@ from typing import Any
 
 from telegram.ext import Application, JobQueue
 
-from bot.context import SERVICES_KEY, BotContext, Services
+from bot.context import BotContext, Services, services_of
 from bot.settings import Settings
 from domain.calendar import SchoolCalendar
 from reminders.due import Schedule, due_reminders, group_by_referent, manual_reminders
@@ -57,7 +57,7 @@ def schedule_of(settings: Settings) -> Schedule:
 
 def install(application: AnyApplication) -> None:
     """Put the reminder jobs on the application's JobQueue (a no-op when disabled)."""
-    settings = _services(application).settings
+    settings = services_of(application).settings
     if not settings.reminders_enabled:
         return
     queue: JobQueue[Any] | None = application.job_queue
@@ -95,17 +95,11 @@ class _Runtime:
     sender: ReminderSender
 
 
-def _services(application: AnyApplication) -> Services:
-    services = application.bot_data[SERVICES_KEY]
-    assert isinstance(services, Services)
-    return services
-
-
 def _runtime(application: AnyApplication) -> _Runtime:
     runtime = application.bot_data.get(RUNTIME_KEY)
     if isinstance(runtime, _Runtime):
         return runtime
-    services = _services(application)
+    services = services_of(application)
     sender = ReminderSender(
         application.bot,
         services.reminders,
@@ -122,7 +116,7 @@ async def run_due(
     application: AnyApplication, *, now: datetime | None = None, catch_up: bool = False
 ) -> RunSummary:
     """Send every reminder due at `now` (default: the services' clock) not sent before."""
-    services = _services(application)
+    services = services_of(application)
     runtime = _runtime(application)
     async with runtime.lock:
         released = await services.reminders.release_stale_claims() if catch_up else 0
@@ -179,7 +173,7 @@ async def push_now(
 ) -> PushOutcome:
     """Remind now the referents of the plessi still missing `day` (of one ATS, or of all):
     at most once an hour per ATS, only while the day's window is open."""
-    services = _services(application)
+    services = services_of(application)
     runtime = _runtime(application)
     async with runtime.lock:
         now = services.now()

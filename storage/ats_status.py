@@ -8,16 +8,10 @@ open cases through `plessi_by_ats` and `cases_by_plesso`, closed ones through
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from domain.indicators import ClosedCase, OpenCase
 from storage.db import Database, parse_utc, utc_now_text
-
-
-def _utc(text: str) -> datetime:
-    """A stored timestamp, aware: one written without its offset is UTC like the others."""
-    moment = parse_utc(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _in_ats(ats_code: str | None) -> tuple[str, tuple[str, ...]]:
@@ -44,7 +38,7 @@ class AtsStatusRepository:
                 plesso_code=row["plesso_code"],
                 plesso_name=row["plesso_name"],
                 referent_name=row["referent_name"],
-                created_at=_utc(row["created_at"]),
+                created_at=parse_utc(row["created_at"]),
             )
             for row in rows
         ]
@@ -63,8 +57,8 @@ class AtsStatusRepository:
         return [
             ClosedCase(
                 case_id=row["id"],
-                created_at=_utc(row["created_at"]),
-                closed_at=_utc(row["closed_at"]),
+                created_at=parse_utc(row["created_at"]),
+                closed_at=parse_utc(row["closed_at"]),
                 contacts=int(row["contacts"]),
             )
             for row in rows

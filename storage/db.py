@@ -59,7 +59,9 @@ def utc_now_text(now: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+    """A stored timestamp, aware: one written without its offset is UTC like the others."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _migrations() -> list[tuple[int, str, str]]:
