@@ -24,9 +24,12 @@ from bot.processor import PerChatUpdateProcessor
 from bot.request import AiohttpRequest
 from conversations import (
     absences,
+    ats_broadcast,
     ats_cases,
+    ats_export,
     ats_log,
     ats_report,
+    ats_retention,
     ats_status,
     basics,
     case_close,
@@ -42,8 +45,10 @@ from conversations import (
     reminders_admin,
     schools,
 )
-from reminders import early_warning
+from reminders import broadcast as broadcast_delivery
+from reminders import early_warning, retention
 from reminders import jobs as reminder_jobs
+from reminders import notices as referent_notices
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +92,9 @@ def build_application(services: Services) -> BotApplication:
     reminder_jobs.install(application)
     early_warning.install(application)
     case_handover.install(application)
+    referent_notices.install(application)
+    broadcast_delivery.install(application)
+    retention.install(application)
     return application
 
 
@@ -112,6 +120,9 @@ def _register(application: BotApplication) -> None:
             *ats_report.handlers(),
             *ats_status.handlers(),
             *ats_log.handlers(),
+            *ats_retention.handlers(),
+            ats_broadcast.build(),
+            ats_export.build(),
             *basics.last_resort_handlers(),
         ]
     )

@@ -14,13 +14,17 @@ from bot.settings import Settings
 from domain.access import Actor
 from storage.absences import AbsencesRepository, ClosuresRepository, EnrolmentsRepository
 from storage.audit import AuditRepository
+from storage.broadcasts import BroadcastsRepository
 from storage.cases import CasesRepository
 from storage.closing import ClosingRepository
 from storage.contacts import ContactsRepository
 from storage.conversations import ConversationStore
 from storage.db import Database
+from storage.exports import ExportsRepository
+from storage.notices import NoticesRepository
 from storage.registry import InvitationsRepository, PlessiRepository, ReferentsRepository
 from storage.reminders import ReminderLogRepository
+from storage.retention import RetentionRepository
 from storage.updates import ProcessedUpdates
 
 Clock = Callable[[], datetime]
@@ -39,11 +43,15 @@ class Services:
     cases: CasesRepository = field(init=False)
     contacts: ContactsRepository = field(init=False)
     closing: ClosingRepository = field(init=False)
+    notices: NoticesRepository = field(init=False)
     enrolments: EnrolmentsRepository = field(init=False)
     closures: ClosuresRepository = field(init=False)
     absences: AbsencesRepository = field(init=False)
     reminders: ReminderLogRepository = field(init=False)
     updates: ProcessedUpdates = field(init=False)
+    broadcasts: BroadcastsRepository = field(init=False)
+    exports: ExportsRepository = field(init=False)
+    retention: RetentionRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.plessi = PlessiRepository(self.db)
@@ -54,6 +62,7 @@ class Services:
         self.cases = CasesRepository(self.db)
         self.contacts = ContactsRepository(self.db)
         self.closing = ClosingRepository(self.db)
+        self.notices = NoticesRepository(self.db)
         self.enrolments = EnrolmentsRepository(self.db)
         self.closures = ClosuresRepository(
             self.db, start_date=self.settings.absence_start_date, timezone=self.settings.tz
@@ -61,6 +70,9 @@ class Services:
         self.absences = AbsencesRepository(self.db, self.closures)
         self.reminders = ReminderLogRepository(self.db)
         self.updates = ProcessedUpdates(self.db)
+        self.broadcasts = BroadcastsRepository(self.db)
+        self.exports = ExportsRepository(self.db)
+        self.retention = RetentionRepository(self.db)
 
     def now(self) -> datetime:
         """The current moment, aware, from the injected clock (tests set it)."""

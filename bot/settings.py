@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # Pushes per second: well under Telegram's ~30 messages a second for a bot.
     reminder_rate_per_second: int = Field(default=20, ge=1, le=30)
     reminders_enabled: bool = True
+    # Closed cases and their contacts are deleted this many days after closing, daily at
+    # RETENTION_TIME (issue 8).
+    retention_days: int = Field(default=90, ge=1)
+    retention_time: time = time(3, 30)
 
     @field_validator("telegram_bot_token")
     @classmethod

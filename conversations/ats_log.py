@@ -3,7 +3,8 @@ regional admin: of every ATS): the last 50 rows of the audit trail, newest first
 
 `/registro 12` is a case (and its contacts), `/registro MIEE8AB01T` a plesso (its own rows,
 its cases', their contacts', its closures' and its referents' links), `/registro referente 45`
-a referent (what they did and what was done about them); without an argument, the usage and
+a referent (what they did and what was done about them), `/registro ats` the ATS as a whole
+(reminder pushes, exports: a regional admin sees every ATS's); without an argument, the usage and
 a button listing the ATS's referents. Something of another ATS is "non trovato", as an
 unknown one; every page turn checks the scope again.
 """
@@ -31,9 +32,12 @@ CB_REFERENTS = "rgr"  # rgr: the ATS's referents as buttons
 CB_CASE = "rgc"  # rgc:CASE_ID:PAGE
 CB_PLESSO = "rgp"  # rgp:PLESSO_CODE:PAGE
 CB_REFERENT = "rgf"  # rgf:REFERENT_ID:PAGE
+CB_ATS = "rga"  # rga:ATS_CODE:PAGE, or rga:all:PAGE for a regional admin
+ALL_ATS = "all"
 PAGE_SIZE = 10
 MAX_REFERENT_BUTTONS = 40
 REFERENT_KEYWORD = "referente"
+ATS_KEYWORD = "ats"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,18 @@ async def referent_log(services: Services, actor: Actor, referent_id: int) -> Lo
         entries=await services.audit.for_referent(referent.id, referent.telegram_user_id),
         prefix=CB_REFERENT,
         key=str(referent.id),
+    )
+
+
+async def ats_log(services: Services, actor: Actor, key: str) -> Log:
+    """The admin's own ATS only (`key` is their ATS code, or `all` for a regional admin)."""
+    if key != (actor.admin_ats or ALL_ATS):
+        raise NotFound(common.STALE_BUTTON)
+    return Log(
+        header=render(texts.HEADER_ATS, scope=actor.admin_ats or texts.SCOPE_ALL),
+        entries=await services.audit.for_ats(actor.admin_ats),
+        prefix=CB_ATS,
+        key=key,
     )
 
 
@@ -208,6 +224,8 @@ async def show(update: Update, context: BotContext) -> None:
     try:
         if first.lower() == REFERENT_KEYWORD and len(args) == 2 and _id(args[1]) is not None:
             log = await referent_log(services, actor, int(args[1]))
+        elif first.lower() == ATS_KEYWORD and len(args) == 1:
+            log = await ats_log(services, actor, actor.admin_ats or ALL_ATS)
         elif len(args) == 1 and _id(first) is not None:
             log = await case_log(services, actor, int(first))
         elif len(args) == 1 and is_plesso_code(first):
@@ -258,6 +276,8 @@ async def turn(update: Update, context: BotContext) -> None:
             log = await plesso_log(services, actor, key)
         elif prefix == CB_REFERENT:
             log = await referent_log(services, actor, keyboards.parse_int(key))
+        elif prefix == CB_ATS:
+            log = await ats_log(services, actor, key)
         else:
             raise keyboards.BadCallback("unknown prefix")
     except (keyboards.BadCallback, NotFound):
@@ -272,6 +292,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CallbackQueryHandler(referents, pattern=keyboards.pattern(CB_REFERENTS)),
         *(
             CallbackQueryHandler(turn, pattern=keyboards.pattern(prefix))
-            for prefix in (CB_CASE, CB_PLESSO, CB_REFERENT)
+            for prefix in (CB_CASE, CB_PLESSO, CB_REFERENT, CB_ATS)
         ),
     ]

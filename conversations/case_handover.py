@@ -11,7 +11,8 @@ rate, and its outcome is recorded on its outbox row:
 
 A failure never touches the case: the closing is done and stays done. The row is claimed
 (attempt counted, pushed ahead) before sending, so two runs never send it at once; a crash
-mid-send leaves it to the next run, which may repeat one notice rather than lose it.
+mid-send leaves it to the next run, which may repeat one notice rather than lose it. The
+claiming, marking and jobs are every outbox's (reminders/outbox.py, storage/outbox.py).
 
 Recipients: the admins of the plesso's ATS; an ATS without its own admin: the regional
 admins (see `domain.closing.recipients`).
@@ -21,12 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.constants import ParseMode
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application
 
 from bot.catalog import closing as texts
 from bot.catalog import render
@@ -39,7 +39,8 @@ from domain.codice_fiscale import mask_codice_fiscale
 from domain.contacts import Contact
 from domain.dates import format_date
 from domain.registry import Plesso
-from reminders.sender import Release, send_with_retries, unreachable_reason
+from reminders.outbox import deliver_each, pacing, schedule
+from reminders.sender import send_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,6 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 RUNTIME_KEY = "handover.runtime"
 JOB_RETRY = "handover:retry"
 JOB_START = "handover:start-up"
-RETRY_EVERY = timedelta(minutes=1)
-CLAIM_HOLD = timedelta(minutes=5)  # a claimed row is left alone this long (a send in flight)
 CONTACTS_LIMIT = 10_000
 
 
@@ -92,42 +91,25 @@ def notice_text(services: Services, case: Case, plesso: Plesso | None, contacts:
     )
 
 
-class _Runtime:
-    def __init__(self, rate_per_second: int) -> None:
-        self.lock = asyncio.Lock()
-        self.limiter = AsyncLimiter(1, 1.0 / rate_per_second)
-
-
-def _runtime(application: AnyApplication) -> _Runtime:
-    runtime = application.bot_data.get(RUNTIME_KEY)
-    if not isinstance(runtime, _Runtime):
-        rate = services_of(application).settings.reminder_rate_per_second
-        runtime = application.bot_data[RUNTIME_KEY] = _Runtime(rate)
-    return runtime
-
-
 async def deliver(application: AnyApplication, case_id: int | None = None) -> int:
     """Send every notice due now (of one case, or all); returns how many went."""
     services = services_of(application)
-    runtime = _runtime(application)
-    sent = 0
-    async with runtime.lock:
+    pace = pacing(application, RUNTIME_KEY)
+    async with pace.lock:
         items = await services.closing.due(services.now(), case_id)
         files: dict[int, tuple[Case, bytes, str]] = {}
-        for item in items:
-            if not await services.closing.claim(item, services.now(), CLAIM_HOLD):
-                continue
-            try:
-                if item.case_id not in files:
-                    files[item.case_id] = await _prepare(services, item.case_id)
-                case, content, caption = files[item.case_id]
-                await _send(application, runtime, item, case, content, caption)
-            except Exception as error:  # every failure is recorded, none raised
-                await _failed(services, item, error)
-                continue
-            await services.closing.sent(item.id, services.now())
-            sent += 1
-    return sent
+
+        async def send(item: OutboxItem) -> None:
+            if item.case_id not in files:  # one file per case, whatever its admins
+                files[item.case_id] = await _prepare(services, item.case_id)
+            case, content, caption = files[item.case_id]
+            await _send(application, pace.limiter, item, case, content, caption)
+
+        return await deliver_each(items, services.closing, services.now, send, _label)
+
+
+def _label(item: OutboxItem) -> str:
+    return f"case {item.case_id}: notice to admin {item.admin_user_id}"
 
 
 async def _prepare(services: Services, case_id: int) -> tuple[Case, bytes, str]:
@@ -139,11 +121,11 @@ async def _prepare(services: Services, case_id: int) -> tuple[Case, bytes, str]:
 
 
 async def _send(
-    application: AnyApplication, runtime: _Runtime, item: OutboxItem, case: Case,
+    application: AnyApplication, limiter: AsyncLimiter, item: OutboxItem, case: Case,
     content: bytes, caption: str,
 ) -> None:
     async def once() -> int:
-        async with runtime.limiter:
+        async with limiter:
             message = await application.bot.send_document(
                 chat_id=item.admin_user_id, document=content, filename=export_filename(case),
                 caption=caption, parse_mode=ParseMode.HTML,
@@ -153,35 +135,12 @@ async def _send(
     await send_with_retries(once, asyncio.sleep)
 
 
-async def _failed(services: Services, item: OutboxItem, error: Exception) -> None:
-    now = services.now()
-    name = type(error.__cause__ if isinstance(error, Release) and error.__cause__ else error)
-    reason = unreachable_reason(error)
-    if reason is not None:
-        await services.closing.unreachable(item.id, now, reason)
-        log.warning("case %s: admin %s unreachable (%s)", item.case_id, item.admin_user_id,
-                    reason)
-        return
-    status = await services.closing.retry_later(item.id, now, name.__name__)
-    log.warning(
-        "case %s: notice to admin %s failed (%s), %s", item.case_id, item.admin_user_id,
-        name.__name__, "given up" if status.value == "failed" else "will retry",
-    )
-
-
 # --- the jobs ------------------------------------------------------------------------------------
 
 
 def install(application: AnyApplication) -> None:
     """Retry pending notices every minute, and once at start-up (a crash after a closing)."""
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
-    queue.run_repeating(
-        _job, interval=RETRY_EVERY, first=RETRY_EVERY, name=JOB_RETRY,
-        job_kwargs={"coalesce": True, "misfire_grace_time": 60},
-    )
-    queue.run_once(_job, when=0, name=JOB_START, job_kwargs={"misfire_grace_time": None})
+    schedule(application, _job, retry_name=JOB_RETRY, start_name=JOB_START)
 
 
 async def _job(context: BotContext) -> None:

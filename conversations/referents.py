@@ -17,6 +17,7 @@ from domain.access import Role
 from domain.errors import ValidationFailed
 from domain.invitations import hash_invitation_code, new_invitation_code
 from domain.schools import validate_codice_meccanografico
+from reminders import notices
 
 CB_REVOKE_PICK = "rv"
 CB_REVOKE_YES = "rvy"
@@ -159,16 +160,9 @@ async def revoke_yes(update: Update, context: BotContext) -> None:
         await reply(update, texts.REVOKE_NOTHING)
         return
     await reply(update, render(texts.REVOKE_DONE, name=name, code=code))
-    referent = await services.referents.by_id(referent_id)
-    if referent is not None:
-        await _notify_revoked(context, referent.telegram_user_id, code)
-
-
-async def _notify_revoked(context: BotContext, user_id: int, code: str) -> None:
-    try:
-        await context.bot.send_message(user_id, render(texts.REVOKE_NOTICE, code=code))
-    except Exception:
-        return
+    # The referent's notice was queued with the revocation: it goes now, in the background,
+    # or later by the job if Telegram is down (reminders/notices.py).
+    notices.deliver_soon(context.application)
 
 
 @requires(Role.ADMIN)

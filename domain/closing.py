@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict
 from domain.cases import Case
 from domain.contacts import Contact, contact_window
 from domain.invitations import ALPHABET
+from domain.outbox import MAX_ATTEMPTS as MAX_ATTEMPTS
+from domain.outbox import OutboxStatus as OutboxStatus
+from domain.outbox import next_attempt as next_attempt
 from domain.people import Role
 
 # --- the receipt ---------------------------------------------------------------------------------
@@ -112,26 +115,8 @@ def recipients(admins: Iterable[tuple[int, str | None]], ats_code: str) -> list[
     return sorted(set(chosen))
 
 
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    """Given up after MAX_ATTEMPTS, or an answer that a retry cannot change."""
-    UNREACHABLE = "unreachable"
-    """The admin blocked the bot or never started it."""
-
-
-MAX_ATTEMPTS = 8
-_FIRST_RETRY = timedelta(minutes=1)
-_LONGEST_RETRY = timedelta(hours=1)
-
-
-def next_attempt(attempts: int, now: datetime) -> datetime:
-    """When to try again after `attempts` failed tries: 1, 2, 4 … minutes, at most an hour."""
-    delay = _FIRST_RETRY * (1 << max(attempts - 1, 0))
-    return now + min(delay, _LONGEST_RETRY)
-
-
+# OutboxStatus, MAX_ATTEMPTS and next_attempt (imported above) are domain.outbox's, shared
+# with the referents' notices.
 class OutboxItem(BaseModel):
     model_config = ConfigDict(frozen=True)
 

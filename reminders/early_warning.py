@@ -29,7 +29,6 @@ from bot.context import BotContext, Services, services_of
 from domain.absences import format_percent
 from domain.calendar import SchoolCalendar, school_year_bounds, school_year_of
 from domain.early_warning import EarlyWarningReport, build_report, required_history
-from domain.report_chart import render_png
 from storage.ats import AtsRepository
 
 log = logging.getLogger(__name__)
@@ -122,7 +121,15 @@ def chart_title(report: EarlyWarningReport, ats_code: str | None) -> str:
 
 async def chart(report: EarlyWarningReport, ats_code: str | None) -> bytes:
     """The PNG, drawn off the event loop (matplotlib is CPU work)."""
-    return await asyncio.to_thread(render_png, report, f"Assenze – {scope_label(ats_code)}")
+    return await asyncio.to_thread(_draw, report, f"Assenze – {scope_label(ats_code)}")
+
+
+def _draw(report: EarlyWarningReport, title: str) -> bytes:
+    # matplotlib is imported on the first chart, in the worker thread: about 50 MB of
+    # resident memory (a third of the bot's) that a process drawing no chart never carries.
+    from domain.report_chart import render_png
+
+    return render_png(report, title)
 
 
 # --- the push when a window closes ------------------------------------------------------

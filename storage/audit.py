@@ -12,6 +12,10 @@ from storage.db import Database, Row, parse_utc, utc_now_text
 
 SYSTEM = "system"
 LOG_LIMIT = 50  # /registro shows at most the last 50 changes
+# Rows about a whole ATS (reminder pushes, exports, broadcasts, retention runs): entity "ats",
+# entity id the ATS code, or REGION for what a regional admin did for every ATS.
+ATS_ENTITY = "ats"
+REGION = "regione"
 
 
 def actor_label(user_id: int | None) -> str:
@@ -110,6 +114,15 @@ class AuditRepository:
         )
         return [_entry(row) for row in rows]
 
+    async def for_ats(self, ats_code: str | None, limit: int = LOG_LIMIT) -> list[AuditEntry]:
+        """What was done for a whole ATS (reminder pushes, exports), newest first; for every
+        ATS (and the regional admins' own) when None."""
+        if ats_code is not None:
+            return await self.for_entity(ATS_ENTITY, ats_code, limit)
+        rows = await self._db.fetchall(
+            "SELECT * FROM audit_log WHERE entity = 'ats' ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [_entry(row) for row in rows]
 
 
 def _entry(row: Row) -> AuditEntry:

@@ -187,19 +187,34 @@ class Database:
                     _raise_if_unavailable(error)
                 raise
 
+    async def vacuum(self) -> bool:
+        """Rebuild the file without the pages deleted rows left behind (VACUUM), then copy the
+        WAL into it and empty the WAL (`wal_checkpoint(TRUNCATE)`): until then old page images
+        of deleted rows live on in the WAL. Holds the write lock (VACUUM cannot run inside a
+        transaction). False when a reader kept the WAL from being emptied completely."""
+        async with self._write_lock:
+            conn = self.writer
+            try:
+                await conn.execute("VACUUM")
+                async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    row = await cursor.fetchone()
+            except sqlite3.Error as error:
+                _raise_if_unavailable(error)
+                raise
+        # (busy, WAL frames, frames checkpointed): busy 0 means the WAL was emptied.
+        return row is not None and row[0] == 0
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        try:
-            async with self.reader.execute(sql, tuple(params)) as cursor:
-                row: Row | None = await cursor.fetchone()
-                return row
-        except sqlite3.Error as error:
-            _raise_if_unavailable(error)
-            raise
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        # One job on the reader's thread, run to the end of the statement: a cursor left
+        # open across an await keeps its read snapshot, and every read of the other chats
+        # queued meanwhile would miss the writes committed since (a save, then its re-read,
+        # found nothing under load: benchmarks/load.py).
         try:
-            async with self.reader.execute(sql, tuple(params)) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self.reader.execute_fetchall(sql, tuple(params)))
         except sqlite3.Error as error:
             _raise_if_unavailable(error)
             raise

@@ -8,8 +8,9 @@ from datetime import datetime
 import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
+from domain.notices import NoticeKind
 from domain.registry import Invitation, Plesso, Referent, ReferentProfile
-from storage import audit
+from storage import audit, notices
 from storage.db import Database, Row, parse_utc, utc_now_text
 
 _PLESSO_COLUMNS = (
@@ -251,6 +252,11 @@ class ReferentsRepository:
                 await audit.record(
                     conn, now=now, actor=actor, action="referent.revoke", entity="referent",
                     entity_id=str(referent_id), details={"plesso": plesso_code},
+                )
+                # Told through the outbox, in this transaction: no revocation goes untold.
+                await notices.queue(
+                    conn, referent_id=referent_id, kind=NoticeKind.REVOKED,
+                    plesso_code=plesso_code, now=now,
                 )
         return changed
 

@@ -8,6 +8,7 @@ USAGE = (
     "• /registro NUMERO: un caso (e i suoi contatti)\n"
     "• /registro CODICE_PLESSO: un plesso, i suoi casi e le sue assenze\n"
     "• /registro referente NUMERO: un referente\n"
+    "• /registro ats: l'ATS (promemoria, esportazioni, avvisi, cancellazioni)\n"
     "Oppure scegli un referente dall'elenco."
 )
 NOT_UNDERSTOOD = "Non ho capito: {word}\n\n"
@@ -22,6 +23,8 @@ REFERENT_NOT_FOUND = "Referente {id} non trovato."
 HEADER_CASE = "<b>Registro del caso {id}</b>"
 HEADER_PLESSO = "<b>Registro del plesso {code}</b> ({name})"
 HEADER_REFERENT = "<b>Registro del referente {name}</b> (n. {id})"
+HEADER_ATS = "<b>Registro dell'ATS</b> ({scope})"
+SCOPE_ALL = "tutte le ATS"
 PAGE_LINE = "Modifiche: {total} · pagina {page} di {pages}"
 EMPTY = "Nessuna modifica registrata."
 LINE = "{when} · {who} · {action} · {record}"
@@ -55,6 +58,12 @@ ACTIONS: dict[str, str] = {
     "contact.update": "contatto modificato",
     "contact.delete": "contatto tolto",
     "reminders.push": "promemoria inviati",
+    "export.cases": "esportati i casi chiusi",
+    "export.absences": "esportate le assenze",
+    "export.registry": "esportati referenti e plessi",
+    "broadcast.create": "avviso ai referenti confermato",
+    "broadcast.delivered": "avviso consegnato",
+    "retention.run": "casi chiusi cancellati (conservazione)",
 }
 
 # The record a row is about, by entity; an unknown entity is shown as "entity id".

@@ -23,6 +23,9 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("report", "Allerta assenze: tassi, plessi segnalati, grafico"),
     ("registro", "Registro delle modifiche: caso, plesso o referente"),
     ("stato", "Indicatori: casi aperti, chiusi, rilevazioni mancanti"),
+    ("esporta", "Esporta casi, assenze o referenti (Excel o CSV)"),
+    ("avviso", "Avviso a tutti i referenti (o ai plessi sentinella)"),
+    ("conservazione", "Conservazione: quando si eliminano i casi chiusi"),
 ]
 
 WELCOME_REFERENT = (

@@ -13,7 +13,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.emulator.driver import ChatUser
@@ -25,6 +25,7 @@ from domain.contacts import ContactData
 from domain.invitations import hash_invitation_code, new_invitation_code
 from domain.people import Role as PersonRole
 from domain.registry import ReferentProfile
+from storage.db import utc_now_text
 from tests.harness import ADMIN_MILANO, ADMIN_VALPADANA, Harness
 from tests.unit.test_cases_rules import STUDENT_CF, TEACHER_CF, full_draft
 
@@ -229,7 +230,7 @@ def close_case(database: Path, case_id: int) -> None:
     with contextlib.closing(sqlite3.connect(database)) as conn, conn:
         conn.execute(
             "UPDATE cases SET status = 'closed', closed_at = ?, receipt_code = 'R-1' WHERE id = ?",
-            (datetime(2026, 11, 17, 8, 0).isoformat(), case_id),
+            (utc_now_text(datetime(2026, 11, 17, 8, 0, tzinfo=UTC)), case_id),
         )
 
 

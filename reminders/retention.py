@@ -1,0 +1,81 @@
+"""The daily retention run (issue 8): at RETENTION_TIME (local time) closed cases older than
+RETENTION_DAYS are deleted with their contacts (`storage.retention`), then the file is
+VACUUMed and its WAL emptied.
+
+There is no start-up catch-up: the run deletes every case due at the moment it runs, so a
+night the bot was down is caught up by the next one. The log gets counts only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram.ext import Application, ConversationHandler, JobQueue
+
+from bot.context import BotContext, services_of
+from storage.retention import Draft, Purge
+
+log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+JOB_DAILY = "retention:daily"
+# A run missed by up to six hours (the bot restarting at night) still happens.
+MISFIRE_GRACE_SECONDS = 6 * 3600
+_LOCK_KEY = "retention:lock"
+
+
+def install(application: AnyApplication) -> None:
+    """Put the daily run on the JobQueue, at RETENTION_TIME in the settings' time zone."""
+    settings = services_of(application).settings
+    queue: JobQueue[Any] | None = application.job_queue
+    if queue is None:
+        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue.run_daily(
+        scheduled_run,
+        time=settings.retention_time.replace(tzinfo=settings.tz),
+        name=JOB_DAILY,
+        job_kwargs={"misfire_grace_time": MISFIRE_GRACE_SECONDS, "coalesce": True},
+    )
+
+
+async def scheduled_run(context: BotContext) -> None:
+    await run(context.application)
+
+
+async def run(application: AnyApplication, *, now: datetime | None = None) -> Purge:
+    """Delete what is due now; end in memory the conversations whose drafts went with it."""
+    services = services_of(application)
+    lock = application.bot_data.setdefault(_LOCK_KEY, asyncio.Lock())
+    async with lock:  # a run by hand and the scheduled one never overlap
+        settings = services.settings
+        purge = await services.retention.run(
+            now or services.now(), settings.retention_days, settings.tz
+        )
+    end_conversations(application, purge.drafts)
+    log.info(
+        "retention: %d cases and %d contacts deleted, %d drafts ended, vacuumed=%s",
+        purge.cases, purge.contacts, len(purge.drafts), purge.vacuumed,
+    )
+    return purge
+
+
+def end_conversations(application: AnyApplication, drafts: tuple[Draft, ...]) -> None:
+    """Put the conversations whose drafts were deleted at END, as `bot.flows.abandon_all`
+    does (python-telegram-bot has no public way): otherwise the next message would be read
+    as the answer to a step whose draft is gone."""
+    if not drafts:
+        return
+    by_flow: dict[str, list[tuple[int, int]]] = {}
+    for draft in drafts:
+        by_flow.setdefault(draft.flow, []).append((draft.chat_id, draft.user_id))
+    for group in application.handlers.values():
+        for handler in group:
+            if not isinstance(handler, ConversationHandler) or handler.name not in by_flow:
+                continue
+            for key in by_flow[str(handler.name)]:
+                if key in handler._conversations:
+                    handler._update_state(ConversationHandler.END, key)

@@ -1,0 +1,284 @@
+"""Retention (issue 8): closed cases and everything about them deleted for real.
+
+A closed case is locked by migration 007's triggers; `retention_guard` is the one way
+through, and only this module writes it. `delete_due` is ONE write transaction: insert the
+guard row, delete what belongs to the cases closed up to the cut-off, delete the guard row,
+commit. A failure anywhere rolls it all back, guard row included, so the lock is never left
+open. What goes, per due case:
+
+- its contacts and the case row (the referent's name, phone and e-mail are in it too);
+- its hand-over rows in `ats_outbox` and its case reminders in `reminder_log` (ids only, but
+  they point at a case that is gone, and SQLite may give its id to a new case);
+- its audit rows and those of its contacts, also of contacts deleted while the case was
+  open (found through `details.case`): the whole rows, not only their details, so that a new
+  case that reuses the id inherits no history. One row per ATS records the run, with counts
+  and case ids only;
+- any conversation draft that names it (`case_id` at any depth of the draft: an edit of the
+  case, a contact being added), since a draft holds the case's codice fiscale and the
+  contact's answers. The caller ends those conversations in memory too.
+
+`run` then VACUUMs and empties the WAL (`Database.vacuum`), which also purges what ordinary
+deletions of the day (finished drafts, contacts deleted by a referent) left in free pages.
+While deleting, `secure_delete` zeroes the freed space, so even a failed VACUUM leaves no
+readable copy in the database file itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict
+
+from domain.retention import ClosedCaseAge, cutoff
+from storage import audit
+from storage.db import Database, DatabaseUnavailable, parse_utc, utc_now_text
+
+log = logging.getLogger(__name__)
+
+ACTION = "retention.run"
+# The audit's entity of what is done for a whole ATS (as reminder pushes and exports).
+ENTITY = "ats"  # entity_id: the ATS code
+
+# The closed cases due at the cut-off (:cutoff, UTC text: it sorts like the stored stamps).
+_DUE = "SELECT id FROM cases WHERE status = 'closed' AND closed_at <= :cutoff"
+_DUE_TEXT = "SELECT CAST(id AS TEXT) FROM cases WHERE status = 'closed' AND closed_at <= :cutoff"
+
+# Run in this order inside the transaction: the audit rows of contacts are found through the
+# contacts, so they go before the contacts; the contacts before their case (foreign key).
+_PURGE = (
+    "DELETE FROM audit_log WHERE (entity = 'case' AND entity_id IN (" + _DUE_TEXT + "))"
+    " OR (entity = 'contact' AND (entity_id IN (SELECT CAST(id AS TEXT) FROM contacts"
+    "      WHERE case_id IN (" + _DUE + "))"
+    "   OR (json_valid(details) AND json_extract(details, '$.case') IN (" + _DUE + "))))",
+    "DELETE FROM reminder_log WHERE kind IN ('case_24h', 'case_72h')"
+    " AND ref IN (" + _DUE_TEXT + ")",
+    "DELETE FROM ats_outbox WHERE case_id IN (" + _DUE + ")",
+    "DELETE FROM contacts WHERE case_id IN (" + _DUE + ")",
+    "DELETE FROM cases WHERE status = 'closed' AND closed_at <= :cutoff",
+)
+
+# Drafts that name a due case, wherever the flow keeps its `case_id`.
+_DRAFTS = (
+    "DELETE FROM conversations WHERE json_valid(data) AND EXISTS ("
+    " SELECT 1 FROM json_tree(conversations.data) AS t"
+    " WHERE t.key = 'case_id' AND t.type = 'integer' AND t.atom IN (" + _DUE + "))"
+    " RETURNING flow, chat_id, user_id"
+)
+
+# Tables that point at `cases` or `contacts` and are handled above; a new one makes the
+# DELETE of the case fail (foreign keys are on), and the storage test names it.
+HANDLED_REFERENCES = frozenset({"contacts", "ats_outbox"})
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class AtsCount(_Frozen):
+    cases: int
+    contacts: int
+
+
+class Draft(_Frozen):
+    """A conversation whose draft was deleted: its flow and its key (chat, user)."""
+
+    flow: str
+    chat_id: int
+    user_id: int
+
+
+class Purge(_Frozen):
+    """What a run deleted: counts, per ATS and in all, the case ids, the drafts ended."""
+
+    at: datetime
+    cutoff: datetime
+    by_ats: dict[str, AtsCount] = {}
+    case_ids: tuple[int, ...] = ()
+    drafts: tuple[Draft, ...] = ()
+    vacuumed: bool = False
+
+    @property
+    def cases(self) -> int:
+        return sum(count.cases for count in self.by_ats.values())
+
+    @property
+    def contacts(self) -> int:
+        return sum(count.contacts for count in self.by_ats.values())
+
+
+class LastRun(_Frozen):
+    """The latest run that deleted something (of one ATS, or of every ATS summed)."""
+
+    at: datetime
+    cases: int
+    contacts: int
+
+
+def _in_ats(ats_code: str | None) -> tuple[str, tuple[str, ...]]:
+    return (" AND p.ats_code = ?", (ats_code,)) if ats_code else ("", ())
+
+
+class RetentionRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- what is coming ------------------------------------------------------------------
+
+    async def closed_before(self, ats_code: str | None, moment: datetime) -> list[ClosedCaseAge]:
+        """Closed cases of the ATS (every ATS: None) closed at or before `moment`, oldest
+        first, with their number of contacts: numbers only."""
+        where, params = _in_ats(ats_code)
+        rows = await self._db.fetchall(
+            "SELECT c.closed_at,"
+            " (SELECT COUNT(*) FROM contacts k WHERE k.case_id = c.id) AS contacts"
+            " FROM cases c JOIN plessi p ON p.code = c.plesso_code"
+            f" WHERE c.status = 'closed' AND c.closed_at <= ?{where}"
+            " ORDER BY c.closed_at, c.id",
+            (utc_now_text(moment), *params),
+        )
+        return [
+            ClosedCaseAge(closed_at=parse_utc(row["closed_at"]), contacts=int(row["contacts"]))
+            for row in rows
+        ]
+
+    async def last_run(self, ats_code: str | None) -> LastRun | None:
+        """The latest run that deleted something of the ATS; for every ATS (None), the
+        latest run's rows summed."""
+        if ats_code is not None:
+            rows = await self._db.fetchall(
+                "SELECT at, details FROM audit_log WHERE entity = ? AND entity_id = ?"
+                " AND action = ? ORDER BY id DESC LIMIT 1",
+                (ENTITY, ats_code, ACTION),
+            )
+        else:
+            rows = await self._db.fetchall(
+                "SELECT at, details FROM audit_log WHERE entity = ? AND action = ? AND at = ("
+                " SELECT MAX(at) FROM audit_log WHERE entity = ? AND action = ?)",
+                (ENTITY, ACTION, ENTITY, ACTION),
+            )
+        if not rows:
+            return None
+        details = [json.loads(row["details"]) for row in rows]
+        return LastRun(
+            at=parse_utc(rows[0]["at"]),
+            cases=sum(int(d.get("cases", 0)) for d in details),
+            contacts=sum(int(d.get("contacts", 0)) for d in details),
+        )
+
+    # --- the run -------------------------------------------------------------------------
+
+    async def run(self, now: datetime, days: int, tz: ZoneInfo) -> Purge:
+        """Delete what is due at `now` (`days` calendar days in `tz`), then VACUUM and empty
+        the WAL."""
+        purge = await self.delete_due(now, days, tz)
+        try:
+            vacuumed = await self._db.vacuum()
+        except DatabaseUnavailable as error:
+            # The deletion is committed; the next night's VACUUM purges the free pages.
+            log.warning("retention: VACUUM failed (%s); retried at the next run", error)
+            vacuumed = False
+        else:
+            if not vacuumed:
+                log.warning("retention: the WAL could not be emptied (a reader held it)")
+        return purge.model_copy(update={"vacuumed": vacuumed})
+
+    async def delete_due(self, now: datetime, days: int, tz: ZoneInfo) -> Purge:
+        """The deletion alone, in one transaction (no VACUUM: see `run`)."""
+        limit = cutoff(now, days, tz)
+        params = {"cutoff": utc_now_text(limit)}
+        async with self._db.transaction() as conn:
+            due = await _due(conn, params)
+            if not due:
+                return Purge(at=now, cutoff=limit)
+            secure = await _secure_delete(conn, True)
+            try:
+                # The lock of migration 007 opens for this transaction only.
+                await conn.execute("INSERT OR IGNORE INTO retention_guard (id) VALUES (1)")
+                drafts = await _delete_drafts(conn, params)
+                for statement in _PURGE:
+                    await conn.execute(statement, params)
+                by_ats = _count(due)
+                await _record(conn, now, days, limit, by_ats, due)
+                await conn.execute("DELETE FROM retention_guard")
+            finally:
+                await _secure_delete(conn, secure)
+        return Purge(
+            at=now,
+            cutoff=limit,
+            by_ats=by_ats,
+            case_ids=tuple(sorted(row[0] for row in due)),
+            drafts=drafts,
+        )
+
+
+Due = list[tuple[int, str, int]]  # (case id, ATS, contacts)
+
+
+async def _due(conn: aiosqlite.Connection, params: dict[str, str]) -> Due:
+    async with conn.execute(
+        "SELECT c.id, p.ats_code,"
+        " (SELECT COUNT(*) FROM contacts k WHERE k.case_id = c.id) AS contacts"
+        " FROM cases c JOIN plessi p ON p.code = c.plesso_code"
+        " WHERE c.status = 'closed' AND c.closed_at <= :cutoff",
+        params,
+    ) as cursor:
+        rows = await cursor.fetchall()
+    # Sorted here: an ORDER BY c.id made SQLite walk every case by its id instead of the
+    # index of the closed ones (cases_closed).
+    return sorted((int(r[0]), str(r[1]), int(r[2])) for r in rows)
+
+
+async def _secure_delete(conn: aiosqlite.Connection, on: bool) -> bool:
+    """Set the connection's `secure_delete` (freed space overwritten with zeros) and return
+    what it was, to put it back."""
+    async with conn.execute("PRAGMA secure_delete") as cursor:
+        row = await cursor.fetchone()
+    await conn.execute(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
+    return bool(row[0]) if row is not None else False
+
+
+async def _delete_drafts(
+    conn: aiosqlite.Connection, params: dict[str, str]
+) -> tuple[Draft, ...]:
+    async with conn.execute(_DRAFTS, params) as cursor:
+        rows = await cursor.fetchall()
+    return tuple(Draft(flow=r[0], chat_id=int(r[1]), user_id=int(r[2])) for r in rows)
+
+
+def _count(due: Due) -> dict[str, AtsCount]:
+    counts: dict[str, AtsCount] = {}
+    for _, ats_code, contacts in due:
+        old = counts.get(ats_code, AtsCount(cases=0, contacts=0))
+        counts[ats_code] = AtsCount(cases=old.cases + 1, contacts=old.contacts + contacts)
+    return dict(sorted(counts.items()))
+
+
+async def _record(
+    conn: aiosqlite.Connection,
+    now: datetime,
+    days: int,
+    limit: datetime,
+    by_ats: dict[str, AtsCount],
+    due: Due,
+) -> None:
+    """One audit row per ATS: that its cases N, M… were deleted by retention, with counts."""
+    for ats_code, count in by_ats.items():
+        await audit.record(
+            conn,
+            now=now,
+            actor=None,
+            action=ACTION,
+            entity=ENTITY,
+            entity_id=ats_code,
+            details={
+                "days": days,
+                "cutoff": utc_now_text(limit),
+                "cases": count.cases,
+                "contacts": count.contacts,
+                "case_ids": [case_id for case_id, ats, _ in due if ats == ats_code],
+            },
+        )
