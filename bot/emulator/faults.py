@@ -63,6 +63,7 @@ class Stats:
     throttled: int = 0  # 429 answers, injected or from the rate limit
     dropped: int = 0  # connections closed without an answer
     sent_at: list[float] = field(default_factory=list)  # monotonic time of each message sent
+    throttled_at: list[float] = field(default_factory=list)  # monotonic time of each 429
 
     def messages_per_second(self) -> float:
         if len(self.sent_at) < 2:
@@ -76,6 +77,7 @@ class Stats:
         self.throttled = 0
         self.dropped = 0
         self.sent_at.clear()
+        self.throttled_at.clear()
 
 
 class FaultInjector:

@@ -87,6 +87,8 @@ class BotEvent:
     chat_id: int
     message_id: int | None
     text: str  # what the person saw at that moment (text, or the answer's toast)
+    # time.monotonic() when the emulator took the call: benchmarks measure latency with it.
+    at: float = field(default=0.0, compare=False)
 
 
 @dataclass

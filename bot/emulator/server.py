@@ -375,6 +375,7 @@ class BotApiEmulator:
         self.stats.errors[error.status] += 1
         if error.status == 429:
             self.stats.throttled += 1
+            self.stats.throttled_at.append(time.monotonic())
 
     def _drop(self, request: web.Request) -> web.StreamResponse:
         self.stats.dropped += 1

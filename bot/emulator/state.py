@@ -92,10 +92,11 @@ class EmulatorState:
     ) -> BotEvent:
         """Log one bot action and wake everyone waiting for the bot."""
         self.seq += 1
-        event = BotEvent(self.seq, kind, chat.user.id, message_id, text)
+        now = time.monotonic()
+        event = BotEvent(self.seq, kind, chat.user.id, message_id, text, now)
         chat.events.append(event)
         if kind == "sent":
-            self.stats.sent_at.append(time.monotonic())
+            self.stats.sent_at.append(now)
         self._notify(chat.user.id)
         return event
 

@@ -1,0 +1,78 @@
+"""The real bot for the benchmarks: what `python -m bot` runs, with the clock set to a
+chosen moment (a Tuesday morning, so /assenze has a recording day open).
+
+    TELEGRAM_BOT_TOKEN=... TELEGRAM_API_BASE_URL=... DATABASE_PATH=... \
+        python -m benchmarks.bot_process --now 2026-11-17T09:30:00+01:00
+
+Same settings (from the environment), same services, application, polling, uvloop and
+SIGTERM handling as `bot.runner.run_process`; only the services' clock differs: real time
+moved to `--now` (bot.clock.ShiftedClock, as the console's `!ora`). It is not a setting of
+the production bot on purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.app import build_application
+from bot.clock import ShiftedClock
+from bot.context import Services
+from bot.logs import setup_logging
+from bot.runner import (
+    StartupError,
+    event_loop_factory,
+    initialize_with_retry,
+    open_database,
+    start_receiving,
+    stop_receiving,
+)
+from bot.settings import Settings, SettingsError, load_settings
+
+
+async def run(settings: Settings, now: datetime) -> None:
+    clock = ShiftedClock()
+    clock.set(now)
+    db = await open_database(settings)
+    try:
+        application = build_application(Services(settings=settings, db=db, clock=clock))
+        await initialize_with_retry(application, first_delay=0.1)
+        await start_receiving(application, settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await stop_receiving(application)
+    finally:
+        await db.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--now", type=datetime.fromisoformat, required=True,
+                        help="the bot's clock at start-up, ISO 8601 with its UTC offset")
+    args = parser.parse_args(argv)
+    if args.now.tzinfo is None:
+        parser.error("--now needs a UTC offset, e.g. 2026-11-17T09:30:00+01:00")
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"bot_process: {error}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
+    try:
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(run(settings, args.now))
+    except StartupError as error:
+        print(f"bot_process: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
