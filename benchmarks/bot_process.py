@@ -14,42 +14,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.app import build_application
 from bot.clock import ShiftedClock
-from bot.context import Services
 from bot.logs import setup_logging
 from bot.runner import (
     StartupError,
     event_loop_factory,
-    initialize_with_retry,
-    open_database,
-    start_receiving,
-    stop_receiving,
+    run,
 )
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import SettingsError, load_settings
 
 
-async def run(settings: Settings, now: datetime) -> None:
+def _clock_at(now: datetime) -> ShiftedClock:
     clock = ShiftedClock()
     clock.set(now)
-    db = await open_database(settings)
-    try:
-        application = build_application(Services(settings=settings, db=db, clock=clock))
-        await initialize_with_retry(application, first_delay=0.1)
-        await start_receiving(application, settings)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        await stop_receiving(application)
-    finally:
-        await db.close()
+    return clock
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            runner.run(run(settings, args.now))
+            runner.run(run(settings, _clock_at(args.now), first_delay=0.1))
     except StartupError as error:
         print(f"bot_process: {error}", file=sys.stderr)
         return 1

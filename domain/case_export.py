@@ -1,9 +1,12 @@
 """A case and its contacts as an XLSX workbook, headers in Italian as in the portal.
 
-Pure: models in, bytes out (openpyxl, no clock, no database). Sheet "Caso" holds one row,
-sheet "Contatti" one row per contact; dates are real dates, the header row is frozen.
-The labels of roles and school types come in as arguments (they live in the catalog).
-Cells that start like a formula are written as text, never evaluated.
+Pure: models in, bytes out (no clock, no database), written by the streaming writer of
+`domain.xlsx`, like /esporta's files. Sheet "Caso" holds one row, sheet "Contatti" one row
+per contact; headers in bold, the header row frozen, each column as wide as its longest
+cell (8 to 40 characters). Dates are real dates (DD/MM/YYYY), the closing a date-time to
+the minute in local time (DD/MM/YYYY HH:MM). The labels of roles and school types come in
+as arguments (they live in the catalog). Text goes in as inline strings, which Excel never
+evaluates: "=…" reads as typed and a phone "+39…" stays the phone, with no apostrophe.
 """
 
 from __future__ import annotations
@@ -12,18 +15,14 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from domain.cases import Case
 from domain.comuni import Comune
 from domain.contacts import Contact
 from domain.people import Role
 from domain.schools import SchoolType
+from domain.xlsx import Cell, Column, Table, write_xlsx
 
 CASE_SHEET = "Caso"
 CONTACTS_SHEET = "Contatti"
@@ -38,12 +37,7 @@ CONTACT_HEADERS = (
     "Id", "Ruolo", "Classe", "Sezione", "Cognome", "Nome", "Codice fiscale", "Data di nascita",
     "Comune di domicilio", "Indirizzo", "Telefono cellulare", "Data ultimo contatto",
 )
-DATE_FORMAT = "DD/MM/YYYY"
-DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
-_MIN_WIDTH, _MAX_WIDTH = 8, 40
-_FORMULA_START = ("=", "+", "-", "@")
-
-Cell = str | int | date | datetime | None
+_MIN_WIDTH, _MAX_WIDTH = 8, 40  # characters: a column fits its longest cell, within reason
 
 
 @dataclass(frozen=True)
@@ -57,12 +51,6 @@ class ExportLabels:
 
 def _comune(comune: Comune | None) -> str | None:
     return f"{comune.name} ({comune.province})" if comune is not None else None
-
-
-def _safe(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value  # a phone "+39…" stays text; "=…" is never a formula
-    return value
 
 
 def case_row(case: Case, labels: ExportLabels) -> list[Cell]:
@@ -89,28 +77,21 @@ def contact_row(contact: Contact, labels: ExportLabels) -> list[Cell]:
     ]
 
 
-def _fill(sheet: Any, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_safe(value) for value in row])
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, datetime):
-                cell.number_format = DATETIME_FORMAT
-            elif isinstance(cell.value, date):
-                cell.number_format = DATE_FORMAT
-    sheet.freeze_panes = "A2"
-    for index, header in enumerate(headers, start=1):
-        longest = max(
-            [len(header), *(len(_shown(row[index - 1])) for row in rows)], default=_MIN_WIDTH
-        )
-        width = min(max(longest + 2, _MIN_WIDTH), _MAX_WIDTH)
-        sheet.column_dimensions[get_column_letter(index)].width = width
+def _table(name: str, headers: Sequence[str], rows: list[list[Cell]]) -> Table:
+    """A sheet whose columns are as wide as their longest cell (header included)."""
+    columns = tuple(
+        Column(header, _width([header, *(_shown(row[index]) for row in rows)]))
+        for index, header in enumerate(headers)
+    )
+    return Table(name, columns, rows)
+
+
+def _width(texts: Sequence[str]) -> int:
+    return min(max(max(map(len, texts)) + 2, _MIN_WIDTH), _MAX_WIDTH)
 
 
 def _shown(value: Cell) -> str:
+    """How long the cell reads in Excel: dates by their format, not their repr."""
     if isinstance(value, datetime):
         return "00/00/0000 00:00"
     if isinstance(value, date):
@@ -120,14 +101,13 @@ def _shown(value: Cell) -> str:
 
 def case_workbook(case: Case, contacts: Sequence[Contact], labels: ExportLabels) -> bytes:
     """The XLSX file: sheet "Caso" (one row) and sheet "Contatti"."""
-    workbook = Workbook()
-    first = workbook.active
-    first.title = CASE_SHEET
-    _fill(first, CASE_HEADERS, [case_row(case, labels)])
-    _fill(
-        workbook.create_sheet(CONTACTS_SHEET), CONTACT_HEADERS,
-        [contact_row(contact, labels) for contact in contacts],
-    )
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(
+        [
+            _table(CASE_SHEET, CASE_HEADERS, [case_row(case, labels)]),
+            _table(CONTACTS_SHEET, CONTACT_HEADERS,
+                   [contact_row(contact, labels) for contact in contacts]),
+        ],
+        buffer,
+    )
     return buffer.getvalue()

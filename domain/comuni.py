@@ -7,6 +7,8 @@ only the comuni still active are offered (a school or a home is in a comune of t
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -66,6 +68,42 @@ class _Index:
     entries: tuple[_Entry, ...]
     by_code: dict[str, Comune]
     by_key: dict[str, tuple[Comune, ...]]
+    # Every entry's spellings on one line of one string, and where each line starts: a
+    # search finds its candidates with str.find (C speed) instead of testing 8,000 entries
+    # in Python (3 ms on the event loop at every comune typed, measured under load).
+    haystack: str
+    starts: tuple[int, ...]
+
+    def candidates(self, needles: Iterable[str]) -> list[int]:
+        """Positions of the entries whose line contains one of `needles`, in order."""
+        found: set[int] = set()
+        for needle in needles:
+            at = self.haystack.find(needle)
+            while at != -1:
+                entry = bisect_right(self.starts, at) - 1
+                found.add(entry)
+                # On to the next line: one hit per entry is enough.
+                following = self.starts[entry + 1] if entry + 1 < len(self.starts) else None
+                if following is None:
+                    break
+                at = self.haystack.find(needle, following)
+        return sorted(found)
+
+
+_LINE_BREAK = "\n"  # never in a folded query (a query holding it is searched the slow way)
+_SEPARATOR = "\t"
+
+
+def _haystack(entries: Sequence[_Entry]) -> tuple[str, tuple[int, ...]]:
+    lines = [
+        _SEPARATOR.join(part for key in entry.keys for part in (key.text, key.compact))
+        for entry in entries
+    ]
+    starts, offset = [], 0
+    for line in lines:
+        starts.append(offset)
+        offset += len(line) + 1
+    return _LINE_BREAK.join(lines), tuple(starts)
 
 
 @cache
@@ -84,10 +122,13 @@ def _index() -> _Index:
         for key in keys:
             by_key.setdefault(key.text, []).append(comune)
     entries.sort(key=lambda entry: entry.keys[0].text)
+    haystack, starts = _haystack(entries)
     return _Index(
         entries=tuple(entries),
         by_code={entry.comune.code: entry.comune for entry in entries},
         by_key={key: tuple(comuni) for key, comuni in by_key.items()},
+        haystack=haystack,
+        starts=starts,
     )
 
 
@@ -194,7 +235,16 @@ def search_comuni(query: str, limit: int = 8) -> list[Comune]:
         raise ValidationFailed("comune_query_too_short", min_length=SEARCH_MIN_LENGTH)
     words, compact = folded.split(), folded.replace(" ", "")
     ranked: list[tuple[int, int, Comune]] = []
-    for position, entry in enumerate(_index().entries):
+    index = _index()
+    # Every match holds the first word or the compact query (see _rank): the lines holding
+    # neither are skipped without a look.
+    needles = (words[0], compact)
+    if any(_LINE_BREAK in needle or _SEPARATOR in needle for needle in needles):
+        positions: Iterable[int] = range(len(index.entries))
+    else:
+        positions = index.candidates(needles)
+    for position in positions:
+        entry = index.entries[position]
         if province is not None and entry.comune.province != province:
             continue
         rank = _rank(entry, folded, words, compact)

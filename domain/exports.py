@@ -10,11 +10,9 @@ Pure: records in, bytes out. No clock (`today` is an argument), no database, no 
   The cases' and contacts' columns are those of the hand-over workbook
   (`domain.case_export`), with the same headers, so the two files read alike.
 - **XLSX.** One sheet per table, Italian headers in bold, header row frozen, column widths
-  set, dates and times as real Excel dates (DD/MM/YYYY), rates as percentages. The file is
-  written here as a stream of SpreadSheetML, not cell by cell through openpyxl: openpyxl's
-  write-only mode took 24 s (19 s with lxml) for the 200,000 contact rows of a
-  10,000-case export, over the 15 s budget; this writer takes a few seconds, in constant
-  memory, and the tests open every file it makes with openpyxl. Text goes in as inline
+  set, dates and times as real Excel dates (DD/MM/YYYY), rates as percentages, written by
+  the streaming writer of `domain.xlsx` (the hand-over's too): a few seconds and constant
+  memory for a 10,000-case export, where openpyxl took 24 s. Text goes in as inline
   strings, which Excel never evaluates, so nothing needs escaping against formulas.
 - **CSV.** UTF-8 with a byte-order mark (Excel then reads the accents right), `;` between
   fields (Italian Excel uses the comma as decimal separator, and splits a CSV on `;`), CRLF
@@ -31,8 +29,8 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import IO, NamedTuple
@@ -45,8 +43,13 @@ from domain.errors import ValidationFailed
 from domain.people import Role
 from domain.schools import SchoolType
 
-Cell = str | int | float | date | datetime | None
-Row = Sequence[Cell]
+# The writer's names stay importable from here (`X as X` re-exports them under mypy --strict).
+from domain.xlsx import Cell as Cell
+from domain.xlsx import Column as Column
+from domain.xlsx import Row as Row
+from domain.xlsx import Table as Table
+from domain.xlsx import column_letter as column_letter
+from domain.xlsx import write_xlsx as write_xlsx
 
 # Telegram takes documents up to 50 MB from a bot; leave room for the request around it.
 MAX_DOCUMENT_BYTES = 49 * 1024 * 1024
@@ -250,25 +253,6 @@ class ReferentRecord(NamedTuple):
 
 
 # --- Tables -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    width: int
-    """In characters, as Excel measures them."""
-    percent: bool = False
-    """A rate (a fraction): shown as 4,1%."""
-
-
-@dataclass(frozen=True)
-class Table:
-    """One sheet of the workbook, or one CSV file. `rows` may be a one-pass stream."""
-
-    name: str
-    """The sheet name and, in lower case, the CSV file name."""
-    columns: tuple[Column, ...]
-    rows: Iterable[Row] = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -514,203 +498,4 @@ def write_csv_zip(tables: Sequence[Table], target: IO[bytes]) -> tuple[int, ...]
         for table in tables:
             with archive.open(f"{table.name.lower()}.csv", "w") as member:
                 counts.append(write_csv(table, member))
-    return tuple(counts)
-
-
-# -- XLSX --
-
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-
-# Cell styles (indexes into cellXfs below): header, date, date and time, percentage.
-_STYLE_HEADER, _STYLE_DATE, _STYLE_DATETIME, _STYLE_PERCENT = 1, 2, 3, 4
-# The hand-over workbook's formats (domain.case_export), in Excel's own lower case.
-_STYLES = (
-    _DECLARATION + f'<styleSheet xmlns="{_MAIN}">'
-    '<numFmts count="3"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/>'
-    '<numFmt numFmtId="165" formatCode="dd/mm/yyyy hh:mm"/>'
-    '<numFmt numFmtId="166" formatCode="0.0%"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-    "</cellStyleXfs>"
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    "</cellXfs>"
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>"
-)
-
-_EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system, as Excel counts
-_MAX_CELL_TEXT = 32_767  # Excel's limit on the characters of a cell
-_FLUSH_ROWS = 1_000  # rows joined into one write
-# Excel's rule for sheet names (at most 31 characters, none of []:*?/\), kept simple here.
-_SHEET_NAME = re.compile(r"[A-Za-z0-9 àèéìòù]{1,31}")
-# XML 1.0 refuses most control characters: drop them. Markup characters are escaped.
-_XML_TEXT = {
-    **{code: None for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))},
-    0xFFFE: None, 0xFFFF: None,
-    ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;",
-    # A bare CR would reach the reader as LF (XML normalises line ends): keep it as itself.
-    ord("\r"): "&#13;",
-}
-
-
-def column_letter(index: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while index > 0:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
-
-
-def _text(value: str) -> str:
-    cleaned = value[:_MAX_CELL_TEXT].translate(_XML_TEXT)
-    if cleaned != cleaned.strip() or "\n" in cleaned:
-        return f'<is><t xml:space="preserve">{cleaned}</t></is>'
-    return f"<is><t>{cleaned}</t></is>"
-
-
-def _serial(value: date) -> str:
-    """An Excel date serial: days since the epoch, the time of day as a fraction."""
-    days = (value.toordinal() - _EXCEL_EPOCH.toordinal())
-    if isinstance(value, datetime):
-        seconds = value.hour * 3600 + value.minute * 60 + value.second
-        return repr(days + seconds / 86_400)
-    return str(days)
-
-
-def _cell(ref: str, value: Cell, percent: bool) -> str:
-    if isinstance(value, str):
-        return f'<c r="{ref}" t="inlineStr">{_text(value)}</c>' if value else ""
-    if isinstance(value, bool):
-        raise TypeError("cannot export a bool: give its label")
-    if isinstance(value, int):
-        return f'<c r="{ref}"><v>{value}</v></c>'
-    if isinstance(value, float):
-        style = f' s="{_STYLE_PERCENT}"' if percent else ""
-        return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
-    if isinstance(value, datetime):
-        return f'<c r="{ref}" s="{_STYLE_DATETIME}"><v>{_serial(value)}</v></c>'
-    if isinstance(value, date):
-        return f'<c r="{ref}" s="{_STYLE_DATE}"><v>{_serial(value)}</v></c>'
-    if value is None:
-        return ""
-    raise TypeError(f"cannot export a {type(value).__name__}")
-
-
-def _sheet_head(table: Table) -> str:
-    cols = "".join(
-        f'<col min="{i}" max="{i}" width="{column.width}" customWidth="1"/>'
-        for i, column in enumerate(table.columns, start=1)
-    )
-    header = "".join(
-        f'<c r="{column_letter(i)}1" t="inlineStr" s="{_STYLE_HEADER}">{_text(column.header)}</c>'
-        for i, column in enumerate(table.columns, start=1)
-    )
-    # The pane below row 1 is frozen: the header stays in view while scrolling.
-    return (
-        _DECLARATION + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
-        '<sheetViews><sheetView workbookViewId="0">'
-        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
-        "</sheetView></sheetViews>"
-        f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
-        f'<sheetData><row r="1">{header}</row>'
-    )
-
-
-def _sheet_rows(table: Table, write: Callable[[bytes], object]) -> int:
-    """Stream the data rows of `table`, `_FLUSH_ROWS` at a time; returns how many."""
-    letters = [column_letter(i) for i in range(1, len(table.columns) + 1)]
-    percent = [column.percent for column in table.columns]
-    width = len(letters)
-    pending: list[str] = []
-    number = 1
-    for row in table.rows:
-        if len(row) != width:
-            raise ValueError(f"a row of {table.name} has {len(row)} cells, not {width}")
-        number += 1
-        cells = "".join(
-            _cell(f"{letter}{number}", value, pct)
-            for letter, value, pct in zip(letters, row, percent, strict=True)
-        )
-        pending.append(f'<row r="{number}">{cells}</row>')
-        if len(pending) >= _FLUSH_ROWS:
-            write("".join(pending).encode())
-            pending.clear()
-    if pending:
-        write("".join(pending).encode())
-    return number - 1
-
-
-def _workbook_parts(names: Sequence[str]) -> dict[str, str]:
-    sheets = "".join(
-        f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>'
-        for i, name in enumerate(names, start=1)
-    )
-    relations = "".join(
-        f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-        for i in range(1, len(names) + 1)
-    )
-    styles_id = len(names) + 1
-    overrides = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET_TYPE}"/>'
-        for i in range(1, len(names) + 1)
-    )
-    office = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    return {
-        "[Content_Types].xml": (
-            _DECLARATION
-            + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{office}.sheet.main+xml"/>'
-            f'<Override PartName="/xl/styles.xml" ContentType="{office}.styles+xml"/>'
-            f"{overrides}</Types>"
-        ),
-        "_rels/.rels": (
-            _DECLARATION + f'<Relationships xmlns="{_PKG_REL}">'
-            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
-            "</Relationships>"
-        ),
-        "xl/workbook.xml": (
-            _DECLARATION + f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
-            f'<bookViews><workbookView activeTab="0"/></bookViews><sheets>{sheets}</sheets>'
-            "</workbook>"
-        ),
-        "xl/_rels/workbook.xml.rels": (
-            _DECLARATION + f'<Relationships xmlns="{_PKG_REL}">{relations}'
-            f'<Relationship Id="rId{styles_id}" Type="{_REL}/styles" Target="styles.xml"/>'
-            "</Relationships>"
-        ),
-        "xl/styles.xml": _STYLES,
-    }
-
-
-def write_xlsx(tables: Sequence[Table], target: IO[bytes]) -> tuple[int, ...]:
-    """The tables as one workbook, a sheet each; returns the data rows of each."""
-    names = [table.name for table in tables]
-    if len(set(names)) != len(names) or any(not _SHEET_NAME.fullmatch(n) for n in names):
-        raise ValueError(f"bad sheet names {names!r}")
-    counts = []
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, content in _workbook_parts(names).items():
-            archive.writestr(path, content)
-        for index, table in enumerate(tables, start=1):
-            with archive.open(f"xl/worksheets/sheet{index}.xml", "w") as sheet:
-                sheet.write(_sheet_head(table).encode())
-                counts.append(_sheet_rows(table, sheet.write))
-                sheet.write(b"</sheetData></worksheet>")
     return tuple(counts)

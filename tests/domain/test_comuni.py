@@ -3,9 +3,11 @@ from __future__ import annotations
 import contextlib
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain import comuni as comuni_module
 from domain.comuni import (
     Comune,
     comune_by_code,
@@ -116,3 +118,30 @@ def test_comune_by_code_and_label() -> None:
 def test_search_raises_only_validation_failed(text: str) -> None:
     with contextlib.suppress(ValidationFailed):
         assert search_comuni(text)
+
+
+def _every_entry(index: object, needles: object) -> range:
+    return range(len(comuni_module._index().entries))
+
+
+# Queries made of pieces of real names, so that most of them match something.
+_PIECES = st.sampled_from(
+    ["san", "don", "ato", "mil", "ano", "lo", "di", "bo", "zen", "re", "vo", "a", "e", "o",
+     "sul", "del", "monte", "val", "ca", "'", " ", "-", "ò", "(MI)", "(BZ)"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=5).map("".join) | st.text(max_size=12))
+def test_the_fast_search_finds_what_a_look_at_every_comune_finds(query: str) -> None:
+    def search() -> list[Comune] | str:
+        try:
+            return search_comuni(query, limit=50)
+        except ValidationFailed as error:
+            return error.code
+
+    fast = search()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(comuni_module._Index, "candidates", _every_entry)
+        slow = search()
+    assert fast == slow

@@ -8,9 +8,7 @@ import contextlib
 import csv
 import io
 import json
-import os
 import sqlite3
-import sys
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +29,7 @@ from domain.contacts import ContactData, ContactSource
 from domain.people import Role as PersonRole
 from storage import exports as export_queries
 from tests.e2e.steps import PLESSO_MILANO, joined_referent
+from tests.e2e.test_console import start_console
 from tests.harness import ADMIN_REGIONAL, ADMIN_VALPADANA, Harness
 from tests.unit.test_cases_rules import STUDENT_CF, TEACHER_CF, full_draft
 
@@ -428,15 +427,8 @@ async def test_pages_are_read_for_the_worker_thread_never_on_the_loop() -> None:
 
 
 async def test_the_console_admin_exports_the_demo_absences(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "console", "--database", str(tmp_path / "c.sqlite3"),
-        cwd=tmp_path, env=env, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
-    from tests.e2e.test_console import Terminal
-
-    term = Terminal(process)
+    term = await start_console(tmp_path)
+    process = term.process
     try:
         await term.wait_for("Sentinella console")
         await term.type("!ora 17/11/2026 09:30")

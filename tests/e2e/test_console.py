@@ -39,14 +39,20 @@ class Terminal:
             self.screen += chunk.decode()
 
 
-async def test_console_shows_the_whole_invitation_flow(tmp_path: Path) -> None:
+async def start_console(tmp_path: Path) -> Terminal:
+    """`python -m bot console` as a person starts it, on a database in `tmp_path`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "console", "--database", str(tmp_path / "c.sqlite3"),
         cwd=tmp_path, env=env, stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
-    term = Terminal(process)
+    return Terminal(process)
+
+
+async def test_console_shows_the_whole_invitation_flow(tmp_path: Path) -> None:
+    term = await start_console(tmp_path)
+    process = term.process
     try:
         await term.wait_for("Sentinella console")
         await term.type("/invita MIEE8AB01T")

@@ -4,11 +4,9 @@ arriving for the referents who still owe the day's absences, and only for them."
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
-from tests.e2e.test_console import Terminal
+from tests.e2e.test_console import Terminal, start_console
 
 
 async def join(term: Terminal, user: str, code: str, name: str) -> None:
@@ -28,13 +26,8 @@ async def join(term: Terminal, user: str, code: str, name: str) -> None:
 async def test_a_tuesdays_reminders_reach_only_the_referent_still_missing(
     tmp_path: Path,
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "console", "--database", str(tmp_path / "c.sqlite3"),
-        cwd=tmp_path, env=env, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
-    term = Terminal(process)
+    term = await start_console(tmp_path)
+    process = term.process
     try:
         await term.wait_for("Sentinella console")
         await term.type("/invita MIEE8AB01T")

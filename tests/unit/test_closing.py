@@ -136,11 +136,19 @@ def test_the_workbook_has_the_portal_headers_real_dates_and_no_formulas() -> Non
     assert row["Chiuso il"] == datetime(2026, 11, 17, 9, 30)  # local time
     assert row["Data di nascita"] == datetime.combine(case.data.birth_date, datetime.min.time())
     assert row["Ruolo"] == "Studente"
-    assert sheet.freeze_panes == "A2"
-    assert sheet.column_dimensions["A"].width >= 8
+    assert row["Telefono 1"] == case.data.phone1  # a "+39…" phone as typed, no apostrophe
+    assert sheet["M2"].number_format == "dd/mm/yyyy"  # Data di nascita
+    assert sheet["T2"].number_format == "dd/mm/yyyy hh:mm"  # Chiuso il
+    assert sheet["A1"].font.b and not sheet["A2"].font.b
+    assert sheet.freeze_panes == "A2" and workbook["Contatti"].freeze_panes == "A2"
+    # As wide as the longest cell plus 2, within 8..40: "Id caso" (7), "Chiuso il" (16).
+    assert sheet.column_dimensions["A"].width == 9
+    assert sheet.column_dimensions["T"].width == 18
     contacts = workbook["Contatti"]
     assert tuple(cell.value for cell in contacts[1]) == CONTACT_HEADERS
     values = dict(zip(CONTACT_HEADERS, [cell.value for cell in contacts[2]], strict=True))
-    assert values["Telefono cellulare"] == "'=HYPERLINK(1)"
+    # An inline string: Excel never evaluates it, so it reads as typed, with no apostrophe.
+    assert values["Telefono cellulare"] == "=HYPERLINK(1)"
+    assert contacts["K2"].data_type == "s"
     assert values["Comune di domicilio"] == "Milano (MI)"
     assert export_filename(case) == "caso-7-ABCD-EFGH.xlsx"
