@@ -275,8 +275,7 @@ async def abandon_all(context: BotContext, update: Update) -> list[str]:
     ended: list[str] = []
     for handler in persistent_conversations(context):
         if key in handler._conversations:
-            handler._update_state(ConversationHandler.END, key)
-            _drop_pending_write(handler, key)
+            end_in_memory(handler, key)
             ended.append(str(handler.name))
     if ended:
         store = context.services.conversations
@@ -286,8 +285,15 @@ async def abandon_all(context: BotContext, update: Update) -> list[str]:
     return ended
 
 
+def end_in_memory(handler: ConversationHandler[BotContext], key: tuple[int, int]) -> None:
+    """Put `key`'s conversation of `handler` at END in memory only: the caller has already
+    ended it in the database (abandon_all, the retention run)."""
+    handler._update_state(ConversationHandler.END, key)
+    _drop_pending_write(handler, key)
+
+
 def _drop_pending_write(handler: ConversationHandler[BotContext], key: tuple[int, int]) -> None:
-    """abandon_all writes the END itself. Left pending, python-telegram-bot's next flush
+    """The caller writes the END itself. Left pending, python-telegram-bot's next flush
     (which any other chat's update may run while this update's handler goes on) could write
     it after the handler saved a new draft of the same flow, and delete that draft: seen
     with two hundred referents at once (benchmarks/load.py)."""

@@ -68,10 +68,6 @@ def _may_broadcast(actor: Actor, scope: str | None) -> bool:
     return actor.manages_ats(scope)
 
 
-def _sender(scope: str | None) -> str:
-    return texts.SENDER_REGION if scope is None else texts.SENDER_ATS.format(ats=scope)
-
-
 # --- the start -------------------------------------------------------------------------------
 
 
@@ -102,7 +98,7 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
         audience = Audience(data[AUDIENCE])
         text = render(
             texts.ASK_TEXT, audience=texts.AUDIENCE_LABEL[audience],
-            scope=delivery.scope_label(scope), sender=_sender(scope),
+            scope=delivery.scope_label(scope), sender=texts.sender(scope),
             max_length=room_for_text(texts.header_length(scope, audience)),
         )
         await reply(update, text, keyboards.inline([[(common.BUTTON_CANCEL, CB_CANCEL)]]))
@@ -134,14 +130,13 @@ def _recent_line(status: BroadcastStatus, services: Services) -> str:
 
 
 async def _audience_keyboard(services: Services, scope: str | None) -> InlineKeyboardMarkup:
+    sizes = await services.broadcasts.audience_sizes(scope)
     buttons = [
         (
-            texts.BUTTON_AUDIENCE[audience].format(
-                n=await services.broadcasts.count_recipients(scope, audience)
-            ),
+            texts.BUTTON_AUDIENCE[audience].format(n=n),
             keyboards.callback(CB, CB_AUDIENCE, audience.value),
         )
-        for audience in Audience
+        for audience, n in sizes.items()
     ]
     return keyboards.column([*buttons, (common.BUTTON_CANCEL, CB_CANCEL)])
 

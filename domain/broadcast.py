@@ -22,11 +22,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from domain import outbox
 from domain.errors import ValidationFailed
 
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit on a message's text, after parsing
 MAX_ATTEMPTS = 5  # sends that surely did not reach Telegram, before giving up
-_FIRST_RETRY = timedelta(minutes=1)
 _LONGEST_RETRY = timedelta(minutes=15)
 UNCERTAIN = "uncertain"  # the error of a send a crash interrupted
 _KEPT_CONTROLS = frozenset("\n\t")
@@ -133,9 +133,8 @@ def recipients(members: Iterable[Member], audience: Audience) -> list[Recipient]
 
 def next_attempt(attempts: int, now: datetime) -> datetime:
     """When to try again after `attempts` sends that did not reach Telegram: 1, 2, 4 …
-    minutes, at most 15."""
-    delay = _FIRST_RETRY * (1 << min(max(attempts - 1, 0), 10))
-    return now + min(delay, _LONGEST_RETRY)
+    minutes (the outboxes' back-off), at most 15."""
+    return outbox.next_attempt(attempts, now, longest=_LONGEST_RETRY)
 
 
 def after_release(attempts: int) -> RecipientState:

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 from domain.absences import format_percent, rate
 from domain.calendar import school_year_bounds, school_year_label, school_year_of
 from domain.case_export import CASE_HEADERS, CONTACT_HEADERS
+from domain.dates import format_date
 from domain.errors import ValidationFailed
 from domain.people import Role
 from domain.schools import SchoolType
@@ -119,7 +120,7 @@ def check_start(start: date, today: date) -> date:
     """A typed first day: nothing can have happened after today."""
     if start > today:
         raise ValidationFailed(
-            "export_start_in_future", date=_dmy(start), today=_dmy(today)
+            "export_start_in_future", date=format_date(start), today=format_date(today)
         )
     return start
 
@@ -128,7 +129,9 @@ def check_end(start: date, end: date) -> Period:
     """A typed last day, on or after the first one. A last day after today is fine: the
     export then simply ends with today's data."""
     if end < start:
-        raise ValidationFailed("export_end_before_start", start=_dmy(start), end=_dmy(end))
+        raise ValidationFailed(
+            "export_end_before_start", start=format_date(start), end=format_date(end)
+        )
     return Period(start, end)
 
 
@@ -147,10 +150,6 @@ def export_filename(
     safe_scope = re.sub(r"[^A-Za-z0-9-]+", "-", scope).strip("-") or "ats"
     days = f"{today:%Y%m%d}" if period is None else f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     return f"sentinella-{kind.value}-{safe_scope}-{days}.{extension}"
-
-
-def _dmy(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
 
 
 # --- Records (what storage reads) -------------------------------------------------------

@@ -25,7 +25,11 @@ _FIRST_RETRY = timedelta(minutes=1)
 _LONGEST_RETRY = timedelta(hours=1)
 
 
-def next_attempt(attempts: int, now: datetime) -> datetime:
-    """When to try again after `attempts` failed tries: 1, 2, 4 … minutes, at most an hour."""
-    delay = _FIRST_RETRY * (1 << max(attempts - 1, 0))
-    return now + min(delay, _LONGEST_RETRY)
+def next_attempt(
+    attempts: int, now: datetime, longest: timedelta = _LONGEST_RETRY
+) -> datetime:
+    """When to try again after `attempts` failed tries: 1, 2, 4 … minutes, at most `longest`
+    (an hour unless told)."""
+    # The doubling stops at 2**10 minutes (past any `longest`): a huge count cannot overflow.
+    delay = _FIRST_RETRY * (1 << min(max(attempts - 1, 0), 10))
+    return now + min(delay, longest)

@@ -16,24 +16,27 @@
   (pending rows waiting for their back-off), one right after a confirmation.
 - The final count (sent, blocked, failed) goes to the admin once, when no send is pending:
   claimed before the send, recorded after. The text of the broadcast is emptied then.
+
+The pacing and the jobs are every outbox's (reminders/outbox.py); its claiming loop is not
+used here: it sends a claimed row again once CLAIM_HOLD has passed (repeated, never lost),
+where a broadcast is never sent twice (lost rather than repeated).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiolimiter import AsyncLimiter
 from telegram.constants import ParseMode
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application
 
 from bot.catalog import broadcast as texts
 from bot.catalog import render
 from bot.context import BotContext, Services, services_of
 from domain.broadcast import Broadcast, Delivery, DeliveryCount, RecipientState, SummaryState
+from reminders.outbox import Pacing, pacing, schedule
 from reminders.sender import Release, send_with_retries, unreachable_reason
 
 log = logging.getLogger(__name__)
@@ -43,22 +46,6 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 RUNTIME_KEY = "broadcast.runtime"
 JOB_RETRY = "broadcast:retry"
 JOB_START = "broadcast:start-up"
-RETRY_EVERY = timedelta(minutes=1)
-
-
-class _Runtime:
-    def __init__(self, rate_per_second: int) -> None:
-        self.lock = asyncio.Lock()
-        # One message every 1/rate seconds, no burst (as the reminders).
-        self.limiter = AsyncLimiter(1, 1.0 / rate_per_second)
-
-
-def _runtime(application: AnyApplication) -> _Runtime:
-    runtime = application.bot_data.get(RUNTIME_KEY)
-    if not isinstance(runtime, _Runtime):
-        rate = services_of(application).settings.reminder_rate_per_second
-        runtime = application.bot_data[RUNTIME_KEY] = _Runtime(rate)
-    return runtime
 
 
 # --- texts ----------------------------------------------------------------------------------
@@ -91,7 +78,7 @@ async def deliver(application: AnyApplication) -> list[DeliveryCount]:
     """Send what is pending of every unfinished broadcast, and the final count of those
     that end; returns those counts. Runs take turns."""
     services = services_of(application)
-    runtime = _runtime(application)
+    runtime = pacing(application, RUNTIME_KEY)
     finished: list[DeliveryCount] = []
     async with runtime.lock:
         uncertain = await services.broadcasts.fail_stale_claims(services.now())
@@ -108,7 +95,7 @@ async def deliver(application: AnyApplication) -> list[DeliveryCount]:
 
 
 async def _send_pending(
-    application: AnyApplication, runtime: _Runtime, broadcast: Broadcast
+    application: AnyApplication, runtime: Pacing, broadcast: Broadcast
 ) -> bool:
     """Send to every recipient due now; False if the application began to stop."""
     services = services_of(application)
@@ -129,7 +116,7 @@ async def _send_pending(
 
 
 async def _send_one(
-    application: AnyApplication, runtime: _Runtime, delivery: Delivery, text: str
+    application: AnyApplication, runtime: Pacing, delivery: Delivery, text: str
 ) -> int:
     """One recipient's send, recorded; never raises for a send error. Returns 1 if sent."""
     services = services_of(application)
@@ -176,7 +163,7 @@ async def _failed(services: Services, delivery: Delivery, error: Exception) -> N
 
 
 async def _send_summary(
-    application: AnyApplication, runtime: _Runtime, broadcast: Broadcast, count: DeliveryCount
+    application: AnyApplication, runtime: Pacing, broadcast: Broadcast, count: DeliveryCount
 ) -> None:
     services = services_of(application)
     text = summary_text(broadcast, count, services.settings.tz)
@@ -209,18 +196,11 @@ async def _send_summary(
 def install(application: AnyApplication) -> None:
     """Deliver what is pending once at start-up (a restart mid-broadcast), then every
     minute (sends waiting for their back-off)."""
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
-    queue.run_repeating(
-        _job, interval=RETRY_EVERY, first=RETRY_EVERY, name=JOB_RETRY,
-        job_kwargs={"coalesce": True, "misfire_grace_time": 60},
-    )
-    queue.run_once(_job, when=0, name=JOB_START, job_kwargs={"misfire_grace_time": None})
+    schedule(application, _job, retry_name=JOB_RETRY, start_name=JOB_START)
 
 
 async def _job(context: BotContext) -> None:
-    if _runtime(context.application).lock.locked():
+    if pacing(context.application, RUNTIME_KEY).lock.locked():
         return  # a delivery is running: it sends everything pending
     await deliver(context.application)
 

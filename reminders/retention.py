@@ -16,6 +16,7 @@ from typing import Any
 from telegram.ext import Application, ConversationHandler, JobQueue
 
 from bot.context import BotContext, services_of
+from bot.flows import end_in_memory
 from storage.retention import Draft, Purge
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,9 @@ async def run(application: AnyApplication, *, now: datetime | None = None) -> Pu
 
 
 def end_conversations(application: AnyApplication, drafts: tuple[Draft, ...]) -> None:
-    """Put the conversations whose drafts were deleted at END, as `bot.flows.abandon_all`
-    does (python-telegram-bot has no public way): otherwise the next message would be read
-    as the answer to a step whose draft is gone."""
+    """Put the conversations whose drafts were deleted at END in memory (the run deleted the
+    drafts themselves), as `bot.flows.abandon_all` does: otherwise the next message would be
+    read as the answer to a step whose draft is gone."""
     if not drafts:
         return
     by_flow: dict[str, list[tuple[int, int]]] = {}
@@ -78,4 +79,4 @@ def end_conversations(application: AnyApplication, drafts: tuple[Draft, ...]) ->
                 continue
             for key in by_flow[str(handler.name)]:
                 if key in handler._conversations:
-                    handler._update_state(ConversationHandler.END, key)
+                    end_in_memory(handler, key)

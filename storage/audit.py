@@ -120,7 +120,8 @@ class AuditRepository:
         if ats_code is not None:
             return await self.for_entity(ATS_ENTITY, ats_code, limit)
         rows = await self._db.fetchall(
-            "SELECT * FROM audit_log WHERE entity = 'ats' ORDER BY id DESC LIMIT ?", (limit,)
+            "SELECT * FROM audit_log WHERE entity = ? ORDER BY id DESC LIMIT ?",
+            (ATS_ENTITY, limit),
         )
         return [_entry(row) for row in rows]
 

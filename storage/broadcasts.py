@@ -13,7 +13,7 @@ audit row written, and the admin's final count claimed, to be sent once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -43,6 +43,11 @@ _MEMBERS = (
     " JOIN plessi p ON p.code = rp.plesso_code"
     " WHERE rp.revoked_at IS NULL AND (? IS NULL OR p.ats_code = ?)"
     " ORDER BY r.id, p.code"
+)
+
+_OUTCOMES = (
+    "SELECT state, error, COUNT(*) AS n FROM broadcast_recipients"
+    " WHERE broadcast_id = ? GROUP BY state, error"
 )
 
 
@@ -85,6 +90,11 @@ def _broadcast(row: Row) -> Broadcast:
     )
 
 
+def _count(rows: Iterable[Row]) -> DeliveryCount:
+    """The count from the rows of `_OUTCOMES`."""
+    return count_outcomes((RecipientState(r["state"]), r["error"], r["n"]) for r in rows)
+
+
 def _member(row: Row) -> Member:
     return Member(
         referent_id=row["referent_id"], user_id=row["user_id"], sentinel=bool(row["sentinel"])
@@ -99,8 +109,13 @@ class BroadcastsRepository:
 
     async def count_recipients(self, ats_code: str | None, audience: Audience) -> int:
         """How many people a broadcast to `audience` of the ATS (None: all) would reach now."""
+        return (await self.audience_sizes(ats_code))[audience]
+
+    async def audience_sizes(self, ats_code: str | None) -> dict[Audience, int]:
+        """`count_recipients` of every audience, from one read of the members."""
         rows = await self._db.fetchall(_MEMBERS, (ats_code, ats_code))
-        return len(recipients((_member(row) for row in rows), audience))
+        members = [_member(row) for row in rows]
+        return {audience: len(recipients(members, audience)) for audience in Audience}
 
     # --- creating ----------------------------------------------------------------------------
 
@@ -168,12 +183,7 @@ class BroadcastsRepository:
         return _broadcast(row) if row is not None else None
 
     async def count(self, broadcast_id: int) -> DeliveryCount:
-        rows = await self._db.fetchall(
-            "SELECT state, error, COUNT(*) AS n FROM broadcast_recipients"
-            " WHERE broadcast_id = ? GROUP BY state, error",
-            (broadcast_id,),
-        )
-        return count_outcomes((RecipientState(r["state"]), r["error"], r["n"]) for r in rows)
+        return _count(await self._db.fetchall(_OUTCOMES, (broadcast_id,)))
 
     async def recent(self, ats_code: str | None, limit: int) -> list[BroadcastStatus]:
         """The latest broadcasts of the ATS (None: of every ATS and the regional ones)."""
@@ -316,13 +326,8 @@ class BroadcastsRepository:
             await cursor.close()
             if before is None or not claimed:
                 return None
-            async with conn.execute(
-                "SELECT state, error, COUNT(*) AS n FROM broadcast_recipients"
-                " WHERE broadcast_id = ? GROUP BY state, error",
-                (broadcast_id,),
-            ) as counted:
-                rows = await counted.fetchall()
-            count = count_outcomes((RecipientState(r["state"]), r["error"], r["n"]) for r in rows)
+            async with conn.execute(_OUTCOMES, (broadcast_id,)) as counted:
+                count = _count(await counted.fetchall())
             if before["completed_at"] is None:  # the first completion, not a count sent again
                 await audit.record(
                     conn, now=now, actor=None, action="broadcast.delivered",

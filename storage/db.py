@@ -205,6 +205,8 @@ class Database:
         return row is not None and row[0] == 0
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """The first row. Read through `fetchall` (one job, see there), so `sql` must select
+        one row at most: a key, an aggregate or a LIMIT 1, as every caller does."""
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 

@@ -222,7 +222,7 @@ class ExportsRepository:
             details["from"], details["to"] = period.start.isoformat(), period.end.isoformat()
         async with self._db.transaction() as conn:
             await audit.record(
-                conn, now=now, actor=actor, action=kind.audit_action, entity="ats",
+                conn, now=now, actor=actor, action=kind.audit_action, entity=audit.ATS_ENTITY,
                 entity_id=ats_code or REGION, details=details,
             )
 

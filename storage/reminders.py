@@ -354,8 +354,8 @@ class ReminderLogRepository:
             await cursor.close()
             assert push_id is not None
             await audit.record(
-                conn, now=now, actor=actor, action="reminders.push", entity="ats",
-                entity_id=ats_code or "*",
+                conn, now=now, actor=actor, action="reminders.push",
+                entity=audit.ATS_ENTITY, entity_id=ats_code or audit.REGION,
                 details={"push": push_id, "day": day.isoformat(), "referents": count},
             )
         return push_id

@@ -40,8 +40,7 @@ from storage.db import Database, DatabaseUnavailable, parse_utc, utc_now_text
 log = logging.getLogger(__name__)
 
 ACTION = "retention.run"
-# The audit's entity of what is done for a whole ATS (as reminder pushes and exports).
-ENTITY = "ats"  # entity_id: the ATS code
+ENTITY = audit.ATS_ENTITY  # entity_id: the ATS code (as reminder pushes and exports)
 
 # The closed cases due at the cut-off (:cutoff, UTC text: it sorts like the stored stamps).
 _DUE = "SELECT id FROM cases WHERE status = 'closed' AND closed_at <= :cutoff"

@@ -24,9 +24,13 @@ AUDIENCE_TO: dict[Audience, str] = {
 }
 
 
+def sender(ats_code: str | None) -> str:
+    """"di ATS-…" or "della Regione" (plain text, a value for `render`)."""
+    return SENDER_REGION if ats_code is None else SENDER_ATS.format(ats=ats_code)
+
+
 def message_header(ats_code: str | None, audience: Audience) -> str:
-    sender = SENDER_REGION if ats_code is None else SENDER_ATS.format(ats=ats_code)
-    return render(MESSAGE_HEADER, sender=sender, audience=AUDIENCE_TO[audience])
+    return render(MESSAGE_HEADER, sender=sender(ats_code), audience=AUDIENCE_TO[audience])
 
 
 def message(ats_code: str | None, audience: Audience, text: str) -> str:

@@ -141,7 +141,7 @@ async def test_a_push_counts_for_its_ats_and_a_regional_one_for_all(seeded: Seed
     later = NOW + timedelta(minutes=5)
     await log.record_push(ats_code=None, day=TUESDAY, actor=8, now=later, count=3)
     assert await log.last_push("ATS-MILANO") == later
-    entry = (await AuditRepository(seeded.db).for_entity("ats", "*"))[0]
+    entry = (await AuditRepository(seeded.db).for_entity("ats", "regione"))[0]
     assert entry.action == "reminders.push" and entry.details["referents"] == 3
 
 
