@@ -88,15 +88,8 @@ async def joined_referent(
 STUDENT_CF = "BNCLCU15C02F205O"
 
 
-async def report_case(
-    referent: ChatUser,
-    *,
-    surname: str = "Bianchi",
-    name: str = "Luca",
-    codice_fiscale: str = STUDENT_CF,
-    birth_date: str = "02/03/2015",
-) -> int:
-    """A referent of one plesso reports a pupil with no optional field; returns the case id."""
+async def start_case_data(referent: ChatUser) -> None:
+    """From /nuovocaso to the first question about the case (one plesso, primaria)."""
     await referent.send("/nuovocaso")
     await referent.expect("Tipo scuola")
     await referent.tap("Scuola primaria")
@@ -107,6 +100,18 @@ async def report_case(
     await referent.expect("Sono corretti?")
     await referent.tap("Conferma")
     await referent.expect("Ruolo del caso")
+
+
+async def report_case(
+    referent: ChatUser,
+    *,
+    surname: str = "Bianchi",
+    name: str = "Luca",
+    codice_fiscale: str = STUDENT_CF,
+    birth_date: str = "02/03/2015",
+) -> int:
+    """A referent of one plesso reports a pupil with no optional field; returns the case id."""
+    await start_case_data(referent)
     await referent.tap("Studente")
     await referent.expect("Cognome del caso")
     await referent.send(surname)

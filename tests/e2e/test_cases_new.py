@@ -16,6 +16,7 @@ from tests.e2e.steps import (
     STUDENT_CF,
     joined_referent,
     report_case,
+    start_case_data,
 )
 from tests.harness import Harness
 
@@ -28,20 +29,6 @@ PLESSO_INFANZIA = "MIAA8AB01P"
 async def referent(harness: Harness, admin: ChatUser) -> ChatUser:
     """A referent of one plesso (Scuola Primaria Via dei Tigli, Milano)."""
     return await joined_referent(harness, admin, 300)
-
-
-async def start_case_data(referent: ChatUser) -> None:
-    """From /nuovocaso to the first question about the case (one plesso, primaria)."""
-    await referent.send("/nuovocaso")
-    await referent.expect("Tipo scuola")
-    await referent.tap("Scuola primaria")
-    await referent.expect("Classe (obbligatoria)")
-    await referent.send("3")
-    await referent.expect("Sezione (obbligatoria)")
-    await referent.send("B")
-    await referent.expect("Sono corretti?")
-    await referent.tap("Conferma")
-    await referent.expect("Ruolo del caso")
 
 
 async def up_to_codice_fiscale(referent: ChatUser, role: str = "Studente") -> None:
