@@ -3,7 +3,7 @@ peak memory is its own: benchmarks/year_of_data.py runs it and reads the JSON it
 
     .venv/bin/python -m benchmarks._export_probe DATABASE FIRST_DAY LAST_DAY [ATS]
 
-What conversations/ats_export.py does after the admin's last tap: the closed cases of the
+What conversations/ats/export.py does after the admin's last tap: the closed cases of the
 period (of the ATS, or of every ATS), their tables read a page of cases at a time while
 the workbook is written in a thread (`_tables`, `_build`). The time is the export's alone
 (not the interpreter's start nor the imports); the peak is the process's VmHWM (peak
@@ -22,7 +22,7 @@ from pathlib import Path
 from benchmarks._startup_probe import settings_for
 from benchmarks._year_data import NOW
 from bot.context import Services
-from conversations import ats_export
+from conversations.ats import export as ats_export
 from domain.exports import ExportFormat, ExportKind, Period
 from storage.db import Database
 

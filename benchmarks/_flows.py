@@ -25,7 +25,7 @@ import openpyxl  # type: ignore[import-untyped]
 Action = Literal["send", "tap", "file"]
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_CLASS = ROOT / "bot" / "demo" / "classe_3B.csv"
+DEMO_CLASS = ROOT / "emulator" / "demo" / "classe_3B.csv"
 
 TUESDAY = date(2026, 11, 17)  # the recording day of the run (the bot's clock: bot_process)
 YESTERDAY = date(2026, 11, 16)

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.emulator.server import BotApiEmulator
+from emulator.server import BotApiEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 60.0  # seconds: a cold start on a busy 2-core machine

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 
 from benchmarks._flows import Conversation, Step
-from bot.emulator.models import BotEvent, BotMessage, Button
-from bot.emulator.server import BotApiEmulator
+from emulator.models import BotEvent, BotMessage, Button
+from emulator.server import BotApiEmulator
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -23,7 +23,7 @@ from storage.db import Database
 
 ROME = ZoneInfo("Europe/Rome")
 ATS = "ATS-MILANO"
-SEEDER = 0  # the actor of the seeding, as bot.demo's
+SEEDER = 0  # the actor of the seeding, as emulator.demo's
 SCHOOL_YEAR_START = date(2026, 9, 1)
 # A token of the right shape; the emulator accepts whichever it is given.
 TOKEN = "123456:BENCHMARK-TOKEN-abcdefghijklmnop"

@@ -39,9 +39,9 @@ from benchmarks._world import ROME, TOKEN, seed
 from bot.app import build_application
 from bot.clock import ShiftedClock
 from bot.context import Services
-from bot.emulator.server import BotApiEmulator
 from bot.runner import initialize_with_retry
 from bot.settings import Settings
+from emulator.server import BotApiEmulator
 from reminders.jobs import run_due
 from storage.db import Database
 

@@ -52,7 +52,7 @@ from benchmarks._process import BotProcess
 from benchmarks._users import Outcome, play_all
 from benchmarks._world import ROME, TOKEN, seed_load
 from bot.clock import ShiftedClock
-from bot.emulator.server import BotApiEmulator
+from emulator.server import BotApiEmulator
 
 START = datetime(2026, 11, 17, 9, 30, tzinfo=ROME)  # a Tuesday morning
 # Bot API calls that make the conversations' shape (the rest is start-up and polling).

@@ -45,17 +45,21 @@ from bot.catalog import closing as closing_texts
 from bot.catalog import render
 from bot.catalog.validation import ROLE_LABELS
 from bot.context import BotContext, Services
-from bot.emulator.server import BotApiEmulator
 from bot.runner import initialize_with_retry, open_database
 from bot.settings import Settings
-from conversations import ats_cases, ats_log, ats_status, cases, contact_views
-from conversations.case_views import case_fields_text, case_view_keyboard, case_view_text
+from conversations.ats import cases as ats_cases
+from conversations.ats import log as ats_log
+from conversations.ats import status as ats_status
+from conversations.cases import lists as cases
+from conversations.cases.views import case_fields_text, case_view_keyboard, case_view_text
+from conversations.contacts import views as contact_views
 from domain.access import Actor
 from domain.closing import ClosedFilter, last_days
 from domain.dates import format_date
 from domain.early_warning import EarlyWarningReport
 from domain.indicators import STALE_AFTER, closed_this_week, stale_open_cases, week_start
-from domain.report_chart import render_png
+from emulator.server import BotApiEmulator
+from formats.chart import render_png
 from reminders import early_warning
 from reminders import retention as retention_job
 from storage.ats import AtsRepository
@@ -189,7 +193,7 @@ async def referent_page(bench: Bench, number: int) -> None:
 
 
 async def admin_page(bench: Bench, actor: Actor, filters: ClosedFilter, number: int) -> None:
-    """conversations/ats_cases.py `show_list`."""
+    """conversations/ats/cases.py `show_list`."""
     context = bench.context(actor)
     page = await bench.services.closing.closed_page(
         actor.admin_ats, filters, number, bench.settings.tz
@@ -206,7 +210,7 @@ def last_30_days(bench: Bench) -> ClosedFilter:
 
 
 async def admin_case_view(bench: Bench) -> None:
-    """conversations/ats_cases.py `show_case`: the case, its plesso, all its contacts, the
+    """conversations/ats/cases.py `show_case`: the case, its plesso, all its contacts, the
     texts (the contact lines as the handler renders them)."""
     services = bench.services
     context = bench.context(bench.admin)
@@ -248,7 +252,7 @@ async def referent_case_view(bench: Bench) -> None:
 
 
 async def report(bench: Bench, ats: str | None) -> EarlyWarningReport:
-    """conversations/ats_report.py `show` without a date: the latest recording day, the
+    """conversations/ats/report.py `show` without a date: the latest recording day, the
     report over the school year so far, its text."""
     services = bench.services
     calendar = await early_warning.calendar_for(services, ats)
@@ -270,7 +274,7 @@ async def report_chart(bench: Bench) -> None:
 
 
 async def status(bench: Bench, ats: str | None) -> None:
-    """conversations/ats_status.py `show`: the four sections and their texts."""
+    """conversations/ats/status.py `show`: the four sections and their texts."""
     services = bench.services
     now = services.now()
     tz = services.settings.tz
@@ -286,7 +290,7 @@ async def status(bench: Bench, ats: str | None) -> None:
 
 
 async def log_of_case(bench: Bench) -> None:
-    """conversations/ats_log.py: `/registro 12`, its first page of ten."""
+    """conversations/ats/log.py: `/registro 12`, its first page of ten."""
     found = await ats_log.case_log(bench.services, bench.admin, bench.case_50)
     await ats_log.page_text(bench.services, found, 0)
 

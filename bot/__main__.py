@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "console":
-        from bot.console import run_console
+        from emulator.console import run_console
 
         return asyncio.run(run_console(args.database))
     if args.command == "backup":

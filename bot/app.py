@@ -22,31 +22,9 @@ from bot.menus import set_command_menus
 from bot.persistence import SqlitePersistence
 from bot.processor import PerChatUpdateProcessor
 from bot.request import AiohttpRequest
-from conversations import (
-    absences,
-    ats_broadcast,
-    ats_cases,
-    ats_export,
-    ats_log,
-    ats_report,
-    ats_retention,
-    ats_status,
-    basics,
-    case_close,
-    case_form,
-    case_handover,
-    cases,
-    closures,
-    contact_form,
-    contact_list,
-    enrolment,
-    onboarding,
-    referents,
-    reminders_admin,
-    schools,
-)
+from conversations import registered_handlers
 from reminders import broadcast as broadcast_delivery
-from reminders import early_warning, retention
+from reminders import early_warning, handover, retention
 from reminders import jobs as reminder_jobs
 from reminders import notices as referent_notices
 
@@ -91,7 +69,7 @@ def build_application(services: Services) -> BotApplication:
     _register(application)
     reminder_jobs.install(application)
     early_warning.install(application)
-    case_handover.install(application)
+    handover.install(application)
     referent_notices.install(application)
     broadcast_delivery.install(application)
     retention.install(application)
@@ -100,32 +78,7 @@ def build_application(services: Services) -> BotApplication:
 
 def _register(application: BotApplication) -> None:
     application.add_handler(TypeHandler(Update, resolve_actor), group=-1)
-    application.add_handlers(
-        [
-            onboarding.build(),
-            schools.build(),
-            *basics.handlers(),
-            *referents.handlers(),
-            enrolment.build(),
-            absences.build(),
-            closures.build(),
-            *closures.handlers(),
-            case_form.build(),
-            *ats_cases.handlers(),
-            *cases.handlers(),
-            *case_close.handlers(),
-            contact_form.build(),
-            *contact_list.handlers(),
-            *reminders_admin.handlers(),
-            *ats_report.handlers(),
-            *ats_status.handlers(),
-            *ats_log.handlers(),
-            *ats_retention.handlers(),
-            ats_broadcast.build(),
-            ats_export.build(),
-            *basics.last_resort_handlers(),
-        ]
-    )
+    application.add_handlers(registered_handlers())
     application.add_error_handler(on_error)
 
 

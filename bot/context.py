@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,67 +11,19 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import system_clock
 from bot.settings import Settings
 from domain.access import Actor
-from storage.absences import AbsencesRepository, ClosuresRepository, EnrolmentsRepository
-from storage.audit import AuditRepository
-from storage.broadcasts import BroadcastsRepository
-from storage.cases import CasesRepository
-from storage.closing import ClosingRepository
-from storage.contacts import ContactsRepository
-from storage.conversations import ConversationStore
+from services.unit_of_work import UnitOfWork
 from storage.db import Database
-from storage.exports import ExportsRepository
-from storage.notices import NoticesRepository
-from storage.registry import InvitationsRepository, PlessiRepository, ReferentsRepository
-from storage.reminders import ReminderLogRepository
-from storage.retention import RetentionRepository
-from storage.updates import ProcessedUpdates
 
 Clock = Callable[[], datetime]
 
 
-@dataclass
-class Services:
-    settings: Settings
-    db: Database
-    clock: Clock = system_clock
-    plessi: PlessiRepository = field(init=False)
-    referents: ReferentsRepository = field(init=False)
-    invitations: InvitationsRepository = field(init=False)
-    conversations: ConversationStore = field(init=False)
-    audit: AuditRepository = field(init=False)
-    cases: CasesRepository = field(init=False)
-    contacts: ContactsRepository = field(init=False)
-    closing: ClosingRepository = field(init=False)
-    notices: NoticesRepository = field(init=False)
-    enrolments: EnrolmentsRepository = field(init=False)
-    closures: ClosuresRepository = field(init=False)
-    absences: AbsencesRepository = field(init=False)
-    reminders: ReminderLogRepository = field(init=False)
-    updates: ProcessedUpdates = field(init=False)
-    broadcasts: BroadcastsRepository = field(init=False)
-    exports: ExportsRepository = field(init=False)
-    retention: RetentionRepository = field(init=False)
+class Services(UnitOfWork):
+    """The unit of work of the application's database, with the settings and the clock."""
 
-    def __post_init__(self) -> None:
-        self.plessi = PlessiRepository(self.db)
-        self.referents = ReferentsRepository(self.db)
-        self.invitations = InvitationsRepository(self.db)
-        self.conversations = ConversationStore(self.db)
-        self.audit = AuditRepository(self.db)
-        self.cases = CasesRepository(self.db)
-        self.contacts = ContactsRepository(self.db)
-        self.closing = ClosingRepository(self.db)
-        self.notices = NoticesRepository(self.db)
-        self.enrolments = EnrolmentsRepository(self.db)
-        self.closures = ClosuresRepository(
-            self.db, start_date=self.settings.absence_start_date, timezone=self.settings.tz
-        )
-        self.absences = AbsencesRepository(self.db, self.closures)
-        self.reminders = ReminderLogRepository(self.db)
-        self.updates = ProcessedUpdates(self.db)
-        self.broadcasts = BroadcastsRepository(self.db)
-        self.exports = ExportsRepository(self.db)
-        self.retention = RetentionRepository(self.db)
+    def __init__(self, settings: Settings, db: Database, clock: Clock = system_clock) -> None:
+        super().__init__(db, absence_start_date=settings.absence_start_date, timezone=settings.tz)
+        self.settings = settings
+        self.clock = clock
 
     def now(self) -> datetime:
         """The current moment, aware, from the injected clock (tests set it)."""

@@ -1,0 +1,58 @@
+"""The handlers, one subpackage per feature; `registered_handlers` is what the application
+registers, in order (order matters: python-telegram-bot runs the first handler of a group
+that matches an update)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler
+
+from bot.context import BotContext
+from conversations.absences import closures, enrolment, record
+from conversations.ats import (
+    broadcast,
+    export,
+    log,
+    referents,
+    report,
+    retention,
+    schools,
+    status,
+)
+from conversations.ats import cases as ats_cases
+from conversations.ats import reminders as ats_reminders
+from conversations.cases import close, form, lists
+from conversations.common import basics, onboarding
+from conversations.contacts import form as contact_form
+from conversations.contacts import lists as contact_lists
+
+AnyHandler = BaseHandler[Update, BotContext, Any]
+
+
+def registered_handlers() -> list[AnyHandler]:
+    return [
+        onboarding.build(),
+        schools.build(),
+        *basics.handlers(),
+        *referents.handlers(),
+        enrolment.build(),
+        record.build(),
+        closures.build(),
+        *closures.handlers(),
+        form.build(),
+        *ats_cases.handlers(),
+        *lists.handlers(),
+        *close.handlers(),
+        contact_form.build(),
+        *contact_lists.handlers(),
+        *ats_reminders.handlers(),
+        *report.handlers(),
+        *status.handlers(),
+        *log.handlers(),
+        *retention.handlers(),
+        broadcast.build(),
+        export.build(),
+        *basics.last_resort_handlers(),
+    ]

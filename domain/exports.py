@@ -38,19 +38,19 @@ from zoneinfo import ZoneInfo
 
 from domain.absences import format_percent, rate
 from domain.calendar import school_year_bounds, school_year_label, school_year_of
-from domain.case_export import CASE_HEADERS, CONTACT_HEADERS
 from domain.dates import format_date
 from domain.errors import ValidationFailed
 from domain.people import Role
 from domain.schools import SchoolType
+from formats.case_export import CASE_HEADERS, CONTACT_HEADERS
 
 # The writer's names stay importable from here (`X as X` re-exports them under mypy --strict).
-from domain.xlsx import Cell as Cell
-from domain.xlsx import Column as Column
-from domain.xlsx import Row as Row
-from domain.xlsx import Table as Table
-from domain.xlsx import column_letter as column_letter
-from domain.xlsx import write_xlsx as write_xlsx
+from formats.xlsx import Cell as Cell
+from formats.xlsx import Column as Column
+from formats.xlsx import Row as Row
+from formats.xlsx import Table as Table
+from formats.xlsx import column_letter as column_letter
+from formats.xlsx import write_xlsx as write_xlsx
 
 # Telegram takes documents up to 50 MB from a bot; leave room for the request around it.
 MAX_DOCUMENT_BYTES = 49 * 1024 * 1024

@@ -127,7 +127,7 @@ async def chart(report: EarlyWarningReport, ats_code: str | None) -> bytes:
 def _draw(report: EarlyWarningReport, title: str) -> bytes:
     # matplotlib is imported on the first chart, in the worker thread: about 50 MB of
     # resident memory (a third of the bot's) that a process drawing no chart never carries.
-    from domain.report_chart import render_png
+    from formats.chart import render_png
 
     return render_png(report, title)
 

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import reminder_button_data
 from bot.catalog import absences as absence_texts
 from bot.catalog import reminders as texts
 from bot.catalog import render
 from bot.keyboards import Button
-from conversations.absences import reminder_button_data
 from domain.calendar import school_year_label, school_year_of
 from reminders.due import DueReminder, ReminderBatch
 from storage.reminders import ReminderKind

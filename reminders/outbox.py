@@ -1,5 +1,5 @@
 """Delivering a persistent outbox (domain.outbox, storage.outbox): the loop and the jobs the
-ATS hand-over (conversations/case_handover.py) and the referents' notices
+ATS hand-over (reminders/handover.py) and the referents' notices
 (reminders/notices.py) share. What a row becomes on the wire is theirs: a document, a text.
 
 Each due row is claimed (attempt counted, pushed CLAIM_HOLD ahead) before its send, which

@@ -8,6 +8,7 @@ blocked by a slow write.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import sqlite3
@@ -84,6 +85,10 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        # The task whose transaction is open on the writer (see `transaction`).
+        self._open_in: contextvars.ContextVar[asyncio.Task[Any] | None] = contextvars.ContextVar(
+            f"transaction_{id(self)}", default=None
+        )
 
     async def connect(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,25 +172,38 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """An IMMEDIATE transaction on the writer: all or nothing.
 
+        Re-entrant within one task: a repository method called inside a use case's
+        transaction (services.unit_of_work) joins it instead of opening its own, so a save
+        and what goes with it (the plesso's last use, the audit row) commit together.
+
         A lock held by another process beyond the busy timeout, a full disk or a failing one
         raise `DatabaseUnavailable` (whether at BEGIN, in a statement or at COMMIT), after the
         transaction was rolled back: the caller's data are as they were before it began.
         """
+        task = asyncio.current_task()
+        if task is not None and self._open_in.get() is task:
+            yield self.writer  # the enclosing transaction commits or rolls back
+            return
         async with self._write_lock:
             conn = self.writer
+            owner = self._open_in.set(task)
             try:
                 await conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as error:
+                self._open_in.reset(owner)
                 _raise_if_unavailable(error)
                 raise
             try:
-                yield conn
-                await conn.execute("COMMIT")
-            except BaseException as error:
-                await _rollback(conn)
-                if isinstance(error, sqlite3.Error):
-                    _raise_if_unavailable(error)
-                raise
+                try:
+                    yield conn
+                    await conn.execute("COMMIT")
+                except BaseException as error:
+                    await _rollback(conn)
+                    if isinstance(error, sqlite3.Error):
+                        _raise_if_unavailable(error)
+                    raise
+            finally:
+                self._open_in.reset(owner)
 
     async def vacuum(self) -> bool:
         """Rebuild the file without the pages deleted rows left behind (VACUUM), then copy the

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.emulator.driver import ChatUser
+from emulator.driver import ChatUser
 from tests.harness import ADMIN_MILANO, ROME, Harness, MutableClock
 
 # A Tuesday morning during the school year.

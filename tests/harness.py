@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from bot.app import BotApplication, build_application
 from bot.context import Services
-from bot.demo import seed_demo_schools
-from bot.emulator.driver import ChatUser
-from bot.emulator.server import BotApiEmulator
 from bot.runner import initialize_with_retry, start_receiving, stop_receiving
 from bot.settings import Settings
+from emulator.demo import seed_demo_schools
+from emulator.driver import ChatUser
+from emulator.server import BotApiEmulator
 from storage.db import Database
 
 ROME = ZoneInfo("Europe/Rome")

@@ -12,7 +12,7 @@ import pytest
 
 from bot import flows
 from bot.context import BotContext
-from bot.emulator.driver import ChatUser
+from emulator.driver import ChatUser
 from storage.db import Database
 from tests.e2e.steps import joined_referent, open_add_contacts
 from tests.e2e.test_contacts_form import MARIA, seed_case

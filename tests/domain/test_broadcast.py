@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from bot.catalog import ERRORS, error_text
 from bot.catalog import broadcast as texts
-from bot.emulator.formatting import parse, trim, utf16_len
 from domain.broadcast import (
     MAX_ATTEMPTS,
     MAX_MESSAGE_LENGTH,
@@ -31,6 +30,7 @@ from domain.broadcast import (
     utf16_length,
 )
 from domain.errors import ValidationFailed
+from emulator.formatting import parse, trim, utf16_len
 from reminders.broadcast import summary_text
 from tests.domain.helpers import refused
 from tests.harness import ROME

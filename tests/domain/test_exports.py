@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from bot.catalog import export as texts
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
-from domain.case_export import CASE_HEADERS, CONTACT_HEADERS
 from domain.dates import parse_date
 from domain.exports import (
     CASE_COLUMNS,
@@ -50,6 +49,7 @@ from domain.exports import (
     write_export,
     write_xlsx,
 )
+from formats.case_export import CASE_HEADERS, CONTACT_HEADERS
 from tests.domain.helpers import refused
 
 ROME = ZoneInfo("Europe/Rome")

@@ -23,7 +23,7 @@ from domain.schools import (
 )
 from tests.domain.helpers import refused
 
-DEMO = Path(__file__).parents[2] / "bot" / "demo" / "plessi_demo.csv"
+DEMO = Path(__file__).parents[2] / "emulator" / "demo" / "plessi_demo.csv"
 HEADER = ",".join(CSV_COLUMNS)
 GOOD = "MIEE8AB01T,Primaria Via dei Tigli,Milano,Via dei Tigli 12,primaria,sì,ATS-MILANO"
 

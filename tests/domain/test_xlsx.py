@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.xlsx import Column, Table, column_letter, write_xlsx
+from formats.xlsx import Column, Table, column_letter, write_xlsx
 
 
 def xlsx(*tables: Table) -> openpyxl.Workbook:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.emulator.driver import ChatUser
+from emulator.driver import ChatUser
 from tests.harness import Harness
 
 PLESSO_MILANO = "MIEE8AB01T"

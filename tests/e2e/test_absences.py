@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.emulator.driver import ChatUser
 from domain.enrolment import Enrolment
+from emulator.driver import ChatUser
 from tests.conftest import TUESDAY_MORNING
 from tests.e2e.steps import NOT_SENTINEL, SENTINEL, SENTINEL_2, referent_of
 from tests.harness import ADMIN_MILANO, ROME, Harness, MutableClock

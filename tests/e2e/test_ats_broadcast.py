@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pytest
 
 from bot.catalog import common
-from bot.emulator.driver import ChatUser
 from domain.broadcast import Audience, RecipientState
+from emulator.driver import ChatUser
 from reminders import broadcast as delivery
 from storage.broadcasts import CreateOutcome
 from tests.e2e.steps import NOT_SENTINEL, SENTINEL, SENTINEL_2, joined_referent

@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
-from bot.emulator.driver import ChatUser
 from domain.cases import complete_case
 from domain.closing import OutboxStatus
+from emulator.driver import ChatUser
 from tests.e2e.steps import PLESSO_MILANO, joined_referent
 from tests.harness import ADMIN_MILANO, ADMIN_VALPADANA, Harness
 from tests.unit.test_cases_rules import TODAY, full_draft
@@ -86,7 +86,7 @@ async def test_a_blocked_admin_is_recorded_and_the_case_stays_closed(
 ) -> None:
     await admin.block()
     (case_id,) = await closed_cases(harness, 1, deliver=True)
-    from conversations.case_handover import deliver
+    from reminders.handover import deliver
 
     assert harness.application is not None
     assert await deliver(harness.application) == 0

@@ -19,14 +19,14 @@ import openpyxl
 import pytest
 
 from bot.catalog import common
-from bot.demo import seed_demo_absences
-from bot.emulator.driver import ChatUser
-from bot.emulator.models import BotMessage
-from conversations.ats_export import _paged
+from conversations.ats.export import _paged
 from domain.cases import complete_case
 from domain.comuni import comune_by_code
 from domain.contacts import ContactData, ContactSource
 from domain.people import Role as PersonRole
+from emulator.demo import seed_demo_absences
+from emulator.driver import ChatUser
+from emulator.models import BotMessage
 from storage import exports as export_queries
 from tests.e2e.steps import PLESSO_MILANO, joined_referent
 from tests.e2e.test_console import start_console

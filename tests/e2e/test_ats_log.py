@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.catalog import common
-from bot.emulator.driver import ChatUser
 from domain.cases import Case, complete_case
+from emulator.driver import ChatUser
 from tests.e2e.steps import PLESSO_MILANO, joined_referent
 from tests.harness import ADMIN_VALPADANA, Harness
 from tests.unit.test_cases_rules import TODAY, full_draft

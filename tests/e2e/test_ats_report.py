@@ -7,8 +7,8 @@ import io
 import struct
 from datetime import date, datetime
 
-from bot.demo import seed_demo_absences
-from bot.emulator.driver import ChatUser
+from emulator.demo import seed_demo_absences
+from emulator.driver import ChatUser
 from reminders import early_warning
 from storage.ats import AtsRepository
 from tests.e2e.steps import SENTINEL

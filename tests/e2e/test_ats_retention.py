@@ -13,8 +13,8 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.catalog import common
-from bot.emulator.driver import ChatUser
 from bot.settings import SettingsError, load_settings
+from emulator.driver import ChatUser
 from reminders import retention
 from tests.e2e.steps import add_classmate, joined_referent, report_case, start_contact
 from tests.harness import ADMIN_REGIONAL, ADMIN_VALPADANA, ROME, TOKEN, Harness

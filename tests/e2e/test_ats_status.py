@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from bot.catalog import common
-from bot.emulator.driver import ChatUser
+from emulator.driver import ChatUser
 from tests.e2e.steps import (
     PLESSO_MILANO,
     SENTINEL,

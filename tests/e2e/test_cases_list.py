@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator.driver import ChatUser
 from domain.cases import CaseData, complete_case
+from emulator.driver import ChatUser
 from tests.e2e.steps import PLESSO_MILANO, PLESSO_MILANO_2, joined_referent, report_case
 from tests.harness import Harness
 from tests.unit.test_cases_rules import TODAY, full_draft

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from bot.emulator.driver import ChatUser
 from domain.cases import CaseStatus
 from domain.people import Role
 from domain.schools import SchoolType
+from emulator.driver import ChatUser
 from tests.e2e.steps import (
     PLESSO_MILANO,
     PLESSO_MILANO_2,

@@ -11,9 +11,9 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from bot.emulator.driver import ChatUser
 from domain.closing import OutboxItem, OutboxStatus
 from domain.contacts import ContactData
+from emulator.driver import ChatUser
 from storage.cases import UpdateOutcome
 from storage.contacts import Outcome
 from tests.e2e.steps import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.emulator.driver import ChatUser
 from domain.enrolment import Enrolment
+from emulator.driver import ChatUser
 from tests.e2e.steps import SENTINEL, referent_of
 from tests.harness import ADMIN_REGIONAL, ADMIN_VALPADANA, ROME, Harness
 

@@ -7,11 +7,11 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.emulator.driver import ChatUser
 from domain.cases import complete_case
 from domain.comuni import comune_by_code
 from domain.contacts import ContactData, ContactSource
 from domain.people import Role
+from emulator.driver import ChatUser
 from tests.e2e.steps import (
     CLASSMATES,
     STUDENT_CF,

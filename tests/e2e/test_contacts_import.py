@@ -10,9 +10,9 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from bot.emulator.driver import ChatUser
 from domain.contacts import Contact, ContactSource
 from domain.people import Role
+from emulator.driver import ChatUser
 from tests.e2e.steps import joined_referent, open_add_contacts
 from tests.e2e.test_contacts_form import MARIA, seed_case
 from tests.harness import Harness

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.emulator.driver import ChatUser
+from emulator.driver import ChatUser
 from tests.e2e.steps import joined_referent, open_add_contacts
 from tests.e2e.test_contacts_form import MARIA, seed_case
 from tests.harness import Harness
 
-DEMO_CLASS = Path(__file__).resolve().parents[2] / "bot" / "demo" / "classe_3B.csv"
+DEMO_CLASS = Path(__file__).resolve().parents[2] / "emulator" / "demo" / "classe_3B.csv"
 
 
 async def test_the_demo_class_file_adds_25_classmates(harness: Harness, admin: ChatUser) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.emulator.driver import ChatUser
+from emulator.driver import ChatUser
 from tests.e2e.steps import NOT_SENTINEL, SENTINEL, referent_of
 from tests.harness import Harness
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from telegram import BotCommandScopeChat
 
-from bot.emulator.driver import ChatUser
 from domain.invitations import hash_invitation_code
+from emulator.driver import ChatUser
 from tests.e2e.steps import PLESSO_MILANO, PLESSO_MILANO_2, invite, join
 from tests.harness import ADMIN_MILANO, ADMIN_VALPADANA, Harness
 

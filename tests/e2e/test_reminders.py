@@ -16,9 +16,9 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.emulator.driver import ChatUser
 from domain.enrolment import Enrolment
 from domain.registry import ReferentProfile
+from emulator.driver import ChatUser
 from reminders import jobs
 from reminders.sender import RunSummary
 from storage.reminders import ReminderKey, ReminderKind

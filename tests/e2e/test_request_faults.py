@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.emulator.driver import ChatUser
 from bot.request import AiohttpRequest
+from emulator.driver import ChatUser
 from tests.harness import Harness
 
 # PTB itself warns, inside RetryAfter, that retry_after will become a timedelta.

@@ -11,11 +11,11 @@ import pytest
 
 from bot import keyboards
 from bot.catalog import common
-from bot.emulator.driver import ChatUser
 from bot.errors import RetryingRateLimiter
-from conversations.referents import CB_REVOKE_YES
+from conversations.ats.referents import CB_REVOKE_YES
 from domain.notices import NoticeKind, ReferentNotice
 from domain.outbox import OutboxStatus
+from emulator.driver import ChatUser
 from reminders import notices
 from tests.e2e.steps import PLESSO_MILANO, joined_referent
 from tests.harness import ADMIN_MILANO, ADMIN_VALPADANA, Harness

@@ -12,10 +12,10 @@ import pytest
 
 from bot.app import build_application
 from bot.context import Services
-from bot.emulator.driver import ChatUser
-from bot.emulator.server import BotApiEmulator
 from bot.runner import StartupError, initialize_with_retry
 from bot.settings import Settings
+from emulator.driver import ChatUser
+from emulator.server import BotApiEmulator
 from storage.db import Database
 from tests.harness import TOKEN
 
@@ -134,7 +134,8 @@ async def test_kill_9_mid_conversation_resumes_at_the_same_step(tmp_path: Path) 
             admin = ChatUser(emulator, 100, first_name="Anna")
             await admin.send("/scuole")
             await admin.expect("Plessi caricati", timeout=30)
-            await admin.send_file("plessi.csv", (ROOT / "bot/demo/plessi_demo.csv").read_bytes())
+            demo = (ROOT / "emulator/demo/plessi_demo.csv").read_bytes()
+            await admin.send_file("plessi.csv", demo)
             await admin.expect("Caricamento completato")
             await admin.send("/invita MIEE8AB01T")
             invitation = await admin.expect("start=")

@@ -10,10 +10,10 @@ import aiohttp
 
 from bot.app import build_application
 from bot.context import Services
-from bot.emulator.driver import ChatUser
-from bot.emulator.server import BotApiEmulator
 from bot.runner import initialize_with_retry, start_receiving, stop_receiving
 from bot.settings import Settings
+from emulator.driver import ChatUser
+from emulator.server import BotApiEmulator
 from storage.db import Database
 from tests.harness import TOKEN
 

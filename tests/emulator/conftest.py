@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator.server import BotApiEmulator
+from emulator.server import BotApiEmulator
 
 USER = 4242  # a person who opened the chat in the `bot` fixture
 

@@ -18,8 +18,8 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, InvalidToken
 
-from bot.emulator.models import Button
-from bot.emulator.server import BotApiEmulator
+from emulator.models import Button
+from emulator.server import BotApiEmulator
 from tests.emulator.conftest import USER
 
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("Salva", callback_data="save")]])

@@ -11,8 +11,8 @@ import pytest
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.emulator.console import ConsoleFrontend
-from bot.emulator.server import BotApiEmulator
+from emulator.frontend import ConsoleFrontend
+from emulator.server import BotApiEmulator
 
 App = Application  # type: ignore[type-arg]
 PEOPLE = {"admin": 1, "referente": 2}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from telegram.ext import Application
 
-from bot.emulator.driver import ChatUser
-from bot.emulator.server import BotApiEmulator
+from emulator.driver import ChatUser
+from emulator.server import BotApiEmulator
 
 App = Application  # type: ignore[type-arg]
 

@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from bot.emulator.server import BotApiEmulator
+from emulator.server import BotApiEmulator
 from tests.emulator.conftest import USER, retry_seconds
 
 # PTB itself warns, inside RetryAfter, that retry_after will become a timedelta.

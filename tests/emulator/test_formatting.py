@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.emulator.formatting import EntityParseError, parse, trim, utf16_len
+from emulator.formatting import EntityParseError, parse, trim, utf16_len
 
 
 def test_html_tags_become_entities_over_plain_text() -> None:

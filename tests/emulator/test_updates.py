@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot
 from telegram.error import Conflict
 
-from bot.emulator.server import BotApiEmulator
+from emulator.server import BotApiEmulator
 from tests.emulator.conftest import USER
 
 

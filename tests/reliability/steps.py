@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from bot.emulator.driver import ChatUser
+from emulator.driver import ChatUser
 
 CF = "NREPLA14E07F205O"  # Paolo Neri, born 07/05/2014 in Milano: no case has it yet
 BIRTH = "07/05/2014"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.catalog import common
-from conversations.case_steps import Step
+from conversations.cases.steps import Step
 from storage.db import Database, DatabaseUnavailable
 from tests.reliability.figures import FIGURES
 from tests.reliability.steps import case_to_review, case_until_surname, count, stored_step

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from bot.context import Services
-from bot.demo import seed_demo_schools
-from bot.emulator.driver import ChatUser
-from bot.emulator.server import BotApiEmulator
 from bot.settings import Settings
 from domain.invitations import hash_invitation_code, new_invitation_code
 from domain.registry import ReferentProfile
+from emulator.demo import seed_demo_schools
+from emulator.driver import ChatUser
+from emulator.server import BotApiEmulator
 from storage.db import Database
 from tests.harness import TOKEN
 from tests.reliability.figures import FIGURES

@@ -13,7 +13,7 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.errors import RetryingRateLimiter
-from conversations.case_steps import Step
+from conversations.cases.steps import Step
 from tests.reliability.figures import FIGURES
 from tests.reliability.steps import case_until_surname, stored_step
 from tests.reliability.world import REFERENT_A, VICTIM, ErrorLog, World, idle, settle

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from bot.catalog import common
-from conversations.case_steps import Step
+from conversations.cases.steps import Step
 from tests.reliability.figures import FIGURES
 from tests.reliability.steps import CF, case_until_surname, stored_step
 from tests.reliability.world import REFERENT_A, ErrorLog, World
@@ -69,7 +69,7 @@ async def test_an_error_after_the_answer_was_stored_does_not_shift_the_next_answ
     the next question, not the one before (python-telegram-bot never saw the new step)."""
     harness, referent = world.harness, world.chat()
     await case_until_surname(referent)
-    from conversations import case_questions
+    from conversations.cases import questions as case_questions
 
     original = case_questions.ask
     failures = iter([Boom("asking failed")])

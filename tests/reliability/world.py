@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.emulator.driver import ChatUser
-from bot.emulator.models import BotEvent
 from bot.processor import PerChatUpdateProcessor
 from domain.cases import CaseData, complete_case
 from domain.comuni import comune_by_code
@@ -25,6 +23,8 @@ from domain.contacts import ContactData
 from domain.invitations import hash_invitation_code, new_invitation_code
 from domain.people import Role as PersonRole
 from domain.registry import ReferentProfile
+from emulator.driver import ChatUser
+from emulator.models import BotEvent
 from storage.db import utc_now_text
 from tests.harness import ADMIN_MILANO, ADMIN_VALPADANA, Harness
 from tests.unit.test_cases_rules import STUDENT_CF, TEACHER_CF, full_draft

@@ -11,7 +11,7 @@ import pytest
 from bot import keyboards
 from bot.catalog import cases as texts
 from bot.catalog import render
-from conversations.case_steps import (
+from conversations.cases.steps import (
     FIELD_STEP,
     ORDER,
     REFERENT_STEPS,
@@ -21,7 +21,7 @@ from conversations.case_steps import (
     form_args,
     form_callback,
 )
-from conversations.case_views import case_fields_text, field_value
+from conversations.cases.views import case_fields_text, field_value
 from domain.cases import CaseDraft, CaseField
 from domain.codice_fiscale import parse_codice_fiscale
 from domain.people import Role

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
-from conversations.ats_cases import parse_filters
-from domain.case_export import CASE_HEADERS, CONTACT_HEADERS, ExportLabels, case_workbook
+from conversations.ats.cases import parse_filters
 from domain.cases import Case, CaseStatus, complete_case
 from domain.closing import (
     ClosedFilter,
@@ -27,6 +26,7 @@ from domain.comuni import comune_by_code
 from domain.contacts import Contact, ContactData, ContactSource
 from domain.invitations import ALPHABET
 from domain.people import Role
+from formats.case_export import CASE_HEADERS, CONTACT_HEADERS, ExportLabels, case_workbook
 from tests.unit.test_cases_rules import TODAY, full_draft
 
 NOW = datetime(2026, 11, 17, 8, 30, tzinfo=UTC)

@@ -11,8 +11,8 @@ import pytest
 from bot import keyboards
 from bot.catalog import contacts as texts
 from bot.catalog import render
-from conversations.contact_buttons import CONTACTS, DELETE_YES, LIST, list_contacts
-from conversations.contact_steps import (
+from conversations.contacts.buttons import CONTACTS, DELETE_YES, LIST, list_contacts
+from conversations.contacts.steps import (
     BUTTONS,
     FIELD_STEP,
     FORM_ORDER,
@@ -22,7 +22,7 @@ from conversations.contact_steps import (
     ContactForm,
     ContactStep,
 )
-from conversations.contact_views import fields_text, summary_text
+from conversations.contacts.views import fields_text, summary_text
 from domain.close_contact import MaskUse, Question, Verdict
 from domain.contact_import import ContactList, ImportedPerson, plan_import
 from domain.contacts import ContactDraft, ContactField

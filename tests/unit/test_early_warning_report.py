@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain.early_warning import Observation, Rule, build_report
-from domain.report_chart import render_png
+from formats.chart import render_png
 
 NAMES = {"A": "Primaria A", "B": "Primaria B", "C": "Nuova C"}
 FIRST = date(2026, 9, 15)  # a Tuesday

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import keyboards
-from conversations.absences import CB_REMINDER
+from conversations.absences.record import CB_REMINDER
 from domain.calendar import SchoolCalendar
 from domain.registry import Plesso
 from reminders.due import DueReminder, ReminderBatch

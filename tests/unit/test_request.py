@@ -27,8 +27,8 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 from yarl import URL
 
-from bot.emulator.server import BotApiEmulator
 from bot.request import AiohttpRequest, _describe
+from emulator.server import BotApiEmulator
 from tests.emulator.conftest import retry_seconds
 
 TOKEN = "123456:UNIT-TOKEN-abcdefghijklmnopqrstuvwxyz"

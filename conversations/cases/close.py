@@ -1,0 +1,187 @@
+""""Chiudi e invia il caso in ATS": the review, the reminders, Sì / No, the receipt.
+
+Stateless buttons (`cc:<verb>:<case id>`): the case in the database decides. The closing
+is one conditional UPDATE (storage/closing.py), so a double tap, a Sì from an old message
+or two referents at once close the case once; the others are told when it was closed.
+After the commit the ATS notices go (reminders/handover.py).
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot import keyboards
+from bot.access import requires
+from bot.catalog import cases as case_texts
+from bot.catalog import closing as texts
+from bot.catalog import common, render
+from bot.catalog.validation import ROLE_LABELS
+from bot.context import BotContext
+from bot.forms import own_case
+from bot.replies import answer_tap, close_buttons, reply
+from conversations.cases.views import CLOSE, CLOSE_ASK, case_view_keyboard, case_view_text
+from domain.access import Role
+from domain.cases import Case
+from domain.closing import Reminder, review_before_closing
+from domain.codice_fiscale import mask_codice_fiscale
+from domain.contacts import ContactPage
+from domain.dates import format_date
+from reminders.handover import case_recipients, closed_at_text, deliver_soon
+from storage.closing import CloseOutcome
+
+MORE = "more"
+YES = "yes"
+NO = "no"
+REVIEW_PAGE_SIZE = 10
+ALL_CONTACTS = 10_000
+
+
+def _contacts_text(page: ContactPage) -> str:
+    lines = [
+        render(
+            texts.REVIEW_CONTACT_LINE, contact_id=c.id, surname=c.data.surname,
+            name=c.data.name, role=ROLE_LABELS[c.data.role], class_name=c.data.class_name,
+            section=c.data.section, last_contact=format_date(c.data.last_contact),
+        )
+        for c in page.items
+    ]
+    header = render(texts.REVIEW_CONTACTS, page=page.page, pages=page.pages)
+    return "\n".join([header, *lines])
+
+
+def _more_keyboard(case_id: int, page: ContactPage) -> InlineKeyboardMarkup | None:
+    if page.page >= page.pages:
+        return None
+    return keyboards.inline([[(texts.BUTTON_MORE_CONTACTS, CLOSE.data(MORE, case_id,
+                                                                       page.page + 1))]])
+
+
+async def _already_closed(update: Update, context: BotContext, case: Case) -> None:
+    await reply(update, render(
+        texts.ALREADY_CLOSED, case_id=case.id, closed_at=closed_at_text(case, context.services),
+        receipt=case.receipt_code or "",
+    ))
+
+
+async def _tapped_case(update: Update, context: BotContext, verb: str) -> Case | None:
+    """The case of the tapped `cc:<verb>:<id>` button, if it is of the actor's plessi."""
+    ids = CLOSE.tapped_ids(update, verb)
+    if ids is None:
+        await answer_tap(update, common.STALE_BUTTON, alert=True)
+        return None
+    return await own_case(update, context, ids[0], for_change=False)
+
+
+@requires(Role.REFERENT)
+async def ask_close(update: Update, context: BotContext) -> None:
+    """The review, the contacts (paged), the reminders, the warning, then Sì / No."""
+    case = await _tapped_case(update, context, CLOSE_ASK)
+    if case is None:
+        return
+    if not case.is_open:
+        await _already_closed(update, context, case)
+        return
+    services = context.services
+    everyone = (await services.contacts.page(case.id, 1, size=ALL_CONTACTS)).items
+    data = case.data
+    await reply(update, render(
+        texts.REVIEW, case_id=case.id, surname=data.surname, name=data.name,
+        cf=mask_codice_fiscale(data.codice_fiscale),
+        last_attendance=format_date(data.last_attendance), contacts=len(everyone),
+    ))
+    if everyone:
+        page = await services.contacts.page(case.id, 1, size=REVIEW_PAGE_SIZE)
+        await reply(update, _contacts_text(page), _more_keyboard(case.id, page))
+    review = review_before_closing(case, everyone)
+    parts: list[str] = []
+    if review.reminders:
+        parts.append(texts.WARNINGS_HEADER)
+    if Reminder.NO_CONTACTS in review.reminders:
+        parts.append(texts.WARN_NO_CONTACTS)
+    if Reminder.OUTSIDE_WINDOW in review.reminders:
+        parts.append(render(
+            texts.WARN_OUTSIDE_WINDOW, count=len(review.outside_window),
+            ids=", ".join(str(i) for i in review.outside_window),
+        ))
+    if Reminder.NO_CLASSMATES in review.reminders:
+        parts.append(render(texts.WARN_NO_CLASSMATES, class_name=data.class_name,
+                            section=data.section))
+    if parts:
+        parts.append("")
+    parts += [texts.WARNING, "", texts.QUESTION]
+    keyboard = keyboards.inline([[
+        (texts.BUTTON_YES, CLOSE.data(YES, case.id)), (texts.BUTTON_NO, CLOSE.data(NO, case.id)),
+    ]])
+    await reply(update, "\n".join(parts), keyboard)
+
+
+@requires(Role.REFERENT)
+async def more_contacts(update: Update, context: BotContext) -> None:
+    ids = CLOSE.tapped_ids(update, MORE, 2)
+    if ids is None:
+        await answer_tap(update, common.STALE_BUTTON, alert=True)
+        return
+    case = await own_case(update, context, ids[0], for_change=False)
+    if case is None:
+        return
+    page = await context.services.contacts.page(case.id, ids[1], size=REVIEW_PAGE_SIZE)
+    await reply(update, _contacts_text(page), _more_keyboard(case.id, page))
+
+
+@requires(Role.REFERENT)
+async def confirm_close(update: Update, context: BotContext) -> None:
+    """Sì: close once, give the receipt, hand over to the ATS."""
+    case = await _tapped_case(update, context, YES)
+    if case is None:
+        return
+    await close_buttons(update)
+    services = context.services
+    result = await services.closing.close(
+        case.id, actor=context.actor.user_id, now=services.now(),
+        recipients=case_recipients(services, await _ats_of(context, case)),
+    )
+    if result.outcome is CloseOutcome.MISSING or result.case is None:
+        await reply(update, case_texts.CASE_NOT_FOUND)
+        return
+    if result.outcome is CloseOutcome.ALREADY_CLOSED:
+        await _already_closed(update, context, result.case)
+        return
+    closed = result.case
+    await reply(update, render(
+        texts.RECEIPT, case_id=closed.id, closed_at=closed_at_text(closed, services),
+        contacts=result.contacts, receipt=closed.receipt_code or "",
+    ), case_view_keyboard(closed))
+    deliver_soon(context.application, closed.id)
+
+
+async def _ats_of(context: BotContext, case: Case) -> str:
+    plesso = await context.services.plessi.get(case.data.plesso_code)
+    assert plesso is not None  # a case always belongs to a known plesso (foreign key)
+    return plesso.ats_code
+
+
+@requires(Role.REFERENT)
+async def decline_close(update: Update, context: BotContext) -> None:
+    """No: back to the case, nothing changed."""
+    case = await _tapped_case(update, context, NO)
+    if case is None:
+        return
+    await close_buttons(update)
+    if not case.is_open:
+        await _already_closed(update, context, case)
+        return
+    services = context.services
+    plesso = await services.plessi.get(case.data.plesso_code)
+    contacts = (await services.cases.contact_counts([case.id])).get(case.id, 0)
+    await reply(update, render(texts.DECLINED, case_id=case.id))
+    await reply(update, case_view_text(case, plesso, contacts), case_view_keyboard(case))
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        CallbackQueryHandler(ask_close, pattern=CLOSE.pattern(CLOSE_ASK)),
+        CallbackQueryHandler(more_contacts, pattern=CLOSE.pattern(MORE)),
+        CallbackQueryHandler(confirm_close, pattern=CLOSE.pattern(YES)),
+        CallbackQueryHandler(decline_close, pattern=CLOSE.pattern(NO)),
+    ]

@@ -1,0 +1,460 @@
+"""/nuovocaso and "Modifica caso": the case form, one question at a time, a review, Save.
+
+Handlers are thin: read the answer, let a `domain.cases` rule check it, keep it in the
+form (saved before the next question is asked), ask what comes next. Nothing is written as
+a case until Save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+)
+
+from bot import keyboards
+from bot.access import requires
+from bot.catalog import cases as texts
+from bot.catalog import common, error_text, render
+from bot.catalog import contacts as contact_texts
+from bot.context import BotContext
+from bot.flows import Flow
+from bot.forms import (
+    CANCEL,
+    SAVE,
+    TEXT,
+    AnyHandler,
+    FormKit,
+    birth_date_reader,
+    field_reader,
+    merge_states,
+    own_case,
+    today_of,
+)
+from bot.replies import answer_tap, close_buttons, reply
+from conversations.cases import questions
+from conversations.cases.steps import (
+    BUTTONS,
+    DUPLICATE_GO,
+    DUPLICATE_STOP,
+    ORDER,
+    PICK_PLESSO,
+    PICK_SCHOOL_TYPE,
+    REFERENT_CHANGE,
+    REFERENT_OK,
+    REFERENT_STEPS,
+    Form,
+    Step,
+)
+from conversations.cases.views import (
+    CASES,
+    EDIT,
+    LIST,
+    NEW,
+    VIEW,
+    case_callback,
+    case_pattern,
+    case_view_keyboard,
+    case_view_text,
+)
+from conversations.contacts.buttons import add_contacts
+from domain.access import Role
+from domain.cases import (
+    LAST_ATTENDANCE_FIELD,
+    ONSET_FIELD,
+    SWAB_FIELD,
+    CaseData,
+    CaseDraft,
+    CaseField,
+    IncompleteCase,
+    class_and_section_together,
+    complete_case,
+    duplicate_since,
+    parse_class_name,
+    parse_given_name,
+    parse_past_date,
+    parse_section,
+    parse_surname,
+)
+from domain.codice_fiscale import CodiceFiscale, parse_codice_fiscale
+from domain.errors import ValidationFailed
+from domain.people import parse_email, parse_full_name, parse_phone
+from domain.schools import SchoolType
+from storage.cases import UpdateOutcome
+
+flow: Flow[Step] = Flow(
+    "case",
+    Step,
+    button_steps=[
+        Step.PLESSO, Step.SCHOOL_TYPE, Step.REFERENT, Step.ROLE, Step.DUPLICATE, Step.REVIEW,
+    ],
+    personal=True,
+)
+
+Result = Step | int
+
+
+@flow.asker
+async def _ask(update: Update, context: BotContext, step: Step, data: dict[str, Any]) -> None:
+    await questions.ask(update, context, step, Form.load(data))
+
+
+def _typed_text(update: Update) -> str:
+    assert update.message is not None and update.message.text is not None
+    return update.message.text
+
+
+def _today(context: BotContext) -> date:
+    return today_of(context)
+
+
+# --- starting: a new case, or an edit -----------------------------------------------------------
+
+
+def _new_form(context: BotContext) -> Form:
+    referent = context.actor.referent
+    assert referent is not None  # requires(Role.REFERENT)
+    draft = CaseDraft(
+        referent_name=referent.full_name,
+        referent_phone=referent.phone,
+        referent_email=referent.email,
+    )
+    # The referent's own data are prefilled: one step confirms all three (Step.REFERENT).
+    return Form(mode="new", draft=draft, answered=frozenset(REFERENT_STEPS))
+
+
+async def _start_new(update: Update, context: BotContext, plesso_code: str | None) -> Step:
+    form = _new_form(context)
+    plessi = await questions.actor_plessi(context)
+    chosen = next((p for p in plessi if p.code == plesso_code), None)
+    if chosen is None and len(plessi) == 1:
+        chosen = plessi[0]
+    if chosen is not None:
+        form = form.answer(Step.PLESSO, chosen.code)
+        await reply(
+            update,
+            render(texts.PLESSO_TAKEN, name=chosen.name, code=chosen.code,
+                   comune=chosen.comune_name),
+        )
+    return await _go(update, context, form)
+
+
+@requires(Role.REFERENT)
+async def new_case(update: Update, context: BotContext) -> Result:
+    """/nuovocaso"""
+    if not await questions.actor_plessi(context):
+        await reply(update, texts.NO_PLESSO)
+        return ConversationHandler.END
+    return await _start_new(update, context, None)
+
+
+@requires(Role.REFERENT)
+async def new_case_button(update: Update, context: BotContext) -> Result:
+    """"➕ Nuovo caso" under a plesso's case list."""
+    tapped = CASES.tapped_args(update, NEW, 1)
+    if tapped is None:
+        await answer_tap(update, common.STALE_BUTTON, alert=True)
+        return ConversationHandler.END
+    await close_buttons(update)
+    return await _start_new(update, context, tapped[0])
+
+
+@requires(Role.REFERENT)
+async def edit_case(update: Update, context: BotContext) -> Result:
+    """"Modifica caso": the review of the saved case, each field changeable."""
+    tapped = CASES.tapped_ids(update, EDIT)
+    if tapped is None:
+        await answer_tap(update, common.STALE_BUTTON, alert=True)
+        return ConversationHandler.END
+    case = await own_case(update, context, tapped[0], for_change=True)
+    if case is None:
+        return ConversationHandler.END
+    await close_buttons(update)
+    form = Form(
+        mode="edit", case_id=case.id, version=case.version, draft=case.data.as_draft(),
+        answered=frozenset(ORDER),
+    )
+    return await _go(update, context, form, Step.REVIEW)
+
+
+# --- typed answers ------------------------------------------------------------------------------
+
+Reader = Callable[[str, Form, date], Form]
+
+
+def _past_date(step: Step, label: str) -> Reader:
+    return lambda text, form, today: form.answer(step, parse_past_date(text, today, label))
+
+
+def _class_name(text: str, form: Form, today: date) -> Form:
+    draft = form.draft.with_class_name(parse_class_name(text))
+    kind = form.draft.school_type
+    together = kind is not None and class_and_section_together(kind)
+    return form.with_draft(draft, Step.CLASS_NAME, *([Step.SECTION] if together else []))
+
+
+_READERS: dict[Step, Reader] = {
+    Step.CLASS_NAME: _class_name,
+    Step.SECTION: field_reader(Step.SECTION, parse_section),
+    Step.REFERENT_NAME: field_reader(Step.REFERENT_NAME, parse_full_name),
+    Step.REFERENT_PHONE: field_reader(Step.REFERENT_PHONE, parse_phone),
+    Step.REFERENT_EMAIL: field_reader(Step.REFERENT_EMAIL, parse_email),
+    Step.SURNAME: field_reader(Step.SURNAME, parse_surname),
+    Step.NAME: field_reader(Step.NAME, parse_given_name),
+    Step.BIRTH_DATE: birth_date_reader(Step.BIRTH_DATE),
+    Step.PHONE1: field_reader(Step.PHONE1, parse_phone),
+    Step.PHONE2: field_reader(Step.PHONE2, parse_phone),
+    Step.LAST_ATTENDANCE: _past_date(Step.LAST_ATTENDANCE, LAST_ATTENDANCE_FIELD),
+    Step.SWAB_DATE: _past_date(Step.SWAB_DATE, SWAB_FIELD),
+    Step.ONSET_DATE: _past_date(Step.ONSET_DATE, ONSET_FIELD),
+}
+
+kit: FormKit[Step, Form] = FormKit(flow, Form, BUTTONS, _READERS)
+_load, _go, _again, _stale, _tapped = kit.load, kit.go, kit.again, kit.stale, kit.tapped
+
+
+# --- codice fiscale and the duplicate warning --------------------------------------------------
+
+
+async def _recent_duplicate(context: BotContext, form: Form, code: str) -> int | None:
+    """A case of the same plesso with this code in the last 30 days, not yet accepted."""
+    plesso = form.draft.plesso_code
+    if plesso is None:
+        return None
+    services = context.services
+    found = await services.cases.recent_duplicate(
+        plesso, code, duplicate_since(services.now()), exclude_id=form.case_id
+    )
+    return None if found == form.duplicate_accepted else found
+
+
+def _warn(form: Form, code: str, case_id: int) -> Form:
+    return form.model_copy(update={"pending_codice_fiscale": code, "duplicate_of": case_id})
+
+
+def _with_codice_fiscale(form: Form, codice_fiscale: CodiceFiscale) -> Form:
+    return form.with_draft(form.draft.with_codice_fiscale(codice_fiscale), Step.CODICE_FISCALE)
+
+
+@requires(Role.REFERENT)
+async def codice_fiscale_typed(update: Update, context: BotContext) -> Step:
+    form = await _load(update, context)
+    try:
+        codice_fiscale = parse_codice_fiscale(_typed_text(update), _today(context))
+    except ValidationFailed as error:
+        return await _again(update, context, Step.CODICE_FISCALE, error)
+    if codice_fiscale.value != form.draft.codice_fiscale:
+        duplicate = await _recent_duplicate(context, form, codice_fiscale.value)
+        if duplicate is not None:
+            return await _go(update, context, _warn(form, codice_fiscale.value, duplicate),
+                             Step.DUPLICATE)
+    return await _go(update, context, _with_codice_fiscale(form, codice_fiscale))
+
+
+@requires(Role.REFERENT)
+async def duplicate_continue(update: Update, context: BotContext) -> Step:
+    await close_buttons(update)
+    form = await _load(update, context)
+    if form.pending_codice_fiscale is None:
+        return await _go(update, context, form)
+    codice_fiscale = parse_codice_fiscale(form.pending_codice_fiscale, _today(context))
+    accepted = form.model_copy(
+        update={
+            "duplicate_accepted": form.duplicate_of,
+            "duplicate_of": None,
+            "pending_codice_fiscale": None,
+        }
+    )
+    return await _go(update, context, _with_codice_fiscale(accepted, codice_fiscale))
+
+
+@requires(Role.REFERENT)
+async def duplicate_cancel(update: Update, context: BotContext) -> Result:
+    """"Annulla" on the warning: a new report stops; an edit keeps the code it had."""
+    await close_buttons(update)
+    form = await _load(update, context)
+    if form.mode == "new":
+        await reply(update, render(texts.DUPLICATE_CANCELLED, case_id=form.duplicate_of))
+        return ConversationHandler.END
+    await reply(update, texts.DUPLICATE_KEPT)
+    kept = form.model_copy(update={"duplicate_of": None, "pending_codice_fiscale": None})
+    return await _go(update, context, kept)
+
+
+# --- buttons ------------------------------------------------------------------------------------
+
+
+@requires(Role.REFERENT)
+async def plesso_picked(update: Update, context: BotContext) -> Step:
+    code = _tapped(update, PICK_PLESSO)
+    if code is None or not context.actor.holds_plesso(code):
+        return await _stale(update, Step.PLESSO)
+    await close_buttons(update)
+    form = await _load(update, context)
+    return await _go(update, context, form.answer(Step.PLESSO, code))
+
+
+@requires(Role.REFERENT)
+async def school_type_picked(update: Update, context: BotContext) -> Step:
+    value = _tapped(update, PICK_SCHOOL_TYPE)
+    if value not in set(SchoolType):
+        return await _stale(update, Step.SCHOOL_TYPE)
+    await close_buttons(update)
+    form = await _load(update, context)
+    return await _go(update, context, form.answer(Step.SCHOOL_TYPE, SchoolType(value)))
+
+
+@requires(Role.REFERENT)
+async def referent_confirmed(update: Update, context: BotContext) -> Step:
+    await close_buttons(update)
+    form = await _load(update, context)
+    return await _go(update, context, form.with_draft(form.draft, Step.REFERENT))
+
+
+@requires(Role.REFERENT)
+async def referent_change(update: Update, context: BotContext) -> Step:
+    await close_buttons(update)
+    form = await _load(update, context)
+    return await _go(update, context, form.with_draft(form.draft, Step.REFERENT).reopen(
+        *REFERENT_STEPS))
+
+
+def _fixable(form: Form, field: StrEnum) -> bool:
+    """The plesso of a saved case never changes."""
+    return not (field is CaseField.PLESSO and form.mode == "edit")
+
+
+# --- Save and Annulla ---------------------------------------------------------------------------
+
+
+def _missing_text(missing: list[CaseField]) -> str:
+    labels = ", ".join(texts.FIELD_LABELS[field] for field in missing)
+    return render(texts.MISSING_FIELDS, fields=labels)
+
+
+@requires(Role.REFERENT)
+async def save(update: Update, context: BotContext) -> Result:
+    await close_buttons(update)
+    form = await _load(update, context)
+    try:
+        data = complete_case(form.draft, _today(context))
+    except IncompleteCase as incomplete:
+        await reply(update, _missing_text(incomplete.missing))
+        return await _go(update, context, form)
+    except ValidationFailed as error:
+        await reply(update, f"{texts.SAVE_REFUSED} {error_text(error)}")
+        return await _go(update, context, form, Step.REVIEW)
+    if not context.actor.holds_plesso(data.plesso_code):
+        await reply(update, render(texts.PLESSO_REVOKED, code=data.plesso_code))
+        return ConversationHandler.END
+    if form.mode == "edit":
+        return await _save_edit(update, context, form, data)
+    return await _save_new(update, context, form, data)
+
+
+async def _save_new(update: Update, context: BotContext, form: Form, data: CaseData) -> Result:
+    duplicate = await _recent_duplicate(context, form, data.codice_fiscale)
+    if duplicate is not None:
+        # Reported by a colleague while this form was being filled.
+        return await _go(update, context, _warn(form, data.codice_fiscale, duplicate),
+                         Step.DUPLICATE)
+    services, actor = context.services, context.actor
+    now = services.now()
+    case = await services.cases.create(data, actor=actor.user_id, now=now)
+    if actor.referent is not None:
+        await services.referents.touch_plesso(actor.referent.id, data.plesso_code, now)
+    keyboard = keyboards.inline([
+        [(contact_texts.BUTTON_ADD, add_contacts(case.id))],
+        [(texts.BUTTON_VIEW.format(case_id=case.id), case_callback(VIEW, case.id)),
+         (texts.BUTTON_LIST, case_callback(LIST, case.data.plesso_code))],
+    ])
+    await reply(update, render(texts.SAVED_NEW, case_id=case.id), keyboard)
+    await flow.delete_personal_messages(update, context)
+    return ConversationHandler.END
+
+
+async def _save_edit(update: Update, context: BotContext, form: Form, data: CaseData) -> Result:
+    services = context.services
+    assert form.case_id is not None and form.version is not None
+    result = await services.cases.update(
+        form.case_id, data, expected_version=form.version, actor=context.actor.user_id,
+        now=services.now(),
+    )
+    case = result.case
+    if case is None or not context.actor.holds_plesso(case.data.plesso_code):
+        await reply(update, texts.CASE_NOT_FOUND)
+        return ConversationHandler.END
+    plesso = await services.plessi.get(case.data.plesso_code)
+    contacts = (await services.cases.contact_counts([case.id])).get(case.id, 0)
+    view = case_view_text(case, plesso, contacts)
+    outcome_text = {
+        UpdateOutcome.SAVED: texts.SAVED_EDIT,
+        UpdateOutcome.UNCHANGED: texts.NOTHING_CHANGED,
+        UpdateOutcome.CONFLICT: texts.EDIT_CONFLICT,
+        UpdateOutcome.CLOSED: texts.EDIT_CLOSED,
+    }[result.outcome]
+    await reply(update, render(outcome_text, case_id=case.id))
+    await reply(update, view, case_view_keyboard(case))
+    if result.outcome in (UpdateOutcome.SAVED, UpdateOutcome.UNCHANGED):
+        await flow.delete_personal_messages(update, context)
+    return ConversationHandler.END
+
+
+@requires(Role.REFERENT)
+async def cancel(update: Update, context: BotContext) -> Result:
+    await close_buttons(update)
+    form = await _load(update, context)
+    if form.mode == "edit":
+        await reply(update, render(texts.EDIT_CANCELLED, case_id=form.case_id))
+    else:
+        await reply(update, texts.CASE_CANCELLED)
+    return ConversationHandler.END
+
+
+# --- wiring -------------------------------------------------------------------------------------
+
+
+def _button_steps() -> dict[Step, list[AnyHandler]]:
+    fix = kit.fix_handler(kit.fix(_fixable))
+    return {
+        Step.PLESSO: [kit.button(PICK_PLESSO, plesso_picked)],
+        Step.SCHOOL_TYPE: [kit.button(PICK_SCHOOL_TYPE, school_type_picked)],
+        Step.REFERENT: [
+            kit.button(REFERENT_OK, referent_confirmed),
+            kit.button(REFERENT_CHANGE, referent_change),
+        ],
+        Step.CODICE_FISCALE: [MessageHandler(TEXT, codice_fiscale_typed)],
+        Step.DUPLICATE: [
+            kit.button(DUPLICATE_GO, duplicate_continue),
+            kit.button(DUPLICATE_STOP, duplicate_cancel),
+        ],
+        Step.BIRTH_DATE: [fix],
+        Step.REVIEW: [kit.button(SAVE, save), kit.button(CANCEL, cancel), fix],
+    }
+
+
+def build() -> ConversationHandler[BotContext]:
+    return flow.handler(
+        entry_points=[
+            CommandHandler("nuovocaso", new_case),
+            CallbackQueryHandler(new_case_button, pattern=case_pattern(NEW)),
+            CallbackQueryHandler(edit_case, pattern=case_pattern(EDIT)),
+        ],
+        states=merge_states(
+            Step,
+            kit.text_states(),
+            kit.day_states(Step.BIRTH_DATE, Step.LAST_ATTENDANCE, Step.SWAB_DATE, Step.ONSET_DATE),
+            kit.skip_states(Step.PHONE2, Step.SWAB_DATE, Step.ONSET_DATE),
+            kit.role_states(Step.ROLE),
+            kit.comune_states(Step.COMUNE),
+            _button_steps(),
+        ),
+    )

@@ -1,0 +1,180 @@
+"""The questions of the case form: one message (and its buttons) per step."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+from bot import keyboards
+from bot.catalog import cases as texts
+from bot.catalog import render
+from bot.catalog.validation import SCHOOL_TYPE_LABELS
+from bot.context import BotContext
+from bot.forms import (
+    SKIP,
+    ask_birth_date,
+    days_keyboard,
+    fix_button,
+    pairs,
+    role_keyboard,
+    save_cancel_row,
+    today_of,
+)
+from bot.replies import reply
+from conversations.cases.steps import (
+    BUTTONS,
+    DUPLICATE_GO,
+    DUPLICATE_STOP,
+    PICK_PLESSO,
+    PICK_SCHOOL_TYPE,
+    REFERENT_CHANGE,
+    REFERENT_OK,
+    Form,
+    Step,
+    form_callback,
+)
+from conversations.cases.views import case_fields_text
+from domain.cases import CaseField, class_and_section_together
+from domain.registry import Plesso
+from domain.schools import SchoolType
+
+Question = Callable[[Update, BotContext, Form], Awaitable[None]]
+
+
+async def actor_plessi(context: BotContext) -> list[Plesso]:
+    """The actor's plessi, the one used last first (the registry keeps that order)."""
+    referent = context.actor.referent
+    if referent is None:
+        return []
+    found = {p.code: p for p in await context.services.plessi.many(referent.plessi)}
+    return [found[code] for code in referent.plessi if code in found]
+
+
+def _fix_button(field: CaseField) -> keyboards.Button:
+    return fix_button(BUTTONS, field, texts.FIELD_LABELS[field])
+
+
+async def _plesso(update: Update, context: BotContext, form: Form) -> None:
+    buttons = [
+        (texts.PLESSO_BUTTON.format(name=p.name, comune=p.comune_name),
+         form_callback(PICK_PLESSO, p.code))
+        for p in await actor_plessi(context)
+    ]
+    await reply(update, texts.ASK_PLESSO, keyboards.column(buttons))
+
+
+async def _school_type(update: Update, context: BotContext, form: Form) -> None:
+    types = list(SchoolType)
+    plesso = await context.services.plessi.get(form.draft.plesso_code or "")
+    if plesso is not None and plesso.school_type in types:
+        # The plesso's own type first: the likely answer.
+        types.sort(key=lambda kind: kind.value != plesso.school_type)
+    buttons = [(SCHOOL_TYPE_LABELS[kind], form_callback(PICK_SCHOOL_TYPE, kind.value))
+               for kind in types]
+    await reply(update, texts.ASK_SCHOOL_TYPE, keyboards.column(buttons))
+
+
+async def _class_name(update: Update, context: BotContext, form: Form) -> None:
+    kind = form.draft.school_type
+    together = kind is not None and class_and_section_together(kind)
+    await reply(update, texts.ASK_CLASS_ZERO_SIX if together else texts.ASK_CLASS)
+
+
+async def _referent(update: Update, context: BotContext, form: Form) -> None:
+    draft = form.draft
+    keyboard = keyboards.inline([[
+        (texts.BUTTON_CONFIRM, form_callback(REFERENT_OK)),
+        (texts.BUTTON_CHANGE, form_callback(REFERENT_CHANGE)),
+    ]])
+    text = render(
+        texts.ASK_REFERENT,
+        name=draft.referent_name, phone=draft.referent_phone, email=draft.referent_email,
+    )
+    await reply(update, text, keyboard)
+
+
+async def _role(update: Update, context: BotContext, form: Form) -> None:
+    await reply(update, texts.ASK_ROLE, role_keyboard(BUTTONS))
+
+
+async def _duplicate(update: Update, context: BotContext, form: Form) -> None:
+    keyboard = keyboards.inline([[
+        (texts.BUTTON_CONTINUE, form_callback(DUPLICATE_GO)),
+        (texts.BUTTON_CANCEL, form_callback(DUPLICATE_STOP)),
+    ]])
+    await reply(update, render(texts.DUPLICATE_WARNING, case_id=form.duplicate_of), keyboard)
+
+
+async def _birth_date(update: Update, context: BotContext, form: Form) -> None:
+    fixes = [_fix_button(CaseField.CODICE_FISCALE), _fix_button(CaseField.ROLE)]
+    known = (form.draft.codice_fiscale, form.draft.role)
+    await ask_birth_date(update, context, BUTTONS, CaseField.BIRTH_DATE, known, fixes)
+
+
+async def _phone2(update: Update, context: BotContext, form: Form) -> None:
+    keyboard = keyboards.inline([[(texts.BUTTON_SKIP, form_callback(SKIP, CaseField.PHONE2))]])
+    await reply(update, texts.ASK_PHONE2, keyboard)
+
+
+def _dates(text: str, field: CaseField, skip_label: str | None) -> Question:
+    async def ask(update: Update, context: BotContext, form: Form) -> None:
+        keyboard = days_keyboard(BUTTONS, field, today_of(context), skip_label=skip_label)
+        await reply(update, text, keyboard)
+
+    return ask
+
+
+def _plain(text: str) -> Question:
+    async def ask(update: Update, context: BotContext, form: Form) -> None:
+        await reply(update, text)
+
+    return ask
+
+
+async def review(update: Update, context: BotContext, form: Form) -> None:
+    """All the fields, a ✏️ button for each, then Salva / Annulla."""
+    draft = form.draft
+    plesso = await context.services.plessi.get(draft.plesso_code or "")
+    header = (
+        render(texts.REVIEW_EDIT, case_id=form.case_id) if form.mode == "edit"
+        else texts.REVIEW_NEW
+    )
+    several_plessi = len(context.actor.referent.plessi) > 1 if context.actor.referent else False
+    fields = [
+        field for field in CaseField
+        if field is not CaseField.PLESSO or (form.mode == "new" and several_plessi)
+    ]
+    rows = pairs([_fix_button(field) for field in fields])
+    rows.append(save_cancel_row(BUTTONS))
+    text = "\n\n".join([header, case_fields_text(draft, plesso)])
+    await reply(update, text, keyboards.inline(rows))
+
+
+_QUESTIONS: dict[Step, Question] = {
+    Step.PLESSO: _plesso,
+    Step.SCHOOL_TYPE: _school_type,
+    Step.CLASS_NAME: _class_name,
+    Step.SECTION: _plain(texts.ASK_SECTION),
+    Step.REFERENT: _referent,
+    Step.REFERENT_NAME: _plain(texts.ASK_REFERENT_NAME),
+    Step.REFERENT_PHONE: _plain(texts.ASK_REFERENT_PHONE),
+    Step.REFERENT_EMAIL: _plain(texts.ASK_REFERENT_EMAIL),
+    Step.ROLE: _role,
+    Step.SURNAME: _plain(texts.ASK_SURNAME),
+    Step.NAME: _plain(texts.ASK_NAME),
+    Step.CODICE_FISCALE: _plain(texts.ASK_CODICE_FISCALE),
+    Step.DUPLICATE: _duplicate,
+    Step.BIRTH_DATE: _birth_date,
+    Step.COMUNE: _plain(texts.ASK_COMUNE),
+    Step.PHONE1: _plain(texts.ASK_PHONE1),
+    Step.PHONE2: _phone2,
+    Step.LAST_ATTENDANCE: _dates(texts.ASK_LAST_ATTENDANCE, CaseField.LAST_ATTENDANCE, None),
+    Step.SWAB_DATE: _dates(texts.ASK_SWAB_DATE, CaseField.SWAB_DATE, texts.BUTTON_UNKNOWN),
+    Step.ONSET_DATE: _dates(texts.ASK_ONSET_DATE, CaseField.ONSET_DATE, texts.BUTTON_UNKNOWN),
+    Step.REVIEW: review,
+}
+
+
+async def ask(update: Update, context: BotContext, step: Step, form: Form) -> None:
+    await _QUESTIONS[step](update, context, form)
