@@ -48,8 +48,14 @@ async def export(path: Path, period: Period, ats: str | None) -> dict[str, float
     finally:
         await db.close()
     cases, contacts = written.rows
-    return {"seconds": seconds, "cases": cases, "contacts": contacts, "mb": len(content) / 1e6,
-            "before_mb": before, "peak_mb": memory_mb("VmHWM")}
+    return {
+        "seconds": seconds,
+        "cases": cases,
+        "contacts": contacts,
+        "mb": len(content) / 1e6,
+        "before_mb": before,
+        "peak_mb": memory_mb("VmHWM"),
+    }
 
 
 if __name__ == "__main__":

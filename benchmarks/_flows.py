@@ -126,7 +126,11 @@ def absences(index: int) -> Conversation:
         _text(str(ill), "Salvato per"),
     )
     return Conversation(
-        index, Kind.ABSENCES, user_id_of(index), plesso_of(index), steps,
+        index,
+        Kind.ABSENCES,
+        user_id_of(index),
+        plesso_of(index),
+        steps,
         Expected(absent=absent, ill=ill),
     )
 
@@ -141,8 +145,10 @@ def _contact(index: int, number: int, class_name: str, section: str) -> tuple[li
     surname, name, codice_fiscale = CLASSMATES[number]
     typed, stored = _mobile("333", index, number)
     opening = (
-        [_tap("Aggiungi contatti", "Incolla un elenco", edit=False),
-         _tap("Aggiungi contatto", "Ruolo del contatto", edit=False)]
+        [
+            _tap("Aggiungi contatti", "Incolla un elenco", edit=False),
+            _tap("Aggiungi contatto", "Ruolo del contatto", edit=False),
+        ]
         if number == 0
         else [_tap("Aggiungi un altro contatto", "Ruolo del contatto", edit=False)]
     )
@@ -195,9 +201,14 @@ def case(index: int) -> Conversation:
         steps += contact_steps
         phones.append(phone)
     return Conversation(
-        index, Kind.CASE, user_id_of(index), plesso_of(index), tuple(steps),
-        Expected(class_name=class_name, section=section, phone=stored,
-                 contact_phones=tuple(phones)),
+        index,
+        Kind.CASE,
+        user_id_of(index),
+        plesso_of(index),
+        tuple(steps),
+        Expected(
+            class_name=class_name, section=section, phone=stored, contact_phones=tuple(phones)
+        ),
     )
 
 
@@ -209,7 +220,11 @@ def class_file(index: int, case_id: int, content: bytes) -> Conversation:
         _tap("Conferma", "Aggiunti 25 contatti", deletes=1),
     )
     return Conversation(
-        index, Kind.CLASS_FILE, user_id_of(index), plesso_of(index), steps,
+        index,
+        Kind.CLASS_FILE,
+        user_id_of(index),
+        plesso_of(index),
+        steps,
         Expected(case_id=case_id, contacts=class_size()),
     )
 

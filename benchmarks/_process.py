@@ -30,8 +30,12 @@ class BotProcess:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         with self.log.open("wb") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, *self.args, cwd=self.workdir, env=env,
-                stdout=log, stderr=asyncio.subprocess.STDOUT,
+                sys.executable,
+                *self.args,
+                cwd=self.workdir,
+                env=env,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
             )
         deadline = time.monotonic() + START_TIMEOUT
         while emulator.stats.calls["getUpdates"] == 0:

@@ -35,8 +35,13 @@ class Outcome:
 
 class Referent:
     def __init__(
-        self, emulator: BotApiEmulator, conversation: Conversation, *, burst: bool,
-        step_timeout: float, deadline: float,
+        self,
+        emulator: BotApiEmulator,
+        conversation: Conversation,
+        *,
+        burst: bool,
+        step_timeout: float,
+        deadline: float,
     ) -> None:
         self.emulator = emulator
         self.conversation = conversation
@@ -115,8 +120,7 @@ class Referent:
     def _button(self, label: str) -> tuple[BotMessage, Button]:
         """The button on the last answer, else on the newest message showing it."""
         anchored = (
-            self.emulator.message(self.user_id, self._anchor) if self._anchor is not None
-            else None
+            self.emulator.message(self.user_id, self._anchor) if self._anchor is not None else None
         )
         candidates = [anchored] if anchored is not None else []
         candidates += list(self.emulator.recent_messages(self.user_id))
@@ -134,16 +138,19 @@ class _Missing(Exception):
 
 
 async def play_all(
-    emulator: BotApiEmulator, conversations: list[Conversation], *, burst: bool,
-    step_timeout: float, deadline: float,
+    emulator: BotApiEmulator,
+    conversations: list[Conversation],
+    *,
+    burst: bool,
+    step_timeout: float,
+    deadline: float,
 ) -> list[Outcome]:
     """Every referent at once; each chat is opened first, as a referent who joined."""
     for conversation in conversations:
         if not emulator.has_chat(conversation.user_id):
             emulator.open_chat(conversation.user_id, "Referente")
     referents = [
-        Referent(emulator, conversation, burst=burst, step_timeout=step_timeout,
-                 deadline=deadline)
+        Referent(emulator, conversation, burst=burst, step_timeout=step_timeout, deadline=deadline)
         for conversation in conversations
     ]
     return list(await asyncio.gather(*(referent.play() for referent in referents)))

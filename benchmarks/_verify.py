@@ -47,8 +47,16 @@ def _case(conn: sqlite3.Connection, conversation: Conversation) -> str | None:
     if len(rows) != 1:
         return f"{len(rows)} cases saved, 1 sent"
     case_id, *values = rows[0]
-    wanted = [CASE_SURNAME, CASE_NAME, CASE_CF, expected.class_name, expected.section,
-              expected.phone, None, "2026-11-16"]
+    wanted = [
+        CASE_SURNAME,
+        CASE_NAME,
+        CASE_CF,
+        expected.class_name,
+        expected.section,
+        expected.phone,
+        None,
+        "2026-11-16",
+    ]
     if values != wanted:
         return f"case saved as {values}, sent {wanted}"
     contacts = conn.execute(
@@ -57,8 +65,7 @@ def _case(conn: sqlite3.Connection, conversation: Conversation) -> str | None:
         (case_id,),
     ).fetchall()
     sent = [
-        (surname, name, codice_fiscale, expected.class_name, expected.section, phone,
-         "2026-11-16")
+        (surname, name, codice_fiscale, expected.class_name, expected.section, phone, "2026-11-16")
         for (surname, name, codice_fiscale), phone in zip(
             CLASSMATES, expected.contact_phones, strict=True
         )

@@ -82,8 +82,11 @@ async def seed(
     db = Database(database)
     await db.connect()
     try:
-        services = Services(settings=Settings(telegram_bot_token=TOKEN, database_path=database),
-                            db=db, clock=lambda: now)
+        services = Services(
+            settings=Settings(telegram_bot_token=TOKEN, database_path=database),
+            db=db,
+            clock=lambda: now,
+        )
         await services.plessi.upsert_many(
             [plesso(index, sentinel=sentinel(index)) for index in chosen], actor=SEEDER, now=now
         )
@@ -92,9 +95,14 @@ async def seed(
             await _referent(services, index, now)
             if sentinel(index):
                 await services.enrolments.add(
-                    Enrolment(plesso_code=plesso_of(index), pupils=300 + index % 400,
-                              classes=15, valid_from=SCHOOL_YEAR_START),
-                    actor=SEEDER, now=now,
+                    Enrolment(
+                        plesso_code=plesso_of(index),
+                        pupils=300 + index % 400,
+                        classes=15,
+                        valid_from=SCHOOL_YEAR_START,
+                    ),
+                    actor=SEEDER,
+                    now=now,
                 )
             if file_case(index):
                 cases[index] = await _open_case(services, index, now)
@@ -106,12 +114,17 @@ async def seed(
 async def _referent(services: Services, index: int, now: datetime) -> None:
     code = new_invitation_code()
     await services.invitations.create(
-        code_hash=hash_invitation_code(code), plesso_code=plesso_of(index), created_by=SEEDER,
-        now=now, expires_at=now + timedelta(days=7),
+        code_hash=hash_invitation_code(code),
+        plesso_code=plesso_of(index),
+        created_by=SEEDER,
+        now=now,
+        expires_at=now + timedelta(days=7),
     )
     joined = await services.referents.join(
-        telegram_user_id=user_id_of(index), profile=profile(index),
-        invitation_hash=hash_invitation_code(code), now=now,
+        telegram_user_id=user_id_of(index),
+        profile=profile(index),
+        invitation_hash=hash_invitation_code(code),
+        now=now,
     )
     if joined is None:
         raise RuntimeError(f"referent {index} could not join")
@@ -119,11 +132,20 @@ async def _referent(services: Services, index: int, now: datetime) -> None:
 
 async def _open_case(services: Services, index: int, now: datetime) -> int:
     draft = CaseDraft(
-        plesso_code=plesso_of(index), school_type=SchoolType.PRIMARIA, class_name="3",
-        section="B", referent_name=profile(index).full_name,
-        referent_phone=profile(index).phone, referent_email=profile(index).email,
-        role=Role.STUDENT, surname="NERI", name="PAOLO", codice_fiscale=FILE_CASE_CF,
-        birth_date=date(2014, 5, 7), comune=_milano(), phone1="+393471234567",
+        plesso_code=plesso_of(index),
+        school_type=SchoolType.PRIMARIA,
+        class_name="3",
+        section="B",
+        referent_name=profile(index).full_name,
+        referent_phone=profile(index).phone,
+        referent_email=profile(index).email,
+        role=Role.STUDENT,
+        surname="NERI",
+        name="PAOLO",
+        codice_fiscale=FILE_CASE_CF,
+        birth_date=date(2014, 5, 7),
+        comune=_milano(),
+        phone1="+393471234567",
         last_attendance=YESTERDAY,
     )
     created = await services.cases.create(
@@ -135,7 +157,9 @@ async def _open_case(services: Services, index: int, now: datetime) -> int:
 async def seed_load(database: Path, users: int, now: datetime) -> dict[int, int]:
     """The load benchmark's world: the absences referents' plessi are sentinel."""
     return await seed(
-        database, range(users), now=now,
+        database,
+        range(users),
+        now=now,
         sentinel=lambda index: kind_of(index) is Kind.ABSENCES,
         file_case=lambda index: kind_of(index) is Kind.CLASS_FILE,
     )

@@ -78,11 +78,18 @@ class Ats:
 
 
 ATS_LIST = (
-    Ats("ATS-MILANO", 0.345,
-        ("Milano", "Lodi", "Sesto San Giovanni", "Cinisello Balsamo", "Legnano", "Rho",
-         "Codogno"), (100, 103)),
-    Ats("ATS-INSUBRIA", 0.145,
-        ("Varese", "Como", "Busto Arsizio", "Gallarate", "Saronno", "Cantù"), (104,)),
+    Ats(
+        "ATS-MILANO",
+        0.345,
+        ("Milano", "Lodi", "Sesto San Giovanni", "Cinisello Balsamo", "Legnano", "Rho", "Codogno"),
+        (100, 103),
+    ),
+    Ats(
+        "ATS-INSUBRIA",
+        0.145,
+        ("Varese", "Como", "Busto Arsizio", "Gallarate", "Saronno", "Cantù"),
+        (104,),
+    ),
     Ats("ATS-BRIANZA", 0.12, ("Monza", "Lecco", "Desio", "Seregno"), (105,)),
     Ats("ATS-BERGAMO", 0.11, ("Bergamo", "Treviglio"), (106,)),
     Ats("ATS-BRESCIA", 0.115, ("Brescia", "Chiari", "Lumezzane"), (107,)),
@@ -118,42 +125,224 @@ class Sizes:
 # --- names, codes ---------------------------------------------------------------------------
 
 SURNAMES = (
-    "ROSSI", "RUSSO", "FERRARI", "ESPOSITO", "BIANCHI", "ROMANO", "COLOMBO", "RICCI", "MARINO",
-    "GRECO", "BRUNO", "GALLO", "CONTI", "DE LUCA", "MANCINI", "COSTA", "GIORDANO", "RIZZO",
-    "LOMBARDI", "MORETTI", "BARBIERI", "FONTANA", "SANTORO", "MARIANI", "RINALDI", "CARUSO",
-    "FERRARA", "GALLI", "MARTINI", "LEONE", "LONGO", "GENTILE", "MARTINELLI", "VITALE",
-    "LOMBARDO", "SERRA", "COPPOLA", "DE SANTIS", "D'ANGELO", "MARCHETTI", "PARISI", "VILLA",
-    "CONTE", "FERRO", "FABBRI", "BIANCO", "MARINI", "GRASSO", "VALENTINI", "MESSINA", "SALA",
-    "DE ANGELIS", "GATTI", "PELLEGRINI", "PALUMBO", "SANNA", "FARINA", "RIVA", "MONTI",
-    "CATTANEO", "MORELLI", "AMATO", "SILVESTRI", "MAZZA", "TESTA", "GRASSI", "PELLEGRINO",
-    "CARBONE", "GIULIANI", "BENEDETTI", "BARONE", "ROSSETTI", "CAPUTO", "MONTANARI", "GUERRA",
-    "PALMIERI", "BERNARDI", "MARTINO", "FIORE", "DE ROSA", "FERRETTI", "BELLINI", "BASILE",
-    "RIVA", "DONATI", "PIRAS", "VITALI", "BATTAGLIA", "SARTORI", "NERI", "COSTANTINI",
-    "MILANI", "PAGANO", "RUGGIERO", "SORRENTINO", "D'AMICO", "ORLANDO", "DAMICO", "NEGRI",
+    "ROSSI",
+    "RUSSO",
+    "FERRARI",
+    "ESPOSITO",
+    "BIANCHI",
+    "ROMANO",
+    "COLOMBO",
+    "RICCI",
+    "MARINO",
+    "GRECO",
+    "BRUNO",
+    "GALLO",
+    "CONTI",
+    "DE LUCA",
+    "MANCINI",
+    "COSTA",
+    "GIORDANO",
+    "RIZZO",
+    "LOMBARDI",
+    "MORETTI",
+    "BARBIERI",
+    "FONTANA",
+    "SANTORO",
+    "MARIANI",
+    "RINALDI",
+    "CARUSO",
+    "FERRARA",
+    "GALLI",
+    "MARTINI",
+    "LEONE",
+    "LONGO",
+    "GENTILE",
+    "MARTINELLI",
+    "VITALE",
+    "LOMBARDO",
+    "SERRA",
+    "COPPOLA",
+    "DE SANTIS",
+    "D'ANGELO",
+    "MARCHETTI",
+    "PARISI",
+    "VILLA",
+    "CONTE",
+    "FERRO",
+    "FABBRI",
+    "BIANCO",
+    "MARINI",
+    "GRASSO",
+    "VALENTINI",
+    "MESSINA",
+    "SALA",
+    "DE ANGELIS",
+    "GATTI",
+    "PELLEGRINI",
+    "PALUMBO",
+    "SANNA",
+    "FARINA",
+    "RIVA",
+    "MONTI",
+    "CATTANEO",
+    "MORELLI",
+    "AMATO",
+    "SILVESTRI",
+    "MAZZA",
+    "TESTA",
+    "GRASSI",
+    "PELLEGRINO",
+    "CARBONE",
+    "GIULIANI",
+    "BENEDETTI",
+    "BARONE",
+    "ROSSETTI",
+    "CAPUTO",
+    "MONTANARI",
+    "GUERRA",
+    "PALMIERI",
+    "BERNARDI",
+    "MARTINO",
+    "FIORE",
+    "DE ROSA",
+    "FERRETTI",
+    "BELLINI",
+    "BASILE",
+    "RIVA",
+    "DONATI",
+    "PIRAS",
+    "VITALI",
+    "BATTAGLIA",
+    "SARTORI",
+    "NERI",
+    "COSTANTINI",
+    "MILANI",
+    "PAGANO",
+    "RUGGIERO",
+    "SORRENTINO",
+    "D'AMICO",
+    "ORLANDO",
+    "DAMICO",
+    "NEGRI",
 )
 MALE_NAMES = (
-    "LEONARDO", "FRANCESCO", "ALESSANDRO", "LORENZO", "MATTIA", "TOMMASO", "GABRIELE",
-    "ANDREA", "RICCARDO", "EDOARDO", "MATTEO", "GIUSEPPE", "NICOLO", "ANTONIO", "FEDERICO",
-    "DIEGO", "DAVIDE", "CHRISTIAN", "GIOVANNI", "PIETRO", "SAMUELE", "MARCO", "LUCA",
-    "FILIPPO", "ELIA", "EMANUELE", "MICHELE", "SIMONE", "PAOLO", "STEFANO", "GIACOMO",
+    "LEONARDO",
+    "FRANCESCO",
+    "ALESSANDRO",
+    "LORENZO",
+    "MATTIA",
+    "TOMMASO",
+    "GABRIELE",
+    "ANDREA",
+    "RICCARDO",
+    "EDOARDO",
+    "MATTEO",
+    "GIUSEPPE",
+    "NICOLO",
+    "ANTONIO",
+    "FEDERICO",
+    "DIEGO",
+    "DAVIDE",
+    "CHRISTIAN",
+    "GIOVANNI",
+    "PIETRO",
+    "SAMUELE",
+    "MARCO",
+    "LUCA",
+    "FILIPPO",
+    "ELIA",
+    "EMANUELE",
+    "MICHELE",
+    "SIMONE",
+    "PAOLO",
+    "STEFANO",
+    "GIACOMO",
 )
 FEMALE_NAMES = (
-    "SOFIA", "GIULIA", "AURORA", "ALICE", "GINEVRA", "EMMA", "GIORGIA", "GRETA", "BEATRICE",
-    "ANNA", "VITTORIA", "NOEMI", "MATILDE", "MARTINA", "CHIARA", "SARA", "ELISA", "FRANCESCA",
-    "LUDOVICA", "ARIANNA", "REBECCA", "CAMILLA", "BIANCA", "NICOLE", "ELENA", "GAIA", "MARIA",
-    "ELEONORA", "IRENE", "LAURA", "SILVIA",
+    "SOFIA",
+    "GIULIA",
+    "AURORA",
+    "ALICE",
+    "GINEVRA",
+    "EMMA",
+    "GIORGIA",
+    "GRETA",
+    "BEATRICE",
+    "ANNA",
+    "VITTORIA",
+    "NOEMI",
+    "MATILDE",
+    "MARTINA",
+    "CHIARA",
+    "SARA",
+    "ELISA",
+    "FRANCESCA",
+    "LUDOVICA",
+    "ARIANNA",
+    "REBECCA",
+    "CAMILLA",
+    "BIANCA",
+    "NICOLE",
+    "ELENA",
+    "GAIA",
+    "MARIA",
+    "ELEONORA",
+    "IRENE",
+    "LAURA",
+    "SILVIA",
 )
 STREETS = (
-    "Via Roma", "Via Garibaldi", "Via Mazzini", "Via Verdi", "Corso Italia", "Via Dante",
-    "Via Manzoni", "Viale Europa", "Via Marconi", "Via Cavour", "Via dei Mille", "Via Leopardi",
-    "Via Vittorio Veneto", "Via XX Settembre", "Via San Francesco", "Piazza della Repubblica",
-    "Via Volta", "Via Carducci", "Via Pascoli", "Via dei Tigli", "Via delle Betulle",
+    "Via Roma",
+    "Via Garibaldi",
+    "Via Mazzini",
+    "Via Verdi",
+    "Corso Italia",
+    "Via Dante",
+    "Via Manzoni",
+    "Viale Europa",
+    "Via Marconi",
+    "Via Cavour",
+    "Via dei Mille",
+    "Via Leopardi",
+    "Via Vittorio Veneto",
+    "Via XX Settembre",
+    "Via San Francesco",
+    "Piazza della Repubblica",
+    "Via Volta",
+    "Via Carducci",
+    "Via Pascoli",
+    "Via dei Tigli",
+    "Via delle Betulle",
 )
 SCHOOL_NAMES = (
-    "Don Milani", "Rodari", "Collodi", "Montessori", "Pascoli", "Manzoni", "Leonardo da Vinci",
-    "Galilei", "Fermi", "Marconi", "Volta", "De Amicis", "Carducci", "Alighieri", "Deledda",
-    "Arcobaleno", "Girasole", "Il Melograno", "Aldo Moro", "Falcone e Borsellino", "Einstein",
-    "Parini", "Foscolo", "Ungaretti", "Calvino", "Levi Montalcini", "Sabin", "Curie",
+    "Don Milani",
+    "Rodari",
+    "Collodi",
+    "Montessori",
+    "Pascoli",
+    "Manzoni",
+    "Leonardo da Vinci",
+    "Galilei",
+    "Fermi",
+    "Marconi",
+    "Volta",
+    "De Amicis",
+    "Carducci",
+    "Alighieri",
+    "Deledda",
+    "Arcobaleno",
+    "Girasole",
+    "Il Melograno",
+    "Aldo Moro",
+    "Falcone e Borsellino",
+    "Einstein",
+    "Parini",
+    "Foscolo",
+    "Ungaretti",
+    "Calvino",
+    "Levi Montalcini",
+    "Sabin",
+    "Curie",
 )
 BUBBLES = ("Girasoli", "Coccinelle", "Delfini", "Farfalle", "Scoiattoli", "Pulcini", "Orsetti")
 
@@ -168,18 +357,64 @@ SCHOOL_TYPES = (
 )
 WITH_PUPILS = frozenset({"primaria", "secondaria1", "secondaria2", "cfp"})  # aged 6-19
 SENTINEL_TYPES = ("primaria", "secondaria1", "secondaria2")
-PUPILS = {"primaria": (120, 550), "secondaria1": (180, 700), "secondaria2": (300, 1200),
-          "cfp": (80, 300), "infanzia": (40, 160), "nido": (20, 60)}
+PUPILS = {
+    "primaria": (120, 550),
+    "secondaria1": (180, 700),
+    "secondaria2": (300, 1200),
+    "cfp": (80, 300),
+    "infanzia": (40, 160),
+    "nido": (20, 60),
+}
 
 _MONTH_LETTERS = "ABCDEHLMPRST"
-_ODD = dict(zip(
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11,
-     3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23),
-    strict=True,
-))
-_EVEN = {c: (int(c) if c.isdigit() else ord(c) - ord("A")) for c in "0123456789" + _MONTH_LETTERS
-         + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_ODD = dict(
+    zip(
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        (
+            1,
+            0,
+            5,
+            7,
+            9,
+            13,
+            15,
+            17,
+            19,
+            21,
+            1,
+            0,
+            5,
+            7,
+            9,
+            13,
+            15,
+            17,
+            19,
+            21,
+            2,
+            4,
+            18,
+            20,
+            11,
+            3,
+            6,
+            8,
+            12,
+            14,
+            16,
+            10,
+            22,
+            25,
+            24,
+            23,
+        ),
+        strict=True,
+    )
+)
+_EVEN = {
+    c: (int(c) if c.isdigit() else ord(c) - ord("A"))
+    for c in "0123456789" + _MONTH_LETTERS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+}
 
 
 def _letters(text: str) -> str:
@@ -208,8 +443,10 @@ _NAME_CODES = {n: _name_part(n) for n in (*MALE_NAMES, *FEMALE_NAMES)}
 def codice_fiscale(surname: str, name: str, female: bool, born: date, place: str) -> str:
     """A well-formed code with its real check character (omocodia aside)."""
     day = born.day + (40 if female else 0)
-    body = (f"{_SURNAME_CODES[surname]}{_NAME_CODES[name]}{born.year % 100:02d}"
-            f"{_MONTH_LETTERS[born.month - 1]}{day:02d}{place}")
+    body = (
+        f"{_SURNAME_CODES[surname]}{_NAME_CODES[name]}{born.year % 100:02d}"
+        f"{_MONTH_LETTERS[born.month - 1]}{day:02d}{place}"
+    )
     total = sum(_ODD[c] for c in body[0::2]) + sum(_EVEN[c] for c in body[1::2])
     return body + chr(ord("A") + total % 26)
 
@@ -226,16 +463,56 @@ def local(day: date, minutes: int) -> datetime:
 # --- the generator --------------------------------------------------------------------------
 
 CASE_COLUMNS = (
-    "id", "plesso_code", "status", "school_type", "class_name", "section", "referent_name",
-    "referent_phone", "referent_email", "role", "surname", "name", "codice_fiscale",
-    "birth_date", "comune_code", "comune_name", "comune_province", "phone1", "phone2",
-    "last_attendance", "swab_date", "onset_date", "created_by", "created_at", "updated_by",
-    "updated_at", "version",
+    "id",
+    "plesso_code",
+    "status",
+    "school_type",
+    "class_name",
+    "section",
+    "referent_name",
+    "referent_phone",
+    "referent_email",
+    "role",
+    "surname",
+    "name",
+    "codice_fiscale",
+    "birth_date",
+    "comune_code",
+    "comune_name",
+    "comune_province",
+    "phone1",
+    "phone2",
+    "last_attendance",
+    "swab_date",
+    "onset_date",
+    "created_by",
+    "created_at",
+    "updated_by",
+    "updated_at",
+    "version",
 )
 CONTACT_COLUMNS = (
-    "id", "case_id", "role", "class_name", "section", "surname", "name", "codice_fiscale",
-    "birth_date", "comune_code", "comune_name", "comune_province", "address", "phone",
-    "last_contact", "source", "created_by", "created_at", "updated_by", "updated_at", "version",
+    "id",
+    "case_id",
+    "role",
+    "class_name",
+    "section",
+    "surname",
+    "name",
+    "codice_fiscale",
+    "birth_date",
+    "comune_code",
+    "comune_name",
+    "comune_province",
+    "address",
+    "phone",
+    "last_contact",
+    "source",
+    "created_by",
+    "created_at",
+    "updated_by",
+    "updated_at",
+    "version",
 )
 
 
@@ -296,9 +573,7 @@ class Generator:
         self._audit_seq = 0
         self._user_ids: set[int] = set()
         self._receipts: set[str] = set()
-        self.comuni = {
-            ats.code: [self._comune(name) for name in ats.comuni] for ats in ATS_LIST
-        }
+        self.comuni = {ats.code: [self._comune(name) for name in ats.comuni] for ats in ATS_LIST}
 
     @staticmethod
     def _comune(name: str) -> Comune:
@@ -309,13 +584,27 @@ class Generator:
 
     # -- audit: staged in a temporary table, copied to audit_log in time order at the end --
 
-    def audit(self, at: datetime, actor: int | None, action: str, entity: str,
-              entity_id: object, details: dict[str, object] | None = None) -> None:
+    def audit(
+        self,
+        at: datetime,
+        actor: int | None,
+        action: str,
+        entity: str,
+        entity_id: object,
+        details: dict[str, object] | None = None,
+    ) -> None:
         self._audit_seq += 1
-        self._audit.append((
-            stamp(at), self._audit_seq, "system" if actor is None else f"tg:{actor}", action,
-            entity, str(entity_id), json.dumps(details or {}, sort_keys=True, default=str),
-        ))
+        self._audit.append(
+            (
+                stamp(at),
+                self._audit_seq,
+                "system" if actor is None else f"tg:{actor}",
+                action,
+                entity,
+                str(entity_id),
+                json.dumps(details or {}, sort_keys=True, default=str),
+            )
+        )
         if len(self._audit) >= 50_000:
             self._flush_audit()
 
@@ -368,8 +657,14 @@ class Generator:
             " entity TEXT, entity_id TEXT, details TEXT)"
         )
         steps: list[Callable[[], None]] = [
-            self.make_plessi, self.make_referents, self.make_closures, self.make_enrolments,
-            self.make_absences, self.make_cases, self.make_bookkeeping, self._copy_audit,
+            self.make_plessi,
+            self.make_referents,
+            self.make_closures,
+            self.make_enrolments,
+            self.make_absences,
+            self.make_cases,
+            self.make_bookkeeping,
+            self._copy_audit,
         ]
         for step in steps:
             self.conn.execute("BEGIN")
@@ -390,16 +685,22 @@ class Generator:
                 school_type, _, letters, prefix, classes, _ = kind
                 comune = rng.choice(self.comuni[ats.code])
                 # Province, type, then 6 characters: unique, and `^[A-Z]{4}[A-Z0-9]{6}$`.
-                code = (f"{comune.province}{letters}{ats_index}{number:04d}"
-                        f"{'ABCDEFGHJKLMNPQRSTUVWXYZ'[number % 24]}")
+                code = (
+                    f"{comune.province}{letters}{ats_index}{number:04d}"
+                    f"{'ABCDEFGHJKLMNPQRSTUVWXYZ'[number % 24]}"
+                )
                 low, high = PUPILS[school_type]
                 pupils = rng.randint(low, high)
                 sections = max(1, round(pupils / 22 / classes))
                 plesso = PlessoRow(
                     code=code,
                     name=f"{prefix} {rng.choice(SCHOOL_NAMES)}",
-                    comune=comune, school_type=school_type, ats=ats, sentinel=False,
-                    pupils=pupils, classes=classes * sections,
+                    comune=comune,
+                    school_type=school_type,
+                    ats=ats,
+                    sentinel=False,
+                    pupils=pupils,
+                    classes=classes * sections,
                 )
                 mine.append(plesso)
             eligible = [p for p in mine if p.school_type in SENTINEL_TYPES] or mine
@@ -407,14 +708,29 @@ class Generator:
                 plesso.sentinel = True
             self.plessi.extend(mine)
         for plesso in self.plessi:
-            rows.append((
-                plesso.code, plesso.name, plesso.comune.code, plesso.comune.name,
-                plesso.comune.province, f"{rng.choice(STREETS)} {rng.randint(1, 120)}",
-                plesso.school_type, int(plesso.sentinel), plesso.ats.code, stamp(created),
-                stamp(created),
-            ))
-            self.audit(created, plesso.ats.admins[0], "plesso.create", "plesso", plesso.code,
-                       {"ats": plesso.ats.code})
+            rows.append(
+                (
+                    plesso.code,
+                    plesso.name,
+                    plesso.comune.code,
+                    plesso.comune.name,
+                    plesso.comune.province,
+                    f"{rng.choice(STREETS)} {rng.randint(1, 120)}",
+                    plesso.school_type,
+                    int(plesso.sentinel),
+                    plesso.ats.code,
+                    stamp(created),
+                    stamp(created),
+                )
+            )
+            self.audit(
+                created,
+                plesso.ats.admins[0],
+                "plesso.create",
+                "plesso",
+                plesso.code,
+                {"ats": plesso.ats.code},
+            )
         self.conn.executemany(
             "INSERT INTO plessi (code, name, comune_code, comune_name, province, address,"
             " school_type, sentinel, ats_code, created_at, updated_at)"
@@ -427,7 +743,9 @@ class Generator:
     def _new_referent(self, joined: datetime) -> ReferentRow:
         surname, name, _ = self.person()
         referent = ReferentRow(
-            id=len(self.referents) + 1, user_id=self.user_id(), full_name=f"{name} {surname}",
+            id=len(self.referents) + 1,
+            user_id=self.user_id(),
+            full_name=f"{name} {surname}",
             phone=self.phone(),
             email=f"{_letters(name).lower()}.{_letters(surname).lower()}@scuola.edu.it",
         )
@@ -435,8 +753,15 @@ class Generator:
         self.conn.execute(
             "INSERT INTO referents (id, telegram_user_id, full_name, phone, email, created_at,"
             " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (referent.id, referent.user_id, referent.full_name, referent.phone, referent.email,
-             stamp(joined), stamp(joined)),
+            (
+                referent.id,
+                referent.user_id,
+                referent.full_name,
+                referent.phone,
+                referent.email,
+                stamp(joined),
+                stamp(joined),
+            ),
         )
         self.audit(joined, referent.user_id, "referent.create", "referent", referent.id)
         return referent
@@ -448,20 +773,33 @@ class Generator:
         cursor = self.conn.execute(
             "INSERT INTO invitations (code_hash, plesso_code, created_by, created_at, expires_at,"
             " used_at, used_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (hashlib.sha256(f"{plesso.code}:{referent.id}:{rng.random()}".encode()).hexdigest(),
-             plesso.code, admin, stamp(invited), stamp(invited + timedelta(days=7)),
-             stamp(joined), referent.user_id),
+            (
+                hashlib.sha256(f"{plesso.code}:{referent.id}:{rng.random()}".encode()).hexdigest(),
+                plesso.code,
+                admin,
+                stamp(invited),
+                stamp(invited + timedelta(days=7)),
+                stamp(joined),
+                referent.user_id,
+            ),
         )
         invitation = cursor.lastrowid
-        self.audit(invited, admin, "invitation.create", "plesso", plesso.code,
-                   {"invitation": invitation})
+        self.audit(
+            invited, admin, "invitation.create", "plesso", plesso.code, {"invitation": invitation}
+        )
         self.conn.execute(
             "INSERT INTO referent_plessi (referent_id, plesso_code, granted_at, last_used_at)"
             " VALUES (?, ?, ?, ?)",
             (referent.id, plesso.code, stamp(joined), stamp(joined)),
         )
-        self.audit(joined, referent.user_id, "referent.join", "referent", referent.id,
-                   {"plesso": plesso.code, "invitation": invitation})
+        self.audit(
+            joined,
+            referent.user_id,
+            "referent.join",
+            "referent",
+            referent.id,
+            {"plesso": plesso.code, "invitation": invitation},
+        )
         plesso.referents.append(referent.id)
 
     def make_referents(self) -> None:
@@ -475,8 +813,10 @@ class Generator:
                 size = rng.randint(1, 4)
                 institute = group[start : start + size]
                 start += size
-                joined = local(date(2024, 9, 3) + timedelta(days=rng.randint(0, 20)),
-                               rng.randint(8 * 60, 18 * 60))
+                joined = local(
+                    date(2024, 9, 3) + timedelta(days=rng.randint(0, 20)),
+                    rng.randint(8 * 60, 18 * 60),
+                )
                 head = self._new_referent(joined)
                 for plesso in institute:
                     self._link(head, plesso, joined + timedelta(minutes=rng.randint(1, 30)))
@@ -496,8 +836,14 @@ class Generator:
                 " AND plesso_code = ?",
                 (stamp(revoked), referent_id, plesso.code),
             )
-            self.audit(revoked, plesso.ats.admins[0], "referent.revoke", "referent",
-                       referent_id, {"plesso": plesso.code})
+            self.audit(
+                revoked,
+                plesso.ats.admins[0],
+                "referent.revoke",
+                "referent",
+                referent_id,
+                {"plesso": plesso.code},
+            )
         self.counts.referents = len(self.referents)
 
     def make_closures(self) -> None:
@@ -511,9 +857,19 @@ class Generator:
                     " created_by, created_at) VALUES (?, NULL, ?, ?, ?, ?, ?)",
                     (ats.code, start.isoformat(), end.isoformat(), note, admin, stamp(created)),
                 )
-                self.audit(created, admin, "closure.create", "closure", cursor.lastrowid,
-                           {"ats": ats.code, "plesso": None, "start": start.isoformat(),
-                            "end": end.isoformat()})
+                self.audit(
+                    created,
+                    admin,
+                    "closure.create",
+                    "closure",
+                    cursor.lastrowid,
+                    {
+                        "ats": ats.code,
+                        "plesso": None,
+                        "start": start.isoformat(),
+                        "end": end.isoformat(),
+                    },
+                )
                 closures.append(Closure(start=start, end=end))
             self.calendars[ats.code] = SchoolCalendar(
                 start_date=ABSENCE_START, timezone=ROME, closures=tuple(closures)
@@ -528,21 +884,43 @@ class Generator:
             for first, _ in SCHOOL_YEARS:
                 figures = [(first + timedelta(days=rng.randint(0, 12)), plesso.pupils)]
                 if rng.random() < 0.1:  # a mid-year change
-                    figures.append((first + timedelta(days=rng.randint(60, 150)),
-                                    plesso.pupils + rng.randint(-15, 15)))
+                    figures.append(
+                        (
+                            first + timedelta(days=rng.randint(60, 150)),
+                            plesso.pupils + rng.randint(-15, 15),
+                        )
+                    )
                 old: tuple[int, int] | None = None
                 for valid_from, pupils in figures:
                     classes = max(1, min(pupils, plesso.classes))
                     recorded = local(valid_from, rng.randint(8 * 60, 17 * 60))
                     referent = self.referents[plesso.referents[0]]
-                    rows.append((plesso.code, pupils, classes, valid_from.isoformat(),
-                                 first.year, referent.user_id, stamp(recorded)))
-                    self.audit(recorded, referent.user_id, "enrolment.record", "plesso",
-                               plesso.code,
-                               {"enrolment": len(rows), "valid_from": valid_from.isoformat(),
-                                "pupils": pupils, "classes": classes,
-                                "old_pupils": old[0] if old else None,
-                                "old_classes": old[1] if old else None})
+                    rows.append(
+                        (
+                            plesso.code,
+                            pupils,
+                            classes,
+                            valid_from.isoformat(),
+                            first.year,
+                            referent.user_id,
+                            stamp(recorded),
+                        )
+                    )
+                    self.audit(
+                        recorded,
+                        referent.user_id,
+                        "enrolment.record",
+                        "plesso",
+                        plesso.code,
+                        {
+                            "enrolment": len(rows),
+                            "valid_from": valid_from.isoformat(),
+                            "pupils": pupils,
+                            "classes": classes,
+                            "old_pupils": old[0] if old else None,
+                            "old_classes": old[1] if old else None,
+                        },
+                    )
                     old = (pupils, classes)
         self.conn.executemany(
             "INSERT INTO enrolments (id, plesso_code, pupils, classes, valid_from, school_year,"
@@ -577,8 +955,12 @@ class Generator:
                 # Still to record this morning (NOW is 11:00 of a recording day), or missed.
                 missing = rng.random() < (0.4 if day == today else 0.04)
                 late = not missing and day != today and rng.random() < 0.1
-                at = None if missing else local(
-                    day + timedelta(days=1) if late else day, rng.randint(8 * 60, 13 * 60)
+                at = (
+                    None
+                    if missing
+                    else local(
+                        day + timedelta(days=1) if late else day, rng.randint(8 * 60, 13 * 60)
+                    )
                 )
                 if at is not None and at > NOW:
                     at = NOW - timedelta(minutes=rng.randint(1, 60))
@@ -586,36 +968,84 @@ class Generator:
                     # Still missing at 10:00: the reminder went out (and the last call).
                     for referent_id in plesso.referents:
                         reminded = local(day, 10 * 60 + rng.randint(0, 3))
-                        reminders.append((referent_id, plesso.code, "absences",
-                                          day.isoformat(), "", "sent", stamp(reminded),
-                                          stamp(reminded)))
+                        reminders.append(
+                            (
+                                referent_id,
+                                plesso.code,
+                                "absences",
+                                day.isoformat(),
+                                "",
+                                "sent",
+                                stamp(reminded),
+                                stamp(reminded),
+                            )
+                        )
                         if day != today and (late or missing):
                             reminded = local(day + timedelta(days=1), 10 * 60 + 1)
-                            reminders.append((referent_id, plesso.code, "last_call",
-                                              day.isoformat(), "", "sent", stamp(reminded),
-                                              stamp(reminded)))
+                            reminders.append(
+                                (
+                                    referent_id,
+                                    plesso.code,
+                                    "last_call",
+                                    day.isoformat(),
+                                    "",
+                                    "sent",
+                                    stamp(reminded),
+                                    stamp(reminded),
+                                )
+                            )
                 if at is None:
                     continue
                 season = (day - date(day.year if day.month < 7 else day.year + 1, 1, 25)).days
-                rate = max(0.0, base * (1 + 0.8 * math.exp(-((season / 30) ** 2))) + boost
-                           + rng.gauss(0, 0.006))
+                rate = max(
+                    0.0,
+                    base * (1 + 0.8 * math.exp(-((season / 30) ** 2)))
+                    + boost
+                    + rng.gauss(0, 0.006),
+                )
                 absent = min(plesso.pupils, round(plesso.pupils * rate))
                 ill = None if rng.random() < 0.3 else round(absent * rng.uniform(0.3, 0.8))
                 referent = self.referents[rng.choice(plesso.referents)]
-                self.audit(at, referent.user_id, "absence.record", "plesso", plesso.code,
-                           {"day": day.isoformat(), "absent": absent, "ill": ill})
+                self.audit(
+                    at,
+                    referent.user_id,
+                    "absence.record",
+                    "plesso",
+                    plesso.code,
+                    {"day": day.isoformat(), "absent": absent, "ill": ill},
+                )
                 updated = at
                 if rng.random() < 0.03 and not late and day != today:  # corrected that day
                     updated = at + timedelta(hours=2)
                     old_absent, old_ill = absent, ill
                     absent = max(0, absent + rng.randint(-3, 3))
                     ill = None if ill is None else min(ill, absent)
-                    self.audit(updated, referent.user_id, "absence.correct", "plesso",
-                               plesso.code, {"day": day.isoformat(), "absent": absent,
-                                             "ill": ill, "old_absent": old_absent,
-                                             "old_ill": old_ill})
-                rows.append((plesso.code, day.isoformat(), day.weekday(), absent, ill,
-                             referent.user_id, stamp(at), stamp(updated)))
+                    self.audit(
+                        updated,
+                        referent.user_id,
+                        "absence.correct",
+                        "plesso",
+                        plesso.code,
+                        {
+                            "day": day.isoformat(),
+                            "absent": absent,
+                            "ill": ill,
+                            "old_absent": old_absent,
+                            "old_ill": old_ill,
+                        },
+                    )
+                rows.append(
+                    (
+                        plesso.code,
+                        day.isoformat(),
+                        day.weekday(),
+                        absent,
+                        ill,
+                        referent.user_id,
+                        stamp(at),
+                        stamp(updated),
+                    )
+                )
         self.conn.executemany(
             "INSERT INTO absences (plesso_code, day, weekday, absent, ill, recorded_by,"
             " recorded_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -639,13 +1069,18 @@ class Generator:
         for first, last in SCHOOL_YEARS:
             day = first
             while day < last - timedelta(days=6):
-                if day.weekday() < 5 and not calendar.is_holiday(day) and not any(
-                    start <= day <= end for start, end, _ in BREAKS
+                if (
+                    day.weekday() < 5
+                    and not calendar.is_holiday(day)
+                    and not any(start <= day <= end for start, end, _ in BREAKS)
                 ):
                     autumn = date(first.year, 11, 15)
                     winter = date(first.year + 1, 1, 20)
-                    weight = (1 + 3 * math.exp(-(((day - autumn).days / 18) ** 2))
-                              + 2.5 * math.exp(-(((day - winter).days / 22) ** 2)))
+                    weight = (
+                        1
+                        + 3 * math.exp(-(((day - autumn).days / 18) ** 2))
+                        + 2.5 * math.exp(-(((day - winter).days / 22) ** 2))
+                    )
                     days.append(day)
                     weights.append(weight)
                 day += timedelta(days=1)
@@ -696,8 +1131,7 @@ class Generator:
         for _ in range(self.sizes.open_cases):
             created = NOW - timedelta(hours=rng.randint(2, 24 * 7))
             plesso = rng.choice(self.plessi)
-            plan.append((created, plesso, self._case_role(plesso.school_type),
-                         rng.randint(0, 20)))
+            plan.append((created, plesso, self._case_role(plesso.school_type), rng.randint(0, 20)))
         plan[total:] = sorted(plan[total:], key=lambda item: item[0])
         closings = []
         outbox = []
@@ -713,20 +1147,36 @@ class Generator:
                 f" VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
                 case_row,
             )
-            self.audit(created, referent.user_id, "case.create", "case", case_id,
-                       {"plesso": plesso.code})
+            self.audit(
+                created, referent.user_id, "case.create", "case", case_id, {"plesso": plesso.code}
+            )
             version = 1
             if rng.random() < 0.1:
                 version = 2
-                self.audit(created + timedelta(minutes=rng.randint(5, 90)), referent.user_id,
-                           "case.update", "case", case_id,
-                           {"plesso": plesso.code, "version": 2, "fields": ["telefono 1"]})
-            closed = min(created + timedelta(minutes=rng.randint(40, 3 * 24 * 60)),
-                         NOW - timedelta(minutes=5))
+                self.audit(
+                    created + timedelta(minutes=rng.randint(5, 90)),
+                    referent.user_id,
+                    "case.update",
+                    "case",
+                    case_id,
+                    {"plesso": plesso.code, "version": 2, "fields": ["telefono 1"]},
+                )
+            closed = min(
+                created + timedelta(minutes=rng.randint(40, 3 * 24 * 60)),
+                NOW - timedelta(minutes=5),
+            )
             window_end = closed if is_closed else NOW - timedelta(minutes=1)
             rows, contact_id = self._contacts(
-                case_id, contact_id, count, case_cf, case_row, last_attendance, created,
-                window_end, referent, plesso,
+                case_id,
+                contact_id,
+                count,
+                case_cf,
+                case_row,
+                last_attendance,
+                created,
+                window_end,
+                referent,
+                plesso,
             )
             added = len(rows)
             contact_rows += rows
@@ -734,16 +1184,21 @@ class Generator:
                 self._insert_contacts(contact_rows)
             if is_closed:
                 receipt = self.receipt()
-                closings.append((stamp(closed), receipt, referent.user_id, stamp(closed),
-                                 case_id))
+                closings.append((stamp(closed), receipt, referent.user_id, stamp(closed), case_id))
                 admins = plesso.ats.admins
                 for admin in admins:
                     sent = closed + timedelta(seconds=rng.randint(1, 20))
-                    outbox.append((case_id, admin, "sent", 1, stamp(closed), stamp(closed),
-                                   stamp(sent)))
-                self.audit(closed, referent.user_id, "case.close", "case", case_id,
-                           {"plesso": plesso.code, "contacts": added,
-                            "recipients": len(admins)})
+                    outbox.append(
+                        (case_id, admin, "sent", 1, stamp(closed), stamp(closed), stamp(sent))
+                    )
+                self.audit(
+                    closed,
+                    referent.user_id,
+                    "case.close",
+                    "case",
+                    case_id,
+                    {"plesso": plesso.code, "contacts": added, "recipients": len(admins)},
+                )
             if version == 2:
                 self.conn.execute("UPDATE cases SET version = 2 WHERE id = ?", (case_id,))
         self._insert_contacts(contact_rows)
@@ -816,18 +1271,47 @@ class Generator:
         swab = min(day, last_attendance + timedelta(days=rng.randint(0, 2)))
         onset = last_attendance - timedelta(days=1) if rng.random() < 0.4 else None
         row = (
-            case_id, plesso.code, "open", plesso.school_type, class_name, section,
-            referent.full_name, referent.phone, referent.email, role, surname, name, cf,
-            born.isoformat(), comune.code, comune.name, comune.province, self.phone(),
-            self.phone() if rng.random() < 0.3 else None, last_attendance.isoformat(),
-            swab.isoformat(), onset.isoformat() if onset else None, referent.user_id,
-            stamp(created), referent.user_id, stamp(created), 1,
+            case_id,
+            plesso.code,
+            "open",
+            plesso.school_type,
+            class_name,
+            section,
+            referent.full_name,
+            referent.phone,
+            referent.email,
+            role,
+            surname,
+            name,
+            cf,
+            born.isoformat(),
+            comune.code,
+            comune.name,
+            comune.province,
+            self.phone(),
+            self.phone() if rng.random() < 0.3 else None,
+            last_attendance.isoformat(),
+            swab.isoformat(),
+            onset.isoformat() if onset else None,
+            referent.user_id,
+            stamp(created),
+            referent.user_id,
+            stamp(created),
+            1,
         )
         return row, cf, last_attendance, referent
 
     def _contacts(
-        self, case_id: int, next_id: int, count: int, case_cf: str, case_row: tuple[object, ...],
-        last_attendance: date, created: datetime, window_end: datetime, referent: ReferentRow,
+        self,
+        case_id: int,
+        next_id: int,
+        count: int,
+        case_cf: str,
+        case_row: tuple[object, ...],
+        last_attendance: date,
+        created: datetime,
+        window_end: datetime,
+        referent: ReferentRow,
         plesso: PlessoRow,
     ) -> tuple[list[tuple[object, ...]], int]:
         rng = self.rng
@@ -857,26 +1341,58 @@ class Generator:
             seen.add(cf)
             next_id += 1
             incomplete = not by_form and rng.random() < 0.12
-            at = (created + timedelta(seconds=rng.randint(60, span)) if by_form
-                  else imported_at)
+            at = created + timedelta(seconds=rng.randint(60, span)) if by_form else imported_at
             contact_day = last_attendance - timedelta(days=rng.randint(0, 1))
-            rows.append((
-                next_id, case_id, role, class_name, section, surname, name, cf,
-                born.isoformat(),
-                None if incomplete else comune.code, None if incomplete else comune.name,
-                None if incomplete else comune.province,
-                None if incomplete or rng.random() < 0.3
-                else f"{rng.choice(STREETS)} {rng.randint(1, 200)}",
-                None if incomplete else self.phone(), contact_day.isoformat(), source,
-                referent.user_id, stamp(at), referent.user_id, stamp(at), 1,
-            ))
+            rows.append(
+                (
+                    next_id,
+                    case_id,
+                    role,
+                    class_name,
+                    section,
+                    surname,
+                    name,
+                    cf,
+                    born.isoformat(),
+                    None if incomplete else comune.code,
+                    None if incomplete else comune.name,
+                    None if incomplete else comune.province,
+                    None
+                    if incomplete or rng.random() < 0.3
+                    else f"{rng.choice(STREETS)} {rng.randint(1, 200)}",
+                    None if incomplete else self.phone(),
+                    contact_day.isoformat(),
+                    source,
+                    referent.user_id,
+                    stamp(at),
+                    referent.user_id,
+                    stamp(at),
+                    1,
+                )
+            )
             if by_form:
-                self.audit(at, referent.user_id, "contact.create", "contact", next_id,
-                           {"case": case_id, "source": "form"})
+                self.audit(
+                    at,
+                    referent.user_id,
+                    "contact.create",
+                    "contact",
+                    next_id,
+                    {"case": case_id, "source": "form"},
+                )
         if not by_form and rows:
-            self.audit(imported_at, referent.user_id, "contact.import", "case", case_id,
-                       {"source": source, "added": len(rows), "skipped": 0,
-                        "contacts": [row[0] for row in rows]})
+            self.audit(
+                imported_at,
+                referent.user_id,
+                "contact.import",
+                "case",
+                case_id,
+                {
+                    "source": source,
+                    "added": len(rows),
+                    "skipped": 0,
+                    "contacts": [row[0] for row in rows],
+                },
+            )
         return rows, next_id
 
     def make_bookkeeping(self) -> None:
@@ -888,15 +1404,25 @@ class Generator:
             for flow in flows:
                 if rng.random() < 0.15:
                     at = NOW - timedelta(minutes=rng.randint(1, 60 * 24 * 200))
-                    rows.append((flow, referent.user_id, referent.user_id, rng.randint(1, 9),
-                                 "{}", stamp(at)))
+                    rows.append(
+                        (
+                            flow,
+                            referent.user_id,
+                            referent.user_id,
+                            rng.randint(1, 9),
+                            "{}",
+                            stamp(at),
+                        )
+                    )
         self.conn.executemany(
             "INSERT INTO conversations (flow, chat_id, user_id, state, data, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
-        updates = [(900_000_000 + n, stamp(NOW - timedelta(seconds=n * 20)))
-                   for n in range(max(100, round(8_000 * self.sizes.plessi / 2_000)))]
+        updates = [
+            (900_000_000 + n, stamp(NOW - timedelta(seconds=n * 20)))
+            for n in range(max(100, round(8_000 * self.sizes.plessi / 2_000)))
+        ]
         self.conn.executemany(
             "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)", updates
         )

@@ -103,7 +103,7 @@ async def _step(update: Update, context: Context, answer: str) -> int:
     await _reply(context, chat.id, step, _next(conversation, index))
     if step.deletes:
         typed: list[int] = data["typed"]
-        for message_id in typed[-step.deletes:]:
+        for message_id in typed[-step.deletes :]:
             await context.bot.delete_message(chat.id, message_id)
         data["typed"] = []
     if index + 1 == len(conversation.steps):
@@ -156,9 +156,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--file-url", required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    build(args.token, args.base_url, args.file_url).run_polling(
-        allowed_updates=Update.ALL_TYPES
-    )
+    build(args.token, args.base_url, args.file_url).run_polling(allowed_updates=Update.ALL_TYPES)
 
 
 if __name__ == "__main__":

@@ -36,8 +36,12 @@ def _clock_at(now: datetime) -> ShiftedClock:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--now", type=datetime.fromisoformat, required=True,
-                        help="the bot's clock at start-up, ISO 8601 with its UTC offset")
+    parser.add_argument(
+        "--now",
+        type=datetime.fromisoformat,
+        required=True,
+        help="the bot's clock at start-up, ISO 8601 with its UTC offset",
+    )
     args = parser.parse_args(argv)
     if args.now.tzinfo is None:
         parser.error("--now needs a UTC offset, e.g. 2026-11-17T09:30:00+01:00")

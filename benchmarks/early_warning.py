@@ -162,8 +162,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     series_list = [
-        synthetic(rng, with_outbreak=rng.random() < 1 / 3)
-        for _ in range(args.plessi * args.years)
+        synthetic(rng, with_outbreak=rng.random() < 1 / 3) for _ in range(args.plessi * args.years)
     ]
     outbreaks = sum(series.outbreak is not None for series in series_list)
     plesso_years = len(series_list)

@@ -114,9 +114,7 @@ def _count(result: FanoutResult, emulator: BotApiEmulator, indexes: range) -> No
     result.achieved = stats.messages_per_second()
     result.throttled = stats.throttled
     for index in indexes:
-        received = sum(
-            1 for event in emulator.events(user_id_of(index)) if event.kind == "sent"
-        )
+        received = sum(1 for event in emulator.events(user_id_of(index)) if event.kind == "sent")
         result.delivered += received > 0
         result.lost += received == 0
         result.twice += received > 1
@@ -140,26 +138,33 @@ def _logged_sent(database: Path) -> int:
 
 
 def report(result: FanoutResult) -> str:
-    ok = (result.share >= 0.95 and result.lost == 0 and result.twice == 0
-          and result.not_honoured == 0 and result.logged_sent == result.referents)
-    return "\n".join([
-        f"referents owed a reminder   {result.referents}",
-        f"configured rate             {result.rate} messages/s "
-        f"(the emulator's limit: {result.limit} within one second)",
-        f"achieved                    {result.achieved:.2f} messages/s "
-        f"({result.share:.1%} of the configured rate)",
-        f"total time                  {result.seconds:.1f} s",
-        f"429s received               {result.throttled} "
-        f"({result.not_honoured} calls within retry_after of one)",
-        f"reminders lost              {result.lost}",
-        f"reminders sent twice        {result.twice}",
-        f"reminder log: sent          {result.logged_sent} of {result.referents}",
-        "",
-        f"[{'ok' if ok else 'MISSED'}] target (issue 9): >= 95% of the configured rate, "
-        "0 lost, 0 twice, 429s honoured"
-        if result.limit == TELEGRAM_LIMIT
-        else "(no rate target below Telegram's limit: this run shows how 429s are handled)",
-    ])
+    ok = (
+        result.share >= 0.95
+        and result.lost == 0
+        and result.twice == 0
+        and result.not_honoured == 0
+        and result.logged_sent == result.referents
+    )
+    return "\n".join(
+        [
+            f"referents owed a reminder   {result.referents}",
+            f"configured rate             {result.rate} messages/s "
+            f"(the emulator's limit: {result.limit} within one second)",
+            f"achieved                    {result.achieved:.2f} messages/s "
+            f"({result.share:.1%} of the configured rate)",
+            f"total time                  {result.seconds:.1f} s",
+            f"429s received               {result.throttled} "
+            f"({result.not_honoured} calls within retry_after of one)",
+            f"reminders lost              {result.lost}",
+            f"reminders sent twice        {result.twice}",
+            f"reminder log: sent          {result.logged_sent} of {result.referents}",
+            "",
+            f"[{'ok' if ok else 'MISSED'}] target (issue 9): >= 95% of the configured rate, "
+            "0 lost, 0 twice, 429s honoured"
+            if result.limit == TELEGRAM_LIMIT
+            else "(no rate target below Telegram's limit: this run shows how 429s are handled)",
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> FanoutResult:
@@ -167,11 +172,19 @@ def main(argv: Sequence[str] | None = None) -> FanoutResult:
         prog="python -m benchmarks.fanout", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--referents", type=int, default=5000)
-    parser.add_argument("--rate", type=int, default=Settings.model_fields[
-        "reminder_rate_per_second"].default, help="REMINDER_RATE_PER_SECOND, 1-30 (20)")
-    parser.add_argument("--limit", type=int, default=TELEGRAM_LIMIT,
-                        help="messages within one second before the emulator answers 429 "
-                             "(30, Telegram's; lower it to see 429s honoured)")
+    parser.add_argument(
+        "--rate",
+        type=int,
+        default=Settings.model_fields["reminder_rate_per_second"].default,
+        help="REMINDER_RATE_PER_SECOND, 1-30 (20)",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=TELEGRAM_LIMIT,
+        help="messages within one second before the emulator answers 429 "
+        "(30, Telegram's; lower it to see 429s honoured)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     print(f"seeding {args.referents} referents, then sending at {args.rate}/s ...", flush=True)

@@ -57,7 +57,11 @@ from emulator.server import BotApiEmulator
 START = datetime(2026, 11, 17, 9, 30, tzinfo=ROME)  # a Tuesday morning
 # Bot API calls that make the conversations' shape (the rest is start-up and polling).
 SHAPE_CALLS = (
-    "sendMessage", "editMessageReplyMarkup", "answerCallbackQuery", "deleteMessage", "getFile"
+    "sendMessage",
+    "editMessageReplyMarkup",
+    "answerCallbackQuery",
+    "deleteMessage",
+    "getFile",
 )
 OURS, BASELINE = "sentinella", "baseline"
 
@@ -146,8 +150,14 @@ def _process(config: RunConfig, emulator: BotApiEmulator, workdir: Path) -> BotP
         args = ["-m", "benchmarks.bot_process", "--now", START.isoformat()]
         return BotProcess(args, env, workdir, OURS)
     args = [
-        "-m", "benchmarks.baseline_bot", "--token", TOKEN,
-        "--base-url", emulator.base_url, "--file-url", emulator.base_file_url,
+        "-m",
+        "benchmarks.baseline_bot",
+        "--token",
+        TOKEN,
+        "--base-url",
+        emulator.base_url,
+        "--file-url",
+        emulator.base_file_url,
     ]
     return BotProcess(args, {}, workdir, BASELINE)
 
@@ -174,7 +184,10 @@ async def run_once(config: RunConfig, workdir: Path) -> RunResult:
             own_cpu_before = time.process_time()
             started = time.monotonic()
             outcomes = await play_all(
-                emulator, played, burst=config.burst, step_timeout=config.step_timeout,
+                emulator,
+                played,
+                burst=config.burst,
+                step_timeout=config.step_timeout,
                 deadline=started + config.deadline,
             )
             _measure(result, outcomes, started)
@@ -275,8 +288,18 @@ def table(results: Sequence[RunResult]) -> str:
 def _pairs(results: Sequence[RunResult]) -> list[tuple[RunResult, RunResult | None]]:
     ours = [r for r in results if r.bot == OURS]
     return [
-        (r, next((b for b in results if b.bot == BASELINE and
-                  (b.users, b.latency_ms, b.burst) == (r.users, r.latency_ms, r.burst)), None))
+        (
+            r,
+            next(
+                (
+                    b
+                    for b in results
+                    if b.bot == BASELINE
+                    and (b.users, b.latency_ms, b.burst) == (r.users, r.latency_ms, r.burst)
+                ),
+                None,
+            ),
+        )
         for r in ours
     ]
 
@@ -310,25 +333,33 @@ def targets(results: Sequence[RunResult]) -> list[str]:
         elif ours.users == 200 and ours.latency_ms == 0 and base is not None:
             thr = ours.throughput / base.throughput if base.throughput else float("inf")
             p99 = ours.p99_ms / base.p99_ms if base.p99_ms else float("inf")
-            verdict(thr >= 3 and p99 <= 1 / 3 and complete,
-                    f"{where}: throughput {thr:.1f}x (>= 3x), p99 {p99:.2f}x (<= 0.33x), "
-                    f"{ours.failed + ours.cut} failed (0)")
+            verdict(
+                thr >= 3 and p99 <= 1 / 3 and complete,
+                f"{where}: throughput {thr:.1f}x (>= 3x), p99 {p99:.2f}x (<= 0.33x), "
+                f"{ours.failed + ours.cut} failed (0)",
+            )
         elif ours.users == 200 and ours.latency_ms == 50 and base is not None:
             thr = ours.throughput / base.throughput if base.throughput else float("inf")
-            verdict(thr >= 15 and ours.p99_ms < 400 and complete,
-                    f"{where}: throughput {thr:.1f}x (>= 15x), p99 {ours.p99_ms:.0f} ms "
-                    f"(< 400 ms), {ours.failed + ours.cut} failed (0)")
+            verdict(
+                thr >= 15 and ours.p99_ms < 400 and complete,
+                f"{where}: throughput {thr:.1f}x (>= 15x), p99 {ours.p99_ms:.0f} ms "
+                f"(< 400 ms), {ours.failed + ours.cut} failed (0)",
+            )
         if ours.users == 1000:
-            verdict(complete and ours.peak_rss_mb < 150,
-                    f"{where}: {ours.failed + ours.cut} failed (0), peak RSS "
-                    f"{ours.peak_rss_mb:.0f} MB (< 150 MB)")
+            verdict(
+                complete and ours.peak_rss_mb < 150,
+                f"{where}: {ours.failed + ours.cut} failed (0), peak RSS "
+                f"{ours.peak_rss_mb:.0f} MB (< 150 MB)",
+            )
     return lines
 
 
 def machine() -> str:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, load average before the runs {load}")
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, load average before the runs {load}"
+    )
 
 
 # --- the command --------------------------------------------------------------------------
@@ -342,23 +373,50 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.load", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--users", type=_numbers, default=[50, 200, 1000],
-                        help="simulated referents per run, comma-separated (50,200,1000)")
-    parser.add_argument("--latency-ms", type=_numbers, default=[0, 50],
-                        help="milliseconds added to every Bot API call, comma-separated (0,50)")
-    parser.add_argument("--burst", action="store_true",
-                        help="referents type ahead without waiting for the answers")
-    parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
-                        help="run the bare python-telegram-bot baseline too (default: yes)")
-    parser.add_argument("--deadline", type=float, default=120.0,
-                        help="seconds a run may last; conversations still going are 'cut'")
-    parser.add_argument("--step-timeout", type=float, default=60.0,
-                        help="seconds a referent waits for one answer before giving up")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke check: 6 referents, loopback only, 30 s deadline")
+    parser.add_argument(
+        "--users",
+        type=_numbers,
+        default=[50, 200, 1000],
+        help="simulated referents per run, comma-separated (50,200,1000)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=_numbers,
+        default=[0, 50],
+        help="milliseconds added to every Bot API call, comma-separated (0,50)",
+    )
+    parser.add_argument(
+        "--burst", action="store_true", help="referents type ahead without waiting for the answers"
+    )
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the bare python-telegram-bot baseline too (default: yes)",
+    )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=120.0,
+        help="seconds a run may last; conversations still going are 'cut'",
+    )
+    parser.add_argument(
+        "--step-timeout",
+        type=float,
+        default=60.0,
+        help="seconds a referent waits for one answer before giving up",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke check: 6 referents, loopback only, 30 s deadline",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    parser.add_argument("--workdir", type=Path,
-                        help="keep the databases and logs here (default: a temporary folder)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the databases and logs here (default: a temporary folder)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.users, args.latency_ms, args.deadline = [6], [0], 30.0
@@ -371,8 +429,9 @@ async def run_all(args: argparse.Namespace, workdir: Path) -> list[RunResult]:
     for latency in args.latency_ms:
         for users in args.users:
             for bot in bots:
-                config = RunConfig(bot, users, latency, args.burst, args.deadline,
-                                   args.step_timeout)
+                config = RunConfig(
+                    bot, users, latency, args.burst, args.deadline, args.step_timeout
+                )
                 name = f"{bot}-{users}-{latency}ms-{'burst' if args.burst else 'normal'}"
                 print(f"running {name} ...", flush=True)
                 result = await run_once(config, workdir / name)
@@ -389,10 +448,10 @@ def report(results: Sequence[RunResult]) -> str:
         calls = [
             f"  {r.bot:<11}N={r.users:<5} {r.latency_ms:>3} ms {r.mode:<7} "
             + ", ".join(f"{name} {count}" for name, count in r.calls.items())
-            for r in results if r.done == r.users
+            for r in results
+            if r.done == r.users
         ]
-        lines += ["", "Bot API calls of the conversations (the same shape for both bots):",
-                  *calls]
+        lines += ["", "Bot API calls of the conversations (the same shape for both bots):", *calls]
     checks = targets(results)
     if checks:
         lines += ["", "Targets (issue 9):", *checks]

@@ -139,14 +139,15 @@ async def startup_initialized(bench: Bench) -> None:
     """The same, then `initialize` against the emulator on loopback: getMe, the command
     menus, the conversations' steps and the recent update ids loaded from the database."""
     assert bench.emulator is not None
-    settings = bench.settings.model_copy(update={
-        "telegram_api_base_url": bench.emulator.base_url,
-        "telegram_api_file_url": bench.emulator.base_file_url,
-    })
+    settings = bench.settings.model_copy(
+        update={
+            "telegram_api_base_url": bench.emulator.base_url,
+            "telegram_api_file_url": bench.emulator.base_file_url,
+        }
+    )
     db = await open_database(settings)
     try:
-        application = build_application(Services(settings=settings, db=db,
-                                                 clock=lambda: bench.now))
+        application = build_application(Services(settings=settings, db=db, clock=lambda: bench.now))
         await initialize_with_retry(application, max_attempts=1)
         await application.shutdown()
     finally:
@@ -221,10 +222,16 @@ async def admin_case_view(bench: Bench) -> None:
     assert len(contacts) == bench.case_50_contacts
     lines = [
         render(
-            closing_texts.ADMIN_CONTACT_LINE, contact_id=c.id, surname=c.data.surname,
-            name=c.data.name, cf=c.data.codice_fiscale, role=ROLE_LABELS[c.data.role],
-            class_name=c.data.class_name, section=c.data.section,
-            last_contact=format_date(c.data.last_contact), phone=c.data.phone or "-",
+            closing_texts.ADMIN_CONTACT_LINE,
+            contact_id=c.id,
+            surname=c.data.surname,
+            name=c.data.name,
+            cf=c.data.codice_fiscale,
+            role=ROLE_LABELS[c.data.role],
+            class_name=c.data.class_name,
+            section=c.data.section,
+            last_contact=format_date(c.data.last_contact),
+            phone=c.data.phone or "-",
         )
         for c in contacts
     ]
@@ -317,17 +324,24 @@ async def export_xlsx(bench: Bench) -> Reported:
     as XLSX, in a process of its own (benchmarks/_export_probe.py): time and peak memory."""
     tz = bench.settings.tz
     if bench.export_days is None:
-        closed = await _pick(bench.services.db,
-                             "SELECT COUNT(*) FROM cases WHERE status = 'closed'")
+        closed = await _pick(
+            bench.services.db, "SELECT COUNT(*) FROM cases WHERE status = 'closed'"
+        )
         first = await _pick(
-            bench.services.db, "SELECT closed_at FROM cases WHERE status = 'closed'"
-            " ORDER BY closed_at DESC LIMIT 1 OFFSET ?", (min(EXPORT_CASES, closed[0]) - 1,))
-        bench.export_days = (parse_utc(first[0]).astimezone(tz).date().isoformat(),
-                             bench.now.astimezone(tz).date().isoformat())
+            bench.services.db,
+            "SELECT closed_at FROM cases WHERE status = 'closed'"
+            " ORDER BY closed_at DESC LIMIT 1 OFFSET ?",
+            (min(EXPORT_CASES, closed[0]) - 1,),
+        )
+        bench.export_days = (
+            parse_utc(first[0]).astimezone(tz).date().isoformat(),
+            bench.now.astimezone(tz).date().isoformat(),
+        )
     output = await _child("-m", "benchmarks._export_probe", str(bench.path), *bench.export_days)
     figures = json.loads(output)
     return Reported(
-        ms=figures["seconds"] * 1000, peak_mb=figures["peak_mb"],
+        ms=figures["seconds"] * 1000,
+        peak_mb=figures["peak_mb"],
         note=f"{figures['cases']:,} cases and {figures['contacts']:,} contacts closed from"
         f" {bench.export_days[0]} to {bench.export_days[1]}, a {figures['mb']:.1f} MB file;"
         f" the process held {figures['before_mb']:.0f} MB before the export",
@@ -352,8 +366,9 @@ async def retention_next(bench: Bench) -> Reported:
         started = time.perf_counter()
         await probe.start(probe.settings_for(copy))
         startup_ms = (time.perf_counter() - started) * 1000
-        return Reported(ms=reported.ms,
-                        note=f"{reported.note}; the start-up on this file: {_ms(startup_ms)}")
+        return Reported(
+            ms=reported.ms, note=f"{reported.note}; the start-up on this file: {_ms(startup_ms)}"
+        )
     finally:
         data.remove(copy)
 
@@ -390,20 +405,37 @@ MEASUREMENTS: list[Measurement] = [
     Measurement("  of which the imports", None, imports, 3),
     Measurement("every update: who is asking", LIST_MS, who_is_asking),
     Measurement("/casi referent, first page", LIST_MS, lambda b: referent_page(b, 1)),
-    Measurement("/casi referent, last page (busiest plesso)", LIST_MS,
-                lambda b: referent_page(b, DEEP)),
-    Measurement("/casi admin ATS, first page", LIST_MS,
-                lambda b: admin_page(b, b.admin, ClosedFilter(), 1)),
-    Measurement("/casi admin ATS, last page", LIST_MS,
-                lambda b: admin_page(b, b.admin, ClosedFilter(), DEEP)),
-    Measurement("/casi admin ATS, one plesso", LIST_MS,
-                lambda b: admin_page(b, b.admin, ClosedFilter(plesso_code=b.busy_plesso), 1)),
-    Measurement("/casi admin ATS, last 30 days", LIST_MS,
-                lambda b: admin_page(b, b.admin, last_30_days(b), 1)),
-    Measurement("/casi regional, first page", LIST_MS,
-                lambda b: admin_page(b, b.regional, ClosedFilter(), 1)),
-    Measurement("/casi regional, last page", LIST_MS,
-                lambda b: admin_page(b, b.regional, ClosedFilter(), DEEP)),
+    Measurement(
+        "/casi referent, last page (busiest plesso)", LIST_MS, lambda b: referent_page(b, DEEP)
+    ),
+    Measurement(
+        "/casi admin ATS, first page", LIST_MS, lambda b: admin_page(b, b.admin, ClosedFilter(), 1)
+    ),
+    Measurement(
+        "/casi admin ATS, last page",
+        LIST_MS,
+        lambda b: admin_page(b, b.admin, ClosedFilter(), DEEP),
+    ),
+    Measurement(
+        "/casi admin ATS, one plesso",
+        LIST_MS,
+        lambda b: admin_page(b, b.admin, ClosedFilter(plesso_code=b.busy_plesso), 1),
+    ),
+    Measurement(
+        "/casi admin ATS, last 30 days",
+        LIST_MS,
+        lambda b: admin_page(b, b.admin, last_30_days(b), 1),
+    ),
+    Measurement(
+        "/casi regional, first page",
+        LIST_MS,
+        lambda b: admin_page(b, b.regional, ClosedFilter(), 1),
+    ),
+    Measurement(
+        "/casi regional, last page",
+        LIST_MS,
+        lambda b: admin_page(b, b.regional, ClosedFilter(), DEEP),
+    ),
     Measurement("/caso admin, case with 50 contacts", CASE_MS, admin_case_view),
     Measurement("/caso referent + Vedi contatti", CASE_MS, referent_case_view),
     Measurement("/report ATS (without the chart)", REPORT_MS, lambda b: report(b, b.ats)),
@@ -414,8 +446,9 @@ MEASUREMENTS: list[Measurement] = [
     Measurement("/registro case", LIST_MS, log_of_case),
     Measurement("/registro plesso (busiest)", LIST_MS, lambda b: log_of_plesso(b, b.busy_plesso)),
     Measurement("/registro plesso (quiet)", LIST_MS, lambda b: log_of_plesso(b, b.quiet_plesso)),
-    Measurement("/esporta XLSX, 10,000 cases + contacts", EXPORT_MS, export_xlsx, 2,
-                target_mb=EXPORT_MB),
+    Measurement(
+        "/esporta XLSX, 10,000 cases + contacts", EXPORT_MS, export_xlsx, 2, target_mb=EXPORT_MB
+    ),
     Measurement("retention job, first night (copy)", None, retention_first, 0),
     Measurement("retention job, the next night", None, retention_next, 0),
 ]
@@ -477,20 +510,25 @@ def _ms(value: float) -> str:
 
 
 def header(width: int) -> str:
-    return (f"{'measurement':<{width}}  {'median':>10}  {'1st run':>10}  {'target':>11}\n"
-            + "-" * (width + 46))
+    return f"{'measurement':<{width}}  {'median':>10}  {'1st run':>10}  {'target':>11}\n" + "-" * (
+        width + 46
+    )
 
 
 def row(result: Result, width: int) -> str:
     target = f"< {result.target_ms:,.0f} ms" if result.target_ms is not None else ""
     first = _ms(result.first_ms) if result.times_ms else "(one run)"
-    line = (f"{result.name:<{width}}  {_ms(result.median_ms):>10}  {first:>10}"
-            f"  {target:>11}  {result.verdict}")
+    line = (
+        f"{result.name:<{width}}  {_ms(result.median_ms):>10}  {first:>10}"
+        f"  {target:>11}  {result.verdict}"
+    )
     if result.peaks_mb:
         target = f"< {result.target_mb:,.0f} MB" if result.target_mb is not None else ""
         peak = f"{max(result.peaks_mb):,.0f} MB"
-        line += (f"\n{'  peak memory (VmHWM, max)':<{width}}  {peak:>10}  {'':>10}  {target:>11}"
-                 f"  {result.memory_verdict}")
+        line += (
+            f"\n{'  peak memory (VmHWM, max)':<{width}}  {peak:>10}  {'':>10}  {target:>11}"
+            f"  {result.memory_verdict}"
+        )
     return line
 
 
@@ -514,46 +552,74 @@ async def prepare(path: Path, now: datetime, ats: str | None) -> Bench:
     await db.connect()
     after = await db.schema_version()
     if after != before:
-        print(f"migrations {before + 1}..{after} applied to the file in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"migrations {before + 1}..{after} applied to the file in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
     services = Services(settings=settings, db=db, clock=lambda: now)
     if ats is None:
-        ats = str((await _pick(db, "SELECT ats_code FROM plessi GROUP BY ats_code"
-                                   " ORDER BY COUNT(*) DESC LIMIT 1"))[0])
+        ats = str(
+            (
+                await _pick(
+                    db,
+                    "SELECT ats_code FROM plessi GROUP BY ats_code ORDER BY COUNT(*) DESC LIMIT 1",
+                )
+            )[0]
+        )
     admin_id = next(e.user_id for e in settings.admin_ids if e.ats_code == ats)
     regional_id = next(e.user_id for e in settings.admin_ids if e.ats_code is None)
     busy = await _pick(
-        db, "SELECT c.plesso_code, COUNT(*) FROM cases c JOIN plessi p ON p.code = c.plesso_code"
-            " WHERE p.ats_code = ? GROUP BY c.plesso_code ORDER BY 2 DESC LIMIT 1", (ats,))
+        db,
+        "SELECT c.plesso_code, COUNT(*) FROM cases c JOIN plessi p ON p.code = c.plesso_code"
+        " WHERE p.ats_code = ? GROUP BY c.plesso_code ORDER BY 2 DESC LIMIT 1",
+        (ats,),
+    )
     quiet = await _pick(
-        db, "SELECT p.code FROM plessi p WHERE p.ats_code = ? ORDER BY"
-            " (SELECT COUNT(*) FROM cases c WHERE c.plesso_code = p.code), p.code LIMIT 1",
-        (ats,))
+        db,
+        "SELECT p.code FROM plessi p WHERE p.ats_code = ? ORDER BY"
+        " (SELECT COUNT(*) FROM cases c WHERE c.plesso_code = p.code), p.code LIMIT 1",
+        (ats,),
+    )
     case = await _pick(
-        db, "SELECT c.id, (SELECT COUNT(*) FROM contacts k WHERE k.case_id = c.id) AS n"
-            " FROM cases c JOIN plessi p ON p.code = c.plesso_code"
-            " WHERE p.ats_code = ? AND c.status = 'closed'"
-            " ORDER BY n = 50 DESC, n DESC, c.id DESC LIMIT 1", (ats,))
+        db,
+        "SELECT c.id, (SELECT COUNT(*) FROM contacts k WHERE k.case_id = c.id) AS n"
+        " FROM cases c JOIN plessi p ON p.code = c.plesso_code"
+        " WHERE p.ats_code = ? AND c.status = 'closed'"
+        " ORDER BY n = 50 DESC, n DESC, c.id DESC LIMIT 1",
+        (ats,),
+    )
     referent_of = await _pick(
-        db, "SELECT r.telegram_user_id FROM referent_plessi rp"
-            " JOIN referents r ON r.id = rp.referent_id JOIN cases c ON c.plesso_code ="
-            " rp.plesso_code WHERE c.id = ? AND rp.revoked_at IS NULL LIMIT 1", (case[0],))
+        db,
+        "SELECT r.telegram_user_id FROM referent_plessi rp"
+        " JOIN referents r ON r.id = rp.referent_id JOIN cases c ON c.plesso_code ="
+        " rp.plesso_code WHERE c.id = ? AND rp.revoked_at IS NULL LIMIT 1",
+        (case[0],),
+    )
     referent = await _pick(
-        db, "SELECT r.telegram_user_id FROM referent_plessi rp"
-            " JOIN referents r ON r.id = rp.referent_id"
-            " WHERE rp.plesso_code = ? AND rp.revoked_at IS NULL LIMIT 1", (busy[0],))
+        db,
+        "SELECT r.telegram_user_id FROM referent_plessi rp"
+        " JOIN referents r ON r.id = rp.referent_id"
+        " WHERE rp.plesso_code = ? AND rp.revoked_at IS NULL LIMIT 1",
+        (busy[0],),
+    )
 
     async def referent_actor(user_id: int) -> Actor:
         found = await services.referents.by_user(user_id)
         return Actor(user_id=user_id, referent=found)
 
     return Bench(
-        path=path, settings=settings, services=services, now=now, ats=ats,
+        path=path,
+        settings=settings,
+        services=services,
+        now=now,
+        ats=ats,
         admin=Actor(user_id=admin_id, is_admin=True, admin_ats=ats),
         regional=Actor(user_id=regional_id, is_admin=True),
         referent=await referent_actor(int(referent[0])),
         referent_of_case=await referent_actor(int(referent_of[0])),
-        busy_plesso=str(busy[0]), quiet_plesso=str(quiet[0]), case_50=int(case[0]),
+        busy_plesso=str(busy[0]),
+        quiet_plesso=str(quiet[0]),
+        case_50=int(case[0]),
         case_50_contacts=int(case[1]),
     )
 
@@ -567,22 +633,35 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{os.cpu_count()} cores ({model}), Python {platform.python_version()},"
-            f" SQLite {sqlite3.sqlite_version}, load average {os.getloadavg()[0]:.1f}")
+    return (
+        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()},"
+        f" SQLite {sqlite3.sqlite_version}, load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 async def describe(bench: Bench) -> str:
     db = bench.services.db
     counts = []
-    for table_name in ("plessi", "cases", "contacts", "absences", "enrolments", "audit_log",
-                       "ats_outbox", "reminder_log"):
+    for table_name in (
+        "plessi",
+        "cases",
+        "contacts",
+        "absences",
+        "enrolments",
+        "audit_log",
+        "ats_outbox",
+        "reminder_log",
+    ):
         row = await db.fetchone(f"SELECT COUNT(*) FROM {table_name}")
         counts.append(f"{table_name} {int(row[0]) if row else 0:,}")
     size = bench.path.stat().st_size / 1e6
-    return (f"database {bench.path} ({size:,.0f} MB): " + ", ".join(counts)
-            + f"\nsubjects: {bench.ats}, busiest plesso {bench.busy_plesso}, quiet plesso"
-            f" {bench.quiet_plesso}, case {bench.case_50} ({bench.case_50_contacts} contacts),"
-            f" now {bench.now.isoformat()}")
+    return (
+        f"database {bench.path} ({size:,.0f} MB): "
+        + ", ".join(counts)
+        + f"\nsubjects: {bench.ats}, busiest plesso {bench.busy_plesso}, quiet plesso"
+        f" {bench.quiet_plesso}, case {bench.case_50} ({bench.case_50_contacts} contacts),"
+        f" now {bench.now.isoformat()}"
+    )
 
 
 def database_file(args: argparse.Namespace) -> Path:
@@ -611,8 +690,10 @@ async def run(args: argparse.Namespace, path: Path) -> int:
             print(row(results[-1], width), flush=True)
     await bench.services.db.close()
     if bench.chart_ms:
-        print(f"the chart alone (domain/report_chart.py): median"
-              f" {_ms(statistics.median(bench.chart_ms))}")
+        print(
+            f"the chart alone (domain/report_chart.py): median"
+            f" {_ms(statistics.median(bench.chart_ms))}"
+        )
     for result in results:
         if result.note:
             print(f"{result.name.strip()}: {result.note}")
@@ -622,11 +703,16 @@ async def run(args: argparse.Namespace, path: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="1 = 2,000 plessi, 50,000 cases, 1,000,000 contacts")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="1 = 2,000 plessi, 50,000 cases, 1,000,000 contacts",
+    )
     parser.add_argument("--db", help="measure this database file (not generated)")
-    parser.add_argument("--folder", default="data/benchmarks",
-                        help="where generated databases are kept")
+    parser.add_argument(
+        "--folder", default="data/benchmarks", help="where generated databases are kept"
+    )
     parser.add_argument("--runs", type=int, default=9, help="timed runs per measurement")
     parser.add_argument("--now", help="the bot's clock, ISO 8601 (default: the data's end)")
     parser.add_argument("--ats", help="the ATS measured (default: the one with most plessi)")

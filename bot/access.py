@@ -70,8 +70,9 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
     if update.edited_message is not None:
         # An edit of a message already read: taking it as the answer to the current step
         # would put it in the wrong field. Say so, and let the user send it again.
-        await reply(update, common.EDIT_NOT_READ if context.actor.is_known
-                    else common.NOT_REGISTERED)
+        await reply(
+            update, common.EDIT_NOT_READ if context.actor.is_known else common.NOT_REGISTERED
+        )
         raise ApplicationHandlerStop
 
 

@@ -68,7 +68,6 @@ class Buttons:
             return None
 
 
-
 # Buttons that one module makes and another answers (a reminder opens /assenze).
 REMINDER_ABSENCES = Buttons("abr", "a reminder's «Registra» button: /assenze for a plesso and day")
 

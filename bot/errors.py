@@ -87,7 +87,11 @@ class RetryingRateLimiter(AIORateLimiter):
                 self.transient_retries += 1
                 log.warning(
                     "Bot API %s failed (%s); retry %d of %d in %.1f s",
-                    endpoint, describe_exception(error), attempt, self.retries, delay,
+                    endpoint,
+                    describe_exception(error),
+                    attempt,
+                    self.retries,
+                    delay,
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_delay)
@@ -104,8 +108,7 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
         # Telegram could not be reached, retries included: an outage, not a bug.
-        log.warning("Telegram unreachable while handling %s: %s", where,
-                    describe_exception(error))
+        log.warning("Telegram unreachable while handling %s: %s", where, describe_exception(error))
         text = common.UNEXPECTED_ERROR
     else:
         # The traceback goes to the log through bot.logs: frames and types, no user data.

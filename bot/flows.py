@@ -75,9 +75,7 @@ class Flow(Generic[S]):
     async def load(self, update: Update, context: BotContext) -> dict[str, Any]:
         return await context.services.conversations.load(self.name, conversation_key(update))
 
-    async def save(
-        self, update: Update, context: BotContext, step: S, data: dict[str, Any]
-    ) -> S:
+    async def save(self, update: Update, context: BotContext, step: S, data: dict[str, Any]) -> S:
         """Write the answers and the next step, then (caller) ask: a crash loses nothing."""
         services = context.services
         key = conversation_key(update)
@@ -87,17 +85,13 @@ class Flow(Generic[S]):
         self._unsaved_messages.pop(key, None)
         return step
 
-    async def go(
-        self, update: Update, context: BotContext, step: S, data: dict[str, Any]
-    ) -> S:
+    async def go(self, update: Update, context: BotContext, step: S, data: dict[str, Any]) -> S:
         """Save, then ask the question of `step`; returns `step` for the handler."""
         await self.save(update, context, step, data)
         await self.ask(update, context, step, data)
         return step
 
-    async def ask(
-        self, update: Update, context: BotContext, step: S, data: dict[str, Any]
-    ) -> None:
+    async def ask(self, update: Update, context: BotContext, step: S, data: dict[str, Any]) -> None:
         if self._asker is None:
             raise RuntimeError(f"flow {self.name} has no asker")
         await self._asker(update, context, step, data)

@@ -235,8 +235,10 @@ def days_keyboard(
 def comuni_keyboard(buttons: Buttons, comuni: list[Comune]) -> InlineKeyboardMarkup:
     return keyboards.column(
         [
-            (texts.BUTTON_COMUNE.format(name=c.name, province=c.province),
-             buttons.data(PICK_COMUNE, c.code))
+            (
+                texts.BUTTON_COMUNE.format(name=c.name, province=c.province),
+                buttons.data(PICK_COMUNE, c.code),
+            )
             for c in comuni
         ]
     )
@@ -245,8 +247,9 @@ def comuni_keyboard(buttons: Buttons, comuni: list[Comune]) -> InlineKeyboardMar
 def role_keyboard(buttons: Buttons, first: PersonRole | None = None) -> InlineKeyboardMarkup:
     """The portal's roles, `first` (the likely answer) on top."""
     roles = sorted(ROLE_LABELS, key=lambda role: role is not first)
-    return keyboards.column([(ROLE_LABELS[role], buttons.data(PICK_ROLE, role.value))
-                             for role in roles])
+    return keyboards.column(
+        [(ROLE_LABELS[role], buttons.data(PICK_ROLE, role.value)) for role in roles]
+    )
 
 
 def fix_button(buttons: Buttons, field: StrEnum, label: str) -> keyboards.Button:
@@ -284,11 +287,13 @@ async def ask_birth_date(
         if role is not None:
             check_birth_date_for_role(cf_date, role, today)
     except ValidationFailed as problem:
-        text = "\n\n".join([
-            render(texts.BIRTH_FROM_CF_IMPLAUSIBLE, cf_date=shown),
-            error_text(problem),
-            texts.BIRTH_FIX_HINT,
-        ])
+        text = "\n\n".join(
+            [
+                render(texts.BIRTH_FROM_CF_IMPLAUSIBLE, cf_date=shown),
+                error_text(problem),
+                texts.BIRTH_FIX_HINT,
+            ]
+        )
         await reply(update, text, keyboards.inline([fixes]))
         return
     keyboard = keyboards.inline(
@@ -318,9 +323,7 @@ class FormKit(Generic[S, F]):
     async def load(self, update: Update, context: BotContext) -> F:
         return self.form_type.load(await self.flow.load(update, context))
 
-    async def go(
-        self, update: Update, context: BotContext, form: F, step: S | None = None
-    ) -> S:
+    async def go(self, update: Update, context: BotContext, form: F, step: S | None = None) -> S:
         """Keep the form, then ask `step` (by default the first one not answered yet)."""
         next_step: S = step if step is not None else form.next_step()
         return await self.flow.go(update, context, next_step, form.dump())
@@ -382,7 +385,7 @@ class FormKit(Generic[S, F]):
         return handle
 
     def skipped(self, step: S) -> Handler:
-        """"Salta" / "Non nota" on an optional field."""
+        """ "Salta" / "Non nota" on an optional field."""
 
         @requires(Role.REFERENT)
         async def handle(update: Update, context: BotContext) -> S:
@@ -437,7 +440,7 @@ class FormKit(Generic[S, F]):
         return handle
 
     def fix(self, allowed: Callable[[F, StrEnum], bool] = lambda form, field: True) -> Handler:
-        """"✏️ <field>": ask that one question again, then come back to the review."""
+        """ "✏️ <field>": ask that one question again, then come back to the review."""
 
         @requires(Role.REFERENT)
         async def handle(update: Update, context: BotContext) -> S:
@@ -461,20 +464,22 @@ class FormKit(Generic[S, F]):
 
     def day_states(self, *steps: S) -> dict[S, list[AnyHandler]]:
         pattern = self.buttons.pattern(PICK_DAY)
-        return {step: [CallbackQueryHandler(self.day_tapped(step), pattern=pattern)]
-                for step in steps}
+        return {
+            step: [CallbackQueryHandler(self.day_tapped(step), pattern=pattern)] for step in steps
+        }
 
     def skip_states(self, *steps: S) -> dict[S, list[AnyHandler]]:
         pattern = self.buttons.pattern(SKIP)
-        return {step: [CallbackQueryHandler(self.skipped(step), pattern=pattern)]
-                for step in steps}
+        return {step: [CallbackQueryHandler(self.skipped(step), pattern=pattern)] for step in steps}
 
     def comune_states(self, step: S) -> dict[S, list[AnyHandler]]:
         pattern = self.buttons.pattern(PICK_COMUNE)
-        return {step: [
-            MessageHandler(TEXT, self.comune_typed(step)),
-            CallbackQueryHandler(self.comune_picked(step), pattern=pattern),
-        ]}
+        return {
+            step: [
+                MessageHandler(TEXT, self.comune_typed(step)),
+                CallbackQueryHandler(self.comune_picked(step), pattern=pattern),
+            ]
+        }
 
     def role_states(self, step: S) -> dict[S, list[AnyHandler]]:
         pattern = self.buttons.pattern(PICK_ROLE)
@@ -487,9 +492,7 @@ class FormKit(Generic[S, F]):
         return CallbackQueryHandler(handler, pattern=self.buttons.pattern(verb))
 
 
-def merge_states(
-    steps: type[S], *parts: Mapping[S, list[AnyHandler]]
-) -> dict[S, list[AnyHandler]]:
+def merge_states(steps: type[S], *parts: Mapping[S, list[AnyHandler]]) -> dict[S, list[AnyHandler]]:
     """Every step's handlers, in the order the parts give them."""
     states: dict[S, list[AnyHandler]] = {step: [] for step in steps}
     for part in parts:

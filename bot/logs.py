@@ -21,8 +21,10 @@ _THIRD_PARTY = ("telegram", "httpx", "httpcore", "aiohttp", "apscheduler", "aios
 _PATTERNS = (
     # A bot token, even one not given as a secret (another bot's, an old one).
     re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}"),
-    re.compile(r"\b[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}"
-               r"[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]\b"),
+    re.compile(
+        r"\b[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}"
+        r"[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]\b"
+    ),
     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),
     re.compile(r"(?<![\w:])\+?\d[\d .-]{7,}\d(?!\w)"),
 )
@@ -69,8 +71,10 @@ def _message_is_safe(error: BaseException) -> bool:
 
 def describe_exception(error: BaseException) -> str:
     kind = type(error)
-    name = kind.__qualname__ if kind.__module__ == "builtins" else (
-        f"{kind.__module__}.{kind.__qualname__}"
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else (f"{kind.__module__}.{kind.__qualname__}")
     )
     if _message_is_safe(error):
         return f"{name}: {error}"

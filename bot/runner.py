@@ -55,20 +55,27 @@ async def initialize_with_retry(
         except InvalidToken as error:
             raise StartupError("TELEGRAM_BOT_TOKEN was rejected by Telegram") from error
         except RetryAfter as error:
-            wait = float(error.retry_after if isinstance(error.retry_after, int | float)
-                         else error.retry_after.total_seconds())
+            wait = float(
+                error.retry_after
+                if isinstance(error.retry_after, int | float)
+                else error.retry_after.total_seconds()
+            )
         except (NetworkError, TimedOut, OSError) as error:
             wait = delay
-            log.warning("Bot API not reachable at start-up (%s); retrying in %.0f s",
-                        type(error).__name__, wait)
+            log.warning(
+                "Bot API not reachable at start-up (%s); retrying in %.0f s",
+                type(error).__name__,
+                wait,
+            )
         if max_attempts is not None and attempt >= max_attempts:
             raise StartupError("the Bot API could not be reached at start-up")
         await asyncio.sleep(wait)
         delay = min(delay * 2, MAX_BACKOFF_SECONDS)
 
 
-async def start_receiving(application: BotApplication, settings: Settings,
-                          poll_timeout: int = 30) -> None:
+async def start_receiving(
+    application: BotApplication, settings: Settings, poll_timeout: int = 30
+) -> None:
     updater = application.updater
     assert updater is not None
     if settings.webhook_url:
@@ -110,9 +117,7 @@ def run_process(settings: Settings) -> None:
         runner.run(run(settings))
 
 
-async def run(
-    settings: Settings, clock: Clock = system_clock, first_delay: float = 1.0
-) -> None:
+async def run(settings: Settings, clock: Clock = system_clock, first_delay: float = 1.0) -> None:
     """The bot until SIGTERM. `clock` is the real time but for the benchmarks' process
     (benchmarks/bot_process.py), which runs on a Tuesday morning whatever the day."""
     db = await open_database(settings)

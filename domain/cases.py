@@ -113,9 +113,7 @@ class CaseDraft(BaseModel):
     def with_codice_fiscale(self, codice_fiscale: CodiceFiscale) -> CaseDraft:
         """The new code; a birth date that contradicts it is dropped, to be asked again."""
         birth = self.birth_date if self.birth_date == codice_fiscale.birth_date else None
-        return self.model_copy(
-            update={"codice_fiscale": codice_fiscale.value, "birth_date": birth}
-        )
+        return self.model_copy(update={"codice_fiscale": codice_fiscale.value, "birth_date": birth})
 
     def with_class_name(self, class_name: str) -> CaseDraft:
         """The class; for 0-6 services the same name is the section too (the portal's rule)."""

@@ -194,9 +194,7 @@ def next_question(situation: Situation, answers: Answers) -> Question | None:
     """The next question whose answer the verdict needs; None once the verdict is known."""
     if assess(situation, answers) is not None:
         return None
-    return next(
-        (q for q in questions(situation) if getattr(answers, q.value) is None), None
-    )
+    return next((q for q in questions(situation) if getattr(answers, q.value) is None), None)
 
 
 def mask_choices(situation: Situation) -> tuple[MaskUse, ...]:
@@ -205,4 +203,3 @@ def mask_choices(situation: Situation) -> tuple[MaskUse, ...]:
     if meals:
         return (MaskUse.ALWAYS, MaskUse.MEALS_ONLY, MaskUse.NOT_ALWAYS)
     return (MaskUse.ALWAYS, MaskUse.NOT_ALWAYS)
-

@@ -77,7 +77,8 @@ def review_before_closing(case: Case, contacts: Sequence[Contact]) -> Review:
     data = case.data
     window = contact_window(data.last_attendance, data.swab_date, data.onset_date)
     outside = tuple(
-        contact.id for contact in contacts
+        contact.id
+        for contact in contacts
         if contact.data.last_contact > window.latest
         or (window.earliest is not None and contact.data.last_contact < window.earliest)
     )
@@ -157,5 +158,5 @@ def is_plesso_code(text: str) -> bool:
 
 
 def last_days(today: date, days: int) -> ClosedFilter:
-    """"Ultimi N giorni": today and the N-1 days before it."""
+    """ "Ultimi N giorni": today and the N-1 days before it."""
     return ClosedFilter(since=today - timedelta(days=days - 1), until=today)

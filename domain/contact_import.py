@@ -68,7 +68,11 @@ class Column(StrEnum):
 REQUIRED_COLUMNS = (Column.SURNAME, Column.NAME, Column.CODICE_FISCALE)
 # A pasted list without a header: these, in this order (the first three mandatory).
 LIST_COLUMNS = (
-    Column.SURNAME, Column.NAME, Column.CODICE_FISCALE, Column.PHONE, Column.COMUNE,
+    Column.SURNAME,
+    Column.NAME,
+    Column.CODICE_FISCALE,
+    Column.PHONE,
+    Column.COMUNE,
     Column.ADDRESS,
 )
 # Italian names of the columns, for messages (domain/ does not import the catalog).
@@ -80,31 +84,79 @@ COLUMN_NAMES = {
 
 _ALIASES: dict[Column, tuple[str, ...]] = {
     Column.SURNAME: (
-        "cognome", "cognomi", "cognome alunno", "cognome alunna", "cognome studente", "surname",
+        "cognome",
+        "cognomi",
+        "cognome alunno",
+        "cognome alunna",
+        "cognome studente",
+        "surname",
         "last name",
     ),
     Column.NAME: (
-        "nome", "nomi", "nome alunno", "nome alunna", "nome studente", "name", "first name",
+        "nome",
+        "nomi",
+        "nome alunno",
+        "nome alunna",
+        "nome studente",
+        "name",
+        "first name",
     ),
     Column.CODICE_FISCALE: (
-        "codice fiscale", "cf", "c f", "cod fisc", "cod fiscale", "codice fisc", "codfisc",
-        "codice fiscale alunno", "cf alunno", "tax code",
+        "codice fiscale",
+        "cf",
+        "c f",
+        "cod fisc",
+        "cod fiscale",
+        "codice fisc",
+        "codfisc",
+        "codice fiscale alunno",
+        "cf alunno",
+        "tax code",
     ),
     Column.BIRTH_DATE: (
-        "data di nascita", "data nascita", "nascita", "data nasc", "dt nascita", "nato il",
-        "nata il", "nato a il", "date of birth", "birth date",
+        "data di nascita",
+        "data nascita",
+        "nascita",
+        "data nasc",
+        "dt nascita",
+        "nato il",
+        "nata il",
+        "nato a il",
+        "date of birth",
+        "birth date",
     ),
     Column.PHONE: (
-        "telefono", "cellulare", "cell", "tel", "telefono cellulare", "recapito",
-        "recapito telefonico", "numero di telefono", "n telefono", "telefono 1", "cellulare 1",
-        "cellulare genitore", "telefono genitore", "mobile", "phone",
+        "telefono",
+        "cellulare",
+        "cell",
+        "tel",
+        "telefono cellulare",
+        "recapito",
+        "recapito telefonico",
+        "numero di telefono",
+        "n telefono",
+        "telefono 1",
+        "cellulare 1",
+        "cellulare genitore",
+        "telefono genitore",
+        "mobile",
+        "phone",
     ),
     Column.COMUNE: (
-        "comune", "comune di residenza", "comune residenza", "comune di domicilio",
-        "comune domicilio", "residenza", "citta", "localita",
+        "comune",
+        "comune di residenza",
+        "comune residenza",
+        "comune di domicilio",
+        "comune domicilio",
+        "residenza",
+        "citta",
+        "localita",
     ),
     Column.ADDRESS: (
-        "indirizzo", "indirizzo di residenza", "indirizzo residenza", "indirizzo domicilio",
+        "indirizzo",
+        "indirizzo di residenza",
+        "indirizzo residenza",
+        "indirizzo domicilio",
         "via",
     ),
 }
@@ -209,10 +261,16 @@ def _person(line: int, cells: Mapping[Column, Cell], today: date) -> ImportedPer
     }
     if problems or surname is None or name is None or code is None:
         raise _LineProblems(problems)
-    return ImportedPerson.model_validate({
-        "line": line, "surname": surname, "name": name, "codice_fiscale": code.value,
-        "birth_date": code.birth_date, **optional,
-    })
+    return ImportedPerson.model_validate(
+        {
+            "line": line,
+            "surname": surname,
+            "name": name,
+            "codice_fiscale": code.value,
+            "birth_date": code.birth_date,
+            **optional,
+        }
+    )
 
 
 class _LineProblems(Exception):
@@ -279,8 +337,9 @@ class _Reader:
             return
         first = self.first_line.setdefault(person.codice_fiscale, line)
         if first != line:
-            self.errors.append(row_error(line, ValidationFailed(
-                "import_repeated", first_line=first)))
+            self.errors.append(
+                row_error(line, ValidationFailed("import_repeated", first_line=first))
+            )
             return
         self.people.append(person)
 
@@ -341,9 +400,15 @@ def read_pasted_list(text: str, today: date) -> ContactList:
     reader = _Reader(today)
     for number, cells in filled:
         if not len(REQUIRED_COLUMNS) <= len(cells) <= len(LIST_COLUMNS):
-            reader.refuse(number, ValidationFailed(
-                "import_list_columns", found=len(cells), least=len(REQUIRED_COLUMNS),
-                most=len(LIST_COLUMNS)))
+            reader.refuse(
+                number,
+                ValidationFailed(
+                    "import_list_columns",
+                    found=len(cells),
+                    least=len(REQUIRED_COLUMNS),
+                    most=len(LIST_COLUMNS),
+                ),
+            )
             continue
         reader.add(number, dict(zip(LIST_COLUMNS, cells, strict=False)))
     return reader.result()
@@ -427,9 +492,7 @@ def xlsx_rows(content: bytes) -> Iterator[Row]:
 
     _check_zip(content)
     try:
-        workbook: Any = openpyxl.load_workbook(
-            io.BytesIO(content), read_only=True, data_only=True
-        )
+        workbook: Any = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on a damaged file: all mean "unreadable"
         raise ValidationFailed("import_unreadable") from None
     try:
@@ -511,8 +574,12 @@ def contacts_from(
         except ValidationFailed as problem:
             errors.append(row_error(person.line, problem))
             continue
-        contacts.append(ContactData.model_validate({
-            **batch.model_dump(),
-            **person.model_dump(exclude={"line"}),
-        }))
+        contacts.append(
+            ContactData.model_validate(
+                {
+                    **batch.model_dump(),
+                    **person.model_dump(exclude={"line"}),
+                }
+            )
+        )
     return contacts, errors

@@ -92,9 +92,7 @@ class ContactDraft(BaseModel):
     def with_codice_fiscale(self, codice_fiscale: CodiceFiscale) -> ContactDraft:
         """The new code; a birth date that contradicts it is dropped, to be asked again."""
         birth = self.birth_date if self.birth_date == codice_fiscale.birth_date else None
-        return self.model_copy(
-            update={"codice_fiscale": codice_fiscale.value, "birth_date": birth}
-        )
+        return self.model_copy(update={"codice_fiscale": codice_fiscale.value, "birth_date": birth})
 
 
 class ContactPerson(BaseModel):
@@ -237,9 +235,7 @@ def check_last_contact(day: date, window: ContactWindow, today: date) -> None:
     latest = format_date(window.latest)
     if window.earliest is None:
         if day > window.latest:
-            raise ValidationFailed(
-                "contact_after_attendance", date=format_date(day), latest=latest
-            )
+            raise ValidationFailed("contact_after_attendance", date=format_date(day), latest=latest)
         return
     earliest = format_date(window.earliest)
     if window.is_empty:
@@ -269,7 +265,9 @@ def check_not_the_case(codice_fiscale: str, case_codice_fiscale: str) -> None:
 def duplicate_error(existing: Contact) -> ValidationFailed:
     """The same codice fiscale twice in one case, naming the contact already there."""
     return ValidationFailed(
-        "contact_duplicate", contact_id=existing.id, surname=existing.data.surname,
+        "contact_duplicate",
+        contact_id=existing.id,
+        surname=existing.data.surname,
         name=existing.data.name,
     )
 
@@ -306,6 +304,7 @@ def complete_contact(draft: ContactDraft, case: CaseFacts, today: date) -> Conta
 def changed_fields(before: ContactData, after: ContactData) -> list[ContactField]:
     """The fields an edit changed, for the audit trail (names only, never values)."""
     return [
-        field for field in ContactField
+        field
+        for field in ContactField
         if getattr(before, field.value) != getattr(after, field.value)
     ]

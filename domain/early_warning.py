@@ -160,9 +160,7 @@ def assess(series: Sequence[float], method: Method = REPORT_METHOD) -> Assessmen
     rules: list[Rule] = []
     if result is None:
         status = Status.FLAGGED if fixed else Status.SHORT_HISTORY
-        return Assessment(
-            rate, status, (Rule.FIXED,) if fixed else (), history=len(series) - 1
-        )
+        return Assessment(rate, status, (Rule.FIXED,) if fixed else (), history=len(series) - 1)
     signal, statistic, mean = result
     if signal:
         rules.append(_EARS_RULE[method])

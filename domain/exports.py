@@ -275,13 +275,32 @@ REFERENTS_SHEET = "Referenti"
 
 # Widths by header, for the columns whose content is longer or shorter than the header.
 _WIDTHS: dict[str, int] = {
-    "Id caso": 9, "Id": 8, "Plesso": 36, "Tipo scuola": 24, "Classe": 8, "Sezione": 9,
-    "Referente": 24, "Telefono referente": 18, "Email referente": 30, "Ruolo": 22,
-    "Cognome": 18, "Nome": 16, "Codice fiscale": 19, "Data di nascita": 15,
-    "Comune di domicilio": 26, "Telefono 1": 16, "Telefono 2": 16,
-    "Ultimo giorno di frequenza": 14, "Data tampone positivo": 14, "Data inizio sintomi": 14,
-    "Chiuso il": 17, "Codice ricevuta": 16, "ATS": 16, "Indirizzo": 30,
-    "Telefono cellulare": 16, "Data ultimo contatto": 14,
+    "Id caso": 9,
+    "Id": 8,
+    "Plesso": 36,
+    "Tipo scuola": 24,
+    "Classe": 8,
+    "Sezione": 9,
+    "Referente": 24,
+    "Telefono referente": 18,
+    "Email referente": 30,
+    "Ruolo": 22,
+    "Cognome": 18,
+    "Nome": 16,
+    "Codice fiscale": 19,
+    "Data di nascita": 15,
+    "Comune di domicilio": 26,
+    "Telefono 1": 16,
+    "Telefono 2": 16,
+    "Ultimo giorno di frequenza": 14,
+    "Data tampone positivo": 14,
+    "Data inizio sintomi": 14,
+    "Chiuso il": 17,
+    "Codice ricevuta": 16,
+    "ATS": 16,
+    "Indirizzo": 30,
+    "Telefono cellulare": 16,
+    "Data ultimo contatto": 14,
 }
 
 
@@ -296,22 +315,51 @@ CASE_COLUMNS = _columns((*CASE_HEADERS, "ATS"))
 CONTACT_COLUMNS = _columns(("Id caso", "Codice ricevuta", *CONTACT_HEADERS))
 ABSENCE_COLUMNS = _columns(
     (
-        "Codice meccanografico", "Plesso", "Comune", "ATS", "Giorno di rilevazione",
-        "Iscritti", "Classi", "Assenti", "Assenti per malattia", "Tasso di assenza",
-        "Tasso di assenza per malattia", "Registrato il", "Aggiornato il",
+        "Codice meccanografico",
+        "Plesso",
+        "Comune",
+        "ATS",
+        "Giorno di rilevazione",
+        "Iscritti",
+        "Classi",
+        "Assenti",
+        "Assenti per malattia",
+        "Tasso di assenza",
+        "Tasso di assenza per malattia",
+        "Registrato il",
+        "Aggiornato il",
     ),
     percent=("Tasso di assenza", "Tasso di assenza per malattia"),
 )
 PLESSO_COLUMNS = _columns(
     (
-        "Codice meccanografico", "Plesso", "Comune", "Provincia", "Indirizzo", "Tipo scuola",
-        "Sentinella", "ATS", "Referenti attivi", "Iscritti", "Classi", "Anno scolastico",
+        "Codice meccanografico",
+        "Plesso",
+        "Comune",
+        "Provincia",
+        "Indirizzo",
+        "Tipo scuola",
+        "Sentinella",
+        "ATS",
+        "Referenti attivi",
+        "Iscritti",
+        "Classi",
+        "Anno scolastico",
     )
 )
 REFERENT_COLUMNS = _columns(
     (
-        "Id referente", "Nome e cognome", "Telefono", "Email", "Codice meccanografico",
-        "Plesso", "ATS", "Stato", "Abilitato il", "Revocato il", "Ultimo utilizzo",
+        "Id referente",
+        "Nome e cognome",
+        "Telefono",
+        "Email",
+        "Codice meccanografico",
+        "Plesso",
+        "ATS",
+        "Stato",
+        "Abilitato il",
+        "Revocato il",
+        "Ultimo utilizzo",
         "Non raggiungibile dal",
     )
 )
@@ -339,11 +387,28 @@ def cases_table(records: Iterable[CaseRecord], labels: ExportLabels) -> Table:
     def row(r: CaseRecord) -> Row:
         # The hand-over's case_row, column for column, plus the ATS.
         return (
-            r.id, f"{r.plesso_name} ({r.plesso_code})", schools.get(r.school_type, r.school_type),
-            r.class_name, r.section, r.referent_name, r.referent_phone, r.referent_email,
-            roles.get(r.role, r.role), r.surname, r.name, r.codice_fiscale, r.birth_date,
-            _comune(r.comune_name, r.comune_province), r.phone1, r.phone2, r.last_attendance,
-            r.swab_date, r.onset_date, _local(r.closed_at, tz), r.receipt_code, r.ats_code,
+            r.id,
+            f"{r.plesso_name} ({r.plesso_code})",
+            schools.get(r.school_type, r.school_type),
+            r.class_name,
+            r.section,
+            r.referent_name,
+            r.referent_phone,
+            r.referent_email,
+            roles.get(r.role, r.role),
+            r.surname,
+            r.name,
+            r.codice_fiscale,
+            r.birth_date,
+            _comune(r.comune_name, r.comune_province),
+            r.phone1,
+            r.phone2,
+            r.last_attendance,
+            r.swab_date,
+            r.onset_date,
+            _local(r.closed_at, tz),
+            r.receipt_code,
+            r.ats_code,
         )
 
     return Table(CASES_SHEET, CASE_COLUMNS, map(row, records))
@@ -354,9 +419,20 @@ def contacts_table(records: Iterable[ContactRecord], labels: ExportLabels) -> Ta
 
     def row(r: ContactRecord) -> Row:
         return (
-            r.case_id, r.receipt_code, r.id, roles.get(r.role, r.role), r.class_name,
-            r.section, r.surname, r.name, r.codice_fiscale, r.birth_date,
-            _comune(r.comune_name, r.comune_province), r.address, r.phone, r.last_contact,
+            r.case_id,
+            r.receipt_code,
+            r.id,
+            roles.get(r.role, r.role),
+            r.class_name,
+            r.section,
+            r.surname,
+            r.name,
+            r.codice_fiscale,
+            r.birth_date,
+            _comune(r.comune_name, r.comune_province),
+            r.address,
+            r.phone,
+            r.last_contact,
         )
 
     return Table(CONTACTS_SHEET, CONTACT_COLUMNS, map(row, records))
@@ -377,8 +453,18 @@ def absences_table(records: Iterable[AbsenceRecord], labels: ExportLabels) -> Ta
     def row(r: AbsenceRecord) -> Row:
         absence_rate, ill_rate = absence_rates(r)
         return (
-            r.plesso_code, r.plesso_name, r.comune_name, r.ats_code, r.day, r.enrolled,
-            r.classes, r.absent, r.ill, absence_rate, ill_rate, _local(r.recorded_at, tz),
+            r.plesso_code,
+            r.plesso_name,
+            r.comune_name,
+            r.ats_code,
+            r.day,
+            r.enrolled,
+            r.classes,
+            r.absent,
+            r.ill,
+            absence_rate,
+            ill_rate,
+            _local(r.recorded_at, tz),
             _local(r.updated_at, tz),
         )
 
@@ -391,9 +477,18 @@ def plessi_table(records: Iterable[PlessoRecord], labels: ExportLabels) -> Table
     def row(r: PlessoRecord) -> Row:
         year = school_year_label(r.school_year) if r.school_year else None
         return (
-            r.code, r.name, r.comune_name, r.province, r.address,
-            schools.get(r.school_type, r.school_type), labels.yes if r.sentinel else labels.no,
-            r.ats_code, r.active_referents, r.pupils, r.classes, year,
+            r.code,
+            r.name,
+            r.comune_name,
+            r.province,
+            r.address,
+            schools.get(r.school_type, r.school_type),
+            labels.yes if r.sentinel else labels.no,
+            r.ats_code,
+            r.active_referents,
+            r.pupils,
+            r.classes,
+            year,
         )
 
     return Table(PLESSI_SHEET, PLESSO_COLUMNS, map(row, records))
@@ -404,9 +499,17 @@ def referents_table(records: Iterable[ReferentRecord], labels: ExportLabels) -> 
 
     def row(r: ReferentRecord) -> Row:
         return (
-            r.referent_id, r.full_name, r.phone, r.email, r.plesso_code, r.plesso_name,
-            r.ats_code, labels.revoked if r.revoked_at else labels.active,
-            _local(r.granted_at, tz), _local(r.revoked_at, tz), _local(r.last_used_at, tz),
+            r.referent_id,
+            r.full_name,
+            r.phone,
+            r.email,
+            r.plesso_code,
+            r.plesso_name,
+            r.ats_code,
+            labels.revoked if r.revoked_at else labels.active,
+            _local(r.granted_at, tz),
+            _local(r.revoked_at, tz),
+            _local(r.last_used_at, tz),
             _local(r.unreachable_since, tz),
         )
 

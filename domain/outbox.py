@@ -25,9 +25,7 @@ _FIRST_RETRY = timedelta(minutes=1)
 _LONGEST_RETRY = timedelta(hours=1)
 
 
-def next_attempt(
-    attempts: int, now: datetime, longest: timedelta = _LONGEST_RETRY
-) -> datetime:
+def next_attempt(attempts: int, now: datetime, longest: timedelta = _LONGEST_RETRY) -> datetime:
     """When to try again after `attempts` failed tries: 1, 2, 4 … minutes, at most `longest`
     (an hour unless told)."""
     # The doubling stops at 2**10 minutes (past any `longest`): a huge count cannot overflow.

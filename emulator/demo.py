@@ -44,8 +44,12 @@ async def seed_demo_absences(
         enrolment = await services.enrolments.in_force(plesso.code, today)
         if enrolment is None:
             enrolment = await services.enrolments.add(
-                Enrolment(plesso_code=plesso.code, pupils=rng.randint(250, 700),
-                          classes=rng.randint(12, 28), valid_from=start),
+                Enrolment(
+                    plesso_code=plesso.code,
+                    pupils=rng.randint(250, 700),
+                    classes=rng.randint(12, 28),
+                    valid_from=start,
+                ),
                 actor=actor,
                 now=now,
             )
@@ -62,8 +66,12 @@ async def seed_demo_absences(
                 rate = (0.06, 0.10, 0.14)[3 - from_end]
             absent = round(enrolment.pupils * rate)
             await services.absences.record(
-                plesso_code=plesso.code, day=day, absent=absent, ill=absent // 2,
-                actor=actor, now=now,
+                plesso_code=plesso.code,
+                day=day,
+                absent=absent,
+                ill=absent // 2,
+                actor=actor,
+                now=now,
             )
             written += 1
     return written

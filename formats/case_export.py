@@ -28,14 +28,41 @@ CASE_SHEET = "Caso"
 CONTACTS_SHEET = "Contatti"
 
 CASE_HEADERS = (
-    "Id caso", "Plesso", "Tipo scuola", "Classe", "Sezione", "Referente", "Telefono referente",
-    "Email referente", "Ruolo", "Cognome", "Nome", "Codice fiscale", "Data di nascita",
-    "Comune di domicilio", "Telefono 1", "Telefono 2", "Ultimo giorno di frequenza",
-    "Data tampone positivo", "Data inizio sintomi", "Chiuso il", "Codice ricevuta",
+    "Id caso",
+    "Plesso",
+    "Tipo scuola",
+    "Classe",
+    "Sezione",
+    "Referente",
+    "Telefono referente",
+    "Email referente",
+    "Ruolo",
+    "Cognome",
+    "Nome",
+    "Codice fiscale",
+    "Data di nascita",
+    "Comune di domicilio",
+    "Telefono 1",
+    "Telefono 2",
+    "Ultimo giorno di frequenza",
+    "Data tampone positivo",
+    "Data inizio sintomi",
+    "Chiuso il",
+    "Codice ricevuta",
 )
 CONTACT_HEADERS = (
-    "Id", "Ruolo", "Classe", "Sezione", "Cognome", "Nome", "Codice fiscale", "Data di nascita",
-    "Comune di domicilio", "Indirizzo", "Telefono cellulare", "Data ultimo contatto",
+    "Id",
+    "Ruolo",
+    "Classe",
+    "Sezione",
+    "Cognome",
+    "Nome",
+    "Codice fiscale",
+    "Data di nascita",
+    "Comune di domicilio",
+    "Indirizzo",
+    "Telefono cellulare",
+    "Data ultimo contatto",
 )
 _MIN_WIDTH, _MAX_WIDTH = 8, 40  # characters: a column fits its longest cell, within reason
 
@@ -57,23 +84,49 @@ def case_row(case: Case, labels: ExportLabels) -> list[Cell]:
     data = case.data
     closed = (
         case.closed_at.astimezone(labels.timezone).replace(tzinfo=None, second=0, microsecond=0)
-        if case.closed_at is not None else None
+        if case.closed_at is not None
+        else None
     )
     return [
-        case.id, labels.plesso, labels.school_types[data.school_type], data.class_name,
-        data.section, data.referent_name, data.referent_phone, data.referent_email,
-        labels.roles[data.role], data.surname, data.name, data.codice_fiscale, data.birth_date,
-        _comune(data.comune), data.phone1, data.phone2, data.last_attendance, data.swab_date,
-        data.onset_date, closed, case.receipt_code,
+        case.id,
+        labels.plesso,
+        labels.school_types[data.school_type],
+        data.class_name,
+        data.section,
+        data.referent_name,
+        data.referent_phone,
+        data.referent_email,
+        labels.roles[data.role],
+        data.surname,
+        data.name,
+        data.codice_fiscale,
+        data.birth_date,
+        _comune(data.comune),
+        data.phone1,
+        data.phone2,
+        data.last_attendance,
+        data.swab_date,
+        data.onset_date,
+        closed,
+        case.receipt_code,
     ]
 
 
 def contact_row(contact: Contact, labels: ExportLabels) -> list[Cell]:
     data = contact.data
     return [
-        contact.id, labels.roles[data.role], data.class_name, data.section, data.surname,
-        data.name, data.codice_fiscale, data.birth_date, _comune(data.comune), data.address,
-        data.phone, data.last_contact,
+        contact.id,
+        labels.roles[data.role],
+        data.class_name,
+        data.section,
+        data.surname,
+        data.name,
+        data.codice_fiscale,
+        data.birth_date,
+        _comune(data.comune),
+        data.address,
+        data.phone,
+        data.last_contact,
     ]
 
 
@@ -105,8 +158,11 @@ def case_workbook(case: Case, contacts: Sequence[Contact], labels: ExportLabels)
     write_xlsx(
         [
             _table(CASE_SHEET, CASE_HEADERS, [case_row(case, labels)]),
-            _table(CONTACTS_SHEET, CONTACT_HEADERS,
-                   [contact_row(contact, labels) for contact in contacts]),
+            _table(
+                CONTACTS_SHEET,
+                CONTACT_HEADERS,
+                [contact_row(contact, labels) for contact in contacts],
+            ),
         ],
         buffer,
     )

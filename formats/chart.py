@@ -57,16 +57,35 @@ def render_png(report: EarlyWarningReport, title: str) -> bytes:
         grid = figure.add_gridspec(1 + panel_rows, 2, height_ratios=[1.6] + [1.0] * panel_rows)
         main = figure.add_subplot(grid[0, :])
         days = [d.day for d in report.timeline]
-        main.plot(_x(days), [d.rate for d in report.timeline], color=_BLUE, lw=2.2, marker="o",
-                  ms=3.5, label="Tasso di assenza ATS")
+        main.plot(
+            _x(days),
+            [d.rate for d in report.timeline],
+            color=_BLUE,
+            lw=2.2,
+            marker="o",
+            ms=3.5,
+            label="Tasso di assenza ATS",
+        )
         ill = [(d.day, d.ill_rate) for d in report.timeline if d.ill_rate is not None]
         if ill:
-            main.plot(_x(d for d, _ in ill), [r for _, r in ill], color=_GREY, lw=1.4, ls="--",
-                      label="di cui per malattia")
+            main.plot(
+                _x(d for d, _ in ill),
+                [r for _, r in ill],
+                color=_GREY,
+                lw=1.4,
+                ls="--",
+                label="di cui per malattia",
+            )
         marked = [d for d in report.timeline if d.flagged]
         if marked:
-            main.scatter(_x(d.day for d in marked), [d.rate for d in marked], s=90, color=_RED,
-                         zorder=3, label="Giorni con plessi segnalati")
+            main.scatter(
+                _x(d.day for d in marked),
+                [d.rate for d in marked],
+                s=90,
+                color=_RED,
+                zorder=3,
+                label="Giorni con plessi segnalati",
+            )
         main.set_title(title, fontsize=15, loc="left")
         main.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         main.set_ylim(bottom=0)
@@ -80,8 +99,9 @@ def render_png(report: EarlyWarningReport, title: str) -> bytes:
             axis.plot(_x(when), [r for _, r in flagged.series], color=_BLUE, lw=1.8)
             hits = set(flagged.flagged_days)
             points = [(d, r) for d, r in flagged.series if d in hits]
-            axis.scatter(_x(d for d, _ in points), [r for _, r in points], s=50, color=_RED,
-                         zorder=3)
+            axis.scatter(
+                _x(d for d, _ in points), [r for _, r in points], s=50, color=_RED, zorder=3
+            )
             axis.axhline(FIXED_THRESHOLD, color=_GREY, lw=1, ls=":")
             rules = ", ".join(str(rule) for rule in flagged.assessment.rules)
             axis.set_title(f"{_shorten(flagged.name)}\n{rules}", fontsize=12, loc="left")

@@ -89,8 +89,11 @@ _SHEET_NAME = re.compile(r"[A-Za-z0-9 àèéìòù]{1,31}")
 # XML 1.0 refuses most control characters: drop them. Markup characters are escaped.
 _XML_TEXT = {
     **{code: None for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))},
-    0xFFFE: None, 0xFFFF: None,
-    ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;",
+    0xFFFE: None,
+    0xFFFF: None,
+    ord("&"): "&amp;",
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
     # A bare CR would reach the reader as LF (XML normalises line ends): keep it as itself.
     ord("\r"): "&#13;",
 }
@@ -114,7 +117,7 @@ def _text(value: str) -> str:
 
 def _serial(value: date) -> str:
     """An Excel date serial: days since the epoch, the time of day as a fraction."""
-    days = (value.toordinal() - _EXCEL_EPOCH.toordinal())
+    days = value.toordinal() - _EXCEL_EPOCH.toordinal()
     if isinstance(value, datetime):
         seconds = value.hour * 3600 + value.minute * 60 + value.second
         return repr(days + seconds / 86_400)

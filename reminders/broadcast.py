@@ -61,9 +61,12 @@ def when_text(broadcast: Broadcast, tz: ZoneInfo) -> str:
 
 def summary_text(broadcast: Broadcast, count: DeliveryCount, tz: ZoneInfo) -> str:
     text = render(
-        texts.DONE, when=when_text(broadcast, tz),
+        texts.DONE,
+        when=when_text(broadcast, tz),
         audience=texts.AUDIENCE_LABEL[broadcast.audience],
-        scope=scope_label(broadcast.ats_code), sent=count.sent, blocked=count.blocked,
+        scope=scope_label(broadcast.ats_code),
+        sent=count.sent,
+        blocked=count.blocked,
         failed=count.failed,
     )
     if count.uncertain:
@@ -94,9 +97,7 @@ async def deliver(application: AnyApplication) -> list[DeliveryCount]:
     return finished
 
 
-async def _send_pending(
-    application: AnyApplication, runtime: Pacing, broadcast: Broadcast
-) -> bool:
+async def _send_pending(application: AnyApplication, runtime: Pacing, broadcast: Broadcast) -> bool:
     """Send to every recipient due now; False if the application began to stop."""
     services = services_of(application)
     if broadcast.text is None:
@@ -124,7 +125,9 @@ async def _send_one(
     async def once() -> int:
         async with runtime.limiter:
             message = await application.bot.send_message(
-                chat_id=delivery.user_id, text=text, parse_mode=ParseMode.HTML,
+                chat_id=delivery.user_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
                 disable_web_page_preview=True,
             )
         return int(message.message_id)
@@ -134,9 +137,12 @@ async def _send_one(
     except Release as error:
         cause = type(error.__cause__ or error).__name__
         state = await services.broadcasts.retry_later(delivery, services.now(), cause)
-        log.warning("broadcast %s: a send did not reach Telegram (%s), %s",
-                    delivery.broadcast_id, cause,
-                    "given up" if state is RecipientState.FAILED else "will retry")
+        log.warning(
+            "broadcast %s: a send did not reach Telegram (%s), %s",
+            delivery.broadcast_id,
+            cause,
+            "given up" if state is RecipientState.FAILED else "will retry",
+        )
         return 0
     except Exception as error:  # every failure is recorded, none stops the others
         await _failed(services, delivery, error)
@@ -153,13 +159,21 @@ async def _failed(services: Services, delivery: Delivery, error: Exception) -> N
     if reason is not None:
         await services.broadcasts.finish(delivery.id, RecipientState.BLOCKED, now, error=reason)
         await services.reminders.mark_unreachable(delivery.referent_id, reason, now)
-        log.info("broadcast %s: referent %s is unreachable (%s)",
-                 delivery.broadcast_id, delivery.referent_id, reason)
+        log.info(
+            "broadcast %s: referent %s is unreachable (%s)",
+            delivery.broadcast_id,
+            delivery.referent_id,
+            reason,
+        )
         return
     name = type(error).__name__
     await services.broadcasts.finish(delivery.id, RecipientState.FAILED, now, error=name)
-    log.warning("broadcast %s: send to referent %s failed (%s)",
-                delivery.broadcast_id, delivery.referent_id, name)
+    log.warning(
+        "broadcast %s: send to referent %s failed (%s)",
+        delivery.broadcast_id,
+        delivery.referent_id,
+        name,
+    )
 
 
 async def _send_summary(
@@ -182,12 +196,19 @@ async def _send_summary(
         state = SummaryState.PENDING  # nothing reached Telegram: the next run sends it
     except Exception as error:
         state = SummaryState.FAILED
-        log.warning("broadcast %s: the count to the admin failed (%s)",
-                    broadcast.id, type(error).__name__)
+        log.warning(
+            "broadcast %s: the count to the admin failed (%s)", broadcast.id, type(error).__name__
+        )
     await services.broadcasts.summary_done(broadcast.id, state, services.now())
     if state is SummaryState.SENT:
-        log.info("broadcast %s done: sent %d, blocked %d, failed %d (uncertain %d)",
-                 broadcast.id, count.sent, count.blocked, count.failed, count.uncertain)
+        log.info(
+            "broadcast %s done: sent %d, blocked %d, failed %d (uncertain %d)",
+            broadcast.id,
+            count.sent,
+            count.blocked,
+            count.failed,
+            count.uncertain,
+        )
 
 
 # --- the jobs ---------------------------------------------------------------------------------

@@ -173,9 +173,7 @@ def due_reminders(now: datetime, schedule: Schedule, facts: Facts) -> list[DueRe
     ]
 
 
-def absence_window(
-    kind: ReminderKind, day: date, schedule: Schedule
-) -> tuple[datetime, datetime]:
+def absence_window(kind: ReminderKind, day: date, schedule: Schedule) -> tuple[datetime, datetime]:
     """[start, end) of the ABSENCES or LAST_CALL reminder about recording day `day`."""
     if kind is ReminderKind.ABSENCES:
         return schedule.at(day, schedule.reminder_time), schedule.at(day + timedelta(1), time())
@@ -221,16 +219,16 @@ def first_school_day(start: date, calendar: SchoolCalendar, plesso_code: str) ->
     """The first day from `start` on, within a week, when the plesso has school."""
     for offset in range(ENROLMENT_EVERY.days):
         day = start + timedelta(days=offset)
-        if day.weekday() < 5 and not calendar.is_holiday(day) and not calendar.is_closed(
-            day, plesso_code
+        if (
+            day.weekday() < 5
+            and not calendar.is_holiday(day)
+            and not calendar.is_closed(day, plesso_code)
         ):
             return day
     return None
 
 
-def _enrolment_reminders(
-    now: datetime, schedule: Schedule, facts: Facts
-) -> Iterator[DueReminder]:
+def _enrolment_reminders(now: datetime, schedule: Schedule, facts: Facts) -> Iterator[DueReminder]:
     today = schedule.local(now).date()
     slot = enrolment_slot(today, schedule)
     if slot is None:
@@ -239,8 +237,10 @@ def _enrolment_reminders(
         if link.plesso_code in facts.enrolled:
             continue
         day = first_school_day(slot, facts.calendars[link.ats_code], link.plesso_code)
-        if day is not None and day <= today and schedule.local(now) >= schedule.at(
-            day, schedule.reminder_time
+        if (
+            day is not None
+            and day <= today
+            and schedule.local(now) >= schedule.at(day, schedule.reminder_time)
         ):
             yield DueReminder.of(link, ReminderKind.ENROLMENT, slot)
 

@@ -149,8 +149,9 @@ def install(application: AnyApplication) -> None:
         name=JOB_PUSH,
         job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
     )
-    queue.run_once(_scheduled, when=5, name=JOB_PUSH_CATCH_UP,
-                   job_kwargs={"misfire_grace_time": None})
+    queue.run_once(
+        _scheduled, when=5, name=JOB_PUSH_CATCH_UP, job_kwargs={"misfire_grace_time": None}
+    )
 
 
 async def _scheduled(context: BotContext) -> None:

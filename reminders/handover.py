@@ -71,7 +71,9 @@ async def case_file(services: Services, case: Case) -> tuple[bytes, list[Contact
     page = await services.contacts.page(case.id, 1, size=CONTACTS_LIMIT)
     plesso = await services.plessi.get(case.data.plesso_code)
     labels = ExportLabels(
-        roles=ROLE_LABELS, school_types=SCHOOL_TYPE_LABELS, timezone=services.settings.tz,
+        roles=ROLE_LABELS,
+        school_types=SCHOOL_TYPE_LABELS,
+        timezone=services.settings.tz,
         plesso=plesso_label(plesso, case.data.plesso_code),
     )
     content = await asyncio.to_thread(case_workbook, case, page.items, labels)
@@ -81,12 +83,20 @@ async def case_file(services: Services, case: Case) -> tuple[bytes, list[Contact
 def notice_text(services: Services, case: Case, plesso: Plesso | None, contacts: int) -> str:
     data = case.data
     return render(
-        texts.NOTICE, case_id=case.id, receipt=case.receipt_code or "",
-        plesso=plesso.name if plesso else data.plesso_code, code=data.plesso_code,
-        comune=plesso.comune_name if plesso else "", class_name=data.class_name,
-        section=data.section, role=ROLE_LABELS[data.role], surname=data.surname,
-        name=data.name, cf=mask_codice_fiscale(data.codice_fiscale),
-        last_attendance=format_date(data.last_attendance), contacts=contacts,
+        texts.NOTICE,
+        case_id=case.id,
+        receipt=case.receipt_code or "",
+        plesso=plesso.name if plesso else data.plesso_code,
+        code=data.plesso_code,
+        comune=plesso.comune_name if plesso else "",
+        class_name=data.class_name,
+        section=data.section,
+        role=ROLE_LABELS[data.role],
+        surname=data.surname,
+        name=data.name,
+        cf=mask_codice_fiscale(data.codice_fiscale),
+        last_attendance=format_date(data.last_attendance),
+        contacts=contacts,
         closed_at=closed_at_text(case, services),
     )
 
@@ -121,14 +131,21 @@ async def _prepare(services: Services, case_id: int) -> tuple[Case, bytes, str]:
 
 
 async def _send(
-    application: AnyApplication, limiter: AsyncLimiter, item: OutboxItem, case: Case,
-    content: bytes, caption: str,
+    application: AnyApplication,
+    limiter: AsyncLimiter,
+    item: OutboxItem,
+    case: Case,
+    content: bytes,
+    caption: str,
 ) -> None:
     async def once() -> int:
         async with limiter:
             message = await application.bot.send_document(
-                chat_id=item.admin_user_id, document=content, filename=export_filename(case),
-                caption=caption, parse_mode=ParseMode.HTML,
+                chat_id=item.admin_user_id,
+                document=content,
+                filename=export_filename(case),
+                caption=caption,
+                parse_mode=ParseMode.HTML,
             )
         return int(message.message_id)
 

@@ -123,7 +123,9 @@ async def _failed(
     name = type(cause).__name__  # the class only: a message may quote what was sent
     status = await store.retry_later(item.id, now, name)
     log.warning(
-        "%s: failed (%s), %s", label, name,
+        "%s: failed (%s), %s",
+        label,
+        name,
         "given up" if status is OutboxStatus.FAILED else "will retry",
     )
     return None
@@ -141,7 +143,10 @@ def schedule(
     if queue is None:
         raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
     queue.run_repeating(
-        job, interval=RETRY_EVERY, first=RETRY_EVERY, name=retry_name,
+        job,
+        interval=RETRY_EVERY,
+        first=RETRY_EVERY,
+        name=retry_name,
         job_kwargs={"coalesce": True, "misfire_grace_time": 60},
     )
     queue.run_once(job, when=0, name=start_name, job_kwargs={"misfire_grace_time": None})

@@ -79,9 +79,7 @@ class DayReport:
         """How many referents a push now would reach (0: no button)."""
         if not self.open:
             return 0
-        return len(
-            {r.referent_id for p in self.missing for r in p.referents if not r.unreachable}
-        )
+        return len({r.referent_id for p in self.missing for r in p.referents if not r.unreachable})
 
 
 def build_report(
@@ -97,7 +95,8 @@ def build_report(
     """`recorded`: (code, name) of the plessi with a figure for `day`; `missing`: those
     owing one; `entries`: the log about `day`; `links` and `unreachable`: of the scope."""
     reminders = [
-        e for e in entries
+        e
+        for e in entries
         if e.key.day == day and e.key.kind in ABSENCE_KINDS and e.state is ReminderState.SENT
     ]
     last_reminded: dict[tuple[int, str], datetime] = {}

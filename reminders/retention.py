@@ -59,7 +59,10 @@ async def run(application: AnyApplication, *, now: datetime | None = None) -> Pu
     end_conversations(application, purge.drafts)
     log.info(
         "retention: %d cases and %d contacts deleted, %d drafts ended, vacuumed=%s",
-        purge.cases, purge.contacts, len(purge.drafts), purge.vacuumed,
+        purge.cases,
+        purge.contacts,
+        len(purge.drafts),
+        purge.vacuumed,
     )
     return purge
 

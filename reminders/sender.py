@@ -59,7 +59,6 @@ class Release(Exception):
     """The message surely did not go: give the claim back for a later run."""
 
 
-
 @dataclass
 class RunSummary:
     """What one run did, in counts (logged; shown in the console and to the admin)."""
@@ -84,13 +83,12 @@ def _seconds(value: int | float | timedelta) -> float:
 
 
 def unreachable_reason(error: Exception) -> str | None:
-    """"blocked" or "chat_not_found" when the user cannot be reached at all, else None."""
+    """ "blocked" or "chat_not_found" when the user cannot be reached at all, else None."""
     if isinstance(error, Forbidden):
         return "blocked"
     if isinstance(error, BadRequest) and "chat not found" in error.message.lower():
         return "chat_not_found"
     return None
-
 
 
 async def send_with_retries(send_once: Callable[[], Awaitable[int]], sleep: Sleep) -> int:
@@ -175,9 +173,7 @@ class ReminderSender:
             log.info("referent %s is unreachable (%s)", batch.referent_id, reason)
             return RunSummary(unreachable=1, unreachable_ids=[batch.referent_id])
         await self._log.finish(ids, ReminderState.FAILED, now)
-        log.warning(
-            "reminder to referent %s failed: %s", batch.referent_id, type(error).__name__
-        )
+        log.warning("reminder to referent %s failed: %s", batch.referent_id, type(error).__name__)
         return RunSummary(failed=1)
 
     async def _send_with_retries(self, chat_id: int, message: ReminderMessage) -> int:

@@ -165,10 +165,18 @@ class BroadcastsRepository:
                 [(broadcast_id, r.referent_id, r.user_id, stamp) for r in chosen],
             )
             await audit.record(
-                conn, now=now, actor=actor, action="broadcast.create", entity=audit.ATS_ENTITY,
+                conn,
+                now=now,
+                actor=actor,
+                action="broadcast.create",
+                entity=audit.ATS_ENTITY,
                 entity_id=ats_code or audit.REGION,
-                details={"broadcast": broadcast_id, "audience": audience.value,
-                         "recipients": len(chosen), "length": len(text)},
+                details={
+                    "broadcast": broadcast_id,
+                    "audience": audience.value,
+                    "recipients": len(chosen),
+                    "length": len(text),
+                },
             )
             row = await _fetch_one(conn, "SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
         assert row is not None
@@ -262,8 +270,11 @@ class BroadcastsRepository:
                 (stamp, row["id"]),
             )
         return Delivery(
-            id=row["id"], broadcast_id=row["broadcast_id"], referent_id=row["referent_id"],
-            user_id=row["user_id"], attempts=int(row["attempts"]) + 1,
+            id=row["id"],
+            broadcast_id=row["broadcast_id"],
+            referent_id=row["referent_id"],
+            user_id=row["user_id"],
+            attempts=int(row["attempts"]) + 1,
         )
 
     async def finish(
@@ -313,7 +324,8 @@ class BroadcastsRepository:
             if open_rows is None or int(open_rows["n"]) > 0:
                 return None
             before = await _fetch_one(
-                conn, "SELECT completed_at, ats_code FROM broadcasts WHERE id = ?",
+                conn,
+                "SELECT completed_at, ats_code FROM broadcasts WHERE id = ?",
                 (broadcast_id,),
             )
             cursor = await conn.execute(
@@ -330,11 +342,19 @@ class BroadcastsRepository:
                 count = _count(await counted.fetchall())
             if before["completed_at"] is None:  # the first completion, not a count sent again
                 await audit.record(
-                    conn, now=now, actor=None, action="broadcast.delivered",
-                    entity=audit.ATS_ENTITY, entity_id=before["ats_code"] or audit.REGION,
-                    details={"broadcast": broadcast_id, "sent": count.sent,
-                             "blocked": count.blocked,
-                             "failed": count.failed, "uncertain": count.uncertain},
+                    conn,
+                    now=now,
+                    actor=None,
+                    action="broadcast.delivered",
+                    entity=audit.ATS_ENTITY,
+                    entity_id=before["ats_code"] or audit.REGION,
+                    details={
+                        "broadcast": broadcast_id,
+                        "sent": count.sent,
+                        "blocked": count.blocked,
+                        "failed": count.failed,
+                        "uncertain": count.uncertain,
+                    },
                 )
         return count
 
@@ -344,14 +364,15 @@ class BroadcastsRepository:
             await conn.execute(
                 "UPDATE broadcasts SET summary_state = ?, summary_sent_at = ?"
                 " WHERE id = ? AND summary_state = 'claimed'",
-                (state.value, utc_now_text(now) if state is SummaryState.SENT else None,
-                 broadcast_id),
+                (
+                    state.value,
+                    utc_now_text(now) if state is SummaryState.SENT else None,
+                    broadcast_id,
+                ),
             )
 
 
-async def _fetch_one(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[object]
-) -> Row | None:
+async def _fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> Row | None:
     async with conn.execute(sql, tuple(params)) as cursor:
         row: Row | None = await cursor.fetchone()
         return row

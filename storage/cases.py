@@ -28,9 +28,25 @@ from storage.db import Database, Row, parse_utc, utc_now_text
 
 # Columns written from CaseData, in CaseData's own names except the comune, which is split.
 _DATA_COLUMNS = (
-    "plesso_code", "school_type", "class_name", "section", "referent_name", "referent_phone",
-    "referent_email", "role", "surname", "name", "codice_fiscale", "birth_date", "comune_code",
-    "comune_name", "comune_province", "phone1", "phone2", "last_attendance", "swab_date",
+    "plesso_code",
+    "school_type",
+    "class_name",
+    "section",
+    "referent_name",
+    "referent_phone",
+    "referent_email",
+    "role",
+    "surname",
+    "name",
+    "codice_fiscale",
+    "birth_date",
+    "comune_code",
+    "comune_name",
+    "comune_province",
+    "phone1",
+    "phone2",
+    "last_attendance",
+    "swab_date",
     "onset_date",
 )
 # An edit never moves a case to another plesso: the referents of that plesso own it.
@@ -144,15 +160,24 @@ class CasesRepository:
                 " ?, ?, ?, ?, ?)",
                 (
                     *(values[column] for column in _DATA_COLUMNS),
-                    CaseStatus.OPEN.value, actor, stamp, actor, stamp,
+                    CaseStatus.OPEN.value,
+                    actor,
+                    stamp,
+                    actor,
+                    stamp,
                 ),
             )
             case_id = cursor.lastrowid
             await cursor.close()
             assert case_id is not None
             await audit.record(
-                conn, now=now, actor=actor, action="case.create", entity="case",
-                entity_id=str(case_id), details={"plesso": data.plesso_code},
+                conn,
+                now=now,
+                actor=actor,
+                action="case.create",
+                entity="case",
+                entity_id=str(case_id),
+                details={"plesso": data.plesso_code},
             )
             row = await _fetch(conn, case_id)
         assert row is not None
@@ -193,7 +218,10 @@ class CasesRepository:
                     " updated_at = ? WHERE id = ? AND version = ? AND status = 'open'",
                     (
                         *(values[column] for column in _EDITABLE_COLUMNS),
-                        actor, stamp, case_id, expected_version,
+                        actor,
+                        stamp,
+                        case_id,
+                        expected_version,
                     ),
                 )
             except sqlite3.DatabaseError as error:
@@ -201,7 +229,11 @@ class CasesRepository:
                     return CaseUpdate(outcome=UpdateOutcome.CLOSED, case=current)
                 raise
             await audit.record(
-                conn, now=now, actor=actor, action="case.update", entity="case",
+                conn,
+                now=now,
+                actor=actor,
+                action="case.update",
+                entity="case",
                 entity_id=str(case_id),
                 details={
                     "plesso": current.data.plesso_code,

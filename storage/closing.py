@@ -81,9 +81,13 @@ class ClosedPage(BaseModel):
 
 def _outbox(row: Row) -> OutboxItem:
     return OutboxItem(
-        id=row["id"], case_id=row["case_id"], admin_user_id=row["admin_user_id"],
-        status=row["status"], attempts=row["attempts"],
-        next_attempt_at=parse_utc(row["next_attempt_at"]), last_error=row["last_error"],
+        id=row["id"],
+        case_id=row["case_id"],
+        admin_user_id=row["admin_user_id"],
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=parse_utc(row["next_attempt_at"]),
+        last_error=row["last_error"],
         sent_at=parse_utc(row["sent_at"]) if row["sent_at"] else None,
     )
 
@@ -141,10 +145,17 @@ class ClosingRepository:
                 [(case_id, user, stamp, stamp) for user in recipients],
             )
             await audit.record(
-                conn, now=now, actor=actor, action="case.close", entity="case",
+                conn,
+                now=now,
+                actor=actor,
+                action="case.close",
+                entity="case",
                 entity_id=str(case_id),
-                details={"plesso": row["plesso_code"], "contacts": contacts,
-                         "recipients": len(recipients)},
+                details={
+                    "plesso": row["plesso_code"],
+                    "contacts": contacts,
+                    "recipients": len(recipients),
+                },
             )
         return CloseResult(outcome=CloseOutcome.CLOSED, case=_case(row), contacts=contacts)
 
@@ -187,7 +198,11 @@ class ClosingRepository:
     # --- the admins' view ------------------------------------------------------------------
 
     async def closed_page(
-        self, ats_code: str | None, filters: ClosedFilter, page: int, tz: ZoneInfo,
+        self,
+        ats_code: str | None,
+        filters: ClosedFilter,
+        page: int,
+        tz: ZoneInfo,
         size: int = ADMIN_PAGE_SIZE,
     ) -> ClosedPage:
         """Closed cases of the ATS (None: all), newest closing first, filtered."""
@@ -226,18 +241,23 @@ class ClosingRepository:
             "SELECT c.id, c.surname, c.name, c.codice_fiscale, c.last_attendance, c.status,"
             " c.plesso_code, c.closed_at, c.receipt_code,"
             " (SELECT COUNT(*) FROM contacts k WHERE k.case_id = c.id) AS contacts"
-            " FROM cases c WHERE c.id IN (SELECT c.id" + sql_from
+            " FROM cases c WHERE c.id IN (SELECT c.id"
+            + sql_from
             + f" ORDER BY c.closed_at {order}, c.id {order} LIMIT ? OFFSET ?)"
             " ORDER BY c.closed_at DESC, c.id DESC",
             [*params, limit, offset],
         )
         items = [
             ClosedSummary(
-                id=r["id"], surname=r["surname"], name=r["name"],
+                id=r["id"],
+                surname=r["surname"],
+                name=r["name"],
                 codice_fiscale=r["codice_fiscale"],
                 last_attendance=date.fromisoformat(r["last_attendance"]),
-                contacts=int(r["contacts"]), status=CaseStatus(r["status"]),
-                plesso_code=r["plesso_code"], closed_at=parse_utc(r["closed_at"]),
+                contacts=int(r["contacts"]),
+                status=CaseStatus(r["status"]),
+                plesso_code=r["plesso_code"],
+                closed_at=parse_utc(r["closed_at"]),
                 receipt_code=r["receipt_code"],
             )
             for r in rows
@@ -254,4 +274,3 @@ class ClosingRepository:
 
 def _utc_start(day: date, tz: ZoneInfo) -> str:
     return utc_now_text(datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC))
-

@@ -28,8 +28,19 @@ from storage import audit
 from storage.db import Database, Row, parse_utc, utc_now_text
 
 _DATA_COLUMNS = (
-    "role", "class_name", "section", "surname", "name", "codice_fiscale", "birth_date",
-    "comune_code", "comune_name", "comune_province", "address", "phone", "last_contact",
+    "role",
+    "class_name",
+    "section",
+    "surname",
+    "name",
+    "codice_fiscale",
+    "birth_date",
+    "comune_code",
+    "comune_name",
+    "comune_province",
+    "address",
+    "phone",
+    "last_contact",
 )
 
 
@@ -55,7 +66,8 @@ def _values(data: ContactData) -> dict[str, Any]:
 def _contact(row: Row) -> Contact:
     comune = (
         Comune(code=row["comune_code"], name=row["comune_name"], province=row["comune_province"])
-        if row["comune_code"] else None
+        if row["comune_code"]
+        else None
     )
     data = ContactData(
         role=row["role"],
@@ -124,7 +136,12 @@ class ContactsRepository:
         self._db = db
 
     async def add(
-        self, case_id: int, data: ContactData, *, actor: int, now: datetime,
+        self,
+        case_id: int,
+        data: ContactData,
+        *,
+        actor: int,
+        now: datetime,
         source: ContactSource = ContactSource.FORM,
     ) -> ContactChange:
         """One contact, refused on a closed case, for the case person or a code already there."""
@@ -134,16 +151,26 @@ class ContactsRepository:
                 return refused
             contact_id = await _insert(conn, case_id, data, source, actor, now)
             await audit.record(
-                conn, now=now, actor=actor, action="contact.create", entity="contact",
-                entity_id=str(contact_id), details={"case": case_id, "source": source.value},
+                conn,
+                now=now,
+                actor=actor,
+                action="contact.create",
+                entity="contact",
+                entity_id=str(contact_id),
+                details={"case": case_id, "source": source.value},
             )
             row = await _fetch(conn, contact_id)
         assert row is not None
         return ContactChange(outcome=Outcome.SAVED, contact=_contact(row))
 
     async def add_many(
-        self, case_id: int, contacts: Sequence[ContactData], *, source: ContactSource,
-        actor: int, now: datetime,
+        self,
+        case_id: int,
+        contacts: Sequence[ContactData],
+        *,
+        source: ContactSource,
+        actor: int,
+        now: datetime,
     ) -> BulkAdd:
         """Many contacts in one transaction; codes already in the case are skipped."""
         async with self._db.transaction() as conn:
@@ -161,10 +188,18 @@ class ContactsRepository:
                 added.append(await _insert(conn, case_id, data, source, actor, now))
             skipped = len(contacts) - len(added)
             await audit.record(
-                conn, now=now, actor=actor, action="contact.import", entity="case",
+                conn,
+                now=now,
+                actor=actor,
+                action="contact.import",
+                entity="case",
                 entity_id=str(case_id),
-                details={"source": source.value, "added": len(added), "skipped": skipped,
-                         "contacts": added},
+                details={
+                    "source": source.value,
+                    "added": len(added),
+                    "skipped": skipped,
+                    "contacts": added,
+                },
             )
         return BulkAdd(outcome=Outcome.SAVED, added=tuple(added), skipped=skipped)
 
@@ -201,12 +236,19 @@ class ContactsRepository:
             (case_id, size, (current - 1) * size),
         )
         return ContactPage(
-            items=[_contact(r) for r in rows], page=current, pages=page_count(total, size),
+            items=[_contact(r) for r in rows],
+            page=current,
+            pages=page_count(total, size),
             total=total,
         )
 
     async def update(
-        self, contact_id: int, data: ContactData, *, expected_version: int, actor: int,
+        self,
+        contact_id: int,
+        data: ContactData,
+        *,
+        expected_version: int,
+        actor: int,
         now: datetime,
     ) -> ContactChange:
         """Save an edit made from `expected_version`; refused if the contact moved on."""
@@ -228,21 +270,33 @@ class ContactsRepository:
             await conn.execute(
                 f"UPDATE contacts SET {assignments}, version = version + 1, updated_by = ?,"
                 " updated_at = ? WHERE id = ? AND version = ?",
-                (*(values[c] for c in _DATA_COLUMNS), actor, utc_now_text(now), contact_id,
-                 expected_version),
+                (
+                    *(values[c] for c in _DATA_COLUMNS),
+                    actor,
+                    utc_now_text(now),
+                    contact_id,
+                    expected_version,
+                ),
             )
             await audit.record(
-                conn, now=now, actor=actor, action="contact.update", entity="contact",
+                conn,
+                now=now,
+                actor=actor,
+                action="contact.update",
+                entity="contact",
                 entity_id=str(contact_id),
-                details={"case": current.case_id, "version": expected_version + 1,
-                         "fields": [field.value for field in changed]},
+                details={
+                    "case": current.case_id,
+                    "version": expected_version + 1,
+                    "fields": [field.value for field in changed],
+                },
             )
             saved = await _fetch(conn, contact_id)
         assert saved is not None
         return ContactChange(outcome=Outcome.SAVED, contact=_contact(saved))
 
     async def delete(self, contact_id: int, *, actor: int, now: datetime) -> ContactChange:
-        """"Elimina contatto": gone for good; the audit row keeps that it was there."""
+        """ "Elimina contatto": gone for good; the audit row keeps that it was there."""
         async with self._db.transaction() as conn:
             row = await _fetch(conn, contact_id)
             if row is None:
@@ -253,7 +307,11 @@ class ContactsRepository:
                 return ContactChange(outcome=Outcome.CLOSED, contact=current)
             await conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
             await audit.record(
-                conn, now=now, actor=actor, action="contact.delete", entity="contact",
+                conn,
+                now=now,
+                actor=actor,
+                action="contact.delete",
+                entity="contact",
                 entity_id=str(contact_id),
                 details={"case": current.case_id, "version": current.version},
             )
@@ -307,8 +365,12 @@ async def _refusal(
 
 
 async def _insert(
-    conn: aiosqlite.Connection, case_id: int, data: ContactData, source: ContactSource,
-    actor: int, now: datetime,
+    conn: aiosqlite.Connection,
+    case_id: int,
+    data: ContactData,
+    source: ContactSource,
+    actor: int,
+    now: datetime,
 ) -> int:
     stamp = utc_now_text(now)
     values = _values(data)

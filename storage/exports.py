@@ -104,10 +104,18 @@ def _moment(text: str | None) -> datetime | None:
 
 
 def _case(row: Row) -> CaseRecord:
-    return CaseRecord._make((
-        *row[:14], date.fromisoformat(row[14]), *row[15:19], date.fromisoformat(row[19]),
-        _day(row[20]), _day(row[21]), _moment(row[22]), row[23],
-    ))
+    return CaseRecord._make(
+        (
+            *row[:14],
+            date.fromisoformat(row[14]),
+            *row[15:19],
+            date.fromisoformat(row[19]),
+            _day(row[20]),
+            _day(row[21]),
+            _moment(row[22]),
+            row[23],
+        )
+    )
 
 
 def _contact(row: Row) -> ContactRecord:
@@ -160,11 +168,17 @@ class ExportsRepository:
         )
         return [
             AbsenceRecord(
-                plesso_code=row["plesso_code"], plesso_name=row["plesso_name"],
-                comune_name=row["comune_name"], ats_code=row["ats_code"],
-                day=date.fromisoformat(row["day"]), enrolled=row["pupils"],
-                classes=row["classes"], absent=row["absent"], ill=row["ill"],
-                recorded_at=parse_utc(row["recorded_at"]), updated_at=parse_utc(row["updated_at"]),
+                plesso_code=row["plesso_code"],
+                plesso_name=row["plesso_name"],
+                comune_name=row["comune_name"],
+                ats_code=row["ats_code"],
+                day=date.fromisoformat(row["day"]),
+                enrolled=row["pupils"],
+                classes=row["classes"],
+                absent=row["absent"],
+                ill=row["ill"],
+                recorded_at=parse_utc(row["recorded_at"]),
+                updated_at=parse_utc(row["updated_at"]),
             )
             for row in rows
         ]
@@ -177,11 +191,18 @@ class ExportsRepository:
         rows = await self._db.fetchall(sql, (today.isoformat(), *params))
         return [
             PlessoRecord(
-                code=row["code"], name=row["name"], comune_name=row["comune_name"],
-                province=row["province"], address=row["address"],
-                school_type=row["school_type"], sentinel=bool(row["sentinel"]),
-                ats_code=row["ats_code"], active_referents=row["active_referents"],
-                pupils=row["pupils"], classes=row["classes"], school_year=row["school_year"],
+                code=row["code"],
+                name=row["name"],
+                comune_name=row["comune_name"],
+                province=row["province"],
+                address=row["address"],
+                school_type=row["school_type"],
+                sentinel=bool(row["sentinel"]),
+                ats_code=row["ats_code"],
+                active_referents=row["active_referents"],
+                pupils=row["pupils"],
+                classes=row["classes"],
+                school_year=row["school_year"],
             )
             for row in rows
         ]
@@ -192,10 +213,15 @@ class ExportsRepository:
         rows = await self._db.fetchall(sql, params)
         return [
             ReferentRecord(
-                referent_id=row["id"], full_name=row["full_name"], phone=row["phone"],
-                email=row["email"], plesso_code=row["plesso_code"],
-                plesso_name=row["plesso_name"], ats_code=row["ats_code"],
-                granted_at=parse_utc(row["granted_at"]), revoked_at=_moment(row["revoked_at"]),
+                referent_id=row["id"],
+                full_name=row["full_name"],
+                phone=row["phone"],
+                email=row["email"],
+                plesso_code=row["plesso_code"],
+                plesso_name=row["plesso_name"],
+                ats_code=row["ats_code"],
+                granted_at=parse_utc(row["granted_at"]),
+                revoked_at=_moment(row["revoked_at"]),
                 last_used_at=_moment(row["last_used_at"]),
                 unreachable_since=_moment(row["unreachable_since"]),
             )
@@ -222,8 +248,13 @@ class ExportsRepository:
             details["from"], details["to"] = period.start.isoformat(), period.end.isoformat()
         async with self._db.transaction() as conn:
             await audit.record(
-                conn, now=now, actor=actor, action=kind.audit_action, entity=audit.ATS_ENTITY,
-                entity_id=ats_code or REGION, details=details,
+                conn,
+                now=now,
+                actor=actor,
+                action=kind.audit_action,
+                entity=audit.ATS_ENTITY,
+                entity_id=ats_code or REGION,
+                details=details,
             )
 
 

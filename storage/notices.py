@@ -14,7 +14,11 @@ from storage.outbox import Outbox, OutboxTable
 
 
 async def queue(
-    conn: aiosqlite.Connection, *, referent_id: int, kind: NoticeKind, plesso_code: str,
+    conn: aiosqlite.Connection,
+    *,
+    referent_id: int,
+    kind: NoticeKind,
+    plesso_code: str,
     now: datetime,
 ) -> None:
     """Owe the referent a notice, inside the caller's transaction: it commits (or not) with
@@ -30,9 +34,14 @@ async def queue(
 
 def _notice(row: Row) -> ReferentNotice:
     return ReferentNotice(
-        id=row["id"], referent_id=row["referent_id"], user_id=row["user_id"],
-        kind=row["kind"], plesso_code=row["plesso_code"], status=row["status"],
-        attempts=row["attempts"], next_attempt_at=parse_utc(row["next_attempt_at"]),
+        id=row["id"],
+        referent_id=row["referent_id"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        plesso_code=row["plesso_code"],
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=parse_utc(row["next_attempt_at"]),
         last_error=row["last_error"],
         sent_at=parse_utc(row["sent_at"]) if row["sent_at"] else None,
     )

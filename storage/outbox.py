@@ -27,9 +27,7 @@ class Outbox:
         self._db = db
         self._table = OutboxTable(table).value
 
-    async def claim(
-        self, item_id: int, attempts: int, now: datetime, hold: timedelta
-    ) -> bool:
+    async def claim(self, item_id: int, attempts: int, now: datetime, hold: timedelta) -> bool:
         """Take a pending row for one attempt; False if another run took it first.
 
         `attempts` is the count the caller read with the row: the update matches only if
@@ -74,6 +72,10 @@ class Outbox:
         async with self._db.transaction() as conn:
             await conn.execute(
                 f"UPDATE {self._table} SET status = ?, last_error = ?, sent_at = ? WHERE id = ?",
-                (status.value, error,
-                 utc_now_text(now) if status is OutboxStatus.SENT else None, item_id),
+                (
+                    status.value,
+                    error,
+                    utc_now_text(now) if status is OutboxStatus.SENT else None,
+                    item_id,
+                ),
             )

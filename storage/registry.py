@@ -14,8 +14,15 @@ from storage import audit, notices
 from storage.db import Database, Row, parse_utc, utc_now_text
 
 _PLESSO_COLUMNS = (
-    "code", "name", "comune_code", "comune_name", "province", "address", "school_type",
-    "sentinel", "ats_code",
+    "code",
+    "name",
+    "comune_code",
+    "comune_name",
+    "province",
+    "address",
+    "school_type",
+    "sentinel",
+    "ats_code",
 )
 
 
@@ -63,9 +70,7 @@ class PlessiRepository:
         assert row is not None
         return RegistryCounts(plessi=row["n"], sentinel=row["s"])
 
-    async def upsert_many(
-        self, plessi: list[Plesso], *, actor: int, now: datetime
-    ) -> ImportCounts:
+    async def upsert_many(self, plessi: list[Plesso], *, actor: int, now: datetime) -> ImportCounts:
         """Add new plessi and update changed ones, all in one transaction."""
         added = updated = unchanged = 0
         stamp = utc_now_text(now)
@@ -87,8 +92,13 @@ class PlessiRepository:
                     unchanged += 1
                     continue
                 await audit.record(
-                    conn, now=now, actor=actor, action=action, entity="plesso",
-                    entity_id=plesso.code, details={"ats": plesso.ats_code},
+                    conn,
+                    now=now,
+                    actor=actor,
+                    action=action,
+                    entity="plesso",
+                    entity_id=plesso.code,
+                    details={"ats": plesso.ats_code},
                 )
         return ImportCounts(added=added, updated=updated, unchanged=unchanged)
 
@@ -156,8 +166,11 @@ class ReferentsRepository:
         for referent_id, codes in by_referent.items():
             row = first_row[referent_id]
             referent = Referent(
-                id=row["id"], telegram_user_id=row["telegram_user_id"],
-                full_name=row["full_name"], phone=row["phone"], email=row["email"],
+                id=row["id"],
+                telegram_user_id=row["telegram_user_id"],
+                full_name=row["full_name"],
+                phone=row["phone"],
+                email=row["email"],
                 plessi=tuple(codes),
             )
             result.append(
@@ -199,8 +212,12 @@ class ReferentsRepository:
                 (referent_id, used["plesso_code"], stamp, stamp),
             )
             await audit.record(
-                conn, now=now, actor=telegram_user_id, action="referent.join",
-                entity="referent", entity_id=str(referent_id),
+                conn,
+                now=now,
+                actor=telegram_user_id,
+                action="referent.join",
+                entity="referent",
+                entity_id=str(referent_id),
                 details={"plesso": used["plesso_code"], "invitation": used["id"]},
             )
         referent = await self.by_user(telegram_user_id)
@@ -232,8 +249,12 @@ class ReferentsRepository:
         await cursor.close()
         assert referent_id is not None
         await audit.record(
-            conn, now=now, actor=telegram_user_id, action="referent.create",
-            entity="referent", entity_id=str(referent_id),
+            conn,
+            now=now,
+            actor=telegram_user_id,
+            action="referent.create",
+            entity="referent",
+            entity_id=str(referent_id),
         )
         return referent_id
 
@@ -250,13 +271,21 @@ class ReferentsRepository:
             await cursor.close()
             if changed:
                 await audit.record(
-                    conn, now=now, actor=actor, action="referent.revoke", entity="referent",
-                    entity_id=str(referent_id), details={"plesso": plesso_code},
+                    conn,
+                    now=now,
+                    actor=actor,
+                    action="referent.revoke",
+                    entity="referent",
+                    entity_id=str(referent_id),
+                    details={"plesso": plesso_code},
                 )
                 # Told through the outbox, in this transaction: no revocation goes untold.
                 await notices.queue(
-                    conn, referent_id=referent_id, kind=NoticeKind.REVOKED,
-                    plesso_code=plesso_code, now=now,
+                    conn,
+                    referent_id=referent_id,
+                    kind=NoticeKind.REVOKED,
+                    plesso_code=plesso_code,
+                    now=now,
                 )
         return changed
 
@@ -295,7 +324,12 @@ class InvitationsRepository:
         self._db = db
 
     async def create(
-        self, *, code_hash: str, plesso_code: str, created_by: int, now: datetime,
+        self,
+        *,
+        code_hash: str,
+        plesso_code: str,
+        created_by: int,
+        now: datetime,
         expires_at: datetime,
     ) -> Invitation:
         async with self._db.transaction() as conn:
@@ -308,23 +342,32 @@ class InvitationsRepository:
             await cursor.close()
             assert invitation_id is not None
             await audit.record(
-                conn, now=now, actor=created_by, action="invitation.create",
-                entity="plesso", entity_id=plesso_code, details={"invitation": invitation_id},
+                conn,
+                now=now,
+                actor=created_by,
+                action="invitation.create",
+                entity="plesso",
+                entity_id=plesso_code,
+                details={"invitation": invitation_id},
             )
         return Invitation(
-            id=invitation_id, plesso_code=plesso_code, created_by=created_by,
-            created_at=now, expires_at=expires_at,
+            id=invitation_id,
+            plesso_code=plesso_code,
+            created_by=created_by,
+            created_at=now,
+            expires_at=expires_at,
         )
 
     async def by_hash(self, code_hash: str) -> Invitation | None:
-        row = await self._db.fetchone(
-            "SELECT * FROM invitations WHERE code_hash = ?", (code_hash,)
-        )
+        row = await self._db.fetchone("SELECT * FROM invitations WHERE code_hash = ?", (code_hash,))
         if row is None:
             return None
         return Invitation(
-            id=row["id"], plesso_code=row["plesso_code"], created_by=row["created_by"],
-            created_at=parse_utc(row["created_at"]), expires_at=parse_utc(row["expires_at"]),
+            id=row["id"],
+            plesso_code=row["plesso_code"],
+            created_by=row["created_by"],
+            created_at=parse_utc(row["created_at"]),
+            expires_at=parse_utc(row["expires_at"]),
             used_at=parse_utc(row["used_at"]) if row["used_at"] else None,
             used_by=row["used_by"],
         )

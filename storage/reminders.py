@@ -302,8 +302,13 @@ class ReminderLogRepository:
             await cursor.close()
             if flagged:
                 await audit.record(
-                    conn, now=now, actor=None, action="referent.unreachable",
-                    entity="referent", entity_id=str(referent_id), details={"reason": reason},
+                    conn,
+                    now=now,
+                    actor=None,
+                    action="referent.unreachable",
+                    entity="referent",
+                    entity_id=str(referent_id),
+                    details={"reason": reason},
                 )
         return flagged
 
@@ -323,8 +328,12 @@ class ReminderLogRepository:
             await cursor.close()
             if cleared:
                 await audit.record(
-                    conn, now=now, actor=None, action="referent.reachable",
-                    entity="referent", entity_id=str(referent_id),
+                    conn,
+                    now=now,
+                    actor=None,
+                    action="referent.reachable",
+                    entity="referent",
+                    entity_id=str(referent_id),
                 )
         return cleared
 
@@ -354,8 +363,12 @@ class ReminderLogRepository:
             await cursor.close()
             assert push_id is not None
             await audit.record(
-                conn, now=now, actor=actor, action="reminders.push",
-                entity=audit.ATS_ENTITY, entity_id=ats_code or audit.REGION,
+                conn,
+                now=now,
+                actor=actor,
+                action="reminders.push",
+                entity=audit.ATS_ENTITY,
+                entity_id=ats_code or audit.REGION,
                 details={"push": push_id, "day": day.isoformat(), "referents": count},
             )
         return push_id

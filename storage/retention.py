@@ -240,9 +240,7 @@ async def _secure_delete(conn: aiosqlite.Connection, on: bool) -> bool:
     return bool(row[0]) if row is not None else False
 
 
-async def _delete_drafts(
-    conn: aiosqlite.Connection, params: dict[str, str]
-) -> tuple[Draft, ...]:
+async def _delete_drafts(conn: aiosqlite.Connection, params: dict[str, str]) -> tuple[Draft, ...]:
     async with conn.execute(_DRAFTS, params) as cursor:
         rows = await cursor.fetchall()
     return tuple(Draft(flow=r[0], chat_id=int(r[1]), user_id=int(r[2])) for r in rows)

@@ -289,11 +289,19 @@ BUTTON_CLOSURE_REMOVE = "🗑 Rimuovi {n} ({period})"
 CLOSURE_ASK_SCOPE = "La chiusura vale per tutta l'ATS {ats} o per un solo plesso?"
 BUTTON_SCOPE_ATS = "Tutta l'ATS"
 BUTTON_SCOPE_PLESSO = "Un solo plesso"
-CLOSURE_ASK_PLESSO = "Scrivi il codice meccanografico del plesso (ad esempio <code>MIEE8AB01T</code>)."
-CLOSURE_PLESSO_NOT_HERE = "Non trovo il plesso {code} tra quelli dell'ATS {ats}. Controlla il codice."
+CLOSURE_ASK_PLESSO = (
+    "Scrivi il codice meccanografico del plesso (ad esempio <code>MIEE8AB01T</code>)."
+)
+CLOSURE_PLESSO_NOT_HERE = (
+    "Non trovo il plesso {code} tra quelli dell'ATS {ats}. Controlla il codice."
+)
 CLOSURE_ASK_START = "Primo giorno di chiusura? Scrivi la data, ad esempio <b>23/12/2026</b>."
-CLOSURE_ASK_END = "Ultimo giorno di chiusura (compreso)? Per un giorno solo riscrivi la stessa data."
-CLOSURE_ASK_NOTE = "Una nota, se vuoi (ad esempio «Vacanze di Natale»), oppure tocca «Nessuna nota»."
+CLOSURE_ASK_END = (
+    "Ultimo giorno di chiusura (compreso)? Per un giorno solo riscrivi la stessa data."
+)
+CLOSURE_ASK_NOTE = (
+    "Una nota, se vuoi (ad esempio «Vacanze di Natale»), oppure tocca «Nessuna nota»."
+)
 BUTTON_NO_NOTE = "Nessuna nota"
 CLOSURE_SUMMARY = (
     "Controlla la chiusura:\n\n"
@@ -306,7 +314,9 @@ CLOSURE_SUMMARY = (
 CLOSURE_NO_NOTE = "–"
 CLOSURE_SAVED = "Chiusura salvata."
 CLOSURE_DISCARDED = "Chiusura non salvata."
-CLOSURE_REMOVE_CONFIRM = "Rimuovere la chiusura {period}, {scope}? In quei giorni si tornerà a registrare le assenze."
+CLOSURE_REMOVE_CONFIRM = (
+    "Rimuovere la chiusura {period}, {scope}? In quei giorni si tornerà a registrare le assenze."
+)
 CLOSURE_REMOVED = "Chiusura rimossa."
 CLOSURE_KEPT = "La chiusura resta."
 CLOSURE_GONE = "Questa chiusura non c'è più."

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-SCHOOLS_COUNT = (
-    "Plessi caricati ({scope}): <b>{total}</b>, di cui sentinella: <b>{sentinel}</b>."
-)
+SCHOOLS_COUNT = "Plessi caricati ({scope}): <b>{total}</b>, di cui sentinella: <b>{sentinel}</b>."
 SCHOOLS_ASK_FILE = (
     "Per caricare o aggiornare i plessi inviami ora un file <b>CSV</b> con l'intestazione:\n"
     "<code>codice_meccanografico,denominazione,comune,indirizzo,tipo_scuola,sentinella,ats</code>\n"
@@ -23,7 +21,9 @@ SCHOOLS_REFUSED_LINE = "riga {line}: {reason}"
 SCHOOLS_REFUSED_MORE = "… e altre {more} righe rifiutate."
 SCHOOLS_OTHER_ATS = "il plesso è dell'ATS {ats}: puoi caricare solo plessi della tua ATS ({own})"
 
-INVITE_USAGE = "Scrivi il codice meccanografico del plesso, ad esempio: <code>/invita MIEE00001A</code>"
+INVITE_USAGE = (
+    "Scrivi il codice meccanografico del plesso, ad esempio: <code>/invita MIEE00001A</code>"
+)
 INVITE_UNKNOWN_PLESSO = "Non trovo il plesso {code} tra quelli della tua ATS. Controlla il codice."
 INVITE_CREATED = (
     "Invito per <b>{plesso}</b> ({code}).\n\n"
@@ -46,9 +46,7 @@ REVOKE_CONFIRM = (
 REVOKE_DONE = "Accesso revocato: {name} non può più operare per {code}."
 REVOKE_NOTHING = "Nessuna modifica: l'accesso era già revocato."
 REVOKE_KEPT = "Nessuna modifica."
-REVOKE_NOTICE = (
-    "L'ATS ha revocato il tuo accesso al plesso {code} su Sentinella."
-)
+REVOKE_NOTICE = "L'ATS ha revocato il tuo accesso al plesso {code} su Sentinella."
 
 ERRORS = {
     "plesso_other_ats": SCHOOLS_OTHER_ATS,

@@ -25,7 +25,7 @@ AUDIENCE_TO: dict[Audience, str] = {
 
 
 def sender(ats_code: str | None) -> str:
-    """"di ATS-…" or "della Regione" (plain text, a value for `render`)."""
+    """ "di ATS-…" or "della Regione" (plain text, a value for `render`)."""
     return SENDER_REGION if ats_code is None else SENDER_ATS.format(ats=ats_code)
 
 
@@ -40,9 +40,9 @@ def message(ats_code: str | None, audience: Audience, text: str) -> str:
 
 def header_length(ats_code: str | None, audience: Audience) -> int:
     """What the header and the blank line take of Telegram's 4096 characters, as shown."""
-    shown = html.unescape(re.sub(r"<[^>]*>", "", MESSAGE.format(
-        header=message_header(ats_code, audience), text=""
-    )))
+    shown = html.unescape(
+        re.sub(r"<[^>]*>", "", MESSAGE.format(header=message_header(ats_code, audience), text=""))
+    )
     return utf16_length(shown)
 
 
@@ -83,8 +83,9 @@ REFERENTS_MANY = "{n} referenti"
 
 
 def referents(n: int) -> str:
-    """"1 referente", "3 referenti" (plain text, a value for `render`)."""
+    """ "1 referente", "3 referenti" (plain text, a value for `render`)."""
     return REFERENTS_ONE if n == 1 else REFERENTS_MANY.format(n=n)
+
 
 ALREADY_SENT = "Questo avviso è già stato confermato il {when}: non lo invio una seconda volta."
 NO_RECIPIENTS = "Nessun referente da avvisare ({audience}, {scope}): l'avviso non è stato inviato."

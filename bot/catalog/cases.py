@@ -90,9 +90,7 @@ ASK_ONSET_DATE = (
 # --- review and save ---------------------------------------------------------------------------
 
 REVIEW_NEW = "<b>Nuovo caso</b>: controlla i dati, correggi con ✏️, poi tocca <b>💾 Salva</b>."
-REVIEW_EDIT = (
-    "<b>Modifica caso {case_id}</b>: correggi con ✏️, poi tocca <b>💾 Salva</b>."
-)
+REVIEW_EDIT = "<b>Modifica caso {case_id}</b>: correggi con ✏️, poi tocca <b>💾 Salva</b>."
 SECTION_SCHOOL = "<b>Dati scuola</b>"
 SECTION_CASE = "<b>Dati caso COVID-19</b>"
 FIELD_LINE = "{label}: <b>{value}</b>"
@@ -165,6 +163,4 @@ VIEW_CLOSED = "Caso chiuso: i dati possono essere consultati ma non sono più mo
 CASE_NOT_FOUND = "Caso non trovato."
 CASE_USAGE = "Scrivi /caso seguito dal numero del caso, ad es. <b>/caso 12</b>."
 CASE_READ_ONLY = "Il caso {case_id} è chiuso: non è più modificabile."
-PLESSO_REVOKED = (
-    "Non sei più referente del plesso {code}: il caso non è stato salvato."
-)
+PLESSO_REVOKED = "Non sei più referente del plesso {code}: il caso non è stato salvato."

@@ -87,7 +87,9 @@ ADMIN_USAGE = (
     "Uso: /casi, /casi CODICE_PLESSO, /casi GG/MM/AAAA GG/MM/AAAA (anche insieme). "
     "Non ho capito: {typed}"
 )
-ADMIN_CASE_USAGE = "Scrivi /caso seguito dal numero del caso o dal codice ricevuta, ad es. <b>/caso 12</b>."
+ADMIN_CASE_USAGE = (
+    "Scrivi /caso seguito dal numero del caso o dal codice ricevuta, ad es. <b>/caso 12</b>."
+)
 BUTTON_LAST_7 = "Ultimi 7 giorni"
 BUTTON_LAST_30 = "Ultimi 30 giorni"
 BUTTON_ALL = "Tutti"

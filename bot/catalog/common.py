@@ -29,12 +29,9 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
 ]
 
 WELCOME_REFERENT = (
-    "Ciao {name}! Sei referente COVID per:\n{plessi}\n\n"
-    "Scrivi /aiuto per vedere cosa puoi fare."
+    "Ciao {name}! Sei referente COVID per:\n{plessi}\n\nScrivi /aiuto per vedere cosa puoi fare."
 )
-WELCOME_ADMIN = (
-    "Ciao! Sei operatore ATS ({scope}).\n\nScrivi /aiuto per l'elenco dei comandi."
-)
+WELCOME_ADMIN = "Ciao! Sei operatore ATS ({scope}).\n\nScrivi /aiuto per l'elenco dei comandi."
 SCOPE_REGIONAL = "tutte le ATS"
 SCOPE_ATS = "{ats}"
 
@@ -52,8 +49,7 @@ NOT_REGISTERED = (
     "Se hai già il codice, scrivi /start e poi il codice."
 )
 ACCESS_REVOKED = (
-    "Il tuo accesso a Sentinella è stato revocato. "
-    "Se pensi sia un errore, contatta la tua ATS."
+    "Il tuo accesso a Sentinella è stato revocato. Se pensi sia un errore, contatta la tua ATS."
 )
 ADMIN_ONLY = "Questo comando è riservato agli operatori ATS."
 REFERENT_ONLY = "Questo comando è per i referenti COVID delle scuole."

@@ -88,8 +88,7 @@ ASK_SURNAME = "Cognome del contatto:"
 ASK_NAME = "Nome del contatto:"
 ASK_CODICE_FISCALE = "Codice fiscale del contatto (16 caratteri, dalla tessera sanitaria):"
 ASK_COMUNE = (
-    "Comune di domicilio del contatto: scrivi il nome, anche solo una parte "
-    "(ad es. <b>sesto</b>)."
+    "Comune di domicilio del contatto: scrivi il nome, anche solo una parte (ad es. <b>sesto</b>)."
 )
 ASK_ADDRESS = "Indirizzo (facoltativo), ad es. <b>Via Roma 12</b>:"
 ASK_PHONE = "Telefono cellulare del contatto (o di un genitore, per i minori):"
@@ -208,8 +207,7 @@ LIST_HEADER = "<b>Contatti del caso {case_id}</b> – {surname} {name} · {statu
 LIST_PAGE = "Pagina {page} di {pages} · contatti: {total}"
 LIST_EMPTY = "Nessun contatto con il caso è stato registrato."
 LIST_LINE = (
-    "<b>{contact_id}</b> · {surname} {name} · {cf}\n"
-    "    ult. contatto {last_contact} · {role}"
+    "<b>{contact_id}</b> · {surname} {name} · {cf}\n    ult. contatto {last_contact} · {role}"
 )
 LIST_TO_COMPLETE = " · ⚠️ da completare"
 BUTTON_CONTACT = "Contatto {contact_id}"

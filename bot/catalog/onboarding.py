@@ -9,9 +9,7 @@ ASK_CODE = (
 CODE_WRONG = "Il codice non è valido. Controllalo e riscrivilo (tentativi rimasti: {left})."
 CODE_EXPIRED = "Questo invito è scaduto. Chiedi alla tua ATS un nuovo invito."
 CODE_USED = "Questo invito è già stato usato. Chiedi alla tua ATS un nuovo invito."
-LOCKED_OUT = (
-    "Troppi codici errati. Per sicurezza puoi riprovare dopo le {until}."
-)
+LOCKED_OUT = "Troppi codici errati. Per sicurezza puoi riprovare dopo le {until}."
 INVITED_TO = "Invito valido per il plesso <b>{plesso}</b> ({code}), {comune}."
 ASK_FULL_NAME = "Come ti chiami? Scrivi <b>nome e cognome</b>."
 ASK_PHONE = "Il tuo <b>numero di telefono</b> (lo vedrà solo l'ATS):"
@@ -29,9 +27,7 @@ JOINED = (
     "Fatto! Ora sei referente COVID per <b>{plesso}</b> ({code}).\n\n"
     "Scrivi /aiuto per vedere cosa puoi fare."
 )
-JOINED_ANOTHER = (
-    "Fatto! Ora sei referente COVID anche per <b>{plesso}</b> ({code})."
-)
+JOINED_ANOTHER = "Fatto! Ora sei referente COVID anche per <b>{plesso}</b> ({code})."
 INVITATION_GONE = (
     "L'invito non è più valido (è stato usato o è scaduto nel frattempo). "
     "Chiedi alla tua ATS un nuovo invito."

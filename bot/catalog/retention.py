@@ -28,6 +28,7 @@ CASE_MANY = "{n} casi"
 CONTACT_ONE = "1 contatto"
 CONTACT_MANY = "{n} contatti"
 
+
 def cases_label(n: int) -> str:
     return CASE_ONE if n == 1 else CASE_MANY.format(n=n)
 

@@ -92,13 +92,18 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
     services = context.services
     scope: str | None = data[SCOPE]
     if step is Step.AUDIENCE:
-        await reply(update, await _audience_question(services, scope),
-                    await _audience_keyboard(services, scope))
+        await reply(
+            update,
+            await _audience_question(services, scope),
+            await _audience_keyboard(services, scope),
+        )
     elif step is Step.TEXT:
         audience = Audience(data[AUDIENCE])
         text = render(
-            texts.ASK_TEXT, audience=texts.AUDIENCE_LABEL[audience],
-            scope=delivery.scope_label(scope), sender=texts.sender(scope),
+            texts.ASK_TEXT,
+            audience=texts.AUDIENCE_LABEL[audience],
+            scope=delivery.scope_label(scope),
+            sender=texts.sender(scope),
             max_length=room_for_text(texts.header_length(scope, audience)),
         )
         await reply(update, text, keyboards.inline([[(common.BUTTON_CANCEL, CB_CANCEL)]]))
@@ -124,8 +129,10 @@ def _recent_line(status: BroadcastStatus, services: Services) -> str:
     else:
         outcome = texts.OUTCOME_RUNNING.format(ended=count.ended, total=count.total)
     return render(
-        texts.RECENT_LINE, when=delivery.when_text(broadcast, services.settings.tz),
-        audience=texts.AUDIENCE_LABEL[broadcast.audience], outcome=outcome,
+        texts.RECENT_LINE,
+        when=delivery.when_text(broadcast, services.settings.tz),
+        audience=texts.AUDIENCE_LABEL[broadcast.audience],
+        outcome=outcome,
     )
 
 
@@ -234,8 +241,12 @@ async def confirm(update: Update, context: BotContext) -> object:
     services = context.services
     audience = Audience(data[AUDIENCE])
     result = await services.broadcasts.create(
-        request_key=key, ats_code=scope, audience=audience, text=data[TEXT],
-        actor=context.actor.user_id, now=services.now(),
+        request_key=key,
+        ats_code=scope,
+        audience=audience,
+        text=data[TEXT],
+        actor=context.actor.user_id,
+        now=services.now(),
     )
     values = {"audience": texts.AUDIENCE_LABEL[audience], "scope": delivery.scope_label(scope)}
     if result.outcome is CreateOutcome.NO_RECIPIENTS:

@@ -80,8 +80,7 @@ def _page_data(filters: ClosedFilter, page: int) -> str:
     def arg(value: object | None) -> str:
         return NONE if value is None else str(value)
 
-    return ADMIN.data(PAGE, arg(filters.plesso_code), arg(filters.since), arg(filters.until),
-                      page)
+    return ADMIN.data(PAGE, arg(filters.plesso_code), arg(filters.since), arg(filters.until), page)
 
 
 def _filters_of(args: list[str]) -> tuple[ClosedFilter, int]:
@@ -93,8 +92,7 @@ def _filters_of(args: list[str]) -> tuple[ClosedFilter, int]:
         last = date.fromisoformat(until) if until != NONE else None
     except ValueError:
         raise keyboards.BadCallback("date") from None
-    filters = ClosedFilter(plesso_code=None if plesso == NONE else plesso, since=first,
-                           until=last)
+    filters = ClosedFilter(plesso_code=None if plesso == NONE else plesso, since=first, until=last)
     return filters, keyboards.parse_int(number)
 
 
@@ -104,8 +102,11 @@ def list_text(context: BotContext, filters: ClosedFilter, page: ClosedPage) -> s
     if filters.plesso_code:
         scope.append(texts.ADMIN_FILTER_PLESSO.format(code=filters.plesso_code))
     if filters.since and filters.until:
-        scope.append(texts.ADMIN_FILTER_DAYS.format(since=format_date(filters.since),
-                                                    until=format_date(filters.until)))
+        scope.append(
+            texts.ADMIN_FILTER_DAYS.format(
+                since=format_date(filters.since), until=format_date(filters.until)
+            )
+        )
     header = render(texts.ADMIN_LIST_HEADER, scope=" · ".join(scope))
     if page.total == 0:
         return "\n\n".join([header, texts.ADMIN_LIST_EMPTY, texts.ADMIN_LIST_HINT])
@@ -113,10 +114,15 @@ def list_text(context: BotContext, filters: ClosedFilter, page: ClosedPage) -> s
     tz = context.services.settings.tz
     lines = [
         render(
-            texts.ADMIN_LIST_LINE, case_id=item.id, surname=item.surname, name=item.name,
-            cf=item.masked_codice_fiscale, code=item.plesso_code,
+            texts.ADMIN_LIST_LINE,
+            case_id=item.id,
+            surname=item.surname,
+            name=item.name,
+            cf=item.masked_codice_fiscale,
+            code=item.plesso_code,
             closed_at=item.closed_at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
-            contacts=item.contacts, receipt=item.receipt_code,
+            contacts=item.contacts,
+            receipt=item.receipt_code,
         )
         for item in page.items
     ]
@@ -124,8 +130,10 @@ def list_text(context: BotContext, filters: ClosedFilter, page: ClosedPage) -> s
 
 
 def list_keyboard(filters: ClosedFilter, page: ClosedPage) -> InlineKeyboardMarkup:
-    views = [(texts.BUTTON_VIEW_CASE.format(case_id=item.id), ADMIN.data(VIEW, item.id))
-             for item in page.items]
+    views = [
+        (texts.BUTTON_VIEW_CASE.format(case_id=item.id), ADMIN.data(VIEW, item.id))
+        for item in page.items
+    ]
     rows = [views[i : i + 2] for i in range(0, len(views), 2)]
     paging: list[keyboards.Button] = []
     if page.page > 1:
@@ -134,10 +142,13 @@ def list_keyboard(filters: ClosedFilter, page: ClosedPage) -> InlineKeyboardMark
         paging.append((common.BUTTON_NEXT, _page_data(filters, page.page + 1)))
     if paging:
         rows.append(paging)
-    rows.append([
-        (texts.BUTTON_LAST_7, ADMIN.data(LAST, 7)), (texts.BUTTON_LAST_30, ADMIN.data(LAST, 30)),
-        (texts.BUTTON_ALL, _page_data(ClosedFilter(), 1)),
-    ])
+    rows.append(
+        [
+            (texts.BUTTON_LAST_7, ADMIN.data(LAST, 7)),
+            (texts.BUTTON_LAST_30, ADMIN.data(LAST, 30)),
+            (texts.BUTTON_ALL, _page_data(ClosedFilter(), 1)),
+        ]
+    )
     return keyboards.inline(rows)
 
 
@@ -148,8 +159,9 @@ async def show_list(
     page = await services.closing.closed_page(
         context.actor.admin_ats, filters, number, services.settings.tz
     )
-    await send_page(update, list_text(context, filters, page), list_keyboard(filters, page),
-                    in_place)
+    await send_page(
+        update, list_text(context, filters, page), list_keyboard(filters, page), in_place
+    )
 
 
 @public
@@ -216,19 +228,31 @@ async def show_case(update: Update, context: BotContext, case_id: int | None) ->
     contacts = (await services.contacts.page(case.id, 1, size=10_000)).items
     lines = [
         render(
-            texts.ADMIN_CONTACT_LINE, contact_id=c.id, surname=c.data.surname, name=c.data.name,
-            cf=c.data.codice_fiscale, role=ROLE_LABELS[c.data.role],
-            class_name=c.data.class_name, section=c.data.section,
-            last_contact=format_date(c.data.last_contact), phone=c.data.phone or "-",
+            texts.ADMIN_CONTACT_LINE,
+            contact_id=c.id,
+            surname=c.data.surname,
+            name=c.data.name,
+            cf=c.data.codice_fiscale,
+            role=ROLE_LABELS[c.data.role],
+            class_name=c.data.class_name,
+            section=c.data.section,
+            last_contact=format_date(c.data.last_contact),
+            phone=c.data.phone or "-",
         )
         for c in contacts
     ]
-    text = "\n".join([
-        render(texts.ADMIN_CASE_HEADER, case_id=case.id, closed_at=_local(context, case),
-               receipt=case.receipt_code or ""),
-        "",
-        case_fields_text(case.data.as_draft(), plesso),
-    ])
+    text = "\n".join(
+        [
+            render(
+                texts.ADMIN_CASE_HEADER,
+                case_id=case.id,
+                closed_at=_local(context, case),
+                receipt=case.receipt_code or "",
+            ),
+            "",
+            case_fields_text(case.data.as_draft(), plesso),
+        ]
+    )
     keyboard = keyboards.inline([[(texts.BUTTON_FILE, ADMIN.data(FILE, case.id))]])
     await reply(update, text, keyboard)
     # Contacts in messages of at most 20 lines (Telegram's 4096 characters).
@@ -291,7 +315,8 @@ async def file_tapped(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     await chat.send_document(
-        document=content, filename=export_filename(case),
+        document=content,
+        filename=export_filename(case),
         caption=render(texts.NOTICE_CAPTION, case_id=case.id, receipt=case.receipt_code or ""),
     )
 

@@ -238,7 +238,10 @@ def _typed(update: Update) -> str:
 
 
 async def _refuse(
-    update: Update, context: BotContext, error: ValidationFailed, step: Step,
+    update: Update,
+    context: BotContext,
+    error: ValidationFailed,
+    step: Step,
     data: dict[str, Any],
 ) -> Step:
     await reply(update, error_text(error))
@@ -288,8 +291,13 @@ async def format_tapped(update: Update, context: BotContext) -> object:
 
 def _labels(services: Services) -> ExportLabels:
     return ExportLabels(
-        roles=ROLE_LABELS, school_types=SCHOOL_TYPE_LABELS, timezone=services.settings.tz,
-        yes=texts.YES, no=texts.NO, active=texts.ACTIVE, revoked=texts.REVOKED,
+        roles=ROLE_LABELS,
+        school_types=SCHOOL_TYPE_LABELS,
+        timezone=services.settings.tz,
+        yes=texts.YES,
+        no=texts.NO,
+        active=texts.ACTIVE,
+        revoked=texts.REVOKED,
     )
 
 
@@ -347,7 +355,10 @@ def _build(tables: Sequence[Table], fmt: ExportFormat) -> tuple[Written, bytes]:
 
 
 async def _export(
-    update: Update, context: BotContext, kind: ExportKind, period: Period | None,
+    update: Update,
+    context: BotContext,
+    kind: ExportKind,
+    period: Period | None,
     fmt: ExportFormat,
 ) -> None:
     services, actor = context.services, context.actor
@@ -371,7 +382,12 @@ async def _export(
     # Recorded before sending: a file that may have left is in the log, even if the send
     # then fails.
     await services.exports.record_export(
-        actor=actor.user_id, ats_code=ats, kind=kind, fmt=fmt, period=period, rows=rows,
+        actor=actor.user_id,
+        ats_code=ats,
+        kind=kind,
+        fmt=fmt,
+        period=period,
+        rows=rows,
         now=services.now(),
     )
     await chat.send_document(
@@ -383,7 +399,11 @@ async def _export(
 
 
 def _caption(
-    kind: ExportKind, period: Period | None, today: date, scope: str, tables: Sequence[Table],
+    kind: ExportKind,
+    period: Period | None,
+    today: date,
+    scope: str,
+    tables: Sequence[Table],
     written: Written,
 ) -> str:
     counts = texts.CAPTION_SEPARATOR.join(
@@ -391,7 +411,10 @@ def _caption(
         for table, count in zip(tables, written.rows, strict=True)
     )
     text = render(
-        texts.CAPTION, what=_KIND_TEXT[kind], scope=scope, period=_period_text(period, today),
+        texts.CAPTION,
+        what=_KIND_TEXT[kind],
+        scope=scope,
+        period=_period_text(period, today),
         counts=counts,
     )
     if written.extension == "zip":

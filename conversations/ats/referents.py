@@ -93,8 +93,10 @@ async def list_referents(update: Update, context: BotContext) -> None:
 async def revoke_menu(update: Update, context: BotContext) -> None:
     referents = await context.services.referents.list_for_ats(context.actor.admin_ats)
     buttons = [
-        (f"{item.referent.full_name} – {plesso.code}",
-         keyboards.callback(CB_REVOKE_PICK, item.referent.id, plesso.code))
+        (
+            f"{item.referent.full_name} – {plesso.code}",
+            keyboards.callback(CB_REVOKE_PICK, item.referent.id, plesso.code),
+        )
         for item in referents
         for plesso in item.plessi
         if context.actor.manages_plesso(plesso)
@@ -113,9 +115,7 @@ async def _target(
     may use; None for a forged, stale or foreign one."""
     query = update.callback_query
     try:
-        referent_id_text, plesso_code = keyboards.parse(
-            query.data if query else None, prefix, 2
-        )
+        referent_id_text, plesso_code = keyboards.parse(query.data if query else None, prefix, 2)
         referent_id = keyboards.parse_int(referent_id_text)
     except keyboards.BadCallback:
         return None
@@ -135,10 +135,14 @@ async def revoke_pick(update: Update, context: BotContext) -> None:
         return
     referent_id, name, code, plesso_name = target
     await close_buttons(update)
-    keyboard = keyboards.inline([[
-        (common.BUTTON_YES, keyboards.callback(CB_REVOKE_YES, referent_id, code)),
-        (common.BUTTON_NO, keyboards.callback(CB_REVOKE_NO, referent_id, code)),
-    ]])
+    keyboard = keyboards.inline(
+        [
+            [
+                (common.BUTTON_YES, keyboards.callback(CB_REVOKE_YES, referent_id, code)),
+                (common.BUTTON_NO, keyboards.callback(CB_REVOKE_NO, referent_id, code)),
+            ]
+        ]
+    )
     await reply(
         update, render(texts.REVOKE_CONFIRM, name=name, plesso=plesso_name, code=code), keyboard
     )

@@ -33,9 +33,7 @@ async def show(update: Update, context: BotContext) -> None:
     last = await services.retention.last_run(ats)
     parts = [
         render(texts.HEADER, scope=ats or texts.SCOPE_ALL),
-        render(
-            texts.POLICY, days=settings.retention_days, time=f"{settings.retention_time:%H:%M}"
-        ),
+        render(texts.POLICY, days=settings.retention_days, time=f"{settings.retention_time:%H:%M}"),
         next_text(batches[0], settings.tz),
         following_text(batches[1:], settings.tz),
         last_text(last, settings.tz),

@@ -72,11 +72,7 @@ async def _missed(
     for code in sorted({p.ats_code for p in plessi}):
         calendars[code] = await services.closures.calendar(code)
     days = sorted(
-        {
-            day
-            for p in plessi
-            for day in closed_recording_days(calendars[p.ats_code], now, p.code)
-        }
+        {day for p in plessi for day in closed_recording_days(calendars[p.ats_code], now, p.code)}
     )
     recorded = await repository.recorded(ats, days)
     return missed_recordings(plessi, calendars, recorded, now)
@@ -139,7 +135,7 @@ def unreachable_text(unreachable: list[UnreachableReferent], tz: ZoneInfo) -> st
 
 
 def duration(span: timedelta) -> str:
-    """"1 g 3 h", or "5 h 20 min" under a day."""
+    """ "1 g 3 h", or "5 h 20 min" under a day."""
     minutes = max(int(span.total_seconds() // 60), 0)
     hours, minutes = divmod(minutes, 60)
     if hours >= 24:

@@ -1,4 +1,4 @@
-""""Chiudi e invia il caso in ATS": the review, the reminders, Sì / No, the receipt.
+""" "Chiudi e invia il caso in ATS": the review, the reminders, Sì / No, the receipt.
 
 Stateless buttons (`cc:<verb>:<case id>`): the case in the database decides. The closing
 is one conditional UPDATE (storage/closing.py), so a double tap, a Sì from an old message
@@ -40,9 +40,14 @@ ALL_CONTACTS = 10_000
 def _contacts_text(page: ContactPage) -> str:
     lines = [
         render(
-            texts.REVIEW_CONTACT_LINE, contact_id=c.id, surname=c.data.surname,
-            name=c.data.name, role=ROLE_LABELS[c.data.role], class_name=c.data.class_name,
-            section=c.data.section, last_contact=format_date(c.data.last_contact),
+            texts.REVIEW_CONTACT_LINE,
+            contact_id=c.id,
+            surname=c.data.surname,
+            name=c.data.name,
+            role=ROLE_LABELS[c.data.role],
+            class_name=c.data.class_name,
+            section=c.data.section,
+            last_contact=format_date(c.data.last_contact),
         )
         for c in page.items
     ]
@@ -53,15 +58,21 @@ def _contacts_text(page: ContactPage) -> str:
 def _more_keyboard(case_id: int, page: ContactPage) -> InlineKeyboardMarkup | None:
     if page.page >= page.pages:
         return None
-    return keyboards.inline([[(texts.BUTTON_MORE_CONTACTS, CLOSE.data(MORE, case_id,
-                                                                       page.page + 1))]])
+    return keyboards.inline(
+        [[(texts.BUTTON_MORE_CONTACTS, CLOSE.data(MORE, case_id, page.page + 1))]]
+    )
 
 
 async def _already_closed(update: Update, context: BotContext, case: Case) -> None:
-    await reply(update, render(
-        texts.ALREADY_CLOSED, case_id=case.id, closed_at=closed_at_text(case, context.services),
-        receipt=case.receipt_code or "",
-    ))
+    await reply(
+        update,
+        render(
+            texts.ALREADY_CLOSED,
+            case_id=case.id,
+            closed_at=closed_at_text(case, context.services),
+            receipt=case.receipt_code or "",
+        ),
+    )
 
 
 async def _tapped_case(update: Update, context: BotContext, verb: str) -> Case | None:
@@ -85,11 +96,18 @@ async def ask_close(update: Update, context: BotContext) -> None:
     services = context.services
     everyone = (await services.contacts.page(case.id, 1, size=ALL_CONTACTS)).items
     data = case.data
-    await reply(update, render(
-        texts.REVIEW, case_id=case.id, surname=data.surname, name=data.name,
-        cf=mask_codice_fiscale(data.codice_fiscale),
-        last_attendance=format_date(data.last_attendance), contacts=len(everyone),
-    ))
+    await reply(
+        update,
+        render(
+            texts.REVIEW,
+            case_id=case.id,
+            surname=data.surname,
+            name=data.name,
+            cf=mask_codice_fiscale(data.codice_fiscale),
+            last_attendance=format_date(data.last_attendance),
+            contacts=len(everyone),
+        ),
+    )
     if everyone:
         page = await services.contacts.page(case.id, 1, size=REVIEW_PAGE_SIZE)
         await reply(update, _contacts_text(page), _more_keyboard(case.id, page))
@@ -100,19 +118,28 @@ async def ask_close(update: Update, context: BotContext) -> None:
     if Reminder.NO_CONTACTS in review.reminders:
         parts.append(texts.WARN_NO_CONTACTS)
     if Reminder.OUTSIDE_WINDOW in review.reminders:
-        parts.append(render(
-            texts.WARN_OUTSIDE_WINDOW, count=len(review.outside_window),
-            ids=", ".join(str(i) for i in review.outside_window),
-        ))
+        parts.append(
+            render(
+                texts.WARN_OUTSIDE_WINDOW,
+                count=len(review.outside_window),
+                ids=", ".join(str(i) for i in review.outside_window),
+            )
+        )
     if Reminder.NO_CLASSMATES in review.reminders:
-        parts.append(render(texts.WARN_NO_CLASSMATES, class_name=data.class_name,
-                            section=data.section))
+        parts.append(
+            render(texts.WARN_NO_CLASSMATES, class_name=data.class_name, section=data.section)
+        )
     if parts:
         parts.append("")
     parts += [texts.WARNING, "", texts.QUESTION]
-    keyboard = keyboards.inline([[
-        (texts.BUTTON_YES, CLOSE.data(YES, case.id)), (texts.BUTTON_NO, CLOSE.data(NO, case.id)),
-    ]])
+    keyboard = keyboards.inline(
+        [
+            [
+                (texts.BUTTON_YES, CLOSE.data(YES, case.id)),
+                (texts.BUTTON_NO, CLOSE.data(NO, case.id)),
+            ]
+        ]
+    )
     await reply(update, "\n".join(parts), keyboard)
 
 
@@ -138,7 +165,9 @@ async def confirm_close(update: Update, context: BotContext) -> None:
     await close_buttons(update)
     services = context.services
     result = await services.closing.close(
-        case.id, actor=context.actor.user_id, now=services.now(),
+        case.id,
+        actor=context.actor.user_id,
+        now=services.now(),
         recipients=case_recipients(services, await _ats_of(context, case)),
     )
     if result.outcome is CloseOutcome.MISSING or result.case is None:
@@ -148,10 +177,17 @@ async def confirm_close(update: Update, context: BotContext) -> None:
         await _already_closed(update, context, result.case)
         return
     closed = result.case
-    await reply(update, render(
-        texts.RECEIPT, case_id=closed.id, closed_at=closed_at_text(closed, services),
-        contacts=result.contacts, receipt=closed.receipt_code or "",
-    ), case_view_keyboard(closed))
+    await reply(
+        update,
+        render(
+            texts.RECEIPT,
+            case_id=closed.id,
+            closed_at=closed_at_text(closed, services),
+            contacts=result.contacts,
+            receipt=closed.receipt_code or "",
+        ),
+        case_view_keyboard(closed),
+    )
     deliver_soon(context.application, closed.id)
 
 

@@ -94,7 +94,12 @@ flow: Flow[Step] = Flow(
     "case",
     Step,
     button_steps=[
-        Step.PLESSO, Step.SCHOOL_TYPE, Step.REFERENT, Step.ROLE, Step.DUPLICATE, Step.REVIEW,
+        Step.PLESSO,
+        Step.SCHOOL_TYPE,
+        Step.REFERENT,
+        Step.ROLE,
+        Step.DUPLICATE,
+        Step.REVIEW,
     ],
     personal=True,
 )
@@ -141,8 +146,9 @@ async def _start_new(update: Update, context: BotContext, plesso_code: str | Non
         form = form.answer(Step.PLESSO, chosen.code)
         await reply(
             update,
-            render(texts.PLESSO_TAKEN, name=chosen.name, code=chosen.code,
-                   comune=chosen.comune_name),
+            render(
+                texts.PLESSO_TAKEN, name=chosen.name, code=chosen.code, comune=chosen.comune_name
+            ),
         )
     return await _go(update, context, form)
 
@@ -158,7 +164,7 @@ async def new_case(update: Update, context: BotContext) -> Result:
 
 @requires(Role.REFERENT)
 async def new_case_button(update: Update, context: BotContext) -> Result:
-    """"➕ Nuovo caso" under a plesso's case list."""
+    """ "➕ Nuovo caso" under a plesso's case list."""
     tapped = CASES.tapped_args(update, NEW, 1)
     if tapped is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
@@ -169,7 +175,7 @@ async def new_case_button(update: Update, context: BotContext) -> Result:
 
 @requires(Role.REFERENT)
 async def edit_case(update: Update, context: BotContext) -> Result:
-    """"Modifica caso": the review of the saved case, each field changeable."""
+    """ "Modifica caso": the review of the saved case, each field changeable."""
     tapped = CASES.tapped_ids(update, EDIT)
     if tapped is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
@@ -179,7 +185,10 @@ async def edit_case(update: Update, context: BotContext) -> Result:
         return ConversationHandler.END
     await close_buttons(update)
     form = Form(
-        mode="edit", case_id=case.id, version=case.version, draft=case.data.as_draft(),
+        mode="edit",
+        case_id=case.id,
+        version=case.version,
+        draft=case.data.as_draft(),
         answered=frozenset(ORDER),
     )
     return await _go(update, context, form, Step.REVIEW)
@@ -254,8 +263,9 @@ async def codice_fiscale_typed(update: Update, context: BotContext) -> Step:
     if codice_fiscale.value != form.draft.codice_fiscale:
         duplicate = await _recent_duplicate(context, form, codice_fiscale.value)
         if duplicate is not None:
-            return await _go(update, context, _warn(form, codice_fiscale.value, duplicate),
-                             Step.DUPLICATE)
+            return await _go(
+                update, context, _warn(form, codice_fiscale.value, duplicate), Step.DUPLICATE
+            )
     return await _go(update, context, _with_codice_fiscale(form, codice_fiscale))
 
 
@@ -278,7 +288,7 @@ async def duplicate_continue(update: Update, context: BotContext) -> Step:
 
 @requires(Role.REFERENT)
 async def duplicate_cancel(update: Update, context: BotContext) -> Result:
-    """"Annulla" on the warning: a new report stops; an edit keeps the code it had."""
+    """ "Annulla" on the warning: a new report stops; an edit keeps the code it had."""
     await close_buttons(update)
     form = await _load(update, context)
     if form.mode == "new":
@@ -323,8 +333,9 @@ async def referent_confirmed(update: Update, context: BotContext) -> Step:
 async def referent_change(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
     form = await _load(update, context)
-    return await _go(update, context, form.with_draft(form.draft, Step.REFERENT).reopen(
-        *REFERENT_STEPS))
+    return await _go(
+        update, context, form.with_draft(form.draft, Step.REFERENT).reopen(*REFERENT_STEPS)
+    )
 
 
 def _fixable(form: Form, field: StrEnum) -> bool:
@@ -364,18 +375,23 @@ async def _save_new(update: Update, context: BotContext, form: Form, data: CaseD
     duplicate = await _recent_duplicate(context, form, data.codice_fiscale)
     if duplicate is not None:
         # Reported by a colleague while this form was being filled.
-        return await _go(update, context, _warn(form, data.codice_fiscale, duplicate),
-                         Step.DUPLICATE)
+        return await _go(
+            update, context, _warn(form, data.codice_fiscale, duplicate), Step.DUPLICATE
+        )
     services, actor = context.services, context.actor
     now = services.now()
     case = await services.cases.create(data, actor=actor.user_id, now=now)
     if actor.referent is not None:
         await services.referents.touch_plesso(actor.referent.id, data.plesso_code, now)
-    keyboard = keyboards.inline([
-        [(contact_texts.BUTTON_ADD, add_contacts(case.id))],
-        [(texts.BUTTON_VIEW.format(case_id=case.id), case_callback(VIEW, case.id)),
-         (texts.BUTTON_LIST, case_callback(LIST, case.data.plesso_code))],
-    ])
+    keyboard = keyboards.inline(
+        [
+            [(contact_texts.BUTTON_ADD, add_contacts(case.id))],
+            [
+                (texts.BUTTON_VIEW.format(case_id=case.id), case_callback(VIEW, case.id)),
+                (texts.BUTTON_LIST, case_callback(LIST, case.data.plesso_code)),
+            ],
+        ]
+    )
     await reply(update, render(texts.SAVED_NEW, case_id=case.id), keyboard)
     await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
@@ -385,7 +401,10 @@ async def _save_edit(update: Update, context: BotContext, form: Form, data: Case
     services = context.services
     assert form.case_id is not None and form.version is not None
     result = await services.cases.update(
-        form.case_id, data, expected_version=form.version, actor=context.actor.user_id,
+        form.case_id,
+        data,
+        expected_version=form.version,
+        actor=context.actor.user_id,
         now=services.now(),
     )
     case = result.case

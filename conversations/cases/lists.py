@@ -101,8 +101,10 @@ async def list_cases(update: Update, context: BotContext) -> None:
         await _show_page(update, context, plessi[0], 1)
         return
     buttons = [
-        (texts.PLESSO_BUTTON.format(name=p.name, comune=p.comune_name),
-         case_callback(PAGE, p.code, 1))
+        (
+            texts.PLESSO_BUTTON.format(name=p.name, comune=p.comune_name),
+            case_callback(PAGE, p.code, 1),
+        )
         for p in plessi
     ]
     await reply(update, texts.ASK_LIST_PLESSO, keyboards.column(buttons))
@@ -127,7 +129,7 @@ async def turn_page(update: Update, context: BotContext) -> None:
 
 @requires(Role.REFERENT)
 async def open_list(update: Update, context: BotContext) -> None:
-    """"Elenco dei casi" under a case: the first page, in a new message."""
+    """ "Elenco dei casi" under a case: the first page, in a new message."""
     query = update.callback_query
     try:
         (code,) = case_args(query.data if query else None, LIST, 1)
@@ -159,7 +161,7 @@ async def _show_case(update: Update, context: BotContext, case_id: int | None) -
 
 @requires(Role.REFERENT)
 async def view_case(update: Update, context: BotContext) -> None:
-    """"Vedi caso" button."""
+    """ "Vedi caso" button."""
     tapped = CASES.tapped_ids(update, VIEW)
     if tapped is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)

@@ -57,8 +57,10 @@ def _fix_button(field: CaseField) -> keyboards.Button:
 
 async def _plesso(update: Update, context: BotContext, form: Form) -> None:
     buttons = [
-        (texts.PLESSO_BUTTON.format(name=p.name, comune=p.comune_name),
-         form_callback(PICK_PLESSO, p.code))
+        (
+            texts.PLESSO_BUTTON.format(name=p.name, comune=p.comune_name),
+            form_callback(PICK_PLESSO, p.code),
+        )
         for p in await actor_plessi(context)
     ]
     await reply(update, texts.ASK_PLESSO, keyboards.column(buttons))
@@ -70,8 +72,9 @@ async def _school_type(update: Update, context: BotContext, form: Form) -> None:
     if plesso is not None and plesso.school_type in types:
         # The plesso's own type first: the likely answer.
         types.sort(key=lambda kind: kind.value != plesso.school_type)
-    buttons = [(SCHOOL_TYPE_LABELS[kind], form_callback(PICK_SCHOOL_TYPE, kind.value))
-               for kind in types]
+    buttons = [
+        (SCHOOL_TYPE_LABELS[kind], form_callback(PICK_SCHOOL_TYPE, kind.value)) for kind in types
+    ]
     await reply(update, texts.ASK_SCHOOL_TYPE, keyboards.column(buttons))
 
 
@@ -83,13 +86,19 @@ async def _class_name(update: Update, context: BotContext, form: Form) -> None:
 
 async def _referent(update: Update, context: BotContext, form: Form) -> None:
     draft = form.draft
-    keyboard = keyboards.inline([[
-        (texts.BUTTON_CONFIRM, form_callback(REFERENT_OK)),
-        (texts.BUTTON_CHANGE, form_callback(REFERENT_CHANGE)),
-    ]])
+    keyboard = keyboards.inline(
+        [
+            [
+                (texts.BUTTON_CONFIRM, form_callback(REFERENT_OK)),
+                (texts.BUTTON_CHANGE, form_callback(REFERENT_CHANGE)),
+            ]
+        ]
+    )
     text = render(
         texts.ASK_REFERENT,
-        name=draft.referent_name, phone=draft.referent_phone, email=draft.referent_email,
+        name=draft.referent_name,
+        phone=draft.referent_phone,
+        email=draft.referent_email,
     )
     await reply(update, text, keyboard)
 
@@ -99,10 +108,14 @@ async def _role(update: Update, context: BotContext, form: Form) -> None:
 
 
 async def _duplicate(update: Update, context: BotContext, form: Form) -> None:
-    keyboard = keyboards.inline([[
-        (texts.BUTTON_CONTINUE, form_callback(DUPLICATE_GO)),
-        (texts.BUTTON_CANCEL, form_callback(DUPLICATE_STOP)),
-    ]])
+    keyboard = keyboards.inline(
+        [
+            [
+                (texts.BUTTON_CONTINUE, form_callback(DUPLICATE_GO)),
+                (texts.BUTTON_CANCEL, form_callback(DUPLICATE_STOP)),
+            ]
+        ]
+    )
     await reply(update, render(texts.DUPLICATE_WARNING, case_id=form.duplicate_of), keyboard)
 
 
@@ -137,12 +150,12 @@ async def review(update: Update, context: BotContext, form: Form) -> None:
     draft = form.draft
     plesso = await context.services.plessi.get(draft.plesso_code or "")
     header = (
-        render(texts.REVIEW_EDIT, case_id=form.case_id) if form.mode == "edit"
-        else texts.REVIEW_NEW
+        render(texts.REVIEW_EDIT, case_id=form.case_id) if form.mode == "edit" else texts.REVIEW_NEW
     )
     several_plessi = len(context.actor.referent.plessi) > 1 if context.actor.referent else False
     fields = [
-        field for field in CaseField
+        field
+        for field in CaseField
         if field is not CaseField.PLESSO or (form.mode == "new" and several_plessi)
     ]
     rows = pairs([_fix_button(field) for field in fields])

@@ -49,7 +49,8 @@ CLOSE_ASK = "ask"
 
 def close_button(case_id: int, *, short: bool = False) -> keyboards.Button:
     label = (
-        closing_texts.BUTTON_CLOSE_FOR.format(case_id=case_id) if short
+        closing_texts.BUTTON_CLOSE_FOR.format(case_id=case_id)
+        if short
         else closing_texts.BUTTON_CLOSE
     )
     return label, CLOSE.data(CLOSE_ASK, case_id)
@@ -77,9 +78,7 @@ def field_line(draft: CaseDraft, field: CaseField, plesso: Plesso | None) -> str
 def case_fields_text(draft: CaseDraft, plesso: Plesso | None) -> str:
     """Every field of the form, grouped as the portal groups them."""
     school = [field_line(draft, field, plesso) for field in _SCHOOL_FIELDS]
-    case = [
-        field_line(draft, field, plesso) for field in CaseField if field not in _SCHOOL_FIELDS
-    ]
+    case = [field_line(draft, field, plesso) for field in CaseField if field not in _SCHOOL_FIELDS]
     return "\n".join([texts.SECTION_SCHOOL, *school, "", texts.SECTION_CASE, *case])
 
 

@@ -69,9 +69,7 @@ def _summary_values(data: dict[str, Any]) -> dict[str, object]:
 
 
 def _confirm_keyboard() -> InlineKeyboardMarkup:
-    return keyboards.inline(
-        [[(common.BUTTON_CONFIRM, CB_CONFIRM), (texts.BUTTON_REDO, CB_REDO)]]
-    )
+    return keyboards.inline([[(common.BUTTON_CONFIRM, CB_CONFIRM), (texts.BUTTON_REDO, CB_REDO)]])
 
 
 @public
@@ -97,8 +95,10 @@ async def _welcome(update: Update, context: BotContext) -> None:
             render(common.WELCOME_REFERENT, name=actor.referent.full_name, plessi=listing),
         )
     if actor.is_admin:
-        scope = render(common.SCOPE_ATS, ats=actor.admin_ats) if actor.admin_ats else (
-            common.SCOPE_REGIONAL
+        scope = (
+            render(common.SCOPE_ATS, ats=actor.admin_ats)
+            if actor.admin_ats
+            else (common.SCOPE_REGIONAL)
         )
         await reply(update, render(common.WELCOME_ADMIN, scope=scope))
         await set_admin_menu(context.bot, actor.user_id)
@@ -194,9 +194,7 @@ _NEXT = {Step.FULL_NAME: Step.PHONE, Step.PHONE: Step.EMAIL, Step.EMAIL: Step.CO
 async def confirm(update: Update, context: BotContext) -> int:
     await close_buttons(update)
     data = await flow.load(update, context)
-    profile = ReferentProfile(
-        full_name=data["full_name"], phone=data["phone"], email=data["email"]
-    )
+    profile = ReferentProfile(full_name=data["full_name"], phone=data["phone"], email=data["email"])
     return await _join(update, context, data, profile)
 
 
@@ -232,8 +230,9 @@ def build() -> ConversationHandler[BotContext]:
         entry_points=[CommandHandler("start", start)],
         states={
             Step.CODE: [MessageHandler(text, code_typed)],
-            Step.FULL_NAME: [MessageHandler(text, _text_step(Step.FULL_NAME, parse_full_name,
-                                                             "full_name"))],
+            Step.FULL_NAME: [
+                MessageHandler(text, _text_step(Step.FULL_NAME, parse_full_name, "full_name"))
+            ],
             Step.PHONE: [MessageHandler(text, _text_step(Step.PHONE, parse_phone, "phone"))],
             Step.EMAIL: [MessageHandler(text, _text_step(Step.EMAIL, parse_email, "email"))],
             Step.CONFIRM: [

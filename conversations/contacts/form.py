@@ -170,13 +170,15 @@ async def _case_to_change(update: Update, context: BotContext, verb: str) -> Cas
 
 @requires(Role.REFERENT)
 async def add_contacts(update: Update, context: BotContext) -> Result:
-    """"Aggiungi contatti": a pasted list or a file; the role, class, section and last
+    """ "Aggiungi contatti": a pasted list or a file; the role, class, section and last
     contact date for all of them are proposed from the case."""
     facts = await _case_to_change(update, context, ADD)
     if facts is None:
         return END
     batch = ContactDraft(
-        role=PersonRole.STUDENT, class_name=facts.class_name, section=facts.section,
+        role=PersonRole.STUDENT,
+        class_name=facts.class_name,
+        section=facts.section,
         last_contact=proposed_last_contact(facts.window, today_of(context)),
     )
     form = ContactForm(mode="import", case=facts, draft=batch, answered=frozenset(IMPORT_ORDER))
@@ -185,7 +187,7 @@ async def add_contacts(update: Update, context: BotContext) -> Result:
 
 @requires(Role.REFERENT)
 async def one_contact(update: Update, context: BotContext) -> Result:
-    """"Aggiungi contatto": the portal's form, one question at a time."""
+    """ "Aggiungi contatto": the portal's form, one question at a time."""
     facts = await _case_to_change(update, context, ONE)
     if facts is None:
         return END
@@ -195,14 +197,18 @@ async def one_contact(update: Update, context: BotContext) -> Result:
 
 @requires(Role.REFERENT)
 async def edit_contact(update: Update, context: BotContext) -> Result:
-    """"Modifica contatto": the review of the saved contact, each field changeable."""
+    """ "Modifica contatto": the review of the saved contact, each field changeable."""
     found = await own_contact(update, context, EDIT, for_change=True)
     if found is None:
         return END
     contact, case = found
     form = ContactForm(
-        mode="edit", case=CaseFacts.of(case), contact_id=contact.id, version=contact.version,
-        draft=contact.data.as_draft(), answered=frozenset(FORM_ORDER),
+        mode="edit",
+        case=CaseFacts.of(case),
+        contact_id=contact.id,
+        version=contact.version,
+        draft=contact.data.as_draft(),
+        answered=frozenset(FORM_ORDER),
     )
     return await _start(update, context, form, Step.REVIEW)
 
@@ -257,7 +263,7 @@ async def file_sent(update: Update, context: BotContext) -> Step:
 
 
 def _kept(step: Step) -> Handler:
-    """"✅ 3": the class (or section) of the case, read as if typed."""
+    """ "✅ 3": the class (or section) of the case, read as if typed."""
 
     @requires(Role.REFERENT)
     async def handle(update: Update, context: BotContext) -> Step:
@@ -338,7 +344,7 @@ async def rule_answered(update: Update, context: BotContext) -> Step:
 
 @requires(Role.REFERENT)
 async def verdict_accepted(update: Update, context: BotContext) -> Step:
-    """"Continua" / "Aggiungi comunque": the referent decides."""
+    """ "Continua" / "Aggiungi comunque": the referent decides."""
     await close_buttons(update)
     form = await kit.load(update, context)
     return await kit.go(update, context, form.with_draft(form.draft, Step.VERDICT))
@@ -395,12 +401,21 @@ async def _saved(
     elif contact is None:
         await reply(update, texts.CONTACT_NOT_FOUND)
     elif form.mode == "new":
-        keyboard = keyboards.inline([[
-            (texts.BUTTON_ANOTHER, CONTACTS.data(ONE, case_id)),
-            (texts.BUTTON_DONE, list_contacts(case_id)),
-        ]])
-        text = render(texts.SAVED_NEW, contact_id=contact.id, case_id=case_id,
-                      surname=contact.data.surname, name=contact.data.name)
+        keyboard = keyboards.inline(
+            [
+                [
+                    (texts.BUTTON_ANOTHER, CONTACTS.data(ONE, case_id)),
+                    (texts.BUTTON_DONE, list_contacts(case_id)),
+                ]
+            ]
+        )
+        text = render(
+            texts.SAVED_NEW,
+            contact_id=contact.id,
+            case_id=case_id,
+            surname=contact.data.surname,
+            name=contact.data.name,
+        )
         await reply(update, text, keyboard)
         await flow.delete_personal_messages(update, context)
     else:
@@ -428,7 +443,10 @@ async def _confirm_import(update: Update, context: BotContext, form: ContactForm
     contacts, left_out = contacts_from(form.people, form.draft, today)
     services = context.services
     result = await services.contacts.add_many(
-        form.case.case_id, contacts, source=form.source, actor=context.actor.user_id,
+        form.case.case_id,
+        contacts,
+        source=form.source,
+        actor=context.actor.user_id,
         now=services.now(),
     )
     if result.outcome is not Outcome.SAVED:

@@ -41,7 +41,7 @@ async def show_contacts(
 
 @requires(Role.REFERENT)
 async def list_contacts(update: Update, context: BotContext) -> None:
-    """"Vedi contatti": the first page in a new message; Next / Previous turn it in place."""
+    """ "Vedi contatti": the first page in a new message; Next / Previous turn it in place."""
     ids = CONTACTS.tapped_ids(update, LIST, 1) or CONTACTS.tapped_ids(update, LIST, 2)
     if ids is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
@@ -89,15 +89,19 @@ def _named(template: str, contact: Contact) -> str:
 
 @requires(Role.REFERENT)
 async def ask_delete(update: Update, context: BotContext) -> None:
-    """"Elimina contatto": Sì / No, naming the person."""
+    """ "Elimina contatto": Sì / No, naming the person."""
     found = await own_contact(update, context, DELETE, for_change=True)
     if found is None:
         return
     contact, _ = found
-    keyboard = keyboards.inline([[
-        (texts.BUTTON_DELETE_YES, CONTACTS.data(DELETE_YES, contact.id)),
-        (texts.BUTTON_DELETE_NO, CONTACTS.data(DELETE_NO, contact.id)),
-    ]])
+    keyboard = keyboards.inline(
+        [
+            [
+                (texts.BUTTON_DELETE_YES, CONTACTS.data(DELETE_YES, contact.id)),
+                (texts.BUTTON_DELETE_NO, CONTACTS.data(DELETE_NO, contact.id)),
+            ]
+        ]
+    )
     await reply(update, _named(texts.ASK_DELETE, contact), keyboard)
 
 

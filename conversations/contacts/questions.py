@@ -56,10 +56,12 @@ def _cancel_row() -> list[keyboards.Button]:
 async def _choose(update: Update, context: BotContext, form: ContactForm) -> None:
     case = await context.services.cases.get(form.case.case_id)
     surname, name = (case.data.surname, case.data.name) if case else ("", "")
-    keyboard = keyboards.inline([
-        [(texts.BUTTON_ONE, CONTACTS.data(ONE, form.case.case_id))],
-        _cancel_row(),
-    ])
+    keyboard = keyboards.inline(
+        [
+            [(texts.BUTTON_ONE, CONTACTS.data(ONE, form.case.case_id))],
+            _cancel_row(),
+        ]
+    )
     text = render(texts.ASK_CHOOSE, case_id=form.case.case_id, surname=surname, name=name)
     await reply(update, text, keyboard)
 
@@ -126,10 +128,12 @@ def _plain(text: str) -> Asker:
 async def _rules(update: Update, context: BotContext, form: ContactForm) -> None:
     situation = form.situation()
     assert situation is not None
-    keyboard = keyboards.inline([
-        [(texts.BUTTON_RULES_YES, BUTTONS.data(RULES_YES))],
-        [(texts.BUTTON_RULES_NO, BUTTONS.data(RULES_NO))],
-    ])
+    keyboard = keyboards.inline(
+        [
+            [(texts.BUTTON_RULES_YES, BUTTONS.data(RULES_YES))],
+            [(texts.BUTTON_RULES_NO, BUTTONS.data(RULES_NO))],
+        ]
+    )
     await reply(update, render(texts.ASK_RULES, count=len(questions(situation))), keyboard)
 
 
@@ -139,11 +143,15 @@ async def _rule(update: Update, context: BotContext, form: ContactForm) -> None:
     question = next_question(situation, form.answers)
     assert question is not None
     if question is Question.MASK:
-        choices = [(texts.MASK_LABELS[m], BUTTONS.data(RULE_ANSWER, question.value, m.value))
-                   for m in mask_choices(situation)]
+        choices = [
+            (texts.MASK_LABELS[m], BUTTONS.data(RULE_ANSWER, question.value, m.value))
+            for m in mask_choices(situation)
+        ]
     else:
-        choices = [(texts.BUTTON_YES, BUTTONS.data(RULE_ANSWER, question.value, "yes")),
-                   (texts.BUTTON_NO, BUTTONS.data(RULE_ANSWER, question.value, "no"))]
+        choices = [
+            (texts.BUTTON_YES, BUTTONS.data(RULE_ANSWER, question.value, "yes")),
+            (texts.BUTTON_NO, BUTTONS.data(RULE_ANSWER, question.value, "no")),
+        ]
     text = texts.QUESTIONS[question]
     if situation.case_role is not Role.STUDENT and situation.contact_role is Role.STUDENT:
         text = f"{texts.QUESTION_OF_TEACHER}\n{text}"

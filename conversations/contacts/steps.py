@@ -74,7 +74,10 @@ FORM_ORDER: tuple[ContactStep, ...] = (
 )
 # An import asks these once for all the people of the list.
 IMPORT_FIELDS = (
-    ContactField.ROLE, ContactField.CLASS_NAME, ContactField.SECTION, ContactField.LAST_CONTACT,
+    ContactField.ROLE,
+    ContactField.CLASS_NAME,
+    ContactField.SECTION,
+    ContactField.LAST_CONTACT,
 )
 IMPORT_ORDER = tuple(FIELD_STEP[field] for field in IMPORT_FIELDS)
 
@@ -132,11 +135,13 @@ class ContactForm(StepForm[ContactStep, ContactDraft]):
         answered = super().answer(step, value)
         if step is not ContactStep.ROLE or value == self.draft.role:
             return answered
-        return answered.model_copy(update={
-            "check_rules": None,
-            "answers": Answers(),
-            "answered": answered.answered - set(RULE_STEPS),
-        })
+        return answered.model_copy(
+            update={
+                "check_rules": None,
+                "answers": Answers(),
+                "answered": answered.answered - set(RULE_STEPS),
+            }
+        )
 
     def situation(self) -> Situation | None:
         role = self.draft.role

@@ -116,15 +116,21 @@ def contact_text(contact: Contact) -> str:
 def contact_keyboard(contact: Contact, case_open: bool) -> InlineKeyboardMarkup:
     rows: list[list[keyboards.Button]] = []
     if case_open:
-        rows.append([(texts.BUTTON_EDIT, CONTACTS.data(EDIT, contact.id)),
-                     (texts.BUTTON_DELETE, CONTACTS.data(DELETE, contact.id))])
+        rows.append(
+            [
+                (texts.BUTTON_EDIT, CONTACTS.data(EDIT, contact.id)),
+                (texts.BUTTON_DELETE, CONTACTS.data(DELETE, contact.id)),
+            ]
+        )
     rows.append(_back_row(contact.case_id))
     return keyboards.inline(rows)
 
 
 def _back_row(case_id: int) -> list[keyboards.Button]:
-    return [(texts.BUTTON_LIST, list_contacts(case_id)),
-            (texts.BUTTON_CASE.format(case_id=case_id), case_callback(CASE_VIEW, case_id))]
+    return [
+        (texts.BUTTON_LIST, list_contacts(case_id)),
+        (texts.BUTTON_CASE.format(case_id=case_id), case_callback(CASE_VIEW, case_id)),
+    ]
 
 
 # --- a case's contacts ---------------------------------------------------------------------------
@@ -147,7 +153,10 @@ def _list_line(contact: Contact) -> str:
 def list_text(case: Case, page: ContactPage) -> str:
     status = case_texts.STATUS_OPEN if case.is_open else case_texts.STATUS_CLOSED
     header = render(
-        texts.LIST_HEADER, case_id=case.id, surname=case.data.surname, name=case.data.name,
+        texts.LIST_HEADER,
+        case_id=case.id,
+        surname=case.data.surname,
+        name=case.data.name,
         status=status,
     )
     if page.total == 0:
@@ -158,10 +167,12 @@ def list_text(case: Case, page: ContactPage) -> str:
 
 def list_keyboard(case: Case, page: ContactPage) -> InlineKeyboardMarkup:
     """A button per contact, the pages, Aggiungi contatti (while open), back to the case."""
-    rows = pairs([
-        (texts.BUTTON_CONTACT.format(contact_id=item.id), CONTACTS.data(VIEW, item.id))
-        for item in page.items
-    ])
+    rows = pairs(
+        [
+            (texts.BUTTON_CONTACT.format(contact_id=item.id), CONTACTS.data(VIEW, item.id))
+            for item in page.items
+        ]
+    )
     paging: list[keyboards.Button] = []
     if page.page > 1:
         paging.append((common.BUTTON_PREVIOUS, list_contacts(case.id, page.page - 1)))
@@ -202,20 +213,27 @@ def _capped(lines: list[str], budget: int) -> list[str]:
 
 
 def refused_lines(errors: Sequence[RowError], budget: int = REFUSED_BUDGET) -> list[str]:
-    return _capped(budget=budget, lines=[
-        render(texts.SUMMARY_REFUSED_LINE, line=line, reasons="") + reasons
-        for line, reasons in sorted(_reasons(errors).items())
-    ])
+    return _capped(
+        budget=budget,
+        lines=[
+            render(texts.SUMMARY_REFUSED_LINE, line=line, reasons="") + reasons
+            for line, reasons in sorted(_reasons(errors).items())
+        ],
+    )
 
 
 def summary_text(plan: ImportPlan, case_id: int) -> str:
     """N to add, M refused with the line and the reason, K already contacts of the case."""
     if not plan.new and plan.known and not plan.errors:
         return render(texts.NOTHING_NEW, known=len(plan.known), case_id=case_id)
-    parts = [render(
-        texts.SUMMARY_HEADER, new=len(plan.new), refused=len(plan.refused_lines),
-        known=len(plan.known),
-    )]
+    parts = [
+        render(
+            texts.SUMMARY_HEADER,
+            new=len(plan.new),
+            refused=len(plan.refused_lines),
+            known=len(plan.known),
+        )
+    ]
     if plan.errors:
         parts.append("\n".join([texts.SUMMARY_REFUSED, *refused_lines(plan.errors)]))
     if plan.known:

@@ -61,7 +61,7 @@ async def referent(harness: Harness, admin: ChatUser) -> ChatUser:
 async def test_a_flow_restarted_by_its_own_button_keeps_its_new_draft_through_a_flush(
     harness: Harness, referent: ChatUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """"Aggiungi contatto" from the "Aggiungi contatti" screen ends the contact flow and
+    """ "Aggiungi contatto" from the "Aggiungi contatti" screen ends the contact flow and
     starts it again. The end used to stay pending for python-telegram-bot's next flush, and a
     flush run by another chat's update after the new draft was saved deleted it: the next
     answer found an empty form."""

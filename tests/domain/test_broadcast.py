@@ -47,8 +47,8 @@ def shown(html_text: str) -> str:
 
 
 def test_the_text_is_kept_as_typed_but_for_the_blank_ends_and_line_breaks() -> None:
-    typed = "  Riunione <b>giovedì</b> & \"venerdì\"\r\nOre 10:00\r\tsala A  \n"
-    assert clean_text(typed) == "Riunione <b>giovedì</b> & \"venerdì\"\nOre 10:00\n\tsala A"
+    typed = '  Riunione <b>giovedì</b> & "venerdì"\r\nOre 10:00\r\tsala A  \n'
+    assert clean_text(typed) == 'Riunione <b>giovedì</b> & "venerdì"\nOre 10:00\n\tsala A'
 
 
 def test_an_empty_message_is_refused() -> None:
@@ -141,7 +141,8 @@ def member(referent: int, sentinel: bool) -> Member:
 def test_everybody_once_however_many_plessi_they_hold() -> None:
     members = [member(2, False), member(1, True), member(2, True), member(1, True)]
     assert recipients(members, Audience.ALL) == [
-        Recipient(referent_id=1, user_id=1001), Recipient(referent_id=2, user_id=1002)
+        Recipient(referent_id=1, user_id=1001),
+        Recipient(referent_id=2, user_id=1002),
     ]
 
 
@@ -165,14 +166,16 @@ def test_recipients_are_unique_and_of_the_audience(pairs: list[tuple[int, bool]]
 
 
 def test_the_count_sorts_each_send_and_notes_the_uncertain_ones() -> None:
-    count = count_outcomes([
-        (RecipientState.SENT, None, 7),
-        (RecipientState.BLOCKED, "blocked", 2),
-        (RecipientState.FAILED, "TimedOut", 1),
-        (RecipientState.FAILED, UNCERTAIN, 1),
-        (RecipientState.PENDING, None, 3),
-        (RecipientState.CLAIMED, None, 1),
-    ])
+    count = count_outcomes(
+        [
+            (RecipientState.SENT, None, 7),
+            (RecipientState.BLOCKED, "blocked", 2),
+            (RecipientState.FAILED, "TimedOut", 1),
+            (RecipientState.FAILED, UNCERTAIN, 1),
+            (RecipientState.PENDING, None, 3),
+            (RecipientState.CLAIMED, None, 1),
+        ]
+    )
     assert count == DeliveryCount(pending=4, sent=7, blocked=2, failed=2, uncertain=1)
     assert (count.total, count.ended, count.done) == (15, 11, False)
     assert count_outcomes([(RecipientState.SENT, None, 2)]).done
@@ -189,8 +192,13 @@ def test_a_send_that_did_not_reach_telegram_is_tried_again_with_a_back_off() -> 
 
 def test_the_final_count_in_words() -> None:
     broadcast = Broadcast(
-        id=1, ats_code="ATS-MILANO", audience=Audience.SENTINEL, text=None, created_by=100,
-        created_at=datetime(2026, 11, 17, 9, 30, tzinfo=UTC), completed_at=None,
+        id=1,
+        ats_code="ATS-MILANO",
+        audience=Audience.SENTINEL,
+        text=None,
+        created_by=100,
+        created_at=datetime(2026, 11, 17, 9, 30, tzinfo=UTC),
+        completed_at=None,
         summary=SummaryState.CLAIMED,
     )
     count = DeliveryCount(sent=5, blocked=1, failed=2, uncertain=1)

@@ -126,8 +126,33 @@ def _every_entry(index: object, needles: object) -> range:
 
 # Queries made of pieces of real names, so that most of them match something.
 _PIECES = st.sampled_from(
-    ["san", "don", "ato", "mil", "ano", "lo", "di", "bo", "zen", "re", "vo", "a", "e", "o",
-     "sul", "del", "monte", "val", "ca", "'", " ", "-", "ò", "(MI)", "(BZ)"]
+    [
+        "san",
+        "don",
+        "ato",
+        "mil",
+        "ano",
+        "lo",
+        "di",
+        "bo",
+        "zen",
+        "re",
+        "vo",
+        "a",
+        "e",
+        "o",
+        "sul",
+        "del",
+        "monte",
+        "val",
+        "ca",
+        "'",
+        " ",
+        "-",
+        "ò",
+        "(MI)",
+        "(BZ)",
+    ]
 )
 
 

@@ -55,8 +55,13 @@ from tests.domain.helpers import refused
 ROME = ZoneInfo("Europe/Rome")
 TUESDAY = date(2026, 11, 17)
 LABELS = ExportLabels(
-    roles=ROLE_LABELS, school_types=SCHOOL_TYPE_LABELS, timezone=ROME, yes=texts.YES,
-    no=texts.NO, active=texts.ACTIVE, revoked=texts.REVOKED,
+    roles=ROLE_LABELS,
+    school_types=SCHOOL_TYPE_LABELS,
+    timezone=ROME,
+    yes=texts.YES,
+    no=texts.NO,
+    active=texts.ACTIVE,
+    revoked=texts.REVOKED,
 )
 
 
@@ -160,33 +165,68 @@ CLOSED_AT = datetime(2026, 11, 17, 8, 30, 41, tzinfo=UTC)  # 09:30 in Rome
 
 def a_case(case_id: int = 7, **changes: object) -> CaseRecord:
     record = CaseRecord(
-        id=case_id, plesso_code="MIEE8AB01T", plesso_name="Primaria Manzoni",
-        ats_code="ATS-MILANO", school_type="primaria", class_name="3", section="B",
-        referent_name="Maria Rossi", referent_phone="+393331112222",
-        referent_email="maria@scuola.example.it", role="studente", surname="BIANCHI",
-        name="LUCA", codice_fiscale="BNCLCU15C02F205O", birth_date=date(2015, 3, 2),
-        comune_name="Milano", comune_province="MI", phone1="+393471234567", phone2=None,
-        last_attendance=date(2026, 11, 16), swab_date=date(2026, 11, 16), onset_date=None,
-        closed_at=CLOSED_AT, receipt_code="ABCD-EFGH",
+        id=case_id,
+        plesso_code="MIEE8AB01T",
+        plesso_name="Primaria Manzoni",
+        ats_code="ATS-MILANO",
+        school_type="primaria",
+        class_name="3",
+        section="B",
+        referent_name="Maria Rossi",
+        referent_phone="+393331112222",
+        referent_email="maria@scuola.example.it",
+        role="studente",
+        surname="BIANCHI",
+        name="LUCA",
+        codice_fiscale="BNCLCU15C02F205O",
+        birth_date=date(2015, 3, 2),
+        comune_name="Milano",
+        comune_province="MI",
+        phone1="+393471234567",
+        phone2=None,
+        last_attendance=date(2026, 11, 16),
+        swab_date=date(2026, 11, 16),
+        onset_date=None,
+        closed_at=CLOSED_AT,
+        receipt_code="ABCD-EFGH",
     )
     return record._replace(**changes)
 
 
 def a_contact(contact_id: int = 1, case_id: int = 7, **changes: object) -> ContactRecord:
     record = ContactRecord(
-        case_id=case_id, receipt_code="ABCD-EFGH", id=contact_id, role="docente",
-        class_name="3", section="B", surname="ROSSI", name="MARIO",
-        codice_fiscale="RSSMRA15A01F205J", birth_date=date(2015, 1, 1), comune_name=None,
-        comune_province=None, address=None, phone=None, last_contact=date(2026, 11, 16),
+        case_id=case_id,
+        receipt_code="ABCD-EFGH",
+        id=contact_id,
+        role="docente",
+        class_name="3",
+        section="B",
+        surname="ROSSI",
+        name="MARIO",
+        codice_fiscale="RSSMRA15A01F205J",
+        birth_date=date(2015, 1, 1),
+        comune_name=None,
+        comune_province=None,
+        address=None,
+        phone=None,
+        last_contact=date(2026, 11, 16),
     )
     return record._replace(**changes)
 
 
 def a_figure(**changes: object) -> AbsenceRecord:
     record = AbsenceRecord(
-        plesso_code="MIEE8AB01T", plesso_name="Primaria Manzoni", comune_name="Milano",
-        ats_code="ATS-MILANO", day=TUESDAY, enrolled=400, classes=18, absent=16, ill=6,
-        recorded_at=CLOSED_AT, updated_at=CLOSED_AT,
+        plesso_code="MIEE8AB01T",
+        plesso_name="Primaria Manzoni",
+        comune_name="Milano",
+        ats_code="ATS-MILANO",
+        day=TUESDAY,
+        enrolled=400,
+        classes=18,
+        absent=16,
+        ill=6,
+        recorded_at=CLOSED_AT,
+        updated_at=CLOSED_AT,
     )
     return record._replace(**changes)
 
@@ -217,16 +257,33 @@ def test_rates_come_from_the_enrolment_in_force() -> None:
 
 def test_a_plesso_row_and_a_referent_row() -> None:
     plesso = PlessoRecord(
-        code="MIEE8AB01T", name="Primaria Manzoni", comune_name="Milano", province="MI",
-        address="Via Manzoni 1", school_type="primaria", sentinel=True, ats_code="ATS-MILANO",
-        active_referents=2, pupils=400, classes=18, school_year=2026,
+        code="MIEE8AB01T",
+        name="Primaria Manzoni",
+        comune_name="Milano",
+        province="MI",
+        address="Via Manzoni 1",
+        school_type="primaria",
+        sentinel=True,
+        ats_code="ATS-MILANO",
+        active_referents=2,
+        pupils=400,
+        classes=18,
+        school_year=2026,
     )
     (row,) = list(plessi_table([plesso], LABELS).rows)
     assert row[5:] == ("Scuola primaria", "Sì", "ATS-MILANO", 2, 400, 18, "2026/27")
     referent = ReferentRecord(
-        referent_id=3, full_name="Maria Rossi", phone="+393331112222", email="m@x.it",
-        plesso_code="MIEE8AB01T", plesso_name="Primaria Manzoni", ats_code="ATS-MILANO",
-        granted_at=CLOSED_AT, revoked_at=CLOSED_AT, last_used_at=None, unreachable_since=None,
+        referent_id=3,
+        full_name="Maria Rossi",
+        phone="+393331112222",
+        email="m@x.it",
+        plesso_code="MIEE8AB01T",
+        plesso_name="Primaria Manzoni",
+        ats_code="ATS-MILANO",
+        granted_at=CLOSED_AT,
+        revoked_at=CLOSED_AT,
+        last_used_at=None,
+        unreachable_since=None,
     )
     (row,) = list(referents_table([referent], LABELS).rows)
     assert row[7] == "revocato" and row[8] == datetime(2026, 11, 17, 9, 30)
@@ -247,8 +304,10 @@ def values(sheet: object, row: int) -> list[object]:
 
 
 def test_the_workbook_has_a_sheet_per_table_with_headers_frozen_and_widths() -> None:
-    contacts = [a_contact(1), a_contact(2, address="Via Roma 1", comune_name="Lodi",
-                                        comune_province="LO")]
+    contacts = [
+        a_contact(1),
+        a_contact(2, address="Via Roma 1", comune_name="Lodi", comune_province="LO"),
+    ]
     workbook = xlsx(cases_table([a_case()], LABELS), contacts_table(contacts, LABELS))
     assert workbook.sheetnames == ["Casi", "Contatti"]
     cases, contacts_sheet = workbook["Casi"], workbook["Contatti"]
@@ -292,8 +351,7 @@ def test_a_large_export_is_quick() -> None:
     contacts = (a_contact(number, number // 20) for number in range(40_000))
     started = time.perf_counter()
     buffer = io.BytesIO()
-    counts = write_xlsx([cases_table(cases, LABELS), contacts_table(contacts, LABELS)],
-                        buffer)
+    counts = write_xlsx([cases_table(cases, LABELS), contacts_table(contacts, LABELS)], buffer)
     elapsed = time.perf_counter() - started
     assert counts == (2_000, 40_000)
     assert elapsed < 3.0, elapsed
@@ -305,21 +363,26 @@ def test_a_large_export_is_quick() -> None:
 
 def csv_rows(content: bytes) -> list[list[str]]:
     assert content.startswith(b"\xef\xbb\xbf")  # the byte-order mark: Excel reads UTF-8
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""),
-                           delimiter=";"))
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
 def test_csv_is_utf8_with_bom_semicolons_and_italian_dates() -> None:
     buffer = io.BytesIO()
     written = write_export(
         [absences_table([a_figure(plesso_name='Scuola "Manzoni"; plesso A')], LABELS)],
-        ExportFormat.CSV, buffer,
+        ExportFormat.CSV,
+        buffer,
     )
     assert written.extension == "csv" and written.rows == (1,)
     assert b"\r\n" in buffer.getvalue()
     header, row = csv_rows(buffer.getvalue())
-    assert header[:5] == ["Codice meccanografico", "Plesso", "Comune", "ATS",
-                          "Giorno di rilevazione"]
+    assert header[:5] == [
+        "Codice meccanografico",
+        "Plesso",
+        "Comune",
+        "ATS",
+        "Giorno di rilevazione",
+    ]
     cells = dict(zip(header, row, strict=True))
     assert cells["Plesso"] == 'Scuola "Manzoni"; plesso A'
     assert cells["Giorno di rilevazione"] == "17/11/2026"
@@ -331,7 +394,8 @@ def test_two_tables_as_csv_are_one_zip_of_two_files() -> None:
     buffer = io.BytesIO()
     written = write_export(
         [cases_table([a_case()], LABELS), contacts_table([a_contact()], LABELS)],
-        ExportFormat.CSV, buffer,
+        ExportFormat.CSV,
+        buffer,
     )
     assert written.extension == "zip" and written.rows == (1, 1)
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
@@ -346,7 +410,7 @@ def test_two_tables_as_csv_are_one_zip_of_two_files() -> None:
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
-        ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
         ("+1+1", "'+1+1"),
         ("-2-2", "'-2-2"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -364,8 +428,11 @@ def test_csv_text_that_excel_would_run_is_defused(text: str, shown: str) -> None
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.text(max_size=30), min_size=1, max_size=6))
 def test_any_text_round_trips_through_the_csv(texts_: list[str]) -> None:
-    table = Table("T", (Column("Testo", 10), Column("Numero", 8)),
-                  [(text, n) for n, text in enumerate(texts_)])
+    table = Table(
+        "T",
+        (Column("Testo", 10), Column("Numero", 8)),
+        [(text, n) for n, text in enumerate(texts_)],
+    )
     buffer = io.BytesIO()
     assert write_csv(table, buffer) == len(texts_)
     header, *rows = csv_rows(buffer.getvalue())

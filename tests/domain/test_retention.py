@@ -140,7 +140,8 @@ def test_each_case_is_deleted_once_by_the_first_run_it_is_due_at(
     assert sum(b.contacts for b in batches) == sum(c.contacts for c in due_by_last)
     for previous, batch in zip([None, *runs[:-1]], batches, strict=True):
         taken = [
-            c for c in cases
+            c
+            for c in cases
             if is_due(c.closed_at, batch.run_at, days, ROME)
             and (previous is None or not is_due(c.closed_at, previous, days, ROME))
         ]

@@ -23,14 +23,29 @@ def xlsx(*tables: Table) -> openpyxl.Workbook:
 
 def test_column_letters_run_like_excels() -> None:
     assert [column_letter(i) for i in (1, 2, 26, 27, 52, 53, 702, 703)] == [
-        "A", "B", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
+        "A",
+        "B",
+        "Z",
+        "AA",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]
 
 
 def test_a_sheet_per_table_bold_frozen_header_widths_and_typed_cells() -> None:
-    columns = (Column("Numero", 9), Column("Giorno", 12), Column("Ora", 18),
-               Column("Tasso", 10, percent=True), Column("Testo", 30))
-    rows = [(7, date(2026, 11, 17), datetime(2026, 11, 17, 9, 30), 0.041, "+393471234567"),
-            (None, None, None, None, "")]
+    columns = (
+        Column("Numero", 9),
+        Column("Giorno", 12),
+        Column("Ora", 18),
+        Column("Tasso", 10, percent=True),
+        Column("Testo", 30),
+    )
+    rows = [
+        (7, date(2026, 11, 17), datetime(2026, 11, 17, 9, 30), 0.041, "+393471234567"),
+        (None, None, None, None, ""),
+    ]
     workbook = xlsx(Table("Prima", columns, rows), Table("Vuota", (Column("Niente", 8),), []))
     assert workbook.sheetnames == ["Prima", "Vuota"]
     sheet = workbook["Prima"]
@@ -38,10 +53,19 @@ def test_a_sheet_per_table_bold_frozen_header_widths_and_typed_cells() -> None:
     assert all(cell.font.b for cell in sheet[1]) and not sheet["A2"].font.b
     assert sheet.freeze_panes == "A2" and workbook["Vuota"].freeze_panes == "A2"
     assert [sheet.column_dimensions[column_letter(i)].width for i in range(1, 6)] == [
-        9, 12, 18, 10, 30]
+        9,
+        12,
+        18,
+        10,
+        30,
+    ]
     assert [cell.value for cell in sheet[2]] == [
-        7, datetime(2026, 11, 17), datetime(2026, 11, 17, 9, 30), pytest.approx(0.041),
-        "+393471234567"]
+        7,
+        datetime(2026, 11, 17),
+        datetime(2026, 11, 17, 9, 30),
+        pytest.approx(0.041),
+        "+393471234567",
+    ]
     assert sheet["B2"].is_date and sheet["B2"].number_format == "dd/mm/yyyy"
     assert sheet["C2"].number_format == "dd/mm/yyyy hh:mm"
     assert sheet["D2"].number_format == "0.0%"
@@ -55,13 +79,27 @@ def test_the_package_holds_what_excel_needs() -> None:
     assert write_xlsx([Table("Uno", (Column("A", 8),), [(1,)])], buffer) == (1,)
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
         assert set(archive.namelist()) == {
-            "[Content_Types].xml", "_rels/.rels", "xl/workbook.xml",
-            "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/worksheets/sheet1.xml"}
+            "[Content_Types].xml",
+            "_rels/.rels",
+            "xl/workbook.xml",
+            "xl/_rels/workbook.xml.rels",
+            "xl/styles.xml",
+            "xl/worksheets/sheet1.xml",
+        }
 
 
 def test_awkward_text_goes_into_cells_as_it_is() -> None:
-    awkward = ["=1+1", "<b>&amp;</b>", "  spazi  ", "riga 1\nriga 2", "Perù ☃ 日本", "a\x07b",
-               "-3", "@SUM(A1)", "\r"]
+    awkward = [
+        "=1+1",
+        "<b>&amp;</b>",
+        "  spazi  ",
+        "riga 1\nriga 2",
+        "Perù ☃ 日本",
+        "a\x07b",
+        "-3",
+        "@SUM(A1)",
+        "\r",
+    ]
     table = Table("Prova", (Column("Testo", 20),), [(text,) for text in awkward])
     sheet = xlsx(table)["Prova"]
     read = [sheet.cell(row=i, column=1).value for i in range(2, 2 + len(awkward))]
@@ -76,8 +114,7 @@ def test_any_text_survives_the_workbook_but_control_characters(texts_: list[str]
     sheet = xlsx(table)["T"]
     for index, text in enumerate(texts_, start=2):
         expected = "".join(
-            ch for ch in text
-            if ch in "\t\n\r" or (ord(ch) >= 0x20 and ch not in "\ufffe\uffff")
+            ch for ch in text if ch in "\t\n\r" or (ord(ch) >= 0x20 and ch not in "\ufffe\uffff")
         )
         assert (sheet.cell(row=index, column=1).value or "") == expected
 

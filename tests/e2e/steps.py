@@ -165,7 +165,7 @@ async def open_add_contacts(referent: ChatUser, case_id: int) -> None:
 
 
 async def start_contact(referent: ChatUser, case_id: int, role: str = "Studente") -> None:
-    """"Aggiungi contatto", up to the surname; class and section as the case's (3 B)."""
+    """ "Aggiungi contatto", up to the surname; class and section as the case's (3 B)."""
     await open_add_contacts(referent, case_id)
     await referent.tap("Aggiungi contatto")
     await referent.expect("Ruolo del contatto")

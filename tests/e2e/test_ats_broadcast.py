@@ -49,7 +49,11 @@ async def referents_of_two_ats(harness: Harness, admin: ChatUser) -> People:
             harness, admin, SARA, SENTINEL_2, first_name="Sara", name="Sara Neri"
         ),
         vittoria=await joined_referent(
-            harness, valpadana, VITTORIA, VALPADANA_PLESSO, first_name="Vittoria",
+            harness,
+            valpadana,
+            VITTORIA,
+            VALPADANA_PLESSO,
+            first_name="Vittoria",
             name="Vittoria Sala",
         ),
     )
@@ -169,14 +173,16 @@ async def test_a_double_tap_on_conferma_sends_one_broadcast(
     await admin.expect("consegnato", timeout=10)
     await asyncio.sleep(0.3)
     (status,) = await harness.svc.broadcasts.recent("ATS-MILANO", 5)
-    assert all(avvisi(referent) == [MILANO_HEADER + "Una volta sola"]
-               for referent in people.milano)
+    assert all(avvisi(referent) == [MILANO_HEADER + "Una volta sola"] for referent in people.milano)
     # The same confirmation again (as after a crash before the flow ended) adds nothing.
     rows_before = rows(harness, "SELECT COUNT(*) FROM broadcast_recipients")
     again = await harness.svc.broadcasts.create(
         request_key=str(rows(harness, "SELECT request_key FROM broadcasts")[0][0]),
-        ats_code="ATS-MILANO", audience=Audience.ALL, text="Una volta sola",
-        actor=ADMIN_MILANO, now=harness.svc.now(),
+        ats_code="ATS-MILANO",
+        audience=Audience.ALL,
+        text="Una volta sola",
+        actor=ADMIN_MILANO,
+        now=harness.svc.now(),
     )
     assert again.outcome is CreateOutcome.ALREADY and again.broadcast == status.broadcast
     assert rows(harness, "SELECT COUNT(*) FROM broadcast_recipients") == rows_before
@@ -221,8 +227,12 @@ async def test_a_429_is_waited_out_and_everybody_gets_it(
     harness: Harness, admin: ChatUser, people: People
 ) -> None:
     created = await harness.svc.broadcasts.create(
-        request_key="test-429", ats_code="ATS-MILANO", audience=Audience.ALL,
-        text="Con calma", actor=ADMIN_MILANO, now=harness.svc.now(),
+        request_key="test-429",
+        ats_code="ATS-MILANO",
+        audience=Audience.ALL,
+        text="Con calma",
+        actor=ADMIN_MILANO,
+        now=harness.svc.now(),
     )
     assert created.outcome is CreateOutcome.CREATED
     harness.emulator.fail_next("sendMessage", status=429, retry_after=1)
@@ -238,8 +248,12 @@ async def test_after_a_crash_the_rest_is_sent_and_nobody_gets_it_twice(
 ) -> None:
     svc = harness.svc
     created = await svc.broadcasts.create(
-        request_key="crash", ats_code="ATS-MILANO", audience=Audience.ALL,
-        text="Dopo il riavvio", actor=ADMIN_MILANO, now=svc.now(),
+        request_key="crash",
+        ats_code="ATS-MILANO",
+        audience=Audience.ALL,
+        text="Dopo il riavvio",
+        actor=ADMIN_MILANO,
+        now=svc.now(),
     )
     assert created.broadcast is not None
     # The process died mid-broadcast: Maria's send recorded, Luca's claimed but never
@@ -302,8 +316,7 @@ async def test_another_ats_admin_sees_and_reaches_only_their_own(
     await valpadana.send("/avviso")
     question = (await valpadana.expect("A chi vuoi scrivere?")).text or ""
     assert "ATS-VALPADANA" in question and "Ultimi avvisi" not in question
-    assert valpadana.buttons() == ["Tutti i referenti (1)", "Solo plessi sentinella (1)",
-                                   "Annulla"]
+    assert valpadana.buttons() == ["Tutti i referenti (1)", "Solo plessi sentinella (1)", "Annulla"]
     # Milano's buttons are nothing to them.
     key = rows(harness, "SELECT request_key FROM broadcasts")[0][0]
     await valpadana.tap("Tutti i referenti")
@@ -317,10 +330,12 @@ async def test_another_ats_admin_sees_and_reaches_only_their_own(
     assert avvisi(people.vittoria) == [
         "📢 Avviso di ATS-VALPADANA ai referenti COVID\n\nSolo per Cremona"
     ]
-    assert all(avvisi(referent) == [MILANO_HEADER + "Solo per Milano"]
-               for referent in people.milano)
+    assert all(
+        avvisi(referent) == [MILANO_HEADER + "Solo per Milano"] for referent in people.milano
+    )
     assert rows(harness, "SELECT ats_code FROM broadcasts ORDER BY id") == [
-        ("ATS-MILANO",), ("ATS-VALPADANA",)
+        ("ATS-MILANO",),
+        ("ATS-VALPADANA",),
     ]
 
 

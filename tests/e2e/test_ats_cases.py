@@ -22,10 +22,12 @@ async def closed_cases(harness: Harness, count: int, *, deliver: bool = False) -
     svc = harness.svc
     ids = []
     for _ in range(count):
-        case = await svc.cases.create(complete_case(full_draft(), TODAY), actor=MARIA,
-                                      now=svc.now())
-        result = await svc.closing.close(case.id, actor=MARIA, now=svc.now(),
-                                         recipients=[ADMIN_MILANO] if deliver else [])
+        case = await svc.cases.create(
+            complete_case(full_draft(), TODAY), actor=MARIA, now=svc.now()
+        )
+        result = await svc.closing.close(
+            case.id, actor=MARIA, now=svc.now(), recipients=[ADMIN_MILANO] if deliver else []
+        )
         assert result.outcome.value == "closed"
         ids.append(case.id)
     return ids
@@ -61,17 +63,16 @@ async def test_admin_list_newest_first_paged_and_filtered(
 async def test_open_cases_and_forged_buttons_are_not_shown(
     harness: Harness, admin: ChatUser
 ) -> None:
-    case = await harness.svc.cases.create(complete_case(full_draft(), TODAY), actor=MARIA,
-                                          now=harness.svc.now())
+    case = await harness.svc.cases.create(
+        complete_case(full_draft(), TODAY), actor=MARIA, now=harness.svc.now()
+    )
     await admin.send(f"/caso {case.id}")
     await admin.expect("Caso non trovato")  # not closed: not yet the ATS's
     await admin.send("/caso")
     await admin.expect("codice ricevuta")
 
 
-async def test_a_referent_cannot_use_the_admin_buttons(
-    harness: Harness, admin: ChatUser
-) -> None:
+async def test_a_referent_cannot_use_the_admin_buttons(harness: Harness, admin: ChatUser) -> None:
     referent = await joined_referent(harness, admin, MARIA)
     await closed_cases(harness, 1)
     await referent.send("/casi")
@@ -109,10 +110,12 @@ async def test_a_crash_after_closing_still_delivers_at_start_up(
     from bot.context import Services
 
     services = Services(settings=harness.settings, db=db, clock=harness.clock)
-    case = await services.cases.create(complete_case(full_draft(), TODAY), actor=MARIA,
-                                       now=services.now())
-    await services.closing.close(case.id, actor=MARIA, now=services.now(),
-                                 recipients=[ADMIN_MILANO])
+    case = await services.cases.create(
+        complete_case(full_draft(), TODAY), actor=MARIA, now=services.now()
+    )
+    await services.closing.close(
+        case.id, actor=MARIA, now=services.now(), recipients=[ADMIN_MILANO]
+    )
     await db.close()  # "crash": closed, nothing sent
     await harness.start_bot()
     notice = await admin.document(timeout=10)

@@ -39,16 +39,33 @@ PLESSO_VALPADANA = "CREE81001A"
 
 MILANO_CASE = {"surname": "ZANZOTTO", "name": "ERMENEGILDA", "codice_fiscale": STUDENT_CF}
 JUNE_CASE = {"surname": "GIUGNETTI", "name": "ADA", "codice_fiscale": STUDENT_CF}
-VALPADANA_CASE = {"surname": "QUAGLIOTTI", "name": "GIULIA", "codice_fiscale": TEACHER_CF,
-                  "role": PersonRole.TEACHER, "birth_date": date(1980, 5, 10)}
+VALPADANA_CASE = {
+    "surname": "QUAGLIOTTI",
+    "name": "GIULIA",
+    "codice_fiscale": TEACHER_CF,
+    "role": PersonRole.TEACHER,
+    "birth_date": date(1980, 5, 10),
+}
 CONTACTS = [
-    {"surname": "PAPAGNI", "name": "IRENE", "codice_fiscale": "PPGRNI15D52F205T",
-     "birth_date": date(2015, 4, 12)},
-    {"surname": "SCROCCHI", "name": "ELIO", "codice_fiscale": "SCRLEI14P03F205J",
-     "birth_date": date(2014, 9, 3)},
+    {
+        "surname": "PAPAGNI",
+        "name": "IRENE",
+        "codice_fiscale": "PPGRNI15D52F205T",
+        "birth_date": date(2015, 4, 12),
+    },
+    {
+        "surname": "SCROCCHI",
+        "name": "ELIO",
+        "codice_fiscale": "SCRLEI14P03F205J",
+        "birth_date": date(2014, 9, 3),
+    },
 ]
-VALPADANA_CONTACT = {"surname": "CHIUSANI", "name": "OLGA", "codice_fiscale": "CHSLGO15A61F205V",
-                     "birth_date": date(2015, 1, 21)}
+VALPADANA_CONTACT = {
+    "surname": "CHIUSANI",
+    "name": "OLGA",
+    "codice_fiscale": "CHSLGO15A61F205V",
+    "birth_date": date(2015, 1, 21),
+}
 
 
 @dataclass(frozen=True)
@@ -60,15 +77,23 @@ class Cases:
 
 
 def contact(values: dict[str, object]) -> ContactData:
-    return ContactData.model_validate({
-        "role": PersonRole.STUDENT, "class_name": "3", "section": "B",
-        "comune": comune_by_code("F205"), "phone": "+393331112222",
-        "last_contact": date(2026, 5, 29), **values,
-    })
+    return ContactData.model_validate(
+        {
+            "role": PersonRole.STUDENT,
+            "class_name": "3",
+            "section": "B",
+            "comune": comune_by_code("F205"),
+            "phone": "+393331112222",
+            "last_contact": date(2026, 5, 29),
+            **values,
+        }
+    )
 
 
 async def closed_case(
-    harness: Harness, plesso: str, values: dict[str, object],
+    harness: Harness,
+    plesso: str,
+    values: dict[str, object],
     contacts: list[dict[str, object]],
 ) -> int:
     svc = harness.svc
@@ -78,8 +103,11 @@ async def closed_case(
     if contacts:
         last = today - timedelta(days=1)
         added = await svc.contacts.add_many(
-            case.id, [contact({**c, "last_contact": last}) for c in contacts],
-            source=ContactSource.LIST, actor=MARIA, now=svc.now(),
+            case.id,
+            [contact({**c, "last_contact": last}) for c in contacts],
+            source=ContactSource.LIST,
+            actor=MARIA,
+            now=svc.now(),
         )
         assert len(added.added) == len(contacts), added
     # No admin to notify: the hand-over documents would mix with the exports in the chats.
@@ -139,9 +167,7 @@ def csv_rows(content: bytes) -> list[dict[str, str]]:
 # --- closed cases ---------------------------------------------------------------------------
 
 
-async def test_closed_cases_of_the_school_year_as_excel(
-    harness: Harness, admin: ChatUser
-) -> None:
+async def test_closed_cases_of_the_school_year_as_excel(harness: Harness, admin: ChatUser) -> None:
     cases = await some_cases(harness)
     await admin.send("/esporta")
     question = await admin.expect("Cosa vuoi esportare?")
@@ -183,8 +209,13 @@ async def test_closed_cases_of_the_school_year_as_excel(
     # The export is in the change log: who, what, which days, how many rows; no names.
     ((actor, action, entity, entity_id, details),) = audit_rows(harness)
     assert (actor, action, entity, entity_id) == ("tg:100", "export.cases", "ats", "ATS-MILANO")
-    assert details == {"kind": "casi", "format": "xlsx", "from": "2026-09-01",
-                       "to": "2026-11-17", "rows": {"casi": 1, "contatti": 2}}
+    assert details == {
+        "kind": "casi",
+        "format": "xlsx",
+        "from": "2026-09-01",
+        "to": "2026-11-17",
+        "rows": {"casi": 1, "contatti": 2},
+    }
     await admin.send("/registro ats")
     log = await admin.expect("Registro dell'ATS")
     assert "ATS · esportati i casi chiusi · ATS ATS-MILANO" in (log.text or "")
@@ -336,7 +367,8 @@ async def test_another_ats_gets_none_of_milanos_rows(harness: Harness, admin: Ch
     _, content = await document(other)
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     assert {p["Codice meccanografico"] for p in rows(workbook["Plessi"])} == {
-        "CREE81001A", "CRPS02000B",
+        "CREE81001A",
+        "CRPS02000B",
     }
     assert rows(workbook["Referenti"]) == []  # Maria is Milano's
     assert [row[3] for row in audit_rows(harness)] == ["ATS-VALPADANA", "ATS-VALPADANA"]
@@ -403,8 +435,10 @@ async def test_the_export_queries_search_through_indexes(harness: Harness) -> No
     queries["CONTACTS"] = export_queries.CONTACTS.format(ids="?,?")
     with contextlib.closing(sqlite3.connect(harness.settings.database_path)) as conn:
         for name, sql in queries.items():
-            plan = [str(row[3]) for row in conn.execute(
-                f"EXPLAIN QUERY PLAN {sql}", [1] * sql.count("?"))]
+            plan = [
+                str(row[3])
+                for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", [1] * sql.count("?"))
+            ]
             assert not [step for step in plan if step.startswith("SCAN")], (name, plan)
             assert any("INDEX" in step or "PRIMARY KEY" in step for step in plan), (name, plan)
 

@@ -15,12 +15,12 @@ MARIA = 300
 async def created_and_edited(harness: Harness) -> Case:
     """A case Maria reported, then corrected (the class)."""
     svc = harness.svc
-    case = await svc.cases.create(complete_case(full_draft(), TODAY), actor=MARIA,
-                                  now=svc.now())
+    case = await svc.cases.create(complete_case(full_draft(), TODAY), actor=MARIA, now=svc.now())
     harness.clock.advance(minutes=5)
     edited = case.data.model_copy(update={"class_name": "4"})
-    result = await svc.cases.update(case.id, edited, expected_version=case.version,
-                                    actor=MARIA, now=svc.now())
+    result = await svc.cases.update(
+        case.id, edited, expected_version=case.version, actor=MARIA, now=svc.now()
+    )
     assert result.outcome.value == "saved"
     return case
 
@@ -39,9 +39,7 @@ async def test_a_case_log_newest_first_with_names(harness: Harness, admin: ChatU
     assert "Avanti" not in admin.buttons()
 
 
-async def test_a_plesso_log_has_its_cases_and_referents(
-    harness: Harness, admin: ChatUser
-) -> None:
+async def test_a_plesso_log_has_its_cases_and_referents(harness: Harness, admin: ChatUser) -> None:
     await joined_referent(harness, admin, MARIA)
     case = await created_and_edited(harness)
     await admin.send(f"/registro {PLESSO_MILANO.lower()}")

@@ -143,8 +143,9 @@ async def test_at_its_time_the_job_deletes_what_is_due_and_the_admin_reads_it(
 
     left = {row[0] for row in rows(harness, "SELECT id FROM cases")}
     assert left == {cases["open"], cases["friday"], cases["recent"]}
-    assert rows(harness, "SELECT COUNT(*) FROM contacts WHERE case_id IN (?, ?)",
-                (cases["old"], draft_case)) == [(0,)]
+    assert rows(
+        harness, "SELECT COUNT(*) FROM contacts WHERE case_id IN (?, ?)", (cases["old"], draft_case)
+    ) == [(0,)]
     assert rows(harness, "SELECT flow FROM conversations WHERE user_id = ?", (MARIA,)) == []
     # The referent's next message is not read as the contact's name any more.
     await referent.send("Teodolinda")
@@ -186,8 +187,8 @@ def test_ninety_days_at_half_past_three_unless_set() -> None:
 
 @pytest.mark.usefixtures("no_env")
 @pytest.mark.parametrize(
-    ("name", "value"), [("retention_days", "0"), ("retention_days", "novanta"),
-                        ("retention_time", "25:00")],
+    ("name", "value"),
+    [("retention_days", "0"), ("retention_days", "novanta"), ("retention_time", "25:00")],
 )
 def test_a_bad_retention_setting_stops_start_up_with_one_line(name: str, value: str) -> None:
     with pytest.raises(SettingsError) as error:

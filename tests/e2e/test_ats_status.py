@@ -52,7 +52,11 @@ async def close(harness: Harness, case_id: int, closed: datetime) -> None:
 async def recorded(harness: Harness, plesso_code: str, days: list[date]) -> None:
     for day in days:
         await harness.svc.absences.record(
-            plesso_code=plesso_code, day=day, absent=3, ill=None, actor=MARIA,
+            plesso_code=plesso_code,
+            day=day,
+            absent=3,
+            ill=None,
+            actor=MARIA,
             now=datetime(day.year, day.month, day.day, 12, 0, tzinfo=ROME),
         )
 

@@ -42,7 +42,8 @@ async def seed_cases(harness: Harness, count: int, plesso_code: str = PLESSO_MIL
     ids = []
     for number in range(1, count + 1):
         case = await harness.svc.cases.create(
-            case_data(plesso_code, surname=f"COGNOME {number:02d}"), actor=MARIA,
+            case_data(plesso_code, surname=f"COGNOME {number:02d}"),
+            actor=MARIA,
             now=harness.clock(),
         )
         ids.append(case.id)
@@ -81,16 +82,23 @@ async def test_list_shows_the_portals_columns(harness: Harness, maria: ChatUser)
     assert "ult. giorno freq. 16/11/2026" in text
     assert "nr. contatti 0" in text and "aperto" in text
     assert maria.buttons() == [
-        f"Vedi caso {case_id}", f"Modifica caso {case_id}", f"Aggiungi contatti {case_id}",
-        f"Vedi contatti {case_id}", f"📤 Chiudi e invia caso {case_id}", "➕ Nuovo caso",
+        f"Vedi caso {case_id}",
+        f"Modifica caso {case_id}",
+        f"Aggiungi contatti {case_id}",
+        f"Vedi contatti {case_id}",
+        f"📤 Chiudi e invia caso {case_id}",
+        "➕ Nuovo caso",
     ]
     await maria.tap(f"Vedi caso {case_id}")
     view = await maria.expect(f"Caso {case_id} – aperto")
     assert "BNCLCU15C02F205O" in (view.text or "")
     assert "Numero di contatti collegati al caso: 0" in (view.text or "")
     assert maria.buttons() == [
-        "✏️ Modifica caso", "➕ Aggiungi contatti", "👥 Vedi contatti",
-        "📤 Chiudi e invia il caso in ATS", "Elenco dei casi",
+        "✏️ Modifica caso",
+        "➕ Aggiungi contatti",
+        "👥 Vedi contatti",
+        "📤 Chiudi e invia il caso in ATS",
+        "Elenco dei casi",
     ]
     await maria.tap("Elenco dei casi")
     await maria.expect("Casi segnalati")
@@ -120,9 +128,7 @@ async def test_paging_next_and_previous(harness: Harness, maria: ChatUser) -> No
     await maria.expect(f"Caso {ids[6]} – aperto")
 
 
-async def test_a_referent_of_two_plessi_picks_the_plesso(
-    harness: Harness, admin: ChatUser
-) -> None:
+async def test_a_referent_of_two_plessi_picks_the_plesso(harness: Harness, admin: ChatUser) -> None:
     await seed_cases(harness, 2, PLESSO_MILANO_2)
     referent = await joined_referent(harness, admin, 303, PLESSO_MILANO, PLESSO_MILANO_2)
     await referent.send("/casi")
@@ -141,9 +147,14 @@ async def test_closed_case_offers_view_only(harness: Harness, maria: ChatUser) -
     listing = await maria.expect("Casi segnalati")
     assert "Caso chiuso" in (listing.text or "")
     assert maria.buttons() == [
-        f"Vedi caso {closed_id}", f"Vedi contatti {closed_id}", f"Vedi caso {open_id}",
-        f"Modifica caso {open_id}", f"Aggiungi contatti {open_id}", f"Vedi contatti {open_id}",
-        f"📤 Chiudi e invia caso {open_id}", "➕ Nuovo caso",
+        f"Vedi caso {closed_id}",
+        f"Vedi contatti {closed_id}",
+        f"Vedi caso {open_id}",
+        f"Modifica caso {open_id}",
+        f"Aggiungi contatti {open_id}",
+        f"Vedi contatti {open_id}",
+        f"📤 Chiudi e invia caso {open_id}",
+        "➕ Nuovo caso",
     ]
     await maria.tap(f"Vedi caso {closed_id}")
     view = await maria.expect(f"Caso {closed_id} – Caso chiuso")

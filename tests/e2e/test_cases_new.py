@@ -109,10 +109,22 @@ async def test_full_case_with_every_optional_field(harness: Harness, admin: Chat
     review = await referent.expect("controlla i dati")
     text = review.text or ""
     for shown in (
-        "Scuola Secondaria di I grado Parco Nord (MIMM8AB01V)", "Classe: 2", "Sezione: C",
-        "LUCA BIANCHI", "+390212345678", "Ruolo: Docente", "Cognome: VERDI", "Nome: GIULIA",
-        TEACHER_CF, "10/05/1980", "Lodi (LO)", "+393477654321", "+393331112223",
-        "13/11/2026", "14/11/2026", "12/11/2026",
+        "Scuola Secondaria di I grado Parco Nord (MIMM8AB01V)",
+        "Classe: 2",
+        "Sezione: C",
+        "LUCA BIANCHI",
+        "+390212345678",
+        "Ruolo: Docente",
+        "Cognome: VERDI",
+        "Nome: GIULIA",
+        TEACHER_CF,
+        "10/05/1980",
+        "Lodi (LO)",
+        "+393477654321",
+        "+393331112223",
+        "13/11/2026",
+        "14/11/2026",
+        "12/11/2026",
     ):
         assert shown in text, shown
     assert (await harness.svc.cases.page(PLESSO_MILANO_2, 1)).total == 0  # nothing before Salva
@@ -128,7 +140,9 @@ async def test_full_case_with_every_optional_field(harness: Harness, admin: Chat
     assert data.school_type is SchoolType.SECONDARIA_1
     assert (data.class_name, data.section) == ("2", "C")
     assert (data.referent_name, data.referent_phone, data.referent_email) == (
-        "LUCA BIANCHI", "+390212345678", "luca.bianchi@scuola.example.it"
+        "LUCA BIANCHI",
+        "+390212345678",
+        "luca.bianchi@scuola.example.it",
     )
     assert data.role is Role.TEACHER
     assert (data.surname, data.name, data.codice_fiscale) == ("VERDI", "GIULIA", TEACHER_CF)

@@ -146,12 +146,18 @@ async def test_warnings_outside_window_and_no_classmates(
     # A teacher, last seen a week before the case's last day: outside no window (no swab),
     # so add one after the last day directly (the form would refuse it).
     data = ContactData(
-        role="docente", class_name="3", section="B", surname="COLOMBO", name="ELENA",
-        codice_fiscale="CLMLNE82D62F205B", birth_date=date(1982, 4, 22), comune=None,
-        phone=None, last_contact=date(2026, 11, 17),
+        role="docente",
+        class_name="3",
+        section="B",
+        surname="COLOMBO",
+        name="ELENA",
+        codice_fiscale="CLMLNE82D62F205B",
+        birth_date=date(1982, 4, 22),
+        comune=None,
+        phone=None,
+        last_contact=date(2026, 11, 17),
     )
-    change = await harness.svc.contacts.add(case_id, data, actor=MARIA,
-                                             now=harness.svc.now())
+    change = await harness.svc.contacts.add(case_id, data, actor=MARIA, now=harness.svc.now())
     assert change.contact is not None
     await referent.send(f"/caso {case_id}")
     await referent.tap("Chiudi e invia il caso in ATS")
@@ -235,11 +241,14 @@ async def test_locked_means_locked(harness: Harness, referent: ChatUser) -> None
     )
     assert update.outcome is UpdateOutcome.CLOSED
     contact = (await svc.contacts.page(case_id, 1)).items[0]
-    assert (await svc.contacts.delete(contact.id, actor=MARIA, now=svc.now())).outcome \
-        is Outcome.CLOSED
+    assert (
+        await svc.contacts.delete(contact.id, actor=MARIA, now=svc.now())
+    ).outcome is Outcome.CLOSED
     added = await svc.contacts.add(
-        case_id, contact.data.model_copy(update={"codice_fiscale": "VRDNNA15E52E648D"}),
-        actor=MARIA, now=svc.now(),
+        case_id,
+        contact.data.model_copy(update={"codice_fiscale": "VRDNNA15E52E648D"}),
+        actor=MARIA,
+        now=svc.now(),
     )
     assert added.outcome is Outcome.CLOSED
     # Plain SQL, straight to the database.
@@ -249,10 +258,13 @@ async def test_locked_means_locked(harness: Harness, referent: ChatUser) -> None
         ("UPDATE cases SET surname = 'X' WHERE id = ?", (case_id,)),
         ("UPDATE cases SET status = 'open' WHERE id = ?", (case_id,)),
         ("DELETE FROM cases WHERE id = ?", (case_id,)),
-        ("INSERT INTO contacts SELECT NULL, case_id, role, class_name, section, surname, name,"
-         " 'VRDNNA15E52E648D', birth_date, comune_code, comune_name, comune_province, address,"
-         " phone, last_contact, source, created_by, created_at, updated_by, updated_at, 1"
-         " FROM contacts WHERE id = ?", (contact.id,)),
+        (
+            "INSERT INTO contacts SELECT NULL, case_id, role, class_name, section, surname, name,"
+            " 'VRDNNA15E52E648D', birth_date, comune_code, comune_name, comune_province, address,"
+            " phone, last_contact, source, created_by, created_at, updated_by, updated_at, 1"
+            " FROM contacts WHERE id = ?",
+            (contact.id,),
+        ),
     ]:
         with pytest.raises(sqlite3.IntegrityError, match="case closed"):
             async with svc.db.transaction() as conn:

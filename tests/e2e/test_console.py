@@ -25,7 +25,7 @@ class Terminal:
         while True:
             match = re.search(pattern, self.screen)
             if match:
-                self.screen = self.screen[match.end():]
+                self.screen = self.screen[match.end() :]
                 return match
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
@@ -43,9 +43,17 @@ async def start_console(tmp_path: Path) -> Terminal:
     """`python -m bot console` as a person starts it, on a database in `tmp_path`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "console", "--database", str(tmp_path / "c.sqlite3"),
-        cwd=tmp_path, env=env, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        "console",
+        "--database",
+        str(tmp_path / "c.sqlite3"),
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     return Terminal(process)
 

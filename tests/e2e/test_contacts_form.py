@@ -46,9 +46,16 @@ async def seed_case(harness: Harness, **changes: object) -> int:
 async def seed_contact(harness: Harness, case_id: int, codice_fiscale: str) -> int:
     surname, name, birth = CLASSMATES[codice_fiscale]
     data = ContactData(
-        role=Role.STUDENT, class_name="3", section="B", surname=surname, name=name,
-        codice_fiscale=codice_fiscale, birth_date=datetime.strptime(birth, "%d/%m/%Y").date(),
-        comune=comune_by_code("F205"), phone="+393331112222", last_contact=date(2026, 11, 16),
+        role=Role.STUDENT,
+        class_name="3",
+        section="B",
+        surname=surname,
+        name=name,
+        codice_fiscale=codice_fiscale,
+        birth_date=datetime.strptime(birth, "%d/%m/%Y").date(),
+        comune=comune_by_code("F205"),
+        phone="+393331112222",
+        last_contact=date(2026, 11, 16),
     )
     change = await harness.svc.contacts.add(case_id, data, actor=MARIA, now=NOW)
     assert change.contact is not None
@@ -97,9 +104,17 @@ async def test_one_contact_with_every_field(harness: Harness, referent: ChatUser
     review = await referent.expect("controlla i dati")
     text = review.text or ""
     for shown in (
-        "Ruolo: Studente", "Classe: 3", "Sezione: C", "Cognome: ROSSI", "Nome: MARIO",
-        "RSSMRA15A01F205J", "01/01/2015", "Sesto San Giovanni (MI)", "Via Roma 12",
-        "+393337654321", "Data ultimo contatto con il caso: 16/11/2026",
+        "Ruolo: Studente",
+        "Classe: 3",
+        "Sezione: C",
+        "Cognome: ROSSI",
+        "Nome: MARIO",
+        "RSSMRA15A01F205J",
+        "01/01/2015",
+        "Sesto San Giovanni (MI)",
+        "Via Roma 12",
+        "+393337654321",
+        "Data ultimo contatto con il caso: 16/11/2026",
         "Regole ATS: è un contatto stretto",
     ):
         assert shown in text, shown
@@ -197,15 +212,18 @@ async def test_each_rule_wrong_then_right(harness: Harness, referent: ChatUser) 
 
 async def test_the_contact_window(harness: Harness, referent: ChatUser) -> None:
     # Swab on 13/11, symptoms from 12/11: contacts count from 10/11 to 16/11.
-    case_id = await seed_case(
-        harness, swab_date=date(2026, 11, 13), onset_date=date(2026, 11, 12)
-    )
+    case_id = await seed_case(harness, swab_date=date(2026, 11, 13), onset_date=date(2026, 11, 12))
     await start_contact(referent, case_id)
     await contact_details(referent, "RSSMRA15A01F205J")
     question = referent.last_message()
     assert "dal 10/11/2026 al 16/11/2026" in (question.text or "")
     assert referent.buttons() == [
-        "Ieri 16/11", "dom 15/11", "sab 14/11", "ven 13/11", "gio 12/11", "mer 11/11",
+        "Ieri 16/11",
+        "dom 15/11",
+        "sab 14/11",
+        "ven 13/11",
+        "gio 12/11",
+        "mer 11/11",
     ]
     await referent.send("09/11/2026")
     refused = await referent.expect("deve essere tra il 10/11/2026")
@@ -229,9 +247,7 @@ async def test_the_same_person_twice_is_refused(harness: Harness, referent: Chat
     await referent.expect("dal codice fiscale risulta")
 
 
-async def test_the_ats_rules_for_a_teacher_of_a_pupil(
-    harness: Harness, referent: ChatUser
-) -> None:
+async def test_the_ats_rules_for_a_teacher_of_a_pupil(harness: Harness, referent: ChatUser) -> None:
     case_id = await seed_case(harness)
     await open_add_contacts(referent, case_id)
     await referent.tap("Aggiungi contatto")
@@ -241,7 +257,9 @@ async def test_the_ats_rules_for_a_teacher_of_a_pupil(
     await referent.tap("Verifica con le regole ATS")
     await referent.expect("mascherina")
     assert referent.buttons() == [
-        "Sì, sempre", "Tolta solo al pasto, ad almeno 1 m", "No, non sempre"
+        "Sì, sempre",
+        "Tolta solo al pasto, ad almeno 1 m",
+        "No, non sempre",
     ]
     await referent.tap("Tolta solo al pasto")
     await referent.expect("almeno 2 metri")
@@ -328,7 +346,9 @@ async def test_edit_a_contact(harness: Harness, referent: ChatUser) -> None:
     history = await harness.svc.audit.for_entity("contact", str(contact_id))
     assert history[0].action == "contact.update"
     assert history[0].details == {
-        "case": case_id, "version": 2, "fields": ["phone", "last_contact"]
+        "case": case_id,
+        "version": 2,
+        "fields": ["phone", "last_contact"],
     }
 
     # Annulla leaves it as it was.
@@ -393,8 +413,11 @@ async def test_a_closed_case_offers_contacts_read_only(
     await close_case(harness, case_id)
     await referent.send("/casi")
     await referent.expect("Caso chiuso")
-    assert referent.buttons() == [f"Vedi caso {case_id}", f"Vedi contatti {case_id}",
-                                  "➕ Nuovo caso"]
+    assert referent.buttons() == [
+        f"Vedi caso {case_id}",
+        f"Vedi contatti {case_id}",
+        "➕ Nuovo caso",
+    ]
     await referent.tap(f"Vedi contatti {case_id}")
     listing = await referent.expect(f"Contatti del caso {case_id}")
     assert "Caso chiuso" in (listing.text or "")
@@ -419,14 +442,28 @@ async def test_the_contact_list_turns_its_pages_in_place(
     people = []
     for number in range(12):
         name = "ABCDEFGHILMN"[number] * 3 + "O"
-        code = codicefiscale.encode(lastname="Bruno", firstname=name, gender="M",
-                                    birthdate="10/10/2015", birthplace="Milano")
-        people.append(ContactData(
-            role=Role.STUDENT, class_name="3", section="B", surname="BRUNO", name=name.upper(),
-            codice_fiscale=code, birth_date=date(2015, 10, 10), last_contact=date(2026, 11, 16),
-        ))
-    await harness.svc.contacts.add_many(case_id, people, source=ContactSource.FILE,
-                                        actor=MARIA, now=NOW)
+        code = codicefiscale.encode(
+            lastname="Bruno",
+            firstname=name,
+            gender="M",
+            birthdate="10/10/2015",
+            birthplace="Milano",
+        )
+        people.append(
+            ContactData(
+                role=Role.STUDENT,
+                class_name="3",
+                section="B",
+                surname="BRUNO",
+                name=name.upper(),
+                codice_fiscale=code,
+                birth_date=date(2015, 10, 10),
+                last_contact=date(2026, 11, 16),
+            )
+        )
+    await harness.svc.contacts.add_many(
+        case_id, people, source=ContactSource.FILE, actor=MARIA, now=NOW
+    )
     await referent.send(f"/caso {case_id}")
     await referent.expect("Numero di contatti collegati al caso: 12")
     await referent.tap("Vedi contatti")

@@ -48,21 +48,23 @@ def class_xlsx(rows: list[list[object]]) -> bytes:
     return buffer.getvalue()
 
 
-async def test_a_pasted_list_with_good_and_bad_lines(
-    harness: Harness, referent: ChatUser
-) -> None:
+async def test_a_pasted_list_with_good_and_bad_lines(harness: Harness, referent: ChatUser) -> None:
     case_id = await seed_case(harness)
     await open_add_contacts(referent, case_id)
-    await referent.send("\n".join([
-        f"ROSSI;MARIO;{ROSSI};333 1234567",
-        f"Verdi,Anna,{VERDI}",
-        f"NERI\tPAOLO\t{NERI}\t\tMilano\tVia Dante 3",
-        "GIALLI;SARA;GLLSRA15C43F205X",
-        "BIANCHI;LUCA;BNCLCU15C02F205O",
-        f"ROSSI;MARIO;{ROSSI}",
-        "solo due;colonne",
-        f"RUSSO;LUCA;{RUSSO};abc",
-    ]))
+    await referent.send(
+        "\n".join(
+            [
+                f"ROSSI;MARIO;{ROSSI};333 1234567",
+                f"Verdi,Anna,{VERDI}",
+                f"NERI\tPAOLO\t{NERI}\t\tMilano\tVia Dante 3",
+                "GIALLI;SARA;GLLSRA15C43F205X",
+                "BIANCHI;LUCA;BNCLCU15C02F205O",
+                f"ROSSI;MARIO;{ROSSI}",
+                "solo due;colonne",
+                f"RUSSO;LUCA;{RUSSO};abc",
+            ]
+        )
+    )
     summary = await referent.expect("Elenco letto")
     text = summary.text or ""
     assert "3 da aggiungere · 5 righe scartate · 0 già tra i contatti" in text
@@ -76,8 +78,13 @@ async def test_a_pasted_list_with_good_and_bad_lines(
         assert line in text, line
     review = await referent.expect("Aggiungo 3 contatti")
     text = review.text or ""
-    for shown in ("Ruolo: Studente", "Classe: 3", "Sezione: B",
-                  "Data ultimo contatto con il caso: 16/11/2026", "da completare"):
+    for shown in (
+        "Ruolo: Studente",
+        "Classe: 3",
+        "Sezione: B",
+        "Data ultimo contatto con il caso: 16/11/2026",
+        "da completare",
+    ):
         assert shown in text, shown
     assert await contacts_of(harness, case_id) == {}  # nothing before Conferma
     await referent.tap("✏️ Sezione")
@@ -102,9 +109,7 @@ async def test_a_pasted_list_with_good_and_bad_lines(
     assert neri.data.address == "Via Dante 3"
     history = await harness.svc.audit.for_entity("case", str(case_id))
     assert history[0].action == "contact.import"
-    assert history[0].details == {
-        "source": "list", "added": 3, "skipped": 0, "contacts": [1, 2, 3]
-    }
+    assert history[0].details == {"source": "list", "added": 3, "skipped": 0, "contacts": [1, 2, 3]}
 
     await referent.tap("Vedi contatti")
     listing = await referent.expect(f"Contatti del caso {case_id}")
@@ -114,13 +119,15 @@ async def test_a_pasted_list_with_good_and_bad_lines(
 async def test_a_csv_with_odd_headers(harness: Harness, referent: ChatUser) -> None:
     case_id = await seed_case(harness)
     await open_add_contacts(referent, case_id)
-    csv = "\r\n".join([
-        "COGNOME;Nome;Cod. Fisc.;Data di nascita;Cellulare;Comune di residenza;Indirizzo",
-        f"Rossi;Niccolò;{ROSSI};01/01/2015;333 1234567;Sesto San Giovanni (MI);Via Roma, 1",
-        f"Verdi;Anna;{VERDI};13/05/2015;;;",
-        f"Neri;Paolo;{NERI};20/02/2015;;Lodi;",
-        ";;;;;;",
-    ]).encode("cp1252")  # Italian Excel's "CSV (delimitato dal separatore di elenco)"
+    csv = "\r\n".join(
+        [
+            "COGNOME;Nome;Cod. Fisc.;Data di nascita;Cellulare;Comune di residenza;Indirizzo",
+            f"Rossi;Niccolò;{ROSSI};01/01/2015;333 1234567;Sesto San Giovanni (MI);Via Roma, 1",
+            f"Verdi;Anna;{VERDI};13/05/2015;;;",
+            f"Neri;Paolo;{NERI};20/02/2015;;Lodi;",
+            ";;;;;;",
+        ]
+    ).encode("cp1252")  # Italian Excel's "CSV (delimitato dal separatore di elenco)"
     await referent.send_file("3B.csv", csv, "text/csv")
     summary = await referent.expect("Elenco letto")
     assert "2 da aggiungere · 1 righe scartate" in (summary.text or "")

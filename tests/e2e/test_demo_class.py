@@ -42,9 +42,11 @@ async def test_the_class_file_and_a_pasted_list_leave_the_chat_once_saved(
     await referent.tap("Conferma")
     await referent.expect("Aggiunti 1 contatti")
     await harness.emulator.wait_for(
-        lambda: not any(
-            m.get("document") or "VERDI" in m.get("text", "")
-            for m in harness.emulator.user_messages(MARIA)
+        lambda: (
+            not any(
+                m.get("document") or "VERDI" in m.get("text", "")
+                for m in harness.emulator.user_messages(MARIA)
+            )
         )
     )
     assert len((await harness.svc.contacts.page(case_id, 1, size=100)).items) == 26

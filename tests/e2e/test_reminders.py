@@ -44,9 +44,7 @@ async def remind(harness: Harness) -> RunSummary:
 
 async def enrol(harness: Harness, *codes: str) -> None:
     for code in codes:
-        enrolment = Enrolment(
-            plesso_code=code, pupils=290, classes=14, valid_from=date(2026, 9, 1)
-        )
+        enrolment = Enrolment(plesso_code=code, pupils=290, classes=14, valid_from=date(2026, 9, 1))
         await harness.svc.enrolments.add(enrolment, actor=0, now=harness.clock())
 
 
@@ -301,7 +299,9 @@ async def test_the_jobs_are_on_the_job_queue_at_the_configured_times_in_rome(
     ]
     first = daily.get_next_fire_time(None, datetime(2026, 10, 23, 12, 0, tzinfo=ROME))
     assert first is not None and (first.day, first.hour, first.utcoffset()) == (
-        24, 10, timedelta(hours=2)
+        24,
+        10,
+        timedelta(hours=2),
     )
 
 
@@ -323,7 +323,8 @@ async def test_separate_times_make_two_daily_jobs(custom: Harness) -> None:
     queue = app(custom).job_queue
     assert queue is not None
     names = sorted(
-        job.name for job in queue.jobs()
+        job.name
+        for job in queue.jobs()
         if job.name and job.name.startswith("reminders:") and job.name != jobs.JOB_CATCH_UP
     )  # other features (the ATS hand-over, issue 5) have jobs of their own
     assert names == ["reminders:daily:09:00", "reminders:daily:12:30", "reminders:hourly"]
@@ -463,7 +464,10 @@ async def test_thirty_referents_are_reminded_under_telegrams_limit(harness: Harn
         harness.user(user_id)  # each has a chat with the bot
         code_hash = f"pace-{user_id}"
         await svc.invitations.create(
-            code_hash=code_hash, plesso_code=SENTINEL, created_by=0, now=now,
+            code_hash=code_hash,
+            plesso_code=SENTINEL,
+            created_by=0,
+            now=now,
             expires_at=now + timedelta(days=1),
         )
         profile = ReferentProfile(full_name=f"R{user_id}", phone="+393331234567", email="r@x.it")

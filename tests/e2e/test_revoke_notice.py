@@ -89,7 +89,11 @@ async def test_the_notice_arrives_once_and_is_recorded(
     assert PLESSO_MILANO in notice.content
     item = await settled(harness, lambda n: n.status is OutboxStatus.SENT)
     assert (item.kind, item.plesso_code, item.user_id, item.attempts) == (
-        NoticeKind.REVOKED, PLESSO_MILANO, PAOLA, 1)
+        NoticeKind.REVOKED,
+        PLESSO_MILANO,
+        PAOLA,
+        1,
+    )
     harness.clock.advance(minutes=10)
     await run_the_minute_job(harness)
     assert len(notices_received(harness)) == 1
@@ -145,7 +149,10 @@ async def test_telegram_down_the_notice_arrives_later_by_the_job_exactly_once(
     await emulator.wait_for(fail_the_notice_once_the_admin_is_answered, 10, chat_id=ADMIN_MILANO)
     waiting = await settled(harness, lambda n: n.last_error is not None)
     assert (waiting.status, waiting.attempts, waiting.last_error) == (
-        OutboxStatus.PENDING, 1, "NetworkError")
+        OutboxStatus.PENDING,
+        1,
+        "NetworkError",
+    )
     assert notices_received(harness) == []  # the admin's reply was not held up, though
     assert len(await harness.svc.notices.due(harness.clock())) == 0  # backing off
 
@@ -189,8 +196,7 @@ async def test_a_blocked_referent_is_marked_and_not_tried_again(
     await revoke(admin)
     await admin.expect("Accesso revocato")
     item = await settled(harness, lambda n: n.status is not OutboxStatus.PENDING)
-    assert (item.status, item.attempts, item.last_error) == (
-        OutboxStatus.UNREACHABLE, 1, "blocked")
+    assert (item.status, item.attempts, item.last_error) == (OutboxStatus.UNREACHABLE, 1, "blocked")
     assert await referent_id(harness) in await harness.svc.reminders.unreachable_ids()
     calls = harness.emulator.stats.calls["sendMessage"]
     harness.clock.advance(hours=2)

@@ -88,9 +88,13 @@ async def test_process_answers_logs_nothing_personal_and_stops_on_sigterm(
 ) -> None:
     async with BotApiEmulator(token=TOKEN) as emulator:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot",
-            cwd=tmp_path, env=_env(tmp_path, emulator, LOG_LEVEL="DEBUG"),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env=_env(tmp_path, emulator, LOG_LEVEL="DEBUG"),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             stranger = ChatUser(emulator, 4242, first_name="Giovanna")
@@ -109,8 +113,13 @@ async def test_process_answers_logs_nothing_personal_and_stops_on_sigterm(
 async def test_missing_setting_is_one_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, err = await process.communicate()
     assert process.returncode == 2
@@ -121,9 +130,13 @@ async def test_missing_setting_is_one_line(tmp_path: Path) -> None:
 
 async def _start_process(tmp_path: Path, emulator: BotApiEmulator) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot",
-        cwd=tmp_path, env=_env(tmp_path, emulator),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=_env(tmp_path, emulator),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
 
 

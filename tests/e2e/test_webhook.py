@@ -64,13 +64,15 @@ async def test_webhook_requires_the_secret(tmp_path: Path) -> None:
                 forged = await http.post(url, json=update_json(1, 555, "ciao"))
                 assert forged.status == 403
                 wrong = await http.post(
-                    url, json=update_json(2, 555, "ciao"),
+                    url,
+                    json=update_json(2, 555, "ciao"),
                     headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
                 )
                 assert wrong.status == 403
                 await user.expect_no_reply(within=0.5)
                 genuine = await http.post(
-                    url, json=update_json(3, 555, "ciao"),
+                    url,
+                    json=update_json(3, 555, "ciao"),
                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
                 )
                 assert genuine.status == 200

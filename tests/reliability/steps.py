@@ -17,21 +17,41 @@ SURNAME = "{surname}"  # filled in by `case_form`
 
 # (what the referent does, with what); an "expect" step also marks where a part may stop.
 CASE_FORM = (
-    ("send", "/nuovocaso"), ("tap", "Scuola primaria"), ("expect", "Classe (obbligatoria)"),
-    ("send", "3"), ("expect", "Sezione (obbligatoria)"), ("send", "B"),
-    ("expect", "Sono corretti?"), ("tap", "Conferma"), ("tap", "Studente"),
+    ("send", "/nuovocaso"),
+    ("tap", "Scuola primaria"),
+    ("expect", "Classe (obbligatoria)"),
+    ("send", "3"),
+    ("expect", "Sezione (obbligatoria)"),
+    ("send", "B"),
+    ("expect", "Sono corretti?"),
+    ("tap", "Conferma"),
+    ("tap", "Studente"),
     ("expect", "Cognome del caso"),
-    ("send", SURNAME), ("expect", "Nome del caso"),
-    ("send", "Paolo"), ("expect", "Codice fiscale del caso"),
-    ("send", CF), ("expect", "dal codice fiscale risulta"), ("tap", BIRTH),
-    ("send", "Milano"), ("tap", "Milano (MI)"), ("expect", "Telefono 1 del caso"),
-    ("send", "347 1234567"), ("expect", "Telefono 2"), ("tap", "Salta"), ("tap", "Ieri"),
-    ("tap", "Non nota"), ("tap", "Non nota"), ("expect", "controlla i dati"),
+    ("send", SURNAME),
+    ("expect", "Nome del caso"),
+    ("send", "Paolo"),
+    ("expect", "Codice fiscale del caso"),
+    ("send", CF),
+    ("expect", "dal codice fiscale risulta"),
+    ("tap", BIRTH),
+    ("send", "Milano"),
+    ("tap", "Milano (MI)"),
+    ("expect", "Telefono 1 del caso"),
+    ("send", "347 1234567"),
+    ("expect", "Telefono 2"),
+    ("tap", "Salta"),
+    ("tap", "Ieri"),
+    ("tap", "Non nota"),
+    ("tap", "Non nota"),
+    ("expect", "controlla i dati"),
 )
 
 
 async def case_form(
-    referent: ChatUser, *, after: str | None = None, until: str = "controlla i dati",
+    referent: ChatUser,
+    *,
+    after: str | None = None,
+    until: str = "controlla i dati",
     surname: str = "Quattrocchi",
 ) -> None:
     """Play the form from the question `after` (the start when None) to the one `until`."""

@@ -52,14 +52,20 @@ from tests.reliability.world import (
 )
 
 ROLE_REFUSALS = (
-    common.NOT_REGISTERED, common.ACCESS_REVOKED, common.ADMIN_ONLY, common.REFERENT_ONLY,
+    common.NOT_REGISTERED,
+    common.ACCESS_REVOKED,
+    common.ADMIN_ONLY,
+    common.REFERENT_ONLY,
 )
 # What "no" looks like when the person has the role but not the object (or the button is
 # not one of theirs any more): the same answer as for an object that does not exist.
 NOT_THEIRS = (
-    common.STALE_BUTTON, case_texts.CASE_NOT_FOUND, contact_texts.CONTACT_NOT_FOUND,
+    common.STALE_BUTTON,
+    case_texts.CASE_NOT_FOUND,
+    contact_texts.CONTACT_NOT_FOUND,
     absence_texts.CLOSURE_GONE,
-    absence_texts.ABSENCES_PLESSO_GONE, "Non trovo il plesso",
+    absence_texts.ABSENCES_PLESSO_GONE,
+    "Non trovo il plesso",
 )
 FAILURES = (common.UNEXPECTED_ERROR, common.DATABASE_BUSY)
 THEIR_OWN = BOOKKEEPING
@@ -133,9 +139,18 @@ def triggers(world: World) -> list[Trigger]:
     command_arguments = ["", str(world.case_a), PLESSO_A, ATS_A]
     today = world.harness.svc.local_now().date().isoformat()
     callback_arguments: list[tuple[object, ...]] = [
-        (world.case_a,), (PLESSO_A,), (PLESSO_A, 1), (ATS_A,), (world.closure_a,),
-        (world.victim_referent, PLESSO_VICTIM), (world.case_closed,), (PLESSO_A, today),
-        (ATS_A, today), (world.case_a, 1), (world.contact_a,), (world.case_a, world.contact_a),
+        (world.case_a,),
+        (PLESSO_A,),
+        (PLESSO_A, 1),
+        (ATS_A,),
+        (world.closure_a,),
+        (world.victim_referent, PLESSO_VICTIM),
+        (world.case_closed,),
+        (PLESSO_A, today),
+        (ATS_A, today),
+        (world.case_a, 1),
+        (world.contact_a,),
+        (world.case_a, world.contact_a),
         (world.contact_closed,),
     ]
     found: list[Trigger] = []
@@ -150,8 +165,7 @@ def triggers(world: World) -> list[Trigger]:
         pattern = callback_pattern(entry)
         if pattern is not None:
             found.extend(
-                Trigger(entry, "callback", data)
-                for data in data_for(pattern, callback_arguments)
+                Trigger(entry, "callback", data) for data in data_for(pattern, callback_arguments)
             )
     return found
 

@@ -19,8 +19,13 @@ NOW = datetime(2026, 11, 17, 8, 30, tzinfo=UTC)
 
 def _update(update_id: int, chat_id: int = 7) -> Update:
     user = User(id=chat_id, first_name="x", is_bot=False)
-    message = Message(message_id=update_id, date=NOW, chat=Chat(id=chat_id, type="private"),
-                      from_user=user, text="t")
+    message = Message(
+        message_id=update_id,
+        date=NOW,
+        chat=Chat(id=chat_id, type="private"),
+        from_user=user,
+        text="t",
+    )
     return Update(update_id=update_id, message=message)
 
 

@@ -138,7 +138,8 @@ async def test_a_really_full_database_file_is_unavailable_and_rolled_back(tmp_pa
                 )
                 await conn.execute(
                     "INSERT INTO conversations (flow, chat_id, user_id, data, updated_at)"
-                    " VALUES ('f', 1, 1, ?, 't')", ("x" * 200_000,),
+                    " VALUES ('f', 1, 1, ?, 't')",
+                    ("x" * 200_000,),
                 )
         assert not db.writer.in_transaction
         row = await db.fetchone("SELECT COUNT(*) FROM audit_log")

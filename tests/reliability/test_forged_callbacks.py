@@ -87,11 +87,13 @@ async def test_a_closed_case_and_its_contacts_cannot_be_changed(world: World) ->
 
 
 async def test_garbage_on_every_callback_prefix_is_refused(world: World, errors: ErrorLog) -> None:
-    prefixes = sorted({
-        literal_prefix(pattern)
-        for entry in registered(app_of(world.harness))
-        if (pattern := callback_pattern(entry)) is not None
-    })
+    prefixes = sorted(
+        {
+            literal_prefix(pattern)
+            for entry in registered(app_of(world.harness))
+            if (pattern := callback_pattern(entry)) is not None
+        }
+    )
     assert "cs:view" in prefixes
     people = [world.person("referent_a"), world.person("admin_a")]
     entry = registered(app_of(world.harness))[0]

@@ -41,23 +41,72 @@ from tests.unit.test_cases_rules import TEACHER_CF
 
 EXAMPLES = int(os.environ.get("SENTINELLA_FUZZ_EXAMPLES", "30"))
 SHRINK = os.environ.get("SENTINELLA_FUZZ_SHRINK") == "1"
-ACTORS = ("referent_a", "referent_a", "referent_b", "admin_a", "admin_other_ats", "stranger",
-          "revoked")
+ACTORS = (
+    "referent_a",
+    "referent_a",
+    "referent_b",
+    "admin_a",
+    "admin_other_ats",
+    "stranger",
+    "revoked",
+)
 
 # Answers that move the flows on (so the fuzzing reaches the deep steps and the saves).
 PLAUSIBLE = [
-    "3", "B", "1A", "Rossi", "D'Angelo", "Luca", "Maria Rossi", "347 1234567",
-    "maria@scuola.example.it", "Milano", "Lodi", "ieri", "oggi", "16/11/2026", "02/03/2015",
-    "250", "12", "0", "3", "MIEE8AB01T", "MIMM8AB01V", "ATS-MILANO", "01/12/2026",
-    "05/12/2026", "Ponte dell'Immacolata",
+    "3",
+    "B",
+    "1A",
+    "Rossi",
+    "D'Angelo",
+    "Luca",
+    "Maria Rossi",
+    "347 1234567",
+    "maria@scuola.example.it",
+    "Milano",
+    "Lodi",
+    "ieri",
+    "oggi",
+    "16/11/2026",
+    "02/03/2015",
+    "250",
+    "12",
+    "0",
+    "3",
+    "MIEE8AB01T",
+    "MIMM8AB01V",
+    "ATS-MILANO",
+    "01/12/2026",
+    "05/12/2026",
+    "Ponte dell'Immacolata",
 ]
 CODICI_FISCALI = {"referent_a": "BNCLCU15C02F205O", "referent_b": TEACHER_CF}
 TRICKY = [
-    "<b>grassetto</b>", "&amp; &lt;", "<", "&", "*bold* _it_ `code` ```pre```", "[link](x)",
-    "Robert'); DROP TABLE cases;--", "1 OR 1=1", "' OR ''='", "\u200b", "Ros\u200bsi",
-    "\u202eissoR", "\u200fמשה", "مرحبا", "🙂" * 30, "\x00\x01\x02", "\\", "%s %d {0} {name}",
-    "/", "/ nuovocaso", "/nuovocaso@SentinellaTestBot", "/caso -1", "/caso 99999999999999",
-    "/assenze 31/02", "/start " + "A" * 64, "/invita ../../etc/passwd",
+    "<b>grassetto</b>",
+    "&amp; &lt;",
+    "<",
+    "&",
+    "*bold* _it_ `code` ```pre```",
+    "[link](x)",
+    "Robert'); DROP TABLE cases;--",
+    "1 OR 1=1",
+    "' OR ''='",
+    "\u200b",
+    "Ros\u200bsi",
+    "\u202eissoR",
+    "\u200fמשה",
+    "مرحبا",
+    "🙂" * 30,
+    "\x00\x01\x02",
+    "\\",
+    "%s %d {0} {name}",
+    "/",
+    "/ nuovocaso",
+    "/nuovocaso@SentinellaTestBot",
+    "/caso -1",
+    "/caso 99999999999999",
+    "/assenze 31/02",
+    "/start " + "A" * 64,
+    "/invita ../../etc/passwd",
 ]
 FILE_NAMES = ["plessi.csv", "foto.jpg", "dati.xlsx", "vuoto", "a.exe", "relazione.pdf", "x.csv"]
 
@@ -88,9 +137,13 @@ def actions(command_names: list[str]) -> st.SearchStrategy[Action]:
         st.builds(Action, actor, st.just("plausible"), st.sampled_from(PLAUSIBLE)),
         st.builds(Action, actor, st.just("cf")),
         st.builds(
-            Action, actor, st.just("command"),
-            st.tuples(st.sampled_from(command_names),
-                      st.sampled_from(["", "1", "2", "3", PLESSO_A, PLESSO_B, "x", "ATS-MILANO"])),
+            Action,
+            actor,
+            st.just("command"),
+            st.tuples(
+                st.sampled_from(command_names),
+                st.sampled_from(["", "1", "2", "3", PLESSO_A, PLESSO_B, "x", "ATS-MILANO"]),
+            ),
         ),
         st.builds(Action, actor, st.just("tap"), st.integers(0, 30)),
         st.builds(Action, actor, st.just("tap"), st.integers(0, 30)),
@@ -102,9 +155,14 @@ def actions(command_names: list[str]) -> st.SearchStrategy[Action]:
         st.builds(Action, actor, st.just("photo"), st.binary(max_size=64)),
         st.builds(Action, actor, st.just("voice")),
         st.builds(
-            Action, actor, st.just("document"),
-            st.tuples(st.sampled_from(FILE_NAMES), st.binary(max_size=300),
-                      st.sampled_from([None, "text/csv", "image/png", "application/zip"])),
+            Action,
+            actor,
+            st.just("document"),
+            st.tuples(
+                st.sampled_from(FILE_NAMES),
+                st.binary(max_size=300),
+                st.sampled_from([None, "text/csv", "image/png", "application/zip"]),
+            ),
         ),
     )
 
@@ -136,27 +194,50 @@ def _case(actor: str) -> list[st.SearchStrategy[Action]]:
     cf, role, birth = CASE_PEOPLE[actor]
     say, tap = (lambda values: _say(actor, values)), (lambda label: _tap(actor, label))
     return [
-        say(st.just("/nuovocaso")), tap("Scuola primaria"), say(CLASS_NAMES), say(SECTIONS),
-        tap("Conferma"), tap(role), say(SURNAMES), say(SURNAMES), say(st.just(cf)),
-        tap("Continua comunque"), tap(birth), say(st.just("Milano")), tap("Milano (MI)"),
-        say(st.just("347 1234567")), tap("Salta"), tap("Ieri"), tap("Non nota"),
-        tap("Non nota"), tap("Salva"),
+        say(st.just("/nuovocaso")),
+        tap("Scuola primaria"),
+        say(CLASS_NAMES),
+        say(SECTIONS),
+        tap("Conferma"),
+        tap(role),
+        say(SURNAMES),
+        say(SURNAMES),
+        say(st.just(cf)),
+        tap("Continua comunque"),
+        tap(birth),
+        say(st.just("Milano")),
+        tap("Milano (MI)"),
+        say(st.just("347 1234567")),
+        tap("Salta"),
+        tap("Ieri"),
+        tap("Non nota"),
+        tap("Non nota"),
+        tap("Salva"),
     ]
 
 
 def _closure(actor: str) -> list[st.SearchStrategy[Action]]:
     say, tap = (lambda values: _say(actor, values)), (lambda label: _tap(actor, label))
     return [
-        say(st.just("/chiusure")), tap("Aggiungi"), tap("Tutta l'ATS"),
-        say(st.just("01/12/2026")), say(st.just("05/12/2026")), say(NOTES), tap("Conferma"),
+        say(st.just("/chiusure")),
+        tap("Aggiungi"),
+        tap("Tutta l'ATS"),
+        say(st.just("01/12/2026")),
+        say(st.just("05/12/2026")),
+        say(NOTES),
+        tap("Conferma"),
     ]
 
 
 def _absences(actor: str) -> list[st.SearchStrategy[Action]]:
     say, tap = (lambda values: _say(actor, values)), (lambda label: _tap(actor, label))
     return [
-        say(st.just("/assenze")), say(st.just("290")), say(st.just("14")), tap("Conferma"),
-        say(st.sampled_from(["12", "0", "291", "-1"])), tap("Non lo sappiamo"),
+        say(st.just("/assenze")),
+        say(st.just("290")),
+        say(st.just("14")),
+        tap("Conferma"),
+        say(st.sampled_from(["12", "0", "291", "-1"])),
+        tap("Non lo sappiamo"),
     ]
 
 
@@ -167,8 +248,12 @@ def _enrolment(actor: str) -> list[st.SearchStrategy[Action]]:
 
 def scripts(noise: st.SearchStrategy[Action]) -> st.SearchStrategy[list[Action]]:
     flows = [
-        _case("referent_a"), _case("referent_b"), _closure("admin_a"),
-        _closure("admin_other_ats"), _absences("referent_a"), _enrolment("referent_b"),
+        _case("referent_a"),
+        _case("referent_b"),
+        _closure("admin_a"),
+        _closure("admin_other_ats"),
+        _absences("referent_a"),
+        _enrolment("referent_b"),
     ]
 
     def with_noise(steps: list[st.SearchStrategy[Action]]) -> st.SearchStrategy[list[Action]]:
@@ -201,8 +286,9 @@ class Player:
         data = []
         for message in self.emulator.messages(user_id):
             for keyboard in [*message.markup_history, message.reply_markup]:
-                data.extend(b.data for row in keyboard for b in row
-                            if b.data and not message.is_link(b))
+                data.extend(
+                    b.data for row in keyboard for b in row if b.data and not message.is_link(b)
+                )
         return data
 
     def _last_text_message(self, user_id: int) -> int | None:
@@ -304,7 +390,8 @@ def _counter_problems(database: object) -> list[str]:
     with closing(sqlite3.connect(str(database))) as conn:
         cases = conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
         created = conn.execute(
-            "SELECT COUNT(*) FROM audit_log WHERE action = 'case.create'").fetchone()[0]
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'case.create'"
+        ).fetchone()[0]
         if cases != created:
             problems.append(f"{cases} cases but {created} case.create audit rows")
         for case_id, version in conn.execute("SELECT id, version FROM cases"):
@@ -345,8 +432,10 @@ def _everything_shown(world: World, person: Person) -> str:
     database=None,
     phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if SHRINK else [])],
     suppress_health_check=[
-        HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-        HealthCheck.data_too_large, HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
     ],
 )
 @given(data=st.data())

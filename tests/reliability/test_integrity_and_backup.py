@@ -29,8 +29,9 @@ async def _damaged(path: Path) -> None:
     await db.connect()
     async with db.transaction() as conn:
         for n in range(200):
-            await audit.record(conn, now=datetime.now(UTC), actor=1, action="x", entity="case",
-                               entity_id=str(n))
+            await audit.record(
+                conn, now=datetime.now(UTC), actor=1, action="x", entity="case", entity_id=str(n)
+            )
     await db.close()
     _overwrite_index(path, "audit_by_entity")
 
@@ -64,7 +65,13 @@ async def test_a_backup_taken_while_running_restores_as_the_readme_says(world: W
     await referent.send(f"/caso {world.case_a}")
     await referent.expect("ZANZOTTO")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "backup", str(backup), "--database", str(database),
+        sys.executable,
+        "-m",
+        "bot",
+        "backup",
+        str(backup),
+        "--database",
+        str(database),
         stdout=asyncio.subprocess.DEVNULL,
     )
     assert await process.wait() == 0
@@ -73,8 +80,10 @@ async def test_a_backup_taken_while_running_restores_as_the_readme_says(world: W
     await harness.svc.closures.remove(world.closure_a, actor=100, now=harness.svc.now())
     # ...then the disk dies: restore as the README says.
     await harness.stop_bot()
-    for side in (database.with_name(database.name + "-wal"),
-                 database.with_name(database.name + "-shm")):
+    for side in (
+        database.with_name(database.name + "-wal"),
+        database.with_name(database.name + "-shm"),
+    ):
         side.unlink(missing_ok=True)
     shutil.copyfile(backup, database)
     await harness.start_bot()

@@ -40,13 +40,19 @@ async def _seed(database: Path) -> None:
         await seed_demo_schools(services, actor=0)
         now, code = services.now(), new_invitation_code()
         await services.invitations.create(
-            code_hash=hash_invitation_code(code), plesso_code="MIEE8AB01T", created_by=100,
-            now=now, expires_at=now + timedelta(days=1),
+            code_hash=hash_invitation_code(code),
+            plesso_code="MIEE8AB01T",
+            created_by=100,
+            now=now,
+            expires_at=now + timedelta(days=1),
         )
         await services.referents.join(
-            telegram_user_id=REFERENT, invitation_hash=hash_invitation_code(code), now=now,
-            profile=ReferentProfile(full_name="ORSOLA PELLEGRINI", phone="+393335550101",
-                                    email="orsola@example.it"),
+            telegram_user_id=REFERENT,
+            invitation_hash=hash_invitation_code(code),
+            now=now,
+            profile=ReferentProfile(
+                full_name="ORSOLA PELLEGRINI", phone="+393335550101", email="orsola@example.it"
+            ),
         )
     finally:
         await db.close()
@@ -69,8 +75,13 @@ class Bot:
             ADMIN_IDS="100:ATS-MILANO",
         )
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=self.database.parent, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=self.database.parent,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
 
     async def kill_9(self) -> None:

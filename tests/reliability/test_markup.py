@@ -18,8 +18,10 @@ async def test_a_plesso_name_with_markup_is_shown_as_written(
     admin = harness.user(100, "Anna")
     await admin.send("/scuole")
     await admin.expect("Plessi caricati")
-    row = f'MIEE8AB01T,"{TRICKY_NAME.replace(chr(34), chr(34) * 2)}",Milano,"Via <1> & 2",' \
-          "primaria,si,ATS-MILANO\n"
+    row = (
+        f'MIEE8AB01T,"{TRICKY_NAME.replace(chr(34), chr(34) * 2)}",Milano,"Via <1> & 2",'
+        "primaria,si,ATS-MILANO\n"
+    )
     await admin.send_file("plessi.csv", (HEADER + row).encode())
     await admin.expect("Caricamento completato")
     referent = harness.user(REFERENT_A, "Orsola")

@@ -56,8 +56,13 @@ async def test_an_edit_that_is_saved_deletes_its_answers_too(world: World) -> No
 async def test_a_new_referents_own_data_are_deleted_once_registered(world: World) -> None:
     harness = world.harness
     code = await invite(harness.user(100, "Anna"))
-    await join(harness.user(311, "Gina"), code, name="Gina Lollo", phone="349 1112223",
-               email="gina@scuola.example.it")
+    await join(
+        harness.user(311, "Gina"),
+        code,
+        name="Gina Lollo",
+        phone="349 1112223",
+        email="gina@scuola.example.it",
+    )
     await idle(harness)
     typed = _typed(harness, 311)
     assert typed == [], typed  # name, phone, e-mail and the invitation code are gone
@@ -65,8 +70,9 @@ async def test_a_new_referents_own_data_are_deleted_once_registered(world: World
 
 @pytest.fixture
 async def keeping(tmp_path, clock: MutableClock) -> AsyncIterator[World]:  # type: ignore[no-untyped-def]
-    harness = Harness(tmp_path=tmp_path, clock=clock,
-                      extra_settings={"delete_personal_messages": False})
+    harness = Harness(
+        tmp_path=tmp_path, clock=clock, extra_settings={"delete_personal_messages": False}
+    )
     await harness.start()
     await harness.seed_schools()
     try:

@@ -31,9 +31,11 @@ CASE_SURNAME, CASE_PHONE = "Quattrocchi", "347 7654321"
 def bot_logging(level: str = "DEBUG") -> Iterator[io.StringIO]:
     """The process's logging, as `python -m bot` sets it up, into a buffer; restored after."""
     root = logging.getLogger()
-    saved = (list(root.handlers), root.level, {
-        name: logging.getLogger(name).level for name in logging.root.manager.loggerDict
-    })
+    saved = (
+        list(root.handlers),
+        root.level,
+        {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict},
+    )
     buffer = io.StringIO()
     setup_logging(level, [TOKEN], stream=buffer)
     try:
@@ -53,9 +55,23 @@ def _secrets() -> list[str]:
     digits = PHONE.replace(" ", "")
     case_digits = CASE_PHONE.replace(" ", "")
     return [
-        TOKEN, TOKEN.split(":", 1)[1], CF, CF.lower(), NAME, SURNAME, CASE_SURNAME, "PAOLO",
-        PHONE, digits, "+39" + digits, "+39 " + PHONE, CASE_PHONE, case_digits,
-        "+39" + case_digits, EMAIL, EMAIL.split("@")[0],
+        TOKEN,
+        TOKEN.split(":", 1)[1],
+        CF,
+        CF.lower(),
+        NAME,
+        SURNAME,
+        CASE_SURNAME,
+        "PAOLO",
+        PHONE,
+        digits,
+        "+39" + digits,
+        "+39 " + PHONE,
+        CASE_PHONE,
+        case_digits,
+        "+39" + case_digits,
+        EMAIL,
+        EMAIL.split("@")[0],
     ]
 
 
@@ -68,8 +84,9 @@ async def test_a_full_flow_with_faults_at_debug_logs_nothing_personal(
     with bot_logging("DEBUG") as log:
         # A referent joins, typing their own data.
         referent = harness.user(310, NAME)
-        await join(referent, await invite(admin), name=f"{NAME} {SURNAME}", phone=PHONE,
-                   email=EMAIL)
+        await join(
+            referent, await invite(admin), name=f"{NAME} {SURNAME}", phone=PHONE, email=EMAIL
+        )
         # A case, with an unexpected error quoting the data, a Telegram outage and a lock.
         await case_form(referent, until="Codice fiscale del caso", surname=CASE_SURNAME)
 
@@ -126,10 +143,14 @@ def test_tracebacks_keep_frames_and_drop_what_users_typed() -> None:
 
 def test_the_filter_masks_tokens_codici_fiscali_phones_and_e_mails() -> None:
     record = logging.LogRecord(
-        "x", logging.INFO, __file__, 1,
+        "x",
+        logging.INFO,
+        __file__,
+        1,
         "GET https://api.telegram.org/bot%s/getMe for %s, +39 347 123 4567, a.b@c.it, "
         "other bot 987654321:AAF-abcdefghijklmnopqrstuvwxyz0123456",
-        (TOKEN, CF.lower()), None,
+        (TOKEN, CF.lower()),
+        None,
     )
     RedactingFilter([TOKEN]).filter(record)
     message = record.getMessage()

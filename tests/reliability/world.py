@@ -55,8 +55,9 @@ PEOPLE = (
     Person("stranger", STRANGER, frozenset()),
     Person("revoked", REVOKED, frozenset()),
     Person("referent_b", REFERENT_B, frozenset({"referent"}), plessi=frozenset({PLESSO_B})),
-    Person("admin_other_ats", ADMIN_VALPADANA, frozenset({"admin"}),
-           ats=frozenset({"ATS-VALPADANA"})),
+    Person(
+        "admin_other_ats", ADMIN_VALPADANA, frozenset({"admin"}), ats=frozenset({"ATS-VALPADANA"})
+    ),
     Person("referent_a", REFERENT_A, frozenset({"referent"}), plessi=frozenset({PLESSO_A})),
     Person("admin_a", ADMIN_MILANO, frozenset({"admin"}), ats=frozenset({ATS_A})),
 )
@@ -118,26 +119,46 @@ PROFILE_B = ReferentProfile(
     full_name="TEODORO BRAMBILLA", phone="+393335550202", email="teo.b@scuola-b.example.it"
 )
 CLOSURE_NOTE = "Festa riservata Ambrogio"
-CONTACT_A = {"surname": "PAPAGNI", "name": "IRENE", "codice_fiscale": "PPGRNI15D52F205T",
-             "birth_date": date(2015, 4, 12)}
-CONTACT_B = {"surname": "SCROCCHI", "name": "ELIO", "codice_fiscale": "SCRLEI14P03F205J",
-             "birth_date": date(2014, 9, 3)}
-CONTACT_CLOSED = {"surname": "CHIUSANI", "name": "OLGA", "codice_fiscale": "CHSLGO15A61F205V",
-                  "birth_date": date(2015, 1, 21)}
+CONTACT_A = {
+    "surname": "PAPAGNI",
+    "name": "IRENE",
+    "codice_fiscale": "PPGRNI15D52F205T",
+    "birth_date": date(2015, 4, 12),
+}
+CONTACT_B = {
+    "surname": "SCROCCHI",
+    "name": "ELIO",
+    "codice_fiscale": "SCRLEI14P03F205J",
+    "birth_date": date(2014, 9, 3),
+}
+CONTACT_CLOSED = {
+    "surname": "CHIUSANI",
+    "name": "OLGA",
+    "codice_fiscale": "CHSLGO15A61F205V",
+    "birth_date": date(2015, 1, 21),
+}
 
 
 def _contact(values: dict[str, object], last_contact: date) -> ContactData:
-    return ContactData.model_validate({
-        "role": PersonRole.STUDENT, "class_name": "3", "section": "B",
-        "comune": comune_by_code("F205"), "phone": "+393331112222",
-        "last_contact": last_contact, **values,
-    })
+    return ContactData.model_validate(
+        {
+            "role": PersonRole.STUDENT,
+            "class_name": "3",
+            "section": "B",
+            "comune": comune_by_code("F205"),
+            "phone": "+393331112222",
+            "last_contact": last_contact,
+            **values,
+        }
+    )
 
 
 def _case(plesso: str, today: date, **values: object) -> CaseData:
-    role = {"role": PersonRole.TEACHER, "birth_date": date(1980, 5, 10)} if (
-        values.get("codice_fiscale") == TEACHER_CF
-    ) else {}
+    role = (
+        {"role": PersonRole.TEACHER, "birth_date": date(1980, 5, 10)}
+        if (values.get("codice_fiscale") == TEACHER_CF)
+        else {}
+    )
     return complete_case(full_draft(plesso_code=plesso, **role, **values), today)
 
 
@@ -148,11 +169,16 @@ async def _referent(
     now = svc.now()
     code = new_invitation_code()
     await svc.invitations.create(
-        code_hash=hash_invitation_code(code), plesso_code=plesso, created_by=ADMIN_MILANO,
-        now=now, expires_at=now + timedelta(days=7),
+        code_hash=hash_invitation_code(code),
+        plesso_code=plesso,
+        created_by=ADMIN_MILANO,
+        now=now,
+        expires_at=now + timedelta(days=7),
     )
     joined = await svc.referents.join(
-        telegram_user_id=user_id, profile=profile, invitation_hash=hash_invitation_code(code),
+        telegram_user_id=user_id,
+        profile=profile,
+        invitation_hash=hash_invitation_code(code),
         now=now,
     )
     assert joined is not None
@@ -166,24 +192,40 @@ async def build_world(harness: Harness) -> World:
         harness.emulator.open_chat(person.user_id, person.key.capitalize())
     referent_a = await _referent(harness, REFERENT_A, PLESSO_A, PROFILE_A)
     await _referent(harness, REFERENT_B, PLESSO_B, PROFILE_B)
-    revoked = await _referent(harness, REVOKED, PLESSO_A, ReferentProfile(
-        full_name="RENATO REVOCATI", phone="+393335550303", email="renato@ex.example.it"))
+    revoked = await _referent(
+        harness,
+        REVOKED,
+        PLESSO_A,
+        ReferentProfile(
+            full_name="RENATO REVOCATI", phone="+393335550303", email="renato@ex.example.it"
+        ),
+    )
     await svc.referents.revoke(
         referent_id=revoked, plesso_code=PLESSO_A, actor=ADMIN_MILANO, now=now
     )
-    victim = await _referent(harness, VICTIM, PLESSO_VICTIM, ReferentProfile(
-        full_name="VITTORIA VITTIMA", phone="+393335550404", email="vit@ex.example.it"))
+    victim = await _referent(
+        harness,
+        VICTIM,
+        PLESSO_VICTIM,
+        ReferentProfile(
+            full_name="VITTORIA VITTIMA", phone="+393335550404", email="vit@ex.example.it"
+        ),
+    )
     case_a = await svc.cases.create(_case(PLESSO_A, today, **CASE_A), actor=REFERENT_A, now=now)
     closed = await svc.cases.create(
         _case(PLESSO_A, today, surname="CHIUSETTI", name="CARLA", codice_fiscale=STUDENT_CF),
-        actor=REFERENT_A, now=now,
+        actor=REFERENT_A,
+        now=now,
     )
     case_b = await svc.cases.create(_case(PLESSO_B, today, **CASE_B), actor=REFERENT_B, now=now)
     last = today - timedelta(days=1)
     contacts = [
         await svc.contacts.add(case, _contact(values, last), actor=REFERENT_A, now=now)
-        for case, values in ((case_a.id, CONTACT_A), (closed.id, CONTACT_CLOSED),
-                             (case_b.id, CONTACT_B))
+        for case, values in (
+            (case_a.id, CONTACT_A),
+            (closed.id, CONTACT_CLOSED),
+            (case_b.id, CONTACT_B),
+        )
     ]
     contact_ids = []
     for change in contacts:
@@ -191,8 +233,13 @@ async def build_world(harness: Harness) -> World:
         contact_ids.append(change.contact.id)
     close_case(harness.settings.database_path, closed.id)
     closure = await svc.closures.add(
-        ats_code=ATS_A, plesso_code=None, start=today + timedelta(days=20),
-        end=today + timedelta(days=22), note=CLOSURE_NOTE, actor=ADMIN_MILANO, now=now,
+        ats_code=ATS_A,
+        plesso_code=None,
+        start=today + timedelta(days=20),
+        end=today + timedelta(days=22),
+        note=CLOSURE_NOTE,
+        actor=ADMIN_MILANO,
+        now=now,
     )
     # The ids the matrix puts in buttons are plesso A's: none may also be plesso B's.
     ids_of_a = {case_a.id, closed.id, closure.id, contact_ids[0], contact_ids[1], victim, 1}
@@ -274,8 +321,9 @@ def visible_text(events: list[BotEvent]) -> str:
 
 def leaks(text: str, forbidden: dict[str, str]) -> list[str]:
     folded = text.casefold()
-    return [f"{owner}:{secret}" for secret, owner in forbidden.items()
-            if secret.casefold() in folded]
+    return [
+        f"{owner}:{secret}" for secret, owner in forbidden.items() if secret.casefold() in folded
+    ]
 
 
 # Rows anybody's message may change without any right: their own step in a flow, a wrong
@@ -290,14 +338,16 @@ def table_rows(database: Path, skip: frozenset[str] = frozenset()) -> Rows:
     """Every row of every table (but `skip`), in a stable order."""
     with contextlib.closing(sqlite3.connect(database)) as conn:
         tables = [
-            row[0] for row in conn.execute(
+            row[0]
+            for row in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'"
                 " AND name NOT LIKE 'sqlite_%' ORDER BY name"
             )
         ]
         return {
             table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
-            for table in tables if table not in skip
+            for table in tables
+            if table not in skip
         }
 
 

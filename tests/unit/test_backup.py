@@ -21,7 +21,13 @@ async def test_backup_while_open_is_consistent_and_private(tmp_path) -> None:
     target = tmp_path / "copies" / "copy.sqlite3"
     # The bot keeps its connections open while the backup runs in another process.
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "backup", str(target), "--database", str(source),
+        sys.executable,
+        "-m",
+        "bot",
+        "backup",
+        str(target),
+        "--database",
+        str(source),
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await process.communicate()
@@ -35,6 +41,8 @@ async def test_backup_while_open_is_consistent_and_private(tmp_path) -> None:
 
 
 def test_backup_of_a_missing_database_fails_clearly(tmp_path, capsys) -> None:
-    assert main(["backup", str(tmp_path / "b.sqlite3"), "--database",
-                 str(tmp_path / "none.sqlite3")]) == 1
+    assert (
+        main(["backup", str(tmp_path / "b.sqlite3"), "--database", str(tmp_path / "none.sqlite3")])
+        == 1
+    )
     assert "no database" in capsys.readouterr().err

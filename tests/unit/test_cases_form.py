@@ -38,11 +38,20 @@ def test_a_new_form_walks_the_portals_order() -> None:
     form = new_form()
     asked: list[Step] = []
     answers: dict[Step, object] = {
-        Step.PLESSO: "MIEE8AB01T", Step.SCHOOL_TYPE: SchoolType.PRIMARIA,
-        Step.CLASS_NAME: "3", Step.SECTION: "B", Step.ROLE: Role.STUDENT,
-        Step.SURNAME: "BIANCHI", Step.NAME: "LUCA", Step.CODICE_FISCALE: "X",
-        Step.BIRTH_DATE: date(2015, 3, 2), Step.COMUNE: None, Step.PHONE1: "+39",
-        Step.PHONE2: None, Step.LAST_ATTENDANCE: date(2026, 11, 16), Step.SWAB_DATE: None,
+        Step.PLESSO: "MIEE8AB01T",
+        Step.SCHOOL_TYPE: SchoolType.PRIMARIA,
+        Step.CLASS_NAME: "3",
+        Step.SECTION: "B",
+        Step.ROLE: Role.STUDENT,
+        Step.SURNAME: "BIANCHI",
+        Step.NAME: "LUCA",
+        Step.CODICE_FISCALE: "X",
+        Step.BIRTH_DATE: date(2015, 3, 2),
+        Step.COMUNE: None,
+        Step.PHONE1: "+39",
+        Step.PHONE2: None,
+        Step.LAST_ATTENDANCE: date(2026, 11, 16),
+        Step.SWAB_DATE: None,
         Step.ONSET_DATE: None,
     }
     while (step := form.next_step()) is not Step.REVIEW:
@@ -90,8 +99,12 @@ def test_changing_the_referent_asks_its_three_fields() -> None:
 
 def test_the_form_survives_json() -> None:
     form = Form(
-        mode="edit", case_id=7, version=3, draft=full_draft(swab_date=date(2026, 11, 15)),
-        answered=frozenset(ORDER), duplicate_accepted=4,
+        mode="edit",
+        case_id=7,
+        version=3,
+        draft=full_draft(swab_date=date(2026, 11, 15)),
+        answered=frozenset(ORDER),
+        duplicate_accepted=4,
     )
     stored = json.loads(json.dumps(form.dump()))
     assert Form.load(stored) == form
@@ -131,7 +144,8 @@ def test_review_text_escapes_values_and_marks_missing_ones() -> None:
 
 def _templates() -> dict[str, str]:
     return {
-        name: value for name, value in vars(texts).items()
+        name: value
+        for name, value in vars(texts).items()
         if name.isupper() and isinstance(value, str)
     }
 

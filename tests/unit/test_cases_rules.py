@@ -118,16 +118,15 @@ def test_last_attendance_in_the_future_is_refused_with_both_dates() -> None:
 def test_birth_date_must_match_the_codice_fiscale() -> None:
     cf = parse_codice_fiscale(STUDENT_CF, TODAY)
     assert parse_birth_date("02/03/2015", TODAY, Role.STUDENT, cf) == STUDENT_BIRTH
-    error = refused("cf_birth_date_mismatch", parse_birth_date, "03/02/2015", TODAY,
-                    Role.STUDENT, cf)
+    error = refused(
+        "cf_birth_date_mismatch", parse_birth_date, "03/02/2015", TODAY, Role.STUDENT, cf
+    )
     assert error.params == {"cf_date": "02/03/2015", "typed_date": "03/02/2015"}
 
 
 def test_birth_date_must_be_plausible_for_the_role() -> None:
-    refused("birth_implausible_for_role", parse_birth_date, "15/01/1950", TODAY, Role.STUDENT,
-            None)
-    refused("birth_implausible_for_role", parse_birth_date, "02/03/2015", TODAY, Role.TEACHER,
-            None)
+    refused("birth_implausible_for_role", parse_birth_date, "15/01/1950", TODAY, Role.STUDENT, None)
+    refused("birth_implausible_for_role", parse_birth_date, "02/03/2015", TODAY, Role.TEACHER, None)
     assert parse_birth_date("15/01/1960", TODAY, Role.STAFF, None) == date(1960, 1, 15)
     refused("birth_in_future", parse_birth_date, "01/01/2027", TODAY, Role.STUDENT, None)
     refused("date_in_future", parse_birth_date, "01/01/2027", TODAY, None, None)
@@ -172,8 +171,7 @@ def test_missing_mandatory_fields_are_listed_in_form_order() -> None:
 
 
 def test_save_checks_the_fields_against_each_other() -> None:
-    refused("cf_birth_date_mismatch", complete_case,
-            full_draft(birth_date=date(2015, 3, 3)), TODAY)
+    refused("cf_birth_date_mismatch", complete_case, full_draft(birth_date=date(2015, 3, 3)), TODAY)
     refused("birth_implausible_for_role", complete_case, full_draft(role=Role.TEACHER), TODAY)
     refused("date_in_future", complete_case, full_draft(swab_date=date(2026, 11, 18)), TODAY)
     refused("date_in_future", complete_case, full_draft(onset_date=date(2026, 12, 1)), TODAY)
@@ -282,8 +280,7 @@ def test_a_birth_date_other_than_the_codes_is_refused(
     code, birth = generated
     cf = parse_codice_fiscale(code, TODAY)
     other = birth - timedelta(days=shift)
-    error = refused("cf_birth_date_mismatch", parse_birth_date, format_date(other), TODAY,
-                    None, cf)
+    error = refused("cf_birth_date_mismatch", parse_birth_date, format_date(other), TODAY, None, cf)
     assert error.params["cf_date"] == format_date(birth)
     assert error.params["typed_date"] == format_date(other)
 

@@ -138,9 +138,7 @@ async def test_edit_saves_bumps_the_version_and_audits_field_names(
     history = await AuditRepository(db).for_entity("case", str(case.id))
     assert history[0].action == "case.update"
     assert history[0].actor == f"tg:{OTHER_REFERENT}"
-    assert history[0].details == {
-        "plesso": PLESSO_A, "version": 2, "fields": ["surname", "phone2"]
-    }
+    assert history[0].details == {"plesso": PLESSO_A, "version": 2, "fields": ["surname", "phone2"]}
     # No personal data in the audit trail.
     raw = json.dumps([entry.details for entry in history])
     assert "BIANCO" not in raw and STUDENT_CF not in raw and "+39" not in raw
@@ -153,7 +151,10 @@ async def test_a_second_edit_from_the_same_version_is_refused(repo: CasesReposit
     )
     assert first.outcome is UpdateOutcome.SAVED
     second = await repo.update(
-        case.id, case_data(surname="SECONDO"), expected_version=1, actor=OTHER_REFERENT,
+        case.id,
+        case_data(surname="SECONDO"),
+        expected_version=1,
+        actor=OTHER_REFERENT,
         now=NOW,
     )
     assert second.outcome is UpdateOutcome.CONFLICT
@@ -174,8 +175,11 @@ async def test_an_edit_that_changes_nothing_writes_nothing(
 async def test_an_edit_never_moves_the_case_to_another_plesso(repo: CasesRepository) -> None:
     case = await repo.create(case_data(), actor=REFERENT, now=NOW)
     result = await repo.update(
-        case.id, case_data(plesso_code=PLESSO_B, surname="ALTRO"), expected_version=1,
-        actor=REFERENT, now=NOW,
+        case.id,
+        case_data(plesso_code=PLESSO_B, surname="ALTRO"),
+        expected_version=1,
+        actor=REFERENT,
+        now=NOW,
     )
     assert result.case is not None
     assert result.case.data.plesso_code == PLESSO_A

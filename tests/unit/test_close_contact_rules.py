@@ -82,9 +82,7 @@ def test_a_meal_at_one_metre_does_not_make_teachers_close_contacts() -> None:
     situation = pupil_case(Role.TEACHER)
     assert MaskUse.MEALS_ONLY in mask_choices(situation)
     answers = PROTECTED.with_answer(Question.MASK, MaskUse.MEALS_ONLY)
-    assert verdict(situation, answers) == (
-        Verdict.NOT_CLOSE, (Rule.TEACHERS_OF_PUPIL, Rule.MEALS)
-    )
+    assert verdict(situation, answers) == (Verdict.NOT_CLOSE, (Rule.TEACHERS_OF_PUPIL, Rule.MEALS))
 
 
 @pytest.mark.parametrize("contact", [Role.TEACHER, Role.EDUCATOR, Role.SUPPORT_TEACHER])
@@ -108,10 +106,12 @@ def test_support_teachers_are_case_by_case_and_close_with_physical_contact() -> 
 def test_staff_are_judged_as_teachers_and_the_verdict_says_so() -> None:
     """The definitions do not name other staff: the teachers' rule applies by analogy."""
     assert verdict(pupil_case(Role.STAFF), PROTECTED) == (
-        Verdict.NOT_CLOSE, (Rule.TEACHERS_OF_PUPIL, Rule.STAFF_AS_TEACHERS)
+        Verdict.NOT_CLOSE,
+        (Rule.TEACHERS_OF_PUPIL, Rule.STAFF_AS_TEACHERS),
     )
     assert verdict(pupil_case(Role.STAFF, zero_six=True), Answers()) == (
-        Verdict.CLOSE, (Rule.ZERO_SIX, Rule.STAFF_AS_TEACHERS)
+        Verdict.CLOSE,
+        (Rule.ZERO_SIX, Rule.STAFF_AS_TEACHERS),
     )
 
 
@@ -168,11 +168,13 @@ def test_otherwise_colleagues_are_close_contacts(answers: Answers) -> None:
 def test_a_positive_staff_member_is_judged_as_a_teacher() -> None:
     situation = teacher_case(Role.STUDENT, case_role=Role.STAFF)
     assert verdict(situation, PROTECTED) == (
-        Verdict.NOT_CLOSE, (Rule.PUPILS_OF_TEACHER, Rule.STAFF_AS_TEACHERS)
+        Verdict.NOT_CLOSE,
+        (Rule.PUPILS_OF_TEACHER, Rule.STAFF_AS_TEACHERS),
     )
     colleagues = teacher_case(Role.STAFF)
     assert verdict(colleagues, Answers(mask=MaskUse.ALWAYS, distance=True)) == (
-        Verdict.NOT_CLOSE, (Rule.COLLEAGUES, Rule.STAFF_AS_TEACHERS)
+        Verdict.NOT_CLOSE,
+        (Rule.COLLEAGUES, Rule.STAFF_AS_TEACHERS),
     )
 
 
@@ -193,8 +195,9 @@ ALL_ANSWERS = [
 @pytest.mark.parametrize("situation", ALL_SITUATIONS)
 def test_asking_the_next_question_always_ends_in_a_verdict(situation: Situation) -> None:
     """Whatever the answers, the questions run out and a verdict with its rules comes."""
-    for final in itertools.product(*([MaskUse.NOT_ALWAYS, MaskUse.ALWAYS], [True, False],
-                                     [True, False])):
+    for final in itertools.product(
+        *([MaskUse.NOT_ALWAYS, MaskUse.ALWAYS], [True, False], [True, False])
+    ):
         answers = Answers()
         asked = []
         while (question := next_question(situation, answers)) is not None:

@@ -35,21 +35,46 @@ ROME = ZoneInfo("Europe/Rome")
 
 def a_case(**changes: object) -> Case:
     return Case(
-        id=7, status=CaseStatus.CLOSED, data=complete_case(full_draft(**changes), TODAY),
-        version=1, created_by=1, created_at=NOW, updated_at=NOW, closed_at=NOW,
+        id=7,
+        status=CaseStatus.CLOSED,
+        data=complete_case(full_draft(**changes), TODAY),
+        version=1,
+        created_by=1,
+        created_at=NOW,
+        updated_at=NOW,
+        closed_at=NOW,
         receipt_code="ABCD-EFGH",
     )
 
 
-def a_contact(contact_id: int, last: date, role: Role = Role.STUDENT, section: str = "B",
-              phone: str | None = "+393331112222") -> Contact:
+def a_contact(
+    contact_id: int,
+    last: date,
+    role: Role = Role.STUDENT,
+    section: str = "B",
+    phone: str | None = "+393331112222",
+) -> Contact:
     data = ContactData(
-        role=role, class_name="3", section=section, surname="ROSSI", name="MARIO",
-        codice_fiscale="RSSMRA15A01F205J", birth_date=date(2015, 1, 1),
-        comune=comune_by_code("F205"), phone=phone, last_contact=last,
+        role=role,
+        class_name="3",
+        section=section,
+        surname="ROSSI",
+        name="MARIO",
+        codice_fiscale="RSSMRA15A01F205J",
+        birth_date=date(2015, 1, 1),
+        comune=comune_by_code("F205"),
+        phone=phone,
+        last_contact=last,
     )
-    return Contact(id=contact_id, case_id=7, data=data, source=ContactSource.FORM, version=1,
-                   created_at=NOW, updated_at=NOW)
+    return Contact(
+        id=contact_id,
+        case_id=7,
+        data=data,
+        source=ContactSource.FORM,
+        version=1,
+        created_at=NOW,
+        updated_at=NOW,
+    )
 
 
 def test_receipt_codes_are_short_grouped_and_unambiguous() -> None:
@@ -90,8 +115,9 @@ def test_outside_the_window_and_no_classmates() -> None:
 def test_a_teacher_case_needs_no_classmates() -> None:
     case = a_case()
     case = case.model_copy(update={"data": case.data.model_copy(update={"role": Role.TEACHER})})
-    review = review_before_closing(case, [a_contact(1, case.data.last_attendance,
-                                                    role=Role.TEACHER)])
+    review = review_before_closing(
+        case, [a_contact(1, case.data.last_attendance, role=Role.TEACHER)]
+    )
     assert Reminder.NO_CLASSMATES not in review.reminders
 
 
@@ -113,9 +139,11 @@ def test_admin_filters() -> None:
     assert parse_filters([], today) == ClosedFilter()
     assert parse_filters(["mieE8ab01t"], today) == ClosedFilter(plesso_code="MIEE8AB01T")
     assert parse_filters(["30/11/2026", "01/11/2026"], today) == ClosedFilter(
-        since=date(2026, 11, 1), until=date(2026, 11, 30))
-    assert parse_filters(["01/11/2026"], today) == ClosedFilter(since=date(2026, 11, 1),
-                                                                until=today)
+        since=date(2026, 11, 1), until=date(2026, 11, 30)
+    )
+    assert parse_filters(["01/11/2026"], today) == ClosedFilter(
+        since=date(2026, 11, 1), until=today
+    )
     try:
         parse_filters(["boh"], today)
     except ValueError as error:
@@ -126,8 +154,12 @@ def test_admin_filters() -> None:
 
 def test_the_workbook_has_the_portal_headers_real_dates_and_no_formulas() -> None:
     case = a_case()
-    labels = ExportLabels(roles=ROLE_LABELS, school_types=SCHOOL_TYPE_LABELS, timezone=ROME,
-                          plesso="Primaria (MIEE8AB01T)")
+    labels = ExportLabels(
+        roles=ROLE_LABELS,
+        school_types=SCHOOL_TYPE_LABELS,
+        timezone=ROME,
+        plesso="Primaria (MIEE8AB01T)",
+    )
     contact = a_contact(3, case.data.last_attendance, phone="=HYPERLINK(1)")
     workbook = openpyxl.load_workbook(io.BytesIO(case_workbook(case, [contact], labels)))
     sheet = workbook["Caso"]

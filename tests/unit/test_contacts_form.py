@@ -38,8 +38,9 @@ def walk(form: ContactForm, answers: dict[Step, object]) -> list[Step]:
     while (step := form.next_step()) is not Step.REVIEW:
         asked.append(step)
         if step is Step.RULES:
-            form = form.model_copy(update={"check_rules": answers[step],
-                                           "answered": form.answered | {step}})
+            form = form.model_copy(
+                update={"check_rules": answers[step], "answered": form.answered | {step}}
+            )
         elif step is Step.VERDICT:
             form = form.with_draft(form.draft, step)
         else:
@@ -56,8 +57,9 @@ ANSWERS: dict[Step, object] = {
 
 def test_a_classmate_walks_the_portals_order_without_rule_questions() -> None:
     asked = walk(ContactForm(case=facts()), ANSWERS)
-    assert asked == [step for step in FORM_ORDER if step not in (
-        Step.RULES, Step.RULE, Step.VERDICT)]
+    assert asked == [
+        step for step in FORM_ORDER if step not in (Step.RULES, Step.RULE, Step.VERDICT)
+    ]
 
 
 def test_a_teacher_of_a_pupil_is_offered_the_rules_after_the_role() -> None:
@@ -70,8 +72,9 @@ def test_the_rule_step_lasts_until_the_verdict_and_a_new_role_asks_again() -> No
     form = ContactForm(case=facts()).answer(Step.ROLE, Role.TEACHER)
     form = form.model_copy(update={"check_rules": True, "answered": form.answered | {Step.RULES}})
     assert form.next_step() is Step.RULE
-    form = form.model_copy(update={"answers": form.answers.with_answer(Question.MASK,
-                                                                         MaskUse.NOT_ALWAYS)})
+    form = form.model_copy(
+        update={"answers": form.answers.with_answer(Question.MASK, MaskUse.NOT_ALWAYS)}
+    )
     assert form.next_step() is Step.VERDICT
     assessment = form.assessment()
     assert assessment is not None and assessment.verdict is Verdict.CLOSE
@@ -93,8 +96,9 @@ def test_the_zero_six_rule_needs_no_questions() -> None:
 
 
 def test_an_import_asks_four_fields_and_skips_what_is_proposed() -> None:
-    batch = ContactDraft(role=Role.STUDENT, class_name="3", section="B",
-                         last_contact=date(2026, 11, 16))
+    batch = ContactDraft(
+        role=Role.STUDENT, class_name="3", section="B", last_contact=date(2026, 11, 16)
+    )
     form = ContactForm(mode="import", case=facts(), draft=batch, answered=frozenset(IMPORT_ORDER))
     assert form.order() == IMPORT_ORDER
     assert form.next_step() is Step.REVIEW
@@ -103,11 +107,21 @@ def test_an_import_asks_four_fields_and_skips_what_is_proposed() -> None:
 
 
 def test_the_form_survives_json() -> None:
-    person = ImportedPerson(line=3, surname="ROSSI", name="MARIO",
-                            codice_fiscale="RSSMRA15A01F205J", birth_date=date(2015, 1, 1))
+    person = ImportedPerson(
+        line=3,
+        surname="ROSSI",
+        name="MARIO",
+        codice_fiscale="RSSMRA15A01F205J",
+        birth_date=date(2015, 1, 1),
+    )
     form = ContactForm(
-        mode="edit", case=facts(swab_date=date(2026, 11, 14)), contact_id=4, version=2,
-        draft=contact_draft(), answered=frozenset(FORM_ORDER), check_rules=True,
+        mode="edit",
+        case=facts(swab_date=date(2026, 11, 14)),
+        contact_id=4,
+        version=2,
+        draft=contact_draft(),
+        answered=frozenset(FORM_ORDER),
+        check_rules=True,
         people=(person,),
     )
     form = form.model_copy(update={"answers": form.answers.with_answer(Question.DISTANCE, True)})
@@ -136,10 +150,17 @@ def test_fields_and_summary_escape_values() -> None:
     assert "&lt;b&gt;B&lt;/b&gt;" in text
     assert "Indirizzo: <i>non indicato</i>" in text
     assert "Telefono cellulare: <i>da completare</i>" in text
-    person = ImportedPerson(line=2, surname="<X>", name="Y", codice_fiscale="RSSMRA15A01F205J",
-                            birth_date=date(2015, 1, 1))
-    errors = [RowError(line=5, code="cf_length", params={"length": "3"}),
-              RowError(line=5, code="name_empty", params={"field": "<nome>"})]
+    person = ImportedPerson(
+        line=2,
+        surname="<X>",
+        name="Y",
+        codice_fiscale="RSSMRA15A01F205J",
+        birth_date=date(2015, 1, 1),
+    )
+    errors = [
+        RowError(line=5, code="cf_length", params={"length": "3"}),
+        RowError(line=5, code="name_empty", params={"field": "<nome>"}),
+    ]
     plan = plan_import(ContactList(people=[person], errors=errors), {person.codice_fiscale}, "")
     summary = summary_text(plan, 7)
     assert "riga 2: &lt;X&gt; Y" in summary
@@ -172,8 +193,13 @@ def test_every_contact_text_renders_and_is_balanced_html(name: str) -> None:
 def test_a_long_summary_fits_in_one_message() -> None:
     errors = [RowError(line=n, code="cf_pattern", params={}) for n in range(1, 400)]
     known = [
-        ImportedPerson(line=n, surname="X" * 60, name="Y" * 60,
-                       codice_fiscale=f"RSSMRA15A01F{n:03d}J", birth_date=date(2015, 1, 1))
+        ImportedPerson(
+            line=n,
+            surname="X" * 60,
+            name="Y" * 60,
+            codice_fiscale=f"RSSMRA15A01F{n:03d}J",
+            birth_date=date(2015, 1, 1),
+        )
         for n in range(400, 600)
     ]
     found = ContactList(people=known, errors=errors)

@@ -94,21 +94,25 @@ def test_a_pasted_line_may_have_phone_comune_and_address() -> None:
 
 
 def test_bad_pasted_lines_are_refused_with_their_number_and_reasons() -> None:
-    text = "\n".join([
-        "ROSSI;MARIO;RSSMRA15A01F205J",
-        "",
-        "VERDI;ANNA",
-        "R0SSI;M@RIO;RSSMRA15A01F205X",
-        "ROSSI;MARIO;RSSMRA15A01F205J",
-        "A;B;RSSMRA15A01F205J;1;2;3;4",
-        "NERI;PAOLO;NREPLA15B20F205S;;Atlantide",
-        "NERI;PAOLO;NREPLA15B20F205S;;Samone",
-    ])
+    text = "\n".join(
+        [
+            "ROSSI;MARIO;RSSMRA15A01F205J",
+            "",
+            "VERDI;ANNA",
+            "R0SSI;M@RIO;RSSMRA15A01F205X",
+            "ROSSI;MARIO;RSSMRA15A01F205J",
+            "A;B;RSSMRA15A01F205J;1;2;3;4",
+            "NERI;PAOLO;NREPLA15B20F205S;;Atlantide",
+            "NERI;PAOLO;NREPLA15B20F205S;;Samone",
+        ]
+    )
     found = read_pasted_list(text, TODAY)
     assert [p.line for p in found.people] == [1]
     assert errors_of(found) == [
         (3, "import_list_columns"),
-        (4, "name_invalid_chars"), (4, "name_invalid_chars"), (4, "cf_checksum"),
+        (4, "name_invalid_chars"),
+        (4, "name_invalid_chars"),
+        (4, "cf_checksum"),
         (5, "import_repeated"),
         (6, "import_list_columns"),
         (7, "csv_comune_unknown"),
@@ -128,8 +132,15 @@ def test_a_pasted_list_may_start_with_a_header() -> None:
 HEADER_VARIANTS = {
     "surname": ["Cognome", "COGNOME", "cognome", "Cognome alunno", "COGNOME STUDENTE"],
     "name": ["Nome", "NOME", "nome", "Nome Alunno"],
-    "codice_fiscale": ["Codice Fiscale", "CF", "C.F.", "codfisc", "Cod. Fisc.", "COD_FISCALE",
-                       "codice_fiscale"],
+    "codice_fiscale": [
+        "Codice Fiscale",
+        "CF",
+        "C.F.",
+        "codfisc",
+        "Cod. Fisc.",
+        "COD_FISCALE",
+        "codice_fiscale",
+    ],
     "birth_date": ["Data di nascita", "DATA NASCITA", "Nato il", "data_nascita"],
     "phone": ["Telefono", "Cellulare", "CELL.", "Tel", "Recapito telefonico"],
 }
@@ -158,16 +169,18 @@ def test_header_names_are_matched_loosely_in_any_order(
     columns = [*headers.items(), *((f"extra{i}", name) for i, name in enumerate(extra))]
     order.shuffle(columns)  # type: ignore[attr-defined]
     values = {
-        "surname": lambda p: p[0].title(), "name": lambda p: p[1].lower(),
-        "codice_fiscale": lambda p: p[2], "birth_date": lambda p: p[3].strftime("%d/%m/%Y"),
+        "surname": lambda p: p[0].title(),
+        "name": lambda p: p[1].lower(),
+        "codice_fiscale": lambda p: p[2],
+        "birth_date": lambda p: p[3].strftime("%d/%m/%Y"),
         "phone": lambda p: "3331234567",
     }
     lines = [f"Elenco classe 3B{separator}" for _ in range(titles)]
     lines.append(separator.join(name for _, name in columns))
     for person in people:
-        lines.append(separator.join(
-            values[key](person) if key in values else "x" for key, _ in columns
-        ))
+        lines.append(
+            separator.join(values[key](person) if key in values else "x" for key, _ in columns)
+        )
     content = ("\ufeff" if bom else "") + "\r\n".join(lines)
     found = read_contacts_file("classe.csv", content.encode("utf-8"), TODAY)
     assert found.errors == []
@@ -185,8 +198,13 @@ def test_header_keys_ignore_case_accents_spaces_and_dots() -> None:
 
 
 def test_a_file_without_the_three_columns_is_refused_with_what_it_has() -> None:
-    error = refused("import_no_header", read_contacts_file, "x.csv",
-                    b"Alunno;Classe;CF\nRossi Mario;3B;RSSMRA15A01F205J", TODAY)
+    error = refused(
+        "import_no_header",
+        read_contacts_file,
+        "x.csv",
+        b"Alunno;Classe;CF\nRossi Mario;3B;RSSMRA15A01F205J",
+        TODAY,
+    )
     assert error.params == {"missing": "cognome, nome", "found": "Alunno, Classe, CF"}
     late = "\n".join(["titolo"] * HEADER_SCAN_ROWS + ["Cognome;Nome;CF"]).encode()
     refused("import_no_header", read_contacts_file, "x.csv", late, TODAY)
@@ -195,9 +213,9 @@ def test_a_file_without_the_three_columns_is_refused_with_what_it_has() -> None:
 
 def test_a_csv_in_windows_1252_with_quotes_and_a_birth_date_column() -> None:
     content = (
-        'Cognome;Nome;Codice fiscale;Data di nascita;Indirizzo\r\n'
+        "Cognome;Nome;Codice fiscale;Data di nascita;Indirizzo\r\n"
         'D\'Amato;Niccolò;RSSMRA15A01F205J;01/01/2015;"Via Roma; 1"\r\n'
-        'Verdi;Anna;VRDNNA15E52E648D;12/05/14;\r\n'
+        "Verdi;Anna;VRDNNA15E52E648D;12/05/14;\r\n"
     ).encode("cp1252")
     found = read_contacts_file("classe.CSV", content, TODAY)
     (person,) = found.people
@@ -212,8 +230,13 @@ def test_size_and_row_limits() -> None:
     header = "Cognome;Nome;CF\n"
     full = header + "ROSSI;MARIO;RSSMRA15A01F205X\n" * MAX_PEOPLE  # refused lines count too
     assert len(read_contacts_file("x.csv", full.encode(), TODAY).errors) == MAX_PEOPLE
-    refused("import_too_big", read_contacts_file, "x.csv",
-            (full + "ROSSI;MARIO;RSSMRA15A01F205X\n").encode(), TODAY)
+    refused(
+        "import_too_big",
+        read_contacts_file,
+        "x.csv",
+        (full + "ROSSI;MARIO;RSSMRA15A01F205X\n").encode(),
+        TODAY,
+    )
 
 
 def test_only_csv_and_xlsx_are_read() -> None:
@@ -235,15 +258,17 @@ def xlsx(rows: list[list[object]]) -> bytes:
 
 
 def test_an_xlsx_with_typed_cells_and_gaps() -> None:
-    content = xlsx([
-        ["Registro elettronico - classe 3B"],
-        [],
-        ["COGNOME", "NOME", "CODICE FISCALE", "DATA DI NASCITA", "CELLULARE", "COMUNE"],
-        ["Rossi", "Mario", "RSSMRA15A01F205J", datetime(2015, 1, 1), 3331234567, "Milano"],
-        [],
-        ["Verdi", "Anna", "VRDNNA15E52E648D", date(2015, 5, 13), 3331234567.0, None],
-        ["Neri", "Paolo", "NREPLA15B20F205S", None, None, None],
-    ])
+    content = xlsx(
+        [
+            ["Registro elettronico - classe 3B"],
+            [],
+            ["COGNOME", "NOME", "CODICE FISCALE", "DATA DI NASCITA", "CELLULARE", "COMUNE"],
+            ["Rossi", "Mario", "RSSMRA15A01F205J", datetime(2015, 1, 1), 3331234567, "Milano"],
+            [],
+            ["Verdi", "Anna", "VRDNNA15E52E648D", date(2015, 5, 13), 3331234567.0, None],
+            ["Neri", "Paolo", "NREPLA15B20F205S", None, None, None],
+        ]
+    )
     found = read_contacts_file("Classe.xlsx", content, TODAY)
     assert [(p.line, p.surname) for p in found.people] == [(4, "ROSSI"), (7, "NERI")]
     assert found.people[0].phone == "+393331234567"
@@ -284,8 +309,9 @@ def test_cells_read_as_people_type_them() -> None:
 
 def person(line: int, index: int) -> ImportedPerson:
     surname, name, code, birth = POOL[index]
-    return ImportedPerson(line=line, surname=surname, name=name, codice_fiscale=code,
-                          birth_date=birth)
+    return ImportedPerson(
+        line=line, surname=surname, name=name, codice_fiscale=code, birth_date=birth
+    )
 
 
 def test_the_plan_sets_apart_known_people_and_refuses_the_case() -> None:
@@ -297,8 +323,9 @@ def test_the_plan_sets_apart_known_people_and_refuses_the_case() -> None:
 
 
 def test_on_conferma_everyone_gets_the_batch_and_ages_fit_the_role() -> None:
-    batch = ContactDraft(role=Role.STUDENT, class_name="3", section="B",
-                         last_contact=date(2026, 11, 16))
+    batch = ContactDraft(
+        role=Role.STUDENT, class_name="3", section="B", last_contact=date(2026, 11, 16)
+    )
     contacts, left_out = contacts_from([person(1, 0), person(2, 1)], batch, TODAY)
     assert left_out == []
     assert [(c.surname, c.role, c.section, c.last_contact) for c in contacts] == [
@@ -316,10 +343,25 @@ def test_on_conferma_everyone_gets_the_batch_and_ages_fit_the_role() -> None:
 def test_refusals_have_catalog_texts() -> None:
     from bot.catalog import error_text
 
-    for code in ("import_list_columns", "import_repeated", "import_no_header",
-                 "import_too_big", "import_unreadable", "import_format", "import_empty"):
-        params = {"found": 1, "least": 3, "most": 6, "first_line": 2, "missing": "nome",
-                  "max_rows": 1000, "max_mb": 1, "name": "x"}
+    for code in (
+        "import_list_columns",
+        "import_repeated",
+        "import_no_header",
+        "import_too_big",
+        "import_unreadable",
+        "import_format",
+        "import_empty",
+    ):
+        params = {
+            "found": 1,
+            "least": 3,
+            "most": 6,
+            "first_line": 2,
+            "missing": "nome",
+            "max_rows": 1000,
+            "max_mb": 1,
+            "name": "x",
+        }
         assert error_text(ValidationFailed(code, **params))
     with pytest.raises(KeyError):
         error_text(ValidationFailed("no_such_code"))

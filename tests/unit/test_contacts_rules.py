@@ -40,7 +40,12 @@ def facts(**changes: object) -> CaseFacts:
     """What the contact rules know of a pupil's case (class 3 B, at school until 16/11)."""
     data = complete_case(full_draft(**changes), TODAY)
     case = Case(
-        id=7, status=CaseStatus.OPEN, data=data, version=1, created_by=1, created_at=NOW,
+        id=7,
+        status=CaseStatus.OPEN,
+        data=data,
+        version=1,
+        created_by=1,
+        created_at=NOW,
         updated_at=NOW,
     )
     return CaseFacts.of(case)
@@ -48,9 +53,16 @@ def facts(**changes: object) -> CaseFacts:
 
 def contact_draft(**changes: object) -> ContactDraft:
     values: dict[str, object] = {
-        "role": Role.STUDENT, "class_name": "3", "section": "B", "surname": "ROSSI",
-        "name": "MARIO", "codice_fiscale": CLASSMATE_CF, "birth_date": date(2015, 1, 1),
-        "comune": comune_by_code("F205"), "phone": "+393331112222", "last_contact": LAST_DAY,
+        "role": Role.STUDENT,
+        "class_name": "3",
+        "section": "B",
+        "surname": "ROSSI",
+        "name": "MARIO",
+        "codice_fiscale": CLASSMATE_CF,
+        "birth_date": date(2015, 1, 1),
+        "comune": comune_by_code("F205"),
+        "phone": "+393331112222",
+        "last_contact": LAST_DAY,
     }
     values.update(changes)
     return ContactDraft.model_validate(values)
@@ -82,8 +94,7 @@ def test_a_last_contact_outside_the_window_is_refused_with_the_window() -> None:
     window = contact_window(LAST_DAY, date(2026, 11, 13), None)
     check_last_contact(date(2026, 11, 11), window, TODAY)
     check_last_contact(LAST_DAY, window, TODAY)
-    error = refused("contact_outside_window", check_last_contact, date(2026, 11, 10), window,
-                    TODAY)
+    error = refused("contact_outside_window", check_last_contact, date(2026, 11, 10), window, TODAY)
     assert error.params == {"date": "10/11/2026", "earliest": "11/11/2026", "latest": "16/11/2026"}
     refused("contact_outside_window", parse_last_contact, "17/11/2026", TODAY, window)
     refused("date_in_future", parse_last_contact, "18/11/2026", TODAY, window)
@@ -145,26 +156,46 @@ def test_a_complete_contact_passes_and_a_missing_field_is_named() -> None:
 
 def test_save_checks_the_fields_against_each_other_and_the_case() -> None:
     case = facts()
-    refused("contact_is_case", complete_contact, contact_draft(codice_fiscale=STUDENT_CF,
-            birth_date=date(2015, 3, 2)), case, TODAY)
-    refused("cf_birth_date_mismatch", complete_contact, contact_draft(
-        birth_date=date(2015, 1, 2)), case, TODAY)
-    refused("birth_implausible_for_role", complete_contact, contact_draft(role=Role.TEACHER),
-            case, TODAY)
-    refused("contact_after_attendance", complete_contact, contact_draft(last_contact=TODAY),
-            case, TODAY)
+    refused(
+        "contact_is_case",
+        complete_contact,
+        contact_draft(codice_fiscale=STUDENT_CF, birth_date=date(2015, 3, 2)),
+        case,
+        TODAY,
+    )
+    refused(
+        "cf_birth_date_mismatch",
+        complete_contact,
+        contact_draft(birth_date=date(2015, 1, 2)),
+        case,
+        TODAY,
+    )
+    refused(
+        "birth_implausible_for_role",
+        complete_contact,
+        contact_draft(role=Role.TEACHER),
+        case,
+        TODAY,
+    )
+    refused(
+        "contact_after_attendance", complete_contact, contact_draft(last_contact=TODAY), case, TODAY
+    )
     swabbed = facts(swab_date=date(2026, 11, 14))
-    refused("contact_outside_window", complete_contact, contact_draft(
-        last_contact=date(2026, 11, 1)), swabbed, TODAY)
-    teacher = contact_draft(role=Role.TEACHER, codice_fiscale=TEACHER_CF,
-                            birth_date=date(1982, 4, 22))
+    refused(
+        "contact_outside_window",
+        complete_contact,
+        contact_draft(last_contact=date(2026, 11, 1)),
+        swabbed,
+        TODAY,
+    )
+    teacher = contact_draft(
+        role=Role.TEACHER, codice_fiscale=TEACHER_CF, birth_date=date(1982, 4, 22)
+    )
     assert complete_contact(teacher, case, TODAY).role is Role.TEACHER
 
 
 def test_an_imported_contact_may_lack_comune_and_phone() -> None:
-    data = ContactData.model_validate(
-        contact_draft(comune=None, phone=None).model_dump()
-    )
+    data = ContactData.model_validate(contact_draft(comune=None, phone=None).model_dump())
     assert data.to_complete() == [ContactField.COMUNE, ContactField.PHONE]
 
 

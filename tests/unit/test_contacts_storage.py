@@ -51,8 +51,13 @@ def rossi(**changes: object) -> ContactData:
 
 
 def verdi(**changes: object) -> ContactData:
-    values = {"surname": "VERDI", "name": "ANNA", "codice_fiscale": VERDI,
-              "birth_date": date(2015, 5, 12), **changes}
+    values = {
+        "surname": "VERDI",
+        "name": "ANNA",
+        "codice_fiscale": VERDI,
+        "birth_date": date(2015, 5, 12),
+        **changes,
+    }
     return rossi(**values)
 
 
@@ -82,8 +87,9 @@ async def test_add_and_read_back_every_field(
 
 
 async def test_a_contact_without_comune_and_phone(repo: ContactsRepository, case_id: int) -> None:
-    change = await repo.add(case_id, rossi(comune=None, phone=None), actor=REFERENT, now=NOW,
-                            source=ContactSource.LIST)
+    change = await repo.add(
+        case_id, rossi(comune=None, phone=None), actor=REFERENT, now=NOW, source=ContactSource.LIST
+    )
     assert change.contact is not None
     stored = await repo.get(change.contact.id)
     assert stored is not None and stored.data.comune is None and stored.data.phone is None
@@ -128,24 +134,28 @@ async def test_add_many_skips_who_is_already_there_in_one_audit_row(
     await repo.add(case_id, rossi(), actor=REFERENT, now=NOW)
     case_person = rossi(codice_fiscale=STUDENT_CF, birth_date=date(2015, 3, 2))
     result = await repo.add_many(
-        case_id, [rossi(), verdi(), verdi(), case_person], source=ContactSource.FILE,
-        actor=REFERENT, now=NOW,
+        case_id,
+        [rossi(), verdi(), verdi(), case_person],
+        source=ContactSource.FILE,
+        actor=REFERENT,
+        now=NOW,
     )
     assert result.outcome is Outcome.SAVED
     assert len(result.added) == 1 and result.skipped == 3
     assert await repo.codes(case_id) == {ROSSI, VERDI}
-    again = await repo.add_many(case_id, [rossi(), verdi()], source=ContactSource.FILE,
-                                actor=REFERENT, now=NOW)
+    again = await repo.add_many(
+        case_id, [rossi(), verdi()], source=ContactSource.FILE, actor=REFERENT, now=NOW
+    )
     assert again.added == () and again.skipped == 2
     entries = await AuditRepository(db).for_entity("case", str(case_id))
     assert entries[0].details == {"source": "file", "added": 0, "skipped": 2, "contacts": []}
     assert entries[1].details["contacts"] == list(result.added)
     await close(db, case_id)
-    closed = await repo.add_many(case_id, [verdi()], source=ContactSource.LIST, actor=REFERENT,
-                                 now=NOW)
+    closed = await repo.add_many(
+        case_id, [verdi()], source=ContactSource.LIST, actor=REFERENT, now=NOW
+    )
     assert closed.outcome is Outcome.CLOSED
-    missing = await repo.add_many(99, [verdi()], source=ContactSource.LIST, actor=REFERENT,
-                                  now=NOW)
+    missing = await repo.add_many(99, [verdi()], source=ContactSource.LIST, actor=REFERENT, now=NOW)
     assert missing.outcome is Outcome.MISSING
 
 
@@ -156,27 +166,32 @@ async def test_update_with_versions_and_the_same_refusals(
     second = (await repo.add(case_id, verdi(), actor=REFERENT, now=NOW)).contact
     assert first is not None and second is not None
     later = NOW + timedelta(minutes=5)
-    saved = await repo.update(first.id, rossi(phone="+393330000000"), expected_version=1,
-                              actor=REFERENT, now=later)
+    saved = await repo.update(
+        first.id, rossi(phone="+393330000000"), expected_version=1, actor=REFERENT, now=later
+    )
     assert saved.outcome is Outcome.SAVED and saved.contact is not None
     assert saved.contact.version == 2 and saved.contact.updated_at == later
-    stale = await repo.update(first.id, rossi(section="Z"), expected_version=1,
-                              actor=REFERENT, now=later)
+    stale = await repo.update(
+        first.id, rossi(section="Z"), expected_version=1, actor=REFERENT, now=later
+    )
     assert stale.outcome is Outcome.CONFLICT and stale.contact == saved.contact
-    same = await repo.update(first.id, saved.contact.data, expected_version=2, actor=REFERENT,
-                             now=later)
+    same = await repo.update(
+        first.id, saved.contact.data, expected_version=2, actor=REFERENT, now=later
+    )
     assert same.outcome is Outcome.UNCHANGED
     clash = await repo.update(second.id, rossi(), expected_version=1, actor=REFERENT, now=later)
     assert clash.outcome is Outcome.DUPLICATE and clash.contact is not None
     assert clash.contact.id == first.id
-    assert (await repo.update(99, rossi(), expected_version=1, actor=REFERENT,
-                              now=later)).outcome is Outcome.MISSING
+    assert (
+        await repo.update(99, rossi(), expected_version=1, actor=REFERENT, now=later)
+    ).outcome is Outcome.MISSING
     entries = await AuditRepository(db).for_entity("contact", str(first.id))
     assert entries[0].action == "contact.update"
     assert entries[0].details == {"case": case_id, "version": 2, "fields": ["phone"]}
     await close(db, case_id)
-    closed = await repo.update(first.id, rossi(section="Z"), expected_version=2,
-                               actor=REFERENT, now=later)
+    closed = await repo.update(
+        first.id, rossi(section="Z"), expected_version=2, actor=REFERENT, now=later
+    )
     assert closed.outcome is Outcome.CLOSED
 
 
@@ -204,12 +219,24 @@ async def test_pages_and_the_count_in_the_case_list(
 ) -> None:
     cases = CasesRepository(db)
     other = await cases.create(case_data(), actor=REFERENT, now=NOW)
-    codes = ["RSSMRA15A01F205J", "VRDNNA15E52E648D", "NREPLA15B20F205S", "GLLSRA15C43F205W",
-             "RSSLCU15L14F704U"]
-    births = [date(2015, 1, 1), date(2015, 5, 12), date(2015, 2, 20), date(2015, 3, 3),
-              date(2015, 7, 14)]
-    people = [rossi(codice_fiscale=code, birth_date=birth) for code, birth in zip(
-        codes, births, strict=True)]
+    codes = [
+        "RSSMRA15A01F205J",
+        "VRDNNA15E52E648D",
+        "NREPLA15B20F205S",
+        "GLLSRA15C43F205W",
+        "RSSLCU15L14F704U",
+    ]
+    births = [
+        date(2015, 1, 1),
+        date(2015, 5, 12),
+        date(2015, 2, 20),
+        date(2015, 3, 3),
+        date(2015, 7, 14),
+    ]
+    people = [
+        rossi(codice_fiscale=code, birth_date=birth)
+        for code, birth in zip(codes, births, strict=True)
+    ]
     await repo.add_many(case_id, people, source=ContactSource.LIST, actor=REFERENT, now=NOW)
     first = await repo.page(case_id, 1, size=2)
     assert (first.page, first.pages, first.total) == (1, 3, 5)
@@ -218,9 +245,7 @@ async def test_pages_and_the_count_in_the_case_list(
     assert last.page == 3 and [c.data.codice_fiscale for c in last.items] == codes[4:]
     empty = await repo.page(other.id, 1)
     assert (empty.total, empty.pages, empty.items) == (0, 1, [])
-    assert await cases.contact_counts([case_id, other.id, 99]) == {
-        case_id: 5, other.id: 0, 99: 0
-    }
+    assert await cases.contact_counts([case_id, other.id, 99]) == {case_id: 5, other.id: 0, 99: 0}
     assert await cases.contact_counts([]) == {}
     listing = await cases.page(PLESSO_A, 1)
     assert {item.id: item.contacts for item in listing.items} == {case_id: 5, other.id: 0}
@@ -229,16 +254,14 @@ async def test_pages_and_the_count_in_the_case_list(
 async def test_no_personal_data_in_the_audit_trail(
     repo: ContactsRepository, db: Database, case_id: int
 ) -> None:
-    added = (await repo.add(case_id, rossi(address="Via Roma 1"), actor=REFERENT,
-                            now=NOW)).contact
+    added = (await repo.add(case_id, rossi(address="Via Roma 1"), actor=REFERENT, now=NOW)).contact
     assert added is not None
-    await repo.update(added.id, rossi(phone="+393330000000"), expected_version=1,
-                      actor=REFERENT, now=NOW)
+    await repo.update(
+        added.id, rossi(phone="+393330000000"), expected_version=1, actor=REFERENT, now=NOW
+    )
     await repo.add_many(case_id, [verdi()], source=ContactSource.FILE, actor=REFERENT, now=NOW)
     await repo.delete(added.id, actor=REFERENT, now=NOW)
     rows = await db.fetchall("SELECT details FROM audit_log")
     text = json.dumps([row["details"] for row in rows])
     for personal in ("ROSSI", "MARIO", ROSSI, VERDI, "+39", "Via Roma"):
         assert personal not in text
-
-

@@ -24,7 +24,10 @@ CALENDAR = SchoolCalendar(timezone=ROME, holidays=lambda day: False)
 
 def _open(case_id: int, hours_ago: float, plesso: str = "P1", name: str = "Tigli") -> OpenCase:
     return OpenCase(
-        case_id=case_id, plesso_code=plesso, plesso_name=name, referent_name="Maria Rossi",
+        case_id=case_id,
+        plesso_code=plesso,
+        plesso_name=name,
+        referent_name="Maria Rossi",
         created_at=NOW - timedelta(hours=hours_ago),
     )
 
@@ -32,8 +35,10 @@ def _open(case_id: int, hours_ago: float, plesso: str = "P1", name: str = "Tigli
 def _closed(case_id: int, open_hours: float, closed_hours_ago: float, contacts: int) -> ClosedCase:
     closed_at = NOW - timedelta(hours=closed_hours_ago)
     return ClosedCase(
-        case_id=case_id, created_at=closed_at - timedelta(hours=open_hours),
-        closed_at=closed_at, contacts=contacts,
+        case_id=case_id,
+        created_at=closed_at - timedelta(hours=open_hours),
+        closed_at=closed_at,
+        contacts=contacts,
     )
 
 
@@ -99,7 +104,10 @@ def test_median_of_an_even_count_is_the_mean_of_the_middle_two() -> None:
 def test_the_last_four_closed_recording_days() -> None:
     # Tuesday morning: last Thursday's window closed on Friday night; today's is open.
     assert closed_recording_days(CALENDAR, NOW) == [
-        date(2026, 11, 3), date(2026, 11, 5), date(2026, 11, 10), date(2026, 11, 12)
+        date(2026, 11, 3),
+        date(2026, 11, 5),
+        date(2026, 11, 10),
+        date(2026, 11, 12),
     ]
 
 
@@ -112,7 +120,8 @@ def test_a_window_still_open_is_not_counted() -> None:
 
 def test_closures_and_the_start_date_are_no_recording_days() -> None:
     closed = SchoolCalendar(
-        timezone=ROME, holidays=lambda day: False,
+        timezone=ROME,
+        holidays=lambda day: False,
         closures=(Closure(date(2026, 11, 10), date(2026, 11, 10)),),
     )
     assert date(2026, 11, 10) not in closed_recording_days(closed, NOW)

@@ -46,12 +46,17 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 async def _referent(db: Database) -> int:
     await InvitationsRepository(db).create(
-        code_hash=hash_invitation_code("ABCDEFGHJKMN"), plesso_code=PLESSO, created_by=ADMIN,
-        now=NOW, expires_at=NOW + timedelta(days=7),
+        code_hash=hash_invitation_code("ABCDEFGHJKMN"),
+        plesso_code=PLESSO,
+        created_by=ADMIN,
+        now=NOW,
+        expires_at=NOW + timedelta(days=7),
     )
     joined = await ReferentsRepository(db).join(
-        telegram_user_id=REFERENT_USER, profile=PROFILE,
-        invitation_hash=hash_invitation_code("ABCDEFGHJKMN"), now=NOW,
+        telegram_user_id=REFERENT_USER,
+        profile=PROFILE,
+        invitation_hash=hash_invitation_code("ABCDEFGHJKMN"),
+        now=NOW,
     )
     assert joined is not None
     return joined[0].id
@@ -74,9 +79,16 @@ async def test_a_revocation_queues_one_notice_due_at_once(db: Database) -> None:
     assert not await _revoke(db, referent_id)  # nothing changed: nothing to tell
     (notice,) = await notices.due(NOW)
     assert (notice.referent_id, notice.user_id, notice.kind, notice.plesso_code) == (
-        referent_id, REFERENT_USER, NoticeKind.REVOKED, PLESSO)
+        referent_id,
+        REFERENT_USER,
+        NoticeKind.REVOKED,
+        PLESSO,
+    )
     assert (notice.status, notice.attempts, notice.next_attempt_at) == (
-        OutboxStatus.PENDING, 0, NOW)
+        OutboxStatus.PENDING,
+        0,
+        NOW,
+    )
     assert await notices.due(NOW - timedelta(seconds=1)) == []
     assert await notices.of_referent(referent_id) == [notice]
 
@@ -85,8 +97,10 @@ async def test_the_notice_and_the_revocation_are_one_transaction(db: Database) -
     referent_id = await _referent(db)
     # The notice cannot be written (a failing disk, say): the revocation is undone with it.
     with closing(sqlite3.connect(db.path)) as conn:
-        conn.execute("CREATE TRIGGER refuse_notices BEFORE INSERT ON referent_notices"
-                     " BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        conn.execute(
+            "CREATE TRIGGER refuse_notices BEFORE INSERT ON referent_notices"
+            " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
     with pytest.raises(sqlite3.DatabaseError, match="refused"):
         await _revoke(db, referent_id)
     referent = await ReferentsRepository(db).by_user(REFERENT_USER)
@@ -205,4 +219,3 @@ async def test_sent_is_stamped_and_not_sent_again(box: Box) -> None:
     status, attempts, error, sent_at = box.row()
     assert (status, attempts, error) == ("sent", 1, None)
     assert datetime.fromisoformat(sent_at) == NOW + timedelta(seconds=2)
-

@@ -13,8 +13,11 @@ from bot.processor import PerChatUpdateProcessor
 def update(update_id: int, chat_id: int) -> Update:
     user = User(id=chat_id, first_name="x", is_bot=False)
     message = Message(
-        message_id=update_id, date=datetime(2026, 11, 17, tzinfo=UTC),
-        chat=Chat(id=chat_id, type="private"), from_user=user, text="t",
+        message_id=update_id,
+        date=datetime(2026, 11, 17, tzinfo=UTC),
+        chat=Chat(id=chat_id, type="private"),
+        from_user=user,
+        text="t",
     )
     return Update(update_id=update_id, message=message)
 
@@ -36,10 +39,10 @@ async def test_same_chat_in_order_other_chats_concurrently() -> None:
     for n in range(5):
         # The first update of chat 1 is the slowest: the later ones must still wait for it.
         delay = 0.05 if n == 0 else 0.001
-        tasks.append(asyncio.create_task(
-            processor.process_update(update(n, 1), work(1, n, delay))))
-        tasks.append(asyncio.create_task(
-            processor.process_update(update(100 + n, 2), work(2, n, 0.001))))
+        tasks.append(asyncio.create_task(processor.process_update(update(n, 1), work(1, n, delay))))
+        tasks.append(
+            asyncio.create_task(processor.process_update(update(100 + n, 2), work(2, n, 0.001)))
+        )
     await asyncio.gather(*tasks)
 
     for chat_id in (1, 2):

@@ -92,9 +92,34 @@ _TABLE_REF = re.compile(
     re.IGNORECASE,
 )
 _KEYWORDS = {
-    "where", "join", "on", "left", "right", "inner", "outer", "cross", "natural", "group",
-    "order", "limit", "using", "set", "union", "except", "intersect", "values", "select",
-    "returning", "default", "as", "window", "having", "and", "or", "not", "full",
+    "where",
+    "join",
+    "on",
+    "left",
+    "right",
+    "inner",
+    "outer",
+    "cross",
+    "natural",
+    "group",
+    "order",
+    "limit",
+    "using",
+    "set",
+    "union",
+    "except",
+    "intersect",
+    "values",
+    "select",
+    "returning",
+    "default",
+    "as",
+    "window",
+    "having",
+    "and",
+    "or",
+    "not",
+    "full",
 }
 
 
@@ -138,14 +163,20 @@ async def _one(db: Database, sql: str, params: Sequence[object] = ()) -> Any:
 
 async def _facts(db: Database) -> Facts:
     plesso = await _one(
-        db, "SELECT p.code FROM plessi p JOIN referent_plessi rp ON rp.plesso_code = p.code"
-        " WHERE p.ats_code = 'ATS-MILANO' AND p.sentinel = 1 AND rp.revoked_at IS NULL")
+        db,
+        "SELECT p.code FROM plessi p JOIN referent_plessi rp ON rp.plesso_code = p.code"
+        " WHERE p.ats_code = 'ATS-MILANO' AND p.sentinel = 1 AND rp.revoked_at IS NULL",
+    )
     referent_id = await _one(
-        db, "SELECT referent_id FROM referent_plessi WHERE plesso_code = ?"
-        " AND revoked_at IS NULL", (plesso,))
+        db,
+        "SELECT referent_id FROM referent_plessi WHERE plesso_code = ? AND revoked_at IS NULL",
+        (plesso,),
+    )
     open_id = await _one(
-        db, "SELECT c.id FROM cases c WHERE c.status = 'open' ORDER BY"
-        " (SELECT COUNT(*) FROM contacts k WHERE k.case_id = c.id) DESC, c.id")
+        db,
+        "SELECT c.id FROM cases c WHERE c.status = 'open' ORDER BY"
+        " (SELECT COUNT(*) FROM contacts k WHERE k.case_id = c.id) DESC, c.id",
+    )
     open_case = await CasesRepository(db).get(open_id)
     contact_id = await _one(db, "SELECT MIN(id) FROM contacts WHERE case_id = ?", (open_id,))
     contact = await ContactsRepository(db).get(contact_id)
@@ -155,24 +186,39 @@ async def _facts(db: Database) -> Facts:
     # One invitation still to be used, so that `join` goes all the way.
     invitation_hash = "f" * 64
     await InvitationsRepository(db).create(
-        code_hash=invitation_hash, plesso_code=plesso, created_by=100, now=NOW,
-        expires_at=NOW + timedelta(days=7))
-    tables = [row[0] for row in await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        code_hash=invitation_hash,
+        plesso_code=plesso,
+        created_by=100,
+        now=NOW,
+        expires_at=NOW + timedelta(days=7),
+    )
+    tables = [
+        row[0]
+        for row in await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
     min_ids: dict[str, int] = {}
     for table in tables:
         columns = {row[1] for row in await db.fetchall(f"PRAGMA table_info({table})")}
         if "id" in columns:
             min_ids[table] = int(await _one(db, f"SELECT COALESCE(MIN(id), 1) FROM {table}"))
     return Facts(
-        ats="ATS-MILANO", plesso=plesso,
+        ats="ATS-MILANO",
+        plesso=plesso,
         plessi=[row[0] for row in await db.fetchall("SELECT code FROM plessi LIMIT 3")],
-        open_case=open_case, closed_case=int(closed["id"]), receipt=closed["receipt_code"],
-        contact=contact, referent_id=referent_id,
-        referent_user=await _one(db, "SELECT telegram_user_id FROM referents WHERE id = ?",
-                                 (referent_id,)),
-        admin=100, invitation_hash=invitation_hash,
-        days=[NOW.date() - timedelta(days=2), NOW.date()], min_ids=min_ids,
+        open_case=open_case,
+        closed_case=int(closed["id"]),
+        receipt=closed["receipt_code"],
+        contact=contact,
+        referent_id=referent_id,
+        referent_user=await _one(
+            db, "SELECT telegram_user_id FROM referents WHERE id = ?", (referent_id,)
+        ),
+        admin=100,
+        invitation_hash=invitation_hash,
+        days=[NOW.date() - timedelta(days=2), NOW.date()],
+        min_ids=min_ids,
     )
 
 
@@ -233,7 +279,8 @@ class Samples:
         self.typed: dict[type, Callable[[], object]] = {
             CaseData: lambda: f.open_case.data.model_copy(update={"phone1": "+393330000001"}),
             ContactData: lambda: f.contact.data.model_copy(
-                update={"codice_fiscale": "BNCLRA10A41F205Y", "phone": "+393330000002"}),
+                update={"codice_fiscale": "BNCLRA10A41F205Y", "phone": "+393330000002"}
+            ),
             Comune: lambda: Comune(code="F205", name="Milano", province="MI"),
             ZoneInfo: lambda: ROME,
             datetime: lambda: NOW,
@@ -264,7 +311,8 @@ class Samples:
         if origin is typing.Literal:
             return args[0]
         if origin in (list, tuple, set, frozenset, Sequence, Collection, Iterable) or (
-            isinstance(origin, type) and issubclass(origin, Collection)
+            isinstance(origin, type)
+            and issubclass(origin, Collection)
             and not issubclass(origin, Mapping)
         ):
             item = self.value(f"{path}[]", name, args[0] if args else str, profile)
@@ -276,33 +324,51 @@ class Samples:
         if isinstance(hint, type) and issubclass(hint, enum.Enum):
             return next(iter(hint))
         if isinstance(hint, type) and issubclass(hint, pydantic.BaseModel):
-            return hint.model_validate(self._fields(
-                path, {n: (f.annotation, f.is_required()) for n, f in hint.model_fields.items()},
-                profile))
+            return hint.model_validate(
+                self._fields(
+                    path,
+                    {n: (f.annotation, f.is_required()) for n, f in hint.model_fields.items()},
+                    profile,
+                )
+            )
         if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             hints = typing.get_type_hints(hint)
-            return hint(**self._fields(path, {
-                f.name: (hints[f.name], f.default is dataclasses.MISSING
-                         and f.default_factory is dataclasses.MISSING)
-                for f in dataclasses.fields(hint) if f.init}, profile))
+            return hint(
+                **self._fields(
+                    path,
+                    {
+                        f.name: (
+                            hints[f.name],
+                            f.default is dataclasses.MISSING
+                            and f.default_factory is dataclasses.MISSING,
+                        )
+                        for f in dataclasses.fields(hint)
+                        if f.init
+                    },
+                    profile,
+                )
+            )
         if isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields"):
             hints = typing.get_type_hints(hint)
-            return hint(**self._fields(path, {n: (hints[n], True) for n in hint._fields},
-                                       profile))
+            return hint(**self._fields(path, {n: (hints[n], True) for n in hint._fields}, profile))
         if isinstance(hint, type) and hint.__module__.startswith("storage."):
             return _build(hint, self.db, self, profile)  # a repository another one needs
         raise NoSample(f"{path}: {hint}")
 
-    def _fields(self, path: str, fields: dict[str, tuple[Any, bool]],
-                profile: Profile) -> dict[str, object]:
-        return {name: self.value(f"{path}.{name}", name, hint, profile)
-                for name, (hint, required) in fields.items()
-                if required or _optional(hint)}
+    def _fields(
+        self, path: str, fields: dict[str, tuple[Any, bool]], profile: Profile
+    ) -> dict[str, object]:
+        return {
+            name: self.value(f"{path}.{name}", name, hint, profile)
+            for name, (hint, required) in fields.items()
+            if required or _optional(hint)
+        }
 
 
 def _optional(hint: Any) -> bool:
-    return typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in \
-        typing.get_args(hint)
+    return typing.get_origin(hint) in (typing.Union, types.UnionType) and type(
+        None
+    ) in typing.get_args(hint)
 
 
 def _fits(value: object, hint: Any) -> bool:
@@ -318,8 +384,9 @@ def _fits(value: object, hint: Any) -> bool:
     return isinstance(value, origin)
 
 
-def _call_args(func: Callable[..., object], owner: str, samples: Samples,
-               profile: Profile) -> dict[str, object]:
+def _call_args(
+    func: Callable[..., object], owner: str, samples: Samples, profile: Profile
+) -> dict[str, object]:
     hints = typing.get_type_hints(func)
     arguments: dict[str, object] = {}
     for name, parameter in inspect.signature(func).parameters.items():
@@ -346,16 +413,22 @@ def repositories() -> list[type]:
     for info in pkgutil.iter_modules(storage.__path__):
         module = importlib.import_module(f"storage.{info.name}")
         for obj in vars(module).values():
-            if (inspect.isclass(obj) and obj.__module__ == module.__name__
-                    and obj is not Database
-                    and Database in typing.get_type_hints(obj.__init__).values()):
+            if (
+                inspect.isclass(obj)
+                and obj.__module__ == module.__name__
+                and obj is not Database
+                and Database in typing.get_type_hints(obj.__init__).values()
+            ):
                 found.append(obj)
     return found
 
 
 def methods(cls: type) -> list[str]:
-    return [name for name, member in inspect.getmembers(cls, inspect.iscoroutinefunction)
-            if not name.startswith("_")]
+    return [
+        name
+        for name, member in inspect.getmembers(cls, inspect.iscoroutinefunction)
+        if not name.startswith("_")
+    ]
 
 
 # --- capturing ----------------------------------------------------------------------------
@@ -391,24 +464,40 @@ def _recording(capture: Capture) -> Callable[[], None]:
         if name.startswith("execute") and name != "executescript"
     }
     for (cls, name), original in originals.items():
-        def wrapper(self: object, sql: str, parameters: Any = None, *,
-                    _original: Any = original, _many: bool = name == "executemany") -> Any:
+
+        def wrapper(
+            self: object,
+            sql: str,
+            parameters: Any = None,
+            *,
+            _original: Any = original,
+            _many: bool = name == "executemany",
+        ) -> Any:
             if _many:  # the rows may be a generator: keep them, record the first
                 parameters = list(parameters or [])
                 capture.add(sql, parameters[0] if parameters else None)
             else:
                 capture.add(sql, parameters)
             return _original(self, sql, parameters)
+
         setattr(cls, name, wrapper)
 
     def undo() -> None:
         for (cls, name), original in originals.items():
             setattr(cls, name, original)
+
     return undo
 
 
-async def _run_one(template: Path, work: Path, facts: Facts, cls: type, name: str,
-                   profile: Profile, capture: Capture) -> None:
+async def _run_one(
+    template: Path,
+    work: Path,
+    facts: Facts,
+    cls: type,
+    name: str,
+    profile: Profile,
+    capture: Capture,
+) -> None:
     shutil.copyfile(template, work)
     db = Database(work)
     await db.connect()
@@ -448,8 +537,7 @@ async def capture_all(folder: Path) -> Capture:
                     capture.failures.append(f"{label}: no sample for {missing}")
                     break
                 except Exception as error:  # the method refused our sample: say which
-                    capture.failures.append(f"{label} {profile}: {type(error).__name__}"
-                                            f" {error}")
+                    capture.failures.append(f"{label} {profile}: {type(error).__name__} {error}")
                 if profile is full:  # then each optional slot left out alone
                     profiles += [Profile(none_at=path) for path in dict.fromkeys(full.seen)]
     return capture
@@ -474,8 +562,9 @@ def scans(path: Path, statements: Iterable[Statement]) -> list[str]:
     found: list[str] = []
     conn = sqlite3.connect(path)
     try:
-        tables = {row[0] for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
         for statement in statements:
             if _NO_PLAN.match(statement.sql):
                 continue
@@ -491,8 +580,9 @@ def scans(path: Path, statements: Iterable[Statement]) -> list[str]:
                     continue
                 if (table, match["index"] or "") in ALLOWED_SCANS:
                     continue
-                found.append(f"{row[3]}  <- {sorted(statement.origins)}: "
-                             f"{' '.join(statement.sql.split())}")
+                found.append(
+                    f"{row[3]}  <- {sorted(statement.origins)}: {' '.join(statement.sql.split())}"
+                )
     finally:
         conn.close()
     return found
@@ -527,7 +617,9 @@ def test_a_dropped_index_is_caught(captured: tuple[Path, Capture], tmp_path: Pat
     for table in ("absences", "audit_log"):
         for (index,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
-            " AND sql IS NOT NULL", (table,)).fetchall():
+            " AND sql IS NOT NULL",
+            (table,),
+        ).fetchall():
             conn.execute(f"DROP INDEX {index}")
     conn.close()
     found = "\n".join(scans(broken, capture.statements.values()))

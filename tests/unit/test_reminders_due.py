@@ -52,7 +52,10 @@ def facts(
 ) -> Facts:
     calendars = {ATS: calendar or SchoolCalendar(timezone=ROME)}
     return Facts(
-        links=tuple(links), calendars=calendars, enrolled=frozenset(enrolled), **others  # type: ignore[arg-type]
+        links=tuple(links),
+        calendars=calendars,
+        enrolled=frozenset(enrolled),
+        **others,  # type: ignore[arg-type]
     )
 
 
@@ -61,7 +64,10 @@ def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 
 
 def simulate(
-    start: datetime, end: datetime, base: Facts, step: timedelta = timedelta(minutes=15),
+    start: datetime,
+    end: datetime,
+    base: Facts,
+    step: timedelta = timedelta(minutes=15),
     schedule: Schedule = SCHEDULE,
 ) -> list[tuple[datetime, DueReminder]]:
     """Run the rule every `step` from `start` to `end`, logging what it returns, as the jobs
@@ -87,7 +93,8 @@ def plain(sent: list[tuple[datetime, DueReminder]]) -> list[tuple[str, str, str,
 def test_a_fortnight_tuesday_thursday_at_ten_and_the_last_call_the_next_day() -> None:
     recorded = frozenset({(A, date(2026, 11, 19)), (B, date(2026, 11, 24))})
     sent = simulate(
-        at(date(2026, 11, 16), 0), at(date(2026, 11, 30), 0),
+        at(date(2026, 11, 16), 0),
+        at(date(2026, 11, 30), 0),
         facts([link(1, A), link(2, B), link(3, C)], recorded=recorded),
     )
     assert plain(sent) == [
@@ -118,7 +125,9 @@ def test_other_times_from_the_settings() -> None:
         timezone=ROME, reminder_time=time(8, 30), deadline_reminder_time=time(17, 0)
     )
     sent = simulate(
-        at(date(2026, 11, 17), 0), at(date(2026, 11, 19), 0), facts([link(1, A)]),
+        at(date(2026, 11, 17), 0),
+        at(date(2026, 11, 19), 0),
+        facts([link(1, A)]),
         schedule=schedule,
     )
     assert plain(sent) == [
@@ -156,7 +165,8 @@ def test_closures_of_the_ats_and_of_one_plesso() -> None:
         ),
     )
     sent = simulate(
-        at(date(2026, 12, 14), 0), at(date(2027, 1, 9), 0),
+        at(date(2026, 12, 14), 0),
+        at(date(2027, 1, 9), 0),
         facts([link(1, A), link(2, B)], calendar=calendar),
     )
     assert plain(sent) == [
@@ -247,9 +257,10 @@ def test_logged_reminders_and_unreachable_referents_are_not_due() -> None:
     base = facts([link(1, A), link(2, B)])
     assert len(due_reminders(moment, SCHEDULE, base)) == 2
     logged = ReminderKey(1, A, ABS, date(2026, 11, 17))
-    assert [i.referent_id for i in due_reminders(
-        moment, SCHEDULE, replace(base, logged=frozenset({logged}))
-    )] == [2]
+    assert [
+        i.referent_id
+        for i in due_reminders(moment, SCHEDULE, replace(base, logged=frozenset({logged})))
+    ] == [2]
     assert due_reminders(moment, SCHEDULE, replace(base, unreachable=frozenset({1, 2}))) == []
 
 
@@ -258,8 +269,10 @@ def test_logged_reminders_and_unreachable_referents_are_not_due() -> None:
 
 def test_enrolment_from_the_reminder_date_then_weekly() -> None:
     sent = simulate(
-        at(date(2026, 9, 1), 0), at(date(2026, 10, 1), 0),
-        facts([link(1, C)], enrolled=()), step=timedelta(minutes=30),
+        at(date(2026, 9, 1), 0),
+        at(date(2026, 10, 1), 0),
+        facts([link(1, C)], enrolled=()),
+        step=timedelta(minutes=30),
     )
     assert plain(sent) == [
         ("Tue 15 10:00", C, "enrolment", date(2026, 9, 15)),
@@ -275,15 +288,19 @@ def test_enrolment_done_means_no_reminder() -> None:
 def test_an_enrolment_slot_on_a_weekend_or_holiday_waits_for_the_next_school_day() -> None:
     schedule = replace(SCHEDULE, school_year_reminder=(9, 19))  # a Saturday in 2026
     sent = simulate(
-        at(date(2026, 9, 18), 0), at(date(2026, 9, 23), 0),
-        facts([link(1, C)], enrolled=()), schedule=schedule,
+        at(date(2026, 9, 18), 0),
+        at(date(2026, 9, 23), 0),
+        facts([link(1, C)], enrolled=()),
+        schedule=schedule,
     )
     assert plain(sent) == [("Mon 21 10:00", C, "enrolment", date(2026, 9, 19))]
     closure = Closure(date(2026, 9, 19), date(2026, 9, 30))
     closed = SchoolCalendar(timezone=ROME, closures=(closure,))
     none = simulate(
-        at(date(2026, 9, 18), 0), at(date(2026, 9, 26), 0),
-        facts([link(1, C)], enrolled=(), calendar=closed), schedule=schedule,
+        at(date(2026, 9, 18), 0),
+        at(date(2026, 9, 26), 0),
+        facts([link(1, C)], enrolled=(), calendar=closed),
+        schedule=schedule,
     )
     assert none == []
 

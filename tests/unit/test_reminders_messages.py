@@ -26,11 +26,24 @@ ROME = ZoneInfo("Europe/Rome")
 TUESDAY = date(2026, 11, 17)
 
 
-def item(kind: ReminderKind, code: str = "MIEE8AB01T", *, name: str = "Tigli", day: date = TUESDAY,
-         ref: str = "", opened_at: datetime | None = None) -> DueReminder:
+def item(
+    kind: ReminderKind,
+    code: str = "MIEE8AB01T",
+    *,
+    name: str = "Tigli",
+    day: date = TUESDAY,
+    ref: str = "",
+    opened_at: datetime | None = None,
+) -> DueReminder:
     return DueReminder(
-        referent_id=1, user_id=11, plesso_code=code, plesso_name=name, kind=kind, day=day,
-        ref=ref, opened_at=opened_at,
+        referent_id=1,
+        user_id=11,
+        plesso_code=code,
+        plesso_name=name,
+        kind=kind,
+        day=day,
+        ref=ref,
+        opened_at=opened_at,
     )
 
 
@@ -111,37 +124,59 @@ def test_a_push_once_an_hour() -> None:
 
 def plesso(code: str, name: str) -> Plesso:
     return Plesso(
-        code=code, name=name, comune_code="F205", comune_name="Milano", province="MI",
-        address="", school_type="primaria", sentinel=True, ats_code="ATS-MILANO",
+        code=code,
+        name=name,
+        comune_code="F205",
+        comune_name="Milano",
+        province="MI",
+        address="",
+        school_type="primaria",
+        sentinel=True,
+        ats_code="ATS-MILANO",
     )
 
 
 def link(referent_id: int, code: str, name: str) -> ReferentLink:
     return ReferentLink(
-        referent_id=referent_id, user_id=referent_id + 10, full_name=f"R{referent_id}",
-        plesso_code=code, plesso_name=name, ats_code="ATS-MILANO", sentinel=True,
+        referent_id=referent_id,
+        user_id=referent_id + 10,
+        full_name=f"R{referent_id}",
+        plesso_code=code,
+        plesso_name=name,
+        ats_code="ATS-MILANO",
+        sentinel=True,
     )
 
 
 def test_the_report_says_who_recorded_who_is_missing_who_was_reminded() -> None:
     links = [link(1, "A", "Alfa"), link(2, "B", "Beta"), link(3, "B", "Beta")]
     sent = LogEntry(
-        key=ReminderKey(2, "B", ReminderKind.ABSENCES, TUESDAY), state=ReminderState.SENT,
-        claimed_at=at(17, 10), done_at=at(17, 10, 1),
+        key=ReminderKey(2, "B", ReminderKind.ABSENCES, TUESDAY),
+        state=ReminderState.SENT,
+        claimed_at=at(17, 10),
+        done_at=at(17, 10, 1),
     )
     blocked = LogEntry(
         key=ReminderKey(3, "B", ReminderKind.ABSENCES, TUESDAY),
-        state=ReminderState.UNREACHABLE, claimed_at=at(17, 10), done_at=at(17, 10),
+        state=ReminderState.UNREACHABLE,
+        claimed_at=at(17, 10),
+        done_at=at(17, 10),
     )
     enrolment = LogEntry(
-        key=ReminderKey(1, "A", ReminderKind.ENROLMENT, TUESDAY), state=ReminderState.SENT,
-        claimed_at=at(17, 10), done_at=at(17, 10),
+        key=ReminderKey(1, "A", ReminderKind.ENROLMENT, TUESDAY),
+        state=ReminderState.SENT,
+        claimed_at=at(17, 10),
+        done_at=at(17, 10),
     )
     unreachable = [UnreachableReferent(3, "R3", at(17, 10), "blocked")]
     report = build_report(
-        day=TUESDAY, is_open=True, recorded=[("A", "Alfa")],
-        missing=[plesso("B", "Beta"), plesso("C", "Gamma")], links=links,
-        entries=[sent, blocked, enrolment], unreachable=unreachable,
+        day=TUESDAY,
+        is_open=True,
+        recorded=[("A", "Alfa")],
+        missing=[plesso("B", "Beta"), plesso("C", "Gamma")],
+        links=links,
+        entries=[sent, blocked, enrolment],
+        unreachable=unreachable,
     )
     assert [p.name for p in report.recorded] == ["Alfa"]
     beta, gamma = report.missing
@@ -153,7 +188,12 @@ def test_the_report_says_who_recorded_who_is_missing_who_was_reminded() -> None:
     assert [(r.name, r.plesso_name) for r in report.reminded] == [("R2", "Beta")]
     assert report.can_push == 1
     closed = build_report(
-        day=TUESDAY, is_open=False, recorded=[], missing=[plesso("B", "Beta")], links=links,
-        entries=[], unreachable=[],
+        day=TUESDAY,
+        is_open=False,
+        recorded=[],
+        missing=[plesso("B", "Beta")],
+        links=links,
+        entries=[],
+        unreachable=[],
     )
     assert closed.can_push == 0

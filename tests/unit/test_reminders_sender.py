@@ -53,8 +53,12 @@ class Harness:
     def batch(self, user: int, *codes: str) -> ReminderBatch:
         items = tuple(
             DueReminder(
-                referent_id=self.seeded.ids[user], user_id=user, plesso_code=code,
-                plesso_name=f"SCUOLA {code}", kind=ReminderKind.ABSENCES, day=TUESDAY,
+                referent_id=self.seeded.ids[user],
+                user_id=user,
+                plesso_code=code,
+                plesso_name=f"SCUOLA {code}",
+                kind=ReminderKind.ABSENCES,
+                day=TUESDAY,
             )
             for code in codes
         )
@@ -75,7 +79,11 @@ def sender_for(seeded: Seeded, bot: FakeBot, sleeps: list[float], rate: int = 30
 
     return ReminderSender(
         bot,  # type: ignore[arg-type]
-        seeded.log, clock=clock, timezone=ROME, rate_per_second=rate, sleep=sleep,
+        seeded.log,
+        clock=clock,
+        timezone=ROME,
+        rate_per_second=rate,
+        sleep=sleep,
     )
 
 
@@ -95,7 +103,9 @@ async def test_one_message_per_batch_logged_as_sent_and_never_twice(h: Harness) 
     assert f"SCUOLA {A}" in text and f"SCUOLA {B}" in text
     assert len(h.bot.calls[0]["reply_markup"].inline_keyboard) == 2
     assert await h.states() == [
-        (1, A, ReminderState.SENT), (1, B, ReminderState.SENT), (2, B, ReminderState.SENT)
+        (1, A, ReminderState.SENT),
+        (1, B, ReminderState.SENT),
+        (2, B, ReminderState.SENT),
     ]
     again = await h.sender.send_all([h.batch(1, A, B), h.batch(2, B)])
     assert (again.claimed, again.messages) == (0, 0) and len(h.bot.calls) == 2
@@ -184,4 +194,3 @@ async def test_sends_are_evenly_paced(tmp_path: Path) -> None:
         assert min(gaps) >= 1 / rate * 0.5  # no burst
     finally:
         await seeded.db.close()
-

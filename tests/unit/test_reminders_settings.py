@@ -11,8 +11,14 @@ from bot.settings import SettingsError, load_settings
 from reminders.jobs import schedule_of
 
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-NAMES = ("REMINDER_TIME", "DEADLINE_REMINDER_TIME", "SCHOOL_YEAR_REMINDER_DATE",
-         "REMINDER_RATE_PER_SECOND", "REMINDERS_ENABLED", "TIMEZONE")
+NAMES = (
+    "REMINDER_TIME",
+    "DEADLINE_REMINDER_TIME",
+    "SCHOOL_YEAR_REMINDER_DATE",
+    "REMINDER_RATE_PER_SECOND",
+    "REMINDERS_ENABLED",
+    "TIMEZONE",
+)
 
 
 @pytest.fixture(autouse=True)

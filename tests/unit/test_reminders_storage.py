@@ -23,8 +23,15 @@ A, B, ELSEWHERE = "MIEE00001A", "MIEE00002B", "CREE00004D"
 
 def plesso(code: str, *, ats: str = "ATS-MILANO", sentinel: bool = True) -> Plesso:
     return Plesso(
-        code=code, name=f"SCUOLA {code}", comune_code="F205", comune_name="Milano",
-        province="MI", address="", school_type="primaria", sentinel=sentinel, ats_code=ats,
+        code=code,
+        name=f"SCUOLA {code}",
+        comune_code="F205",
+        comune_name="Milano",
+        province="MI",
+        address="",
+        school_type="primaria",
+        sentinel=sentinel,
+        ats_code=ats,
     )
 
 
@@ -48,7 +55,10 @@ async def seed(tmp_path: Path, holdings: dict[int, list[str]]) -> Seeded:
         for code in codes:
             code_hash = f"{user_id}-{code}"
             await invitations.create(
-                code_hash=code_hash, plesso_code=code, created_by=0, now=NOW,
+                code_hash=code_hash,
+                plesso_code=code,
+                created_by=0,
+                now=NOW,
                 expires_at=NOW + timedelta(days=7),
             )
             joined = await referents.join(
@@ -76,7 +86,10 @@ def key(s: Seeded, user: int, code: str, kind: ReminderKind = ReminderKind.ABSEN
 async def test_links_are_the_current_holdings_by_ats(seeded: Seeded) -> None:
     links = await seeded.log.links()
     assert {(link.referent_id, link.plesso_code) for link in links} == {
-        (seeded.ids[1], A), (seeded.ids[1], B), (seeded.ids[2], B), (seeded.ids[3], ELSEWHERE)
+        (seeded.ids[1], A),
+        (seeded.ids[1], B),
+        (seeded.ids[2], B),
+        (seeded.ids[3], ELSEWHERE),
     }
     milano = await seeded.log.links("ATS-MILANO")
     assert {link.plesso_code for link in milano} == {A, B}
@@ -126,9 +139,9 @@ async def test_unreachable_is_flagged_once_listed_by_ats_and_cleared_with_audit(
     assert await log.unreachable("ATS-VALPADANA") == []
     assert await log.clear_unreachable(referent, NOW)
     assert not await log.clear_unreachable(referent, NOW)
-    actions = [e.action for e in await AuditRepository(seeded.db).for_entity(
-        "referent", str(referent)
-    )]
+    actions = [
+        e.action for e in await AuditRepository(seeded.db).for_entity("referent", str(referent))
+    ]
     assert actions[:2] == ["referent.reachable", "referent.unreachable"]
 
 

@@ -65,9 +65,22 @@ VALPADANA_SURNAME = "PIPISTRELLOMANTOVANI"
 VALPADANA_CF = cf("PPSMNT15C02F205")
 
 SECRETS = (
-    OLD_SURNAME, OLD_NAME, OLD_CF, OLD_PHONE, OLD_REFERENT, OLD_REFERENT_EMAIL,
-    OLD_REFERENT_PHONE, CONTACT_SURNAME, CONTACT_CF, CONTACT_PHONE, CONTACT_ADDRESS,
-    GONE_SURNAME, GONE_CF, DRAFT_SURNAME, VALPADANA_SURNAME, VALPADANA_CF,
+    OLD_SURNAME,
+    OLD_NAME,
+    OLD_CF,
+    OLD_PHONE,
+    OLD_REFERENT,
+    OLD_REFERENT_EMAIL,
+    OLD_REFERENT_PHONE,
+    CONTACT_SURNAME,
+    CONTACT_CF,
+    CONTACT_PHONE,
+    CONTACT_ADDRESS,
+    GONE_SURNAME,
+    GONE_CF,
+    DRAFT_SURNAME,
+    VALPADANA_SURNAME,
+    VALPADANA_CF,
 )
 
 
@@ -95,14 +108,27 @@ async def build(db: Database, path: Path) -> World:
     closing = ClosingRepository(db)
     opened = NOW - timedelta(days=200)
 
-    old = (await cases.create(
-        case_data(surname=OLD_SURNAME, name=OLD_NAME, codice_fiscale=OLD_CF, phone1=OLD_PHONE,
-                  referent_name=OLD_REFERENT, referent_email=OLD_REFERENT_EMAIL,
-                  referent_phone=OLD_REFERENT_PHONE),
-        actor=REFERENT, now=opened,
-    )).id
-    await contacts.add(old, contact(CONTACT_SURNAME, CONTACT_CF, phone=CONTACT_PHONE,
-                                    address=CONTACT_ADDRESS), actor=REFERENT, now=opened)
+    old = (
+        await cases.create(
+            case_data(
+                surname=OLD_SURNAME,
+                name=OLD_NAME,
+                codice_fiscale=OLD_CF,
+                phone1=OLD_PHONE,
+                referent_name=OLD_REFERENT,
+                referent_email=OLD_REFERENT_EMAIL,
+                referent_phone=OLD_REFERENT_PHONE,
+            ),
+            actor=REFERENT,
+            now=opened,
+        )
+    ).id
+    await contacts.add(
+        old,
+        contact(CONTACT_SURNAME, CONTACT_CF, phone=CONTACT_PHONE, address=CONTACT_ADDRESS),
+        actor=REFERENT,
+        now=opened,
+    )
     await contacts.add(old, contact("ROSSI", cf("RSSMRA15A01F205")), actor=REFERENT, now=opened)
     gone = await contacts.add(old, contact(GONE_SURNAME, GONE_CF), actor=REFERENT, now=opened)
     assert gone.contact is not None
@@ -112,20 +138,26 @@ async def build(db: Database, path: Path) -> World:
     boundary = (await cases.create(case_data(), actor=REFERENT, now=opened)).id
     await closing.close(boundary, actor=REFERENT, now=LIMIT, recipients=[])
 
-    valpadana = (await cases.create(
-        case_data(plesso_code=PLESSO_B, surname=VALPADANA_SURNAME, codice_fiscale=VALPADANA_CF),
-        actor=REFERENT, now=opened,
-    )).id
-    await closing.close(valpadana, actor=REFERENT, now=NOW - timedelta(days=200),
-                        recipients=[ADMIN])
+    valpadana = (
+        await cases.create(
+            case_data(plesso_code=PLESSO_B, surname=VALPADANA_SURNAME, codice_fiscale=VALPADANA_CF),
+            actor=REFERENT,
+            now=opened,
+        )
+    ).id
+    await closing.close(
+        valpadana, actor=REFERENT, now=NOW - timedelta(days=200), recipients=[ADMIN]
+    )
 
     young = (await cases.create(case_data(), actor=REFERENT, now=NOW - timedelta(days=12))).id
-    await contacts.add(young, contact("VERDI", cf("VRDNNA15E52E648")), actor=REFERENT,
-                       now=NOW - timedelta(days=11))
+    await contacts.add(
+        young, contact("VERDI", cf("VRDNNA15E52E648")), actor=REFERENT, now=NOW - timedelta(days=11)
+    )
     await closing.close(young, actor=REFERENT, now=NOW - timedelta(days=10), recipients=[ADMIN])
     open_case = (await cases.create(case_data(), actor=REFERENT, now=opened)).id
-    await contacts.add(open_case, contact("NERI", cf("NRELCU15A01F205")), actor=REFERENT,
-                       now=opened)
+    await contacts.add(
+        open_case, contact("NERI", cf("NRELCU15A01F205")), actor=REFERENT, now=opened
+    )
 
     async with db.transaction() as conn:
         await conn.execute(
@@ -150,8 +182,15 @@ async def build(db: Database, path: Path) -> World:
             (PLESSO_A, REFERENT, utc_now_text(opened), utc_now_text(opened)),
         )
         drafts = [
-            ("contact", 300, {"mode": "new", "case": {"case_id": old, "codice_fiscale": OLD_CF},
-                              "draft": {"surname": DRAFT_SURNAME}}),
+            (
+                "contact",
+                300,
+                {
+                    "mode": "new",
+                    "case": {"case_id": old, "codice_fiscale": OLD_CF},
+                    "draft": {"surname": DRAFT_SURNAME},
+                },
+            ),
             ("case", 301, {"mode": "edit", "case_id": old, "draft": {"surname": OLD_SURNAME}}),
             ("contact", 302, {"mode": "new", "case": {"case_id": young}, "draft": {}}),
             ("absences", 303, {"plesso": PLESSO_A, "absent": old}),  # a number, not a case
@@ -240,7 +279,8 @@ async def test_due_cases_go_with_everything_about_them_the_rest_stays_as_it_was(
 
     assert purge.case_ids == tuple(sorted((w.old, w.boundary, w.valpadana)))
     assert {ats: (c.cases, c.contacts) for ats, c in purge.by_ats.items()} == {
-        "ATS-MILANO": (2, 2), "ATS-VALPADANA": (1, 0),
+        "ATS-MILANO": (2, 2),
+        "ATS-VALPADANA": (1, 0),
     }
     assert (purge.cases, purge.contacts, purge.vacuumed) == (3, 2, True)
     assert sorted((d.flow, d.user_id) for d in purge.drafts) == [("case", 301), ("contact", 300)]
@@ -256,15 +296,22 @@ async def test_due_cases_go_with_everything_about_them_the_rest_stays_as_it_was(
     assert kept(w) == before  # byte for byte
 
     # The audit keeps that retention ran, with counts and ids, per ATS; nothing of the cases.
-    audit = rows(w.path, "SELECT actor, entity, entity_id, details FROM audit_log"
-                         " WHERE action = 'retention.run' ORDER BY entity_id")
+    audit = rows(
+        w.path,
+        "SELECT actor, entity, entity_id, details FROM audit_log"
+        " WHERE action = 'retention.run' ORDER BY entity_id",
+    )
     assert [(a, e, i) for a, e, i, _ in audit] == [
-        ("system", "ats", "ATS-MILANO"), ("system", "ats", "ATS-VALPADANA"),
+        ("system", "ats", "ATS-MILANO"),
+        ("system", "ats", "ATS-VALPADANA"),
     ]
     milano = json.loads(str(audit[0][3]))
     assert milano == {
-        "days": DAYS, "cutoff": utc_now_text(LIMIT), "cases": 2,
-        "contacts": 2, "case_ids": sorted((w.old, w.boundary)),
+        "days": DAYS,
+        "cutoff": utc_now_text(LIMIT),
+        "cases": 2,
+        "contacts": 2,
+        "case_ids": sorted((w.old, w.boundary)),
     }
     leftovers = rows(
         w.path,
@@ -341,8 +388,9 @@ async def test_after_a_run_a_closed_case_is_still_locked(world: World, statement
         async with world.db.transaction() as conn:
             await conn.execute(statement, {"case": world.young})
     # Another process (a sqlite3 shell, say) is refused the same way.
-    with contextlib.closing(sqlite3.connect(world.path)) as conn, pytest.raises(
-        sqlite3.IntegrityError, match="case closed"
+    with (
+        contextlib.closing(sqlite3.connect(world.path)) as conn,
+        pytest.raises(sqlite3.IntegrityError, match="case closed"),
     ):
         conn.execute(statement, {"case": world.young})
     assert kept(world) == before
@@ -418,7 +466,8 @@ async def test_closed_before_is_scoped_to_the_ats_and_says_numbers_only(world: W
     repository = RetentionRepository(world.db)
     milano = await repository.closed_before("ATS-MILANO", LIMIT)
     assert [(c.closed_at, c.contacts) for c in milano] == [
-        (NOW - timedelta(days=91), 2), (LIMIT, 0),
+        (NOW - timedelta(days=91), 2),
+        (LIMIT, 0),
     ]
     valpadana = await repository.closed_before("ATS-VALPADANA", LIMIT)
     assert [c.contacts for c in valpadana] == [0]
@@ -446,12 +495,12 @@ async def test_a_day_of_ordinary_deletions_is_purged_by_the_nightly_vacuum(
     the nightly run VACUUMs even when no case is due."""
     gone = "FRINGUELLOSMEMORATO"
     contacts = ContactsRepository(world.db)
-    added = await contacts.add(world.open_case, contact(gone, cf("FRNSMM15A01F205")),
-                               actor=REFERENT, now=NOW)
+    added = await contacts.add(
+        world.open_case, contact(gone, cf("FRNSMM15A01F205")), actor=REFERENT, now=NOW
+    )
     assert added.contact is not None
     await contacts.delete(added.contact.id, actor=REFERENT, now=NOW)
     assert gone.encode() in raw_bytes(world.path)
     purge = await RetentionRepository(world.db).run(NOW, 365, ROME)
     assert purge.cases == 0 and purge.vacuumed
     assert gone.encode() not in raw_bytes(world.path)
-

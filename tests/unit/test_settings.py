@@ -9,8 +9,14 @@ TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    for name in ("TELEGRAM_BOT_TOKEN", "ADMIN_IDS", "TIMEZONE", "LOG_LEVEL", "WEBHOOK_URL",
-                 "DATABASE_PATH"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "ADMIN_IDS",
+        "TIMEZONE",
+        "LOG_LEVEL",
+        "WEBHOOK_URL",
+        "DATABASE_PATH",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 

@@ -20,9 +20,15 @@ ADMIN = 100
 
 def plesso(code: str = "MIEE00001A", ats: str = "ATS-MILANO", **changes: object) -> Plesso:
     values: dict[str, object] = {
-        "code": code, "name": "SCUOLA PRIMARIA VIA DEI TIGLI", "comune_code": "F205",
-        "comune_name": "Milano", "province": "MI", "address": "Via dei Tigli 1",
-        "school_type": "primaria", "sentinel": True, "ats_code": ats,
+        "code": code,
+        "name": "SCUOLA PRIMARIA VIA DEI TIGLI",
+        "comune_code": "F205",
+        "comune_name": "Milano",
+        "province": "MI",
+        "address": "Via dei Tigli 1",
+        "school_type": "primaria",
+        "sentinel": True,
+        "ats_code": ats,
     }
     values.update(changes)
     return Plesso(**values)  # type: ignore[arg-type]
@@ -78,16 +84,20 @@ async def test_upsert_counts_added_updated_unchanged_and_audits(db: Database) ->
 
 async def test_counts_are_scoped_by_ats(db: Database) -> None:
     repo = PlessiRepository(db)
-    await repo.upsert_many([plesso(), plesso("CREE00001C", ats="ATS-VALPADANA")],
-                           actor=ADMIN, now=NOW)
+    await repo.upsert_many(
+        [plesso(), plesso("CREE00001C", ats="ATS-VALPADANA")], actor=ADMIN, now=NOW
+    )
     assert (await repo.counts("ATS-VALPADANA")).plessi == 1
     assert (await repo.counts(None)).plessi == 2
 
 
 async def _invite(db: Database, code: str, *, expires: datetime | None = None) -> None:
     await InvitationsRepository(db).create(
-        code_hash=hash_invitation_code(code), plesso_code="MIEE00001A", created_by=ADMIN,
-        now=NOW, expires_at=expires or NOW + timedelta(days=7),
+        code_hash=hash_invitation_code(code),
+        plesso_code="MIEE00001A",
+        created_by=ADMIN,
+        now=NOW,
+        expires_at=expires or NOW + timedelta(days=7),
     )
 
 
@@ -98,13 +108,21 @@ async def test_invitation_is_single_use(db: Database) -> None:
     await PlessiRepository(db).upsert_many([plesso()], actor=ADMIN, now=NOW)
     await _invite(db, "ABCDEFGHJKMN")
     referents = ReferentsRepository(db)
-    joined = await referents.join(telegram_user_id=200, profile=PROFILE,
-                                  invitation_hash=hash_invitation_code("ABCDEFGHJKMN"), now=NOW)
+    joined = await referents.join(
+        telegram_user_id=200,
+        profile=PROFILE,
+        invitation_hash=hash_invitation_code("ABCDEFGHJKMN"),
+        now=NOW,
+    )
     assert joined is not None
     referent, code = joined
     assert code == "MIEE00001A" and referent.plessi == ("MIEE00001A",)
-    again = await referents.join(telegram_user_id=201, profile=PROFILE,
-                                 invitation_hash=hash_invitation_code("ABCDEFGHJKMN"), now=NOW)
+    again = await referents.join(
+        telegram_user_id=201,
+        profile=PROFILE,
+        invitation_hash=hash_invitation_code("ABCDEFGHJKMN"),
+        now=NOW,
+    )
     assert again is None
     assert await referents.by_user(201) is None
     stored = await InvitationsRepository(db).by_hash(hash_invitation_code("ABCDEFGHJKMN"))
@@ -115,8 +133,10 @@ async def test_expired_invitation_binds_nobody(db: Database) -> None:
     await PlessiRepository(db).upsert_many([plesso()], actor=ADMIN, now=NOW)
     await _invite(db, "ABCDEFGHJKMN", expires=NOW - timedelta(seconds=1))
     joined = await ReferentsRepository(db).join(
-        telegram_user_id=200, profile=PROFILE,
-        invitation_hash=hash_invitation_code("ABCDEFGHJKMN"), now=NOW,
+        telegram_user_id=200,
+        profile=PROFILE,
+        invitation_hash=hash_invitation_code("ABCDEFGHJKMN"),
+        now=NOW,
     )
     assert joined is None
 
@@ -133,20 +153,30 @@ async def test_revoke_keeps_history_and_reinvite_restores(db: Database) -> None:
     await PlessiRepository(db).upsert_many([plesso()], actor=ADMIN, now=NOW)
     await _invite(db, "ABCDEFGHJKMN")
     referents = ReferentsRepository(db)
-    joined = await referents.join(telegram_user_id=200, profile=PROFILE,
-                                  invitation_hash=hash_invitation_code("ABCDEFGHJKMN"), now=NOW)
+    joined = await referents.join(
+        telegram_user_id=200,
+        profile=PROFILE,
+        invitation_hash=hash_invitation_code("ABCDEFGHJKMN"),
+        now=NOW,
+    )
     assert joined is not None
     referent_id = joined[0].id
-    assert await referents.revoke(referent_id=referent_id, plesso_code="MIEE00001A",
-                                  actor=ADMIN, now=NOW)
-    assert not await referents.revoke(referent_id=referent_id, plesso_code="MIEE00001A",
-                                      actor=ADMIN, now=NOW)
+    assert await referents.revoke(
+        referent_id=referent_id, plesso_code="MIEE00001A", actor=ADMIN, now=NOW
+    )
+    assert not await referents.revoke(
+        referent_id=referent_id, plesso_code="MIEE00001A", actor=ADMIN, now=NOW
+    )
     revoked = await referents.by_user(200)
     assert revoked is not None
     assert revoked.plessi == () and revoked.revoked_plessi == ("MIEE00001A",)
     await _invite(db, "PQRSTUVWXYZ2")
-    back = await referents.join(telegram_user_id=200, profile=None,
-                                invitation_hash=hash_invitation_code("PQRSTUVWXYZ2"), now=NOW)
+    back = await referents.join(
+        telegram_user_id=200,
+        profile=None,
+        invitation_hash=hash_invitation_code("PQRSTUVWXYZ2"),
+        now=NOW,
+    )
     assert back is not None and back[0].plessi == ("MIEE00001A",)
     actions = [e.action for e in await AuditRepository(db).for_entity("referent", str(referent_id))]
     assert actions == ["referent.join", "referent.revoke", "referent.join", "referent.create"]
@@ -157,9 +187,12 @@ async def test_referents_listed_by_ats(db: Database) -> None:
         [plesso(), plesso("CREE00001C", ats="ATS-VALPADANA")], actor=ADMIN, now=NOW
     )
     await _invite(db, "ABCDEFGHJKMN")
-    await ReferentsRepository(db).join(telegram_user_id=200, profile=PROFILE,
-                                       invitation_hash=hash_invitation_code("ABCDEFGHJKMN"),
-                                       now=NOW)
+    await ReferentsRepository(db).join(
+        telegram_user_id=200,
+        profile=PROFILE,
+        invitation_hash=hash_invitation_code("ABCDEFGHJKMN"),
+        now=NOW,
+    )
     assert len(await ReferentsRepository(db).list_for_ats("ATS-MILANO")) == 1
     assert await ReferentsRepository(db).list_for_ats("ATS-VALPADANA") == []
 
