@@ -20,7 +20,7 @@ from datetime import date
 from enum import IntEnum, StrEnum
 from typing import Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
@@ -32,6 +32,7 @@ from bot.catalog import cases as texts
 from bot.catalog import common, error_text, render
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext
+from bot.drafts import FlowDraft
 from bot.flows import Flow
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
@@ -100,10 +101,8 @@ async def send_page(
 # --- the form's memory ---------------------------------------------------------------------------
 
 
-class StepForm(BaseModel, Generic[S, D]):
+class StepForm(FlowDraft, Generic[S, D]):
     """A draft filled one step at a time; subclasses say the order and each step's field."""
-
-    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
 
     draft: D
     answered: frozenset[S] = frozenset()
@@ -123,13 +122,6 @@ class StepForm(BaseModel, Generic[S, D]):
 
     def review_step(self) -> S:
         raise NotImplementedError
-
-    @classmethod
-    def load(cls, data: dict[str, Any]) -> Self:
-        return cls.model_validate(data)
-
-    def dump(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
 
     @classmethod
     def step_of(cls, field: StrEnum) -> S | None:
