@@ -170,6 +170,28 @@ class Case(BaseModel):
         return self.status is CaseStatus.OPEN
 
 
+class UpdateOutcome(StrEnum):
+    """What saving an edit of a case did."""
+
+    SAVED = "saved"
+    UNCHANGED = "unchanged"
+    """The edit changed nothing: nothing was written."""
+    CONFLICT = "conflict"
+    """Someone saved the case after the edit started: nothing was written."""
+    CLOSED = "closed"
+    """The case was closed and sent to ATS: it cannot change any more."""
+    MISSING = "missing"
+
+
+class CaseUpdate(BaseModel):
+    """What an edit did, and the case as it is now (None only when missing)."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    outcome: UpdateOutcome
+    case: Case | None
+
+
 class CaseSummary(BaseModel):
     """One row of the case list (the portal's "Elenco dei Casi Segnalati")."""
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.cases import Case
+from domain.cases import Case, CaseSummary
 from domain.contacts import Contact, contact_window
 from domain.invitations import ALPHABET
 from domain.outbox import MAX_ATTEMPTS as MAX_ATTEMPTS
@@ -49,6 +49,24 @@ def normalize_receipt_code(text: str) -> str | None:
     if len(code) != RECEIPT_LENGTH or any(char not in ALPHABET for char in code):
         return None
     return f"{code[:_RECEIPT_GROUP]}-{code[_RECEIPT_GROUP:]}"
+
+
+# --- the closing ----------------------------------------------------------------------------------
+
+
+class CloseOutcome(StrEnum):
+    CLOSED = "closed"
+    """This call closed it: send the receipt, deliver the outbox."""
+    ALREADY_CLOSED = "already_closed"
+    MISSING = "missing"
+
+
+class CloseResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    outcome: CloseOutcome
+    case: Case | None = None
+    contacts: int = 0
 
 
 # --- before the question -------------------------------------------------------------------------
@@ -160,3 +178,20 @@ def is_plesso_code(text: str) -> bool:
 def last_days(today: date, days: int) -> ClosedFilter:
     """ "Ultimi N giorni": today and the N-1 days before it."""
     return ClosedFilter(since=today - timedelta(days=days - 1), until=today)
+
+
+class ClosedSummary(CaseSummary):
+    """A row of the admins' list: the case list's row, plus where and when it was closed."""
+
+    plesso_code: str
+    closed_at: datetime
+    receipt_code: str
+
+
+class ClosedPage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    items: list[ClosedSummary]
+    page: int
+    pages: int
+    total: int

@@ -5,11 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict
 
 from domain.cases import (
     PAGE_SIZE,
@@ -18,6 +16,8 @@ from domain.cases import (
     CasePage,
     CaseStatus,
     CaseSummary,
+    CaseUpdate,
+    UpdateOutcome,
     changed_fields,
     clamp_page,
     page_count,
@@ -123,26 +123,6 @@ def _case(row: Row) -> Case:
         closed_at=parse_utc(row["closed_at"]) if row["closed_at"] else None,
         receipt_code=row["receipt_code"],
     )
-
-
-class UpdateOutcome(StrEnum):
-    SAVED = "saved"
-    UNCHANGED = "unchanged"
-    """The edit changed nothing: nothing was written."""
-    CONFLICT = "conflict"
-    """Someone saved the case after the edit started: nothing was written."""
-    CLOSED = "closed"
-    """The case was closed and sent to ATS: it cannot change any more."""
-    MISSING = "missing"
-
-
-class CaseUpdate(BaseModel):
-    """What an edit did, and the case as it is now (None only when missing)."""
-
-    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
-
-    outcome: UpdateOutcome
-    case: Case | None
 
 
 class CasesRepository:

@@ -12,16 +12,17 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
-
-from domain.cases import Case, CaseStatus, CaseSummary, clamp_page, page_count
+from domain.cases import CaseStatus, clamp_page, page_count
 from domain.closing import (
     ADMIN_PAGE_SIZE,
     CaseClosed,
     ClosedFilter,
+    ClosedPage,
+    ClosedSummary,
+    CloseOutcome,
+    CloseResult,
     OutboxItem,
     OutboxStatus,
     new_receipt_code,
@@ -45,38 +46,6 @@ async def refusing_closed(case_id: int | None = None) -> AsyncIterator[None]:
         if is_case_closed_error(error):
             raise CaseClosed(case_id) from error
         raise
-
-
-class CloseOutcome(StrEnum):
-    CLOSED = "closed"
-    """This call closed it: send the receipt, deliver the outbox."""
-    ALREADY_CLOSED = "already_closed"
-    MISSING = "missing"
-
-
-class CloseResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    outcome: CloseOutcome
-    case: Case | None = None
-    contacts: int = 0
-
-
-class ClosedSummary(CaseSummary):
-    """A row of the admins' list: the case list's row, plus where and when it was closed."""
-
-    plesso_code: str
-    closed_at: datetime
-    receipt_code: str
-
-
-class ClosedPage(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    items: list[ClosedSummary]
-    page: int
-    pages: int
-    total: int
 
 
 def _outbox(row: Row) -> OutboxItem:

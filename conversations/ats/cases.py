@@ -31,6 +31,7 @@ from domain.access import Role
 from domain.cases import Case
 from domain.closing import (
     ClosedFilter,
+    ClosedPage,
     export_filename,
     is_plesso_code,
     last_days,
@@ -39,7 +40,6 @@ from domain.closing import (
 from domain.dates import format_date, parse_date
 from domain.errors import ValidationFailed
 from reminders.handover import case_file, closed_at_text
-from storage.closing import ClosedPage
 
 ADMIN = Buttons("ac")
 PAGE = "pg"

@@ -11,10 +11,10 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
+from domain.cases import UpdateOutcome
 from domain.closing import OutboxItem, OutboxStatus
 from domain.contacts import ContactData
 from emulator.driver import ChatUser
-from storage.cases import UpdateOutcome
 from storage.contacts import Outcome
 from tests.e2e.steps import (
     PLESSO_MILANO,

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from domain.cases import CaseData, CaseStatus, complete_case
+from domain.cases import CaseData, CaseStatus, UpdateOutcome, complete_case
 from storage.audit import AuditRepository
-from storage.cases import CasesRepository, UpdateOutcome
+from storage.cases import CasesRepository
 from storage.db import Database
 from storage.registry import PlessiRepository
 from tests.unit.test_cases_rules import STUDENT_CF, TEACHER_CF, TODAY, full_draft
