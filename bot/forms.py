@@ -45,6 +45,7 @@ from domain.errors import ValidationFailed
 from domain.people import Role as PersonRole
 from domain.people import check_birth_date_for_role
 from domain.schools import SchoolType
+from services import cases as cases_service
 
 S = TypeVar("S", bound=IntEnum)
 D = TypeVar("D", bound=BaseModel)
@@ -73,14 +74,20 @@ async def own_case(
 ) -> Case | None:
     """The case, if it is of one of the actor's plessi (else the answer for an unknown id);
     `for_change`: only while it is open (else "closed: no longer changeable")."""
-    case = await context.services.cases.get(case_id) if case_id is not None else None
-    if case is None or not context.actor.holds_plesso(case.data.plesso_code):
-        await reply(update, texts.CASE_NOT_FOUND)
+    found = await cases_service.own_case(
+        context.services, context.actor, case_id, for_change=for_change
+    )
+    if isinstance(found, cases_service.Refusal):
+        await reply(update, refusal_text(found, case_id))
         return None
-    if for_change and not case.is_open:
-        await reply(update, render(texts.CASE_READ_ONLY, case_id=case.id))
-        return None
-    return case
+    return found
+
+
+def refusal_text(refusal: cases_service.Refusal, case_id: int | None) -> str:
+    """What the user reads when a case action was refused."""
+    if refusal is cases_service.Refusal.READ_ONLY:
+        return render(texts.CASE_READ_ONLY, case_id=case_id)
+    return texts.CASE_NOT_FOUND
 
 
 async def send_page(

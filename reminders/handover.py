@@ -33,7 +33,7 @@ from bot.catalog import render
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext, Services, services_of
 from domain.cases import Case
-from domain.closing import OutboxItem, export_filename, recipients
+from domain.closing import OutboxItem, export_filename
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.contacts import Contact
 from domain.dates import format_date
@@ -49,12 +49,11 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 RUNTIME_KEY = "handover.runtime"
 JOB_RETRY = "handover:retry"
 JOB_START = "handover:start-up"
-CONTACTS_LIMIT = 10_000
 
 
-def case_recipients(services: Services, ats_code: str) -> list[int]:
-    admins = [(entry.user_id, entry.ats_code) for entry in services.settings.admin_ids]
-    return recipients(admins, ats_code)
+def admins_of(services: Services) -> list[tuple[int, str | None]]:
+    """The configured admins as (user id, their ATS or None for a regional admin)."""
+    return [(entry.user_id, entry.ats_code) for entry in services.settings.admin_ids]
 
 
 def closed_at_text(case: Case, services: Services) -> str:
@@ -67,8 +66,9 @@ def plesso_label(plesso: Plesso | None, code: str) -> str:
 
 
 async def case_file(services: Services, case: Case) -> tuple[bytes, list[Contact]]:
-    """The XLSX of the case and its contacts (built in a thread), and the contacts."""
-    page = await services.contacts.page(case.id, 1, size=CONTACTS_LIMIT)
+    """The XLSX of the case and every one of its contacts (built in a thread), and the
+    contacts. All of them: the ATS traces each one, so there is no cap to cut the list."""
+    contacts = await services.contacts.all_of(case.id)
     plesso = await services.plessi.get(case.data.plesso_code)
     labels = ExportLabels(
         roles=ROLE_LABELS,
@@ -76,8 +76,8 @@ async def case_file(services: Services, case: Case) -> tuple[bytes, list[Contact
         timezone=services.settings.tz,
         plesso=plesso_label(plesso, case.data.plesso_code),
     )
-    content = await asyncio.to_thread(case_workbook, case, page.items, labels)
-    return content, page.items
+    content = await asyncio.to_thread(case_workbook, case, contacts, labels)
+    return content, contacts
 
 
 def notice_text(services: Services, case: Case, plesso: Plesso | None, contacts: int) -> str:

@@ -242,6 +242,21 @@ class ContactsRepository:
             total=total,
         )
 
+    async def count(self, case_id: int) -> int:
+        """How many contacts the case has, counted in SQL (nothing else is read)."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM contacts WHERE case_id = ?", (case_id,)
+        )
+        return int(row["n"]) if row else 0
+
+    async def all_of(self, case_id: int) -> list[Contact]:
+        """Every contact of the case, oldest first, however many: no page, no cap (the
+        hand-over to the ATS must never leave one out)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM contacts WHERE case_id = ? ORDER BY id", (case_id,)
+        )
+        return [_contact(row) for row in rows]
+
     async def update(
         self,
         contact_id: int,

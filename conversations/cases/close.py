@@ -18,23 +18,23 @@ from bot.catalog import closing as texts
 from bot.catalog import common, render
 from bot.catalog.validation import ROLE_LABELS
 from bot.context import BotContext
-from bot.forms import own_case
+from bot.forms import refusal_text
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.cases.views import CLOSE, CLOSE_ASK, case_view_keyboard, case_view_text
 from domain.access import Role
 from domain.cases import Case
-from domain.closing import Reminder, review_before_closing
+from domain.closing import CloseOutcome, Reminder, Review
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.contacts import ContactPage
 from domain.dates import format_date
-from reminders.handover import case_recipients, closed_at_text, deliver_soon
-from storage.closing import CloseOutcome
+from reminders.handover import admins_of, closed_at_text, deliver_soon
+from services import cases as cases_service
+from services import closing as closing_service
+from services.cases import Refusal
 
 MORE = "more"
 YES = "yes"
 NO = "no"
-REVIEW_PAGE_SIZE = 10
-ALL_CONTACTS = 10_000
 
 
 def _contacts_text(page: ContactPage) -> str:
@@ -75,43 +75,18 @@ async def _already_closed(update: Update, context: BotContext, case: Case) -> No
     )
 
 
-async def _tapped_case(update: Update, context: BotContext, verb: str) -> Case | None:
-    """The case of the tapped `cc:<verb>:<id>` button, if it is of the actor's plessi."""
-    ids = CLOSE.tapped_ids(update, verb)
+async def _tapped_ids(update: Update, verb: str, arity: int = 1) -> list[int] | None:
+    """The ids of the tapped `cc:<verb>:<id>...` button; None (and the tap answered) for a
+    forged or malformed one."""
+    ids = CLOSE.tapped_ids(update, verb, arity)
     if ids is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
-        return None
-    return await own_case(update, context, ids[0], for_change=False)
+    return ids
 
 
-@requires(Role.REFERENT)
-async def ask_close(update: Update, context: BotContext) -> None:
-    """The review, the contacts (paged), the reminders, the warning, then Sì / No."""
-    case = await _tapped_case(update, context, CLOSE_ASK)
-    if case is None:
-        return
-    if not case.is_open:
-        await _already_closed(update, context, case)
-        return
-    services = context.services
-    everyone = (await services.contacts.page(case.id, 1, size=ALL_CONTACTS)).items
+def _warnings_text(case: Case, review: Review) -> str:
+    """The reminders (if any), the warning and the question."""
     data = case.data
-    await reply(
-        update,
-        render(
-            texts.REVIEW,
-            case_id=case.id,
-            surname=data.surname,
-            name=data.name,
-            cf=mask_codice_fiscale(data.codice_fiscale),
-            last_attendance=format_date(data.last_attendance),
-            contacts=len(everyone),
-        ),
-    )
-    if everyone:
-        page = await services.contacts.page(case.id, 1, size=REVIEW_PAGE_SIZE)
-        await reply(update, _contacts_text(page), _more_keyboard(case.id, page))
-    review = review_before_closing(case, everyone)
     parts: list[str] = []
     if review.reminders:
         parts.append(texts.WARNINGS_HEADER)
@@ -132,6 +107,39 @@ async def ask_close(update: Update, context: BotContext) -> None:
     if parts:
         parts.append("")
     parts += [texts.WARNING, "", texts.QUESTION]
+    return "\n".join(parts)
+
+
+@requires(Role.REFERENT)
+async def ask_close(update: Update, context: BotContext) -> None:
+    """The review, the contacts (paged), the reminders, the warning, then Sì / No."""
+    ids = await _tapped_ids(update, CLOSE_ASK)
+    if ids is None:
+        return
+    found = await closing_service.review_closing(context.services, context.actor, ids[0])
+    if isinstance(found, Refusal):
+        await reply(update, refusal_text(found, ids[0]))
+        return
+    case = found.case
+    if not case.is_open:
+        await _already_closed(update, context, case)
+        return
+    data = case.data
+    await reply(
+        update,
+        render(
+            texts.REVIEW,
+            case_id=case.id,
+            surname=data.surname,
+            name=data.name,
+            cf=mask_codice_fiscale(data.codice_fiscale),
+            last_attendance=format_date(data.last_attendance),
+            contacts=found.contacts,
+        ),
+    )
+    if found.first_page is not None:
+        page = found.first_page
+        await reply(update, _contacts_text(page), _more_keyboard(case.id, page))
     keyboard = keyboards.inline(
         [
             [
@@ -140,36 +148,35 @@ async def ask_close(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    await reply(update, "\n".join(parts), keyboard)
+    await reply(update, _warnings_text(case, found.review), keyboard)
 
 
 @requires(Role.REFERENT)
 async def more_contacts(update: Update, context: BotContext) -> None:
-    ids = CLOSE.tapped_ids(update, MORE, 2)
+    ids = await _tapped_ids(update, MORE, 2)
     if ids is None:
-        await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
-    case = await own_case(update, context, ids[0], for_change=False)
-    if case is None:
+    page = await closing_service.contacts_page(context.services, context.actor, ids[0], ids[1])
+    if isinstance(page, Refusal):
+        await reply(update, refusal_text(page, ids[0]))
         return
-    page = await context.services.contacts.page(case.id, ids[1], size=REVIEW_PAGE_SIZE)
-    await reply(update, _contacts_text(page), _more_keyboard(case.id, page))
+    await reply(update, _contacts_text(page), _more_keyboard(ids[0], page))
 
 
 @requires(Role.REFERENT)
 async def confirm_close(update: Update, context: BotContext) -> None:
     """Sì: close once, give the receipt, hand over to the ATS."""
-    case = await _tapped_case(update, context, YES)
-    if case is None:
+    ids = await _tapped_ids(update, YES)
+    if ids is None:
+        return
+    services = context.services
+    result = await closing_service.close_case(
+        services, context.actor, ids[0], services.now(), admins_of(services)
+    )
+    if isinstance(result, Refusal):
+        await reply(update, refusal_text(result, ids[0]))
         return
     await close_buttons(update)
-    services = context.services
-    result = await services.closing.close(
-        case.id,
-        actor=context.actor.user_id,
-        now=services.now(),
-        recipients=case_recipients(services, await _ats_of(context, case)),
-    )
     if result.outcome is CloseOutcome.MISSING or result.case is None:
         await reply(update, case_texts.CASE_NOT_FOUND)
         return
@@ -191,27 +198,25 @@ async def confirm_close(update: Update, context: BotContext) -> None:
     deliver_soon(context.application, closed.id)
 
 
-async def _ats_of(context: BotContext, case: Case) -> str:
-    plesso = await context.services.plessi.get(case.data.plesso_code)
-    assert plesso is not None  # a case always belongs to a known plesso (foreign key)
-    return plesso.ats_code
-
-
 @requires(Role.REFERENT)
 async def decline_close(update: Update, context: BotContext) -> None:
     """No: back to the case, nothing changed."""
-    case = await _tapped_case(update, context, NO)
-    if case is None:
+    ids = await _tapped_ids(update, NO)
+    if ids is None:
+        return
+    found = await cases_service.view_case(context.services, context.actor, ids[0])
+    if isinstance(found, Refusal):
+        await reply(update, refusal_text(found, ids[0]))
         return
     await close_buttons(update)
+    case = found.case
     if not case.is_open:
         await _already_closed(update, context, case)
         return
-    services = context.services
-    plesso = await services.plessi.get(case.data.plesso_code)
-    contacts = (await services.cases.contact_counts([case.id])).get(case.id, 0)
     await reply(update, render(texts.DECLINED, case_id=case.id))
-    await reply(update, case_view_text(case, plesso, contacts), case_view_keyboard(case))
+    await reply(
+        update, case_view_text(case, found.plesso, found.contacts), case_view_keyboard(case)
+    )
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -60,8 +60,6 @@ from conversations.cases.views import (
     LIST,
     NEW,
     VIEW,
-    case_callback,
-    case_pattern,
     case_view_keyboard,
     case_view_text,
 )
@@ -75,9 +73,9 @@ from domain.cases import (
     CaseDraft,
     CaseField,
     IncompleteCase,
+    UpdateOutcome,
     class_and_section_together,
     complete_case,
-    duplicate_since,
     parse_class_name,
     parse_given_name,
     parse_past_date,
@@ -88,7 +86,7 @@ from domain.codice_fiscale import CodiceFiscale, parse_codice_fiscale
 from domain.errors import ValidationFailed
 from domain.people import parse_email, parse_full_name, parse_phone
 from domain.schools import SchoolType
-from storage.cases import UpdateOutcome
+from services import cases as cases_service
 
 flow: Flow[Step] = Flow(
     "case",
@@ -234,15 +232,16 @@ _load, _go, _again, _stale, _tapped = kit.load, kit.go, kit.again, kit.stale, ki
 
 
 async def _recent_duplicate(context: BotContext, form: Form, code: str) -> int | None:
-    """A case of the same plesso with this code in the last 30 days, not yet accepted."""
-    plesso = form.draft.plesso_code
-    if plesso is None:
-        return None
+    """The case to warn of before taking `code` (see services.cases.duplicate_to_warn)."""
     services = context.services
-    found = await services.cases.recent_duplicate(
-        plesso, code, duplicate_since(services.now()), exclude_id=form.case_id
+    return await cases_service.duplicate_to_warn(
+        services,
+        form.draft.plesso_code,
+        code,
+        services.now(),
+        editing=form.case_id,
+        accepted=form.duplicate_accepted,
     )
-    return None if found == form.duplicate_accepted else found
 
 
 def _warn(form: Form, code: str, case_id: int) -> Form:
@@ -363,65 +362,65 @@ async def save(update: Update, context: BotContext) -> Result:
     except ValidationFailed as error:
         await reply(update, f"{texts.SAVE_REFUSED} {error_text(error)}")
         return await _go(update, context, form, Step.REVIEW)
-    if not context.actor.holds_plesso(data.plesso_code):
-        await reply(update, render(texts.PLESSO_REVOKED, code=data.plesso_code))
-        return ConversationHandler.END
     if form.mode == "edit":
         return await _save_edit(update, context, form, data)
     return await _save_new(update, context, form, data)
 
 
+async def _plesso_revoked(update: Update, data: CaseData) -> Result:
+    await reply(update, render(texts.PLESSO_REVOKED, code=data.plesso_code))
+    return ConversationHandler.END
+
+
 async def _save_new(update: Update, context: BotContext, form: Form, data: CaseData) -> Result:
-    duplicate = await _recent_duplicate(context, form, data.codice_fiscale)
-    if duplicate is not None:
-        # Reported by a colleague while this form was being filled.
+    services = context.services
+    saved = await cases_service.save_new_case(
+        services, context.actor, data, services.now(), accepted=form.duplicate_accepted
+    )
+    if isinstance(saved, cases_service.Refusal):
+        return await _plesso_revoked(update, data)
+    if isinstance(saved, cases_service.DuplicateWarning):
         return await _go(
-            update, context, _warn(form, data.codice_fiscale, duplicate), Step.DUPLICATE
+            update, context, _warn(form, data.codice_fiscale, saved.case_id), Step.DUPLICATE
         )
-    services, actor = context.services, context.actor
-    now = services.now()
-    case = await services.cases.create(data, actor=actor.user_id, now=now)
-    if actor.referent is not None:
-        await services.referents.touch_plesso(actor.referent.id, data.plesso_code, now)
     keyboard = keyboards.inline(
         [
-            [(contact_texts.BUTTON_ADD, add_contacts(case.id))],
+            [(contact_texts.BUTTON_ADD, add_contacts(saved.id))],
             [
-                (texts.BUTTON_VIEW.format(case_id=case.id), case_callback(VIEW, case.id)),
-                (texts.BUTTON_LIST, case_callback(LIST, case.data.plesso_code)),
+                (texts.BUTTON_VIEW.format(case_id=saved.id), CASES.data(VIEW, saved.id)),
+                (texts.BUTTON_LIST, CASES.data(LIST, saved.data.plesso_code)),
             ],
         ]
     )
-    await reply(update, render(texts.SAVED_NEW, case_id=case.id), keyboard)
+    await reply(update, render(texts.SAVED_NEW, case_id=saved.id), keyboard)
     await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
+
+
+_EDIT_OUTCOME_TEXTS = {
+    UpdateOutcome.SAVED: texts.SAVED_EDIT,
+    UpdateOutcome.UNCHANGED: texts.NOTHING_CHANGED,
+    UpdateOutcome.CONFLICT: texts.EDIT_CONFLICT,
+    UpdateOutcome.CLOSED: texts.EDIT_CLOSED,
+}
 
 
 async def _save_edit(update: Update, context: BotContext, form: Form, data: CaseData) -> Result:
     services = context.services
     assert form.case_id is not None and form.version is not None
-    result = await services.cases.update(
-        form.case_id,
-        data,
-        expected_version=form.version,
-        actor=context.actor.user_id,
-        now=services.now(),
+    result = await cases_service.save_edit(
+        services, context.actor, form.case_id, form.version, data, services.now()
     )
-    case = result.case
-    if case is None or not context.actor.holds_plesso(case.data.plesso_code):
+    if result is cases_service.Refusal.PLESSO_REVOKED:
+        return await _plesso_revoked(update, data)
+    if isinstance(result, cases_service.Refusal):
         await reply(update, texts.CASE_NOT_FOUND)
         return ConversationHandler.END
-    plesso = await services.plessi.get(case.data.plesso_code)
-    contacts = (await services.cases.contact_counts([case.id])).get(case.id, 0)
-    view = case_view_text(case, plesso, contacts)
-    outcome_text = {
-        UpdateOutcome.SAVED: texts.SAVED_EDIT,
-        UpdateOutcome.UNCHANGED: texts.NOTHING_CHANGED,
-        UpdateOutcome.CONFLICT: texts.EDIT_CONFLICT,
-        UpdateOutcome.CLOSED: texts.EDIT_CLOSED,
-    }[result.outcome]
-    await reply(update, render(outcome_text, case_id=case.id))
-    await reply(update, view, case_view_keyboard(case))
+    view = result.view
+    await reply(update, render(_EDIT_OUTCOME_TEXTS[result.outcome], case_id=view.case.id))
+    await reply(
+        update, case_view_text(view.case, view.plesso, view.contacts), case_view_keyboard(view.case)
+    )
     if result.outcome in (UpdateOutcome.SAVED, UpdateOutcome.UNCHANGED):
         await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
@@ -464,8 +463,8 @@ def build() -> ConversationHandler[BotContext]:
     return flow.handler(
         entry_points=[
             CommandHandler("nuovocaso", new_case),
-            CallbackQueryHandler(new_case_button, pattern=case_pattern(NEW)),
-            CallbackQueryHandler(edit_case, pattern=case_pattern(EDIT)),
+            CallbackQueryHandler(new_case_button, pattern=CASES.pattern(NEW)),
+            CallbackQueryHandler(edit_case, pattern=CASES.pattern(EDIT)),
         ],
         states=merge_states(
             Step,

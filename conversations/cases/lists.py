@@ -15,7 +15,7 @@ from bot.catalog import cases as texts
 from bot.catalog import common, render
 from bot.catalog import contacts as contact_texts
 from bot.context import BotContext
-from bot.forms import own_case, send_page
+from bot.forms import refusal_text, send_page
 from bot.replies import answer_tap, reply
 from conversations.cases.questions import actor_plessi
 from conversations.cases.views import (
@@ -25,9 +25,6 @@ from conversations.cases.views import (
     NEW,
     PAGE,
     VIEW,
-    case_args,
-    case_callback,
-    case_pattern,
     case_view_keyboard,
     case_view_text,
     close_button,
@@ -37,6 +34,7 @@ from domain.access import Role
 from domain.cases import CasePage, CaseSummary
 from domain.dates import format_date
 from domain.registry import Plesso
+from services import cases as cases_service
 
 
 def _line(item: CaseSummary) -> str:
@@ -63,11 +61,11 @@ def list_text(plesso: Plesso, page: CasePage) -> str:
 def _case_rows(item: CaseSummary) -> list[list[keyboards.Button]]:
     """Vedi caso and Vedi contatti; while open also Modifica caso, Aggiungi contatti and
     Chiudi e invia."""
-    view = (texts.BUTTON_VIEW.format(case_id=item.id), case_callback(VIEW, item.id))
+    view = (texts.BUTTON_VIEW.format(case_id=item.id), CASES.data(VIEW, item.id))
     contacts = (contact_texts.BUTTON_LIST_FOR.format(case_id=item.id), list_contacts(item.id))
     if not item.is_open:
         return [[view, contacts]]
-    edit = (texts.BUTTON_EDIT.format(case_id=item.id), case_callback(EDIT, item.id))
+    edit = (texts.BUTTON_EDIT.format(case_id=item.id), CASES.data(EDIT, item.id))
     add = (contact_texts.BUTTON_ADD_FOR.format(case_id=item.id), add_contacts(item.id))
     return [[view, edit], [add, contacts], [close_button(item.id, short=True)]]
 
@@ -77,19 +75,19 @@ def list_keyboard(plesso: Plesso, page: CasePage) -> InlineKeyboardMarkup:
     rows = [row for item in page.items for row in _case_rows(item)]
     paging: list[keyboards.Button] = []
     if page.page > 1:
-        paging.append((common.BUTTON_PREVIOUS, case_callback(PAGE, plesso.code, page.page - 1)))
+        paging.append((common.BUTTON_PREVIOUS, CASES.data(PAGE, plesso.code, page.page - 1)))
     if page.page < page.pages:
-        paging.append((common.BUTTON_NEXT, case_callback(PAGE, plesso.code, page.page + 1)))
+        paging.append((common.BUTTON_NEXT, CASES.data(PAGE, plesso.code, page.page + 1)))
     if paging:
         rows.append(paging)
-    rows.append([(texts.BUTTON_NEW_CASE, case_callback(NEW, plesso.code))])
+    rows.append([(texts.BUTTON_NEW_CASE, CASES.data(NEW, plesso.code))])
     return keyboards.inline(rows)
 
 
 async def _show_page(
     update: Update, context: BotContext, plesso: Plesso, number: int, in_place: bool = False
 ) -> None:
-    page = await context.services.cases.page(plesso.code, number)
+    page = await cases_service.cases_page(context.services, plesso, number)
     await send_page(update, list_text(plesso, page), list_keyboard(plesso, page), in_place)
 
 
@@ -103,7 +101,7 @@ async def list_cases(update: Update, context: BotContext) -> None:
     buttons = [
         (
             texts.PLESSO_BUTTON.format(name=p.name, comune=p.comune_name),
-            case_callback(PAGE, p.code, 1),
+            CASES.data(PAGE, p.code, 1),
         )
         for p in plessi
     ]
@@ -115,12 +113,12 @@ async def turn_page(update: Update, context: BotContext) -> None:
     """Next / Previous, or a plesso picked for /casi: the page replaces the message."""
     query = update.callback_query
     try:
-        code, number = case_args(query.data if query else None, PAGE, 2)
+        code, number = CASES.args(query.data if query else None, PAGE, 2)
         page = keyboards.parse_int(number)
     except keyboards.BadCallback:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
-    plesso = await _own_plesso(context, code)
+    plesso = await cases_service.own_plesso(context.services, context.actor, code)
     if plesso is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
@@ -132,31 +130,27 @@ async def open_list(update: Update, context: BotContext) -> None:
     """ "Elenco dei casi" under a case: the first page, in a new message."""
     query = update.callback_query
     try:
-        (code,) = case_args(query.data if query else None, LIST, 1)
+        (code,) = CASES.args(query.data if query else None, LIST, 1)
     except keyboards.BadCallback:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
-    plesso = await _own_plesso(context, code)
+    plesso = await cases_service.own_plesso(context.services, context.actor, code)
     if plesso is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
     await _show_page(update, context, plesso, 1)
 
 
-async def _own_plesso(context: BotContext, code: str) -> Plesso | None:
-    if not context.actor.holds_plesso(code):
-        return None
-    return await context.services.plessi.get(code)
-
-
 async def _show_case(update: Update, context: BotContext, case_id: int | None) -> None:
-    services = context.services
-    case = await own_case(update, context, case_id, for_change=False)
-    if case is None:
+    found = await cases_service.view_case(context.services, context.actor, case_id)
+    if isinstance(found, cases_service.Refusal):
+        await reply(update, refusal_text(found, case_id))
         return
-    plesso = await services.plessi.get(case.data.plesso_code)
-    contacts = (await services.cases.contact_counts([case.id])).get(case.id, 0)
-    await reply(update, case_view_text(case, plesso, contacts), case_view_keyboard(case))
+    await reply(
+        update,
+        case_view_text(found.case, found.plesso, found.contacts),
+        case_view_keyboard(found.case),
+    )
 
 
 @requires(Role.REFERENT)
@@ -186,7 +180,7 @@ async def case_command(update: Update, context: BotContext) -> None:
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         # /casi and /caso are routed by conversations/ats/cases.py (referent or admin view).
-        CallbackQueryHandler(turn_page, pattern=case_pattern(PAGE)),
-        CallbackQueryHandler(open_list, pattern=case_pattern(LIST)),
-        CallbackQueryHandler(view_case, pattern=case_pattern(VIEW)),
+        CallbackQueryHandler(turn_page, pattern=CASES.pattern(PAGE)),
+        CallbackQueryHandler(open_list, pattern=CASES.pattern(LIST)),
+        CallbackQueryHandler(view_case, pattern=CASES.pattern(VIEW)),
     ]

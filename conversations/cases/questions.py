@@ -32,23 +32,19 @@ from conversations.cases.steps import (
     REFERENT_OK,
     Form,
     Step,
-    form_callback,
 )
 from conversations.cases.views import case_fields_text
 from domain.cases import CaseField, class_and_section_together
 from domain.registry import Plesso
 from domain.schools import SchoolType
+from services import cases as cases_service
 
 Question = Callable[[Update, BotContext, Form], Awaitable[None]]
 
 
 async def actor_plessi(context: BotContext) -> list[Plesso]:
-    """The actor's plessi, the one used last first (the registry keeps that order)."""
-    referent = context.actor.referent
-    if referent is None:
-        return []
-    found = {p.code: p for p in await context.services.plessi.many(referent.plessi)}
-    return [found[code] for code in referent.plessi if code in found]
+    """The actor's plessi, the one used last first."""
+    return await cases_service.actor_plessi(context.services, context.actor)
 
 
 def _fix_button(field: CaseField) -> keyboards.Button:
@@ -59,7 +55,7 @@ async def _plesso(update: Update, context: BotContext, form: Form) -> None:
     buttons = [
         (
             texts.PLESSO_BUTTON.format(name=p.name, comune=p.comune_name),
-            form_callback(PICK_PLESSO, p.code),
+            BUTTONS.data(PICK_PLESSO, p.code),
         )
         for p in await actor_plessi(context)
     ]
@@ -68,12 +64,12 @@ async def _plesso(update: Update, context: BotContext, form: Form) -> None:
 
 async def _school_type(update: Update, context: BotContext, form: Form) -> None:
     types = list(SchoolType)
-    plesso = await context.services.plessi.get(form.draft.plesso_code or "")
+    plesso = await cases_service.plesso(context.services, form.draft.plesso_code)
     if plesso is not None and plesso.school_type in types:
         # The plesso's own type first: the likely answer.
         types.sort(key=lambda kind: kind.value != plesso.school_type)
     buttons = [
-        (SCHOOL_TYPE_LABELS[kind], form_callback(PICK_SCHOOL_TYPE, kind.value)) for kind in types
+        (SCHOOL_TYPE_LABELS[kind], BUTTONS.data(PICK_SCHOOL_TYPE, kind.value)) for kind in types
     ]
     await reply(update, texts.ASK_SCHOOL_TYPE, keyboards.column(buttons))
 
@@ -89,8 +85,8 @@ async def _referent(update: Update, context: BotContext, form: Form) -> None:
     keyboard = keyboards.inline(
         [
             [
-                (texts.BUTTON_CONFIRM, form_callback(REFERENT_OK)),
-                (texts.BUTTON_CHANGE, form_callback(REFERENT_CHANGE)),
+                (texts.BUTTON_CONFIRM, BUTTONS.data(REFERENT_OK)),
+                (texts.BUTTON_CHANGE, BUTTONS.data(REFERENT_CHANGE)),
             ]
         ]
     )
@@ -111,8 +107,8 @@ async def _duplicate(update: Update, context: BotContext, form: Form) -> None:
     keyboard = keyboards.inline(
         [
             [
-                (texts.BUTTON_CONTINUE, form_callback(DUPLICATE_GO)),
-                (texts.BUTTON_CANCEL, form_callback(DUPLICATE_STOP)),
+                (texts.BUTTON_CONTINUE, BUTTONS.data(DUPLICATE_GO)),
+                (texts.BUTTON_CANCEL, BUTTONS.data(DUPLICATE_STOP)),
             ]
         ]
     )
@@ -126,7 +122,7 @@ async def _birth_date(update: Update, context: BotContext, form: Form) -> None:
 
 
 async def _phone2(update: Update, context: BotContext, form: Form) -> None:
-    keyboard = keyboards.inline([[(texts.BUTTON_SKIP, form_callback(SKIP, CaseField.PHONE2))]])
+    keyboard = keyboards.inline([[(texts.BUTTON_SKIP, BUTTONS.data(SKIP, CaseField.PHONE2))]])
     await reply(update, texts.ASK_PHONE2, keyboard)
 
 
@@ -148,7 +144,7 @@ def _plain(text: str) -> Question:
 async def review(update: Update, context: BotContext, form: Form) -> None:
     """All the fields, a ✏️ button for each, then Salva / Annulla."""
     draft = form.draft
-    plesso = await context.services.plessi.get(draft.plesso_code or "")
+    plesso = await cases_service.plesso(context.services, draft.plesso_code)
     header = (
         render(texts.REVIEW_EDIT, case_id=form.case_id) if form.mode == "edit" else texts.REVIEW_NEW
     )

@@ -125,13 +125,10 @@ class Form(StepForm[Step, CaseDraft]):
 
 
 # Callback data of the form: nc:<verb>[:<arg>].
-BUTTONS = Buttons("nc")
+BUTTONS = Buttons("nc", "the case form (/nuovocaso, Modifica caso): its answers and ✏️ fixes")
 PICK_PLESSO = "pl"
 PICK_SCHOOL_TYPE = "st"
 REFERENT_OK = "refok"
 REFERENT_CHANGE = "refch"
 DUPLICATE_GO = "dupgo"
 DUPLICATE_STOP = "dupno"
-form_callback = BUTTONS.data
-form_pattern = BUTTONS.pattern
-form_args = BUTTONS.args

@@ -19,7 +19,6 @@ from domain.cases import Case, CaseDraft, CaseField
 from domain.registry import Plesso
 
 # Callback data of the case list and of the case actions: cs:<verb>:<args>.
-CB_CASES = "cs"
 VIEW = "view"
 EDIT = "edit"
 PAGE = "page"
@@ -37,13 +36,10 @@ _SCHOOL_FIELDS = (
 )
 
 
-CASES = Buttons(CB_CASES)
-case_callback = CASES.data
-case_pattern = CASES.pattern
-case_args = CASES.args
+CASES = Buttons("cs", "the case list and a case's actions (Vedi, Modifica, Elenco, Nuovo caso)")
 
 # "Chiudi e invia il caso in ATS" (conversations/cases/close.py): cc:<verb>:<case id>.
-CLOSE = Buttons("cc")
+CLOSE = Buttons("cc", "Chiudi e invia il caso in ATS: the review, more contacts, Sì / No")
 CLOSE_ASK = "ask"
 
 
@@ -113,9 +109,9 @@ def case_view_keyboard(case: Case) -> InlineKeyboardMarkup:
     one shows its contacts only."""
     rows: list[list[keyboards.Button]] = []
     if case.is_open:
-        rows.append([(texts.BUTTON_EDIT_THIS, case_callback(EDIT, case.id))])
+        rows.append([(texts.BUTTON_EDIT_THIS, CASES.data(EDIT, case.id))])
     rows.append(contacts_row(case.id, case.is_open))
     if case.is_open:
         rows.append([close_button(case.id)])
-    rows.append([(texts.BUTTON_LIST, case_callback(LIST, case.data.plesso_code))])
+    rows.append([(texts.BUTTON_LIST, CASES.data(LIST, case.data.plesso_code))])
     return keyboards.inline(rows)

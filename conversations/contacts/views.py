@@ -15,8 +15,8 @@ from bot.catalog import common, error_text, render
 from bot.catalog import contacts as texts
 from bot.catalog.validation import ROLE_LABELS
 from bot.forms import pairs, plain_value
+from conversations.cases.views import CASES
 from conversations.cases.views import VIEW as CASE_VIEW
-from conversations.cases.views import case_callback
 from conversations.contacts.buttons import (
     CONTACTS,
     DELETE,
@@ -129,7 +129,7 @@ def contact_keyboard(contact: Contact, case_open: bool) -> InlineKeyboardMarkup:
 def _back_row(case_id: int) -> list[keyboards.Button]:
     return [
         (texts.BUTTON_LIST, list_contacts(case_id)),
-        (texts.BUTTON_CASE.format(case_id=case_id), case_callback(CASE_VIEW, case_id)),
+        (texts.BUTTON_CASE.format(case_id=case_id), CASES.data(CASE_VIEW, case_id)),
     ]
 
 
@@ -182,7 +182,7 @@ def list_keyboard(case: Case, page: ContactPage) -> InlineKeyboardMarkup:
         rows.append(paging)
     if case.is_open:
         rows.append([(texts.BUTTON_ADD, add_contacts(case.id))])
-    rows.append([(texts.BUTTON_CASE.format(case_id=case.id), case_callback(CASE_VIEW, case.id))])
+    rows.append([(texts.BUTTON_CASE.format(case_id=case.id), CASES.data(CASE_VIEW, case.id))])
     return keyboards.inline(rows)
 
 

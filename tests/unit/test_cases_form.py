@@ -12,14 +12,13 @@ from bot import keyboards
 from bot.catalog import cases as texts
 from bot.catalog import render
 from conversations.cases.steps import (
+    BUTTONS,
     FIELD_STEP,
     ORDER,
     REFERENT_STEPS,
     STEP_FIELD,
     Form,
     Step,
-    form_args,
-    form_callback,
 )
 from conversations.cases.views import case_fields_text, field_value
 from domain.cases import CaseDraft, CaseField
@@ -119,16 +118,16 @@ def test_every_field_has_a_step_and_a_label() -> None:
 
 
 def test_form_callbacks_are_short_and_checked() -> None:
-    longest = form_callback("day", CaseField.LAST_ATTENDANCE.value, "2026-11-16")
+    longest = BUTTONS.data("day", CaseField.LAST_ATTENDANCE.value, "2026-11-16")
     assert len(longest.encode()) <= keyboards.MAX_CALLBACK_BYTES
-    assert form_args(longest, "day", 2) == ["last_attendance", "2026-11-16"]
+    assert BUTTONS.args(longest, "day", 2) == ["last_attendance", "2026-11-16"]
     for field in CaseField:
-        data = form_callback("fix", field.value)
+        data = BUTTONS.data("fix", field.value)
         assert len(data.encode()) <= keyboards.MAX_CALLBACK_BYTES
-        assert form_args(data, "fix", 1) == [field.value]
+        assert BUTTONS.args(data, "fix", 1) == [field.value]
     for forged in ["nc:fix", "nc:day:2026-11-16", "cs:fix:surname", "nc:fix:a:b", "nc:fix:<b>"]:
         with pytest.raises(keyboards.BadCallback):
-            form_args(forged, "fix", 1)
+            BUTTONS.args(forged, "fix", 1)
 
 
 def test_review_text_escapes_values_and_marks_missing_ones() -> None:
