@@ -303,3 +303,49 @@ async def test_other_ats_admin_is_not_told_and_cannot_see(
     regional = harness.user(ADMIN_REGIONAL, "Rita")
     await regional.send(f"/caso {code}")
     await regional.expect(f"Caso {case_id}")
+
+
+# Past the old cap of "all contacts" (a first page of 10,000, issue 14 defect 6).
+MANY_CONTACTS = 10_001
+
+
+async def insert_contacts(harness: Harness, case_id: int, how_many: int) -> None:
+    """Classmates of the case straight into the database (the form would take hours)."""
+    stamp = "2026-11-17T08:00:00Z"
+    rows = [
+        (case_id, "studente", "3", "B", "ROSSI", f"MARIO {n}", f"RSSMRA15A{n:07d}", "2015-01-01")
+        + ("2026-11-16", "list", MARIA, stamp, MARIA, stamp)
+        for n in range(how_many)
+    ]
+    async with harness.svc.db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO contacts (case_id, role, class_name, section, surname, name,"
+            " codice_fiscale, birth_date, last_contact, source, created_by, created_at,"
+            " updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+async def test_every_contact_past_the_old_cap_is_counted_and_handed_over(
+    harness: Harness, admin: ChatUser, referent: ChatUser
+) -> None:
+    case_id = await report_case(referent)
+    await insert_contacts(harness, case_id, MANY_CONTACTS)
+    await referent.send(f"/caso {case_id}")
+    await referent.expect(f"Caso {case_id}")
+    await referent.tap("Chiudi e invia il caso in ATS")
+    review = await referent.expect("Identificativo del caso", timeout=30)
+    assert f"Numero di contatti collegati al caso: {MANY_CONTACTS}" in (review.text or "")
+    await referent.expect(f"pagina 1 di {-(-MANY_CONTACTS // 10)}", timeout=10)
+    await referent.expect("Confermi la chiusura", timeout=10)
+    await referent.tap("Sì, chiudi e invia")
+    receipt = await referent.expect("è stato chiuso e inviato in ATS", timeout=30)
+    assert f"Numero di contatti: {MANY_CONTACTS}" in (receipt.text or "")
+
+    notice = await admin.document(timeout=60)
+    assert f"Numero di contatti: {MANY_CONTACTS}" in notice.content
+    assert notice.document is not None
+    workbook = openpyxl.load_workbook(io.BytesIO(notice.document.content), read_only=True)
+    contacts_sheet = workbook["Contatti"]
+    codes = [row[6] for row in contacts_sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(codes) == MANY_CONTACTS == len(set(codes))
