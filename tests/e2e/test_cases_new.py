@@ -6,10 +6,12 @@ from datetime import date
 
 import pytest
 
+from bot.catalog import common
 from domain.cases import CaseStatus
 from domain.people import Role
 from domain.schools import SchoolType
 from emulator.driver import ChatUser
+from storage.db import DatabaseUnavailable
 from tests.e2e.steps import (
     PLESSO_MILANO,
     PLESSO_MILANO_2,
@@ -431,6 +433,34 @@ async def test_annulla_mid_way_saves_nothing(harness: Harness, referent: ChatUse
     await referent.expect("Non ho capito")
     await referent.send("/nuovocaso")
     await referent.expect("Tipo scuola")  # starts afresh
+
+
+async def test_a_busy_database_between_the_case_and_its_plesso_mark_saves_nothing(
+    harness: Harness, referent: ChatUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The case and the plesso's "used last" mark are one transaction (issue 14, defect 8):
+    "non salvato" must mean that no case was saved, and Salva again saves it once."""
+    await up_to_codice_fiscale(referent)
+    await referent.send(STUDENT_CF)
+    await referent.expect("dal codice fiscale risulta")
+    await referent.tap("02/03/2015")
+    await referent.expect("Comune di domicilio")
+    await from_comune_to_review(referent)
+    referents = harness.svc.referents
+    touch_plesso = referents.touch_plesso
+
+    async def busy(*args: object, **kwargs: object) -> None:
+        raise DatabaseUnavailable("database is locked")
+
+    monkeypatch.setattr(referents, "touch_plesso", busy)
+    await referent.tap("Salva")
+    await referent.expect(common.DATABASE_BUSY)
+    await referent.expect("controlla i dati")  # the review again, with its buttons
+    assert (await harness.svc.cases.page(PLESSO_MILANO, 1)).total == 0
+    monkeypatch.setattr(referents, "touch_plesso", touch_plesso)
+    await referent.tap("Salva")
+    await referent.expect("inserito correttamente")  # no duplicate warning: one case
+    assert (await harness.svc.cases.page(PLESSO_MILANO, 1)).total == 1
 
 
 async def test_restart_mid_way_loses_nothing(harness: Harness, referent: ChatUser) -> None:

@@ -312,9 +312,10 @@ MANY_CONTACTS = 10_001
 async def insert_contacts(harness: Harness, case_id: int, how_many: int) -> None:
     """Classmates of the case straight into the database (the form would take hours)."""
     stamp = "2026-11-17T08:00:00Z"
+    person = ("studente", "3", "B", "ROSSI")
+    bookkeeping = ("2026-11-16", "list", MARIA, stamp, MARIA, stamp)
     rows = [
-        (case_id, "studente", "3", "B", "ROSSI", f"MARIO {n}", f"RSSMRA15A{n:07d}", "2015-01-01")
-        + ("2026-11-16", "list", MARIA, stamp, MARIA, stamp)
+        (case_id, *person, f"MARIO {n}", f"RSSMRA15A{n:07d}", "2015-01-01", *bookkeeping)
         for n in range(how_many)
     ]
     async with harness.svc.db.transaction() as conn:
