@@ -1,9 +1,10 @@
 """ "Chiudi e invia il caso in ATS": the review, the reminders, Sì / No, the receipt.
 
-Stateless buttons (`cc:<verb>:<case id>`): the case in the database decides. The closing
-is one conditional UPDATE (storage/closing.py), so a double tap, a Sì from an old message
-or two referents at once close the case once; the others are told when it was closed.
-After the commit the ATS notices go (reminders/handover.py).
+Stateless buttons (`cc:<verb>:<case id>`): the case in the database decides. The review and
+the closing are use cases (services/closing.py); the closing is one conditional UPDATE
+(storage/closing.py), so a double tap, a Sì from an old message or two referents at once
+close the case once; the others are told when it was closed. After the commit the ATS
+notices go (reminders/handover.py).
 """
 
 from __future__ import annotations

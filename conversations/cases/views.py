@@ -1,6 +1,7 @@
 """How a case looks in the chat: its fields (review and "Vedi caso") and its action buttons.
 
-Shared by the form (`case_form`) and the case list (`cases`).
+Shared by the form (`form`), the case list (`lists`), the closing (`close`) and the
+contacts' screens (their «Vedi caso» button).
 """
 
 from __future__ import annotations
