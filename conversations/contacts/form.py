@@ -81,9 +81,11 @@ from domain.contact_import import (
 )
 from domain.contacts import (
     CaseFacts,
+    ContactChange,
     ContactDraft,
     ContactSource,
     IncompleteContact,
+    Outcome,
     check_last_contact,
     check_not_the_case,
     complete_contact,
@@ -95,7 +97,6 @@ from domain.contacts import (
 from domain.errors import ValidationFailed
 from domain.people import Role as PersonRole
 from domain.people import parse_phone
-from storage.contacts import ContactChange, Outcome
 
 Step = ContactStep
 Result = ContactStep | int

@@ -28,8 +28,7 @@ from conversations.contacts.buttons import (
 from conversations.contacts.views import contact_keyboard, contact_text, list_keyboard, list_text
 from domain.access import Role
 from domain.cases import Case
-from domain.contacts import Contact
-from storage.contacts import Outcome
+from domain.contacts import Contact, Outcome
 
 
 async def show_contacts(

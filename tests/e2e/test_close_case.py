@@ -12,10 +12,9 @@ import openpyxl
 import pytest
 
 from domain.closing import OutboxItem, OutboxStatus
-from domain.contacts import ContactData
+from domain.contacts import ContactData, Outcome
 from emulator.driver import ChatUser
 from storage.cases import UpdateOutcome
-from storage.contacts import Outcome
 from tests.e2e.steps import (
     PLESSO_MILANO,
     add_classmate,
