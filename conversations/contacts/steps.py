@@ -159,7 +159,7 @@ class ContactForm(StepForm[ContactStep, ContactDraft]):
 
 
 # Callback data of the contact form: cf:<verb>[:<arg>...].
-BUTTONS = Buttons("cf")
+BUTTONS = Buttons("cf", "the contact form's answers, the ATS rule's questions, Salva/Annulla")
 KEEP = "keep"
 """Accept the value proposed from the case (class, section)."""
 RULES_YES = "rok"
