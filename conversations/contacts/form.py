@@ -69,23 +69,19 @@ from domain.cases import (
     parse_section,
     parse_surname,
 )
-from domain.close_contact import next_question, read_answer
 from domain.codice_fiscale import parse_codice_fiscale
-from domain.contact_import import ImportPlan, check_size
+from domain.contact_import import ImportPlan, check_size, proposed_batch
 from domain.contacts import (
     CaseFacts,
     ContactChange,
-    ContactDraft,
     ContactSource,
     IncompleteContact,
     Outcome,
     duplicate_error,
     parse_address,
     parse_last_contact,
-    proposed_last_contact,
 )
 from domain.errors import ValidationFailed
-from domain.people import Role as PersonRole
 from domain.people import parse_phone
 from services import contacts as contacts_service
 
@@ -167,12 +163,7 @@ async def add_contacts(update: Update, context: BotContext) -> Result:
     facts = await _case_to_change(update, context, ADD)
     if facts is None:
         return END
-    batch = ContactDraft(
-        role=PersonRole.STUDENT,
-        class_name=facts.class_name,
-        section=facts.section,
-        last_contact=proposed_last_contact(facts.window, today_of(context)),
-    )
+    batch = proposed_batch(facts, today_of(context))
     form = ContactForm(mode="import", case=facts, draft=batch, answered=frozenset(IMPORT_ORDER))
     return await _start(update, context, form, Step.CHOOSE)
 
@@ -305,15 +296,10 @@ async def rules_no(update: Update, context: BotContext) -> Step:
 async def rule_answered(update: Update, context: BotContext) -> Step:
     found = BUTTONS.tapped_args(update, RULE_ANSWER, 2)
     form = await kit.load(update, context)
-    situation = form.situation()
-    question = next_question(situation, form.answers) if situation is not None else None
-    if found is None or situation is None or question is None or found[0] != question.value:
+    answered = form.with_rule_answer(*found) if found is not None else None
+    if answered is None:
         return await kit.stale(update, Step.RULE)  # an answer to an earlier question
-    value = read_answer(situation, question, found[1])
-    if value is None:
-        return await kit.stale(update, Step.RULE)
     await close_buttons(update)
-    answered = form.model_copy(update={"answers": form.answers.with_answer(question, value)})
     return await kit.go(update, context, answered)
 
 

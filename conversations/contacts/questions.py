@@ -44,7 +44,6 @@ from domain.close_contact import (
     Question,
     Verdict,
     mask_choices,
-    next_question,
     questions,
 )
 from domain.contacts import ContactField
@@ -149,10 +148,8 @@ async def _rules(update: Update, context: BotContext, form: ContactForm) -> None
 
 
 async def _rule(update: Update, context: BotContext, form: ContactForm) -> None:
-    situation = form.situation()
-    assert situation is not None
-    question = next_question(situation, form.answers)
-    assert question is not None
+    situation, question = form.situation(), form.rule_question()
+    assert situation is not None and question is not None
     if question is Question.MASK:
         choices = [
             (texts.MASK_LABELS[m], BUTTONS.data(RULE_ANSWER, question.value, m.value))
