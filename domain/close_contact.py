@@ -203,3 +203,17 @@ def mask_choices(situation: Situation) -> tuple[MaskUse, ...]:
     if meals:
         return (MaskUse.ALWAYS, MaskUse.MEALS_ONLY, MaskUse.NOT_ALWAYS)
     return (MaskUse.ALWAYS, MaskUse.NOT_ALWAYS)
+
+
+# A yes/no question's answers as its buttons carry them.
+YES = "yes"
+NO = "no"
+_YES_NO = {YES: True, NO: False}
+
+
+def read_answer(situation: Situation, question: Question, value: str) -> MaskUse | bool | None:
+    """The answer `value` stands for, if it is one `question` offers in this situation
+    (an old button of another situation, or a forged one, gives None)."""
+    if question is Question.MASK:
+        return next((mask for mask in mask_choices(situation) if mask.value == value), None)
+    return _YES_NO.get(value)

@@ -34,10 +34,17 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.codice_fiscale import check_birth_date_matches, parse_codice_fiscale
 from domain.comuni import Comune, label, resolve_comune_text
-from domain.contacts import ContactData, ContactDraft, ContactPerson, parse_address
+from domain.contacts import (
+    CaseFacts,
+    ContactData,
+    ContactDraft,
+    ContactPerson,
+    parse_address,
+    proposed_last_contact,
+)
 from domain.dates import parse_date
 from domain.errors import ValidationFailed
-from domain.people import check_birth_date_for_role, parse_phone
+from domain.people import Role, check_birth_date_for_role, parse_phone
 from domain.schools import RowError
 from domain.text import collapse_spaces, fold, normalize_person_name
 
@@ -558,6 +565,17 @@ def plan_import(
         else:
             new.append(person)
     return ImportPlan(new=new, known=known, errors=sorted(errors, key=lambda e: e.line))
+
+
+def proposed_batch(case: CaseFacts, today: date) -> ContactDraft:
+    """What a list's people all get, proposed from the case (usually one tap on Conferma):
+    pupils of the case's class and section, last seen on the case's last day at school."""
+    return ContactDraft(
+        role=Role.STUDENT,
+        class_name=case.class_name,
+        section=case.section,
+        last_contact=proposed_last_contact(case.window, today),
+    )
 
 
 def contacts_from(

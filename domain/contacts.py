@@ -163,6 +163,47 @@ class ContactPage(BaseModel):
     total: int
 
 
+# --- what a change did ----------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    SAVED = "saved"
+    UNCHANGED = "unchanged"
+    """An edit that changed nothing: nothing was written."""
+    CONFLICT = "conflict"
+    """Someone saved the contact after the edit started: nothing was written."""
+    CLOSED = "closed"
+    """The case was closed and sent to ATS: its contacts cannot change any more."""
+    MISSING = "missing"
+    """No such case, or no such contact."""
+    DUPLICATE = "duplicate"
+    """The codice fiscale is already a contact of the case (`contact` is that one)."""
+    IS_CASE = "is_case"
+    """The codice fiscale is the case's own."""
+    DELETED = "deleted"
+
+
+class ContactChange(BaseModel):
+    """What a change did, and the contact it concerns (the existing one for DUPLICATE)."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    outcome: Outcome
+    contact: Contact | None = None
+
+
+class BulkAdd(BaseModel):
+    """What adding many did: SAVED (possibly with none new), CLOSED or MISSING."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    outcome: Outcome
+    added: tuple[int, ...] = ()
+    """The ids of the new contacts."""
+    skipped: int = 0
+    """Already contacts of the case (or the case person): not added again."""
+
+
 # --- the case, as the contact rules see it -------------------------------------------------------
 
 

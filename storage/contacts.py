@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict
 
 from domain.cases import CaseStatus, clamp_page, page_count
 from domain.comuni import Comune
 from domain.contacts import (
     PAGE_SIZE,
+    BulkAdd,
     Contact,
+    ContactChange,
     ContactData,
     ContactPage,
     ContactSource,
+    Outcome,
     changed_fields,
 )
 from storage import audit
@@ -91,44 +92,6 @@ def _contact(row: Row) -> Contact:
         created_at=parse_utc(row["created_at"]),
         updated_at=parse_utc(row["updated_at"]),
     )
-
-
-class Outcome(StrEnum):
-    SAVED = "saved"
-    UNCHANGED = "unchanged"
-    """An edit that changed nothing: nothing was written."""
-    CONFLICT = "conflict"
-    """Someone saved the contact after the edit started: nothing was written."""
-    CLOSED = "closed"
-    """The case was closed and sent to ATS: its contacts cannot change any more."""
-    MISSING = "missing"
-    """No such case, or no such contact."""
-    DUPLICATE = "duplicate"
-    """The codice fiscale is already a contact of the case (`contact` is that one)."""
-    IS_CASE = "is_case"
-    """The codice fiscale is the case's own."""
-    DELETED = "deleted"
-
-
-class ContactChange(BaseModel):
-    """What a change did, and the contact it concerns (the existing one for DUPLICATE)."""
-
-    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
-
-    outcome: Outcome
-    contact: Contact | None = None
-
-
-class BulkAdd(BaseModel):
-    """What adding many did: SAVED (possibly with none new), CLOSED or MISSING."""
-
-    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
-
-    outcome: Outcome
-    added: tuple[int, ...] = ()
-    """The ids of the new contacts."""
-    skipped: int = 0
-    """Already contacts of the case (or the case person): not added again."""
 
 
 class ContactsRepository:

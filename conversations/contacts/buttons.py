@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.callbacks import Buttons
 
-CONTACTS = Buttons("ct")
+CONTACTS = Buttons("ct", "a case's contacts: add, list, view, edit, delete")
 ADD = "add"
 """Aggiungi contatti (a list, a file, or one at a time): case id."""
 ONE = "one"

@@ -4,13 +4,13 @@
 "Aggiungi contatto" asks the portal's form one question at a time; "Modifica contatto"
 opens the review of a saved contact. Handlers are thin: read the answer, let a rule in
 `domain.contacts` / `domain.contact_import` / `domain.close_contact` check it, keep it in
-the form (saved before the next question), ask what comes next. Nothing is written until
-Salva or Conferma; the repository refuses changes to a closed case.
+the form (saved before the next question), ask what comes next. What needs the database
+(the codes already in the case, Salva, Conferma) is a use case of `services.contacts`.
+Nothing is written until Salva or Conferma; a closed case refuses every change.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Any
 
@@ -69,33 +69,21 @@ from domain.cases import (
     parse_section,
     parse_surname,
 )
-from domain.close_contact import MaskUse, Question, mask_choices, next_question
 from domain.codice_fiscale import parse_codice_fiscale
-from domain.contact_import import (
-    ContactList,
-    check_size,
-    contacts_from,
-    plan_import,
-    read_contacts_file,
-    read_pasted_list,
-)
+from domain.contact_import import ImportPlan, check_size, proposed_batch
 from domain.contacts import (
     CaseFacts,
-    ContactDraft,
+    ContactChange,
     ContactSource,
     IncompleteContact,
-    check_last_contact,
-    check_not_the_case,
-    complete_contact,
+    Outcome,
     duplicate_error,
     parse_address,
     parse_last_contact,
-    proposed_last_contact,
 )
 from domain.errors import ValidationFailed
-from domain.people import Role as PersonRole
 from domain.people import parse_phone
-from storage.contacts import ContactChange, Outcome
+from services import contacts as contacts_service
 
 Step = ContactStep
 Result = ContactStep | int
@@ -175,12 +163,7 @@ async def add_contacts(update: Update, context: BotContext) -> Result:
     facts = await _case_to_change(update, context, ADD)
     if facts is None:
         return END
-    batch = ContactDraft(
-        role=PersonRole.STUDENT,
-        class_name=facts.class_name,
-        section=facts.section,
-        last_contact=proposed_last_contact(facts.window, today_of(context)),
-    )
+    batch = proposed_batch(facts, today_of(context))
     form = ContactForm(mode="import", case=facts, draft=batch, answered=frozenset(IMPORT_ORDER))
     return await _start(update, context, form, Step.CHOOSE)
 
@@ -201,7 +184,7 @@ async def edit_contact(update: Update, context: BotContext) -> Result:
     found = await own_contact(update, context, EDIT, for_change=True)
     if found is None:
         return END
-    contact, case = found
+    contact, case = found.contact, found.case
     form = ContactForm(
         mode="edit",
         case=CaseFacts.of(case),
@@ -216,13 +199,10 @@ async def edit_contact(update: Update, context: BotContext) -> Result:
 # --- a pasted list or a file ---------------------------------------------------------------------
 
 
-async def _plan(
-    update: Update, context: BotContext, found: ContactList, source: ContactSource
+async def _planned(
+    update: Update, context: BotContext, form: ContactForm, plan: ImportPlan, source: ContactSource
 ) -> Step:
     """The summary of what was read; then the review of what all of them get."""
-    form = await kit.load(update, context)
-    existing = await context.services.contacts.codes(form.case.case_id)
-    plan = plan_import(found, existing, form.case.codice_fiscale)
     await reply(update, summary_text(plan, form.case.case_id))
     if not plan.new:
         await flow.ask(update, context, Step.CHOOSE, form.dump())
@@ -233,30 +213,30 @@ async def _plan(
 
 @requires(Role.REFERENT)
 async def list_pasted(update: Update, context: BotContext) -> Step:
-    found = await asyncio.to_thread(read_pasted_list, _text(update), today_of(context))
-    return await _plan(update, context, found, ContactSource.LIST)
-
-
-async def _file_refused(update: Update, context: BotContext, error: ValidationFailed) -> Step:
-    await reply(update, f"{texts.FILE_REFUSED} {error_text(error)}")
-    await flow.ask(update, context, Step.CHOOSE, await flow.load(update, context))
-    return Step.CHOOSE
+    form = await kit.load(update, context)
+    plan = await contacts_service.plan_pasted_list(
+        context.services, form.case, _text(update), today_of(context)
+    )
+    return await _planned(update, context, form, plan, ContactSource.LIST)
 
 
 @requires(Role.REFERENT)
 async def file_sent(update: Update, context: BotContext) -> Step:
-    """A CSV or XLSX: refused over 1 MB before it is downloaded; read off the event loop."""
+    """A CSV or XLSX: refused over 1 MB before it is downloaded."""
     assert update.message is not None and update.message.document is not None
     document = update.message.document
+    form = await kit.load(update, context)
     try:
         check_size(document.file_size or 0)
         content = bytes(await (await document.get_file()).download_as_bytearray())
-        found = await asyncio.to_thread(
-            read_contacts_file, document.file_name or "", content, today_of(context)
+        plan = await contacts_service.plan_file(
+            context.services, form.case, document.file_name or "", content, today_of(context)
         )
     except ValidationFailed as error:
-        return await _file_refused(update, context, error)
-    return await _plan(update, context, found, ContactSource.FILE)
+        await reply(update, f"{texts.FILE_REFUSED} {error_text(error)}")
+        await flow.ask(update, context, Step.CHOOSE, form.dump())
+        return Step.CHOOSE
+    return await _planned(update, context, form, plan, ContactSource.FILE)
 
 
 # --- buttons of the form -------------------------------------------------------------------------
@@ -284,14 +264,11 @@ async def codice_fiscale_typed(update: Update, context: BotContext) -> Step:
     form = await kit.load(update, context)
     try:
         codice_fiscale = parse_codice_fiscale(_text(update), today_of(context))
-        check_not_the_case(codice_fiscale.value, form.case.codice_fiscale)
+        await contacts_service.check_codice_fiscale(
+            context.services, form.case, codice_fiscale.value, form.contact_id
+        )
     except ValidationFailed as error:
         return await kit.again(update, context, Step.CODICE_FISCALE, error)
-    existing = await context.services.contacts.with_code(
-        form.case.case_id, codice_fiscale.value, exclude_id=form.contact_id
-    )
-    if existing is not None:
-        return await kit.again(update, context, Step.CODICE_FISCALE, duplicate_error(existing))
     draft = form.draft.with_codice_fiscale(codice_fiscale)
     return await kit.go(update, context, form.with_draft(draft, Step.CODICE_FISCALE))
 
@@ -315,30 +292,14 @@ async def rules_no(update: Update, context: BotContext) -> Step:
     return await _rules_chosen(update, context, False)
 
 
-def _rule_value(form: ContactForm, question: Question, text: str) -> MaskUse | bool | None:
-    """The tapped answer, if it is one this question offers."""
-    situation = form.situation()
-    if situation is None:
-        return None
-    if question is Question.MASK:
-        choices = {mask.value: mask for mask in mask_choices(situation)}
-        return choices.get(text)
-    return {"yes": True, "no": False}.get(text)
-
-
 @requires(Role.REFERENT)
 async def rule_answered(update: Update, context: BotContext) -> Step:
     found = BUTTONS.tapped_args(update, RULE_ANSWER, 2)
     form = await kit.load(update, context)
-    situation = form.situation()
-    question = next_question(situation, form.answers) if situation is not None else None
-    if found is None or question is None or found[0] != question.value:
+    answered = form.with_rule_answer(*found) if found is not None else None
+    if answered is None:
         return await kit.stale(update, Step.RULE)  # an answer to an earlier question
-    value = _rule_value(form, question, found[1])
-    if value is None:
-        return await kit.stale(update, Step.RULE)
     await close_buttons(update)
-    answered = form.model_copy(update={"answers": form.answers.with_answer(question, value)})
     return await kit.go(update, context, answered)
 
 
@@ -364,7 +325,7 @@ async def save(update: Update, context: BotContext) -> Result:
     if form.mode == "import":
         return await _confirm_import(update, context, form)
     try:
-        data = complete_contact(form.draft, form.case, today_of(context))
+        change = await _save_contact(context, form)
     except IncompleteContact as incomplete:
         labels = ", ".join(texts.FIELD_LABELS[field] for field in incomplete.missing)
         await reply(update, render(texts.MISSING_FIELDS, fields=labels))
@@ -372,17 +333,28 @@ async def save(update: Update, context: BotContext) -> Result:
     except ValidationFailed as error:
         await reply(update, f"{texts.SAVE_REFUSED} {error_text(error)}")
         return await kit.go(update, context, form, Step.REVIEW)
-    services, actor = context.services, context.actor.user_id
+    return await _saved(update, context, form, change)
+
+
+async def _save_contact(context: BotContext, form: ContactForm) -> ContactChange:
+    """The new contact, or the edit of a saved one (IncompleteContact or ValidationFailed
+    when the form is not ready)."""
+    services, today = context.services, today_of(context)
     if form.mode == "edit":
         assert form.contact_id is not None and form.version is not None
-        change = await services.contacts.update(
-            form.contact_id, data, expected_version=form.version, actor=actor, now=services.now()
+        return await contacts_service.edit_contact(
+            services,
+            context.actor,
+            form.case,
+            form.contact_id,
+            form.version,
+            form.draft,
+            today,
+            services.now(),
         )
-    else:
-        change = await services.contacts.add(
-            form.case.case_id, data, actor=actor, now=services.now()
-        )
-    return await _saved(update, context, form, change)
+    return await contacts_service.add_contact(
+        services, context.actor, form.case, form.draft, today, services.now()
+    )
 
 
 async def _saved(
@@ -433,26 +405,25 @@ async def _saved(
 
 async def _confirm_import(update: Update, context: BotContext, form: ContactForm) -> Result:
     """Conferma: the listed people, with the role, class, section and date chosen."""
-    today = today_of(context)
-    assert form.draft.last_contact is not None
+    services = context.services
     try:
-        check_last_contact(form.draft.last_contact, form.case.window, today)
-    except ValidationFailed as error:
+        done = await contacts_service.import_contacts(
+            services,
+            context.actor,
+            form.case,
+            form.people,
+            form.draft,
+            form.source,
+            today_of(context),
+            services.now(),
+        )
+    except ValidationFailed as error:  # the last contact no longer fits the case's window
         await reply(update, error_text(error))
         return await kit.go(update, context, form.reopen(Step.LAST_CONTACT))
-    contacts, left_out = contacts_from(form.people, form.draft, today)
-    services = context.services
-    result = await services.contacts.add_many(
-        form.case.case_id,
-        contacts,
-        source=form.source,
-        actor=context.actor.user_id,
-        now=services.now(),
-    )
-    if result.outcome is not Outcome.SAVED:
+    if done.outcome is not Outcome.SAVED:
         await reply(update, render(case_texts.CASE_READ_ONLY, case_id=form.case.case_id))
         return END
-    text = import_done_text(form.case.case_id, len(result.added), result.skipped, left_out)
+    text = import_done_text(form.case.case_id, done.added, done.skipped, done.left_out)
     await reply(update, text, done_keyboard(form.case.case_id))
     await flow.delete_personal_messages(update, context)
     return END

@@ -28,14 +28,15 @@ from conversations.contacts.buttons import (
 from conversations.contacts.views import contact_keyboard, contact_text, list_keyboard, list_text
 from domain.access import Role
 from domain.cases import Case
-from domain.contacts import Contact
-from storage.contacts import Outcome
+from domain.contacts import Contact, Outcome
+from services import contacts as contacts_service
+from services.contacts import OwnContact
 
 
 async def show_contacts(
     update: Update, context: BotContext, case: Case, page: int, in_place: bool = False
 ) -> None:
-    found = await context.services.contacts.page(case.id, page)
+    found = await contacts_service.contacts_page(context.services, case, page)
     await send_page(update, list_text(case, found), list_keyboard(case, found), in_place)
 
 
@@ -54,31 +55,29 @@ async def list_contacts(update: Update, context: BotContext) -> None:
 
 async def own_contact(
     update: Update, context: BotContext, verb: str, *, for_change: bool
-) -> tuple[Contact, Case] | None:
+) -> OwnContact | None:
     """The tapped contact and its case, if the case is of the actor's plessi;
     `for_change`: only while the case is open."""
     ids = CONTACTS.tapped_ids(update, verb)
     if ids is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return None
-    services = context.services
-    contact = await services.contacts.get(ids[0])
-    case = await services.cases.get(contact.case_id) if contact is not None else None
-    if contact is None or case is None or not context.actor.holds_plesso(case.data.plesso_code):
+    found = await contacts_service.own_contact(context.services, context.actor, ids[0])
+    if found is None:
         await reply(update, texts.CONTACT_NOT_FOUND)
         return None
-    if for_change and not case.is_open:
-        await reply(update, render(case_texts.CASE_READ_ONLY, case_id=case.id))
+    if for_change and not found.case.is_open:
+        await reply(update, render(case_texts.CASE_READ_ONLY, case_id=found.case.id))
         return None
-    return contact, case
+    return found
 
 
 @requires(Role.REFERENT)
 async def view_contact(update: Update, context: BotContext) -> None:
     found = await own_contact(update, context, VIEW, for_change=False)
     if found is not None:
-        contact, case = found
-        await reply(update, contact_text(contact), contact_keyboard(contact, case.is_open))
+        contact = found.contact
+        await reply(update, contact_text(contact), contact_keyboard(contact, found.case.is_open))
 
 
 def _named(template: str, contact: Contact) -> str:
@@ -93,7 +92,7 @@ async def ask_delete(update: Update, context: BotContext) -> None:
     found = await own_contact(update, context, DELETE, for_change=True)
     if found is None:
         return
-    contact, _ = found
+    contact = found.contact
     keyboard = keyboards.inline(
         [
             [
@@ -111,10 +110,10 @@ async def delete_confirmed(update: Update, context: BotContext) -> None:
     if found is None:
         return
     await close_buttons(update)
-    contact, case = found
+    contact, case = found.contact, found.case
     services = context.services
-    result = await services.contacts.delete(
-        contact.id, actor=context.actor.user_id, now=services.now()
+    result = await contacts_service.delete_contact(
+        services, context.actor, contact.id, services.now()
     )
     if result.outcome is Outcome.CLOSED:
         await reply(update, render(case_texts.CASE_READ_ONLY, case_id=case.id))
@@ -132,8 +131,7 @@ async def delete_declined(update: Update, context: BotContext) -> None:
     if found is None:
         return
     await close_buttons(update)
-    contact, _ = found
-    await reply(update, _named(texts.DELETE_KEPT, contact))
+    await reply(update, _named(texts.DELETE_KEPT, found.contact))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

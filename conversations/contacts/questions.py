@@ -38,9 +38,17 @@ from conversations.contacts.steps import (
 )
 from conversations.contacts.views import fields_text, verdict_line, verdict_text, window_text
 from domain.cases import class_and_section_together
-from domain.close_contact import Question, Verdict, mask_choices, next_question, questions
+from domain.close_contact import (
+    NO,
+    YES,
+    Question,
+    Verdict,
+    mask_choices,
+    questions,
+)
 from domain.contacts import ContactField
 from domain.people import Role
+from services import contacts as contacts_service
 
 Asker = Callable[[Update, BotContext, ContactForm], Awaitable[None]]
 
@@ -54,7 +62,9 @@ def _cancel_row() -> list[keyboards.Button]:
 
 
 async def _choose(update: Update, context: BotContext, form: ContactForm) -> None:
-    case = await context.services.cases.get(form.case.case_id)
+    case = await contacts_service.own_case_of_form(
+        context.services, context.actor, form.case.case_id
+    )
     surname, name = (case.data.surname, case.data.name) if case else ("", "")
     keyboard = keyboards.inline(
         [
@@ -138,10 +148,8 @@ async def _rules(update: Update, context: BotContext, form: ContactForm) -> None
 
 
 async def _rule(update: Update, context: BotContext, form: ContactForm) -> None:
-    situation = form.situation()
-    assert situation is not None
-    question = next_question(situation, form.answers)
-    assert question is not None
+    situation, question = form.situation(), form.rule_question()
+    assert situation is not None and question is not None
     if question is Question.MASK:
         choices = [
             (texts.MASK_LABELS[m], BUTTONS.data(RULE_ANSWER, question.value, m.value))
@@ -149,8 +157,8 @@ async def _rule(update: Update, context: BotContext, form: ContactForm) -> None:
         ]
     else:
         choices = [
-            (texts.BUTTON_YES, BUTTONS.data(RULE_ANSWER, question.value, "yes")),
-            (texts.BUTTON_NO, BUTTONS.data(RULE_ANSWER, question.value, "no")),
+            (texts.BUTTON_YES, BUTTONS.data(RULE_ANSWER, question.value, YES)),
+            (texts.BUTTON_NO, BUTTONS.data(RULE_ANSWER, question.value, NO)),
         ]
     text = texts.QUESTIONS[question]
     if situation.case_role is not Role.STUDENT and situation.contact_role is Role.STUDENT:

@@ -18,7 +18,16 @@ from typing import Literal
 
 from bot.callbacks import Buttons
 from bot.forms import StepForm
-from domain.close_contact import Answers, Assessment, Situation, assess, questions
+from domain.close_contact import (
+    Answers,
+    Assessment,
+    Question,
+    Situation,
+    assess,
+    next_question,
+    questions,
+    read_answer,
+)
 from domain.contact_import import ImportedPerson
 from domain.contacts import (
     OPTIONAL_FIELDS,
@@ -157,9 +166,25 @@ class ContactForm(StepForm[ContactStep, ContactDraft]):
         situation = self.situation()
         return assess(situation, self.answers) if situation is not None else None
 
+    def rule_question(self) -> Question | None:
+        """The rule's next question; None once the verdict is known (or without a role)."""
+        situation = self.situation()
+        return next_question(situation, self.answers) if situation is not None else None
+
+    def with_rule_answer(self, question: str, value: str) -> ContactForm | None:
+        """The tapped answer to the rule's pending question; None for an answer to another
+        (earlier) question or one this question does not offer."""
+        situation, pending = self.situation(), self.rule_question()
+        if situation is None or pending is None or question != pending.value:
+            return None
+        answer = read_answer(situation, pending, value)
+        if answer is None:
+            return None
+        return self.model_copy(update={"answers": self.answers.with_answer(pending, answer)})
+
 
 # Callback data of the contact form: cf:<verb>[:<arg>...].
-BUTTONS = Buttons("cf")
+BUTTONS = Buttons("cf", "the contact form's answers, the ATS rule's questions, Salva/Annulla")
 KEEP = "keep"
 """Accept the value proposed from the case (class, section)."""
 RULES_YES = "rok"

@@ -13,9 +13,8 @@ import pytest
 
 from domain.cases import UpdateOutcome
 from domain.closing import OutboxItem, OutboxStatus
-from domain.contacts import ContactData
+from domain.contacts import ContactData, Outcome
 from emulator.driver import ChatUser
-from storage.contacts import Outcome
 from tests.e2e.steps import (
     PLESSO_MILANO,
     add_classmate,

@@ -9,6 +9,8 @@ import pytest
 
 from bot.catalog import contacts as texts
 from domain.close_contact import (
+    NO,
+    YES,
     Answers,
     MaskUse,
     Question,
@@ -19,6 +21,7 @@ from domain.close_contact import (
     mask_choices,
     next_question,
     questions,
+    read_answer,
 )
 from domain.people import Role
 
@@ -219,3 +222,16 @@ def test_every_rule_and_verdict_has_a_text(answers: Answers) -> None:
     assert set(texts.RULE_QUOTES) == set(Rule)
     assert set(texts.QUESTIONS) == set(Question)
     assert set(texts.MASK_LABELS) == set(MaskUse)
+
+
+def test_a_tapped_answer_is_read_only_if_the_question_offers_it() -> None:
+    """ "Only at meals" answers the mask question where the MEALS sentence applies (a pupil's
+    teacher), not for a teacher's pupils; yes/no answer the other questions."""
+    teacher = pupil_case(Role.TEACHER)
+    assert read_answer(teacher, Question.MASK, MaskUse.MEALS_ONLY.value) is MaskUse.MEALS_ONLY
+    assert read_answer(teacher, Question.MASK, MaskUse.ALWAYS.value) is MaskUse.ALWAYS
+    assert read_answer(teacher_case(Role.STUDENT), Question.MASK, MaskUse.MEALS_ONLY.value) is None
+    assert read_answer(teacher, Question.MASK, YES) is None
+    assert read_answer(teacher, Question.DISTANCE, YES) is True
+    assert read_answer(teacher, Question.PHYSICAL, NO) is False
+    assert read_answer(teacher, Question.PHYSICAL, MaskUse.ALWAYS.value) is None

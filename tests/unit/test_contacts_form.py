@@ -207,3 +207,20 @@ def test_a_long_summary_fits_in_one_message() -> None:
     assert len(summary) < 4096
     assert "… e altre" in summary
     assert summary.count("<b>") == summary.count("</b>")
+
+
+def test_a_rule_answer_counts_only_for_the_pending_question_and_its_choices() -> None:
+    form = ContactForm(case=facts()).answer(Step.ROLE, Role.TEACHER)
+    form = form.model_copy(update={"check_rules": True, "answered": form.answered | {Step.RULES}})
+    assert form.rule_question() is Question.MASK
+    assert form.with_rule_answer(Question.DISTANCE.value, "yes") is None  # not asked yet
+    assert form.with_rule_answer(Question.MASK.value, "yes") is None  # not a mask answer
+    meals = form.with_rule_answer(Question.MASK.value, MaskUse.MEALS_ONLY.value)
+    assert meals is not None and meals.answers.mask is MaskUse.MEALS_ONLY
+    assert meals.rule_question() is Question.DISTANCE
+    assert meals.with_rule_answer(Question.MASK.value, MaskUse.ALWAYS.value) is None  # earlier
+    close = meals.with_rule_answer(Question.DISTANCE.value, "no")
+    assert close is not None and close.rule_question() is None
+    assessment = close.assessment()
+    assert assessment is not None and assessment.verdict is Verdict.CLOSE
+    assert ContactForm(case=facts()).rule_question() is None  # no role yet

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -22,14 +22,16 @@ from domain.contact_import import (
     csv_separator,
     header_key,
     plan_import,
+    proposed_batch,
     read_contacts_file,
     read_pasted_list,
     split_line,
 )
-from domain.contacts import ContactDraft
+from domain.contacts import ContactDraft, ContactWindow
 from domain.errors import ValidationFailed
 from domain.people import Role
 from tests.domain.helpers import refused
+from tests.unit.test_contacts_rules import LAST_DAY, facts
 
 TODAY = date(2026, 11, 17)
 # (surname, name, codice fiscale, birth date), all valid.
@@ -320,6 +322,17 @@ def test_the_plan_sets_apart_known_people_and_refuses_the_case() -> None:
     assert [p.line for p in plan.new] == [1]
     assert [p.line for p in plan.known] == [2]
     assert [(e.line, e.code) for e in plan.errors] == [(3, "contact_is_case")]
+
+
+def test_the_batch_is_proposed_from_the_case() -> None:
+    """Pupils of the case's class and section, last seen on its last day at school."""
+    assert proposed_batch(facts(), TODAY) == ContactDraft(
+        role=Role.STUDENT, class_name="3", section="B", last_contact=LAST_DAY
+    )
+    # A window with no day in it (swab after the last day at school): the date is asked.
+    empty = ContactWindow(earliest=LAST_DAY + timedelta(days=2), latest=LAST_DAY)
+    case = facts().model_copy(update={"window": empty})
+    assert proposed_batch(case, TODAY).last_contact is None
 
 
 def test_on_conferma_everyone_gets_the_batch_and_ages_fit_the_role() -> None:

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from domain.contacts import ContactData, ContactSource
+from domain.contacts import ContactData, ContactSource, Outcome
 from storage.audit import AuditRepository
 from storage.cases import CasesRepository
-from storage.contacts import ContactsRepository, Outcome
+from storage.contacts import ContactsRepository
 from storage.db import Database
 from storage.registry import PlessiRepository
 from tests.unit.test_cases_rules import STUDENT_CF
