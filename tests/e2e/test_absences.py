@@ -152,7 +152,7 @@ async def test_a_failure_after_the_figure_saves_nothing_and_keeps_the_step(
     monkeypatch.setattr(referents, "touch_plesso", touch_plesso)
     await referent.send("3")
     saved = await referent.expect("Salvato per")
-    assert "12 assenti su 290 iscritti, di cui 3 per malattia" in saved.text
+    assert "12 assenti su 290 iscritti, di cui 3 per malattia" in (saved.text or "")
     figure = await harness.svc.absences.get(SENTINEL, TUESDAY)
     assert figure is not None and (figure.absent, figure.ill) == (12, 3)
 
