@@ -55,6 +55,12 @@ class EnrolmentDraft(FlowDraft):
 
 
 D = TypeVar("D", bound=EnrolmentDraft)
+
+# Verbs of the buttons, in each flow's own family (/iscritti "en", /assenze "ab" and "abe").
+PICK = "pl"  # <prefix>:pl:CODE, a plesso picked
+OK = "ok"  # the figures confirmed
+REDO = "redo"  # the figures typed again
+
 AfterSave = Callable[[Update, BotContext, Any], Awaitable[object]]
 
 
@@ -89,11 +95,6 @@ def plesso_keyboard(choices: list[PlessoChoice], buttons: Buttons) -> InlineKeyb
             (template.format(name=choice.plesso.name), buttons.data(PICK, choice.plesso.code))
         )
     return keyboards.column(rows)
-
-
-PICK = "pl"  # <prefix>:pl:CODE, a plesso picked
-OK = "ok"
-REDO = "redo"
 
 
 class EnrolmentQuestions(Generic[S, D]):
