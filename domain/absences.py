@@ -145,6 +145,19 @@ class AbsenceFigure(BaseModel):
         return rate(self.absent, self.enrolled) if self.enrolled else None
 
 
+class RecordResult(BaseModel):
+    """What recording a figure did: the figure saved and the one it replaced, if any."""
+
+    model_config = ConfigDict(frozen=True)
+
+    figure: AbsenceFigure
+    previous: AbsenceFigure | None = None
+
+    @property
+    def corrected(self) -> bool:
+        return self.previous is not None
+
+
 def day_to_offer(open_days: Sequence[date], recorded: Collection[date]) -> date | None:
     """Which open day the flow offers: the oldest one still missing (a last chance comes
     before today), else the newest one, to correct it; None when no window is open."""

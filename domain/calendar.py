@@ -224,7 +224,7 @@ class SchoolCalendar:
             raise ValidationFailed(
                 f"window_{status.value}",
                 day=_dmy(day),
-                deadline=_dmy(day + timedelta(days=1)),
+                deadline=_dmy(self.deadline(day).date()),
             )
 
     def next_window_opening(self, now: datetime, plesso_code: str | None = None) -> date | None:

@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
-
-from domain.absences import AbsenceFigure
+from domain.absences import AbsenceFigure, RecordResult
 from domain.calendar import (
     ROME,
     ClosurePeriod,
@@ -121,19 +119,6 @@ class EnrolmentsRepository:
 # --- Absences ---------------------------------------------------------------------------
 
 
-class RecordResult(BaseModel):
-    """What `AbsencesRepository.record` did: the figure saved and the one it replaced."""
-
-    model_config = ConfigDict(frozen=True)
-
-    figure: AbsenceFigure
-    previous: AbsenceFigure | None = None
-
-    @property
-    def corrected(self) -> bool:
-        return self.previous is not None
-
-
 class AbsencesRepository:
     def __init__(self, db: Database, closures: ClosuresRepository) -> None:
         self._db = db
@@ -163,6 +148,8 @@ class AbsencesRepository:
         """Save the figure of `day`, or correct it; the audit row keeps the old value.
 
         The caller has checked the window and the figures (domain rules): this only stores.
+        Inside a use case's transaction the saved row is read back from that transaction
+        (RETURNING): the reader connection would not see it before the commit.
         """
         stamp = utc_now_text(now)
         async with self._db.transaction() as conn:
@@ -171,14 +158,16 @@ class AbsencesRepository:
                 (plesso_code, day.isoformat()),
             ) as cursor:
                 old = await cursor.fetchone()
-            await conn.execute(
+            async with conn.execute(
                 "INSERT INTO absences (plesso_code, day, weekday, absent, ill, recorded_by,"
                 " recorded_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (plesso_code, day) DO UPDATE SET absent = excluded.absent,"
                 " ill = excluded.ill, recorded_by = excluded.recorded_by,"
-                " updated_at = excluded.updated_at",
+                " updated_at = excluded.updated_at RETURNING *",
                 (plesso_code, day.isoformat(), day.weekday(), absent, ill, actor, stamp, stamp),
-            )
+            ) as cursor:
+                row = await cursor.fetchone()
+            assert row is not None
             details: dict[str, object] = {"day": day.isoformat(), "absent": absent, "ill": ill}
             if old is not None:
                 details.update(old_absent=old["absent"], old_ill=old["ill"])
@@ -191,8 +180,8 @@ class AbsencesRepository:
                 entity_id=plesso_code,
                 details=details,
             )
-        saved = await self.get(plesso_code, day)
-        assert saved is not None
+        enrolment = await self._enrolments.in_force(plesso_code, day)
+        saved = _figure(row, enrolment.pupils if enrolment else None)
         previous = _figure(old, saved.enrolled) if old is not None else None
         return RecordResult(figure=saved, previous=previous)
 

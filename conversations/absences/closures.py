@@ -7,7 +7,7 @@ removing is a button with a yes/no confirmation.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from enum import IntEnum, auto
 from typing import Any
 
@@ -23,9 +23,11 @@ from telegram.ext import (
 
 from bot import keyboards
 from bot.access import requires
+from bot.callbacks import Buttons
 from bot.catalog import absences as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
+from bot.drafts import FlowDraft
 from bot.flows import Flow
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
@@ -33,21 +35,24 @@ from domain.calendar import ClosurePeriod, check_closure_period, parse_closure_n
 from domain.dates import format_date, parse_date
 from domain.errors import ValidationFailed
 from domain.schools import validate_ats_code, validate_codice_meccanografico
+from services import closures as closures_service
+from services.closures import NewClosure
 
-RECENT_DAYS = 30  # closures ended this many days ago are still listed
 MAX_LISTED = 20
 
-CB = "cl"
-CB_ATS = "ats"  # cl:ats:ATS-MILANO -> the listing of that ATS
-CB_ADD = "add"  # cl:add:ATS-MILANO -> the add flow
-CB_REMOVE = "rm"  # cl:rm:ID -> asks to confirm
-CB_REMOVE_YES = "rmy"  # cl:rmy:ID
-CB_REMOVE_NO = "rmn"  # cl:rmn:ID
-CB_WHOLE_ATS = keyboards.callback(CB, "all")
-CB_ONE_PLESSO = keyboards.callback(CB, "one")
-CB_NO_NOTE = keyboards.callback(CB, "nonote")
-CB_SAVE = keyboards.callback(CB, "ok")
-CB_DISCARD = keyboards.callback(CB, "no")
+BUTTONS = Buttons("cl", "/chiusure: list, add and remove the closures of an ATS")
+# Listing and removal, plain buttons usable at any time.
+ATS = "ats"  # cl:ats:ATS-MILANO -> the listing of that ATS
+ADD = "add"  # cl:add:ATS-MILANO -> the add flow
+REMOVE = "rm"  # cl:rm:ID -> asks to confirm
+REMOVE_YES = "rmy"  # cl:rmy:ID
+REMOVE_NO = "rmn"  # cl:rmn:ID
+# The add flow's buttons, no arguments.
+WHOLE_ATS = "all"
+ONE_PLESSO = "one"
+NO_NOTE = "nonote"
+SAVE = "ok"
+DISCARD = "no"
 
 
 class Step(IntEnum):
@@ -61,9 +66,20 @@ class Step(IntEnum):
 
 flow: Flow[Step] = Flow("closures", Step, button_steps=[Step.SCOPE, Step.CONFIRM])
 
-# Flow data keys.
-ATS, PLESSO, PLESSO_NAME = "ats", "plesso", "plesso_name"
-START, END, NOTE = "start", "end", "note"
+
+class ClosureDraft(FlowDraft):
+    """The closure being added: the ATS, then the scope, the dates and the note."""
+
+    ats: str
+    plesso: str | None = None  # None: the whole ATS
+    plesso_name: str | None = None
+    start: date | None = None
+    end: date | None = None
+    note: str | None = None
+
+    def closure(self) -> NewClosure:
+        assert self.start is not None and self.end is not None  # asked before CONFIRM
+        return NewClosure(self.ats, self.plesso, self.start, self.end, self.note or "")
 
 
 def _today(context: BotContext) -> date:
@@ -79,7 +95,7 @@ async def closures(update: Update, context: BotContext) -> None:
     if actor.admin_ats is not None:
         await _show(update, context, actor.admin_ats)
         return
-    known = await context.services.closures.ats_codes()
+    known = await closures_service.ats_codes(context.services)
     if context.args:
         try:
             ats = validate_ats_code(context.args[0])
@@ -91,13 +107,13 @@ async def closures(update: Update, context: BotContext) -> None:
             return
         await _show(update, context, ats)
         return
-    buttons = [(ats, keyboards.callback(CB, CB_ATS, ats)) for ats in known]
+    buttons = [(ats, BUTTONS.data(ATS, ats)) for ats in known]
     await reply(update, texts.CLOSURES_PICK_ATS, keyboards.column(buttons))
 
 
 @requires(Role.ADMIN)
 async def ats_picked(update: Update, context: BotContext) -> None:
-    ats = _ats_of(update, context, CB_ATS)
+    ats = _ats_of(update, context, ATS)
     if ats is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
@@ -107,19 +123,14 @@ async def ats_picked(update: Update, context: BotContext) -> None:
 
 def _ats_of(update: Update, context: BotContext, verb: str) -> str | None:
     """The ATS of a `cl:<verb>:ATS` button, if the admin manages it."""
-    query = update.callback_query
-    try:
-        found, ats = keyboards.parse(query.data if query else None, CB, 2)
-    except keyboards.BadCallback:
+    found = BUTTONS.tapped_args(update, verb, 1)
+    if found is None or not context.actor.manages_ats(found[0]):
         return None
-    if found != verb or not context.actor.manages_ats(ats):
-        return None
-    return ats
+    return found[0]
 
 
 async def _show(update: Update, context: BotContext, ats: str) -> None:
-    since = _today(context) - timedelta(days=RECENT_DAYS)
-    periods = await context.services.closures.active(ats, ending_from=since)
+    periods = await closures_service.listed_closures(context.services, ats, _today(context))
     lines = [render(texts.CLOSURES_HEADER, ats=ats)]
     if not periods:
         lines.append(texts.CLOSURES_NONE)
@@ -129,8 +140,8 @@ async def _show(update: Update, context: BotContext, ats: str) -> None:
         label = texts.BUTTON_CLOSURE_REMOVE.format(
             n=n, period=texts.describe_short_period(period.start, period.end)
         )
-        buttons.append((label, keyboards.callback(CB, CB_REMOVE, period.id)))
-    buttons.append((texts.BUTTON_CLOSURE_ADD, keyboards.callback(CB, CB_ADD, ats)))
+        buttons.append((label, BUTTONS.data(REMOVE, period.id)))
+    buttons.append((texts.BUTTON_CLOSURE_ADD, BUTTONS.data(ADD, ats)))
     await reply(update, "\n".join(lines), keyboards.column(buttons))
 
 
@@ -158,30 +169,23 @@ def _describe(period: ClosurePeriod, n: int) -> str:
 
 async def _closure_of(update: Update, context: BotContext, verb: str) -> ClosurePeriod | None:
     """The closure of a `cl:<verb>:ID` button, if it still exists and the admin manages it."""
-    query = update.callback_query
-    try:
-        found, closure_id = keyboards.parse(query.data if query else None, CB, 2)
-        if found != verb:
-            return None
-        period = await context.services.closures.get(keyboards.parse_int(closure_id))
-    except keyboards.BadCallback:
+    found = BUTTONS.tapped_ids(update, verb)
+    if found is None:
         return None
-    if period is None or not context.actor.manages_ats(period.ats_code):
-        return None
-    return period
+    return await closures_service.managed_closure(context.services, context.actor, found[0])
 
 
 @requires(Role.ADMIN)
 async def remove_asked(update: Update, context: BotContext) -> None:
-    period = await _closure_of(update, context, CB_REMOVE)
+    period = await _closure_of(update, context, REMOVE)
     if period is None:
         await answer_tap(update, texts.CLOSURE_GONE, alert=True)
         return
     keyboard = keyboards.inline(
         [
             [
-                (common.BUTTON_YES, keyboards.callback(CB, CB_REMOVE_YES, period.id)),
-                (common.BUTTON_NO, keyboards.callback(CB, CB_REMOVE_NO, period.id)),
+                (common.BUTTON_YES, BUTTONS.data(REMOVE_YES, period.id)),
+                (common.BUTTON_NO, BUTTONS.data(REMOVE_NO, period.id)),
             ]
         ]
     )
@@ -195,15 +199,13 @@ async def remove_asked(update: Update, context: BotContext) -> None:
 
 @requires(Role.ADMIN)
 async def remove_confirmed(update: Update, context: BotContext) -> None:
-    period = await _closure_of(update, context, CB_REMOVE_YES)
+    period = await _closure_of(update, context, REMOVE_YES)
     if period is None:
         await answer_tap(update, texts.CLOSURE_GONE, alert=True)
         return
     await close_buttons(update)
     services = context.services
-    removed = await services.closures.remove(
-        period.id, actor=context.actor.user_id, now=services.now()
-    )
+    removed = await closures_service.remove_closure(services, context.actor, period, services.now())
     await reply(update, texts.CLOSURE_REMOVED if removed else texts.CLOSURE_GONE)
     await _show(update, context, period.ats_code)
 
@@ -219,8 +221,9 @@ async def remove_declined(update: Update, context: BotContext) -> None:
 
 @flow.asker
 async def ask(update: Update, context: BotContext, step: Step, data: dict[str, Any]) -> None:
+    draft = ClosureDraft.load(data)
     if step is Step.SCOPE:
-        await reply(update, render(texts.CLOSURE_ASK_SCOPE, ats=data[ATS]), _scope_keyboard())
+        await reply(update, render(texts.CLOSURE_ASK_SCOPE, ats=draft.ats), _scope_keyboard())
     elif step is Step.PLESSO:
         await reply(update, texts.CLOSURE_ASK_PLESSO)
     elif step is Step.START:
@@ -228,59 +231,80 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
     elif step is Step.END:
         await reply(update, texts.CLOSURE_ASK_END)
     elif step is Step.NOTE:
-        await reply(
-            update, texts.CLOSURE_ASK_NOTE, keyboards.inline([[(texts.BUTTON_NO_NOTE, CB_NO_NOTE)]])
-        )
+        no_note = keyboards.inline([[(texts.BUTTON_NO_NOTE, BUTTONS.data(NO_NOTE))]])
+        await reply(update, texts.CLOSURE_ASK_NOTE, no_note)
     else:
-        await reply(update, _summary(data), _confirm_keyboard())
+        await reply(update, _summary(draft), _confirm_keyboard())
 
 
 def _scope_keyboard() -> InlineKeyboardMarkup:
     return keyboards.inline(
-        [[(texts.BUTTON_SCOPE_ATS, CB_WHOLE_ATS), (texts.BUTTON_SCOPE_PLESSO, CB_ONE_PLESSO)]]
+        [
+            [
+                (texts.BUTTON_SCOPE_ATS, BUTTONS.data(WHOLE_ATS)),
+                (texts.BUTTON_SCOPE_PLESSO, BUTTONS.data(ONE_PLESSO)),
+            ]
+        ]
     )
 
 
 def _confirm_keyboard() -> InlineKeyboardMarkup:
     return keyboards.inline(
-        [[(common.BUTTON_CONFIRM, CB_SAVE), (common.BUTTON_CANCEL, CB_DISCARD)]]
+        [
+            [
+                (common.BUTTON_CONFIRM, BUTTONS.data(SAVE)),
+                (common.BUTTON_CANCEL, BUTTONS.data(DISCARD)),
+            ]
+        ]
     )
 
 
-def _summary(data: dict[str, Any]) -> str:
-    plesso = data.get(PLESSO)
+def _summary(draft: ClosureDraft) -> str:
+    closure = draft.closure()
+    scope = (
+        texts.CLOSURES_WHOLE_ATS
+        if closure.plesso_code is None
+        else f"{draft.plesso_name} ({closure.plesso_code})"
+    )
     return render(
         texts.CLOSURE_SUMMARY,
-        ats=data[ATS],
-        scope=texts.CLOSURES_WHOLE_ATS if plesso is None else f"{data[PLESSO_NAME]} ({plesso})",
-        start=format_date(date.fromisoformat(data[START])),
-        end=format_date(date.fromisoformat(data[END])),
-        note=data.get(NOTE) or texts.CLOSURE_NO_NOTE,
+        ats=closure.ats_code,
+        scope=scope,
+        start=format_date(closure.start),
+        end=format_date(closure.end),
+        note=closure.note or texts.CLOSURE_NO_NOTE,
     )
+
+
+async def _go(update: Update, context: BotContext, step: Step, draft: ClosureDraft) -> Step:
+    return await flow.go(update, context, step, draft.dump())
+
+
+async def _load(update: Update, context: BotContext) -> ClosureDraft:
+    return ClosureDraft.load(await flow.load(update, context))
 
 
 @requires(Role.ADMIN)
 async def add(update: Update, context: BotContext) -> object:
-    ats = _ats_of(update, context, CB_ADD)
+    ats = _ats_of(update, context, ADD)
     if ats is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return ConversationHandler.END
     await close_buttons(update)
-    return await flow.go(update, context, Step.SCOPE, {ATS: ats})
+    return await _go(update, context, Step.SCOPE, ClosureDraft(ats=ats))
 
 
 @requires(Role.ADMIN)
 async def whole_ats(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
-    data = await flow.load(update, context)
-    data[PLESSO] = None
-    return await flow.go(update, context, Step.START, data)
+    draft = await _load(update, context)
+    return await _go(update, context, Step.START, draft.model_copy(update={"plesso": None}))
 
 
 @requires(Role.ADMIN)
 async def one_plesso(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
-    return await flow.go(update, context, Step.PLESSO, await flow.load(update, context))
+    return await _go(update, context, Step.PLESSO, await _load(update, context))
 
 
 def _typed(update: Update) -> str:
@@ -289,91 +313,83 @@ def _typed(update: Update) -> str:
 
 
 async def _refuse(
-    update: Update, context: BotContext, text: str, step: Step, data: dict[str, Any]
+    update: Update, context: BotContext, text: str, step: Step, draft: ClosureDraft
 ) -> Step:
     await reply(update, text)
-    await flow.ask(update, context, step, data)
+    await flow.ask(update, context, step, draft.dump())
     return step
 
 
 @requires(Role.ADMIN)
 async def plesso_typed(update: Update, context: BotContext) -> Step:
-    data = await flow.load(update, context)
+    draft = await _load(update, context)
     try:
         code = validate_codice_meccanografico(_typed(update))
     except ValidationFailed as error:
-        return await _refuse(update, context, error_text(error), Step.PLESSO, data)
-    plesso = await context.services.plessi.get(code)
-    if plesso is None or plesso.ats_code != data[ATS] or not context.actor.manages_plesso(plesso):
-        text = render(texts.CLOSURE_PLESSO_NOT_HERE, code=code, ats=data[ATS])
-        return await _refuse(update, context, text, Step.PLESSO, data)
-    data[PLESSO], data[PLESSO_NAME] = plesso.code, plesso.name
-    return await flow.go(update, context, Step.START, data)
+        return await _refuse(update, context, error_text(error), Step.PLESSO, draft)
+    plesso = await closures_service.closure_plesso(context.services, context.actor, draft.ats, code)
+    if plesso is None:
+        text = render(texts.CLOSURE_PLESSO_NOT_HERE, code=code, ats=draft.ats)
+        return await _refuse(update, context, text, Step.PLESSO, draft)
+    draft = draft.model_copy(update={"plesso": plesso.code, "plesso_name": plesso.name})
+    return await _go(update, context, Step.START, draft)
 
 
 @requires(Role.ADMIN)
 async def start_typed(update: Update, context: BotContext) -> Step:
-    data = await flow.load(update, context)
+    draft = await _load(update, context)
     today = _today(context)
     try:
         start = parse_date(_typed(update), today)
         check_closure_period(start, start, today)
     except ValidationFailed as error:
-        return await _refuse(update, context, error_text(error), Step.START, data)
-    data[START] = start.isoformat()
-    return await flow.go(update, context, Step.END, data)
+        return await _refuse(update, context, error_text(error), Step.START, draft)
+    return await _go(update, context, Step.END, draft.model_copy(update={"start": start}))
 
 
 @requires(Role.ADMIN)
 async def end_typed(update: Update, context: BotContext) -> Step:
-    data = await flow.load(update, context)
+    draft = await _load(update, context)
     today = _today(context)
+    assert draft.start is not None  # asked before END
     try:
         end = parse_date(_typed(update), today)
-        check_closure_period(date.fromisoformat(data[START]), end, today)
+        check_closure_period(draft.start, end, today)
     except ValidationFailed as error:
-        return await _refuse(update, context, error_text(error), Step.END, data)
-    data[END] = end.isoformat()
-    return await flow.go(update, context, Step.NOTE, data)
+        return await _refuse(update, context, error_text(error), Step.END, draft)
+    return await _go(update, context, Step.NOTE, draft.model_copy(update={"end": end}))
 
 
 @requires(Role.ADMIN)
 async def note_typed(update: Update, context: BotContext) -> Step:
-    data = await flow.load(update, context)
+    draft = await _load(update, context)
     try:
-        data[NOTE] = parse_closure_note(_typed(update))
+        note = parse_closure_note(_typed(update))
     except ValidationFailed as error:
-        return await _refuse(update, context, error_text(error), Step.NOTE, data)
-    return await flow.go(update, context, Step.CONFIRM, data)
+        return await _refuse(update, context, error_text(error), Step.NOTE, draft)
+    return await _go(update, context, Step.CONFIRM, draft.model_copy(update={"note": note}))
 
 
 @requires(Role.ADMIN)
 async def no_note(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
-    data = await flow.load(update, context)
-    data[NOTE] = ""
-    return await flow.go(update, context, Step.CONFIRM, data)
+    draft = await _load(update, context)
+    return await _go(update, context, Step.CONFIRM, draft.model_copy(update={"note": ""}))
 
 
 @requires(Role.ADMIN)
 async def save(update: Update, context: BotContext) -> int:
     await close_buttons(update)
-    data = await flow.load(update, context)
+    draft = await _load(update, context)
     services = context.services
-    if not context.actor.manages_ats(data[ATS]):
+    saved = await closures_service.add_closure(
+        services, context.actor, draft.closure(), services.now()
+    )
+    if saved is None:
         await reply(update, common.ADMIN_ONLY)
         return ConversationHandler.END
-    await services.closures.add(
-        ats_code=data[ATS],
-        plesso_code=data.get(PLESSO),
-        start=date.fromisoformat(data[START]),
-        end=date.fromisoformat(data[END]),
-        note=data.get(NOTE) or "",
-        actor=context.actor.user_id,
-        now=services.now(),
-    )
     await reply(update, texts.CLOSURE_SAVED)
-    await _show(update, context, data[ATS])
+    await _show(update, context, draft.ats)
     return ConversationHandler.END
 
 
@@ -384,23 +400,22 @@ async def discard(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def _button(callback: Any, data: str) -> CallbackQueryHandler[BotContext, Any]:
-    return CallbackQueryHandler(callback, pattern=f"^{data}$")
+def _button(callback: Any, verb: str) -> CallbackQueryHandler[BotContext, Any]:
+    """A button without arguments: `cl:<verb>` exactly."""
+    return CallbackQueryHandler(callback, pattern=f"^{BUTTONS.data(verb)}$")
 
 
 def build() -> ConversationHandler[BotContext]:
     text = filters.TEXT & ~filters.COMMAND
     return flow.handler(
-        entry_points=[
-            CallbackQueryHandler(add, pattern=keyboards.pattern(f"{CB}:{CB_ADD}")),
-        ],
+        entry_points=[CallbackQueryHandler(add, pattern=BUTTONS.pattern(ADD))],
         states={
-            Step.SCOPE: [_button(whole_ats, CB_WHOLE_ATS), _button(one_plesso, CB_ONE_PLESSO)],
+            Step.SCOPE: [_button(whole_ats, WHOLE_ATS), _button(one_plesso, ONE_PLESSO)],
             Step.PLESSO: [MessageHandler(text, plesso_typed)],
             Step.START: [MessageHandler(text, start_typed)],
             Step.END: [MessageHandler(text, end_typed)],
-            Step.NOTE: [MessageHandler(text, note_typed), _button(no_note, CB_NO_NOTE)],
-            Step.CONFIRM: [_button(save, CB_SAVE), _button(discard, CB_DISCARD)],
+            Step.NOTE: [MessageHandler(text, note_typed), _button(no_note, NO_NOTE)],
+            Step.CONFIRM: [_button(save, SAVE), _button(discard, DISCARD)],
         },
     )
 
@@ -409,8 +424,8 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     """The listing and the removal: plain buttons, usable at any time."""
     return [
         CommandHandler("chiusure", closures),
-        CallbackQueryHandler(ats_picked, pattern=keyboards.pattern(f"{CB}:{CB_ATS}")),
-        CallbackQueryHandler(remove_asked, pattern=keyboards.pattern(f"{CB}:{CB_REMOVE}")),
-        CallbackQueryHandler(remove_confirmed, pattern=keyboards.pattern(f"{CB}:{CB_REMOVE_YES}")),
-        CallbackQueryHandler(remove_declined, pattern=keyboards.pattern(f"{CB}:{CB_REMOVE_NO}")),
+        CallbackQueryHandler(ats_picked, pattern=BUTTONS.pattern(ATS)),
+        CallbackQueryHandler(remove_asked, pattern=BUTTONS.pattern(REMOVE)),
+        CallbackQueryHandler(remove_confirmed, pattern=BUTTONS.pattern(REMOVE_YES)),
+        CallbackQueryHandler(remove_declined, pattern=BUTTONS.pattern(REMOVE_NO)),
     ]

@@ -23,39 +23,45 @@ from telegram.ext import (
 
 from bot import keyboards
 from bot.access import requires
+from bot.callbacks import Buttons
 from bot.catalog import absences as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
+from bot.drafts import FlowDraft
 from bot.flows import Flow
 from bot.replies import answer_tap, close_buttons, reply
-from domain.absences import format_count, missing_first
+from domain.absences import format_count
 from domain.access import Role
 from domain.calendar import school_year_label, school_year_of
 from domain.dates import format_date
-from domain.enrolment import (
-    CountField,
-    Enrolment,
-    EnrolmentCheck,
-    check_enrolment,
-    enrolment_in_force,
-    new_enrolment_valid_from,
-    parse_count,
-)
+from domain.enrolment import CountField, EnrolmentCheck, parse_count
 from domain.errors import ValidationFailed
 from domain.registry import Plesso
+from services import enrolment as enrolment_service
+from services.enrolment import PlessoChoice
 
 S = TypeVar("S", bound=IntEnum)
-AfterSave = Callable[[Update, BotContext, dict[str, Any]], Awaitable[object]]
 AnyHandler = BaseHandler[Update, BotContext, Any]
 
-# Flow data keys the questions read and write.
-PLESSO_CODE = "plesso_code"
-PLESSO_NAME = "plesso_name"
-ENROL_DAY = "enrol_day"  # the day the figure is for (today, or the absence day recorded)
+
+class EnrolmentDraft(FlowDraft):
+    """The answers of the enrolment questions (the flows that ask them extend it)."""
+
+    plesso_code: str
+    plesso_name: str
+    enrol_day: date  # the day the figure is for (today, or the absence day recorded)
+    pupils: int | None = None
+    classes: int | None = None
 
 
-def plesso_data(plesso: Plesso, day: date) -> dict[str, Any]:
-    return {PLESSO_CODE: plesso.code, PLESSO_NAME: plesso.name, ENROL_DAY: day.isoformat()}
+D = TypeVar("D", bound=EnrolmentDraft)
+
+# Verbs of the buttons, in each flow's own family (/iscritti "en", /assenze "ab" and "abe").
+PICK = "pl"  # <prefix>:pl:CODE, a plesso picked
+OK = "ok"  # the figures confirmed
+REDO = "redo"  # the figures typed again
+
+AfterSave = Callable[[Update, BotContext, Any], Awaitable[object]]
 
 
 def local_today(context: BotContext) -> date:
@@ -64,8 +70,9 @@ def local_today(context: BotContext) -> date:
 
 async def current_figure_text(context: BotContext, plesso: Plesso) -> str:
     """What is in force today for the plesso, or that nothing is."""
-    today = local_today(context)
-    enrolment = await context.services.enrolments.in_force(plesso.code, today)
+    enrolment = await enrolment_service.enrolment_on(
+        context.services, plesso.code, local_today(context)
+    )
     if enrolment is None:
         return render(texts.ENROL_NONE, plesso=plesso.name, code=plesso.code)
     return render(
@@ -79,8 +86,20 @@ async def current_figure_text(context: BotContext, plesso: Plesso) -> str:
     )
 
 
-class EnrolmentQuestions(Generic[S]):
-    """Pupils, classes and (when the figures are unlikely) a confirmation, inside `flow`.
+def plesso_keyboard(choices: list[PlessoChoice], buttons: Buttons) -> InlineKeyboardMarkup:
+    """One button a plesso (`<prefix>:pl:CODE`), those still missing a figure marked."""
+    rows = []
+    for choice in choices:
+        template = texts.BUTTON_PLESSO_MISSING if choice.missing else texts.BUTTON_PLESSO_DONE
+        rows.append(
+            (template.format(name=choice.plesso.name), buttons.data(PICK, choice.plesso.code))
+        )
+    return keyboards.column(rows)
+
+
+class EnrolmentQuestions(Generic[S, D]):
+    """Pupils, classes and (when the figures are unlikely) a confirmation, inside `flow`,
+    whose draft `draft_type` extends EnrolmentDraft.
 
     `after_save` decides what follows the saved figure: the end of /iscritti, or the
     absences question in /assenze.
@@ -89,29 +108,37 @@ class EnrolmentQuestions(Generic[S]):
     def __init__(
         self,
         flow: Flow[S],
+        draft_type: type[D],
         *,
         pupils: S,
         classes: S,
         confirm: S,
         after_save: AfterSave,
-        prefix: str,
+        buttons: Buttons,
     ) -> None:
         self.flow = flow
+        self.draft_type = draft_type
         self.pupils_step, self.classes_step, self.confirm_step = pupils, classes, confirm
         self.steps = frozenset({pupils, classes, confirm})
         self.after_save = after_save
-        self.cb_ok = keyboards.callback(prefix, "ok")
-        self.cb_redo = keyboards.callback(prefix, "redo")
+        self.buttons = buttons
+
+    async def load(self, update: Update, context: BotContext) -> D:
+        return self.draft_type.load(await self.flow.load(update, context))
+
+    async def go(self, update: Update, context: BotContext, step: S, draft: D) -> S:
+        return await self.flow.go(update, context, step, draft.dump())
 
     # -- asking --
 
-    async def ask(self, update: Update, context: BotContext, step: S, data: dict[str, Any]) -> None:
+    async def ask(self, update: Update, context: BotContext, step: S, draft: D) -> None:
         if step == self.pupils_step:
-            await reply(update, render(texts.ENROL_ASK_PUPILS, plesso=data[PLESSO_NAME]))
+            await reply(update, render(texts.ENROL_ASK_PUPILS, plesso=draft.plesso_name))
         elif step == self.classes_step:
             await reply(update, texts.ENROL_ASK_CLASSES)
         else:
-            check = await self._check(context, data)
+            check = await self._check(context, draft)
+            assert check is not None  # the confirmation is asked once both are known
             await reply(update, self._confirmation(check), self._confirm_keyboard())
 
     def _confirmation(self, check: EnrolmentCheck) -> str:
@@ -128,96 +155,107 @@ class EnrolmentQuestions(Generic[S]):
 
     def _confirm_keyboard(self) -> InlineKeyboardMarkup:
         return keyboards.inline(
-            [[(common.BUTTON_CONFIRM, self.cb_ok), (texts.BUTTON_REDO, self.cb_redo)]]
+            [
+                [
+                    (common.BUTTON_CONFIRM, self.buttons.data(OK)),
+                    (texts.BUTTON_REDO, self.buttons.data(REDO)),
+                ]
+            ]
         )
 
-    async def start(self, update: Update, context: BotContext, data: dict[str, Any]) -> S:
-        return await self.flow.go(update, context, self.pupils_step, data)
+    async def start(self, update: Update, context: BotContext, draft: D) -> S:
+        return await self.go(update, context, self.pupils_step, draft)
 
     # -- answers --
 
     async def pupils_typed(self, update: Update, context: BotContext) -> S:
-        data = await self._count_typed(update, context, "pupils", self.pupils_step)
-        if data is None:
+        draft = await self._count_typed(update, context, "pupils", self.pupils_step)
+        if draft is None:
             return self.pupils_step
-        return await self.flow.go(update, context, self.classes_step, data)
+        return await self.go(update, context, self.classes_step, draft)
 
     async def classes_typed(self, update: Update, context: BotContext) -> object:
-        data = await self._count_typed(update, context, "classes", self.classes_step)
-        if data is None:
+        draft = await self._count_typed(update, context, "classes", self.classes_step)
+        if draft is None:
             return self.classes_step
         try:
-            check = await self._check(context, data)
+            check = await self._check(context, draft)
         except ValidationFailed as error:
             await reply(update, error_text(error))
-            return await self.flow.go(update, context, self.pupils_step, data)
-        if check.warnings or check.needs_confirmation:
-            return await self.flow.go(update, context, self.confirm_step, data)
-        return await self._save(update, context, data)
+            return await self.go(update, context, self.pupils_step, draft)
+        if check is not None and (check.warnings or check.needs_confirmation):
+            return await self.go(update, context, self.confirm_step, draft)
+        return await self._save(update, context, draft)
 
     async def _count_typed(
         self, update: Update, context: BotContext, field: CountField, step: S
-    ) -> dict[str, Any] | None:
-        """The flow data with the typed count added, or None (refused and asked again)."""
+    ) -> D | None:
+        """The draft with the typed count added, or None (refused and asked again)."""
         assert update.message is not None and update.message.text is not None
-        data = await self.flow.load(update, context)
+        draft = await self.load(update, context)
         try:
-            data[field] = parse_count(update.message.text, field)
+            value = parse_count(update.message.text, field)
         except ValidationFailed as error:
             await reply(update, error_text(error))
-            await self.flow.ask(update, context, step, data)
+            await self.flow.ask(update, context, step, draft.dump())
             return None
-        return data
+        return draft.model_copy(update={field: value})
 
     async def confirmed(self, update: Update, context: BotContext) -> object:
         await close_buttons(update)
-        data = await self.flow.load(update, context)
+        draft = await self.load(update, context)
         try:
-            await self._check(context, data)
-        except (ValidationFailed, KeyError):
+            check = await self._check(context, draft)
+        except ValidationFailed:
+            check = None
+        if check is None:  # changed meanwhile, or not both figures known: ask again
             await answer_tap(update, common.STALE_BUTTON)
-            return await self.flow.go(update, context, self.pupils_step, data)
-        return await self._save(update, context, data)
+            return await self.go(update, context, self.pupils_step, draft)
+        return await self._save(update, context, draft)
 
     async def redo(self, update: Update, context: BotContext) -> S:
         await close_buttons(update)
         await reply(update, texts.ENROL_REDO)
-        data = await self.flow.load(update, context)
-        return await self.flow.go(update, context, self.pupils_step, data)
+        draft = await self.load(update, context)
+        return await self.go(update, context, self.pupils_step, draft)
 
-    # -- rules and storage --
+    # -- the use cases --
 
-    async def _check(self, context: BotContext, data: dict[str, Any]) -> EnrolmentCheck:
-        history = await context.services.enrolments.history(data[PLESSO_CODE])
-        previous = enrolment_in_force(history, date.fromisoformat(data[ENROL_DAY]))
-        return check_enrolment(int(data["pupils"]), int(data["classes"]), previous)
+    async def _check(self, context: BotContext, draft: D) -> EnrolmentCheck | None:
+        """The figures checked (ValidationFailed if impossible); None until both are typed."""
+        if draft.pupils is None or draft.classes is None:
+            return None
+        return await enrolment_service.check_new_enrolment(
+            context.services, draft.plesso_code, draft.enrol_day, draft.pupils, draft.classes
+        )
 
-    async def _save(self, update: Update, context: BotContext, data: dict[str, Any]) -> object:
-        code = data[PLESSO_CODE]
-        if not context.actor.holds_plesso(code):
+    async def _save(self, update: Update, context: BotContext, draft: D) -> object:
+        assert draft.pupils is not None and draft.classes is not None
+        services = context.services
+        enrolment = await enrolment_service.save_enrolment(
+            services,
+            context.actor,
+            draft.plesso_code,
+            draft.enrol_day,
+            draft.pupils,
+            draft.classes,
+            services.now(),
+        )
+        if enrolment is None:
             await reply(update, texts.ABSENCES_PLESSO_GONE)
             return ConversationHandler.END
-        services = context.services
-        history = await services.enrolments.history(code)
-        enrolment = Enrolment(
-            plesso_code=code,
-            pupils=int(data["pupils"]),
-            classes=int(data["classes"]),
-            valid_from=new_enrolment_valid_from(history, date.fromisoformat(data[ENROL_DAY])),
-        )
-        await services.enrolments.add(enrolment, actor=context.actor.user_id, now=services.now())
         await reply(
             update,
             render(
                 texts.ENROL_SAVED,
                 pupils=format_count(enrolment.pupils),
                 classes=format_count(enrolment.classes),
-                plesso=data[PLESSO_NAME],
+                plesso=draft.plesso_name,
                 valid_from=format_date(enrolment.valid_from),
                 year=school_year_label(school_year_of(enrolment.valid_from)),
             ),
         )
-        return await self.after_save(update, context, data)
+        return await self.after_save(update, context, draft)
 
     # -- wiring --
 
@@ -228,8 +266,8 @@ class EnrolmentQuestions(Generic[S]):
             self.pupils_step: [MessageHandler(text, guard(self.pupils_typed))],
             self.classes_step: [MessageHandler(text, guard(self.classes_typed))],
             self.confirm_step: [
-                CallbackQueryHandler(guard(self.confirmed), pattern=f"^{self.cb_ok}$"),
-                CallbackQueryHandler(guard(self.redo), pattern=f"^{self.cb_redo}$"),
+                CallbackQueryHandler(guard(self.confirmed), pattern=f"^{self.buttons.data(OK)}$"),
+                CallbackQueryHandler(guard(self.redo), pattern=f"^{self.buttons.data(REDO)}$"),
             ],
         }
 
@@ -245,62 +283,38 @@ class Step(IntEnum):
 
 
 flow: Flow[Step] = Flow("enrolment", Step, button_steps=[Step.PLESSO, Step.CONFIRM])
-CB_PLESSO = "en"  # en:pl:CODE
-CB_PLESSO_ARG = "pl"
+BUTTONS = Buttons("en", "/iscritti: the plesso picked, the figures confirmed or typed again")
 
 
-async def _done(update: Update, context: BotContext, data: dict[str, Any]) -> int:
+async def _done(update: Update, context: BotContext, draft: EnrolmentDraft) -> int:
     return ConversationHandler.END
 
 
-questions: EnrolmentQuestions[Step] = EnrolmentQuestions(
+questions: EnrolmentQuestions[Step, EnrolmentDraft] = EnrolmentQuestions(
     flow,
+    EnrolmentDraft,
     pupils=Step.PUPILS,
     classes=Step.CLASSES,
     confirm=Step.CONFIRM,
     after_save=_done,
-    prefix="en",
+    buttons=BUTTONS,
 )
 
 
 @flow.asker
 async def ask(update: Update, context: BotContext, step: Step, data: dict[str, Any]) -> None:
     if step is Step.PLESSO:
-        await reply(update, texts.ENROL_PICK_PLESSO, await _plesso_keyboard(context))
-    else:
-        await questions.ask(update, context, step, data)
-
-
-async def referent_plessi(context: BotContext) -> list[Plesso]:
-    """The actor's plessi, last used first."""
-    referent = context.actor.referent
-    assert referent is not None
-    by_code = {p.code: p for p in await context.services.plessi.many(referent.plessi)}
-    return [by_code[code] for code in referent.plessi if code in by_code]
-
-
-async def _plesso_keyboard(context: BotContext) -> InlineKeyboardMarkup:
-    plessi = await referent_plessi(context)
-    year = school_year_of(local_today(context))
-    missing = await context.services.enrolments.missing_for_school_year(
-        [p.code for p in plessi], year
-    )
-    by_code = {p.code: p for p in plessi}
-    buttons = []
-    for code in missing_first([p.code for p in plessi], missing):
-        template = texts.BUTTON_PLESSO_MISSING if code in missing else texts.BUTTON_PLESSO_DONE
-        buttons.append(
-            (
-                template.format(name=by_code[code].name),
-                keyboards.callback(CB_PLESSO, CB_PLESSO_ARG, code),
-            )
+        choices = await enrolment_service.enrolment_choices(
+            context.services, context.actor, local_today(context)
         )
-    return keyboards.column(buttons)
+        await reply(update, texts.ENROL_PICK_PLESSO, plesso_keyboard(choices, BUTTONS))
+    else:
+        await questions.ask(update, context, step, EnrolmentDraft.load(data))
 
 
 @requires(Role.REFERENT)
 async def enrolment(update: Update, context: BotContext) -> object:
-    plessi = await referent_plessi(context)
+    plessi = await enrolment_service.my_plessi(context.services, context.actor)
     if len(plessi) == 1:
         return await _open(update, context, plessi[0])
     return await flow.go(update, context, Step.PLESSO, {})
@@ -308,14 +322,12 @@ async def enrolment(update: Update, context: BotContext) -> object:
 
 @requires(Role.REFERENT)
 async def plesso_picked(update: Update, context: BotContext) -> object:
-    query = update.callback_query
-    try:
-        _, code = keyboards.parse(query.data if query else None, CB_PLESSO, 2)
-    except keyboards.BadCallback:
+    found = BUTTONS.tapped_args(update, PICK, 1)
+    if found is None:
         await answer_tap(update, common.STALE_BUTTON)
         return Step.PLESSO
-    plesso = await context.services.plessi.get(code)
-    if plesso is None or not context.actor.holds_plesso(code):
+    plesso = await enrolment_service.held_plesso(context.services, context.actor, found[0])
+    if plesso is None:
         await answer_tap(update, texts.ABSENCES_PLESSO_GONE, alert=True)
         return Step.PLESSO
     await close_buttons(update)
@@ -324,18 +336,17 @@ async def plesso_picked(update: Update, context: BotContext) -> object:
 
 async def _open(update: Update, context: BotContext, plesso: Plesso) -> Step:
     await reply(update, await current_figure_text(context, plesso))
-    return await questions.start(update, context, plesso_data(plesso, local_today(context)))
+    draft = EnrolmentDraft(
+        plesso_code=plesso.code, plesso_name=plesso.name, enrol_day=local_today(context)
+    )
+    return await questions.start(update, context, draft)
 
 
 def build() -> ConversationHandler[BotContext]:
     return flow.handler(
         entry_points=[CommandHandler("iscritti", enrolment)],
         states={
-            Step.PLESSO: [
-                CallbackQueryHandler(
-                    plesso_picked, pattern=keyboards.pattern(f"{CB_PLESSO}:{CB_PLESSO_ARG}")
-                )
-            ],
+            Step.PLESSO: [CallbackQueryHandler(plesso_picked, pattern=BUTTONS.pattern(PICK))],
             **questions.states(),
         },
     )

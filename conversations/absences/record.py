@@ -8,11 +8,11 @@ rate and how it compares with the plesso's previous recordings of the same weekd
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from enum import IntEnum, auto
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -23,36 +23,30 @@ from telegram.ext import (
 
 from bot import keyboards
 from bot.access import requires
-from bot.callbacks import REMINDER_ABSENCES
+from bot.callbacks import REMINDER_ABSENCES, Buttons
 from bot.catalog import absences as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
+from bot.drafts import FlowDraft
 from bot.flows import Flow, abandon_all
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.absences.enrolment import (
-    PLESSO_CODE,
-    PLESSO_NAME,
+    PICK,
+    EnrolmentDraft,
     EnrolmentQuestions,
     local_today,
-    plesso_data,
-    referent_plessi,
+    plesso_keyboard,
 )
-from domain.absences import (
-    AbsenceFigure,
-    check_absences,
-    compare_with_history,
-    day_to_offer,
-    format_count,
-    missing_first,
-)
+from domain.absences import AbsenceFigure, format_count
 from domain.access import Role
-from domain.calendar import SchoolCalendar, school_year_label, school_year_of
+from domain.calendar import school_year_label, school_year_of
 from domain.dates import parse_date
-from domain.enrolment import has_enrolment_for_school_year, parse_count
+from domain.enrolment import parse_count
 from domain.errors import ValidationFailed
 from domain.registry import Plesso
-
-COMPARE_WITH = 4  # previous recordings of the same weekday the rate is compared with
+from services import absences as absences_service
+from services import enrolment as enrolment_service
+from services.absences import Recorded
 
 
 class Step(IntEnum):
@@ -66,31 +60,43 @@ class Step(IntEnum):
 
 flow: Flow[Step] = Flow("absences", Step, button_steps=[Step.PLESSO, Step.ENROL_CONFIRM])
 
-CB = "ab"
-CB_PLESSO = "pl"  # ab:pl:CODE
-CB_REMINDER = REMINDER_ABSENCES.prefix  # abr:CODE:YYYY-MM-DD (bot.callbacks)
-CB_ILL_UNKNOWN = keyboards.callback(CB, "ill", "no")
-
-# Flow data keys of this flow (the enrolment questions add theirs).
-DAY = "day"  # the recording day, ISO
-REQUESTED = "requested"  # a day typed after /assenze, ISO
-SENTINEL = "sentinel"
-ABSENT = "absent"
+BUTTONS = Buttons("ab", "/assenze: the plesso picked (ab:pl:CODE), the ill count not known")
+ILL_UNKNOWN = BUTTONS.data("ill", "no")
+ENROLMENT_BUTTONS = Buttons("abe", "/assenze: the enrolment figures confirmed or typed again")
 
 
-async def _after_enrolment(update: Update, context: BotContext, data: dict[str, Any]) -> object:
-    if not data.get(SENTINEL):
+class PickDraft(FlowDraft):
+    """The draft while the referent picks a plesso: the day typed after /assenze, if any."""
+
+    requested: date | None = None
+
+
+class AbsencesDraft(EnrolmentDraft):
+    """The draft once the plesso is known: the enrolment answers, then the absences."""
+
+    sentinel: bool  # False: a plesso that only records its enrolment (no absences follow)
+    day: date | None = None  # the recording day; set whenever `sentinel` is
+    absent: int | None = None
+
+    def recording_day(self) -> date:
+        assert self.day is not None  # the absence steps come after a day was chosen
+        return self.day
+
+
+async def _after_enrolment(update: Update, context: BotContext, draft: AbsencesDraft) -> object:
+    if not draft.sentinel:
         return ConversationHandler.END
-    return await flow.go(update, context, Step.ABSENT, data)
+    return await flow.go(update, context, Step.ABSENT, draft.dump())
 
 
-questions: EnrolmentQuestions[Step] = EnrolmentQuestions(
+questions: EnrolmentQuestions[Step, AbsencesDraft] = EnrolmentQuestions(
     flow,
+    AbsencesDraft,
     pupils=Step.PUPILS,
     classes=Step.CLASSES,
     confirm=Step.ENROL_CONFIRM,
     after_save=_after_enrolment,
-    prefix="abe",
+    buttons=ENROLMENT_BUTTONS,
 )
 
 
@@ -100,29 +106,31 @@ questions: EnrolmentQuestions[Step] = EnrolmentQuestions(
 @flow.asker
 async def ask(update: Update, context: BotContext, step: Step, data: dict[str, Any]) -> None:
     if step is Step.PLESSO:
-        await reply(update, texts.ABSENCES_PICK_PLESSO, await _plesso_keyboard(context, data))
+        requested = PickDraft.load(data).requested
+        choices = await absences_service.sentinel_choices(
+            context.services, context.actor, requested, context.services.now()
+        )
+        await reply(update, texts.ABSENCES_PICK_PLESSO, plesso_keyboard(choices, BUTTONS))
     elif step is Step.ABSENT:
-        await reply(update, await _absent_question(context, data))
+        await reply(update, await _absent_question(context, AbsencesDraft.load(data)))
     elif step is Step.ILL:
+        draft = AbsencesDraft.load(data)
         await reply(
             update,
-            render(texts.ABSENCES_ASK_ILL, absent=data[ABSENT]),
-            keyboards.inline([[(texts.BUTTON_ILL_UNKNOWN, CB_ILL_UNKNOWN)]]),
+            render(texts.ABSENCES_ASK_ILL, absent=draft.absent),
+            keyboards.inline([[(texts.BUTTON_ILL_UNKNOWN, ILL_UNKNOWN)]]),
         )
     else:
-        await questions.ask(update, context, step, data)
+        await questions.ask(update, context, step, AbsencesDraft.load(data))
 
 
-async def _absent_question(context: BotContext, data: dict[str, Any]) -> str:
-    services = context.services
-    code, day = data[PLESSO_CODE], date.fromisoformat(data[DAY])
-    enrolment = await services.enrolments.in_force(code, day)
+async def _absent_question(context: BotContext, draft: AbsencesDraft) -> str:
+    day = draft.recording_day()
+    figures = await absences_service.day_figures(context.services, draft.plesso_code, day)
     lines = [texts.offer_day_text(day, local_today(context))]
-    existing = await services.absences.get(code, day)
-    if existing is not None:
-        lines.append(render(texts.ABSENCES_ALREADY, figure=_describe(existing)))
-    enrolled = enrolment.pupils if enrolment else 0
-    lines.append(render(texts.ABSENCES_ASK_ABSENT, enrolled=format_count(enrolled)))
+    if figures.existing is not None:
+        lines.append(render(texts.ABSENCES_ALREADY, figure=_describe(figures.existing)))
+    lines.append(render(texts.ABSENCES_ASK_ABSENT, enrolled=format_count(figures.enrolled)))
     return "\n\n".join(lines)
 
 
@@ -131,43 +139,6 @@ def _describe(figure: AbsenceFigure) -> str:
 
 
 # --- Choosing the plesso and the day ------------------------------------------------------
-
-
-async def _offered_day(
-    context: BotContext, plesso: Plesso, calendar: SchoolCalendar
-) -> date | None:
-    services = context.services
-    open_days = calendar.open_days(services.now(), plesso.code)
-    recorded = await services.absences.recorded_days(plesso.code, open_days)
-    return day_to_offer(open_days, recorded)
-
-
-async def _missing_codes(context: BotContext, plessi: list[Plesso], day: date | None) -> set[str]:
-    """Plessi with no figure yet for the day each would be offered (or `day`)."""
-    services = context.services
-    missing: set[str] = set()
-    for plesso in plessi:
-        calendar = await services.closures.calendar(plesso.ats_code)
-        offered = day or await _offered_day(context, plesso, calendar)
-        if offered is not None and not await services.absences.recorded_days(
-            plesso.code, [offered]
-        ):
-            missing.add(plesso.code)
-    return missing
-
-
-async def _plesso_keyboard(context: BotContext, data: dict[str, Any]) -> InlineKeyboardMarkup:
-    plessi = [p for p in await referent_plessi(context) if p.sentinel]
-    requested = date.fromisoformat(data[REQUESTED]) if data.get(REQUESTED) else None
-    missing = await _missing_codes(context, plessi, requested)
-    by_code = {p.code: p for p in plessi}
-    buttons = []
-    for code in missing_first(list(by_code), missing):
-        template = texts.BUTTON_PLESSO_MISSING if code in missing else texts.BUTTON_PLESSO_DONE
-        buttons.append(
-            (template.format(name=by_code[code].name), keyboards.callback(CB, CB_PLESSO, code))
-        )
-    return keyboards.column(buttons)
 
 
 @requires(Role.REFERENT)
@@ -179,40 +150,40 @@ async def absences(update: Update, context: BotContext) -> object:
         except ValidationFailed as error:
             await reply(update, error_text(error) + "\n\n" + texts.ABSENCES_USAGE)
             return ConversationHandler.END
-    plessi = await referent_plessi(context)
+    plessi = await enrolment_service.my_plessi(context.services, context.actor)
     sentinel = [p for p in plessi if p.sentinel]
     if not sentinel:
         return await _not_sentinel(update, context, plessi)
-    data = {REQUESTED: requested.isoformat() if requested else None}
     if len(sentinel) == 1:
-        return await _open(update, context, sentinel[0], data)
-    return await flow.go(update, context, Step.PLESSO, data)
+        return await _open(update, context, sentinel[0], requested)
+    return await flow.go(update, context, Step.PLESSO, PickDraft(requested=requested).dump())
 
 
-async def _held_sentinel(context: BotContext, code: str) -> Plesso | None:
-    """The sentinel plesso `code`, if the referent holds it."""
-    plesso = await context.services.plessi.get(code)
-    if plesso is None or not plesso.sentinel or not context.actor.holds_plesso(code):
+def _reminder_tapped(update: Update) -> tuple[str, date] | None:
+    """The plesso and the day of a reminder's `abr:CODE:YYYY-MM-DD` button (no verb: those
+    already in users' chats carry this shape, see bot.callbacks), or None if malformed."""
+    query = update.callback_query
+    try:
+        code, day_text = keyboards.parse(query.data if query else None, REMINDER_ABSENCES.prefix, 2)
+        return code, date.fromisoformat(day_text)
+    except ValueError:  # BadCallback included
         return None
-    return plesso
 
 
 @requires(Role.REFERENT)
 async def from_reminder(update: Update, context: BotContext) -> object:
     """The one tap from a reminder: like /assenze with the plesso and the day chosen."""
-    query = update.callback_query
-    try:
-        code, day_text = keyboards.parse(query.data if query else None, CB_REMINDER, 2)
-        day = date.fromisoformat(day_text)
-    except ValueError:  # BadCallback included
+    tapped = _reminder_tapped(update)
+    if tapped is None:
         await answer_tap(update, common.STALE_BUTTON)
         return ConversationHandler.END
-    plesso = await _held_sentinel(context, code)
+    code, day = tapped
+    plesso = await absences_service.held_sentinel(context.services, context.actor, code)
     if plesso is None:
         await answer_tap(update, texts.ABSENCES_PLESSO_GONE, alert=True)
         return ConversationHandler.END
     await abandon_all(context, update)  # as a command would: a flow in progress ends
-    return await _open(update, context, plesso, {REQUESTED: day.isoformat()})
+    return await _open(update, context, plesso, day)
 
 
 async def _not_sentinel(update: Update, context: BotContext, plessi: list[Plesso]) -> object:
@@ -221,74 +192,62 @@ async def _not_sentinel(update: Update, context: BotContext, plessi: list[Plesso
     await reply(update, render(template, plessi=names))
     today = local_today(context)
     year = school_year_of(today)
-    missing = await context.services.enrolments.missing_for_school_year(
-        [p.code for p in plessi], year
-    )
-    first = next((p for p in plessi if p.code in missing), None)
+    first = await enrolment_service.first_without_enrolment(context.services, plessi, year)
     if first is None:
         return ConversationHandler.END
     await reply(
         update, render(texts.ENROL_NONE_THIS_YEAR, plesso=first.name, year=school_year_label(year))
     )
-    data = {**plesso_data(first, today), SENTINEL: False}
-    return await questions.start(update, context, data)
+    draft = AbsencesDraft(
+        plesso_code=first.code, plesso_name=first.name, enrol_day=today, sentinel=False
+    )
+    return await questions.start(update, context, draft)
 
 
 @requires(Role.REFERENT)
 async def plesso_picked(update: Update, context: BotContext) -> object:
-    query = update.callback_query
-    try:
-        _, code = keyboards.parse(query.data if query else None, CB, 2)
-    except keyboards.BadCallback:
+    found = BUTTONS.tapped_args(update, PICK, 1)
+    if found is None:
         await answer_tap(update, common.STALE_BUTTON)
         return Step.PLESSO
-    plesso = await _held_sentinel(context, code)
+    plesso = await absences_service.held_sentinel(context.services, context.actor, found[0])
     if plesso is None:
         await answer_tap(update, texts.ABSENCES_PLESSO_GONE, alert=True)
         return Step.PLESSO
     await close_buttons(update)
-    return await _open(update, context, plesso, await flow.load(update, context))
+    requested = PickDraft.load(await flow.load(update, context)).requested
+    return await _open(update, context, plesso, requested)
 
 
 async def _open(
-    update: Update, context: BotContext, plesso: Plesso, data: dict[str, Any]
+    update: Update, context: BotContext, plesso: Plesso, requested: date | None
 ) -> object:
     """Show the plesso's last recordings, then offer the open day (or say when the next is)."""
-    services = context.services
-    calendar = await services.closures.calendar(plesso.ats_code)
-    await reply(update, await _recent_text(context, plesso))
-    now = services.now()
-    try:
-        day = await _day_to_record(context, plesso, calendar, data.get(REQUESTED))
-    except ValidationFailed as error:
-        await reply(update, error_text(error))
+    opening = await absences_service.open_recording(
+        context.services, plesso, requested, context.services.now()
+    )
+    await reply(update, _recent_text(plesso, opening.recent))
+    if opening.refusal is not None:
+        await reply(update, error_text(opening.refusal))
         return ConversationHandler.END
-    if day is None:
-        await reply(update, texts.next_window_text(calendar.next_window_opening(now, plesso.code)))
+    if opening.day is None:
+        await reply(update, texts.next_window_text(opening.next_opening))
         return ConversationHandler.END
-    data = {**plesso_data(plesso, day), DAY: day.isoformat(), SENTINEL: True}
-    history = await services.enrolments.history(plesso.code)
-    if not has_enrolment_for_school_year(history, school_year_of(day)):
-        year = school_year_label(school_year_of(day))
+    draft = AbsencesDraft(
+        plesso_code=plesso.code,
+        plesso_name=plesso.name,
+        enrol_day=opening.day,
+        day=opening.day,
+        sentinel=True,
+    )
+    if opening.needs_enrolment:
+        year = school_year_label(school_year_of(opening.day))
         await reply(update, render(texts.ENROL_NONE_THIS_YEAR, plesso=plesso.name, year=year))
-        return await questions.start(update, context, data)
-    return await flow.go(update, context, Step.ABSENT, data)
+        return await questions.start(update, context, draft)
+    return await flow.go(update, context, Step.ABSENT, draft.dump())
 
 
-async def _day_to_record(
-    context: BotContext, plesso: Plesso, calendar: SchoolCalendar, requested: str | None
-) -> date | None:
-    """The day typed after /assenze if its window is open (else ValidationFailed), or the
-    day the calendar offers now, or None when no window is open."""
-    if requested is None:
-        return await _offered_day(context, plesso, calendar)
-    day = date.fromisoformat(requested)
-    calendar.require_open(day, context.services.now(), plesso.code)
-    return day
-
-
-async def _recent_text(context: BotContext, plesso: Plesso) -> str:
-    recent = await context.services.absences.recent(plesso.code)
+def _recent_text(plesso: Plesso, recent: list[AbsenceFigure]) -> str:
     if not recent:
         return render(texts.ABSENCES_RECENT_NONE, plesso=plesso.name, code=plesso.code)
     lines = [render(texts.ABSENCES_RECENT_HEADER, plesso=plesso.name, code=plesso.code)]
@@ -299,125 +258,121 @@ async def _recent_text(context: BotContext, plesso: Plesso) -> str:
 # --- The figures --------------------------------------------------------------------------
 
 
-async def _enrolled(context: BotContext, data: dict[str, Any]) -> int:
-    enrolment = await context.services.enrolments.in_force(
-        data[PLESSO_CODE], date.fromisoformat(data[DAY])
-    )
-    return enrolment.pupils if enrolment else 0
-
-
-async def _window_still_open(update: Update, context: BotContext, data: dict[str, Any]) -> bool:
-    """The window may close while the referent types (23:59): check it again at each answer."""
+async def _recording_plesso(
+    update: Update, context: BotContext, draft: AbsencesDraft
+) -> Plesso | None:
+    """The plesso, if it can still be recorded: the window may close while the referent
+    types (23:59), so it is checked again at each answer; None (and the user told why)."""
     services = context.services
-    plesso = await services.plessi.get(data[PLESSO_CODE])
-    if plesso is None or not context.actor.holds_plesso(plesso.code):
-        await reply(update, texts.ABSENCES_PLESSO_GONE)
-        return False
-    calendar = await services.closures.calendar(plesso.ats_code)
     try:
-        calendar.require_open(date.fromisoformat(data[DAY]), services.now(), plesso.code)
+        plesso = await absences_service.recording_plesso(
+            services, context.actor, draft.plesso_code, draft.recording_day(), services.now()
+        )
     except ValidationFailed as error:
         await reply(update, error_text(error))
-        return False
-    return True
+        return None
+    if plesso is None:
+        await reply(update, texts.ABSENCES_PLESSO_GONE)
+    return plesso
+
+
+async def _typed_count(
+    update: Update, context: BotContext, draft: AbsencesDraft, step: Step
+) -> tuple[int, int | None] | None:
+    """The absent and ill counts with the one typed at `step`, checked against the
+    enrolment; None when refused (the user told why and asked again)."""
+    assert update.message is not None and update.message.text is not None
+    try:
+        if step is Step.ABSENT:
+            absent, ill = parse_count(update.message.text, "absent"), None
+        else:
+            assert draft.absent is not None  # the ILL step comes after ABSENT
+            absent, ill = draft.absent, parse_count(update.message.text, "ill")
+        await absences_service.check_figures(
+            context.services, draft.plesso_code, draft.recording_day(), absent, ill
+        )
+    except ValidationFailed as error:
+        await reply(update, error_text(error))
+        await flow.ask(update, context, step, draft.dump())
+        return None
+    return absent, ill
 
 
 @requires(Role.REFERENT)
 async def absent_typed(update: Update, context: BotContext) -> object:
-    assert update.message is not None and update.message.text is not None
-    data = await flow.load(update, context)
-    if not await _window_still_open(update, context, data):
+    draft = AbsencesDraft.load(await flow.load(update, context))
+    plesso = await _recording_plesso(update, context, draft)
+    if plesso is None:
         return ConversationHandler.END
-    try:
-        absent = parse_count(update.message.text, "absent")
-        check_absences(absent, None, await _enrolled(context, data))
-    except ValidationFailed as error:
-        await reply(update, error_text(error))
-        await flow.ask(update, context, Step.ABSENT, data)
+    counts = await _typed_count(update, context, draft, Step.ABSENT)
+    if counts is None:
         return Step.ABSENT
-    data[ABSENT] = absent
-    if absent == 0:
-        return await _save(update, context, data, ill=0)
-    return await flow.go(update, context, Step.ILL, data)
+    draft = draft.model_copy(update={"absent": counts[0]})
+    if draft.absent == 0:
+        return await _save(update, context, plesso, draft, ill=0)
+    return await flow.go(update, context, Step.ILL, draft.dump())
 
 
 @requires(Role.REFERENT)
 async def ill_typed(update: Update, context: BotContext) -> object:
-    assert update.message is not None and update.message.text is not None
-    data = await flow.load(update, context)
-    if not await _window_still_open(update, context, data):
+    draft = AbsencesDraft.load(await flow.load(update, context))
+    plesso = await _recording_plesso(update, context, draft)
+    if plesso is None:
         return ConversationHandler.END
-    try:
-        ill = parse_count(update.message.text, "ill")
-        check_absences(int(data[ABSENT]), ill, await _enrolled(context, data))
-    except ValidationFailed as error:
-        await reply(update, error_text(error))
-        await flow.ask(update, context, Step.ILL, data)
+    counts = await _typed_count(update, context, draft, Step.ILL)
+    if counts is None:
         return Step.ILL
-    return await _save(update, context, data, ill=ill)
+    return await _save(update, context, plesso, draft, ill=counts[1])
 
 
 @requires(Role.REFERENT)
 async def ill_unknown(update: Update, context: BotContext) -> object:
     await close_buttons(update)
-    data = await flow.load(update, context)
-    if not await _window_still_open(update, context, data):
+    draft = AbsencesDraft.load(await flow.load(update, context))
+    plesso = await _recording_plesso(update, context, draft)
+    if plesso is None:
         return ConversationHandler.END
-    return await _save(update, context, data, ill=None)
+    return await _save(update, context, plesso, draft, ill=None)
 
 
 async def _save(
-    update: Update, context: BotContext, data: dict[str, Any], *, ill: int | None
+    update: Update, context: BotContext, plesso: Plesso, draft: AbsencesDraft, *, ill: int | None
 ) -> object:
     services = context.services
-    code, day, absent = data[PLESSO_CODE], date.fromisoformat(data[DAY]), int(data[ABSENT])
+    assert draft.absent is not None
     try:
-        check_absences(absent, ill, await _enrolled(context, data))
+        recorded = await absences_service.record_absences(
+            services,
+            context.actor,
+            plesso,
+            draft.recording_day(),
+            draft.absent,
+            ill,
+            services.now(),
+        )
     except ValidationFailed as error:  # the enrolment changed meanwhile
         await reply(update, error_text(error))
-        return await flow.go(update, context, Step.ABSENT, data)
-    now = services.now()
-    result = await services.absences.record(
-        plesso_code=code, day=day, absent=absent, ill=ill, actor=context.actor.user_id, now=now
-    )
-    referent = context.actor.referent
-    if referent is not None:
-        await services.referents.touch_plesso(referent.id, code, now)
-    await reply(update, await _saved_text(context, data, result.figure, result.previous))
+        return await flow.go(update, context, Step.ABSENT, draft.dump())
+    await reply(update, _saved_text(draft, recorded))
     return ConversationHandler.END
 
 
-async def _saved_text(
-    context: BotContext,
-    data: dict[str, Any],
-    figure: AbsenceFigure,
-    previous: AbsenceFigure | None,
-) -> str:
-    day = figure.day
+def _saved_text(draft: AbsencesDraft, recorded: Recorded) -> str:
+    figure = recorded.figure
     values = {
-        "plesso": data[PLESSO_NAME],
-        "day": texts.describe_day(day),
+        "plesso": draft.plesso_name,
+        "day": texts.describe_day(figure.day),
         "figure": _describe(figure),
     }
-    if previous is None:
+    if recorded.previous is None:
         lines = [render(texts.ABSENCES_SAVED, **values)]
     else:
-        lines = [render(texts.ABSENCES_CORRECTED, **values, old=_describe(previous))]
-    if figure.absence_rate is not None:
-        history = await context.services.absences.same_weekday_before(
-            figure.plesso_code, day, COMPARE_WITH
-        )
-        rates = [f.absence_rate for f in history if f.absence_rate is not None]
-        comparison = compare_with_history(figure.absence_rate, rates, COMPARE_WITH)
-        lines.append(
-            render(
-                texts.ABSENCES_RATE,
-                comparison=texts.describe_comparison(comparison, day.weekday()),
-            )
-        )
-    lines.append(
-        render(texts.ABSENCES_CAN_CORRECT, deadline=texts.describe_day(day + timedelta(days=1)))
-    )
+        lines = [render(texts.ABSENCES_CORRECTED, **values, old=_describe(recorded.previous))]
+    if recorded.comparison is not None:
+        comparison = texts.describe_comparison(recorded.comparison, figure.day.weekday())
+        lines.append(render(texts.ABSENCES_RATE, comparison=comparison))
+    deadline = texts.describe_day(recorded.deadline.date())
+    lines.append(render(texts.ABSENCES_CAN_CORRECT, deadline=deadline))
     return "\n".join(lines)
 
 
@@ -426,17 +381,17 @@ def build() -> ConversationHandler[BotContext]:
     return flow.handler(
         entry_points=[
             CommandHandler("assenze", absences),
-            CallbackQueryHandler(from_reminder, pattern=keyboards.pattern(CB_REMINDER)),
+            CallbackQueryHandler(
+                from_reminder, pattern=keyboards.pattern(REMINDER_ABSENCES.prefix)
+            ),
         ],
         states={
-            Step.PLESSO: [
-                CallbackQueryHandler(plesso_picked, pattern=keyboards.pattern(f"{CB}:{CB_PLESSO}"))
-            ],
+            Step.PLESSO: [CallbackQueryHandler(plesso_picked, pattern=BUTTONS.pattern(PICK))],
             **questions.states(),
             Step.ABSENT: [MessageHandler(text, absent_typed)],
             Step.ILL: [
                 MessageHandler(text, ill_typed),
-                CallbackQueryHandler(ill_unknown, pattern=f"^{CB_ILL_UNKNOWN}$"),
+                CallbackQueryHandler(ill_unknown, pattern=f"^{ILL_UNKNOWN}$"),
             ],
         },
     )

@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.catalog import common
 from domain.enrolment import Enrolment
 from emulator.driver import ChatUser
+from storage.db import DatabaseUnavailable
 from tests.conftest import TUESDAY_MORNING
 from tests.e2e.steps import NOT_SENTINEL, SENTINEL, SENTINEL_2, referent_of
 from tests.harness import ADMIN_MILANO, ROME, Harness, MutableClock
@@ -124,6 +126,35 @@ async def test_no_absent_pupils_needs_no_illness_question(
     await record(referent, "0", None)
     saved = await referent.expect("Salvato per")
     assert "0 assenti su 290 iscritti" in saved.text and "0,0%" in saved.text
+
+
+async def test_a_failure_after_the_figure_saves_nothing_and_keeps_the_step(
+    harness: Harness, referent: ChatUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figure and the plesso's last use are one transaction: when the second write
+    fails, the first is rolled back, so "non salvato" is the truth and the same answer
+    goes through once the database is back (a recording, not a correction)."""
+    await enrol(harness)
+    referents = harness.svc.referents
+    touch_plesso = referents.touch_plesso
+
+    async def busy(*args: object, **kwargs: object) -> None:
+        raise DatabaseUnavailable("database is locked")
+
+    monkeypatch.setattr(referents, "touch_plesso", busy)
+    await referent.send("/assenze")
+    await record(referent, "12", "3")
+    await referent.expect(common.DATABASE_BUSY)
+    await referent.expect("per malattia")  # the same question, asked again
+    assert await harness.svc.absences.get(SENTINEL, TUESDAY) is None
+    audit = await harness.svc.audit.for_entity("plesso", SENTINEL)
+    assert [e.action for e in audit if e.action.startswith("absence.")] == []
+    monkeypatch.setattr(referents, "touch_plesso", touch_plesso)
+    await referent.send("3")
+    saved = await referent.expect("Salvato per")
+    assert "12 assenti su 290 iscritti, di cui 3 per malattia" in (saved.text or "")
+    figure = await harness.svc.absences.get(SENTINEL, TUESDAY)
+    assert figure is not None and (figure.absent, figure.ill) == (12, 3)
 
 
 # --- The window -------------------------------------------------------------------------------

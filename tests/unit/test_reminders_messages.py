@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import keyboards
-from conversations.absences.record import CB_REMINDER
+from bot.callbacks import REMINDER_ABSENCES
 from domain.calendar import SchoolCalendar
 from domain.registry import Plesso
 from reminders.due import DueReminder, ReminderBatch
@@ -57,7 +57,10 @@ def test_names_are_escaped_in_the_text_and_plain_on_the_button() -> None:
     assert "<b>&lt;Rossi &amp; C&gt;</b> (MIEE8AB01T)" in text
     assert "Registra le assenze di oggi, martedì 17/11/2026." in text
     assert buttons == [("📝 Assenze 17/11 – <Rossi & C>", "abr:MIEE8AB01T:2026-11-17")]
-    assert keyboards.parse(buttons[0][1], CB_REMINDER, 2) == ["MIEE8AB01T", "2026-11-17"]
+    assert keyboards.parse(buttons[0][1], REMINDER_ABSENCES.prefix, 2) == [
+        "MIEE8AB01T",
+        "2026-11-17",
+    ]
 
 
 def test_the_last_call_and_an_admins_push() -> None:
