@@ -95,3 +95,20 @@ def test_backup_replaces_an_older_copy_and_keeps_it_private(tmp_path) -> None:
     copy.close()
     assert tables == [("notes",)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.sqlite3", "live.sqlite3"]
+
+
+async def test_an_open_database_copies_itself_privately(tmp_path) -> None:
+    # Database.backup_to, as benchmarks/year_of_data.py uses it: the same private copy.
+    db = Database(tmp_path / "live.sqlite3")
+    await db.connect()
+    await InvitationsRepository(db).record_failure(42, datetime(2026, 11, 17, tzinfo=UTC))
+    target = tmp_path / "copy.sqlite3"
+    target.write_bytes(b"an older copy")
+    target.chmod(0o644)
+    await db.backup_to(target)
+    await db.close()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT COUNT(*) FROM invitation_failures").fetchone()[0] == 1
+    copy.close()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
