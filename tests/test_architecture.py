@@ -121,7 +121,9 @@ def _imports(source: Source, known: frozenset[str]) -> Iterator[tuple[int, str, 
                 candidate = f"{base}.{alias.name}"
                 yield node.lineno, candidate if candidate in known else base, in_function
                 if alias.name.startswith("_") and not alias.name.startswith("__"):
-                    yield node.lineno, candidate, in_function  # a private name: checked below
+                    # `from telegram.ext import _application`: outside the product we cannot
+                    # tell a module from a name, and a private one is refused either way.
+                    yield node.lineno, candidate, in_function
 
 
 def _walk(node: ast.AST, *, in_function: bool) -> Iterator[tuple[ast.AST, bool]]:
@@ -197,20 +199,17 @@ def repository_call_violations(source: Source, repositories: frozenset[str]) -> 
 
 def unit_of_work_attributes(text: str) -> frozenset[str]:
     """The attributes UnitOfWork sets on itself: its repositories and its database."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.ClassDef) and node.name == "UnitOfWork":
-            for inner in ast.walk(node):
-                if isinstance(inner, ast.Assign | ast.AnnAssign):
-                    targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
-                    for target in targets:
-                        if (
-                            isinstance(target, ast.Attribute)
-                            and isinstance(target.value, ast.Name)
-                            and target.value.id == "self"
-                        ):
-                            names.add(target.attr)
-    return frozenset(names)
+    classes = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.ClassDef)]
+    unit_of_work = next(c for c in classes if c.name == "UnitOfWork")
+    return frozenset(
+        target.attr
+        for node in ast.walk(unit_of_work)
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    )
 
 
 def product_sources() -> list[Source]:
