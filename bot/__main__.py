@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.logs import setup_logging
 from bot.runner import StartupError, run_process
 from bot.settings import SettingsError, database_path_setting, load_settings
-from storage.db import Database
+from storage.db import backup_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,12 +49,7 @@ async def _backup(source: Path, target: Path) -> int:
     if not source.exists():  # noqa: ASYNC240 - one stat before anything runs
         print(f"sentinella: no database at {source}", file=sys.stderr)
         return 1
-    db = Database(source)
-    await db.connect()
-    try:
-        await db.backup_to(target)
-    finally:
-        await db.close()
+    await backup_file(source, target)
     print(f"backup of {source} written to {target}")
     return 0
 

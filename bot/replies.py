@@ -6,6 +6,7 @@ import asyncio
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 
 
 async def reply(
@@ -33,7 +34,9 @@ async def answer_tap(update: Update, text: str | None = None, alert: bool = Fals
         return
     try:
         await query.answer(text, show_alert=alert)
-    except Exception:
+    except TelegramError:
+        # A tap answered too late or twice: the spinner stops by itself. Anything else is
+        # a bug and must surface.
         return
 
 
@@ -44,5 +47,6 @@ async def close_buttons(update: Update) -> None:
         return
     try:
         await query.edit_message_reply_markup(reply_markup=None)
-    except Exception:
+    except TelegramError:
+        # The buttons are already gone (tapped twice, the message too old to edit).
         return

@@ -123,14 +123,18 @@ async def run(settings: Settings, clock: Clock = system_clock, first_delay: floa
     db = await open_database(settings)
     try:
         application = build_application(Services(settings=settings, db=db, clock=clock))
-        await initialize_with_retry(application, first_delay=first_delay)
-        _settle_memory()
-        await start_receiving(application, settings)
-        log.info("Sentinella is running (%s)", "webhook" if settings.webhook_url else "polling")
-        log.debug("event loop: %s", type(asyncio.get_running_loop()).__module__)
-        await _wait_for_signal()
-        log.info("stopping")
-        await stop_receiving(application)
+        try:
+            await initialize_with_retry(application, first_delay=first_delay)
+            _settle_memory()
+            await start_receiving(application, settings)
+            log.info("Sentinella is running (%s)", "webhook" if settings.webhook_url else "polling")
+            log.debug("event loop: %s", type(asyncio.get_running_loop()).__module__)
+            await _wait_for_signal()
+            log.info("stopping")
+        finally:
+            # Also when start-up failed after `initialize` (the webhook port taken): the
+            # HTTP sessions, the job queue and the persistence are closed all the same.
+            await stop_receiving(application)
     finally:
         await db.close()
 

@@ -78,3 +78,35 @@ def normalize_free_text(text: str, field: str, max_length: int) -> str:
             "text_too_long", field=field, max_length=max_length, length=len(cleaned)
         )
     return cleaned
+
+
+def fit(text: str, limit: int, marker: str) -> str:
+    """`text` whole when it has at most `limit` characters; else its longest head of whole
+    lines that fits with `marker` after it (Telegram refuses a message over its limit).
+
+    A first line too long on its own is cut inside, but never inside an HTML tag or entity,
+    which Telegram would refuse to parse.
+    """
+    if len(marker) > limit:
+        raise ValueError(f"a marker of {len(marker)} characters cannot fit in {limit}")
+    if len(text) <= limit:
+        return text
+    room = limit - len(marker)
+    newline = text.rfind("\n", 0, room + 1)
+    if newline > 0:
+        return text[:newline] + marker
+    return _outside_markup(text[:room]) + marker
+
+
+def _outside_markup(head: str) -> str:
+    """`head` without a tag (`<b`) or an entity (`&amp`) left open at its end."""
+    while True:  # cutting an entity off may leave a tag open before it, and the other way
+        start = max(_open_at(head, "<", ">"), _open_at(head, "&", ";"))
+        if start < 0:
+            return head
+        head = head[:start]
+
+
+def _open_at(head: str, opening: str, closing: str) -> int:
+    start = head.rfind(opening)
+    return start if start > head.rfind(closing) else -1

@@ -12,6 +12,7 @@ import contextvars
 import logging
 import os
 import sqlite3
+import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -241,11 +242,46 @@ class Database:
 
     async def backup_to(self, target: Path) -> None:
         """A consistent online copy (SQLite's backup API), safe while the bot runs."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        os.close(fd)
-        async with aiosqlite.connect(target) as destination:
-            await self.reader.backup(destination)
+        await _write_private_copy(self.reader, target)
+
+
+async def backup_file(source: Path, target: Path) -> None:
+    """A consistent copy of the database at `source`, which may be open in the running bot.
+
+    The source is opened read-only (`mode=ro`), not through `Database.connect`: a backup
+    creates nothing, migrates nothing, changes neither the file's mode nor its journal mode.
+    """
+    async with aiosqlite.connect(_read_only_uri(source), uri=True) as conn:
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await _write_private_copy(conn, target)
+
+
+async def _write_private_copy(source: aiosqlite.Connection, target: Path) -> None:
+    """Copy into a new 0600 file beside `target`, then rename it over `target`: the copy is
+    never readable by others, even for a moment, and an older copy at `target` (whatever its
+    mode) is replaced whole or not at all."""
+    temporary = _private_temporary_beside(target)
+    try:
+        async with aiosqlite.connect(temporary) as destination:
+            await source.backup(destination)
+        os.replace(temporary, target)
+    finally:
+        _discard(temporary)
+
+
+def _read_only_uri(path: Path) -> str:
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+def _private_temporary_beside(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)  # mkstemp creates the file 0600
+    return Path(name)
+
+
+def _discard(path: Path) -> None:
+    path.unlink(missing_ok=True)  # gone already once renamed over the target
 
 
 def _raise_if_unavailable(error: sqlite3.Error) -> None:

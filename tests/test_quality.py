@@ -25,6 +25,12 @@ def test_mypy_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_mypy_is_clean_on_tests_and_benchmarks() -> None:
+    # Strict but for annotating every test and fixture (pyproject.toml, tool.mypy.overrides).
+    result = _run("mypy", "tests", "benchmarks")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_ruff_format_is_applied() -> None:
     result = _run("ruff", "format", "--check", ".")
     assert result.returncode == 0, result.stdout + result.stderr

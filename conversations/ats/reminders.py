@@ -20,6 +20,7 @@ from bot.replies import answer_tap, close_buttons, reply
 from bot.settings import Settings
 from domain.access import Actor, Role
 from domain.calendar import SchoolCalendar
+from domain.text import fit
 from reminders import jobs
 from reminders.report import DayReport, PlessoStatus, build_report, report_day, window_open
 
@@ -137,9 +138,7 @@ def _listed(lines: list[str]) -> list[str]:
 
 
 def _fit(text: str) -> str:
-    if len(text) <= MAX_MESSAGE:
-        return text
-    return text[: text.rfind("\n", 0, MAX_MESSAGE - len(texts.TRUNCATED))] + texts.TRUNCATED
+    return fit(text, MAX_MESSAGE, texts.TRUNCATED)
 
 
 def _hhmm(moment: datetime, tz: ZoneInfo) -> str:

@@ -30,6 +30,7 @@ from domain.indicators import (
     stale_open_cases,
     week_start,
 )
+from domain.text import fit
 from storage.ats import AtsRepository
 from storage.ats_status import AtsStatusRepository
 from storage.reminders import UnreachableReferent
@@ -152,9 +153,7 @@ def _listed(lines: list[str]) -> list[str]:
 
 
 def _fit(text: str) -> str:
-    if len(text) <= MAX_MESSAGE:
-        return text
-    return text[: text.rfind("\n", 0, MAX_MESSAGE - len(texts.TRUNCATED))] + texts.TRUNCATED
+    return fit(text, MAX_MESSAGE, texts.TRUNCATED)
 
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:

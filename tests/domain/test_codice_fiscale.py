@@ -3,6 +3,7 @@ from __future__ import annotations
 import contextlib
 import string
 from datetime import date
+from typing import Literal
 
 import pytest
 from codicefiscale import codicefiscale as cf_lib
@@ -124,7 +125,7 @@ births = st.dates(min_value=date(1924, 3, 16), max_value=TODAY)
     replaced=st.integers(0, 7),
 )
 def test_any_encoded_code_parses_back(
-    surname: str, name: str, sex: str, birth: date, place: str, replaced: int
+    surname: str, name: str, sex: Literal["M", "F"], birth: date, place: str, replaced: int
 ) -> None:
     code = omocode(cf_lib.encode(surname, name, sex, birth.isoformat(), place), replaced)
     cf = parse_codice_fiscale(code, TODAY)

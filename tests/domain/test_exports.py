@@ -7,9 +7,10 @@ import io
 import time
 import zipfile
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -163,7 +164,7 @@ def test_every_export_has_its_own_audit_action() -> None:
 CLOSED_AT = datetime(2026, 11, 17, 8, 30, 41, tzinfo=UTC)  # 09:30 in Rome
 
 
-def a_case(case_id: int = 7, **changes: object) -> CaseRecord:
+def a_case(case_id: int = 7, **changes: Any) -> CaseRecord:
     record = CaseRecord(
         id=case_id,
         plesso_code="MIEE8AB01T",
@@ -193,7 +194,7 @@ def a_case(case_id: int = 7, **changes: object) -> CaseRecord:
     return record._replace(**changes)
 
 
-def a_contact(contact_id: int = 1, case_id: int = 7, **changes: object) -> ContactRecord:
+def a_contact(contact_id: int = 1, case_id: int = 7, **changes: Any) -> ContactRecord:
     record = ContactRecord(
         case_id=case_id,
         receipt_code="ABCD-EFGH",
@@ -214,7 +215,7 @@ def a_contact(contact_id: int = 1, case_id: int = 7, **changes: object) -> Conta
     return record._replace(**changes)
 
 
-def a_figure(**changes: object) -> AbsenceRecord:
+def a_figure(**changes: Any) -> AbsenceRecord:
     record = AbsenceRecord(
         plesso_code="MIEE8AB01T",
         plesso_name="Primaria Manzoni",

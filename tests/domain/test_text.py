@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.errors import ValidationFailed
-from domain.text import fold, normalize_free_text, normalize_person_name
+from domain.text import fit, fold, normalize_free_text, normalize_person_name
 from tests.domain.helpers import refused
 
 
@@ -88,3 +88,42 @@ def test_name_rules_raise_only_validation_failed(text: str) -> None:
     ):
         with contextlib.suppress(ValidationFailed):
             rule()
+
+
+MARKER = "\n…"
+
+
+def test_fit_keeps_a_short_text_whole() -> None:
+    assert fit("uno\ndue", 10, MARKER) == "uno\ndue"
+
+
+def test_fit_drops_whole_lines_that_do_not_fit() -> None:
+    assert fit("uno\ndue\ntre\nquattro", 12, MARKER) == "uno\ndue" + MARKER
+
+
+def test_fit_cuts_one_long_line_at_the_limit() -> None:
+    # No newline to cut at: the line itself is cut, not sent whole with the marker after it.
+    fitted = fit("x" * 5000, 4000, MARKER)
+    assert fitted == "x" * 3998 + MARKER
+
+
+def test_fit_does_not_cut_inside_an_html_tag_or_entity() -> None:
+    assert fit("ab<b>cd</b>", 6, MARKER) == "ab" + MARKER
+    assert fit("abc&amp;d", 7, MARKER) == "abc" + MARKER
+    assert fit("x<a &b>c<d", 9, MARKER) == "x" + MARKER
+
+
+@given(st.text(alphabet=st.sampled_from("ab \n<>&;")), st.integers(min_value=2, max_value=60))
+def test_fit_never_exceeds_the_limit(text: str, limit: int) -> None:
+    fitted = fit(text, limit, MARKER)
+    assert len(fitted) <= limit
+    if len(text) <= limit:
+        assert fitted == text
+    else:
+        assert fitted.endswith(MARKER)
+        assert text.startswith(fitted.removesuffix(MARKER))
+
+
+@given(st.text(), st.integers(min_value=2, max_value=5000))
+def test_fit_never_exceeds_the_limit_whatever_the_text(text: str, limit: int) -> None:
+    assert len(fit(text, limit, MARKER)) <= limit

@@ -7,7 +7,7 @@ import io
 import zipfile
 from datetime import date, datetime
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -122,7 +122,7 @@ def test_any_text_survives_the_workbook_but_control_characters(texts_: list[str]
 def test_rows_are_read_once_and_counted() -> None:
     produced: list[int] = []
 
-    def stream():  # type: ignore[no-untyped-def]
+    def stream():
         for number in range(2_500):
             produced.append(number)
             yield (number,)

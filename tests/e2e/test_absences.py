@@ -73,6 +73,7 @@ async def test_enrolment_first_then_tuesday_absences_with_the_rate(
     await referent.expect("Registra le assenze di oggi, martedì 17/11/2026")
     await record(referent, "12", "3")
     saved = await referent.expect("Salvato per")
+    assert saved.text is not None
     assert "martedì 17/11/2026: 12 assenti su 290 iscritti, di cui 3 per malattia" in saved.text
     assert "Tasso di assenza: 4,1%, prima rilevazione di martedì" in saved.text
     assert "fino alle 23:59 di mercoledì 18/11/2026" in saved.text
@@ -92,9 +93,11 @@ async def test_rate_is_compared_with_the_last_four_tuesdays(
     await past(harness, date(2026, 11, 12), 200)  # a Thursday: not compared
     await referent.send("/assenze")
     listing = await referent.expect("ultime rilevazioni")
+    assert listing.text is not None
     assert "gio 12/11/2026: 200 assenti (20,0%)" in listing.text
     await record(referent, "41", None)
     saved = await referent.expect("Salvato per")
+    assert saved.text is not None
     assert "41 assenti su 1.000 iscritti." in saved.text  # no "per malattia": not known
     assert "4,1%, in linea con gli ultimi 4 martedì: 3,2–4,8%" in saved.text
     figure = await harness.svc.absences.get(SENTINEL, TUESDAY)
@@ -125,6 +128,7 @@ async def test_no_absent_pupils_needs_no_illness_question(
     await referent.send("/assenze")
     await record(referent, "0", None)
     saved = await referent.expect("Salvato per")
+    assert saved.text is not None
     assert "0 assenti su 290 iscritti" in saved.text and "0,0%" in saved.text
 
 
@@ -308,6 +312,7 @@ async def test_a_correction_within_the_window_keeps_the_old_value_in_the_audit(
     await referent.expect("hai già registrato 12 assenti su 290 iscritti, di cui 3 per malattia")
     await record(referent, "15", None)
     corrected = await referent.expect("Corretto per")
+    assert corrected.text is not None
     assert "15 assenti su 290 iscritti (prima: 12 assenti" in corrected.text
     entry = (await harness.svc.audit.for_entity("plesso", SENTINEL))[0]
     assert entry.action == "absence.correct"
@@ -360,6 +365,7 @@ async def test_several_sentinel_plessi_the_missing_one_first(
     await referent.expect("Scuola dell'Infanzia Girasole (MIAA8AB01P) – nessuna rilevazione")
     await record(referent, "6", "1")
     saved = await referent.expect("Salvato per")
+    assert saved.text is not None
     assert "6 assenti su 120 iscritti" in saved.text and "5,0%" in saved.text
     await referent.tap_stale("Girasole")
     await referent.expect_answer("non è più attivo")

@@ -10,12 +10,13 @@ import io
 import json
 import sqlite3
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from bot.catalog import common
@@ -93,7 +94,7 @@ def contact(values: dict[str, object]) -> ContactData:
 async def closed_case(
     harness: Harness,
     plesso: str,
-    values: dict[str, object],
+    values: Mapping[str, object],
     contacts: list[dict[str, object]],
 ) -> int:
     svc = harness.svc
@@ -144,7 +145,7 @@ async def document(admin: ChatUser) -> tuple[BotMessage, bytes]:
     return message, message.document.content
 
 
-def rows(sheet: object) -> list[dict[str, object]]:
+def rows(sheet: object) -> list[dict[str, Any]]:
     values = list(sheet.iter_rows(values_only=True))  # type: ignore[attr-defined]
     return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
 

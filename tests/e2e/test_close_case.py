@@ -8,7 +8,7 @@ import io
 import sqlite3
 from datetime import date, datetime
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from domain.cases import UpdateOutcome

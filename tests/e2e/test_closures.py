@@ -44,6 +44,7 @@ async def test_admin_adds_the_christmas_break_and_referents_are_not_asked(
     await admin.expect("Nessuna chiusura in corso o in programma")
     await add_closure(admin, "23/12/2026", "6/1/2027", "Vacanze di Natale")
     listing = await admin.expect("Chiusure delle scuole – ATS-MILANO")
+    assert listing.text is not None
     assert "1. 23/12/2026 – 06/01/2027, tutta l'ATS – Vacanze di Natale" in listing.text
     assert any("Rimuovi 1 (23/12–06/01)" in label for label in admin.buttons())
     [closure] = await harness.svc.closures.active("ATS-MILANO")
@@ -85,10 +86,12 @@ async def test_a_closure_of_one_plesso_typed_by_code(harness: Harness, admin: Ch
     await admin.expect("Una nota")
     await admin.send("Elezioni")
     summary = await admin.expect("Controlla la chiusura")
+    assert summary.text is not None
     assert "Scuola Primaria Via dei Tigli (MIEE8AB01T)" in summary.text
     assert "Dal 17/11/2026 al 17/11/2026" in summary.text
     await admin.tap("Conferma")
     listing = await admin.expect("Chiusure delle scuole")
+    assert listing.text is not None
     assert "17/11/2026, plesso MIEE8AB01T – Elezioni" in listing.text
     calendar = await harness.svc.closures.calendar("ATS-MILANO")
     assert not calendar.is_recording_day(date(2026, 11, 17), SENTINEL)
@@ -136,6 +139,7 @@ async def test_each_ats_sees_its_own_and_the_region_picks(
     valpadana = harness.user(ADMIN_VALPADANA)
     await valpadana.send("/chiusure")
     listing = await valpadana.expect("ATS-VALPADANA")
+    assert listing.text is not None
     assert "Natale" not in listing.text and "Nessuna chiusura" in listing.text
     region = harness.user(ADMIN_REGIONAL)
     await region.send("/chiusure")
@@ -143,6 +147,7 @@ async def test_each_ats_sees_its_own_and_the_region_picks(
     assert region.buttons() == ["ATS-MILANO", "ATS-VALPADANA"]
     await region.tap("ATS-MILANO")
     listing = await region.expect("Chiusure delle scuole – ATS-MILANO")
+    assert listing.text is not None
     assert "Natale" in listing.text
     await region.send("/chiusure ats-valpadana")
     await region.expect("Chiusure delle scuole – ATS-VALPADANA")

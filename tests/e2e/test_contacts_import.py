@@ -7,7 +7,7 @@ import io
 import zipfile
 from datetime import date, datetime
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from domain.contacts import Contact, ContactSource
@@ -105,6 +105,7 @@ async def test_a_pasted_list_with_good_and_bad_lines(harness: Harness, referent:
     assert rossi.data.phone == "+393331234567"
     assert (verdi.data.comune, verdi.data.phone) == (None, None)
     assert verdi.data.birth_date == date(2015, 5, 12)
+    assert neri.data.comune is not None
     assert neri.data.comune.name == "Milano"
     assert neri.data.address == "Via Dante 3"
     history = await harness.svc.audit.for_entity("case", str(case_id))
@@ -139,6 +140,7 @@ async def test_a_csv_with_odd_headers(harness: Harness, referent: ChatUser) -> N
     assert set(saved) == {ROSSI, NERI}
     rossi = saved[ROSSI].data
     assert rossi.name == "NICCOLÒ" and rossi.address == "Via Roma, 1"
+    assert rossi.comune is not None
     assert rossi.comune.name == "Sesto San Giovanni"
     assert saved[NERI].source is ContactSource.FILE
 

@@ -34,6 +34,7 @@ async def test_first_enrolment_is_in_force_from_the_start_of_the_school_year(
     await referent.expect("Quante classi")
     await referent.send("14")
     saved = await referent.expect("Salvato")
+    assert saved.text is not None
     assert "290 alunni" in saved.text and "14 classi" in saved.text
     assert "dal 01/09/2026 (anno scolastico 2026/27)" in saved.text
     history = await harness.svc.enrolments.history(SENTINEL)
@@ -47,12 +48,14 @@ async def test_a_correction_keeps_the_history_and_is_audited(
     await referent.expect("Salvato")
     await referent.send("/iscritti")
     current = await referent.expect("In vigore")
+    assert current.text is not None
     assert "290 alunni" in current.text and "14 classi" in current.text
     await referent.expect("Quanti alunni")
     await referent.send("296")
     await referent.expect("Quante classi")
     await referent.send("14")
     saved = await referent.expect("Salvato")
+    assert saved.text is not None
     assert "296 alunni" in saved.text and "dal 17/11/2026" in saved.text
     history = await harness.svc.enrolments.history(SENTINEL)
     assert [e.pupils for e in history] == [290, 296]
@@ -68,6 +71,7 @@ async def test_a_change_above_30_percent_asks_for_confirmation(
     await referent.expect("Salvato")
     await record(referent, "400", "16")
     question = await referent.expect("oltre il 30%")
+    assert question.text is not None
     assert "da 290 a 400 (+38%)" in question.text
     await referent.tap("Correggi")
     await referent.expect("Quanti alunni")
@@ -113,6 +117,7 @@ async def test_impossible_figures_are_refused_and_unlikely_ones_warned(
     await referent.expect("Quante classi")
     await referent.send("30")
     warning = await referent.expect("Attenzione")
+    assert warning.text is not None
     assert "40,0 alunni per classe, più di 35" in warning.text
     await referent.tap("Conferma")
     await referent.expect("Salvato: 1.200")

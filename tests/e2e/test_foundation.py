@@ -26,6 +26,7 @@ async def test_admin_loads_schools_and_sees_refused_rows(harness: Harness, admin
     await admin.send_file("plessi.csv", GOOD_AND_BAD_CSV, mime_type="text/csv")
     result = await admin.expect("Caricamento completato")
     assert "Aggiunti: 1" in (result.text or "")
+    assert result.text is not None
     assert "riga 3" in result.text and "riga 4" in result.text and "riga 5" in result.text
     assert "ATS-VALPADANA" in result.text
     assert await harness.svc.plessi.get("MIEE99901A") is not None

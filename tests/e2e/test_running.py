@@ -22,7 +22,7 @@ from tests.harness import TOKEN
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def _application(tmp_path: Path, base_url: str, token: str = TOKEN):  # type: ignore[no-untyped-def]
+async def _application(tmp_path: Path, base_url: str, token: str = TOKEN):
     settings = Settings(
         telegram_bot_token=token,
         telegram_api_base_url=base_url,
@@ -33,7 +33,7 @@ async def _application(tmp_path: Path, base_url: str, token: str = TOKEN):  # ty
     return build_application(Services(settings=settings, db=db)), db
 
 
-async def _close_requests(application) -> None:  # type: ignore[no-untyped-def]
+async def _close_requests(application) -> None:
     """A bot whose getMe never succeeded is not "initialized", so Application.shutdown
     leaves its HTTP sessions open (a real process just exits): close them here, or their
     garbage collection logs "Unclosed client session" during some later test."""

@@ -6,6 +6,7 @@ import asyncio
 import io
 import os
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import pytest
 from telegram import Bot
@@ -14,7 +15,7 @@ from telegram.ext import Application
 from emulator.frontend import ConsoleFrontend
 from emulator.server import BotApiEmulator
 
-App = Application  # type: ignore[type-arg]
+App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 PEOPLE = {"admin": 1, "referente": 2}
 
 

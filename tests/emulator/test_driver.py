@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 import pytest
 from telegram.ext import Application
 
 from emulator.driver import ChatUser
 from emulator.server import BotApiEmulator
 
-App = Application  # type: ignore[type-arg]
+App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ pattern, and the role its callback requires. A handler added later shows up here
 from __future__ import annotations
 
 import re
-import re._constants as sre_constants
-import re._parser as sre_parser
+import re._constants as sre_constants  # type: ignore[import-not-found]  # no stub
+import re._parser as sre_parser  # type: ignore[import-not-found]  # no stub
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -99,7 +99,7 @@ def literal_prefix(pattern: re.Pattern[str]) -> str:
         if op is sre_constants.AT:
             continue
         if op is sre_constants.LITERAL:
-            prefix.append(chr(arg))  # type: ignore[arg-type]
+            prefix.append(chr(arg))
             continue
         break
     return "".join(prefix)

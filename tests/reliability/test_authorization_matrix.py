@@ -98,11 +98,11 @@ async def test_every_handler_declares_who_may_use_it(harness: Harness) -> None:
 async def test_a_handler_added_without_a_check_is_caught(harness: Harness) -> None:
     application = app_of(harness)
 
-    async def forgot_the_decorator(update: object, context: object) -> None:
+    async def forgot_the_decorator(update: object, context: Any) -> None:
         return None
 
     @requires(Role.ADMIN)
-    async def remembered(update: object, context: object) -> None:
+    async def remembered(update: object, context: Any) -> None:
         return None
 
     application.add_handler(CommandHandler("nuovo_comando", forgot_the_decorator))

@@ -16,6 +16,7 @@ import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
+from typing import cast
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -283,7 +284,7 @@ class Player:
         self.pushed = 0
 
     def _all_button_data(self, user_id: int) -> list[str]:
-        data = []
+        data: list[str] = []
         for message in self.emulator.messages(user_id):
             for keyboard in [*message.markup_history, message.reply_markup]:
                 data.extend(
@@ -306,7 +307,7 @@ class Player:
         elif action.kind == "cf":
             emulator.send_text(uid, CODICI_FISCALI.get(action.actor, "RSSMRA80A01F205X"))
         elif action.kind == "command":
-            name, argument = action.value  # type: ignore[misc]
+            name, argument = cast("tuple[str, str]", action.value)
             emulator.send_text(uid, f"/{name} {argument}".strip())
         elif action.kind == "tap_label":
             message = next((m for m in emulator.recent_messages(uid) if m.buttons), None)
@@ -342,11 +343,11 @@ class Player:
         elif action.kind == "sticker":
             emulator.send_sticker(uid)
         elif action.kind == "photo":
-            emulator.send_photo(uid, bytes(action.value) or b"\xff\xd8")  # type: ignore[arg-type]
+            emulator.send_photo(uid, bytes(cast(bytes, action.value)) or b"\xff\xd8")
         elif action.kind == "voice":
             emulator.send_voice(uid)
         elif action.kind == "document":
-            name, content, mime = action.value  # type: ignore[misc]
+            name, content, mime = cast("tuple[str, bytes, str | None]", action.value)
             emulator.send_document(uid, name, content or b"\n", mime)
         return query or ""
 

@@ -69,7 +69,7 @@ async def test_a_new_referents_own_data_are_deleted_once_registered(world: World
 
 
 @pytest.fixture
-async def keeping(tmp_path, clock: MutableClock) -> AsyncIterator[World]:  # type: ignore[no-untyped-def]
+async def keeping(tmp_path, clock: MutableClock) -> AsyncIterator[World]:
     harness = Harness(
         tmp_path=tmp_path, clock=clock, extra_settings={"delete_personal_messages": False}
     )

@@ -98,7 +98,7 @@ async def test_a_full_flow_with_faults_at_debug_logs_nothing_personal(
         await referent.expect("qualcosa è andato storto")
         monkeypatch.undo()
         limiter = harness.application.bot.rate_limiter  # type: ignore[union-attr]
-        limiter.first_delay = limiter.max_delay = 0.01  # type: ignore[union-attr]
+        limiter.first_delay = limiter.max_delay = 0.01
         emulator.fail_next("sendMessage", status=500, times=2)
         emulator.drop_connection_next("sendMessage")
         await referent.send(CF)

@@ -4,6 +4,7 @@ each sentence, plus what the helper asks and when it stops asking."""
 from __future__ import annotations
 
 import itertools
+from typing import cast
 
 import pytest
 
@@ -206,7 +207,7 @@ def test_asking_the_next_question_always_ends_in_a_verdict(situation: Situation)
         while (question := next_question(situation, answers)) is not None:
             assert question in questions(situation) and question not in asked
             asked.append(question)
-            value = dict(zip(Question, final, strict=True))[question]
+            value = cast("MaskUse | bool", dict(zip(Question, final, strict=True))[question])
             answers = answers.with_answer(question, value)
         found = assess(situation, answers)
         assert found is not None and found.rules

@@ -7,7 +7,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from conversations.ats.cases import parse_filters

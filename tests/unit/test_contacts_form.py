@@ -34,7 +34,7 @@ Step = ContactStep
 
 
 def walk(form: ContactForm, answers: dict[Step, object]) -> list[Step]:
-    asked = []
+    asked: list[ContactStep] = []
     while (step := form.next_step()) is not Step.REVIEW:
         asked.append(step)
         if step is Step.RULES:

@@ -6,7 +6,7 @@ import io
 import zipfile
 from datetime import date, datetime, timedelta
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

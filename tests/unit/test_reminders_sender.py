@@ -90,7 +90,7 @@ def sender_for(seeded: Seeded, bot: FakeBot, sleeps: list[float], rate: int = 30
 @pytest.fixture
 async def h(tmp_path: Path) -> AsyncIterator[Harness]:
     seeded = await seed(tmp_path, {1: [A, B], 2: [B], 3: [A]})
-    bot, sleeps = FakeBot(), []
+    bot, sleeps = FakeBot(), list[float]()
     yield Harness(seeded, bot, sender_for(seeded, bot, sleeps), sleeps)
     await seeded.db.close()
 

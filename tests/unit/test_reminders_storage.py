@@ -124,7 +124,9 @@ async def test_finish_release_and_stale_claims(seeded: Seeded) -> None:
     ]
     assert await seeded.log.release_stale_claims() == 1
     assert [e.state for e in await seeded.log.for_days([TUESDAY], None)] == [ReminderState.SENT]
-    assert stale_id not in {e.key for e in await seeded.log.for_days([TUESDAY], None)}
+    # `claimed` maps each key to its row id: the stale claim's key is gone from the log.
+    stale_key = next(k for k, row_id in claimed.items() if row_id == stale_id)
+    assert stale_key not in {e.key for e in await seeded.log.for_days([TUESDAY], None)}
 
 
 async def test_unreachable_is_flagged_once_listed_by_ats_and_cleared_with_audit(

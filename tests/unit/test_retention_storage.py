@@ -19,7 +19,6 @@ from codicefiscale import codicefiscale as cf_lib
 from domain.contacts import ContactData
 from domain.retention import cutoff
 from storage import db as db_module
-from storage import retention as retention_module
 from storage.cases import CasesRepository
 from storage.closing import ClosingRepository
 from storage.contacts import ContactsRepository
@@ -411,7 +410,7 @@ async def test_a_crash_inside_the_run_leaves_everything_and_the_lock_closed(
         raise RuntimeError("the power went out")
 
     # The audit row is written after every DELETE: all of them have run when it fails.
-    monkeypatch.setattr(retention_module.audit, "record", crash)
+    monkeypatch.setattr("storage.retention.audit.record", crash)
     await world.db.writer.execute("PRAGMA secure_delete = OFF")  # whatever the build's default
     with pytest.raises(RuntimeError):
         await RetentionRepository(world.db).run(NOW, DAYS, ROME)

@@ -31,7 +31,7 @@ def plesso(code: str = "MIEE00001A", ats: str = "ATS-MILANO", **changes: object)
         "ats_code": ats,
     }
     values.update(changes)
-    return Plesso(**values)  # type: ignore[arg-type]
+    return Plesso(**values)
 
 
 @pytest.fixture
