@@ -35,12 +35,25 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import BytesPayload
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 _LOGGER = logging.getLogger(__name__)
+
+# "Not passed" for a timeout: PTB's public sentinel, and its type for the other defaults PTB
+# may pass (reached through the public constant, not PTB's private modules).
+_NOT_PASSED = type(BaseRequest.DEFAULT_NONE)
+Timeout = float | None | object  # a timeout as PTB passes it: seconds, None, or not passed
+
+
+def _given(value: Timeout, default: float | None) -> float | None:
+    """The timeout `value`, or `default` where the caller did not pass one."""
+    if isinstance(value, _NOT_PASSED):
+        return default
+    if value is None or isinstance(value, int | float):
+        return value
+    raise TypeError(f"timeout {value!r} is neither seconds nor None")
+
 
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _WRITE_CHUNK = 64 * 1024
@@ -150,10 +163,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        write_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """See `BaseRequest.do_request`."""
         session, pool = self._session, self._pool
@@ -165,19 +178,17 @@ class AiohttpRequest(BaseRequest):
             if request_data is not None and request_data.contains_files
             else None
         )
-        if isinstance(write_timeout, DefaultValue):
-            write_timeout = self._media_write_timeout if files else self._write_timeout
-        if isinstance(pool_timeout, DefaultValue):
-            pool_timeout = self._pool_timeout
+        write_seconds = _given(
+            write_timeout, self._media_write_timeout if files else self._write_timeout
+        )
+        pool_seconds = _given(pool_timeout, self._pool_timeout)
         timeout = self._default_timeout
-        if not isinstance(read_timeout, DefaultValue) or not isinstance(
-            connect_timeout, DefaultValue
+        if not isinstance(read_timeout, _NOT_PASSED) or not isinstance(
+            connect_timeout, _NOT_PASSED
         ):
             timeout = _client_timeout(
-                self._connect_timeout
-                if isinstance(connect_timeout, DefaultValue)
-                else connect_timeout,
-                self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout,
+                _given(connect_timeout, self._connect_timeout),
+                _given(read_timeout, self._read_timeout),
             )
 
         body: _TimedBody | bytes | None = None
@@ -186,7 +197,7 @@ class AiohttpRequest(BaseRequest):
             assert request_data is not None
             boundary = os.urandom(16).hex()
             content = _multipart(boundary, request_data.json_parameters, files)
-            body = _TimedBody(content, f"multipart/form-data; boundary={boundary}", write_timeout)
+            body = _TimedBody(content, f"multipart/form-data; boundary={boundary}", write_seconds)
         elif request_data is not None:
             parameters = request_data.json_parameters
             if parameters:
@@ -194,7 +205,7 @@ class AiohttpRequest(BaseRequest):
                 headers = {"Content-Type": _FORM_CONTENT_TYPE}
 
         try:
-            await _acquire(pool, pool_timeout)
+            await _acquire(pool, pool_seconds)
         except _PoolTimeout:
             raise TimedOut(_POOL_TIMEOUT_MESSAGE) from None
         failure: NetworkError
