@@ -34,11 +34,10 @@ from bot.context import BotContext, Services
 from bot.flows import Flow
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Actor, Role
-from domain.broadcast import Audience, clean_text, room_for_text
+from domain.broadcast import Audience, BroadcastStatus, CreateOutcome, clean_text, room_for_text
 from domain.errors import ValidationFailed
 from domain.schools import validate_ats_code
 from reminders import broadcast as delivery
-from storage.broadcasts import BroadcastStatus, CreateOutcome
 
 RECENT_SHOWN = 3  # the latest broadcasts listed when /avviso starts
 

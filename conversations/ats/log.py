@@ -25,8 +25,8 @@ from bot.catalog import common, render
 from bot.context import BotContext, Services
 from bot.replies import answer_tap, reply
 from domain.access import Actor, Role
+from domain.audit import SYSTEM, AuditEntry
 from domain.closing import is_plesso_code
-from storage.audit import SYSTEM, AuditEntry
 
 CB_REFERENTS = "rgr"  # rgr: the ATS's referents as buttons
 CB_CASE = "rgc"  # rgc:CASE_ID:PAGE

@@ -17,8 +17,7 @@ from bot.catalog.absences import describe_day
 from bot.context import BotContext
 from bot.replies import reply
 from domain.access import Role
-from domain.retention import FORECAST_RUNS, Batch, forecast, horizon, run_moments
-from storage.retention import LastRun
+from domain.retention import FORECAST_RUNS, Batch, LastRun, forecast, horizon, run_moments
 
 
 @requires(Role.ADMIN)
