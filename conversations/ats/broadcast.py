@@ -1,7 +1,7 @@
 """/avviso (admins): a message to every referent of the ATS, or only to those of its
 sentinel plessi. Audience → text → preview (exactly what the referents will receive, and
 how many) → Conferma / Modifica / Annulla. On Conferma the broadcast is stored with its
-recipients (`storage.broadcasts`) and delivered in the background (`reminders.broadcast`);
+recipients (`services.broadcast`) and delivered in the background (`reminders.broadcast`);
 the admin gets "invio in corso a N referenti" now and the count (sent, blocked, failed) at
 the end.
 
