@@ -3,8 +3,8 @@ peak memory is its own: benchmarks/year_of_data.py runs it and reads the JSON it
 
     .venv/bin/python -m benchmarks._export_probe DATABASE FIRST_DAY LAST_DAY [ATS]
 
-What conversations/ats/export.py does after the admin's last tap: the closed cases of the
-period (of the ATS, or of every ATS), their tables read a page of cases at a time while
+What /esporta does after the admin's last tap (services/exports.py): the closed cases of
+the period (of the ATS, or of every ATS), their tables read a page of cases at a time while
 the workbook is written in a thread (`_tables`, `_build`). The time is the export's alone
 (not the interpreter's start nor the imports); the peak is the process's VmHWM (peak
 resident memory, from /proc/self/status), the imports and the open database included.
@@ -24,6 +24,8 @@ from benchmarks._year_data import NOW
 from bot.context import Services
 from conversations.ats import export as ats_export
 from domain.exports import ExportFormat, ExportKind, Period
+from services import exports as exports_service
+from services.exports import ExportRequest
 from storage.db import Database
 
 
@@ -42,8 +44,10 @@ async def export(path: Path, period: Period, ats: str | None) -> dict[str, float
         services = Services(settings=settings_for(path), db=db, clock=lambda: NOW)
         before = memory_mb("VmRSS")
         started = time.perf_counter()
-        tables = await ats_export._tables(services, ats, ExportKind.CASES, period, NOW.date())
-        written, content = await asyncio.to_thread(ats_export._build, tables, ExportFormat.XLSX)
+        request = ExportRequest(ExportKind.CASES, period, ExportFormat.XLSX, NOW.date())
+        labels = ats_export._labels(services)
+        tables = await exports_service._tables(services.exports, ats, request, labels)
+        written, content = await asyncio.to_thread(exports_service._build, tables, request.fmt)
         seconds = time.perf_counter() - started
     finally:
         await db.close()

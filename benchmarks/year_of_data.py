@@ -34,7 +34,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -57,13 +57,12 @@ from domain.access import Actor
 from domain.closing import ClosedFilter, last_days
 from domain.dates import format_date
 from domain.early_warning import EarlyWarningReport
-from domain.indicators import STALE_AFTER, closed_this_week, stale_open_cases, week_start
 from emulator.server import BotApiEmulator
 from formats.chart import render_png
 from reminders import early_warning
 from reminders import retention as retention_job
-from storage.ats import AtsRepository
-from storage.ats_status import AtsStatusRepository
+from services import report as report_service
+from services import status as status_service
 from storage.db import Database, parse_utc
 
 LIST_MS = 20.0
@@ -263,11 +262,9 @@ async def report(bench: Bench, ats: str | None) -> EarlyWarningReport:
     report over the school year so far, its text."""
     services = bench.services
     calendar = await early_warning.calendar_for(services, ats)
-    day = await AtsRepository(services.db).last_recorded_day(
-        ats, calendar.local_today(services.now())
-    )
-    assert day is not None
-    computed = await early_warning.compute(services, ats, day)
+    day = await report_service.report_day(services, ats, None, calendar.local_today(services.now()))
+    assert isinstance(day, date)
+    computed = await report_service.compute(services, ats, day)
     early_warning.report_text(computed, ats)
     return computed
 
@@ -285,15 +282,11 @@ async def status(bench: Bench, ats: str | None) -> None:
     services = bench.services
     now = services.now()
     tz = services.settings.tz
-    repository = AtsStatusRepository(services.db)
-    stale = stale_open_cases(await repository.open_cases(ats, now - STALE_AFTER), now)
-    closed = closed_this_week(await repository.closed_since(ats, week_start(now, tz)), now, tz)
-    missed = await ats_status._missed(services, repository, ats, now)
-    unreachable = await services.reminders.unreachable(ats)
-    ats_status.stale_text(stale, tz)
-    ats_status.closed_text(closed, tz)
-    ats_status.missed_text(missed)
-    ats_status.unreachable_text(unreachable, tz)
+    found = await status_service.ats_status(services, ats, now, tz)
+    ats_status.stale_text(found.stale, tz)
+    ats_status.closed_text(found.closed, tz)
+    ats_status.missed_text(found.missed)
+    ats_status.unreachable_text(found, tz)
 
 
 async def log_of_case(bench: Bench) -> None:

@@ -209,3 +209,29 @@ class Delivery(BaseModel):
     referent_id: int
     user_id: int
     attempts: int
+
+
+class CreateOutcome(StrEnum):
+    CREATED = "created"
+    """This call stored it: tell the admin, deliver it."""
+    ALREADY = "already"
+    """That preview was confirmed before (a double tap): nothing new."""
+    NO_RECIPIENTS = "no_recipients"
+    """Nobody to send it to: nothing stored."""
+
+
+class CreateResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    outcome: CreateOutcome
+    broadcast: Broadcast | None = None
+    recipients: int = 0
+
+
+class BroadcastStatus(BaseModel):
+    """A broadcast and how its sends went so far, for the admin's list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    broadcast: Broadcast
+    count: DeliveryCount

@@ -101,3 +101,11 @@ def forecast(
 def horizon(runs: Sequence[datetime], days: int, tz: ZoneInfo) -> datetime:
     """The latest closing moment any of `runs` deletes: what a forecast needs to load."""
     return cutoff(max(runs), days, tz)
+
+
+class LastRun(_Frozen):
+    """The latest run that deleted something (of one ATS, or of every ATS summed)."""
+
+    at: datetime
+    cases: int
+    contacts: int

@@ -1,7 +1,7 @@
 """A streaming XLSX writer: tables in, one SpreadSheetML workbook out.
 
 Pure: rows in, bytes out; no clock, no database, no Telegram. Both Excel files of the bot
-are written here: /esporta's (`domain.exports`) and the hand-over of a closed case
+are written here: /esporta's (`formats.exports`) and the hand-over of a closed case
 (`domain.case_export`), so the two read alike.
 
 - **One sheet per `Table`.** Italian headers in bold, the header row frozen, column widths

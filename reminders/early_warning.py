@@ -27,9 +27,9 @@ from bot.catalog import render
 from bot.catalog.absences import describe_day
 from bot.context import BotContext, Services, services_of
 from domain.absences import format_percent
-from domain.calendar import SchoolCalendar, school_year_bounds, school_year_of
-from domain.early_warning import EarlyWarningReport, build_report, required_history
-from storage.ats import AtsRepository
+from domain.calendar import SchoolCalendar
+from domain.early_warning import EarlyWarningReport, required_history
+from services import report as report_service
 
 log = logging.getLogger(__name__)
 
@@ -47,25 +47,14 @@ def scope_label(ats_code: str | None) -> str:
 
 
 async def calendar_for(services: Services, ats_code: str | None) -> SchoolCalendar:
-    if ats_code is not None:
-        return await services.closures.calendar(ats_code)
     settings = services.settings
-    return SchoolCalendar(start_date=settings.absence_start_date, timezone=settings.tz)
+    region = SchoolCalendar(start_date=settings.absence_start_date, timezone=settings.tz)
+    return await report_service.calendar_for(services, ats_code, region)
 
 
 async def compute(services: Services, ats_code: str | None, day: date) -> EarlyWarningReport:
     """The report of `day` for one ATS (None: every ATS), over its school year so far."""
-    repository = AtsRepository(services.db)
-    plessi = await repository.sentinel_plessi(ats_code)
-    calendars: dict[str, SchoolCalendar] = {}
-    for plesso in plessi:
-        if plesso.ats_code not in calendars:
-            calendars[plesso.ats_code] = await services.closures.calendar(plesso.ats_code)
-    expected = sum(1 for p in plessi if calendars[p.ats_code].is_recording_day(day, p.code))
-    start, _ = school_year_bounds(school_year_of(day))
-    observations = await repository.observations(ats_code, start, day)
-    names = {p.code: p.name for p in plessi}
-    return build_report(day, names, expected, observations)
+    return await report_service.compute(services, ats_code, day)
 
 
 def report_text(report: EarlyWarningReport, ats_code: str | None) -> str:
@@ -180,7 +169,6 @@ async def push_closed_windows(
     flagged; returns {ATS: reports sent}."""
     services = services_of(application)
     moment = now or services.now()
-    repository = AtsRepository(services.db)
     sent: dict[str, int] = {}
     for ats_code in await services.closures.ats_codes():
         admins = ats_admins(services, ats_code)
@@ -192,16 +180,16 @@ async def push_closed_windows(
             continue
         png: bytes | None = None
         for admin in admins:
-            if not await repository.claim_report_push(
-                ats_code, day, admin, len(report.flagged), moment
+            if not await report_service.claim_push(
+                services, ats_code, day, admin, len(report.flagged), moment
             ):
                 continue
             png = png or await chart(report, ats_code)
             state = await _deliver(application.bot, admin, report, ats_code, png)
             if state is None:
-                await repository.release_report_push(ats_code, day, admin)
+                await report_service.release_push(services, ats_code, day, admin)
                 continue
-            await repository.finish_report_push(ats_code, day, admin, state, services.now())
+            await report_service.finish_push(services, ats_code, day, admin, state, services.now())
             sent[ats_code] = sent.get(ats_code, 0) + (state == "sent")
     if sent:
         log.info("early-warning push: %s", sent)

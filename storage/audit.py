@@ -6,11 +6,10 @@ import json
 from datetime import datetime
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict
 
+from domain.audit import SYSTEM, AuditEntry
 from storage.db import Database, Row, parse_utc, utc_now_text
 
-SYSTEM = "system"
 LOG_LIMIT = 50  # /registro shows at most the last 50 changes
 # Rows about a whole ATS (reminder pushes, exports, broadcasts, retention runs): entity "ats",
 # entity id the ATS code, or REGION for what a regional admin did for every ATS.
@@ -20,18 +19,6 @@ REGION = "regione"
 
 def actor_label(user_id: int | None) -> str:
     return SYSTEM if user_id is None else f"tg:{user_id}"
-
-
-class AuditEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str
-    details: dict[str, object]
 
 
 async def record(

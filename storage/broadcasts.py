@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from enum import StrEnum
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict
 
 from domain.broadcast import (
     UNCERTAIN,
     Audience,
     Broadcast,
+    BroadcastStatus,
+    CreateOutcome,
+    CreateResult,
     Delivery,
     DeliveryCount,
     Member,
@@ -49,32 +50,6 @@ _OUTCOMES = (
     "SELECT state, error, COUNT(*) AS n FROM broadcast_recipients"
     " WHERE broadcast_id = ? GROUP BY state, error"
 )
-
-
-class CreateOutcome(StrEnum):
-    CREATED = "created"
-    """This call stored it: tell the admin, deliver it."""
-    ALREADY = "already"
-    """That preview was confirmed before (a double tap): nothing new."""
-    NO_RECIPIENTS = "no_recipients"
-    """Nobody to send it to: nothing stored."""
-
-
-class CreateResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    outcome: CreateOutcome
-    broadcast: Broadcast | None = None
-    recipients: int = 0
-
-
-class BroadcastStatus(BaseModel):
-    """A broadcast and how its sends went so far, for the admin's list."""
-
-    model_config = ConfigDict(frozen=True)
-
-    broadcast: Broadcast
-    count: DeliveryCount
 
 
 def _broadcast(row: Row) -> Broadcast:

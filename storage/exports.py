@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from domain.exports import (
+    PAGE_CASES,
     AbsenceRecord,
     CaseRecord,
     ContactRecord,
@@ -27,7 +28,6 @@ from domain.exports import (
 from storage import audit
 from storage.db import Database, Row, parse_utc, utc_now_text
 
-PAGE_CASES = 500  # cases per read (and bound parameters per IN list)
 REGION = audit.REGION  # the audit's entity id of an export of every ATS
 
 CLOSED_CASE_IDS = (

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
-from domain.retention import ClosedCaseAge, cutoff
+from domain.retention import ClosedCaseAge, LastRun, cutoff
 from storage import audit
 from storage.db import Database, DatabaseUnavailable, parse_utc, utc_now_text
 
@@ -107,14 +107,6 @@ class Purge(_Frozen):
     @property
     def contacts(self) -> int:
         return sum(count.contacts for count in self.by_ats.values())
-
-
-class LastRun(_Frozen):
-    """The latest run that deleted something (of one ATS, or of every ATS summed)."""
-
-    at: datetime
-    cases: int
-    contacts: int
 
 
 def _in_ats(ats_code: str | None) -> tuple[str, tuple[str, ...]]:

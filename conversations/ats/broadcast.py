@@ -1,7 +1,7 @@
 """/avviso (admins): a message to every referent of the ATS, or only to those of its
 sentinel plessi. Audience → text → preview (exactly what the referents will receive, and
 how many) → Conferma / Modifica / Annulla. On Conferma the broadcast is stored with its
-recipients (`storage.broadcasts`) and delivered in the background (`reminders.broadcast`);
+recipients (`services.broadcast`) and delivered in the background (`reminders.broadcast`);
 the admin gets "invio in corso a N referenti" now and the count (sent, blocked, failed) at
 the end.
 
@@ -28,25 +28,25 @@ from telegram.ext import (
 
 from bot import keyboards
 from bot.access import requires
+from bot.callbacks import Buttons
 from bot.catalog import broadcast as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext, Services
+from bot.drafts import FlowDraft
 from bot.flows import Flow
 from bot.replies import answer_tap, close_buttons, reply
-from domain.access import Actor, Role
-from domain.broadcast import Audience, clean_text, room_for_text
+from domain.access import Role
+from domain.broadcast import Audience, BroadcastStatus, CreateOutcome, clean_text, room_for_text
 from domain.errors import ValidationFailed
 from domain.schools import validate_ats_code
 from reminders import broadcast as delivery
-from storage.broadcasts import BroadcastStatus, CreateOutcome
+from services import broadcast as broadcast_service
 
-RECENT_SHOWN = 3  # the latest broadcasts listed when /avviso starts
-
-CB = "bc"
-CB_AUDIENCE = "aud"  # bc:aud:all | bc:aud:sentinel
-CB_SEND = "ok"  # bc:ok:KEY, the key of the preview it confirms
-CB_EDIT = keyboards.callback(CB, "edit")
-CB_CANCEL = keyboards.callback(CB, "no")
+BUTTONS = Buttons("bc", "/avviso: the audience, then Conferma / Modifica / Annulla")
+AUDIENCE = "aud"  # bc:aud:all | bc:aud:sentinel
+SEND = "ok"  # bc:ok:KEY, the key of the preview it confirms
+EDIT = BUTTONS.data("edit")
+CANCEL = BUTTONS.data("no")
 _KEY_BYTES = 9  # 12 URL-safe characters
 
 
@@ -58,14 +58,23 @@ class Step(IntEnum):
 
 flow: Flow[Step] = Flow("broadcast", Step, button_steps=[Step.AUDIENCE, Step.CONFIRM])
 
-# Flow data keys.
-SCOPE, AUDIENCE, TEXT, KEY = "scope", "audience", "text", "key"
 
+class BroadcastDraft(FlowDraft):
+    """The answers so far: the scope (None: every ATS), the audience, the text, and the key
+    of the preview on screen (only its Conferma sends this text)."""
 
-def _may_broadcast(actor: Actor, scope: str | None) -> bool:
-    if scope is None:
-        return actor.is_admin and actor.admin_ats is None
-    return actor.manages_ats(scope)
+    scope: str | None = None
+    audience: Audience | None = None
+    text: str | None = None
+    key: str | None = None
+
+    def chosen_audience(self) -> Audience:
+        assert self.audience is not None, "the audience is asked first"
+        return self.audience
+
+    def typed_text(self) -> str:
+        assert self.text is not None, "the preview follows the text"
+        return self.text
 
 
 # --- the start -------------------------------------------------------------------------------
@@ -81,24 +90,30 @@ async def start(update: Update, context: BotContext) -> object:
         except ValidationFailed as error:
             await reply(update, error_text(error))
             return ConversationHandler.END
-        if scope not in await context.services.closures.ats_codes():
+        if not await broadcast_service.ats_exists(context.services, scope):
             await reply(update, render(texts.UNKNOWN_ATS, ats=scope))
             return ConversationHandler.END
-    return await flow.go(update, context, Step.AUDIENCE, {SCOPE: scope})
+    return await _go(update, context, Step.AUDIENCE, BroadcastDraft(scope=scope))
+
+
+async def _go(update: Update, context: BotContext, step: Step, draft: BroadcastDraft) -> Step:
+    return await flow.go(update, context, step, draft.dump())
 
 
 @flow.asker
 async def ask(update: Update, context: BotContext, step: Step, data: dict[str, Any]) -> None:
     services = context.services
-    scope: str | None = data[SCOPE]
+    draft = BroadcastDraft.load(data)
+    scope = draft.scope
     if step is Step.AUDIENCE:
+        choice = await broadcast_service.audience_choice(services, scope)
         await reply(
             update,
-            await _audience_question(services, scope),
-            await _audience_keyboard(services, scope),
+            _audience_question(services, scope, choice.recent),
+            _audience_keyboard(choice.sizes),
         )
     elif step is Step.TEXT:
-        audience = Audience(data[AUDIENCE])
+        audience = draft.chosen_audience()
         text = render(
             texts.ASK_TEXT,
             audience=texts.AUDIENCE_LABEL[audience],
@@ -106,14 +121,13 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
             sender=texts.sender(scope),
             max_length=room_for_text(texts.header_length(scope, audience)),
         )
-        await reply(update, text, keyboards.inline([[(common.BUTTON_CANCEL, CB_CANCEL)]]))
+        await reply(update, text, keyboards.inline([[(common.BUTTON_CANCEL, CANCEL)]]))
     else:
-        await _preview(update, services, data)
+        await _preview(update, services, draft)
 
 
-async def _audience_question(services: Services, scope: str | None) -> str:
+def _audience_question(services: Services, scope: str | None, recent: list[BroadcastStatus]) -> str:
     lines = [render(texts.ASK_AUDIENCE, scope=delivery.scope_label(scope))]
-    recent = await services.broadcasts.recent(scope, RECENT_SHOWN)
     if recent:
         lines.append(texts.RECENT_HEADER)
         lines += [_recent_line(status, services) for status in recent]
@@ -136,32 +150,28 @@ def _recent_line(status: BroadcastStatus, services: Services) -> str:
     )
 
 
-async def _audience_keyboard(services: Services, scope: str | None) -> InlineKeyboardMarkup:
-    sizes = await services.broadcasts.audience_sizes(scope)
+def _audience_keyboard(sizes: dict[Audience, int]) -> InlineKeyboardMarkup:
     buttons = [
-        (
-            texts.BUTTON_AUDIENCE[audience].format(n=n),
-            keyboards.callback(CB, CB_AUDIENCE, audience.value),
-        )
+        (texts.BUTTON_AUDIENCE[audience].format(n=n), BUTTONS.data(AUDIENCE, audience.value))
         for audience, n in sizes.items()
     ]
-    return keyboards.column([*buttons, (common.BUTTON_CANCEL, CB_CANCEL)])
+    return keyboards.column([*buttons, (common.BUTTON_CANCEL, CANCEL)])
 
 
-async def _preview(update: Update, services: Services, data: dict[str, Any]) -> None:
+async def _preview(update: Update, services: Services, draft: BroadcastDraft) -> None:
     """The message exactly as the referents will receive it, then the question."""
-    scope: str | None = data[SCOPE]
-    audience = Audience(data[AUDIENCE])
-    await reply(update, texts.message(scope, audience, data[TEXT]))
-    n = await services.broadcasts.count_recipients(scope, audience)
+    scope, audience = draft.scope, draft.chosen_audience()
+    await reply(update, texts.message(scope, audience, draft.typed_text()))
+    n = await broadcast_service.recipients(services, scope, audience)
     values = {"audience": texts.AUDIENCE_LABEL[audience], "scope": delivery.scope_label(scope)}
     if n == 0:
-        buttons = [[(common.BUTTON_CHANGE, CB_EDIT), (common.BUTTON_CANCEL, CB_CANCEL)]]
+        buttons = [[(common.BUTTON_CHANGE, EDIT), (common.BUTTON_CANCEL, CANCEL)]]
         await reply(update, render(texts.PREVIEW_NOBODY, **values), keyboards.inline(buttons))
         return
+    assert draft.key is not None, "a preview has its key"
     buttons = [
-        [(texts.BUTTON_SEND, keyboards.callback(CB, CB_SEND, data[KEY]))],
-        [(common.BUTTON_CHANGE, CB_EDIT), (common.BUTTON_CANCEL, CB_CANCEL)],
+        [(texts.BUTTON_SEND, BUTTONS.data(SEND, draft.key))],
+        [(common.BUTTON_CHANGE, EDIT), (common.BUTTON_CANCEL, CANCEL)],
     ]
     question = render(texts.PREVIEW_QUESTION, who=texts.referents(n), **values)
     await reply(update, question, keyboards.inline(buttons))
@@ -172,44 +182,42 @@ async def _preview(update: Update, services: Services, data: dict[str, Any]) -> 
 
 @requires(Role.ADMIN)
 async def audience_chosen(update: Update, context: BotContext) -> Step:
-    query = update.callback_query
+    found = BUTTONS.tapped_args(update, AUDIENCE, 1)
     try:
-        verb, value = keyboards.parse(query.data if query else None, CB, 2)
-        if verb != CB_AUDIENCE:
-            raise keyboards.BadCallback("not an audience")
-        audience = Audience(value)
-    except ValueError:  # BadCallback included
+        audience = Audience(found[0]) if found else None
+    except ValueError:
+        audience = None
+    if audience is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return Step.AUDIENCE
     await close_buttons(update)
-    data = await flow.load(update, context)
-    data[AUDIENCE] = audience.value
-    return await flow.go(update, context, Step.TEXT, data)
+    draft = BroadcastDraft.load(await flow.load(update, context))
+    return await _go(update, context, Step.TEXT, draft.model_copy(update={"audience": audience}))
 
 
 @requires(Role.ADMIN)
 async def text_typed(update: Update, context: BotContext) -> Step:
-    data = await flow.load(update, context)
+    draft = BroadcastDraft.load(await flow.load(update, context))
     assert update.message is not None and update.message.text is not None
-    scope: str | None = data[SCOPE]
-    audience = Audience(data[AUDIENCE])
+    reserved = texts.header_length(draft.scope, draft.chosen_audience())
     try:
-        data[TEXT] = clean_text(update.message.text, texts.header_length(scope, audience))
+        text = clean_text(update.message.text, reserved)
     except ValidationFailed as error:
         await reply(update, error_text(error))
-        await flow.ask(update, context, Step.TEXT, data)
+        await flow.ask(update, context, Step.TEXT, draft.dump())
         return Step.TEXT
     # A new key for each preview: only this preview's Conferma sends this text.
-    data[KEY] = secrets.token_urlsafe(_KEY_BYTES)
-    return await flow.go(update, context, Step.CONFIRM, data)
+    key = secrets.token_urlsafe(_KEY_BYTES)
+    return await _go(
+        update, context, Step.CONFIRM, draft.model_copy(update={"text": text, "key": key})
+    )
 
 
 @requires(Role.ADMIN)
 async def edit(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
-    data = await flow.load(update, context)
-    data.pop(KEY, None)
-    return await flow.go(update, context, Step.TEXT, data)
+    draft = BroadcastDraft.load(await flow.load(update, context))
+    return await _go(update, context, Step.TEXT, draft.model_copy(update={"key": None}))
 
 
 @requires(Role.ADMIN)
@@ -221,33 +229,22 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 @requires(Role.ADMIN)
 async def confirm(update: Update, context: BotContext) -> object:
-    data = await flow.load(update, context)
-    query = update.callback_query
-    try:
-        verb, key = keyboards.parse(query.data if query else None, CB, 2)
-    except keyboards.BadCallback:
-        verb, key = None, None
-    if verb != CB_SEND:
-        key = None
-    if key is None or key != data.get(KEY):
+    draft = BroadcastDraft.load(await flow.load(update, context))
+    found = BUTTONS.tapped_args(update, SEND, 1)
+    if found is None or found[0] != draft.key:
         # An older preview's button: it must not send the text of this one.
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return Step.CONFIRM
-    scope: str | None = data[SCOPE]
-    if not _may_broadcast(context.actor, scope):
+    scope, actor, services = draft.scope, context.actor, context.services
+    if not broadcast_service.may_broadcast(actor, scope):
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return ConversationHandler.END
     await close_buttons(update)
-    services = context.services
-    audience = Audience(data[AUDIENCE])
-    result = await services.broadcasts.create(
-        request_key=key,
-        ats_code=scope,
-        audience=audience,
-        text=data[TEXT],
-        actor=context.actor.user_id,
-        now=services.now(),
+    audience = draft.chosen_audience()
+    result = await broadcast_service.send_broadcast(
+        services, actor, found[0], scope, audience, draft.typed_text(), services.now()
     )
+    assert result is not None, "checked above: the admin may write to this scope"
     values = {"audience": texts.AUDIENCE_LABEL[audience], "scope": delivery.scope_label(scope)}
     if result.outcome is CreateOutcome.NO_RECIPIENTS:
         await reply(update, render(texts.NO_RECIPIENTS, **values))
@@ -268,20 +265,18 @@ def _button(callback: Any, data: str) -> CallbackQueryHandler[BotContext, Any]:
 
 def build() -> ConversationHandler[BotContext]:
     typed = filters.TEXT & ~filters.COMMAND
-    cancel_button = _button(cancel, CB_CANCEL)
+    cancel_button = _button(cancel, CANCEL)
     return flow.handler(
         entry_points=[CommandHandler("avviso", start)],
         states={
             Step.AUDIENCE: [
-                CallbackQueryHandler(
-                    audience_chosen, pattern=keyboards.pattern(f"{CB}:{CB_AUDIENCE}")
-                ),
+                CallbackQueryHandler(audience_chosen, pattern=BUTTONS.pattern(AUDIENCE)),
                 cancel_button,
             ],
             Step.TEXT: [MessageHandler(typed, text_typed), cancel_button],
             Step.CONFIRM: [
-                CallbackQueryHandler(confirm, pattern=keyboards.pattern(f"{CB}:{CB_SEND}")),
-                _button(edit, CB_EDIT),
+                CallbackQueryHandler(confirm, pattern=BUTTONS.pattern(SEND)),
+                _button(edit, EDIT),
                 cancel_button,
             ],
         },

@@ -11,9 +11,6 @@ whose data), and the bot sends the document with a caption that says what it hol
 
 from __future__ import annotations
 
-import asyncio
-import io
-from collections.abc import Callable, Coroutine, Iterator, Sequence
 from datetime import date
 from enum import IntEnum, auto
 from typing import Any, TypeVar
@@ -30,10 +27,12 @@ from telegram.ext import (
 
 from bot import keyboards
 from bot.access import requires
+from bot.callbacks import Buttons
 from bot.catalog import common, error_text, render
 from bot.catalog import export as texts
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext, Services
+from bot.drafts import FlowDraft
 from bot.flows import Flow
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
@@ -41,33 +40,22 @@ from domain.calendar import school_year_label, school_year_of
 from domain.dates import format_date, parse_date
 from domain.errors import ValidationFailed
 from domain.exports import (
-    MAX_DOCUMENT_BYTES,
     ExportFormat,
     ExportKind,
-    ExportLabels,
     Period,
     PeriodChoice,
-    Table,
-    Written,
-    absences_table,
-    cases_table,
     check_end,
     check_start,
-    contacts_table,
-    export_filename,
     period_for,
-    plessi_table,
-    referents_table,
-    utc_bounds,
-    write_export,
 )
-from storage.exports import PAGE_CASES, REGION
+from formats.exports import ExportLabels
+from services import exports as exports_service
+from services.exports import Exported, ExportRequest, TooBig
 
-CB = "exp"
-CB_KIND = "k"  # exp:k:casi
-CB_PERIOD = "p"  # exp:p:settimana
-CB_FORMAT = "f"  # exp:f:xlsx
-PAGE_TIMEOUT = 120.0  # seconds a page read may take before the export gives up
+BUTTONS = Buttons("exp", "/esporta: what, which period, which format")
+KIND = "k"  # exp:k:casi
+PERIOD = "p"  # exp:p:settimana
+FORMAT = "f"  # exp:f:xlsx
 
 
 class Step(IntEnum):
@@ -80,8 +68,25 @@ class Step(IntEnum):
 
 flow: Flow[Step] = Flow("export", Step, button_steps=[Step.KIND, Step.PERIOD, Step.FORMAT])
 
-# Flow data keys.
-KIND, START, END = "kind", "start", "end"
+
+class ExportDraft(FlowDraft):
+    """The answers so far: what, then the period's first and last day (none for the
+    registry, a snapshot of today)."""
+
+    kind: ExportKind | None = None
+    start: date | None = None
+    end: date | None = None
+
+    @property
+    def period(self) -> Period | None:
+        if self.start is None or self.end is None:
+            return None
+        return Period(self.start, self.end)
+
+    def chosen_kind(self) -> ExportKind:
+        assert self.kind is not None, "the kind is the first answer"
+        return self.kind
+
 
 _KIND_TEXT = {
     ExportKind.CASES: texts.KIND_CASES,
@@ -112,9 +117,11 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
     if step is Step.KIND:
         await reply(update, render(texts.ASK_KIND, scope=_scope(context)), _kind_keyboard())
         return
-    what = _KIND_TEXT[ExportKind(data[KIND])]
+    draft = ExportDraft.load(data)
+    kind = draft.chosen_kind()
+    what = _KIND_TEXT[kind]
     if step is Step.PERIOD:
-        template = texts.ASK_PERIOD_CASES if data[KIND] == ExportKind.CASES else texts.ASK_PERIOD
+        template = texts.ASK_PERIOD_CASES if kind is ExportKind.CASES else texts.ASK_PERIOD
         await reply(update, render(template, what=what), _period_keyboard(today))
     elif step is Step.START:
         example = format_date(period_for(PeriodChoice.LAST_30_DAYS, today).start)
@@ -122,16 +129,16 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
     elif step is Step.END:
         await reply(update, render(texts.ASK_END, example=format_date(today)))
     else:
-        text = render(texts.ASK_FORMAT, what=what, period=_period_text(_period(data), today))
+        text = render(texts.ASK_FORMAT, what=what, period=_period_text(draft.period, today))
         await reply(update, text, _format_keyboard())
 
 
 def _kind_keyboard() -> InlineKeyboardMarkup:
     return keyboards.column(
         [
-            (texts.BUTTON_CASES, keyboards.callback(CB, CB_KIND, ExportKind.CASES)),
-            (texts.BUTTON_ABSENCES, keyboards.callback(CB, CB_KIND, ExportKind.ABSENCES)),
-            (texts.BUTTON_REGISTRY, keyboards.callback(CB, CB_KIND, ExportKind.REGISTRY)),
+            (texts.BUTTON_CASES, BUTTONS.data(KIND, ExportKind.CASES)),
+            (texts.BUTTON_ABSENCES, BUTTONS.data(KIND, ExportKind.ABSENCES)),
+            (texts.BUTTON_REGISTRY, BUTTONS.data(KIND, ExportKind.REGISTRY)),
         ]
     )
 
@@ -141,7 +148,7 @@ def _period_keyboard(today: date) -> InlineKeyboardMarkup:
         return f"{period_for(choice, today).start:%d/%m}"
 
     def data(choice: PeriodChoice) -> str:
-        return keyboards.callback(CB, CB_PERIOD, choice)
+        return BUTTONS.data(PERIOD, choice)
 
     year = school_year_label(school_year_of(today))
     return keyboards.column(
@@ -161,17 +168,11 @@ def _format_keyboard() -> InlineKeyboardMarkup:
     return keyboards.inline(
         [
             [
-                (texts.BUTTON_XLSX, keyboards.callback(CB, CB_FORMAT, ExportFormat.XLSX)),
-                (texts.BUTTON_CSV, keyboards.callback(CB, CB_FORMAT, ExportFormat.CSV)),
+                (texts.BUTTON_XLSX, BUTTONS.data(FORMAT, ExportFormat.XLSX)),
+                (texts.BUTTON_CSV, BUTTONS.data(FORMAT, ExportFormat.CSV)),
             ]
         ]
     )
-
-
-def _period(data: dict[str, Any]) -> Period | None:
-    if START not in data or END not in data:
-        return None
-    return Period(date.fromisoformat(data[START]), date.fromisoformat(data[END]))
 
 
 def _period_text(period: Period | None, today: date) -> str:
@@ -184,17 +185,15 @@ def _period_text(period: Period | None, today: date) -> str:
 # --- the answers --------------------------------------------------------------------------
 
 
-T = TypeVar("T")
 E = TypeVar("E", ExportKind, PeriodChoice, ExportFormat)
 
 
 def _tapped(update: Update, verb: str, choices: type[E]) -> E | None:
     """The choice of an `exp:<verb>:VALUE` button, None when it is not one of ours."""
-    query = update.callback_query
+    found = BUTTONS.tapped_args(update, verb, 1)
     try:
-        found, value = keyboards.parse(query.data if query else None, CB, 2)
-        return choices(value) if found == verb else None
-    except ValueError:  # BadCallback included
+        return choices(found[0]) if found else None
+    except ValueError:
         return None
 
 
@@ -203,33 +202,37 @@ async def _stale(update: Update, step: Step) -> Step:
     return step
 
 
+async def _go(update: Update, context: BotContext, step: Step, draft: ExportDraft) -> Step:
+    return await flow.go(update, context, step, draft.dump())
+
+
 @requires(Role.ADMIN)
 async def start(update: Update, context: BotContext) -> Step:
-    return await flow.go(update, context, Step.KIND, {})
+    return await _go(update, context, Step.KIND, ExportDraft())
 
 
 @requires(Role.ADMIN)
 async def kind_tapped(update: Update, context: BotContext) -> Step:
-    kind = _tapped(update, CB_KIND, ExportKind)
+    kind = _tapped(update, KIND, ExportKind)
     if kind is None:
         return await _stale(update, Step.KIND)
     await close_buttons(update)
-    data = {KIND: kind.value}
-    return await flow.go(update, context, Step.PERIOD if kind.has_period else Step.FORMAT, data)
+    draft = ExportDraft(kind=kind)
+    return await _go(update, context, Step.PERIOD if kind.has_period else Step.FORMAT, draft)
 
 
 @requires(Role.ADMIN)
 async def period_tapped(update: Update, context: BotContext) -> Step:
-    choice = _tapped(update, CB_PERIOD, PeriodChoice)
+    choice = _tapped(update, PERIOD, PeriodChoice)
     if choice is None:
         return await _stale(update, Step.PERIOD)
     await close_buttons(update)
-    data = await flow.load(update, context)
+    draft = ExportDraft.load(await flow.load(update, context))
     if choice is PeriodChoice.TYPED:
-        return await flow.go(update, context, Step.START, data)
+        return await _go(update, context, Step.START, draft)
     period = period_for(choice, _today(context))
-    data[START], data[END] = period.start.isoformat(), period.end.isoformat()
-    return await flow.go(update, context, Step.FORMAT, data)
+    draft = draft.model_copy(update={"start": period.start, "end": period.end})
+    return await _go(update, context, Step.FORMAT, draft)
 
 
 def _typed(update: Update) -> str:
@@ -242,47 +245,47 @@ async def _refuse(
     context: BotContext,
     error: ValidationFailed,
     step: Step,
-    data: dict[str, Any],
+    draft: ExportDraft,
 ) -> Step:
     await reply(update, error_text(error))
-    await flow.ask(update, context, step, data)
+    await flow.ask(update, context, step, draft.dump())
     return step
 
 
 @requires(Role.ADMIN)
 async def start_typed(update: Update, context: BotContext) -> Step:
-    data = await flow.load(update, context)
+    draft = ExportDraft.load(await flow.load(update, context))
     today = _today(context)
     try:
         first = check_start(parse_date(_typed(update), today), today)
     except ValidationFailed as error:
-        return await _refuse(update, context, error, Step.START, data)
-    data[START] = first.isoformat()
-    data.pop(END, None)
-    return await flow.go(update, context, Step.END, data)
+        return await _refuse(update, context, error, Step.START, draft)
+    draft = draft.model_copy(update={"start": first, "end": None})
+    return await _go(update, context, Step.END, draft)
 
 
 @requires(Role.ADMIN)
 async def end_typed(update: Update, context: BotContext) -> Step:
-    data = await flow.load(update, context)
+    draft = ExportDraft.load(await flow.load(update, context))
+    assert draft.start is not None, "the first day is asked before the last"
     try:
         last = parse_date(_typed(update), _today(context))
-        period = check_end(date.fromisoformat(data[START]), last)
+        period = check_end(draft.start, last)
     except ValidationFailed as error:
-        return await _refuse(update, context, error, Step.END, data)
-    data[END] = period.end.isoformat()
-    return await flow.go(update, context, Step.FORMAT, data)
+        return await _refuse(update, context, error, Step.END, draft)
+    return await _go(update, context, Step.FORMAT, draft.model_copy(update={"end": period.end}))
 
 
 @requires(Role.ADMIN)
 async def format_tapped(update: Update, context: BotContext) -> object:
-    fmt = _tapped(update, CB_FORMAT, ExportFormat)
+    fmt = _tapped(update, FORMAT, ExportFormat)
     if fmt is None:
         return await _stale(update, Step.FORMAT)
     await close_buttons(update)
     await answer_tap(update)
-    data = await flow.load(update, context)
-    await _export(update, context, ExportKind(data[KIND]), _period(data), fmt)
+    draft = ExportDraft.load(await flow.load(update, context))
+    request = ExportRequest(draft.chosen_kind(), draft.period, fmt, _today(context))
+    await _export(update, context, request)
     return ConversationHandler.END
 
 
@@ -301,125 +304,48 @@ def _labels(services: Services) -> ExportLabels:
     )
 
 
-async def _tables(
-    services: Services, ats: str | None, kind: ExportKind, period: Period | None, today: date
-) -> list[Table]:
-    """The tables of the export, their rows still to be read; none when there is nothing."""
-    repository = services.exports
-    labels = _labels(services)
-    if kind is ExportKind.REGISTRY:
-        plessi = await repository.plessi(ats, today)
-        if not plessi:
-            return []
-        referents = await repository.referents(ats)
-        return [plessi_table(plessi, labels), referents_table(referents, labels)]
-    assert period is not None
-    if kind is ExportKind.ABSENCES:
-        figures = await repository.absences(ats, period)
-        return [absences_table(figures, labels)] if figures else []
-    case_ids = await repository.closed_case_ids(ats, *utc_bounds(period, services.settings.tz))
-    if not case_ids:
-        return []
-    # Thousands of cases and their contacts: read a page at a time while the file is written.
-    loop = asyncio.get_running_loop()
-    return [
-        cases_table(_paged(loop, repository.cases, case_ids), labels),
-        contacts_table(_paged(loop, repository.contacts, case_ids), labels),
-    ]
-
-
-def _paged(
-    loop: asyncio.AbstractEventLoop,
-    read: Callable[[Sequence[int]], Coroutine[Any, Any, list[T]]],
-    ids: Sequence[int],
-) -> Iterator[T]:
-    """The records of `ids`, for the thread that writes the file: each page is read on the
-    event loop (where the database connections live) while the thread waits for it, so one
-    page at most is in memory. On the event loop itself it would wait for itself: refused."""
-    try:
-        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
-    if running is loop:
-        raise RuntimeError("pages are read for a worker thread, not on the event loop")
-    for index in range(0, len(ids), PAGE_CASES):
-        page = list(ids[index : index + PAGE_CASES])
-        future = asyncio.run_coroutine_threadsafe(read(page), loop)
-        yield from future.result(timeout=PAGE_TIMEOUT)
-
-
-def _build(tables: Sequence[Table], fmt: ExportFormat) -> tuple[Written, bytes]:
-    buffer = io.BytesIO()
-    written = write_export(tables, fmt, buffer)
-    return written, buffer.getvalue()
-
-
-async def _export(
-    update: Update,
-    context: BotContext,
-    kind: ExportKind,
-    period: Period | None,
-    fmt: ExportFormat,
-) -> None:
-    services, actor = context.services, context.actor
-    ats, today = actor.admin_ats, _today(context)
+async def _export(update: Update, context: BotContext, request: ExportRequest) -> None:
+    services = context.services
     scope = _scope(context)
     chat = update.effective_chat
     if chat is None:
         return
-    tables = await _tables(services, ats, kind, period, today)
-    if not tables:
-        text = render(_NOTHING[kind], period=_period_text(period, today), scope=scope)
-        await reply(update, text)
-        return
-    await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
-    written, content = await asyncio.to_thread(_build, tables, fmt)
-    if len(content) > MAX_DOCUMENT_BYTES:
-        size = f"{len(content) / 1_000_000:.0f}"
-        await reply(update, render(texts.TOO_BIG, size=size))
-        return
-    rows = {table.name.lower(): count for table, count in zip(tables, written.rows, strict=True)}
-    # Recorded before sending: a file that may have left is in the log, even if the send
-    # then fails.
-    await services.exports.record_export(
-        actor=actor.user_id,
-        ats_code=ats,
-        kind=kind,
-        fmt=fmt,
-        period=period,
-        rows=rows,
-        now=services.now(),
+
+    async def writing() -> None:
+        await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
+
+    result = await exports_service.export(
+        services, context.actor, request, _labels(services), services.now(), writing=writing
     )
+    if result is None:
+        period = _period_text(request.period, request.today)
+        await reply(update, render(_NOTHING[request.kind], period=period, scope=scope))
+        return
+    if isinstance(result, TooBig):
+        await reply(update, render(texts.TOO_BIG, size=f"{result.size / 1_000_000:.0f}"))
+        return
     await chat.send_document(
-        content,
-        filename=export_filename(kind, ats or REGION, period, today, written.extension),
-        caption=_caption(kind, period, today, scope, tables, written),
+        result.content,
+        filename=result.filename,
+        caption=_caption(request, scope, result),
         parse_mode=ParseMode.HTML,
     )
 
 
-def _caption(
-    kind: ExportKind,
-    period: Period | None,
-    today: date,
-    scope: str,
-    tables: Sequence[Table],
-    written: Written,
-) -> str:
+def _caption(request: ExportRequest, scope: str, exported: Exported) -> str:
     counts = texts.CAPTION_SEPARATOR.join(
-        texts.CAPTION_COUNT.format(table=table.name, n=count)
-        for table, count in zip(tables, written.rows, strict=True)
+        texts.CAPTION_COUNT.format(table=name, n=count) for name, count in exported.counts
     )
     text = render(
         texts.CAPTION,
-        what=_KIND_TEXT[kind],
+        what=_KIND_TEXT[request.kind],
         scope=scope,
-        period=_period_text(period, today),
+        period=_period_text(request.period, request.today),
         counts=counts,
     )
-    if written.extension == "zip":
+    if exported.extension == "zip":
         text += texts.CAPTION_ZIP
-    elif written.extension == "csv":
+    elif exported.extension == "csv":
         text += texts.CAPTION_CSV
     return text
 
@@ -428,15 +354,15 @@ def build() -> ConversationHandler[BotContext]:
     text = filters.TEXT & ~filters.COMMAND
 
     def button(callback: Any, verb: str) -> CallbackQueryHandler[BotContext, Any]:
-        return CallbackQueryHandler(callback, pattern=keyboards.pattern(f"{CB}:{verb}"))
+        return CallbackQueryHandler(callback, pattern=BUTTONS.pattern(verb))
 
     return flow.handler(
         entry_points=[CommandHandler("esporta", start)],
         states={
-            Step.KIND: [button(kind_tapped, CB_KIND)],
-            Step.PERIOD: [button(period_tapped, CB_PERIOD)],
+            Step.KIND: [button(kind_tapped, KIND)],
+            Step.PERIOD: [button(period_tapped, PERIOD)],
             Step.START: [MessageHandler(text, start_typed)],
             Step.END: [MessageHandler(text, end_typed)],
-            Step.FORMAT: [button(format_tapped, CB_FORMAT)],
+            Step.FORMAT: [button(format_tapped, FORMAT)],
         },
     )

@@ -20,20 +20,42 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import keyboards
 from bot.access import requires
+from bot.callbacks import Buttons
 from bot.catalog import audit_log as texts
 from bot.catalog import common, render
 from bot.context import BotContext, Services
 from bot.replies import answer_tap, reply
 from domain.access import Actor, Role
+from domain.audit import AuditEntry
 from domain.closing import is_plesso_code
-from storage.audit import SYSTEM, AuditEntry
+from services import audit_log as audit_service
+from services.audit_log import Who, WhoKind
 
-CB_REFERENTS = "rgr"  # rgr: the ATS's referents as buttons
-CB_CASE = "rgc"  # rgc:CASE_ID:PAGE
-CB_PLESSO = "rgp"  # rgp:PLESSO_CODE:PAGE
-CB_REFERENT = "rgf"  # rgf:REFERENT_ID:PAGE
-CB_ATS = "rga"  # rga:ATS_CODE:PAGE, or rga:all:PAGE for a regional admin
-ALL_ATS = "all"
+
+class _Verbless(Buttons):
+    """A family whose data carry no verb, `<prefix>[:<arg>...]`: the log's buttons already
+    in admins' chats have this shape, so it is kept."""
+
+    def raw(self, *args: object) -> str:
+        return keyboards.callback(self.prefix, *args)
+
+    def tapped_raw(self, update: Update, arity: int) -> list[str] | None:
+        """The arguments of the tapped button, or None for a forged or malformed one."""
+        query = update.callback_query
+        try:
+            return keyboards.parse(query.data if query else None, self.prefix, arity)
+        except keyboards.BadCallback:
+            return None
+
+    def raw_pattern(self) -> str:
+        return keyboards.pattern(self.prefix)
+
+
+REFERENTS = _Verbless("rgr", "/registro: the ATS's referents as buttons")
+CASE = _Verbless("rgc", "/registro: a case's log, rgc:CASE_ID:PAGE")
+PLESSO = _Verbless("rgp", "/registro: a plesso's log, rgp:PLESSO_CODE:PAGE")
+REFERENT = _Verbless("rgf", "/registro: a referent's log, rgf:REFERENT_ID:PAGE")
+ATS = _Verbless("rga", "/registro: the ATS's log, rga:ATS_CODE:PAGE (rga:all:PAGE: every ATS)")
 PAGE_SIZE = 10
 MAX_REFERENT_BUTTONS = 40
 REFERENT_KEYWORD = "referente"
@@ -42,11 +64,11 @@ ATS_KEYWORD = "ats"
 
 @dataclass(frozen=True)
 class Log:
-    """One log, found and in the admin's scope: its header, its rows, its button prefix."""
+    """One log, found and in the admin's scope: its header, its rows, its page buttons."""
 
     header: str
     entries: list[AuditEntry]
-    prefix: str
+    buttons: _Verbless
     key: str
 
 
@@ -62,61 +84,37 @@ class NotFound(Exception):
 
 
 async def case_log(services: Services, actor: Actor, case_id: int) -> Log:
-    missing = NotFound(render(texts.CASE_NOT_FOUND, id=case_id))
-    case = await services.cases.get(case_id)
-    if case is None:
-        raise missing
-    plesso = await services.plessi.get(case.data.plesso_code)
-    if plesso is None or not actor.manages_plesso(plesso):
-        raise missing
-    return Log(
-        header=render(texts.HEADER_CASE, id=case_id),
-        entries=await services.audit.for_case(case_id),
-        prefix=CB_CASE,
-        key=str(case_id),
-    )
+    entries = await audit_service.case_log(services, actor, case_id)
+    if entries is None:
+        raise NotFound(render(texts.CASE_NOT_FOUND, id=case_id))
+    return Log(render(texts.HEADER_CASE, id=case_id), entries, CASE, str(case_id))
 
 
 async def plesso_log(services: Services, actor: Actor, code: str) -> Log:
-    code = code.strip().upper()
-    plesso = await services.plessi.get(code)
-    if plesso is None or not actor.manages_plesso(plesso):
-        raise NotFound(render(texts.PLESSO_NOT_FOUND, code=code))
-    return Log(
-        header=render(texts.HEADER_PLESSO, code=plesso.code, name=plesso.name),
-        entries=await services.audit.for_plesso(plesso.code),
-        prefix=CB_PLESSO,
-        key=plesso.code,
-    )
+    found = await audit_service.plesso_log(services, actor, code)
+    if found is None:
+        raise NotFound(render(texts.PLESSO_NOT_FOUND, code=code.strip().upper()))
+    plesso = found.plesso
+    header = render(texts.HEADER_PLESSO, code=plesso.code, name=plesso.name)
+    return Log(header, found.entries, PLESSO, plesso.code)
 
 
 async def referent_log(services: Services, actor: Actor, referent_id: int) -> Log:
-    missing = NotFound(render(texts.REFERENT_NOT_FOUND, id=referent_id))
-    referent = await services.referents.by_id(referent_id)
-    if referent is None:
-        raise missing
-    if actor.admin_ats is not None:
-        plessi = await services.plessi.many([*referent.plessi, *referent.revoked_plessi])
-        if not any(actor.manages_plesso(plesso) for plesso in plessi):
-            raise missing
-    return Log(
-        header=render(texts.HEADER_REFERENT, name=referent.full_name, id=referent.id),
-        entries=await services.audit.for_referent(referent.id, referent.telegram_user_id),
-        prefix=CB_REFERENT,
-        key=str(referent.id),
-    )
+    found = await audit_service.referent_log(services, actor, referent_id)
+    if found is None:
+        raise NotFound(render(texts.REFERENT_NOT_FOUND, id=referent_id))
+    referent = found.referent
+    header = render(texts.HEADER_REFERENT, name=referent.full_name, id=referent.id)
+    return Log(header, found.entries, REFERENT, str(referent.id))
 
 
 async def ats_log(services: Services, actor: Actor, key: str) -> Log:
     """The admin's own ATS only (`key` is their ATS code, or `all` for a regional admin)."""
-    if key != (actor.admin_ats or ALL_ATS):
+    entries = await audit_service.ats_log(services, actor, key)
+    if entries is None:
         raise NotFound(common.STALE_BUTTON)
-    return Log(
-        header=render(texts.HEADER_ATS, scope=actor.admin_ats or texts.SCOPE_ALL),
-        entries=await services.audit.for_ats(actor.admin_ats),
-        prefix=CB_ATS,
-        key=key,
-    )
+    header = render(texts.HEADER_ATS, scope=actor.admin_ats or texts.SCOPE_ALL)
+    return Log(header, entries, ATS, key)
 
 
 # --- showing it ---------------------------------------------------------------------------
@@ -158,32 +156,31 @@ def record_label(entry: AuditEntry) -> str:
 
 async def who_names(services: Services, actors: set[str]) -> dict[str, str]:
     """'tg:<id>' -> the referent's name, or ATS for an admin; 'system' -> sistema."""
-    names: dict[str, str] = {}
-    for actor in actors:
-        if actor == SYSTEM:
-            names[actor] = texts.WHO_SYSTEM
-            continue
-        raw = actor.removeprefix("tg:")
-        if not raw.isdigit():
-            continue
-        user_id = int(raw)
-        referent = await services.referents.by_user(user_id)
-        if referent is not None:
-            names[actor] = referent.full_name
-        elif services.settings.admin(user_id) is not None:
-            names[actor] = texts.WHO_ATS
-        else:
-            names[actor] = texts.WHO_UNKNOWN.format(id=user_id)
-    return names
+
+    def is_admin(user_id: int) -> bool:
+        return services.settings.admin(user_id) is not None
+
+    found = await audit_service.who(services, actors, is_admin)
+    return {actor: _who_text(who) for actor, who in found.items()}
+
+
+def _who_text(who: Who) -> str:
+    if who.kind is WhoKind.SYSTEM:
+        return texts.WHO_SYSTEM
+    if who.kind is WhoKind.REFERENT and who.name is not None:
+        return who.name
+    if who.kind is WhoKind.ATS:
+        return texts.WHO_ATS
+    return texts.WHO_UNKNOWN.format(id=who.user_id)
 
 
 def page_keyboard(log: Log, page: int) -> InlineKeyboardMarkup | None:
     pages = -(-len(log.entries) // PAGE_SIZE)
     row = []
     if page > 0:
-        row.append((texts.BUTTON_PREVIOUS, keyboards.callback(log.prefix, log.key, page - 1)))
+        row.append((texts.BUTTON_PREVIOUS, log.buttons.raw(log.key, page - 1)))
     if page + 1 < pages:
-        row.append((texts.BUTTON_NEXT, keyboards.callback(log.prefix, log.key, page + 1)))
+        row.append((texts.BUTTON_NEXT, log.buttons.raw(log.key, page + 1)))
     return keyboards.inline([row]) if row else None
 
 
@@ -206,7 +203,7 @@ async def send_log(update: Update, services: Services, log: Log, page: int) -> N
 
 
 def _usage_keyboard() -> InlineKeyboardMarkup:
-    return keyboards.column([(texts.BUTTON_REFERENTS, keyboards.callback(CB_REFERENTS))])
+    return keyboards.column([(texts.BUTTON_REFERENTS, REFERENTS.raw())])
 
 
 def _id(word: str) -> int | None:
@@ -225,7 +222,7 @@ async def show(update: Update, context: BotContext) -> None:
         if first.lower() == REFERENT_KEYWORD and len(args) == 2 and _id(args[1]) is not None:
             log = await referent_log(services, actor, int(args[1]))
         elif first.lower() == ATS_KEYWORD and len(args) == 1:
-            log = await ats_log(services, actor, actor.admin_ats or ALL_ATS)
+            log = await ats_log(services, actor, audit_service.own_ats_key(actor))
         elif len(args) == 1 and _id(first) is not None:
             log = await case_log(services, actor, int(first))
         elif len(args) == 1 and is_plesso_code(first):
@@ -242,56 +239,57 @@ async def show(update: Update, context: BotContext) -> None:
 
 @requires(Role.ADMIN)
 async def referents(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    try:
-        keyboards.parse(query.data if query else None, CB_REFERENTS, 0)
-    except keyboards.BadCallback:
+    if REFERENTS.tapped_raw(update, 0) is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
     scope = context.actor.admin_ats or common.SCOPE_REGIONAL
-    listed = await context.services.referents.list_for_ats(context.actor.admin_ats)
+    listed = await audit_service.referents(context.services, context.actor)
     await answer_tap(update)
     if not listed:
         await reply(update, render(texts.REFERENTS_NONE, scope=scope))
         return
     buttons = [
-        (item.referent.full_name, keyboards.callback(CB_REFERENT, item.referent.id, 0))
-        for item in listed[:MAX_REFERENT_BUTTONS]
+        (referent.full_name, REFERENT.raw(referent.id, 0))
+        for referent in listed[:MAX_REFERENT_BUTTONS]
     ]
     await reply(update, render(texts.REFERENTS_HEADER, scope=scope), keyboards.column(buttons))
 
 
+_PAGED = (CASE, PLESSO, REFERENT, ATS)
+
+
 @requires(Role.ADMIN)
 async def turn(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    data = query.data if query else None
-    prefix = (data or "").split(":", 1)[0]
     services, actor = context.services, context.actor
     try:
-        key, page_text_ = keyboards.parse(data, prefix, 2)
-        page = keyboards.parse_int(page_text_)
-        if prefix == CB_CASE:
+        buttons, key, page = _tapped_page(update)
+        if buttons is CASE:
             log = await case_log(services, actor, keyboards.parse_int(key))
-        elif prefix == CB_PLESSO:
+        elif buttons is PLESSO:
             log = await plesso_log(services, actor, key)
-        elif prefix == CB_REFERENT:
+        elif buttons is REFERENT:
             log = await referent_log(services, actor, keyboards.parse_int(key))
-        elif prefix == CB_ATS:
-            log = await ats_log(services, actor, key)
         else:
-            raise keyboards.BadCallback("unknown prefix")
+            log = await ats_log(services, actor, key)
     except (keyboards.BadCallback, NotFound):
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
     await send_log(update, services, log, page)
 
 
+def _tapped_page(update: Update) -> tuple[_Verbless, str, int]:
+    """The family, the key and the page of a page button; BadCallback if it is none."""
+    for buttons in _PAGED:
+        found = buttons.tapped_raw(update, 2)
+        if found is not None:
+            key, page = found
+            return buttons, key, keyboards.parse_int(page)
+    raise keyboards.BadCallback("not a page button")
+
+
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("registro", show),
-        CallbackQueryHandler(referents, pattern=keyboards.pattern(CB_REFERENTS)),
-        *(
-            CallbackQueryHandler(turn, pattern=keyboards.pattern(prefix))
-            for prefix in (CB_CASE, CB_PLESSO, CB_REFERENT, CB_ATS)
-        ),
+        CallbackQueryHandler(referents, pattern=REFERENTS.raw_pattern()),
+        *(CallbackQueryHandler(turn, pattern=buttons.raw_pattern()) for buttons in _PAGED),
     ]

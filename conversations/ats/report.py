@@ -4,6 +4,8 @@ sees every ATS together."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler
@@ -18,7 +20,8 @@ from domain.access import Role
 from domain.dates import parse_date
 from domain.errors import ValidationFailed
 from reminders import early_warning
-from storage.ats import AtsRepository
+from services import report as report_service
+from services.report import NoReport
 
 
 @requires(Role.ADMIN)
@@ -28,25 +31,27 @@ async def show(update: Update, context: BotContext) -> None:
     calendar = await early_warning.calendar_for(services, ats)
     today = calendar.local_today(services.now())
     typed = " ".join(context.args or [])
+    asked: date | None = None
     if typed:
         try:
-            day = parse_date(typed, today)
+            asked = parse_date(typed, today)
         except ValidationFailed:
             await reply(update, render(texts.REPORT_BAD_DATE, text=typed))
             return
-        if day.weekday() not in (1, 3):
-            await reply(update, render(texts.REPORT_NOT_RECORDING_DAY, day=describe_day(day)))
-            return
-    else:
-        last = await AtsRepository(services.db).last_recorded_day(ats, today)
-        if last is None:
-            await reply(update, render(texts.REPORT_NO_DATA, scope=early_warning.scope_label(ats)))
-            return
-        day = last
+    day = await report_service.report_day(services, ats, asked, today)
+    if day is NoReport.NOT_RECORDING_DAY:
+        await reply(
+            update, render(texts.REPORT_NOT_RECORDING_DAY, day=describe_day(asked or today))
+        )
+        return
+    if day is NoReport.NO_DATA:
+        await reply(update, render(texts.REPORT_NO_DATA, scope=early_warning.scope_label(ats)))
+        return
+    assert not isinstance(day, NoReport)
     chat = update.effective_chat
     if chat is not None:
         await chat.send_action(ChatAction.UPLOAD_PHOTO)
-    report = await early_warning.compute(services, ats, day)
+    report = await report_service.compute(services, ats, day)
     await reply(update, early_warning.report_text(report, ats))
     if chat is not None and report.timeline:
         png = await early_warning.chart(report, ats)

@@ -17,8 +17,8 @@ from bot.catalog.absences import describe_day
 from bot.context import BotContext
 from bot.replies import reply
 from domain.access import Role
-from domain.retention import FORECAST_RUNS, Batch, forecast, horizon, run_moments
-from storage.retention import LastRun
+from domain.retention import Batch, LastRun
+from services import retention as retention_service
 
 
 @requires(Role.ADMIN)
@@ -26,17 +26,21 @@ async def show(update: Update, context: BotContext) -> None:
     services = context.services
     settings = services.settings
     ats = context.actor.admin_ats
-    runs = run_moments(services.now(), settings.retention_time, settings.tz, FORECAST_RUNS)
-    limit = horizon(runs, settings.retention_days, settings.tz)
-    closed = await services.retention.closed_before(ats, limit)
-    batches = forecast(closed, runs, settings.retention_days, settings.tz)
-    last = await services.retention.last_run(ats)
+    outlook = await retention_service.retention_outlook(
+        services,
+        ats,
+        services.now(),
+        run_time=settings.retention_time,
+        days=settings.retention_days,
+        tz=settings.tz,
+    )
+    batches = outlook.batches
     parts = [
         render(texts.HEADER, scope=ats or texts.SCOPE_ALL),
         render(texts.POLICY, days=settings.retention_days, time=f"{settings.retention_time:%H:%M}"),
         next_text(batches[0], settings.tz),
         following_text(batches[1:], settings.tz),
-        last_text(last, settings.tz),
+        last_text(outlook.last, settings.tz),
     ]
     await reply(update, "\n".join(parts))
 

@@ -14,26 +14,13 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot.access import requires
 from bot.catalog import render
 from bot.catalog import status as texts
-from bot.context import BotContext, Services
+from bot.context import BotContext
 from bot.replies import reply
 from domain.access import Role
-from domain.calendar import SchoolCalendar
-from domain.indicators import (
-    STALE_AFTER,
-    ClosedThisWeek,
-    MissedRecording,
-    SentinelPlesso,
-    StalePlesso,
-    closed_recording_days,
-    closed_this_week,
-    missed_recordings,
-    stale_open_cases,
-    week_start,
-)
+from domain.indicators import ClosedThisWeek, MissedRecording, StalePlesso
 from domain.text import fit
-from storage.ats import AtsRepository
-from storage.ats_status import AtsStatusRepository
-from storage.reminders import UnreachableReferent
+from services import status as status_service
+from services.status import AtsStatus
 
 MAX_LISTED = 15  # lines per section; the rest is counted
 MAX_MESSAGE = 4000  # Telegram takes 4096 characters
@@ -43,40 +30,16 @@ MAX_MESSAGE = 4000  # Telegram takes 4096 characters
 async def show(update: Update, context: BotContext) -> None:
     services = context.services
     ats = context.actor.admin_ats
-    now = services.now()
     tz = services.settings.tz
-    repository = AtsStatusRepository(services.db)
-
-    stale = stale_open_cases(await repository.open_cases(ats, now - STALE_AFTER), now)
-    closed = closed_this_week(await repository.closed_since(ats, week_start(now, tz)), now, tz)
-    missed = await _missed(services, repository, ats, now)
-    unreachable = await services.reminders.unreachable(ats)
-
+    status = await status_service.ats_status(services, ats, services.now(), tz)
     parts = [
-        render(texts.HEADER, scope=ats or texts.SCOPE_ALL, now=_when(now, tz)),
-        stale_text(stale, tz),
-        closed_text(closed, tz),
-        missed_text(missed),
-        unreachable_text(unreachable, tz),
+        render(texts.HEADER, scope=ats or texts.SCOPE_ALL, now=_when(status.now, tz)),
+        stale_text(status.stale, tz),
+        closed_text(status.closed, tz),
+        missed_text(status.missed),
+        unreachable_text(status, tz),
     ]
     await reply(update, _fit("\n".join(parts)))
-
-
-async def _missed(
-    services: Services, repository: AtsStatusRepository, ats: str | None, now: datetime
-) -> list[MissedRecording]:
-    plessi = [
-        SentinelPlesso(code=p.code, name=p.name, ats_code=p.ats_code)
-        for p in await AtsRepository(services.db).sentinel_plessi(ats)
-    ]
-    calendars: dict[str, SchoolCalendar] = {}
-    for code in sorted({p.ats_code for p in plessi}):
-        calendars[code] = await services.closures.calendar(code)
-    days = sorted(
-        {day for p in plessi for day in closed_recording_days(calendars[p.ats_code], now, p.code)}
-    )
-    recorded = await repository.recorded(ats, days)
-    return missed_recordings(plessi, calendars, recorded, now)
 
 
 # --- texts --------------------------------------------------------------------------------
@@ -126,11 +89,11 @@ def missed_text(missed: list[MissedRecording]) -> str:
     return "\n".join(lines + _listed(body))
 
 
-def unreachable_text(unreachable: list[UnreachableReferent], tz: ZoneInfo) -> str:
-    lines = [render(texts.UNREACHABLE_HEADER, n=len(unreachable))]
+def unreachable_text(status: AtsStatus, tz: ZoneInfo) -> str:
+    lines = [render(texts.UNREACHABLE_HEADER, n=len(status.unreachable))]
     body = [
         render(texts.UNREACHABLE_LINE, name=u.full_name, since=_when(u.since, tz))
-        for u in unreachable
+        for u in status.unreachable
     ]
     return "\n".join(lines + _listed(body))
 

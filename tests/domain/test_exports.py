@@ -19,38 +19,37 @@ from bot.catalog import export as texts
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from domain.dates import parse_date
 from domain.exports import (
-    CASE_COLUMNS,
-    CONTACT_COLUMNS,
     AbsenceRecord,
     CaseRecord,
-    Column,
     ContactRecord,
     ExportFormat,
     ExportKind,
-    ExportLabels,
     Period,
     PeriodChoice,
     PlessoRecord,
     ReferentRecord,
-    Table,
     absence_rates,
-    absences_table,
-    cases_table,
     check_end,
     check_start,
-    column_letter,
-    contacts_table,
-    csv_text,
     export_filename,
     period_for,
-    plessi_table,
-    referents_table,
     utc_bounds,
-    write_csv,
-    write_export,
-    write_xlsx,
 )
 from formats.case_export import CASE_HEADERS, CONTACT_HEADERS
+from formats.exports import (
+    CASE_COLUMNS,
+    CONTACT_COLUMNS,
+    ExportLabels,
+    absences_table,
+    cases_table,
+    contacts_table,
+    csv_text,
+    plessi_table,
+    referents_table,
+    write_csv,
+    write_export,
+)
+from formats.xlsx import Column, Table, column_letter, write_xlsx
 from tests.domain.helpers import refused
 
 ROME = ZoneInfo("Europe/Rome")

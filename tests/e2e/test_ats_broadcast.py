@@ -11,10 +11,9 @@ from dataclasses import dataclass
 import pytest
 
 from bot.catalog import common
-from domain.broadcast import Audience, RecipientState
+from domain.broadcast import Audience, CreateOutcome, RecipientState
 from emulator.driver import ChatUser
 from reminders import broadcast as delivery
-from storage.broadcasts import CreateOutcome
 from tests.e2e.steps import NOT_SENTINEL, SENTINEL, SENTINEL_2, joined_referent
 from tests.harness import ADMIN_MILANO, ADMIN_REGIONAL, ADMIN_VALPADANA, Harness, MutableClock
 

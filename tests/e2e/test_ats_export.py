@@ -20,7 +20,6 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from bot.catalog import common
-from conversations.ats.export import _paged
 from domain.cases import complete_case
 from domain.comuni import comune_by_code
 from domain.contacts import ContactData, ContactSource
@@ -28,6 +27,7 @@ from domain.people import Role as PersonRole
 from emulator.demo import seed_demo_absences
 from emulator.driver import ChatUser
 from emulator.models import BotMessage
+from services.exports import paged
 from storage import exports as export_queries
 from tests.e2e.steps import PLESSO_MILANO, joined_referent
 from tests.e2e.test_console import start_console
@@ -453,8 +453,8 @@ async def test_pages_are_read_for_the_worker_thread_never_on_the_loop() -> None:
         return list(ids)
 
     with pytest.raises(RuntimeError):
-        next(_paged(loop, read, [1, 2]))
-    read_in_thread = await asyncio.to_thread(list, _paged(loop, read, range(1_200)))
+        next(paged(loop, read, [1, 2]))
+    read_in_thread = await asyncio.to_thread(list, paged(loop, read, range(1_200)))
     assert read_in_thread == list(range(1_200)) and asked == [500, 500, 200]
 
 

@@ -10,7 +10,6 @@ from datetime import date, datetime
 from emulator.demo import seed_demo_absences
 from emulator.driver import ChatUser
 from reminders import early_warning
-from storage.ats import AtsRepository
 from tests.e2e.steps import SENTINEL
 from tests.harness import ADMIN_MILANO, ADMIN_REGIONAL, ADMIN_VALPADANA, ROME, Harness
 
@@ -142,4 +141,4 @@ async def test_no_push_without_a_flag(harness: Harness, admin: ChatUser) -> None
     assert application is not None
     await early_warning.push_closed_windows(application)
     assert await push_rows(harness) == []
-    assert await AtsRepository(harness.svc.db).last_recorded_day("ATS-MILANO", date(2026, 11, 21))
+    assert await harness.svc.ats.last_recorded_day("ATS-MILANO", date(2026, 11, 21))
