@@ -27,11 +27,11 @@ from telegram.ext import Application, JobQueue
 from bot.context import BotContext, Services, services_of
 from bot.settings import Settings
 from domain.calendar import SchoolCalendar
+from domain.reminders import ReferentLink
 from reminders.due import Schedule, due_reminders, group_by_referent, manual_reminders
 from reminders.facts import gather
 from reminders.report import next_push_at, window_open
 from reminders.sender import ReminderSender, RunSummary
-from storage.reminders import ReferentLink
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from domain.indicators import (
     stale_open_cases,
     week_start,
 )
+from domain.reminders import UnreachableReferent
 from storage.ats import AtsRepository
 from storage.ats_status import AtsStatusRepository
-from storage.reminders import UnreachableReferent
 
 MAX_LISTED = 15  # lines per section; the rest is counted
 MAX_MESSAGE = 4000  # Telegram takes 4096 characters

@@ -10,10 +10,7 @@ from bot import keyboards
 from conversations.absences.record import CB_REMINDER
 from domain.calendar import SchoolCalendar
 from domain.registry import Plesso
-from reminders.due import DueReminder, ReminderBatch
-from reminders.messages import render_batch
-from reminders.report import build_report, next_push_at, report_day, window_open
-from storage.reminders import (
+from domain.reminders import (
     LogEntry,
     ReferentLink,
     ReminderKey,
@@ -21,6 +18,9 @@ from storage.reminders import (
     ReminderState,
     UnreachableReferent,
 )
+from reminders.due import DueReminder, ReminderBatch
+from reminders.messages import render_batch
+from reminders.report import build_report, next_push_at, report_day, window_open
 
 ROME = ZoneInfo("Europe/Rome")
 TUESDAY = date(2026, 11, 17)
