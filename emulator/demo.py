@@ -8,10 +8,10 @@ from pathlib import Path
 from bot.context import Services
 from domain.calendar import school_year_bounds, school_year_of
 from domain.enrolment import Enrolment
+from domain.registry import ImportCounts
 from domain.school_import import to_plesso
 from domain.schools import parse_schools_csv
 from storage.ats import AtsRepository
-from storage.registry import ImportCounts
 
 
 def demo_csv() -> bytes:
