@@ -13,6 +13,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from storage.absences import AbsencesRepository, ClosuresRepository, EnrolmentsRepository
+from storage.ats import AtsRepository
+from storage.ats_status import AtsStatusRepository
 from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastsRepository
 from storage.cases import CasesRepository
@@ -50,6 +52,8 @@ class UnitOfWork:
         self.broadcasts = BroadcastsRepository(db)
         self.exports = ExportsRepository(db)
         self.retention = RetentionRepository(db)
+        self.ats = AtsRepository(db)
+        self.ats_status = AtsStatusRepository(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
