@@ -1,5 +1,5 @@
 """The text and buttons of a reminder (reminders.messages) and the /promemoria report model
-(reminders.report)."""
+(domain.reminder_report)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bot import keyboards
 from conversations.absences.record import CB_REMINDER
 from domain.calendar import SchoolCalendar
 from domain.registry import Plesso
+from domain.reminder_report import build_report, next_push_at, report_day, window_open
 from domain.reminders import (
     LogEntry,
     ReferentLink,
@@ -20,7 +21,6 @@ from domain.reminders import (
 )
 from reminders.due import DueReminder, ReminderBatch
 from reminders.messages import render_batch
-from reminders.report import build_report, next_push_at, report_day, window_open
 
 ROME = ZoneInfo("Europe/Rome")
 TUESDAY = date(2026, 11, 17)
