@@ -49,7 +49,11 @@ async def locked_until(uow: UnitOfWork, user_id: int, now: datetime) -> datetime
 
 async def check_code(uow: UnitOfWork, user_id: int, typed: str, now: datetime) -> CodeChecked:
     """Check a typed (or deep-linked) code. A wrong one is recorded, and the fifth within
-    the lock-out window locks the user out: no code is even looked at then."""
+    the lock-out window locks the user out: no code is even looked at then.
+
+    Not one transaction on purpose: the failure must be committed before the lock-out is
+    read again (reads do not see an open transaction's writes), and it must stay recorded
+    whatever happens next."""
     until = await locked_until(uow, user_id, now)
     if until is not None:
         return CodeChecked(refused=CodeRefusal.LOCKED_OUT, locked_until=until)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from enum import IntEnum, auto
-from typing import Any
+from typing import Any, Literal
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -157,8 +158,13 @@ async def _try_code(update: Update, context: BotContext, typed: str) -> int:
     return await flow.go(update, context, Step.FULL_NAME, draft.dump())
 
 
-def _text_step(step: Step, parse: Any, field: str) -> Any:
-    """A handler for a step whose answer is one parsed text field."""
+ProfileField = Literal["full_name", "phone", "email"]
+
+
+def _text_step(
+    step: Step, parse: Callable[[str], str], field: ProfileField
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, Step]]:
+    """A handler for a step whose answer is one parsed text field of the profile."""
 
     @public
     async def handle(update: Update, context: BotContext) -> Step:
