@@ -61,6 +61,7 @@ from emulator.server import BotApiEmulator
 from formats.chart import render_png
 from reminders import early_warning
 from reminders import retention as retention_job
+from services import ats_cases as ats_service
 from services import report as report_service
 from services import status as status_service
 from storage.db import Database, parse_utc
@@ -195,11 +196,11 @@ async def referent_page(bench: Bench, number: int) -> None:
 async def admin_page(bench: Bench, actor: Actor, filters: ClosedFilter, number: int) -> None:
     """conversations/ats/cases.py `show_list`."""
     context = bench.context(actor)
-    page = await bench.services.closing.closed_page(
-        actor.admin_ats, filters, number, bench.settings.tz
+    found = await ats_service.closed_cases(
+        bench.services, actor, filters, number, bench.settings.tz
     )
-    ats_cases.list_text(context, filters, page)
-    ats_cases.list_keyboard(filters, page)
+    ats_cases.list_text(context, found)
+    ats_cases.list_keyboard(found)
 
 
 def last_30_days(bench: Bench) -> ClosedFilter:
@@ -212,12 +213,9 @@ def last_30_days(bench: Bench) -> ClosedFilter:
 async def admin_case_view(bench: Bench) -> None:
     """conversations/ats/cases.py `show_case`: the case, its plesso, all its contacts, the
     texts (the contact lines as the handler renders them)."""
-    services = bench.services
-    context = bench.context(bench.admin)
-    case = await ats_cases.admin_case(context, bench.case_50)
-    assert case is not None
-    plesso = await services.plessi.get(case.data.plesso_code)
-    contacts = (await services.contacts.page(case.id, 1, size=10_000)).items
+    view = await ats_service.case_view(bench.services, bench.admin, bench.case_50)
+    assert view is not None
+    case, plesso, contacts = view.case, view.plesso, view.contacts
     assert len(contacts) == bench.case_50_contacts
     lines = [
         render(

@@ -16,6 +16,7 @@ from bot.catalog import common
 from bot.context import BotContext
 from bot.replies import answer_tap, reply
 from domain.access import Actor, Role
+from services import access
 
 Callback = Callable[[Update, BotContext], Awaitable[Any]]
 F = TypeVar("F", bound=Callback)
@@ -28,14 +29,12 @@ _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]{3,32})?(?:\s|$)")
 
 
 async def build_actor(context: BotContext, user_id: int) -> Actor:
-    services = context.services
-    admin = services.settings.admin(user_id)
-    referent = await services.referents.by_user(user_id)
-    return Actor(
-        user_id=user_id,
+    admin = context.services.settings.admin(user_id)
+    return await access.actor_of(
+        context.services,
+        user_id,
         is_admin=admin is not None,
         admin_ats=admin.ats_code if admin else None,
-        referent=referent,
     )
 
 
@@ -53,11 +52,8 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
         # Health data never go to groups or channels: the bot only talks in private chats.
         raise ApplicationHandlerStop
     context.actor = await build_actor(context, user.id)
-    if context.actor.referent is not None:
-        # Writing to the bot again makes a referent the reminders could not reach reachable.
-        await context.services.reminders.clear_unreachable(
-            context.actor.referent.id, context.services.now()
-        )
+    # Writing to the bot again makes a referent the reminders could not reach reachable.
+    await access.heard_from(context.services, context.actor, context.services.now())
     command = command_of(update)
     if command in flows.registered_commands(context) and command not in _KEEPS_FLOW:
         await flows.abandon_all(context, update)

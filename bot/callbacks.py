@@ -67,6 +67,27 @@ class Buttons:
         except keyboards.BadCallback:
             return None
 
+    # --- verb-less data ----------------------------------------------------------------------
+    # A few families predate the `<prefix>:<verb>` shape and their buttons are already in
+    # users' chats (`rv:12:MIEE8AB01T`, `onb_ok`, `prm:ATS:2026-11-17`): they keep their bytes
+    # as `<prefix>[:<arg>...]`, one family per meaning. New families use verbs.
+
+    def bare(self, *args: object) -> str:
+        """Verb-less data `<prefix>[:<arg>...]` (see above): only for bytes already sent."""
+        return keyboards.callback(self.prefix, *args)
+
+    def bare_pattern(self) -> str:
+        """The handler pattern of this family's verb-less data."""
+        return keyboards.pattern(self.prefix)
+
+    def tapped_bare(self, update: Update, arity: int) -> list[str] | None:
+        """The arguments of a tapped verb-less button, or None for a forged or malformed one."""
+        query = update.callback_query
+        try:
+            return keyboards.parse(query.data if query else None, self.prefix, arity)
+        except keyboards.BadCallback:
+            return None
+
 
 # Buttons that one module makes and another answers (a reminder opens /assenze).
 REMINDER_ABSENCES = Buttons("abr", "a reminder's «Registra» button: /assenze for a plesso and day")

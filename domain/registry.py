@@ -61,6 +61,32 @@ class ReferentProfile(BaseModel):
     email: str
 
 
+class ImportCounts(BaseModel):
+    """What a CSV import of plessi did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    added: int
+    updated: int
+    unchanged: int
+
+
+class RegistryCounts(BaseModel):
+    """How many plessi an ATS (or the region) has, and how many are sentinel."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plessi: int
+    sentinel: int
+
+
+class ReferentWithPlessi(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    referent: Referent
+    plessi: list[Plesso]
+
+
 def lockout_until(failures: list[datetime], now: datetime) -> datetime | None:
     """When `LOCKOUT_FAILURES` wrong codes fall within one `LOCKOUT_WINDOW`, the user is
     locked out for `LOCKOUT_DURATION` from the last of them. Returns the end of an active

@@ -6,12 +6,12 @@ import random
 from pathlib import Path
 
 from bot.context import Services
+from domain.access import Actor
 from domain.calendar import school_year_bounds, school_year_of
 from domain.enrolment import Enrolment
-from domain.school_import import to_plesso
+from domain.registry import ImportCounts
 from domain.schools import parse_schools_csv
-from storage.ats import AtsRepository
-from storage.registry import ImportCounts
+from services import registry
 
 
 def demo_csv() -> bytes:
@@ -19,10 +19,11 @@ def demo_csv() -> bytes:
 
 
 async def seed_demo_schools(services: Services, actor: int) -> ImportCounts:
+    """The demo plessi, loaded as a regional admin's /scuole would load them."""
+    regional_admin = Actor(user_id=actor, is_admin=True)
     parsed = parse_schools_csv(demo_csv())
-    return await services.plessi.upsert_many(
-        [to_plesso(row) for row in parsed.rows], actor=actor, now=services.now()
-    )
+    imported = await registry.import_schools(services, regional_admin, parsed, services.now())
+    return imported.counts
 
 
 async def seed_demo_absences(
@@ -37,7 +38,7 @@ async def seed_demo_absences(
     today = services.local_now().date()
     start, _ = school_year_bounds(school_year_of(today))
     written = 0
-    sentinels = await AtsRepository(services.db).sentinel_plessi(None)
+    sentinels = await services.ats.sentinel_plessi(None)
     rising = outbreak_plesso or (sentinels[0].code if sentinels else None)
     for plesso in sentinels:
         rng = random.Random(plesso.code)

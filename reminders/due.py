@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.calendar import SchoolCalendar, school_year_bounds, school_year_of
-from storage.reminders import OpenCaseRow, ReferentLink, ReminderKey, ReminderKind
+from domain.reminders import OpenCaseRow, ReferentLink, ReminderKey, ReminderKind
 
 CASE_STAGES: tuple[tuple[ReminderKind, timedelta], ...] = (
     (ReminderKind.CASE_24H, timedelta(hours=24)),

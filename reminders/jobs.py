@@ -19,19 +19,19 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from telegram.ext import Application, JobQueue
 
 from bot.context import BotContext, Services, services_of
 from bot.settings import Settings
+from domain.access import Actor
 from domain.calendar import SchoolCalendar
 from reminders.due import Schedule, due_reminders, group_by_referent, manual_reminders
 from reminders.facts import gather
-from reminders.report import next_push_at, window_open
 from reminders.sender import ReminderSender, RunSummary
-from storage.reminders import ReferentLink
+from services import reminders as reminders_service
+from services.reminders import PushRefusal
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +144,6 @@ async def run_due(
     return summary
 
 
-class PushRefusal(StrEnum):
-    TOO_SOON = "too_soon"  # the last push reached this ATS under an hour ago
-    WINDOW_CLOSED = "window_closed"  # the day can no longer be recorded
-    NOBODY = "nobody"  # no reachable referent of a missing plesso
-
-
 @dataclass(frozen=True)
 class PushOutcome:
     """An admin's "remind the missing ones now": what it sent, or why it sent nothing."""
@@ -162,56 +156,28 @@ class PushOutcome:
 
 async def scope_calendar(services: Services, ats_code: str | None) -> SchoolCalendar:
     """The ATS's calendar; for every ATS (a regional admin), the one without closures."""
-    if ats_code is not None:
-        return await services.closures.calendar(ats_code)
     settings = services.settings
-    return SchoolCalendar(start_date=settings.absence_start_date, timezone=settings.tz)
+    return await reminders_service.scope_calendar(
+        services, ats_code, start_date=settings.absence_start_date, timezone=settings.tz
+    )
 
 
 async def push_now(
-    application: AnyApplication, *, ats_code: str | None, day: date, actor: int
+    application: AnyApplication, *, ats_code: str | None, day: date, actor: Actor
 ) -> PushOutcome:
     """Remind now the referents of the plessi still missing `day` (of one ATS, or of all):
     at most once an hour per ATS, only while the day's window is open."""
     services = services_of(application)
     runtime = _runtime(application)
-    async with runtime.lock:
+    async with runtime.lock:  # the check and the record, then the sends: one push at a time
         now = services.now()
-        refusal = await _push_refusal(services, ats_code, day, now)
-        if refusal is not None:
-            return refusal
-        recipients = await _push_recipients(services, ats_code, day)
-        if not recipients:
-            return PushOutcome(refused=PushRefusal.NOBODY)
-        push_id = await services.reminders.record_push(
-            ats_code=ats_code, day=day, actor=actor, now=now, count=len(recipients)
-        )
-        batches = group_by_referent(manual_reminders(recipients, day, push_id))
+        calendar = await scope_calendar(services, ats_code)
+        plan = await reminders_service.plan_push(services, actor, ats_code, day, calendar, now)
+        if plan.refused is not None:
+            return PushOutcome(
+                refused=plan.refused, last_push=plan.last_push, retry_from=plan.retry_from
+            )
+        batches = group_by_referent(manual_reminders(plan.recipients, day, plan.push_id))
         summary = await runtime.sender.send_all(batches)
-    log.info("reminders push %s: %d messages sent", push_id, summary.messages)
+    log.info("reminders push %s: %d messages sent", plan.push_id, summary.messages)
     return PushOutcome(summary=summary)
-
-
-async def _push_refusal(
-    services: Services, ats_code: str | None, day: date, now: datetime
-) -> PushOutcome | None:
-    last = await services.reminders.last_push(ats_code)
-    allowed_from = next_push_at(last)
-    if allowed_from is not None and now < allowed_from:
-        return PushOutcome(refused=PushRefusal.TOO_SOON, last_push=last, retry_from=allowed_from)
-    if not window_open(await scope_calendar(services, ats_code), day, now):
-        return PushOutcome(refused=PushRefusal.WINDOW_CLOSED)
-    return None
-
-
-async def _push_recipients(
-    services: Services, ats_code: str | None, day: date
-) -> list[ReferentLink]:
-    """Reachable referents of the plessi still owing `day` (calendar and closures applied)."""
-    missing = {plesso.code for plesso in await services.absences.missing_plessi(ats_code, day)}
-    unreachable = await services.reminders.unreachable_ids()
-    return [
-        link
-        for link in await services.reminders.links(ats_code)
-        if link.plesso_code in missing and link.referent_id not in unreachable
-    ]

@@ -14,8 +14,8 @@ from bot.catalog import reminders as texts
 from bot.catalog import render
 from bot.keyboards import Button
 from domain.calendar import school_year_label, school_year_of
+from domain.reminders import ReminderKind
 from reminders.due import DueReminder, ReminderBatch
-from storage.reminders import ReminderKind
 
 _ABSENCE_KINDS = frozenset({ReminderKind.ABSENCES, ReminderKind.LAST_CALL, ReminderKind.MANUAL})
 

@@ -42,9 +42,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.keyboards import column
+from domain.reminders import ReminderKey, ReminderState
 from reminders.due import ReminderBatch
 from reminders.messages import ReminderMessage, render_batch
-from storage.reminders import ReminderKey, ReminderLogRepository, ReminderState
+from storage.reminders import ReminderLogRepository
 
 log = logging.getLogger(__name__)
 

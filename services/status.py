@@ -20,8 +20,8 @@ from domain.indicators import (
     stale_open_cases,
     week_start,
 )
+from domain.reminders import UnreachableReferent
 from services.unit_of_work import UnitOfWork
-from storage.reminders import UnreachableReferent
 
 
 @dataclass(frozen=True)

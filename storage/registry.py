@@ -6,10 +6,17 @@ from collections import defaultdict
 from datetime import datetime
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict
 
 from domain.notices import NoticeKind
-from domain.registry import Invitation, Plesso, Referent, ReferentProfile
+from domain.registry import (
+    ImportCounts,
+    Invitation,
+    Plesso,
+    Referent,
+    ReferentProfile,
+    ReferentWithPlessi,
+    RegistryCounts,
+)
 from storage import audit, notices
 from storage.db import Database, Row, parse_utc, utc_now_text
 
@@ -28,21 +35,6 @@ _PLESSO_COLUMNS = (
 
 def _plesso(row: Row) -> Plesso:
     return Plesso(**{name: row[name] for name in _PLESSO_COLUMNS})
-
-
-class ImportCounts(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    added: int
-    updated: int
-    unchanged: int
-
-
-class RegistryCounts(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    plessi: int
-    sentinel: int
 
 
 class PlessiRepository:
@@ -120,13 +112,6 @@ class PlessiRepository:
             " WHERE code = ?",
             (*(values[name] for name in columns), stamp, plesso.code),
         )
-
-
-class ReferentWithPlessi(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    referent: Referent
-    plessi: list[Plesso]
 
 
 class ReferentsRepository:

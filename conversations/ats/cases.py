@@ -31,7 +31,6 @@ from domain.access import Role
 from domain.cases import Case
 from domain.closing import (
     ClosedFilter,
-    ClosedPage,
     export_filename,
     is_plesso_code,
     last_days,
@@ -40,6 +39,8 @@ from domain.closing import (
 from domain.dates import format_date, parse_date
 from domain.errors import ValidationFailed
 from reminders.handover import case_file, closed_at_text
+from services import ats_cases
+from services.ats_cases import ClosedCases
 
 ADMIN = Buttons("ac")
 PAGE = "pg"
@@ -96,7 +97,8 @@ def _filters_of(args: list[str]) -> tuple[ClosedFilter, int]:
     return filters, keyboards.parse_int(number)
 
 
-def list_text(context: BotContext, filters: ClosedFilter, page: ClosedPage) -> str:
+def list_text(context: BotContext, found: ClosedCases) -> str:
+    filters, page = found.filters, found.page
     ats = context.actor.admin_ats
     scope = [ats if ats is not None else common.SCOPE_REGIONAL]
     if filters.plesso_code:
@@ -129,7 +131,8 @@ def list_text(context: BotContext, filters: ClosedFilter, page: ClosedPage) -> s
     return "\n\n".join([header, info, "\n".join(lines), texts.ADMIN_LIST_HINT])
 
 
-def list_keyboard(filters: ClosedFilter, page: ClosedPage) -> InlineKeyboardMarkup:
+def list_keyboard(found: ClosedCases) -> InlineKeyboardMarkup:
+    filters, page = found.filters, found.page
     views = [
         (texts.BUTTON_VIEW_CASE.format(case_id=item.id), ADMIN.data(VIEW, item.id))
         for item in page.items
@@ -156,12 +159,10 @@ async def show_list(
     update: Update, context: BotContext, filters: ClosedFilter, number: int, in_place: bool
 ) -> None:
     services = context.services
-    page = await services.closing.closed_page(
-        context.actor.admin_ats, filters, number, services.settings.tz
+    found = await ats_cases.closed_cases(
+        services, context.actor, filters, number, services.settings.tz
     )
-    await send_page(
-        update, list_text(context, filters, page), list_keyboard(filters, page), in_place
-    )
+    await send_page(update, list_text(context, found), list_keyboard(found), in_place)
 
 
 @public
@@ -206,26 +207,12 @@ async def last_days_tapped(update: Update, context: BotContext) -> None:
     await show_list(update, context, filters, 1, in_place=True)
 
 
-async def admin_case(context: BotContext, case_id: int | None) -> Case | None:
-    """A closed case of the admin's ATS (any, for a regional admin), or None."""
-    services = context.services
-    case = await services.cases.get(case_id) if case_id is not None else None
-    if case is None or case.is_open:
-        return None
-    plesso = await services.plessi.get(case.data.plesso_code)
-    if plesso is None or not context.actor.manages_plesso(plesso):
-        return None
-    return case
-
-
 async def show_case(update: Update, context: BotContext, case_id: int | None) -> None:
-    case = await admin_case(context, case_id)
-    if case is None:
+    view = await ats_cases.case_view(context.services, context.actor, case_id)
+    if view is None:
         await reply(update, case_texts.CASE_NOT_FOUND)
         return
-    services = context.services
-    plesso = await services.plessi.get(case.data.plesso_code)
-    contacts = (await services.contacts.page(case.id, 1, size=10_000)).items
+    case, plesso, contacts = view.case, view.plesso, view.contacts
     lines = [
         render(
             texts.ADMIN_CONTACT_LINE,
@@ -276,8 +263,7 @@ async def caso_command(update: Update, context: BotContext) -> None:
         except keyboards.BadCallback:
             case_id = None
     if actor.is_referent and receipt is None:
-        case = await context.services.cases.get(case_id) if case_id is not None else None
-        mine = case is not None and actor.holds_plesso(case.data.plesso_code)
+        mine = await ats_cases.holds_case(context.services, actor, case_id)
         if not actor.is_admin or mine or not typed:
             await referent_cases.case_command(update, context)
             return
@@ -288,7 +274,7 @@ async def caso_command(update: Update, context: BotContext) -> None:
         await reply(update, texts.ADMIN_CASE_USAGE)
         return
     if receipt is not None:
-        case_id = await context.services.closing.by_receipt(receipt)
+        case_id = await ats_cases.case_with_receipt(context.services, receipt)
     await show_case(update, context, case_id)
 
 
@@ -305,7 +291,7 @@ async def view_tapped(update: Update, context: BotContext) -> None:
 async def file_tapped(update: Update, context: BotContext) -> None:
     """The XLSX again, to this admin."""
     ids = ADMIN.tapped_ids(update, FILE)
-    case = await admin_case(context, ids[0]) if ids is not None else None
+    case = await ats_cases.closed_case(context.services, context.actor, ids[0] if ids else None)
     if case is None:
         await answer_tap(update)
         await reply(update, case_texts.CASE_NOT_FOUND)

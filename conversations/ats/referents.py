@@ -9,19 +9,22 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import keyboards
 from bot.access import requires
+from bot.callbacks import Buttons
 from bot.catalog import admin as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
 from domain.errors import ValidationFailed
-from domain.invitations import hash_invitation_code, new_invitation_code
 from domain.schools import validate_codice_meccanografico
 from reminders import notices
+from services import registry
+from services.registry import Revocation, RevokeTarget
 
-CB_REVOKE_PICK = "rv"
-CB_REVOKE_YES = "rvy"
-CB_REVOKE_NO = "rvn"
+# Verb-less data (`rv:REFERENT:PLESSO`): the bytes of the buttons already in admins' chats.
+REVOKE_PICK = Buttons("rv", "/revoca: the access picked to revoke")
+REVOKE_YES = Buttons("rvy", "/revoca: yes, revoke it")
+REVOKE_NO = Buttons("rvn", "/revoca: no, keep it")
 MAX_LISTED = 40
 
 
@@ -36,30 +39,27 @@ async def invite(update: Update, context: BotContext) -> None:
         await reply(update, error_text(error) + "\n" + texts.INVITE_USAGE)
         return
     services = context.services
-    plesso = await services.plessi.get(code)
-    if plesso is None or not context.actor.manages_plesso(plesso):
+    invited = await registry.invite(
+        services,
+        context.actor,
+        code,
+        services.now(),
+        timedelta(days=services.settings.invitation_valid_days),
+    )
+    if invited is None:
         await reply(update, render(texts.INVITE_UNKNOWN_PLESSO, code=code))
         return
-    invitation_code = new_invitation_code()
-    now = services.now()
-    invitation = await services.invitations.create(
-        code_hash=hash_invitation_code(invitation_code),
-        plesso_code=plesso.code,
-        created_by=context.actor.user_id,
-        now=now,
-        expires_at=now + timedelta(days=services.settings.invitation_valid_days),
-    )
-    link = f"https://t.me/{context.bot.username}?start={invitation_code}"
-    expires = invitation.expires_at.astimezone(services.settings.tz).strftime("%d/%m/%Y %H:%M")
+    link = f"https://t.me/{context.bot.username}?start={invited.code}"
+    expires = invited.invitation.expires_at.astimezone(services.settings.tz)
     await reply(
         update,
         render(
             texts.INVITE_CREATED,
-            plesso=plesso.name,
-            code=plesso.code,
+            plesso=invited.plesso.name,
+            code=invited.plesso.code,
             link=link,
-            invitation=invitation_code,
-            expires=expires,
+            invitation=invited.code,
+            expires=expires.strftime("%d/%m/%Y %H:%M"),
         ),
     )
 
@@ -67,7 +67,7 @@ async def invite(update: Update, context: BotContext) -> None:
 @requires(Role.ADMIN)
 async def list_referents(update: Update, context: BotContext) -> None:
     scope = context.actor.admin_ats or common.SCOPE_REGIONAL
-    referents = await context.services.referents.list_for_ats(context.actor.admin_ats)
+    referents = await registry.referents_of(context.services, context.actor)
     if not referents:
         await reply(update, render(texts.REFERENTS_NONE, scope=scope))
         return
@@ -91,15 +91,12 @@ async def list_referents(update: Update, context: BotContext) -> None:
 
 @requires(Role.ADMIN)
 async def revoke_menu(update: Update, context: BotContext) -> None:
-    referents = await context.services.referents.list_for_ats(context.actor.admin_ats)
     buttons = [
         (
-            f"{item.referent.full_name} – {plesso.code}",
-            keyboards.callback(CB_REVOKE_PICK, item.referent.id, plesso.code),
+            f"{target.referent_name} – {target.plesso_code}",
+            REVOKE_PICK.bare(target.referent_id, target.plesso_code),
         )
-        for item in referents
-        for plesso in item.plessi
-        if context.actor.manages_plesso(plesso)
+        for target in await registry.revocable(context.services, context.actor)
     ]
     scope = context.actor.admin_ats or common.SCOPE_REGIONAL
     if not buttons:
@@ -108,62 +105,66 @@ async def revoke_menu(update: Update, context: BotContext) -> None:
     await reply(update, texts.REVOKE_PICK, keyboards.column(buttons[:MAX_LISTED]))
 
 
-async def _target(
-    update: Update, context: BotContext, prefix: str
-) -> tuple[int, str, str, str] | None:
-    """(referent id, referent name, plesso code, plesso name) of a revoke button the admin
-    may use; None for a forged, stale or foreign one."""
-    query = update.callback_query
+def _tapped(update: Update, family: Buttons) -> tuple[int, str] | None:
+    """(referent id, plesso code) of a tapped revoke button; None for a malformed one."""
+    found = family.tapped_bare(update, 2)
+    if found is None:
+        return None
     try:
-        referent_id_text, plesso_code = keyboards.parse(query.data if query else None, prefix, 2)
-        referent_id = keyboards.parse_int(referent_id_text)
+        return keyboards.parse_int(found[0]), found[1]
     except keyboards.BadCallback:
         return None
-    services = context.services
-    referent = await services.referents.by_id(referent_id)
-    plesso = await services.plessi.get(plesso_code)
-    if referent is None or plesso is None or not context.actor.manages_plesso(plesso):
+
+
+async def _target(update: Update, context: BotContext, family: Buttons) -> RevokeTarget | None:
+    """The access a revoke button names, if the admin may revoke it; None for a forged,
+    stale or foreign one."""
+    tapped = _tapped(update, family)
+    if tapped is None:
         return None
-    return referent.id, referent.full_name, plesso.code, plesso.name
+    return await registry.revoke_target(context.services, context.actor, *tapped)
 
 
 @requires(Role.ADMIN)
 async def revoke_pick(update: Update, context: BotContext) -> None:
-    target = await _target(update, context, CB_REVOKE_PICK)
+    target = await _target(update, context, REVOKE_PICK)
     if target is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
-    referent_id, name, code, plesso_name = target
     await close_buttons(update)
+    ids = (target.referent_id, target.plesso_code)
     keyboard = keyboards.inline(
-        [
-            [
-                (common.BUTTON_YES, keyboards.callback(CB_REVOKE_YES, referent_id, code)),
-                (common.BUTTON_NO, keyboards.callback(CB_REVOKE_NO, referent_id, code)),
-            ]
-        ]
+        [[(common.BUTTON_YES, REVOKE_YES.bare(*ids)), (common.BUTTON_NO, REVOKE_NO.bare(*ids))]]
     )
     await reply(
-        update, render(texts.REVOKE_CONFIRM, name=name, plesso=plesso_name, code=code), keyboard
+        update,
+        render(
+            texts.REVOKE_CONFIRM,
+            name=target.referent_name,
+            plesso=target.plesso_name,
+            code=target.plesso_code,
+        ),
+        keyboard,
     )
 
 
 @requires(Role.ADMIN)
 async def revoke_yes(update: Update, context: BotContext) -> None:
-    target = await _target(update, context, CB_REVOKE_YES)
+    target = await _target(update, context, REVOKE_YES)
     if target is None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
-    referent_id, name, code, _ = target
     await close_buttons(update)
     services = context.services
-    changed = await services.referents.revoke(
-        referent_id=referent_id, plesso_code=code, actor=context.actor.user_id, now=services.now()
+    outcome = await registry.revoke(
+        services, context.actor, target.referent_id, target.plesso_code, services.now()
     )
-    if not changed:
+    if outcome is not Revocation.DONE:  # revoked meanwhile, or no longer the admin's
         await reply(update, texts.REVOKE_NOTHING)
         return
-    await reply(update, render(texts.REVOKE_DONE, name=name, code=code))
+    await reply(
+        update, render(texts.REVOKE_DONE, name=target.referent_name, code=target.plesso_code)
+    )
     # The referent's notice was queued with the revocation: it goes now, in the background,
     # or later by the job if Telegram is down (reminders/notices.py).
     notices.deliver_soon(context.application)
@@ -180,7 +181,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("invita", invite),
         CommandHandler("referenti", list_referents),
         CommandHandler("revoca", revoke_menu),
-        CallbackQueryHandler(revoke_pick, pattern=keyboards.pattern(CB_REVOKE_PICK)),
-        CallbackQueryHandler(revoke_yes, pattern=keyboards.pattern(CB_REVOKE_YES)),
-        CallbackQueryHandler(revoke_no, pattern=keyboards.pattern(CB_REVOKE_NO)),
+        CallbackQueryHandler(revoke_pick, pattern=REVOKE_PICK.bare_pattern()),
+        CallbackQueryHandler(revoke_yes, pattern=REVOKE_YES.bare_pattern()),
+        CallbackQueryHandler(revoke_no, pattern=REVOKE_NO.bare_pattern()),
     ]

@@ -12,19 +12,23 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import keyboards
 from bot.access import requires
+from bot.callbacks import Buttons
 from bot.catalog import common, render
 from bot.catalog import reminders as texts
 from bot.catalog.absences import describe_day
-from bot.context import BotContext, Services
+from bot.context import BotContext
 from bot.replies import answer_tap, close_buttons, reply
 from bot.settings import Settings
-from domain.access import Actor, Role
-from domain.calendar import SchoolCalendar
+from domain.access import Role
+from domain.reminder_report import DayReport, PlessoStatus
 from domain.text import fit
 from reminders import jobs
-from reminders.report import DayReport, PlessoStatus, build_report, report_day, window_open
+from services import reminders as reminders_service
+from services.reminders import PushRefusal
 
-CB_PUSH = "prm"  # prm:ATS-CODE:YYYY-MM-DD, or prm:all:YYYY-MM-DD for a regional admin
+# Verb-less data, the bytes of the buttons already in admins' chats: prm:ATS-CODE:YYYY-MM-DD,
+# or prm:all:YYYY-MM-DD for a regional admin.
+PUSH = Buttons("prm", "/promemoria: remind the missing ones now")
 ALL_ATS = "all"
 MAX_LISTED = 15  # lines per section; the rest is counted
 MAX_MESSAGE = 4000  # Telegram takes 4096 characters
@@ -34,38 +38,23 @@ MAX_MESSAGE = 4000  # Telegram takes 4096 characters
 async def show(update: Update, context: BotContext) -> None:
     services = context.services
     ats = context.actor.admin_ats
-    now = services.now()
-    calendar = await jobs.scope_calendar(services, ats)
-    parts = [schedule_text(services.settings, ats)]
-    day = report_day(calendar, now)
-    if day is None:
+    settings = services.settings
+    parts = [schedule_text(settings, ats)]
+    report = await reminders_service.day_report(
+        services, ats, services.now(), start_date=settings.absence_start_date, timezone=settings.tz
+    )
+    if report is None:
         await reply(update, "\n\n".join([*parts, texts.NO_RECORDING_DAY]))
         return
-    report = await _report(services, ats, day, calendar, now)
     parts.append(report_text(report, services.settings.tz))
     await reply(update, _fit("\n\n".join(parts)), _push_keyboard(report, ats))
-
-
-async def _report(
-    services: Services, ats: str | None, day: date, calendar: SchoolCalendar, now: datetime
-) -> DayReport:
-    reminders = services.reminders
-    return build_report(
-        day=day,
-        is_open=window_open(calendar, day, now),
-        recorded=await reminders.recorded_plessi(day, ats),
-        missing=await services.absences.missing_plessi(ats, day),
-        links=await reminders.links(ats),
-        entries=await reminders.for_days([day], ats),
-        unreachable=await reminders.unreachable(ats),
-    )
 
 
 def _push_keyboard(report: DayReport, ats: str | None) -> InlineKeyboardMarkup | None:
     reachable = report.can_push
     if not reachable:
         return None
-    data = keyboards.callback(CB_PUSH, ats or ALL_ATS, report.day.isoformat())
+    data = PUSH.bare(ats or ALL_ATS, report.day.isoformat())
     return keyboards.column([(texts.BUTTON_REMIND_NOW.format(n=reachable), data)])
 
 
@@ -152,41 +141,35 @@ def _when(moment: datetime, tz: ZoneInfo) -> str:
 # --- the push -----------------------------------------------------------------------------
 
 
-def _may_push(actor: Actor, ats: str | None) -> bool:
-    if ats is None:
-        return actor.is_admin and actor.admin_ats is None
-    return actor.manages_ats(ats)
-
-
 @requires(Role.ADMIN)
 async def push(update: Update, context: BotContext) -> None:
-    query = update.callback_query
+    tapped = PUSH.tapped_bare(update, 2)
     try:
-        scope, day_text = keyboards.parse(query.data if query else None, CB_PUSH, 2)
+        if tapped is None:
+            raise ValueError("not a push button")
+        scope, day_text = tapped
         day = date.fromisoformat(day_text)
-    except ValueError:  # BadCallback included
+    except ValueError:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
     ats = None if scope == ALL_ATS else scope
-    if not _may_push(context.actor, ats):
+    if not reminders_service.may_push(context.actor, ats):
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
     await close_buttons(update)
-    outcome = await jobs.push_now(
-        context.application, ats_code=ats, day=day, actor=context.actor.user_id
-    )
+    outcome = await jobs.push_now(context.application, ats_code=ats, day=day, actor=context.actor)
     await reply(update, push_text(outcome, day, context.services.settings.tz))
 
 
 def push_text(outcome: jobs.PushOutcome, day: date, tz: ZoneInfo) -> str:
-    if outcome.refused is jobs.PushRefusal.TOO_SOON:
+    if outcome.refused is PushRefusal.TOO_SOON:
         assert outcome.last_push is not None and outcome.retry_from is not None
         return render(
             texts.PUSH_TOO_SOON,
             time=_hhmm(outcome.last_push, tz),
             next=_hhmm(outcome.retry_from, tz),
         )
-    if outcome.refused is jobs.PushRefusal.WINDOW_CLOSED:
+    if outcome.refused is PushRefusal.WINDOW_CLOSED:
         return render(texts.PUSH_WINDOW_CLOSED, day=describe_day(day))
     summary = outcome.summary
     if summary is None:
@@ -202,5 +185,5 @@ def push_text(outcome: jobs.PushOutcome, day: date, tz: ZoneInfo) -> str:
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("promemoria", show),
-        CallbackQueryHandler(push, pattern=keyboards.pattern(CB_PUSH)),
+        CallbackQueryHandler(push, pattern=PUSH.bare_pattern()),
     ]

@@ -13,12 +13,14 @@ from bot.access import requires
 from bot.catalog import admin as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
+from bot.drafts import FlowDraft
 from bot.flows import Flow
 from bot.replies import reply
 from domain.access import Actor, Role
 from domain.errors import ValidationFailed
-from domain.school_import import scope_import, to_plesso
-from domain.schools import RowError, SchoolsImport, parse_schools_csv
+from domain.schools import RowError, parse_schools_csv
+from services import registry
+from services.registry import SchoolsImported
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_LISTED_ERRORS = 30
@@ -29,6 +31,10 @@ class Step(IntEnum):
 
 
 flow: Flow[Step] = Flow("schools", Step, file_steps=[Step.FILE])
+
+
+class SchoolsDraft(FlowDraft):
+    """The flow's draft: nothing to remember but the step (waiting for the file)."""
 
 
 def _scope(actor: Actor) -> str:
@@ -42,7 +48,7 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
 
 @requires(Role.ADMIN)
 async def schools(update: Update, context: BotContext) -> Step:
-    counts = await context.services.plessi.counts(context.actor.admin_ats)
+    counts = await registry.school_counts(context.services, context.actor)
     await reply(
         update,
         render(
@@ -52,7 +58,7 @@ async def schools(update: Update, context: BotContext) -> Step:
             sentinel=counts.sentinel,
         ),
     )
-    return await flow.go(update, context, Step.FILE, {})
+    return await flow.go(update, context, Step.FILE, SchoolsDraft().dump())
 
 
 @requires(Role.ADMIN)
@@ -68,31 +74,24 @@ async def file_received(update: Update, context: BotContext) -> Step | int:
         parsed = await asyncio.to_thread(parse_schools_csv, content)
     except ValidationFailed as error:
         await reply(update, render(texts.SCHOOLS_REFUSED_WHOLE, reason="") + error_text(error))
-        await flow.ask(update, context, Step.FILE, {})
+        await flow.ask(update, context, Step.FILE, SchoolsDraft().dump())
         return Step.FILE
-    result = await _import(context, parsed)
-    await reply(update, result)
+    services = context.services
+    imported = await registry.import_schools(services, context.actor, parsed, services.now())
+    await reply(update, _result_text(imported))
     return ConversationHandler.END
 
 
-async def _import(context: BotContext, parsed: SchoolsImport) -> str:
-    services = context.services
-    existing = {
-        plesso.code: plesso.ats_code
-        for plesso in await services.plessi.many([row.code for row in parsed.rows])
-    }
-    scoped = scope_import(parsed, context.actor.admin_ats, existing)
-    counts = await services.plessi.upsert_many(
-        [to_plesso(row) for row in scoped.rows], actor=context.actor.user_id, now=services.now()
-    )
+def _result_text(imported: SchoolsImported) -> str:
+    counts = imported.counts
     summary = render(
         texts.SCHOOLS_RESULT,
         added=counts.added,
         updated=counts.updated,
         unchanged=counts.unchanged,
-        refused=len(scoped.errors),
+        refused=len(imported.refused),
     )
-    return summary + _refused_rows(scoped.errors)
+    return summary + _refused_rows(imported.refused)
 
 
 def _refused_rows(errors: list[RowError]) -> str:

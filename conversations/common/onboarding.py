@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from enum import IntEnum, auto
-from typing import Any
+from typing import Any, Literal
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -16,18 +17,20 @@ from telegram.ext import (
 
 from bot import keyboards
 from bot.access import public
+from bot.callbacks import Buttons
 from bot.catalog import common, error_text, render
 from bot.catalog import onboarding as texts
 from bot.context import BotContext
+from bot.drafts import FlowDraft
 from bot.flows import Flow
 from bot.menus import set_admin_menu
 from bot.replies import close_buttons, reply
 from conversations.common.basics import help_text
 from domain.errors import ValidationFailed
-from domain.invitations import hash_invitation_code, normalize_invitation_code
 from domain.people import parse_email, parse_full_name, parse_phone
-from domain.registry import LOCKOUT_DURATION, LOCKOUT_FAILURES, LOCKOUT_WINDOW, ReferentProfile
-from domain.registry import lockout_until as compute_lockout
+from domain.registry import ReferentProfile
+from services import onboarding
+from services.onboarding import CodeRefusal
 
 
 class Step(IntEnum):
@@ -40,8 +43,20 @@ class Step(IntEnum):
 
 flow: Flow[Step] = Flow("onboarding", Step, button_steps=[Step.CONFIRM], personal=True)
 
-CB_CONFIRM = "onb_ok"
-CB_REDO = "onb_redo"
+# Verb-less data (`onb_ok`, `onb_redo`): the bytes of the buttons already in users' chats.
+CONFIRM = Buttons("onb_ok", "joining: the details are right")
+REDO = Buttons("onb_redo", "joining: type the details again")
+
+
+class OnboardingDraft(FlowDraft):
+    """The answers so far: the invitation (from the code step), then the profile."""
+
+    invitation_hash: str = ""
+    plesso_code: str = ""
+    plesso_name: str = ""
+    full_name: str = ""
+    phone: str = ""
+    email: str = ""
 
 
 @flow.asker
@@ -55,21 +70,22 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
     elif step is Step.EMAIL:
         await reply(update, texts.ASK_EMAIL)
     else:
-        await reply(update, render(texts.SUMMARY, **_summary_values(data)), _confirm_keyboard())
-
-
-def _summary_values(data: dict[str, Any]) -> dict[str, object]:
-    return {
-        "plesso": data["plesso_name"],
-        "code": data["plesso_code"],
-        "full_name": data["full_name"],
-        "phone": data["phone"],
-        "email": data["email"],
-    }
+        draft = OnboardingDraft.load(data)
+        summary = render(
+            texts.SUMMARY,
+            plesso=draft.plesso_name,
+            code=draft.plesso_code,
+            full_name=draft.full_name,
+            phone=draft.phone,
+            email=draft.email,
+        )
+        await reply(update, summary, _confirm_keyboard())
 
 
 def _confirm_keyboard() -> InlineKeyboardMarkup:
-    return keyboards.inline([[(common.BUTTON_CONFIRM, CB_CONFIRM), (texts.BUTTON_REDO, CB_REDO)]])
+    return keyboards.inline(
+        [[(common.BUTTON_CONFIRM, CONFIRM.bare()), (texts.BUTTON_REDO, REDO.bare())]]
+    )
 
 
 @public
@@ -81,14 +97,14 @@ async def start(update: Update, context: BotContext) -> int:
         if actor.is_known:
             await _welcome(update, context)
             return ConversationHandler.END
-        return await flow.go(update, context, Step.CODE, {})
+        return await flow.go(update, context, Step.CODE, OnboardingDraft().dump())
     return await _try_code(update, context, payload)
 
 
 async def _welcome(update: Update, context: BotContext) -> None:
     actor = context.actor
     if actor.referent is not None and actor.is_referent:
-        plessi = await context.services.plessi.many(actor.referent.plessi)
+        plessi = await onboarding.my_plessi(context.services, actor)
         listing = "\n".join(f"• {p.name} ({p.code})" for p in plessi)
         await reply(
             update,
@@ -113,75 +129,54 @@ async def code_typed(update: Update, context: BotContext) -> int:
 
 async def _try_code(update: Update, context: BotContext, typed: str) -> int:
     services = context.services
-    user_id = context.actor.user_id
-    now = services.now()
-    if await _locked_until(context, user_id) is not None:
-        return await _lockout(update, context)
-    code = normalize_invitation_code(typed)
-    invitation = await services.invitations.by_hash(hash_invitation_code(code)) if code else None
-    if invitation is None:
-        await services.invitations.record_failure(user_id, now)
-        if await _locked_until(context, user_id) is not None:
-            return await _lockout(update, context)
-        left = LOCKOUT_FAILURES - len(await _recent_failures(context, user_id))
-        await reply(update, render(texts.CODE_WRONG, left=max(left, 1)))
-        return await flow.save(update, context, Step.CODE, {})
-    if invitation.used_at is not None:
+    checked = await onboarding.check_code(services, context.actor.user_id, typed, services.now())
+    if checked.refused is CodeRefusal.LOCKED_OUT:
+        assert checked.locked_until is not None
+        local = checked.locked_until.astimezone(services.settings.tz)
+        await reply(update, render(texts.LOCKED_OUT, until=local.strftime("%H:%M")))
+        return ConversationHandler.END
+    if checked.refused is CodeRefusal.WRONG:
+        await reply(update, render(texts.CODE_WRONG, left=checked.attempts_left))
+        return await flow.save(update, context, Step.CODE, OnboardingDraft().dump())
+    if checked.refused is CodeRefusal.USED:
         await reply(update, texts.CODE_USED)
         return ConversationHandler.END
-    if invitation.expires_at <= now:
+    if checked.refused is CodeRefusal.EXPIRED:
         await reply(update, texts.CODE_EXPIRED)
         return ConversationHandler.END
-    plesso = await services.plessi.get(invitation.plesso_code)
-    assert plesso is not None  # invitations reference plessi (foreign key)
-    data = {
-        "invitation_hash": hash_invitation_code(code or ""),
-        "plesso_code": plesso.code,
-        "plesso_name": plesso.name,
-    }
+    plesso = checked.plesso
+    assert plesso is not None
+    draft = OnboardingDraft(
+        invitation_hash=checked.invitation_hash, plesso_code=plesso.code, plesso_name=plesso.name
+    )
     await reply(
         update,
         render(texts.INVITED_TO, plesso=plesso.name, code=plesso.code, comune=plesso.comune_name),
     )
     if context.actor.referent is not None:
-        return await _join(update, context, data, profile=None)
-    return await flow.go(update, context, Step.FULL_NAME, data)
+        return await _join(update, context, draft, profile=None)
+    return await flow.go(update, context, Step.FULL_NAME, draft.dump())
 
 
-async def _recent_failures(context: BotContext, user_id: int) -> list[Any]:
-    now = context.services.now()
-    return await context.services.invitations.failures_since(user_id, now - LOCKOUT_WINDOW)
+ProfileField = Literal["full_name", "phone", "email"]
 
 
-async def _locked_until(context: BotContext, user_id: int) -> Any:
-    now = context.services.now()
-    failures = await context.services.invitations.failures_since(
-        user_id, now - LOCKOUT_WINDOW - LOCKOUT_DURATION
-    )
-    return compute_lockout(failures, now)
-
-
-async def _lockout(update: Update, context: BotContext) -> int:
-    until = await _locked_until(context, context.actor.user_id)
-    local = until.astimezone(context.services.settings.tz)
-    await reply(update, render(texts.LOCKED_OUT, until=local.strftime("%H:%M")))
-    return ConversationHandler.END
-
-
-def _text_step(step: Step, parse: Any, field: str) -> Any:
-    """A handler for a step whose answer is one parsed text field."""
+def _text_step(
+    step: Step, parse: Callable[[str], str], field: ProfileField
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, Step]]:
+    """A handler for a step whose answer is one parsed text field of the profile."""
 
     @public
     async def handle(update: Update, context: BotContext) -> Step:
         assert update.message is not None and update.message.text is not None
-        data = await flow.load(update, context)
+        draft = OnboardingDraft.load(await flow.load(update, context))
         try:
-            data[field] = parse(update.message.text)
+            draft = draft.model_copy(update={field: parse(update.message.text)})
         except ValidationFailed as error:
             await reply(update, error_text(error))
-            await flow.ask(update, context, step, data)
+            await flow.ask(update, context, step, draft.dump())
             return step
-        return await flow.go(update, context, _NEXT[step], data)
+        return await flow.go(update, context, _NEXT[step], draft.dump())
 
     handle.__name__ = f"onboarding_{field}"
     return handle
@@ -193,33 +188,30 @@ _NEXT = {Step.FULL_NAME: Step.PHONE, Step.PHONE: Step.EMAIL, Step.EMAIL: Step.CO
 @public
 async def confirm(update: Update, context: BotContext) -> int:
     await close_buttons(update)
-    data = await flow.load(update, context)
-    profile = ReferentProfile(full_name=data["full_name"], phone=data["phone"], email=data["email"])
-    return await _join(update, context, data, profile)
+    draft = OnboardingDraft.load(await flow.load(update, context))
+    profile = ReferentProfile(full_name=draft.full_name, phone=draft.phone, email=draft.email)
+    return await _join(update, context, draft, profile)
 
 
 @public
 async def redo(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
-    data = await flow.load(update, context)
-    return await flow.go(update, context, Step.FULL_NAME, data)
+    draft = OnboardingDraft.load(await flow.load(update, context))
+    return await flow.go(update, context, Step.FULL_NAME, draft.dump())
 
 
 async def _join(
-    update: Update, context: BotContext, data: dict[str, Any], profile: ReferentProfile | None
+    update: Update, context: BotContext, draft: OnboardingDraft, profile: ReferentProfile | None
 ) -> int:
     services = context.services
-    joined = await services.referents.join(
-        telegram_user_id=context.actor.user_id,
-        profile=profile,
-        invitation_hash=data["invitation_hash"],
-        now=services.now(),
+    joined = await onboarding.join(
+        services, context.actor.user_id, draft.invitation_hash, profile, services.now()
     )
-    if joined is None:
+    if not joined:
         await reply(update, texts.INVITATION_GONE)
         return ConversationHandler.END
     template = texts.JOINED if profile is not None else texts.JOINED_ANOTHER
-    await reply(update, render(template, plesso=data["plesso_name"], code=data["plesso_code"]))
+    await reply(update, render(template, plesso=draft.plesso_name, code=draft.plesso_code))
     await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
 
@@ -236,8 +228,8 @@ def build() -> ConversationHandler[BotContext]:
             Step.PHONE: [MessageHandler(text, _text_step(Step.PHONE, parse_phone, "phone"))],
             Step.EMAIL: [MessageHandler(text, _text_step(Step.EMAIL, parse_email, "email"))],
             Step.CONFIRM: [
-                CallbackQueryHandler(confirm, pattern=keyboards.pattern(CB_CONFIRM)),
-                CallbackQueryHandler(redo, pattern=keyboards.pattern(CB_REDO)),
+                CallbackQueryHandler(confirm, pattern=CONFIRM.bare_pattern()),
+                CallbackQueryHandler(redo, pattern=REDO.bare_pattern()),
             ],
         },
     )

@@ -18,10 +18,10 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 
 from domain.enrolment import Enrolment
 from domain.registry import ReferentProfile
+from domain.reminders import ReminderKey, ReminderKind
 from emulator.driver import ChatUser
 from reminders import jobs
 from reminders.sender import RunSummary
-from storage.reminders import ReminderKey, ReminderKind
 from tests.e2e.steps import NOT_SENTINEL, SENTINEL, SENTINEL_2, joined_referent, report_case
 from tests.harness import ROME, Harness, MutableClock
 

@@ -9,10 +9,9 @@ from collections.abc import Callable
 
 import pytest
 
-from bot import keyboards
 from bot.catalog import common
 from bot.errors import RetryingRateLimiter
-from conversations.ats.referents import CB_REVOKE_YES
+from conversations.ats.referents import REVOKE_YES
 from domain.notices import NoticeKind, ReferentNotice
 from domain.outbox import OutboxStatus
 from emulator.driver import ChatUser
@@ -105,7 +104,7 @@ async def test_other_admins_and_strangers_cannot_revoke_or_cause_a_notice(
     other = harness.user(ADMIN_VALPADANA, "Vera")
     await other.send("/revoca")
     await other.expect("Nessun referente registrato (ATS-VALPADANA)")
-    forged = keyboards.callback(CB_REVOKE_YES, await referent_id(harness), PLESSO_MILANO)
+    forged = REVOKE_YES.bare(await referent_id(harness), PLESSO_MILANO)
     emulator = harness.emulator
     other_tap, stranger_tap = (
         emulator.forge_callback(user, 1, forged) for user in (ADMIN_VALPADANA, stranger.user_id)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.calendar import Closure, SchoolCalendar
+from domain.reminders import OpenCaseRow, ReferentLink, ReminderKey, ReminderKind
 from reminders.due import (
     DueReminder,
     Facts,
@@ -21,7 +22,6 @@ from reminders.due import (
     group_by_referent,
     manual_reminders,
 )
-from storage.reminders import OpenCaseRow, ReferentLink, ReminderKey, ReminderKind
 
 ROME = ZoneInfo("Europe/Rome")
 SCHEDULE = Schedule(timezone=ROME)

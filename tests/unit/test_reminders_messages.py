@@ -1,5 +1,5 @@
 """The text and buttons of a reminder (reminders.messages) and the /promemoria report model
-(reminders.report)."""
+(domain.reminder_report)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from bot import keyboards
 from bot.callbacks import REMINDER_ABSENCES
 from domain.calendar import SchoolCalendar
 from domain.registry import Plesso
-from reminders.due import DueReminder, ReminderBatch
-from reminders.messages import render_batch
-from reminders.report import build_report, next_push_at, report_day, window_open
-from storage.reminders import (
+from domain.reminder_report import build_report, next_push_at, report_day, window_open
+from domain.reminders import (
     LogEntry,
     ReferentLink,
     ReminderKey,
@@ -21,6 +19,8 @@ from storage.reminders import (
     ReminderState,
     UnreachableReferent,
 )
+from reminders.due import DueReminder, ReminderBatch
+from reminders.messages import render_batch
 
 ROME = ZoneInfo("Europe/Rome")
 TUESDAY = date(2026, 11, 17)

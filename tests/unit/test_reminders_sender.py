@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from domain.reminders import ReminderKind, ReminderState
 from reminders.due import DueReminder, ReminderBatch
 from reminders.sender import MAX_ATTEMPTS, ReminderSender
-from storage.reminders import ReminderKind, ReminderState
 from tests.unit.test_reminders_storage import NOW, TUESDAY, A, B, Seeded, seed
 
 ROME = ZoneInfo("Europe/Rome")

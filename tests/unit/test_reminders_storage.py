@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from domain.registry import Plesso, ReferentProfile
+from domain.reminders import ReminderKey, ReminderKind, ReminderState
 from storage.absences import AbsencesRepository, ClosuresRepository
 from storage.audit import AuditRepository
 from storage.db import Database
 from storage.registry import InvitationsRepository, PlessiRepository, ReferentsRepository
-from storage.reminders import ReminderKey, ReminderKind, ReminderLogRepository, ReminderState
+from storage.reminders import ReminderLogRepository
 
 NOW = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)
 TUESDAY = date(2026, 11, 17)

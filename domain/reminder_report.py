@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from domain.calendar import SchoolCalendar
 from domain.registry import Plesso
-from storage.reminders import (
+from domain.reminders import (
     LogEntry,
     ReferentLink,
     ReminderKind,
