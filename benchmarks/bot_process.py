@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.app import build_application
 from bot.clock import ShiftedClock
 from bot.logs import setup_logging
 from bot.runner import (
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            runner.run(run(settings, _clock_at(args.now), first_delay=0.1))
+            runner.run(run(settings, build_application, _clock_at(args.now), first_delay=0.1))
     except StartupError as error:
         print(f"bot_process: {error}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from bot.app import build_application
 from bot.logs import setup_logging
 from bot.runner import StartupError, run_process
 from bot.settings import SettingsError, database_path_setting, load_settings
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
     try:
-        run_process(settings)
+        run_process(settings, build_application)
     except StartupError as error:
         print(f"sentinella: {error}", file=sys.stderr)
         return 1

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     ContextTypes,
     Defaults,
@@ -16,7 +14,7 @@ from telegram.ext import (
 )
 
 from bot.access import resolve_actor
-from bot.context import SERVICES_KEY, BotContext, Services, services_of
+from bot.context import SERVICES_KEY, BotApplication, BotContext, Services, services_of
 from bot.errors import RetryingRateLimiter, on_error
 from bot.menus import set_command_menus
 from bot.persistence import SqlitePersistence
@@ -29,8 +27,6 @@ from reminders import jobs as reminder_jobs
 from reminders import notices as referent_notices
 
 log = logging.getLogger(__name__)
-
-BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
 REQUEST_POOL_SIZE = 256  # concurrent Bot API calls, as PTB's default
 GET_UPDATES_READ_TIMEOUT = 5.0  # seconds beyond the long-poll timeout, as PTB's default

@@ -70,3 +70,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @actor.setter
     def actor(self, value: Actor) -> None:
         self._actor = value
+
+
+BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+ApplicationFactory = Callable[[Services], BotApplication]

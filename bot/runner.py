@@ -12,9 +12,8 @@ from urllib.parse import urlparse
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bot.app import BotApplication, build_application
 from bot.clock import system_clock
-from bot.context import Clock, Services
+from bot.context import ApplicationFactory, BotApplication, Clock, Services
 from bot.settings import Settings
 from storage.db import Database
 
@@ -111,18 +110,25 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def run_process(settings: Settings) -> None:
+def run_process(settings: Settings, build: ApplicationFactory) -> None:
     """The real process: `run` on uvloop when available (tests keep asyncio's own loop)."""
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        runner.run(run(settings))
+        runner.run(run(settings, build))
 
 
-async def run(settings: Settings, clock: Clock = system_clock, first_delay: float = 1.0) -> None:
-    """The bot until SIGTERM. `clock` is the real time but for the benchmarks' process
-    (benchmarks/bot_process.py), which runs on a Tuesday morning whatever the day."""
+async def run(
+    settings: Settings,
+    build: ApplicationFactory,
+    clock: Clock = system_clock,
+    first_delay: float = 1.0,
+) -> None:
+    """The bot until SIGTERM, as `build` (bot.app's factory, passed in by the entry point so
+    that this toolkit module does not import the wiring) makes it. `clock` is the real time
+    but for the benchmarks' process (benchmarks/bot_process.py), which runs on a Tuesday
+    morning whatever the day."""
     db = await open_database(settings)
     try:
-        application = build_application(Services(settings=settings, db=db, clock=clock))
+        application = build(Services(settings=settings, db=db, clock=clock))
         try:
             await initialize_with_retry(application, first_delay=first_delay)
             _settle_memory()

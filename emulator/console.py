@@ -10,9 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import BotApplication, build_application
+from bot.app import build_application
 from bot.clock import ShiftedClock
-from bot.context import Services
+from bot.context import BotApplication, Services
 from bot.logs import setup_logging
 from bot.runner import initialize_with_retry, open_database, start_receiving, stop_receiving
 from bot.settings import Settings

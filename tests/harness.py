@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import BotApplication, build_application
-from bot.context import Services
+from bot.app import build_application
+from bot.context import BotApplication, Services
 from bot.runner import initialize_with_retry, start_receiving, stop_receiving
 from bot.settings import Settings
 from emulator.demo import seed_demo_schools

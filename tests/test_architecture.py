@@ -62,12 +62,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
 # Imports allowed only inside a function body (paid for when used, never at start-up).
 _LAZY_ONLY = {(WIRING, "emulator")}
 # Single arrows allowed against the table, each with its reason.
-EXCEPTIONS: Mapping[tuple[str, str], str] = {
-    # The process's main loop (start-up retries, polling or webhook, SIGTERM) runs the
-    # application that bot.app wires; it is the entry point's other half, imported only by
-    # bot.__main__, the emulator's console, the tests and the benchmarks.
-    ("bot.runner", "bot.app"): "bot.runner runs what bot.app wires",
-}
+EXCEPTIONS: Mapping[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

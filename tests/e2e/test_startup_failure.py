@@ -11,6 +11,7 @@ import pytest
 from telegram.ext import Application
 
 from bot import runner
+from bot.app import build_application
 from bot.settings import Settings
 from emulator.server import BotApiEmulator
 from tests.harness import TOKEN
@@ -44,6 +45,6 @@ async def test_a_webhook_port_taken_still_shuts_the_application_down(
                 webhook_port=port,
             )
             with pytest.raises(OSError) as failure:
-                await runner.run(settings, first_delay=0.01)
+                await runner.run(settings, build_application, first_delay=0.01)
             assert emulator.stats.calls["getMe"] >= 1  # it failed after initialize
     assert len(shut_down) == 1, f"start-up failed ({failure.value!r}) and nothing shut down"
