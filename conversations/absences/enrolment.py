@@ -26,7 +26,7 @@ from bot.access import requires
 from bot.catalog import absences as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from domain.absences import format_count, missing_first
 from domain.access import Role
@@ -327,7 +327,7 @@ async def _open(update: Update, context: BotContext, plesso: Plesso) -> Step:
     return await questions.start(update, context, plesso_data(plesso, local_today(context)))
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     return flow.handler(
         entry_points=[CommandHandler("iscritti", enrolment)],
         states={

@@ -27,7 +27,7 @@ from bot.callbacks import REMINDER_ABSENCES
 from bot.catalog import absences as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
-from bot.flows import Flow, abandon_all
+from bot.flows import Flow, FlowHandler, abandon_all
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.absences.enrolment import (
     PLESSO_CODE,
@@ -421,7 +421,7 @@ async def _saved_text(
     return "\n".join(lines)
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     text = filters.TEXT & ~filters.COMMAND
     return flow.handler(
         entry_points=[

@@ -31,7 +31,7 @@ from bot.access import requires
 from bot.catalog import broadcast as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext, Services
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Actor, Role
 from domain.broadcast import Audience, clean_text, room_for_text
@@ -266,7 +266,7 @@ def _button(callback: Any, data: str) -> CallbackQueryHandler[BotContext, Any]:
     return CallbackQueryHandler(callback, pattern=f"^{data}$")
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     typed = filters.TEXT & ~filters.COMMAND
     cancel_button = _button(cancel, CB_CANCEL)
     return flow.handler(
