@@ -35,8 +35,6 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import BytesPayload
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -56,7 +54,7 @@ _FORM_ESCAPES = {chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}
 _FORM_ESCAPES.update({'"': "%22", "\\": "\\\\"})
 _FORM_ESCAPE_RE = re.compile("|".join(re.escape(c) for c in _FORM_ESCAPES))
 
-# (filename, content, MIME type), as in telegram._utils.types.UploadFileDict
+# (filename, content, MIME type), as python-telegram-bot's RequestData gives a file
 _UploadFile = tuple[str | None, bytes | IO[bytes], str]
 
 
@@ -150,10 +148,12 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        # float | None, or BaseRequest.DEFAULT_NONE when not passed (python-telegram-bot's
+        # type for that is private; `object` accepts whatever the base class does).
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """See `BaseRequest.do_request`."""
         session, pool = self._session, self._pool
@@ -165,19 +165,13 @@ class AiohttpRequest(BaseRequest):
             if request_data is not None and request_data.contains_files
             else None
         )
-        if isinstance(write_timeout, DefaultValue):
-            write_timeout = self._media_write_timeout if files else self._write_timeout
-        if isinstance(pool_timeout, DefaultValue):
-            pool_timeout = self._pool_timeout
+        write = _given(write_timeout, self._media_write_timeout if files else self._write_timeout)
+        pool_wait = _given(pool_timeout, self._pool_timeout)
         timeout = self._default_timeout
-        if not isinstance(read_timeout, DefaultValue) or not isinstance(
-            connect_timeout, DefaultValue
-        ):
+        if not (read_timeout is connect_timeout is BaseRequest.DEFAULT_NONE):
             timeout = _client_timeout(
-                self._connect_timeout
-                if isinstance(connect_timeout, DefaultValue)
-                else connect_timeout,
-                self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout,
+                _given(connect_timeout, self._connect_timeout),
+                _given(read_timeout, self._read_timeout),
             )
 
         body: _TimedBody | bytes | None = None
@@ -186,7 +180,7 @@ class AiohttpRequest(BaseRequest):
             assert request_data is not None
             boundary = os.urandom(16).hex()
             content = _multipart(boundary, request_data.json_parameters, files)
-            body = _TimedBody(content, f"multipart/form-data; boundary={boundary}", write_timeout)
+            body = _TimedBody(content, f"multipart/form-data; boundary={boundary}", write)
         elif request_data is not None:
             parameters = request_data.json_parameters
             if parameters:
@@ -194,7 +188,7 @@ class AiohttpRequest(BaseRequest):
                 headers = {"Content-Type": _FORM_CONTENT_TYPE}
 
         try:
-            await _acquire(pool, pool_timeout)
+            await _acquire(pool, pool_wait)
         except _PoolTimeout:
             raise TimedOut(_POOL_TIMEOUT_MESSAGE) from None
         failure: NetworkError
@@ -218,6 +212,16 @@ def _failure(error: Exception, url: str, body: _TimedBody | bytes | None) -> Net
     if isinstance(error, TimeoutError):  # aiohttp's ServerTimeoutError is a TimeoutError too
         return TimedOut(_describe(error, url))
     return NetworkError(_describe(error, url))
+
+
+def _given(timeout: object, default: float | None) -> float | None:
+    """A timeout as the caller passed it, or `default` when it passed none: python-telegram-bot
+    marks that with `BaseRequest.DEFAULT_NONE` and documents the check `is DEFAULT_NONE`."""
+    if timeout is BaseRequest.DEFAULT_NONE:
+        return default
+    if timeout is None or isinstance(timeout, int | float):
+        return timeout
+    raise TypeError(f"not a timeout: {timeout!r}")
 
 
 async def _acquire(pool: asyncio.Semaphore, pool_timeout: float | None) -> None:
