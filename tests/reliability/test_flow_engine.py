@@ -56,7 +56,7 @@ def _private_telegram_uses(path: Path, private: frozenset[str]) -> list[str]:
             modules = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
         elif isinstance(node, ast.Import):
             modules = [alias.name for alias in node.names]
-        if any(_is_private_telegram(module) for module in modules):
+        if isinstance(node, ast.stmt) and any(_is_private_telegram(m) for m in modules):
             found.append(f"{where}:{node.lineno}: import from {modules[0]}")
         if (
             isinstance(node, ast.Attribute)
