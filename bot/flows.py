@@ -262,8 +262,9 @@ class FlowHandler(BaseHandler[Update, BotContext, None]):
         self.flow = flow
         self.name = flow.name
         self.entry_points: tuple[AnyHandler, ...] = tuple(entry_points)
+        # Keyed by the flow's steps (IntEnum members: a stored int finds them too).
         self.states: dict[int, tuple[AnyHandler, ...]] = {
-            int(step): tuple(handlers) for step, handlers in states.items()
+            step: tuple(handlers) for step, handlers in states.items()
         }
         # Set by `start` once the application's database is open.
         self.store: ConversationStore | None = None
