@@ -13,11 +13,11 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot import flows
 from bot.access import resolve_actor
 from bot.context import SERVICES_KEY, BotApplication, BotContext, Services, services_of
 from bot.errors import RetryingRateLimiter, on_error
 from bot.menus import set_command_menus
-from bot.persistence import SqlitePersistence
 from bot.processor import PerChatUpdateProcessor
 from bot.request import AiohttpRequest
 from conversations import registered_handlers
@@ -39,7 +39,6 @@ def build_application(services: Services) -> BotApplication:
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .context_types(ContextTypes(context=BotContext))
-        .persistence(SqlitePersistence(services.conversations, services.clock))
         .concurrent_updates(processor)
         # aiohttp instead of PTB's httpx: under half the CPU per Bot API call (measured).
         # Same pool sizes and timeouts as PTB's defaults; getUpdates has its own connection,
@@ -61,7 +60,6 @@ def build_application(services: Services) -> BotApplication:
         builder = builder.base_file_url(settings.telegram_api_file_url)
     application: BotApplication = builder.build()
     application.bot_data[SERVICES_KEY] = services
-    processor.after_update = application.update_persistence
     _register(application)
     reminder_jobs.install(application)
     early_warning.install(application)
@@ -79,4 +77,7 @@ def _register(application: BotApplication) -> None:
 
 
 async def _post_init(application: BotApplication) -> None:
+    # The flows keep their steps in our own table (bot.flows): no python-telegram-bot
+    # persistence; the steps in progress are read here, before the first update.
+    await flows.start(application)
     await set_command_menus(application.bot, services_of(application).settings)

@@ -1,20 +1,53 @@
-"""What every flow shares: drafts that survive restarts, the standard fallbacks,
-asking the same question again, abandoning a flow when another command starts, getting back
-on track after an error, and deleting the user's messages that carried personal data.
+"""The flow engine: what every flow shares — drafts that survive restarts, the standard
+fallbacks, asking the same question again, abandoning a flow when another command starts,
+getting back on track after an error, and deleting the user's messages that carried
+personal data.
+
+Design: our own handler, on python-telegram-bot's public extension point.
+`Flow.handler(entry_points, states)` builds a `FlowHandler`, a `BaseHandler` subclass that
+implements `check_update`/`handle_update` as documented and keeps the whole state table in
+one place, as `ConversationHandler` does (`entry_points`, `states`, public, so the
+authorization tests walk them). The step a user is at lives in OUR `conversations` row,
+beside the draft (storage.conversations), and is read from a small in-memory copy the store
+keeps (filled at start-up, updated by every write of the store).
+
+Why not `ConversationHandler` + a `BasePersistence`: its states live inside the handler, and
+python-telegram-bot offers no public way to end or move a user's conversation from outside
+its callbacks. We need exactly that: a command that starts something else ends the flow in
+progress, a revoked user's flows end, the retention run deletes drafts, and after an error
+the step must come back to the stored one. Doing it through the handler's private
+`_conversations`/`_update_state` (and dropping its pending persistence writes) is what tied us
+to one minor version. With the step in our row:
+- ending or resyncing a flow from outside is a plain store call (`abandon_all`, `resync`,
+  the retention run's `forget`), and nothing is written later behind our back (no flush that
+  could delete a fresh draft, no pending writes to drop);
+- a save writes the answers and the next step in ONE row, ONE transaction (was: the draft,
+  then python-telegram-bot's state for the same row in another); a handler that returns
+  the step it saved writes nothing more;
+- `kill -9` at any point resumes at the stored step with every answer stored.
+
+What `ConversationHandler` features we do not reproduce, because no flow uses them:
+per-message conversations, non-blocking callbacks, time-outs, nested conversations
+(`map_to_parent`) and fallbacks (the re-ask handlers are appended to every step instead). A
+flow is keyed per chat and user, and can always be started again from an entry point
+(`allow_reentry=True`). Callbacks return a step, `END` (= `ConversationHandler.END`) or None
+(stay), or raise `ApplicationHandlerStop(step)`, exactly as with `ConversationHandler`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import warnings
-from collections.abc import Awaitable, Callable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -22,23 +55,31 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.catalog import common
-from bot.context import BotContext
+from bot.context import BotContext, services_of
 from bot.replies import answer_tap, reply
+from storage.conversations import ConversationStore
+from storage.db import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=IntEnum)
 Asker = Callable[[Update, BotContext, Any, dict[str, Any]], Awaitable[None]]
 AnyHandler = BaseHandler[Update, BotContext, Any]
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+Key = tuple[int, int]
+
+# What a callback returns to end its flow: the value handlers already use.
+END = ConversationHandler.END
 
 # The ids of the user's messages a personal flow will delete, kept in its draft.
 _MESSAGES_KEY = "_personal_messages"
 _MAX_REMEMBERED = 500  # messages remembered per conversation: a flow is a few dozen at most
 
 
-def conversation_key(update: Update) -> tuple[int, int]:
-    """The key python-telegram-bot's ConversationHandler uses (per chat and user)."""
+def conversation_key(update: Update) -> Key:
+    """A conversation is per chat and user (what ConversationHandler's default is)."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
     return chat.id, user.id
@@ -63,9 +104,9 @@ class Flow(Generic[S]):
         self.file_steps = frozenset(file_steps)
         self.personal = personal
         self._asker: Asker | None = None
-        # Messages seen since the draft was last written, per conversation (see `save`).
-        self._unsaved_messages: dict[tuple[int, int], list[int]] = {}
-        _FLOWS[name] = self
+        # Messages seen since the draft was last written, per conversation (see `save`): a
+        # set, so a message is noted once however many handlers could have seen it.
+        self._unsaved_messages: dict[Key, set[int]] = {}
 
     def asker(self, ask: Asker) -> Asker:
         """Decorator: registers the function that asks a step's question."""
@@ -103,29 +144,12 @@ class Flow(Generic[S]):
     def handler(
         self,
         entry_points: list[AnyHandler],
-        states: dict[S, list[AnyHandler]],
-    ) -> ConversationHandler[BotContext]:
-        """The ConversationHandler, with the standard fallbacks added to every step."""
-        reask = self._reask_handler()
-        full_states: dict[object, list[AnyHandler]] = {
-            step: [*handlers, *reask] for step, handlers in states.items()
-        }
-        if self.personal:
-            for handler in [*entry_points, *(h for hs in full_states.values() for h in hs)]:
-                handler.callback = self._remembering(handler.callback)
-        with warnings.catch_warnings():
-            # Our flows mix buttons and typed answers in one conversation per chat, which is
-            # what per_message=False is for; python-telegram-bot warns about it all the same.
-            warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-            return ConversationHandler(
-                entry_points=entry_points,
-                states=full_states,
-                # /annulla and other commands are handled before any flow: see bot.access.
-                fallbacks=[],
-                name=self.name,
-                persistent=True,
-                allow_reentry=True,
-            )
+        states: Mapping[S, list[AnyHandler]],
+    ) -> FlowHandler:
+        """The flow's handler, with the standard re-ask handlers added to every step."""
+        reask = self._reask_handlers()
+        full_states = {step: [*handlers, *reask] for step, handlers in states.items()}
+        return FlowHandler(self, entry_points, full_states)
 
     # --- personal data: the user's messages are deleted once the record is saved ----------
 
@@ -144,7 +168,7 @@ class Flow(Generic[S]):
         `await flow.delete_personal_messages(update, context)` after saving the contact.
         """
         key = conversation_key(update)
-        unsaved = self._unsaved_messages.pop(key, [])
+        unsaved = self._unsaved_messages.pop(key, set())
         if not context.services.settings.delete_personal_messages:
             return 0
         stored = (await self.load(update, context)).get(_MESSAGES_KEY, [])
@@ -158,19 +182,15 @@ class Flow(Generic[S]):
                 raise result
         return sum(result is True for result in results)
 
-    def _remembering(self, callback: Callable[..., Any]) -> Callable[..., Any]:
-        """`callback`, noting first the id of the user's message it handles."""
-
-        @functools.wraps(callback)  # keeps `required_role`
-        async def remembering(update: Update, context: BotContext) -> Any:
-            message = update.message
-            if message is not None and _carries_content(message.text, message.effective_attachment):
-                seen = self._unsaved_messages.setdefault(conversation_key(update), [])
-                if len(seen) < _MAX_REMEMBERED:
-                    seen.append(message.message_id)
-            return await callback(update, context)
-
-        return remembering
+    def note_message(self, update: Update) -> None:
+        """Note the id of the user's message `update` carries, if it has content (the flow's
+        handler calls it once per update it handles)."""
+        message = update.message
+        if message is None or not _carries_content(message.text, message.effective_attachment):
+            return
+        seen = self._unsaved_messages.setdefault(conversation_key(update), set())
+        if len(seen) < _MAX_REMEMBERED:
+            seen.add(message.message_id)
 
     async def _with_message_ids(
         self, update: Update, context: BotContext, data: dict[str, Any]
@@ -181,16 +201,16 @@ class Flow(Generic[S]):
         stored = data.get(_MESSAGES_KEY)
         if stored is None:
             stored = (await self.load(update, context)).get(_MESSAGES_KEY, [])
-        merged = sorted({*stored, *self._unsaved_messages.get(key, [])})
+        merged = sorted({*stored, *self._unsaved_messages.get(key, set())})
         return {**data, _MESSAGES_KEY: merged[-_MAX_REMEMBERED:]}
 
     # --- the standard fallbacks -----------------------------------------------------------
 
-    def _reask_handler(self) -> list[AnyHandler]:
+    def _reask_handlers(self) -> list[AnyHandler]:
         async def reask(update: Update, context: BotContext) -> object:
             step = await self.current_step(update, context)
             if step is None:
-                return ConversationHandler.END
+                return END
             if update.callback_query is not None:
                 await answer_tap(update, common.STALE_BUTTON)
                 return step
@@ -212,7 +232,105 @@ class Flow(Generic[S]):
         ]
 
 
-_FLOWS: dict[str, Flow[Any]] = {}
+@dataclass(frozen=True)
+class FlowMatch:
+    """What `FlowHandler.check_update` found: whose conversation, at which step, and which
+    of the flow's handlers takes the update (with that handler's own check result)."""
+
+    key: Key
+    step: int | None
+    handler: AnyHandler
+    check: object
+
+
+async def _not_called(update: Update, context: BotContext) -> None:
+    raise RuntimeError("a FlowHandler dispatches to its own handlers")
+
+
+class FlowHandler(BaseHandler[Update, BotContext, None]):
+    """One flow's state table as one handler: `entry_points` start it (also while it is in
+    progress), `states[step]` answer the user's updates at `step`. The step comes from the
+    conversation store's memory; see the module docstring."""
+
+    def __init__(
+        self,
+        flow: Flow[Any],
+        entry_points: Sequence[AnyHandler],
+        states: Mapping[Any, Sequence[AnyHandler]],  # step -> its handlers
+    ) -> None:
+        super().__init__(_not_called)
+        self.flow = flow
+        self.name = flow.name
+        self.entry_points: tuple[AnyHandler, ...] = tuple(entry_points)
+        # Keyed by the flow's steps (IntEnum members: a stored int finds them too).
+        self.states: dict[int, tuple[AnyHandler, ...]] = {
+            step: tuple(handlers) for step, handlers in states.items()
+        }
+        # Set by `start` once the application's database is open.
+        self.store: ConversationStore | None = None
+
+    def check_update(self, update: object) -> FlowMatch | None:
+        if not isinstance(update, Update) or update.channel_post or update.edited_channel_post:
+            return None
+        if update.effective_chat is None or update.effective_user is None:
+            return None
+        query = update.callback_query
+        if query is not None and query.message is None:
+            return None  # a button of an inline message: no chat to converse in
+        key = conversation_key(update)
+        step = self._store().step(self.name, key)
+        candidates = self.entry_points
+        if step is not None:
+            candidates = (*self.entry_points, *self.states.get(step, ()))
+        for handler in candidates:
+            check = handler.check_update(update)
+            if check is not None and check is not False:
+                return FlowMatch(key, step, handler, check)
+        return None
+
+    async def handle_update(
+        self,
+        update: Update,
+        application: Application[Any, BotContext, Any, Any, Any, Any],
+        check_result: object,
+        context: BotContext,
+    ) -> None:
+        if not isinstance(check_result, FlowMatch):
+            raise TypeError(f"not a FlowMatch: {check_result!r}")
+        if self.flow.personal:
+            self.flow.note_message(update)
+        try:
+            returned = await check_result.handler.handle_update(
+                update, application, check_result.check, context
+            )
+        except ApplicationHandlerStop as stop:
+            await self._settle(context, check_result.key, stop.state)
+            raise ApplicationHandlerStop from None
+        await self._settle(context, check_result.key, returned)
+
+    async def _settle(self, context: BotContext, key: Key, returned: object) -> None:
+        """Store the step the callback returned, unless it is already stored (the callback
+        saved it with its answers: the usual case, and then nothing more is written)."""
+        if returned is None:
+            return  # stay where the user is
+        if not isinstance(returned, int):
+            raise TypeError(f"flow {self.name} got a step that is not a number: {returned!r}")
+        step = None if returned == END else int(returned)
+        store = self._store()
+        if store.step(self.name, key) == step:
+            return
+        try:
+            await store.set_state(self.name, key, step, context.services.now())
+        except DatabaseUnavailable as error:
+            # The user has been answered: a busy database must not undo that. The table keeps
+            # the old step (a restart resumes there); this process follows the callback.
+            log.warning("database unavailable while moving flow %s: %s", self.name, error)
+            store.remember(self.name, key, step)
+
+    def _store(self) -> ConversationStore:
+        if self.store is None:
+            raise RuntimeError(f"flow {self.name}: bot.flows.start was not called")
+        return self.store
 
 
 def _carries_content(text: str | None, attachment: object) -> bool:
@@ -222,6 +340,25 @@ def _carries_content(text: str | None, attachment: object) -> bool:
     if not text:
         return False
     return not text.startswith("/") or len(text.split(maxsplit=1)) > 1
+
+
+def flow_handlers(application: AnyApplication) -> list[FlowHandler]:
+    """The application's flows, in the order they were registered."""
+    return [
+        handler
+        for group in sorted(application.handlers)
+        for handler in application.handlers[group]
+        if isinstance(handler, FlowHandler)
+    ]
+
+
+async def start(application: AnyApplication) -> None:
+    """Read every conversation in progress and give the flows their store: once the
+    database is open, before the first update (bot.app's post_init)."""
+    store = services_of(application).conversations
+    await store.load_steps()
+    for handler in flow_handlers(application):
+        handler.store = store
 
 
 def registered_commands(context: BotContext) -> frozenset[str]:
@@ -244,56 +381,22 @@ _COMMANDS_KEY = "registered_commands"
 def _commands_of(handler: object) -> set[str]:
     if isinstance(handler, CommandHandler):
         return set(handler.commands)
-    if isinstance(handler, ConversationHandler):
+    if isinstance(handler, FlowHandler):
         return {c for h in handler.entry_points for c in _commands_of(h)}
     return set()
 
 
-def persistent_conversations(context: BotContext) -> list[ConversationHandler[BotContext]]:
-    return [
-        handler
-        for group in context.application.handlers.values()
-        for handler in group
-        if isinstance(handler, ConversationHandler) and handler.persistent
-    ]
-
-
 async def abandon_all(context: BotContext, update: Update) -> list[str]:
-    """End every flow the user is in (a new command starts something else).
-
-    python-telegram-bot has no public way to end a conversation from outside its own
-    handlers; `_update_state` is the method the ConversationHandler itself uses, so the
-    in-memory state and the persistence stay in step.
-    """
+    """End every flow the user is in (a new command starts something else), drafts
+    included, in one write; returns the flows ended, also kept in `context.abandoned_flows`."""
     key = conversation_key(update)
-    ended: list[str] = []
-    for handler in persistent_conversations(context):
-        if key in handler._conversations:
-            end_in_memory(handler, key)
-            ended.append(str(handler.name))
-    if ended:
-        store = context.services.conversations
-        for name in ended:
-            await store.set_state(name, key, None, context.services.now())
+    store = context.services.conversations
+    in_progress = store.flows_of(key)
+    ended = [h.name for h in flow_handlers(context.application) if h.name in in_progress]
+    if in_progress:
+        await store.end_all(key)
     context.abandoned_flows = ended
     return ended
-
-
-def end_in_memory(handler: ConversationHandler[BotContext], key: tuple[int, int]) -> None:
-    """Put `key`'s conversation of `handler` at END in memory only: the caller has already
-    ended it in the database (abandon_all, the retention run)."""
-    handler._update_state(ConversationHandler.END, key)
-    _drop_pending_write(handler, key)
-
-
-def _drop_pending_write(handler: ConversationHandler[BotContext], key: tuple[int, int]) -> None:
-    """The caller writes the END itself. Left pending, python-telegram-bot's next flush
-    (which any other chat's update may run while this update's handler goes on) could write
-    it after the handler saved a new draft of the same flow, and delete that draft: seen
-    with two hundred referents at once (benchmarks/load.py)."""
-    pending = getattr(handler._conversations, "_write_access_keys", None)
-    if isinstance(pending, set):
-        pending.discard(key)
 
 
 async def resync(context: BotContext, update: Update) -> list[tuple[Flow[Any], Any]]:
@@ -301,23 +404,17 @@ async def resync(context: BotContext, update: Update) -> list[tuple[Flow[Any], A
     stored with their answers; returns the flows they are in and those steps.
 
     A handler that failed half-way may have stored its answer and the next step but never
-    returned it to python-telegram-bot, which would then read the next message as the answer
-    to the old step (the right answer in the wrong field); or it failed before storing
-    anything, and the step is unchanged. Either way the stored step is the truth (it is what
-    a restart would resume, too). Reads only the database, sends nothing.
+    returned it, or it failed before storing anything and the step is unchanged, or a
+    transaction it joined was rolled back after the store had noted the step. Either way the
+    stored step is the truth (it is what a restart would resume, too). Reads only the
+    database, sends nothing.
     """
-    key = conversation_key(update)
-    current: list[tuple[Flow[Any], Any]] = []
-    for handler in persistent_conversations(context):
-        flow = _FLOWS.get(str(handler.name))
-        if flow is None:
-            continue
-        stored = await flow.current_step(update, context)
-        if handler._conversations.get(key) != stored:
-            handler._update_state(ConversationHandler.END if stored is None else stored, key)
-        if stored is not None:
-            current.append((flow, stored))
-    return current
+    stored = await context.services.conversations.reload(conversation_key(update))
+    return [
+        (handler.flow, handler.flow.steps(stored[handler.name]))
+        for handler in flow_handlers(context.application)
+        if handler.name in stored
+    ]
 
 
 async def ask_again(

@@ -54,7 +54,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._store = store
         self._clock = clock
         self._paused_until = 0.0
-        self.after_update: Callable[[], Awaitable[None]] | None = None
         # Figures: updates handled (whatever the outcome), duplicates skipped.
         self.processed = 0
         self.duplicates_skipped = 0
@@ -85,8 +84,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
         try:
             await coroutine
-            if self.after_update is not None:
-                await self._quietly(self.after_update(), "saving the conversation states")
             if isinstance(update, Update):
                 await self._record(update.update_id)
         finally:

@@ -40,21 +40,6 @@ from telegram.request import BaseRequest, RequestData
 
 _LOGGER = logging.getLogger(__name__)
 
-# "Not passed" for a timeout: PTB's public sentinel, and its type for the other defaults PTB
-# may pass (reached through the public constant, not PTB's private modules).
-_NOT_PASSED = type(BaseRequest.DEFAULT_NONE)
-Timeout = float | None | object  # a timeout as PTB passes it: seconds, None, or not passed
-
-
-def _given(value: Timeout, default: float | None) -> float | None:
-    """The timeout `value`, or `default` where the caller did not pass one."""
-    if isinstance(value, _NOT_PASSED):
-        return default
-    if value is None or isinstance(value, int | float):
-        return value
-    raise TypeError(f"timeout {value!r} is neither seconds nor None")
-
-
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _WRITE_CHUNK = 64 * 1024
 _POOL_TIMEOUT_MESSAGE = (
@@ -69,7 +54,7 @@ _FORM_ESCAPES = {chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}
 _FORM_ESCAPES.update({'"': "%22", "\\": "\\\\"})
 _FORM_ESCAPE_RE = re.compile("|".join(re.escape(c) for c in _FORM_ESCAPES))
 
-# (filename, content, MIME type), as in telegram._utils.types.UploadFileDict
+# (filename, content, MIME type), as python-telegram-bot's RequestData gives a file
 _UploadFile = tuple[str | None, bytes | IO[bytes], str]
 
 
@@ -163,10 +148,12 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: Timeout = BaseRequest.DEFAULT_NONE,
-        write_timeout: Timeout = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        # float | None, or BaseRequest.DEFAULT_NONE when not passed (python-telegram-bot's
+        # type for that is private; `object` accepts whatever the base class does).
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """See `BaseRequest.do_request`."""
         session, pool = self._session, self._pool
@@ -178,14 +165,10 @@ class AiohttpRequest(BaseRequest):
             if request_data is not None and request_data.contains_files
             else None
         )
-        write_seconds = _given(
-            write_timeout, self._media_write_timeout if files else self._write_timeout
-        )
-        pool_seconds = _given(pool_timeout, self._pool_timeout)
+        write = _given(write_timeout, self._media_write_timeout if files else self._write_timeout)
+        pool_wait = _given(pool_timeout, self._pool_timeout)
         timeout = self._default_timeout
-        if not isinstance(read_timeout, _NOT_PASSED) or not isinstance(
-            connect_timeout, _NOT_PASSED
-        ):
+        if not (read_timeout is connect_timeout is BaseRequest.DEFAULT_NONE):
             timeout = _client_timeout(
                 _given(connect_timeout, self._connect_timeout),
                 _given(read_timeout, self._read_timeout),
@@ -197,7 +180,7 @@ class AiohttpRequest(BaseRequest):
             assert request_data is not None
             boundary = os.urandom(16).hex()
             content = _multipart(boundary, request_data.json_parameters, files)
-            body = _TimedBody(content, f"multipart/form-data; boundary={boundary}", write_seconds)
+            body = _TimedBody(content, f"multipart/form-data; boundary={boundary}", write)
         elif request_data is not None:
             parameters = request_data.json_parameters
             if parameters:
@@ -205,7 +188,7 @@ class AiohttpRequest(BaseRequest):
                 headers = {"Content-Type": _FORM_CONTENT_TYPE}
 
         try:
-            await _acquire(pool, pool_seconds)
+            await _acquire(pool, pool_wait)
         except _PoolTimeout:
             raise TimedOut(_POOL_TIMEOUT_MESSAGE) from None
         failure: NetworkError
@@ -229,6 +212,16 @@ def _failure(error: Exception, url: str, body: _TimedBody | bytes | None) -> Net
     if isinstance(error, TimeoutError):  # aiohttp's ServerTimeoutError is a TimeoutError too
         return TimedOut(_describe(error, url))
     return NetworkError(_describe(error, url))
+
+
+def _given(timeout: object, default: float | None) -> float | None:
+    """A timeout as the caller passed it, or `default` when it passed none: python-telegram-bot
+    marks that with `BaseRequest.DEFAULT_NONE` and documents the check `is DEFAULT_NONE`."""
+    if timeout is BaseRequest.DEFAULT_NONE:
+        return default
+    if timeout is None or isinstance(timeout, int | float):
+        return timeout
+    raise TypeError(f"not a timeout: {timeout!r}")
 
 
 async def _acquire(pool: asyncio.Semaphore, pool_timeout: float | None) -> None:

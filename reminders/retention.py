@@ -13,10 +13,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from telegram.ext import Application, ConversationHandler, JobQueue
+from telegram.ext import Application, JobQueue
 
 from bot.context import BotContext, services_of
-from bot.flows import end_in_memory
 from storage.retention import Draft, Purge
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ async def scheduled_run(context: BotContext) -> None:
 
 
 async def run(application: AnyApplication, *, now: datetime | None = None) -> Purge:
-    """Delete what is due now; end in memory the conversations whose drafts went with it."""
+    """Delete what is due now; end the conversations whose drafts went with it."""
     services = services_of(application)
     lock = application.bot_data.setdefault(_LOCK_KEY, asyncio.Lock())
     async with lock:  # a run by hand and the scheduled one never overlap
@@ -68,18 +67,9 @@ async def run(application: AnyApplication, *, now: datetime | None = None) -> Pu
 
 
 def end_conversations(application: AnyApplication, drafts: tuple[Draft, ...]) -> None:
-    """Put the conversations whose drafts were deleted at END in memory (the run deleted the
-    drafts themselves), as `bot.flows.abandon_all` does: otherwise the next message would be
-    read as the answer to a step whose draft is gone."""
-    if not drafts:
-        return
-    by_flow: dict[str, list[tuple[int, int]]] = {}
+    """Tell the flows that these conversations ended (the run deleted their drafts, steps
+    included): otherwise the next message would be read as the answer to a step whose draft
+    is gone."""
+    store = services_of(application).conversations
     for draft in drafts:
-        by_flow.setdefault(draft.flow, []).append((draft.chat_id, draft.user_id))
-    for group in application.handlers.values():
-        for handler in group:
-            if not isinstance(handler, ConversationHandler) or handler.name not in by_flow:
-                continue
-            for key in by_flow[str(handler.name)]:
-                if key in handler._conversations:
-                    end_in_memory(handler, key)
+        store.forget(draft.flow, (draft.chat_id, draft.user_id))

@@ -28,7 +28,7 @@ from bot.catalog import absences as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
 from bot.drafts import FlowDraft
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
 from domain.calendar import ClosurePeriod, check_closure_period, parse_closure_note
@@ -405,7 +405,7 @@ def _button(callback: Any, verb: str) -> CallbackQueryHandler[BotContext, Any]:
     return CallbackQueryHandler(callback, pattern=f"^{BUTTONS.data(verb)}$")
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     text = filters.TEXT & ~filters.COMMAND
     return flow.handler(
         entry_points=[CallbackQueryHandler(add, pattern=BUTTONS.pattern(ADD))],

@@ -28,7 +28,7 @@ from bot.catalog import absences as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
 from bot.drafts import FlowDraft
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from domain.absences import format_count
 from domain.access import Role
@@ -342,7 +342,7 @@ async def _open(update: Update, context: BotContext, plesso: Plesso) -> Step:
     return await questions.start(update, context, draft)
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     return flow.handler(
         entry_points=[CommandHandler("iscritti", enrolment)],
         states={

@@ -28,7 +28,7 @@ from bot.catalog import absences as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
 from bot.drafts import FlowDraft
-from bot.flows import Flow, abandon_all
+from bot.flows import Flow, FlowHandler, abandon_all
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.absences.enrolment import (
     PICK,
@@ -376,7 +376,7 @@ def _saved_text(draft: AbsencesDraft, recorded: Recorded) -> str:
     return "\n".join(lines)
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     text = filters.TEXT & ~filters.COMMAND
     return flow.handler(
         entry_points=[

@@ -33,7 +33,7 @@ from bot.catalog import broadcast as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext, Services
 from bot.drafts import FlowDraft
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
 from domain.broadcast import Audience, BroadcastStatus, CreateOutcome, clean_text, room_for_text
@@ -263,7 +263,7 @@ def _button(callback: Any, data: str) -> CallbackQueryHandler[BotContext, Any]:
     return CallbackQueryHandler(callback, pattern=f"^{data}$")
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     typed = filters.TEXT & ~filters.COMMAND
     cancel_button = _button(cancel, CANCEL)
     return flow.handler(

@@ -33,7 +33,7 @@ from bot.catalog import export as texts
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext, Services
 from bot.drafts import FlowDraft
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
 from domain.calendar import school_year_label, school_year_of
@@ -350,7 +350,7 @@ def _caption(request: ExportRequest, scope: str, exported: Exported) -> str:
     return text
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     text = filters.TEXT & ~filters.COMMAND
 
     def button(callback: Any, verb: str) -> CallbackQueryHandler[BotContext, Any]:

@@ -14,7 +14,7 @@ from bot.catalog import admin as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
 from bot.drafts import FlowDraft
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.replies import reply
 from domain.access import Actor, Role
 from domain.errors import ValidationFailed
@@ -107,7 +107,7 @@ def _refused_rows(errors: list[RowError]) -> str:
     return texts.SCHOOLS_REFUSED_HEADER + "\n" + "\n".join(lines)
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     return flow.handler(
         entry_points=[CommandHandler("scuole", schools)],
         states={Step.FILE: [MessageHandler(filters.Document.ALL, file_received)]},

@@ -26,7 +26,7 @@ from bot.catalog import cases as texts
 from bot.catalog import common, error_text, render
 from bot.catalog import contacts as contact_texts
 from bot.context import BotContext
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.forms import (
     CANCEL,
     SAVE,
@@ -459,7 +459,7 @@ def _button_steps() -> dict[Step, list[AnyHandler]]:
     }
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     return flow.handler(
         entry_points=[
             CommandHandler("nuovocaso", new_case),

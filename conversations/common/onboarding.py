@@ -22,7 +22,7 @@ from bot.catalog import common, error_text, render
 from bot.catalog import onboarding as texts
 from bot.context import BotContext
 from bot.drafts import FlowDraft
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.menus import set_admin_menu
 from bot.replies import close_buttons, reply
 from conversations.common.basics import help_text
@@ -216,7 +216,7 @@ async def _join(
     return ConversationHandler.END
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     text = filters.TEXT & ~filters.COMMAND
     return flow.handler(
         entry_points=[CommandHandler("start", start)],

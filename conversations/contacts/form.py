@@ -23,7 +23,7 @@ from bot.catalog import cases as case_texts
 from bot.catalog import contacts as texts
 from bot.catalog import error_text, render
 from bot.context import BotContext
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.forms import (
     CANCEL,
     SAVE,
@@ -464,7 +464,7 @@ def _button_steps() -> dict[ContactStep, list[AnyHandler]]:
     }
 
 
-def build() -> ConversationHandler[BotContext]:
+def build() -> FlowHandler:
     return flow.handler(
         entry_points=[
             CallbackQueryHandler(add_contacts, pattern=CONTACTS.pattern(ADD)),

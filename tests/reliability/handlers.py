@@ -17,8 +17,9 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
 )
+
+from bot.flows import FlowHandler
 
 _UNSET = object()
 
@@ -61,15 +62,13 @@ def registered(application: Application[Any, Any, Any, Any, Any, Any]) -> list[R
 
 
 def _walk(handler: BaseHandler[Any, Any, Any], group: int, where: str) -> Iterator[Registered]:
-    if isinstance(handler, ConversationHandler):
+    if isinstance(handler, FlowHandler):
         name = handler.name
         for entry in handler.entry_points:
             yield from _walk(entry, group, f"entry:{name}")
         for step, handlers in handler.states.items():
             for state_handler in handlers:
                 yield from _walk(state_handler, group, f"state:{name}:{step}")
-        for fallback in handler.fallbacks:
-            yield from _walk(fallback, group, f"fallback:{name}")
         return
     yield Registered(handler, group, where)
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.ext import CommandHandler, ConversationHandler
+from telegram.ext import CommandHandler
 
 from bot.access import requires, resolve_actor
 from bot.catalog import absences as absence_texts
@@ -181,14 +181,6 @@ class Outcome:
 async def reset_flows(world: World, user_ids: Sequence[int]) -> None:
     """Out of every flow, as after /annulla, without a round trip (the next trigger is then
     handled by the handler it targets, not by the step the previous one left them at)."""
-    application = app_of(world.harness)
-    for handler in application.handlers[0]:
-        conversations = getattr(handler, "_conversations", None)
-        if conversations is None:
-            continue
-        for user_id in user_ids:
-            if (user_id, user_id) in conversations:
-                handler._update_state(ConversationHandler.END, (user_id, user_id))
     for user_id in user_ids:
         await world.harness.svc.conversations.discard_user(user_id)
 

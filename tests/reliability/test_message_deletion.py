@@ -85,3 +85,25 @@ async def test_the_setting_keeps_the_messages(keeping: World) -> None:
     await _report(keeping.harness)
     typed = _typed(keeping.harness, REFERENT_A)
     assert "Quattrocchi" in typed and CF in typed
+
+
+async def test_a_long_form_with_many_refused_answers_still_deletes_every_message(
+    world: World,
+) -> None:
+    """Defect: the re-ask fallback, shared by every step of the flow, noted a refused answer
+    once per step (21 times in the case form), and the cap of 500 noted ids then dropped the
+    later ones: those messages were never deleted. Each message is noted once now."""
+    harness = world.harness
+    referent = harness.user(REFERENT_A, "Orsola")
+    await case_form(referent, until="Sono corretti?")
+    refused = [f"non ho capito {n}" for n in range(40)]  # typed where a button is expected
+    for text in refused:
+        await referent.send(text)
+        await referent.expect("Tocca uno dei pulsanti")
+    await case_form(referent, after="Sono corretti?")
+    await referent.tap("Salva")
+    await referent.expect("inserito correttamente")
+    await idle(harness)
+    typed = _typed(harness, REFERENT_A)
+    left = [text for text in refused if text in typed]
+    assert left == [], left

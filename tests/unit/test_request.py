@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import socket
 import time
@@ -24,7 +25,6 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
-from telegram.request._requestparameter import RequestParameter
 from yarl import URL
 
 from bot.request import AiohttpRequest, _describe
@@ -78,14 +78,44 @@ def _url(port: int, method: str = "getMe") -> str:
     return f"http://127.0.0.1:{port}/bot{TOKEN}/{method}"
 
 
-def _document_call(upload: InputFile) -> RequestData:
-    """What PTB's Bot hands the request for sendDocument(USER, upload)."""
-    return RequestData(
-        [
-            RequestParameter.from_input("chat_id", USER),
-            RequestParameter.from_input("document", upload),
-        ]
-    )
+class _Recorder(BaseRequest):
+    """A transport that keeps what PTB's Bot hands it and answers as the Bot API would."""
+
+    def __init__(self) -> None:
+        self.data: RequestData | None = None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        self.data = request_data
+        sent = {"message_id": 1, "date": 0, "chat": {"id": USER, "type": "private"}}
+        return 200, json.dumps({"ok": True, "result": sent}).encode()
+
+
+async def _document_call(upload: InputFile) -> RequestData:
+    """What PTB's Bot hands the request for sendDocument(USER, upload), taken from the Bot
+    itself (the parameter objects it builds are not public)."""
+    recorder = _Recorder()
+    await Bot(TOKEN, request=recorder, get_updates_request=_Recorder()).send_document(USER, upload)
+    assert recorder.data is not None
+    return recorder.data
 
 
 # --- calls that work ------------------------------------------------------------------------
@@ -140,7 +170,7 @@ async def test_a_retried_upload_from_a_file_handle_sends_the_whole_file(
     sends the same RequestData again, and the file must not arrive empty the second time."""
     handle = io.BytesIO(b"contenuto intero")
     upload = InputFile(handle, filename="dati.txt", read_file_handle=False)
-    data = _document_call(upload)
+    data = await _document_call(upload)
     url = f"{emulator.base_url}{TOKEN}/sendDocument"
     emulator.fail_next("sendDocument", status=429, retry_after=1)
     async with AiohttpRequest() as request:
@@ -323,7 +353,7 @@ async def test_stalled_upload_is_a_write_timeout() -> None:
 
     server = await asyncio.start_server(never_read, "127.0.0.1", 0)
     port = int(server.sockets[0].getsockname()[1])
-    data = _document_call(InputFile(b"x" * (16 * 1024 * 1024), filename="big.bin"))
+    data = await _document_call(InputFile(b"x" * (16 * 1024 * 1024), filename="big.bin"))
     try:
         async with AiohttpRequest(media_write_timeout=0.3) as request:
             started = time.monotonic()

@@ -209,6 +209,31 @@ async def test_conversation_store_keeps_step_and_answers(db: Database) -> None:
     assert await store.load("flow", (5, 5)) == {}
 
 
+async def test_conversation_store_keeps_the_steps_in_progress_in_memory(db: Database) -> None:
+    """The flow engine reads the step of every update from memory: filled from the table at
+    start-up, and kept equal to it by every write of the store."""
+    await ConversationStore(db).save("flow", (5, 5), 3, {"a": 1}, NOW)
+    store = ConversationStore(db)  # a restart
+    with pytest.raises(RuntimeError):
+        store.step("flow", (5, 5))  # an empty memory must not pass for "no flow in progress"
+    await store.load_steps()
+    assert store.step("flow", (5, 5)) == 3
+    await store.save("other", (5, 5), 1, {}, NOW)
+    await store.save("flow", (6, 6), 2, {}, NOW)
+    assert store.flows_of((5, 5)) == {"flow", "other"}
+    await store.set_state("flow", (5, 5), 4, NOW)
+    assert store.step("flow", (5, 5)) == 4
+    await store.end_all((5, 5))
+    assert store.flows_of((5, 5)) == frozenset() and await store.states("other") == {}
+    assert store.step("flow", (6, 6)) == 2
+    store.forget("flow", (6, 6))  # the row was deleted elsewhere (the retention run)
+    assert store.step("flow", (6, 6)) is None
+    assert await store.reload((6, 6)) == {"flow": 2}  # after an error: the table is the truth
+    assert store.step("flow", (6, 6)) == 2
+    await store.discard_user(6)
+    assert store.step("flow", (6, 6)) is None and await store.states("flow") == {}
+
+
 async def test_failed_transaction_leaves_nothing(db: Database) -> None:
     with pytest.raises(RuntimeError):
         async with db.transaction() as conn:
