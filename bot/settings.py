@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-_TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+from domain.text import parse_ascii_int
+
+_TOKEN_PATTERN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$")
 _ATS_PATTERN = re.compile(r"^ATS-[A-Z0-9-]{2,30}$")
 
 
@@ -32,12 +34,13 @@ def parse_admin_ids(raw: str) -> tuple[AdminEntry, ...]:
         if not item:
             continue
         user_part, _, ats_part = item.partition(":")
-        if not user_part.strip().isdigit():
+        user_id = parse_ascii_int(user_part.strip(), max_digits=20)
+        if user_id is None:
             raise ValueError(f"'{user_part.strip()}' is not a Telegram user id")
         ats_code = ats_part.strip().upper() or None
         if ats_code is not None and not _ATS_PATTERN.match(ats_code):
             raise ValueError(f"'{ats_part.strip()}' is not an ATS code like ATS-MILANO")
-        entries.append(AdminEntry(user_id=int(user_part), ats_code=ats_code))
+        entries.append(AdminEntry(user_id=user_id, ats_code=ats_code))
     return tuple(entries)
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from domain.access import Actor
 from domain.audit import SYSTEM, AuditEntry
 from domain.registry import Plesso, Referent
+from domain.text import parse_ascii_int
 from services.unit_of_work import UnitOfWork
 
 ALL_ATS = "all"  # the key of a regional admin's log of every ATS
@@ -108,10 +109,9 @@ async def who(
         if actor == SYSTEM:
             found[actor] = Who(WhoKind.SYSTEM)
             continue
-        raw = actor.removeprefix("tg:")
-        if not raw.isdigit():
+        user_id = parse_ascii_int(actor.removeprefix("tg:"), max_digits=20)
+        if user_id is None:
             continue
-        user_id = int(raw)
         referent = await uow.referents.by_user(user_id)
         if referent is not None:
             found[actor] = Who(WhoKind.REFERENT, name=referent.full_name)

@@ -28,6 +28,7 @@ from bot.replies import answer_tap, reply
 from domain.access import Actor, Role
 from domain.audit import AuditEntry
 from domain.closing import is_plesso_code
+from domain.text import parse_ascii_int
 from services import audit_log as audit_service
 from services.audit_log import Who, WhoKind
 
@@ -207,7 +208,7 @@ def _usage_keyboard() -> InlineKeyboardMarkup:
 
 
 def _id(word: str) -> int | None:
-    return int(word) if word.isdigit() and len(word) <= 12 else None
+    return parse_ascii_int(word)
 
 
 @requires(Role.ADMIN)
@@ -219,12 +220,16 @@ async def show(update: Update, context: BotContext) -> None:
         return
     first = args[0]
     try:
-        if first.lower() == REFERENT_KEYWORD and len(args) == 2 and _id(args[1]) is not None:
-            log = await referent_log(services, actor, int(args[1]))
+        if (
+            first.lower() == REFERENT_KEYWORD
+            and len(args) == 2
+            and (number := _id(args[1])) is not None
+        ):
+            log = await referent_log(services, actor, number)
         elif first.lower() == ATS_KEYWORD and len(args) == 1:
             log = await ats_log(services, actor, audit_service.own_ats_key(actor))
-        elif len(args) == 1 and _id(first) is not None:
-            log = await case_log(services, actor, int(first))
+        elif len(args) == 1 and (number := _id(first)) is not None:
+            log = await case_log(services, actor, number)
         elif len(args) == 1 and is_plesso_code(first):
             log = await plesso_log(services, actor, first)
         else:
