@@ -78,7 +78,8 @@ async def referent_log(uow: UnitOfWork, actor: Actor, referent_id: int) -> Refer
         plessi = await uow.plessi.many([*referent.plessi, *referent.revoked_plessi])
         if not any(actor.manages_plesso(plesso) for plesso in plessi):
             return None
-    entries = await uow.audit.for_referent(referent.id, referent.telegram_user_id)
+    # Only the rows of the admin's ATS: a referent may hold plessi of two ATS.
+    entries = await uow.audit.for_referent(referent.id, referent.telegram_user_id, actor.admin_ats)
     return ReferentLog(referent, entries)
 
 
