@@ -8,13 +8,28 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.text import parse_ascii_int
 
 _TOKEN_PATTERN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$")
 _ATS_PATTERN = re.compile(r"^ATS-[A-Z0-9-]{2,30}$")
+# What Telegram accepts as a webhook's secret_token (1-256 of these); 16 at least, so that it
+# cannot be guessed. `secrets.token_urlsafe(32)` makes one.
+_WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+WEBHOOK_SECRET_HINT = (
+    "16 to 256 letters, digits, _ or - (e.g. the output of"
+    " python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+)
 
 
 class AdminEntry(BaseModel):
@@ -68,8 +83,10 @@ class Settings(BaseSettings):
     admin_ids: Annotated[tuple[AdminEntry, ...], NoDecode] = ()
     timezone: str = "Europe/Rome"
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
-    webhook_listen: str = "0.0.0.0"
+    # Required in webhook mode: without it anyone reaching the port could post updates.
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    # Loopback: the HTTPS reverse proxy in front runs on the same host.
+    webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     log_level: str = "INFO"
     invitation_valid_days: int = Field(default=7, ge=1, le=90)
@@ -131,6 +148,18 @@ class Settings(BaseSettings):
         if value is not None and value.strip() and not value.startswith("https://"):
             raise ValueError("must start with https:// (Telegram only calls HTTPS webhooks)")
         return value.strip() or None if value is not None else None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        secret = value.get_secret_value().strip() if value is not None else ""
+        if not secret:
+            if info.data.get("webhook_url"):
+                raise ValueError(f"required when WEBHOOK_URL is set: {WEBHOOK_SECRET_HINT}")
+            return None
+        if not _WEBHOOK_SECRET_PATTERN.match(secret):
+            raise ValueError(WEBHOOK_SECRET_HINT)
+        return SecretStr(secret)
 
     @property
     def tz(self) -> ZoneInfo:
