@@ -4,6 +4,7 @@ pages, and `/revoca NOME|CODICE_PLESSO` narrows it)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from collections.abc import Callable
 from datetime import timedelta
@@ -35,12 +36,12 @@ REVOKE_PICK = Buttons("rv", "/revoca: the access picked to revoke")
 REVOKE_YES = Buttons("rvy", "/revoca: yes, revoke it")
 REVOKE_NO = Buttons("rvn", "/revoca: no, keep it")
 # A page of /revoca: rvl:pg:PAGE (everything), rvl:pf:PAGE:SEARCH (the search folded, ASCII,
-# `_` for spaces), rvl:ph:PAGE:HEX (a search in other letters, as UTF-8 in hex).
+# `_` for spaces), rvl:pu:PAGE:B64 (a search in other letters: UTF-8, URL-safe base64).
 REVOKE_PAGE = Buttons("rvl", "/revoca: a page of the accesses, with the search typed")
 INVITES = Buttons("inv", "/inviti: pg:PAGE turns a page, x:INVITATION:PAGE cancels one")
 MAX_LISTED = 40
 PAGE_SIZE = 10
-PAGE, PLAIN_SEARCH, HEX_SEARCH, CANCEL = "pg", "pf", "ph", "x"
+PAGE, PLAIN_SEARCH, UNICODE_SEARCH, CANCEL = "pg", "pf", "pu", "x"
 
 
 @requires(Role.ADMIN)
@@ -169,7 +170,7 @@ def _page_data(page: int, search: str) -> str | None:
         return REVOKE_PAGE.data(PAGE, page)
     plain = search.replace(" ", "_")
     encodings = [(PLAIN_SEARCH, plain)] if plain.isascii() else []
-    encodings.append((HEX_SEARCH, search.encode().hex()))
+    encodings.append((UNICODE_SEARCH, _to_base64(search)))
     for verb, argument in encodings:
         try:
             return REVOKE_PAGE.data(verb, page, argument)
@@ -185,11 +186,21 @@ def _tapped_revoke_page(update: Update) -> tuple[int, str] | None:
             return keyboards.parse_int(found[0]), ""
         if (found := REVOKE_PAGE.tapped_args(update, PLAIN_SEARCH, 2)) is not None:
             return keyboards.parse_int(found[0]), fold(found[1].replace("_", " "))
-        if (found := REVOKE_PAGE.tapped_args(update, HEX_SEARCH, 2)) is not None:
-            return keyboards.parse_int(found[0]), fold(bytes.fromhex(found[1]).decode())
-    except (keyboards.BadCallback, ValueError):  # not a number, not hex, not UTF-8
+        if (found := REVOKE_PAGE.tapped_args(update, UNICODE_SEARCH, 2)) is not None:
+            return keyboards.parse_int(found[0]), fold(_from_base64(found[1]))
+    except (keyboards.BadCallback, ValueError):  # not a number, not base64, not UTF-8
         return None
     return None
+
+
+def _to_base64(text: str) -> str:
+    # Without the `=` padding, which button data may not hold.
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _from_base64(data: str) -> str:
+    """The text of `_to_base64`; ValueError for anything else."""
+    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode()
 
 
 def _turn_row(page: Page[Any], data: Callable[[int], str | None]) -> list[keyboards.Button]:
@@ -377,7 +388,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CallbackQueryHandler(
             revoke_page,
             pattern=rf"{REVOKE_PAGE.pattern(PAGE)}|{REVOKE_PAGE.pattern(PLAIN_SEARCH)}"
-            rf"|{REVOKE_PAGE.pattern(HEX_SEARCH)}",
+            rf"|{REVOKE_PAGE.pattern(UNICODE_SEARCH)}",
         ),
         CallbackQueryHandler(revoke_pick, pattern=REVOKE_PICK.bare_pattern()),
         CallbackQueryHandler(revoke_yes, pattern=REVOKE_YES.bare_pattern()),
