@@ -180,14 +180,15 @@ def _page_data(page: int, search: str) -> str | None:
 
 
 def _tapped_revoke_page(update: Update) -> tuple[int, str] | None:
-    """(page, search) of a tapped /revoca page button; None for a forged or malformed one."""
+    """(page, search) of a tapped /revoca page button (the search as the button carries it:
+    `revocable` folds it); None for a forged or malformed one."""
     try:
         if (found := REVOKE_PAGE.tapped_args(update, PAGE, 1)) is not None:
             return keyboards.parse_int(found[0]), ""
         if (found := REVOKE_PAGE.tapped_args(update, PLAIN_SEARCH, 2)) is not None:
-            return keyboards.parse_int(found[0]), fold(found[1].replace("_", " "))
+            return keyboards.parse_int(found[0]), found[1].replace("_", " ")
         if (found := REVOKE_PAGE.tapped_args(update, UNICODE_SEARCH, 2)) is not None:
-            return keyboards.parse_int(found[0]), fold(_from_base64(found[1]))
+            return keyboards.parse_int(found[0]), _from_base64(found[1])
     except (keyboards.BadCallback, ValueError):  # not a number, not base64, not UTF-8
         return None
     return None
