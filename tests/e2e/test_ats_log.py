@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.catalog import common
 from domain.cases import Case, complete_case
 from emulator.driver import ChatUser
 from tests.e2e.steps import PLESSO_MILANO, invite, joined_referent
 from tests.harness import ADMIN_REGIONAL, ADMIN_VALPADANA, Harness
+from tests.reliability.world import CONTACT_A, _contact
 from tests.unit.test_cases_rules import TODAY, full_draft
 
 MARIA = 300
@@ -133,6 +136,9 @@ async def test_a_referent_log_shows_only_the_admins_ats(harness: Harness, admin:
     await svc.absences.record(
         plesso_code=PLESSO_CREMONA, day=TODAY, absent=3, ill=1, actor=MARIA, now=svc.now()
     )
+    contact = _contact(CONTACT_A, TODAY - timedelta(days=1))
+    added = await svc.contacts.add(cremona_case.id, contact, actor=MARIA, now=svc.now())
+    assert added.contact is not None
     referent = await svc.referents.by_user(MARIA)
     assert referent is not None
 
@@ -141,6 +147,7 @@ async def test_a_referent_log_shows_only_the_admins_ats(harness: Harness, admin:
     assert f"caso {milano_case.id}" in text and "referente registrato" in text
     assert f"caso {cremona_case.id}" not in text
     assert PLESSO_CREMONA not in text and "assenze registrate" not in text
+    assert "contatto aggiunto" not in text
     assert text.count("referente abilitato al plesso") == 1  # the Milano link only
     await admin.send(f"/registro {cremona_case.id}")
     await admin.expect(f"Caso {cremona_case.id} non trovato")
@@ -149,6 +156,7 @@ async def test_a_referent_log_shows_only_the_admins_ats(harness: Harness, admin:
     await other.send(f"/registro referente {referent.id}")
     seen = (await other.expect("Registro del referente Maria Rossi")).text or ""
     assert f"caso {cremona_case.id}" in seen and f"plesso {PLESSO_CREMONA}" in seen
+    assert f"contatto {added.contact.id} (caso {cremona_case.id})" in seen
     assert f"caso {milano_case.id}" not in seen
     await regional.send(f"/registro referente {referent.id}")
     everything = (await regional.expect("Registro del referente Maria Rossi")).text or ""
