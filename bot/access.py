@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -24,6 +25,8 @@ F = TypeVar("F", bound=Callback)
 # Commands that do not interrupt a flow in progress; an unknown command (a typo) does not
 # either: only a command that starts something else does.
 _KEEPS_FLOW = frozenset({"aiuto", "help"})
+
+log = logging.getLogger(__name__)
 
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]{3,32})?(?:\s|$)")
 
@@ -50,6 +53,12 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
         # Health data never go to groups or channels: the bot only talks in private chats.
+        raise ApplicationHandlerStop
+    if chat is not None and chat.id != user.id:
+        # A private chat is the user's own: the same id. Telegram never sends anything else,
+        # so this is a forged update (an admin's from.id, the attacker's chat): answering it
+        # would send the admin's data to the attacker. Logged by update id only.
+        log.warning("dropped update %s: its private chat is not its sender's", update.update_id)
         raise ApplicationHandlerStop
     context.actor = await build_actor(context, user.id)
     # Writing to the bot again makes a referent the reminders could not reach reachable.

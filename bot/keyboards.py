@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from domain.text import parse_ascii_int
+
 MAX_CALLBACK_BYTES = 64
 _ARG = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
@@ -49,10 +51,13 @@ def parse(data: str | None, prefix: str, arity: int) -> list[str]:
 
 
 def parse_int(value: str) -> int:
-    """An id from callback data; absurd values are refused like unknown ones."""
-    if not value.isdigit() or len(value) > 12:
+    """An id from callback data or a typed argument, in ASCII digits; absurd values (and
+    "²", which `isdigit()` would let through to a failing `int()`) are refused like unknown
+    ones."""
+    number = parse_ascii_int(value)
+    if number is None:
         raise BadCallback("not an id")
-    return int(value)
+    return number
 
 
 Button = tuple[str, str]

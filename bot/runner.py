@@ -78,7 +78,11 @@ async def start_receiving(
     updater = application.updater
     assert updater is not None
     if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        if settings.webhook_secret is None:
+            # Settings refuse this already; settings made some other way must not open an
+            # unauthenticated door either.
+            raise StartupError("webhook mode needs WEBHOOK_SECRET")
+        secret = settings.webhook_secret.get_secret_value()
         await updater.start_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,

@@ -8,11 +8,28 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-_TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+from domain.text import parse_ascii_int
+
+_TOKEN_PATTERN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$")
 _ATS_PATTERN = re.compile(r"^ATS-[A-Z0-9-]{2,30}$")
+# What Telegram accepts as a webhook's secret_token (1-256 of these); 16 at least, so that it
+# cannot be guessed. `secrets.token_urlsafe(32)` makes one.
+_WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+WEBHOOK_SECRET_HINT = (
+    "16 to 256 letters, digits, _ or - (e.g. the output of"
+    " python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+)
 
 
 class AdminEntry(BaseModel):
@@ -32,12 +49,13 @@ def parse_admin_ids(raw: str) -> tuple[AdminEntry, ...]:
         if not item:
             continue
         user_part, _, ats_part = item.partition(":")
-        if not user_part.strip().isdigit():
+        user_id = parse_ascii_int(user_part.strip(), max_digits=20)
+        if user_id is None:
             raise ValueError(f"'{user_part.strip()}' is not a Telegram user id")
         ats_code = ats_part.strip().upper() or None
         if ats_code is not None and not _ATS_PATTERN.match(ats_code):
             raise ValueError(f"'{ats_part.strip()}' is not an ATS code like ATS-MILANO")
-        entries.append(AdminEntry(user_id=int(user_part), ats_code=ats_code))
+        entries.append(AdminEntry(user_id=user_id, ats_code=ats_code))
     return tuple(entries)
 
 
@@ -65,8 +83,10 @@ class Settings(BaseSettings):
     admin_ids: Annotated[tuple[AdminEntry, ...], NoDecode] = ()
     timezone: str = "Europe/Rome"
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
-    webhook_listen: str = "0.0.0.0"
+    # Required in webhook mode: without it anyone reaching the port could post updates.
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    # Loopback: the HTTPS reverse proxy in front runs on the same host.
+    webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     log_level: str = "INFO"
     invitation_valid_days: int = Field(default=7, ge=1, le=90)
@@ -128,6 +148,18 @@ class Settings(BaseSettings):
         if value is not None and value.strip() and not value.startswith("https://"):
             raise ValueError("must start with https:// (Telegram only calls HTTPS webhooks)")
         return value.strip() or None if value is not None else None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        secret = value.get_secret_value().strip() if value is not None else ""
+        if not secret:
+            if info.data.get("webhook_url"):
+                raise ValueError(f"required when WEBHOOK_URL is set: {WEBHOOK_SECRET_HINT}")
+            return None
+        if not _WEBHOOK_SECRET_PATTERN.match(secret):
+            raise ValueError(WEBHOOK_SECRET_HINT)
+        return SecretStr(secret)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
 
 LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(hours=1)
@@ -97,3 +102,38 @@ def lockout_until(failures: list[datetime], now: datetime) -> datetime | None:
         if last - first <= LOCKOUT_WINDOW and now < last + LOCKOUT_DURATION:
             return last + LOCKOUT_DURATION
     return None
+
+
+class OutstandingInvitation(BaseModel):
+    """An invitation not used yet and not expired, with the plesso it is for (/inviti)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    invitation: Invitation
+    plesso: Plesso
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its items, its number (from 0) out of `pages`, of `total` items."""
+
+    items: list[T]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.number + 1 < self.pages
+
+
+def page_of(items: Sequence[T], number: int, size: int) -> Page[T]:
+    """Page `number` (from 0) of `items`, `size` a page; a number past either end (a stale
+    button after the list shrank) shows the nearest page there is."""
+    pages = max(1, -(-len(items) // size))
+    number = min(max(number, 0), pages - 1)
+    return Page(list(items[number * size : (number + 1) * size]), number, pages, len(items))

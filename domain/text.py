@@ -32,6 +32,21 @@ def fold(text: str) -> str:
     return collapse_spaces("".join(kept))
 
 
+ASCII_DIGITS = frozenset("0123456789")
+MAX_ID_DIGITS = 12  # ids and page numbers: anything longer is absurd, refused as unknown
+
+
+def parse_ascii_int(text: str, max_digits: int = MAX_ID_DIGITS) -> int | None:
+    """The whole number `text` spells in ASCII digits only (`"12"` → 12), else None.
+
+    `str.isdigit()` also accepts "²" or "٣", which `int()` then refuses or reads: every
+    number typed in an argument or carried by a button goes through here instead.
+    """
+    if not 0 < len(text) <= max_digits or not ASCII_DIGITS.issuperset(text):
+        return None
+    return int(text)
+
+
 def _is_name_char(char: str) -> bool:
     # Letters of any script, and the combining marks NFC could not merge into them.
     return unicodedata.category(char)[0] in "LM" or char in "' -"

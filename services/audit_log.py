@@ -14,6 +14,7 @@ from enum import StrEnum
 from domain.access import Actor
 from domain.audit import SYSTEM, AuditEntry
 from domain.registry import Plesso, Referent
+from domain.text import parse_ascii_int
 from services.unit_of_work import UnitOfWork
 
 ALL_ATS = "all"  # the key of a regional admin's log of every ATS
@@ -77,7 +78,8 @@ async def referent_log(uow: UnitOfWork, actor: Actor, referent_id: int) -> Refer
         plessi = await uow.plessi.many([*referent.plessi, *referent.revoked_plessi])
         if not any(actor.manages_plesso(plesso) for plesso in plessi):
             return None
-    entries = await uow.audit.for_referent(referent.id, referent.telegram_user_id)
+    # Only the rows of the admin's ATS: a referent may hold plessi of two ATS.
+    entries = await uow.audit.for_referent(referent.id, referent.telegram_user_id, actor.admin_ats)
     return ReferentLog(referent, entries)
 
 
@@ -108,10 +110,9 @@ async def who(
         if actor == SYSTEM:
             found[actor] = Who(WhoKind.SYSTEM)
             continue
-        raw = actor.removeprefix("tg:")
-        if not raw.isdigit():
+        user_id = parse_ascii_int(actor.removeprefix("tg:"), max_digits=20)
+        if user_id is None:
             continue
-        user_id = int(raw)
         referent = await uow.referents.by_user(user_id)
         if referent is not None:
             found[actor] = Who(WhoKind.REFERENT, name=referent.full_name)

@@ -1,7 +1,8 @@
 """The school registry's use cases, for the ATS admins: count and import the plessi (/scuole),
-invite a referent to a plesso (/invita), list the referents (/referenti) and revoke one's
-access to a plesso (/revoca). Every one is scoped to the admin's ATS (all ATS for a regional
-admin): a plesso of another ATS is as good as unknown.
+invite a referent to a plesso (/invita), see and cancel the invitations not used yet
+(/inviti), list the referents (/referenti) and revoke one's access to a plesso (/revoca, all
+of them or those matching a name part or a plesso code). Every one is scoped to the admin's
+ATS (all ATS for a regional admin): a plesso of another ATS is as good as unknown.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from domain.invitations import hash_invitation_code, new_invitation_code
 from domain.registry import (
     ImportCounts,
     Invitation,
+    OutstandingInvitation,
     Plesso,
     ReferentWithPlessi,
     RegistryCounts,
 )
 from domain.school_import import scope_import, to_plesso
 from domain.schools import RowError, SchoolsImport
+from domain.text import fold
 from services.unit_of_work import UnitOfWork
 
 # --- /scuole --------------------------------------------------------------------------------
@@ -94,6 +97,42 @@ async def invite(
     return Invited(plesso=plesso, invitation=invitation, code=code)
 
 
+# --- /inviti --------------------------------------------------------------------------------
+
+
+async def outstanding_invitations(
+    uow: UnitOfWork, actor: Actor, now: datetime
+) -> list[OutstandingInvitation]:
+    """The invitations of the admin's ATS (every ATS for a regional admin) that could still be
+    used at `now`, newest first."""
+    return [
+        OutstandingInvitation(invitation=invitation, plesso=plesso)
+        for invitation, plesso in await uow.invitations.outstanding(actor.admin_ats, now)
+    ]
+
+
+class Cancellation(StrEnum):
+    DONE = "done"  # the code is unusable from now on; audited
+    NOTHING = "nothing"  # used or expired (or cancelled) meanwhile: nothing to cancel
+    REFUSED = "refused"  # unknown, or of another ATS (a forged or stale button)
+
+
+async def cancel_invitation(
+    uow: UnitOfWork, actor: Actor, invitation_id: int, now: datetime
+) -> tuple[Cancellation, Plesso | None]:
+    """Cancel an invitation to a plesso the admin manages: its code stops working at once.
+    Returns the outcome and the invitation's plesso (None when refused)."""
+    invitation = await uow.invitations.by_id(invitation_id)
+    plesso = (
+        await managed_plesso(uow, actor, invitation.plesso_code) if invitation is not None else None
+    )
+    if plesso is None:
+        return Cancellation.REFUSED, None
+    async with uow.transaction():
+        cancelled = await uow.invitations.cancel(invitation_id, actor=actor.user_id, now=now)
+    return (Cancellation.DONE if cancelled else Cancellation.NOTHING), plesso
+
+
 # --- /referenti and /revoca -----------------------------------------------------------------
 
 
@@ -112,13 +151,17 @@ class RevokeTarget:
     plesso_name: str
 
 
-async def revocable(uow: UnitOfWork, actor: Actor) -> list[RevokeTarget]:
-    """Every access the admin may revoke, by referent's name then plesso."""
+async def revocable(uow: UnitOfWork, actor: Actor, search: str = "") -> list[RevokeTarget]:
+    """Every access the admin may revoke, by referent's name then plesso; with `search`, those
+    whose referent's name or plesso code holds it (case, accents and punctuation ignored:
+    "rossi", "d'angelo", "MIEE8AB01T", "miee")."""
+    key = fold(search)
     return [
         RevokeTarget(item.referent.id, item.referent.full_name, plesso.code, plesso.name)
         for item in await referents_of(uow, actor)
         for plesso in item.plessi
         if actor.manages_plesso(plesso)
+        and (key in fold(item.referent.full_name) or key in fold(plesso.code))
     ]
 
 

@@ -17,6 +17,25 @@ ATS_ENTITY = "ats"
 REGION = "regione"
 
 
+# A row belongs to an ATS (every `?` is the ATS code) when what it is about does: a plesso, a case
+# or a contact of one of its plessi (the case's own plesso also from the row, for a case since
+# deleted by retention), one of its closures, the ATS itself; a referent's row when it names a
+# plesso of the ATS, or none (their registration: the referent is the admin's to see).
+_ATS_PLESSI = "(SELECT code FROM plessi WHERE ats_code = ?)"
+_ATS_CASES = f"(SELECT id FROM cases WHERE plesso_code IN {_ATS_PLESSI})"
+_IN_ATS = (
+    f"((entity = 'plesso' AND entity_id IN {_ATS_PLESSI})"
+    f" OR (entity = 'case' AND (CAST(entity_id AS INTEGER) IN {_ATS_CASES}"
+    f"     OR json_extract(details, '$.plesso') IN {_ATS_PLESSI}))"
+    f" OR (entity = 'contact' AND json_extract(details, '$.case') IN {_ATS_CASES})"
+    " OR (entity = 'closure' AND CAST(entity_id AS INTEGER) IN"
+    "     (SELECT id FROM closures WHERE ats_code = ?))"
+    f" OR (entity = 'referent' AND (json_extract(details, '$.plesso') IS NULL"
+    f"     OR json_extract(details, '$.plesso') IN {_ATS_PLESSI}))"
+    " OR (entity = 'ats' AND entity_id = ?))"
+)
+
+
 def actor_label(user_id: int | None) -> str:
     return SYSTEM if user_id is None else f"tg:{user_id}"
 
@@ -90,14 +109,22 @@ class AuditRepository:
         return [_entry(row) for row in rows]
 
     async def for_referent(
-        self, referent_id: int, telegram_user_id: int, limit: int = LOG_LIMIT
+        self,
+        referent_id: int,
+        telegram_user_id: int,
+        ats_code: str | None,
+        limit: int = LOG_LIMIT,
     ) -> list[AuditEntry]:
-        """What the referent did, and the rows about them, newest first."""
+        """What the referent did, and the rows about them, newest first: only the rows of
+        `ats_code` (every row when None, for a regional admin)."""
+        scope, params = (
+            ("", ()) if ats_code is None else (f" AND {_IN_ATS}", (ats_code,) * _IN_ATS.count("?"))
+        )
         rows = await self._db.fetchall(
-            "SELECT * FROM audit_log WHERE actor = ?"
-            " OR (entity = 'referent' AND entity_id = ?)"
-            " ORDER BY id DESC LIMIT ?",
-            (actor_label(telegram_user_id), str(referent_id), limit),
+            "SELECT * FROM audit_log WHERE (actor = ?"
+            " OR (entity = 'referent' AND entity_id = ?))"
+            f"{scope} ORDER BY id DESC LIMIT ?",
+            (actor_label(telegram_user_id), str(referent_id), *params, limit),
         )
         return [_entry(row) for row in rows]
 

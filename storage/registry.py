@@ -345,17 +345,57 @@ class InvitationsRepository:
 
     async def by_hash(self, code_hash: str) -> Invitation | None:
         row = await self._db.fetchone("SELECT * FROM invitations WHERE code_hash = ?", (code_hash,))
-        if row is None:
-            return None
-        return Invitation(
-            id=row["id"],
-            plesso_code=row["plesso_code"],
-            created_by=row["created_by"],
-            created_at=parse_utc(row["created_at"]),
-            expires_at=parse_utc(row["expires_at"]),
-            used_at=parse_utc(row["used_at"]) if row["used_at"] else None,
-            used_by=row["used_by"],
+        return _invitation(row) if row else None
+
+    async def by_id(self, invitation_id: int) -> Invitation | None:
+        row = await self._db.fetchone("SELECT * FROM invitations WHERE id = ?", (invitation_id,))
+        return _invitation(row) if row else None
+
+    async def outstanding(
+        self, ats_code: str | None, now: datetime
+    ) -> list[tuple[Invitation, Plesso]]:
+        """The invitations not used and not expired at `now`, of the plessi of `ats_code`
+        (of every ATS when None), newest first, each with its plesso."""
+        where, params = ("AND p.ats_code = ?", (ats_code,)) if ats_code else ("", ())
+        rows = await self._db.fetchall(
+            "SELECT i.*, p.code AS p_code FROM invitations i"
+            " JOIN plessi p ON p.code = i.plesso_code"
+            f" WHERE i.used_at IS NULL AND i.expires_at > ? {where}"
+            " ORDER BY i.created_at DESC, i.id DESC",
+            (utc_now_text(now), *params),
         )
+        plessi = {
+            plesso.code: plesso
+            for plesso in await PlessiRepository(self._db).many(
+                list({row["p_code"] for row in rows})
+            )
+        }
+        return [(_invitation(row), plessi[row["p_code"]]) for row in rows]
+
+    async def cancel(self, invitation_id: int, *, actor: int, now: datetime) -> bool:
+        """Make an invitation unusable: it expires now (the code alone is never stored, so
+        nothing else is left of it). False when it was used or expired already."""
+        stamp = utc_now_text(now)
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE invitations SET expires_at = ?"
+                " WHERE id = ? AND used_at IS NULL AND expires_at > ? RETURNING plesso_code",
+                (stamp, invitation_id, stamp),
+            )
+            cancelled = await cursor.fetchone()
+            await cursor.close()
+            if cancelled is None:
+                return False
+            await audit.record(
+                conn,
+                now=now,
+                actor=actor,
+                action="invitation.cancel",
+                entity="plesso",
+                entity_id=cancelled["plesso_code"],
+                details={"invitation": invitation_id},
+            )
+        return True
 
     async def record_failure(self, telegram_user_id: int, now: datetime) -> None:
         async with self._db.transaction() as conn:
@@ -371,3 +411,15 @@ class InvitationsRepository:
             (telegram_user_id, utc_now_text(since)),
         )
         return [parse_utc(row["failed_at"]) for row in rows]
+
+
+def _invitation(row: Row) -> Invitation:
+    return Invitation(
+        id=row["id"],
+        plesso_code=row["plesso_code"],
+        created_by=row["created_by"],
+        created_at=parse_utc(row["created_at"]),
+        expires_at=parse_utc(row["expires_at"]),
+        used_at=parse_utc(row["used_at"]) if row["used_at"] else None,
+        used_by=row["used_by"],
+    )

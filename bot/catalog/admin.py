@@ -39,6 +39,17 @@ REFERENTS_LINE = "• <b>{name}</b> – {phone} – {email}\n   {plessi}"
 REFERENTS_PLESSO = "{code} {name}"
 
 REVOKE_PICK = "Di chi vuoi revocare l'accesso? Tocca referente e plesso:"
+REVOKE_PAGE = "Accessi: {total} · pagina {page} di {pages}"
+REVOKE_SEARCHED = "Ricerca: <b>{search}</b>"
+REVOKE_SEARCH_HINT = "Per cercare: <code>/revoca NOME</code> o <code>/revoca CODICE_PLESSO</code>."
+REVOKE_NO_MATCH = (
+    "Nessun accesso corrisponde a «{search}» ({scope}).\n"
+    "Scrivi /revoca senza altro per l'elenco completo."
+)
+REVOKE_SEARCH_TOO_LONG = (
+    "Ricerca troppo lunga: scrivi una parte del nome o il codice del plesso, ad esempio "
+    "<code>/revoca rossi</code> o <code>/revoca MIEE00001A</code>."
+)
 REVOKE_CONFIRM = (
     "Revocare a <b>{name}</b> l'accesso al plesso <b>{plesso}</b> ({code})?\n"
     "Potrà rientrare solo con un nuovo invito."
@@ -47,6 +58,19 @@ REVOKE_DONE = "Accesso revocato: {name} non può più operare per {code}."
 REVOKE_NOTHING = "Nessuna modifica: l'accesso era già revocato."
 REVOKE_KEPT = "Nessuna modifica."
 REVOKE_NOTICE = "L'ATS ha revocato il tuo accesso al plesso {code} su Sentinella."
+
+BUTTON_NEXT = "Avanti ▶"
+BUTTON_PREVIOUS = "◀ Indietro"
+
+INVITES_NONE = "Nessun invito in sospeso ({scope})."
+INVITES_HEADER = (
+    "<b>Inviti in sospeso</b> ({scope}): {total} · pagina {page} di {pages}\n"
+    "Non ancora usati né scaduti. «Annulla» rende subito inutilizzabile il codice."
+)
+INVITES_LINE = "• n. {id} · <b>{code}</b> {plesso}\n   creato il {created}, vale fino al {expires}"
+INVITE_CANCEL_BUTTON = "Annulla n. {id} ({code})"
+INVITE_CANCELLED = "Invito n. {id} per {code} annullato: il codice non vale più."
+INVITE_CANCEL_NOTHING = "Invito n. {id}: già usato o scaduto, niente da annullare."
 
 ERRORS = {
     "plesso_other_ats": SCHOOLS_OTHER_ATS,

@@ -14,6 +14,7 @@ USAGE = (
 NOT_UNDERSTOOD = "Non ho capito: {word}\n\n"
 BUTTON_REFERENTS = "Referenti"
 REFERENTS_HEADER = "Scegli il referente ({scope}):"
+REFERENTS_PAGE = "Referenti: {total} · pagina {page} di {pages}"
 REFERENTS_NONE = "Nessun referente per {scope}."
 
 CASE_NOT_FOUND = "Caso {id} non trovato."
@@ -40,6 +41,7 @@ ACTIONS: dict[str, str] = {
     "plesso.create": "plesso aggiunto all'anagrafe",
     "plesso.update": "plesso aggiornato",
     "invitation.create": "invito creato",
+    "invitation.cancel": "invito annullato",
     "referent.create": "referente registrato",
     "referent.join": "referente abilitato al plesso",
     "referent.revoke": "accesso revocato",

@@ -16,8 +16,9 @@ REFERENT_COMMANDS: list[tuple[str, str]] = [
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("scuole", "Carica o conta i plessi (file CSV)"),
     ("invita", "Invita un referente: /invita CODICE_PLESSO"),
+    ("inviti", "Inviti in sospeso: vedi e annulla"),
     ("referenti", "Elenco dei referenti dell'ATS"),
-    ("revoca", "Revoca l'accesso di un referente"),
+    ("revoca", "Revoca l'accesso: /revoca [NOME o CODICE_PLESSO]"),
     ("chiusure", "Chiusure delle scuole (vacanze, ponti)"),
     ("promemoria", "Promemoria: chi manca, chi è stato avvisato"),
     ("report", "Allerta assenze: tassi, plessi segnalati, grafico"),

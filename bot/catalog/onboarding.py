@@ -7,7 +7,7 @@ ASK_CODE = (
     "Per registrarti scrivi il <b>codice di invito</b> che ti ha dato la tua ATS."
 )
 CODE_WRONG = "Il codice non è valido. Controllalo e riscrivilo (tentativi rimasti: {left})."
-CODE_EXPIRED = "Questo invito è scaduto. Chiedi alla tua ATS un nuovo invito."
+CODE_EXPIRED = "Questo invito è scaduto o è stato annullato. Chiedi alla tua ATS un nuovo invito."
 CODE_USED = "Questo invito è già stato usato. Chiedi alla tua ATS un nuovo invito."
 LOCKED_OUT = "Troppi codici errati. Per sicurezza puoi riprovare dopo le {until}."
 INVITED_TO = "Invito valido per il plesso <b>{plesso}</b> ({code}), {comune}."

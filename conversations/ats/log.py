@@ -5,7 +5,7 @@ regional admin: of every ATS): the last 50 rows of the audit trail, newest first
 its cases', their contacts', its closures' and its referents' links), `/registro referente 45`
 a referent (what they did and what was done about them), `/registro ats` the ATS as a whole
 (reminder pushes, exports: a regional admin sees every ATS's); without an argument, the usage and
-a button listing the ATS's referents. Something of another ATS is "non trovato", as an
+a button listing the ATS's referents, ten a page. Something of another ATS is "non trovato", as an
 unknown one; every page turn checks the scope again.
 """
 
@@ -24,10 +24,13 @@ from bot.callbacks import Buttons
 from bot.catalog import audit_log as texts
 from bot.catalog import common, render
 from bot.context import BotContext, Services
+from bot.forms import send_page
 from bot.replies import answer_tap, reply
 from domain.access import Actor, Role
 from domain.audit import AuditEntry
 from domain.closing import is_plesso_code
+from domain.registry import page_of
+from domain.text import parse_ascii_int
 from services import audit_log as audit_service
 from services.audit_log import Who, WhoKind
 
@@ -51,13 +54,12 @@ class _Verbless(Buttons):
         return keyboards.pattern(self.prefix)
 
 
-REFERENTS = _Verbless("rgr", "/registro: the ATS's referents as buttons")
+REFERENTS = _Verbless("rgr", "/registro: the ATS's referents as buttons, rgr[:PAGE]")
 CASE = _Verbless("rgc", "/registro: a case's log, rgc:CASE_ID:PAGE")
 PLESSO = _Verbless("rgp", "/registro: a plesso's log, rgp:PLESSO_CODE:PAGE")
 REFERENT = _Verbless("rgf", "/registro: a referent's log, rgf:REFERENT_ID:PAGE")
 ATS = _Verbless("rga", "/registro: the ATS's log, rga:ATS_CODE:PAGE (rga:all:PAGE: every ATS)")
 PAGE_SIZE = 10
-MAX_REFERENT_BUTTONS = 40
 REFERENT_KEYWORD = "referente"
 ATS_KEYWORD = "ats"
 
@@ -207,7 +209,7 @@ def _usage_keyboard() -> InlineKeyboardMarkup:
 
 
 def _id(word: str) -> int | None:
-    return int(word) if word.isdigit() and len(word) <= 12 else None
+    return parse_ascii_int(word)
 
 
 @requires(Role.ADMIN)
@@ -219,12 +221,16 @@ async def show(update: Update, context: BotContext) -> None:
         return
     first = args[0]
     try:
-        if first.lower() == REFERENT_KEYWORD and len(args) == 2 and _id(args[1]) is not None:
-            log = await referent_log(services, actor, int(args[1]))
+        if (
+            first.lower() == REFERENT_KEYWORD
+            and len(args) == 2
+            and (number := _id(args[1])) is not None
+        ):
+            log = await referent_log(services, actor, number)
         elif first.lower() == ATS_KEYWORD and len(args) == 1:
             log = await ats_log(services, actor, audit_service.own_ats_key(actor))
-        elif len(args) == 1 and _id(first) is not None:
-            log = await case_log(services, actor, int(first))
+        elif len(args) == 1 and (number := _id(first)) is not None:
+            log = await case_log(services, actor, number)
         elif len(args) == 1 and is_plesso_code(first):
             log = await plesso_log(services, actor, first)
         else:
@@ -239,20 +245,44 @@ async def show(update: Update, context: BotContext) -> None:
 
 @requires(Role.ADMIN)
 async def referents(update: Update, context: BotContext) -> None:
-    if REFERENTS.tapped_raw(update, 0) is None:
+    """«Referenti» (`rgr`, from the usage: a new message) or one of its pages (`rgr:PAGE`:
+    the page replaces the list)."""
+    try:
+        page, in_place = _tapped_referents_page(update)
+    except keyboards.BadCallback:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
     scope = context.actor.admin_ats or common.SCOPE_REGIONAL
     listed = await audit_service.referents(context.services, context.actor)
-    await answer_tap(update)
     if not listed:
+        await answer_tap(update)
         await reply(update, render(texts.REFERENTS_NONE, scope=scope))
         return
-    buttons = [
-        (referent.full_name, REFERENT.raw(referent.id, 0))
-        for referent in listed[:MAX_REFERENT_BUTTONS]
-    ]
-    await reply(update, render(texts.REFERENTS_HEADER, scope=scope), keyboards.column(buttons))
+    shown = page_of(listed, page, PAGE_SIZE)
+    rows = [[(referent.full_name, REFERENT.raw(referent.id, 0))] for referent in shown.items]
+    turn = []
+    if shown.has_previous:
+        turn.append((texts.BUTTON_PREVIOUS, REFERENTS.raw(shown.number - 1)))
+    if shown.has_next:
+        turn.append((texts.BUTTON_NEXT, REFERENTS.raw(shown.number + 1)))
+    text = render(texts.REFERENTS_HEADER, scope=scope)
+    if shown.pages > 1:
+        pages = render(
+            texts.REFERENTS_PAGE, total=shown.total, page=shown.number + 1, pages=shown.pages
+        )
+        text = f"{text}\n{pages}"
+    keyboard = keyboards.inline([*rows, turn] if turn else rows)
+    await send_page(update, text, keyboard, in_place)
+
+
+def _tapped_referents_page(update: Update) -> tuple[int, bool]:
+    """(page, in place) of a tapped «Referenti» button; BadCallback if it is none."""
+    if REFERENTS.tapped_raw(update, 0) is not None:
+        return 0, False
+    found = REFERENTS.tapped_raw(update, 1)
+    if found is None:
+        raise keyboards.BadCallback("not a referents button")
+    return keyboards.parse_int(found[0]), True
 
 
 _PAGED = (CASE, PLESSO, REFERENT, ATS)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.catalog import common
 from domain.cases import Case, complete_case
 from emulator.driver import ChatUser
-from tests.e2e.steps import PLESSO_MILANO, joined_referent
-from tests.harness import ADMIN_VALPADANA, Harness
+from tests.e2e.steps import PLESSO_MILANO, invite, joined_referent
+from tests.harness import ADMIN_REGIONAL, ADMIN_VALPADANA, Harness
+from tests.reliability.world import CONTACT_A, _contact
 from tests.unit.test_cases_rules import TODAY, full_draft
 
 MARIA = 300
@@ -113,3 +116,48 @@ async def test_a_referent_is_refused(harness: Harness, admin: ChatUser) -> None:
     case = await created_and_edited(harness)
     await maria.send(f"/registro {case.id}")
     await maria.expect(common.ADMIN_ONLY)
+
+
+PLESSO_CREMONA = "CREE81001A"  # ATS-VALPADANA, sentinel
+
+
+async def test_a_referent_log_shows_only_the_admins_ats(harness: Harness, admin: ChatUser) -> None:
+    """Maria holds a Milano plesso and a Valpadana one: the Milano admin reads her Milano
+    rows and her own (registration), never what she did in Valpadana (issue 15, item 3)."""
+    regional = harness.user(ADMIN_REGIONAL, "Rita")
+    maria = await joined_referent(harness, admin, MARIA)
+    await maria.send(f"/start {await invite(regional, PLESSO_CREMONA)}")
+    await maria.expect("anche per")
+    milano_case = await created_and_edited(harness)
+    svc = harness.svc
+    cremona_case = await svc.cases.create(
+        complete_case(full_draft(plesso_code=PLESSO_CREMONA), TODAY), actor=MARIA, now=svc.now()
+    )
+    await svc.absences.record(
+        plesso_code=PLESSO_CREMONA, day=TODAY, absent=3, ill=1, actor=MARIA, now=svc.now()
+    )
+    contact = _contact(CONTACT_A, TODAY - timedelta(days=1))
+    added = await svc.contacts.add(cremona_case.id, contact, actor=MARIA, now=svc.now())
+    assert added.contact is not None
+    referent = await svc.referents.by_user(MARIA)
+    assert referent is not None
+
+    await admin.send(f"/registro referente {referent.id}")
+    text = (await admin.expect("Registro del referente Maria Rossi")).text or ""
+    assert f"caso {milano_case.id}" in text and "referente registrato" in text
+    assert f"caso {cremona_case.id}" not in text
+    assert PLESSO_CREMONA not in text and "assenze registrate" not in text
+    assert "contatto aggiunto" not in text
+    assert text.count("referente abilitato al plesso") == 1  # the Milano link only
+    await admin.send(f"/registro {cremona_case.id}")
+    await admin.expect(f"Caso {cremona_case.id} non trovato")
+
+    other = harness.user(ADMIN_VALPADANA, "Olga")
+    await other.send(f"/registro referente {referent.id}")
+    seen = (await other.expect("Registro del referente Maria Rossi")).text or ""
+    assert f"caso {cremona_case.id}" in seen and f"plesso {PLESSO_CREMONA}" in seen
+    assert f"contatto {added.contact.id} (caso {cremona_case.id})" in seen
+    assert f"caso {milano_case.id}" not in seen
+    await regional.send(f"/registro referente {referent.id}")
+    everything = (await regional.expect("Registro del referente Maria Rossi")).text or ""
+    assert f"caso {cremona_case.id}" in everything and f"caso {milano_case.id}" in everything

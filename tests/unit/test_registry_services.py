@@ -139,3 +139,53 @@ async def test_only_the_plessi_of_the_admins_ats_can_be_revoked(uow: UnitOfWork)
     (notice,) = await uow.notices.of_referent(referent_id)
     assert notice.plesso_code == "MIEE00001A"
     assert await registry.referents_of(uow, MILANO) == []
+
+
+# --- /inviti and /revoca's search (issue 15, item 2) --------------------------------------------
+
+
+async def test_outstanding_invitations_are_scoped_and_cancelled_once(uow: UnitOfWork) -> None:
+    own = await registry.invite(uow, MILANO, "MIEE00001A", NOW, WEEK)
+    foreign = await registry.invite(uow, VALPADANA, "BGEE00001A", NOW, WEEK)
+    assert own is not None and foreign is not None
+    listed = await registry.outstanding_invitations(uow, MILANO, NOW)
+    assert [item.invitation.id for item in listed] == [own.invitation.id]
+    assert len(await registry.outstanding_invitations(uow, REGIONAL, NOW)) == 2
+    # Not another ATS's, not an unknown one: refused, nothing changed.
+    refused = await registry.cancel_invitation(uow, MILANO, foreign.invitation.id, NOW)
+    assert refused == (registry.Cancellation.REFUSED, None)
+    assert (await registry.cancel_invitation(uow, MILANO, 999, NOW))[0] is (
+        registry.Cancellation.REFUSED
+    )
+    outcome, plesso_of = await registry.cancel_invitation(uow, MILANO, own.invitation.id, NOW)
+    assert outcome is registry.Cancellation.DONE and plesso_of is not None
+    again, _ = await registry.cancel_invitation(uow, MILANO, own.invitation.id, NOW)
+    assert again is registry.Cancellation.NOTHING
+    assert await registry.outstanding_invitations(uow, MILANO, NOW) == []
+    checked = await onboarding.check_code(uow, REFERENT_USER, own.code, NOW)
+    assert checked.refused is CodeRefusal.EXPIRED
+    rows = await uow.db.fetchall(
+        "SELECT actor, entity_id, details FROM audit_log WHERE action = 'invitation.cancel'"
+    )
+    assert [tuple(row) for row in rows] == [
+        ("tg:100", "MIEE00001A", f'{{"invitation": {own.invitation.id}}}')
+    ]
+    assert await registry.outstanding_invitations(uow, VALPADANA, NOW) != []
+
+
+async def test_used_and_expired_invitations_are_not_outstanding(uow: UnitOfWork) -> None:
+    await _joined(uow)  # its invitation is used
+    await registry.invite(uow, MILANO, "MIEE00001A", NOW - WEEK * 2, WEEK)  # expired
+    assert await registry.outstanding_invitations(uow, MILANO, NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [("", 1), ("rossi", 1), ("ROSSÌ", 1), ("maria r", 1), ("miee0", 1), ("bianchi", 0)],
+)
+async def test_revocable_narrows_by_name_part_or_plesso_code(
+    uow: UnitOfWork, search: str, found: int
+) -> None:
+    await _joined(uow)
+    assert len(await registry.revocable(uow, MILANO, search)) == found
+    assert await registry.revocable(uow, VALPADANA, search) == []
