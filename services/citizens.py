@@ -20,6 +20,7 @@ from domain.access import Actor
 from domain.codice_fiscale import parse_codice_fiscale
 from domain.diary import DiaryEntry, last_symptom_day
 from domain.isolation import (
+    NUDGE_AFTER,
     NOT_ANSWERING_AFTER,
     SIGNIN_LOCKOUT,
     TOKEN_VALIDITY,
@@ -449,3 +450,49 @@ async def correct_dates(
 def admins_to_alert(admins: list[tuple[int, str | None]], ats_code: str) -> list[int]:
     """The admins of the person's ATS, and the regional ones."""
     return [user_id for user_id, ats in admins if ats is None or ats == ats_code]
+
+
+# --- the reminders -------------------------------------------------------------------------
+
+
+class ReminderKind(StrEnum):
+    PROMPT = "prompt"
+    NUDGE = "nudge"
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    citizen: Citizen
+    kind: ReminderKind
+    chats: list[int]
+
+
+async def due_reminders(uow: UnitOfWork, now: datetime, local_now: datetime) -> list[DueReminder]:
+    """What to send now, each claimed in the log (so never twice): the diary prompt from the
+    person's hour (08, 12 or 16, local), one nudge NUDGE_AFTER later, only while the
+    isolation is open, the day's diary unwritten and no /pausa covers today."""
+    today = local_now.date()
+    due: list[DueReminder] = []
+    for citizen in await uow.citizens.list_for_ats(None, include_closed=False):
+        if not citizen.signed_in or (citizen.paused_until and citizen.paused_until >= today):
+            continue
+        if local_now.hour < citizen.reminder_hour:
+            continue
+        if any(entry.day == today for entry in await uow.citizens.entries(citizen.id)):
+            continue
+        kind = await _kind_due(uow, citizen.id, today, now)
+        if kind is not None and await uow.citizens.claim_reminder(citizen.id, today, kind, now):
+            due.append(DueReminder(citizen, kind, await uow.citizens.chats_of(citizen.id)))
+    return due
+
+
+async def _kind_due(
+    uow: UnitOfWork, citizen_id: int, today: date, now: datetime
+) -> ReminderKind | None:
+    prompted = await uow.citizens.reminder_sent(citizen_id, today, ReminderKind.PROMPT)
+    if prompted is None:
+        return ReminderKind.PROMPT
+    nudged = await uow.citizens.reminder_sent(citizen_id, today, ReminderKind.NUDGE)
+    if nudged is None and now - prompted >= NUDGE_AFTER:
+        return ReminderKind.NUDGE
+    return None

@@ -138,7 +138,7 @@ ASK_RED_FLAGS = (
 CALL_112_NOW = "🚨 <b>Chiama subito il 112.</b>"
 CALL_112_TAP = "🚨 Chiama subito il 112"
 CALL_112 = "🚨 <b>Chiama subito il 112.</b> L'ATS è stata avvisata."
-REVIEW = "Controlla il diario di {day}:\n{summary}"
+REVIEW = "Controlla il diario di {day}:\n"
 REVIEW_NONE = "nessun sintomo"
 REVIEW_TEMPERATURE = "temperatura {value} °C"
 BUTTON_SAVE = "💾 Salva"
@@ -188,7 +188,7 @@ ASK_MEMBER_SCHOOL = (
     "Frequenta una scuola? Scrivi il codice del plesso e la classe (es. <b>MIEE8AB01T 3A</b>) "
     "o tocca «No»."
 )
-MEMBER_REVIEW = "Controlla:\n{line}"
+MEMBER_REVIEW = "Controlla:\n"
 MEMBER_SAVED = "✅ Convivente aggiunto."
 MEMBER_IN_REGISTER = "Risulta già positivo nel registro dell'ATS: riceverà un proprio messaggio."
 MEMBER_DUPLICATE = "Questo codice fiscale è già nell'elenco dei conviventi."

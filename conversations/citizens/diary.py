@@ -178,14 +178,6 @@ async def begin(update: Update, context: BotContext, day: date | None = None) ->
     return await flow.go(update, context, Step.FEEL, draft.dump())
 
 
-@public
-async def from_button(update: Update, context: BotContext) -> int:
-    """«📝 Scrivi il diario» on a reminder."""
-    await close_buttons(update)
-    await answer_tap(update)
-    return await begin(update, context)
-
-
 async def _draft(update: Update, context: BotContext) -> DiaryDraft | None:
     data = await flow.load(update, context)
     try:
@@ -358,7 +350,7 @@ async def _alert_admins(context: BotContext, citizen_id: int, ats_code: str, day
 def build() -> FlowHandler:
     text = filters.TEXT & ~filters.COMMAND & ~filters.Text(list(MENU_LABELS))
     return flow.handler(
-        entry_points=[CallbackQueryHandler(from_button, pattern=DIARY.pattern("open"))],
+        entry_points=[],  # started by the menu (conversations.citizens.menu), /diario too
         states={
             Step.FEEL: [
                 CallbackQueryHandler(on_feel, pattern=DIARY.pattern("well")),

@@ -121,9 +121,7 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
         await reply(update, texts.ASK_MEMBER_POSITIVE, keyboard)
     elif step is Step.REVIEW:
         keyboard = keyboards.inline([[(texts.BUTTON_SAVE, HOUSE.data("save"))]])
-        await reply(
-            update, render(texts.MEMBER_REVIEW, line="") + member_line(draft.member()), keyboard
-        )
+        await reply(update, texts.MEMBER_REVIEW + member_line(draft.member()), keyboard)
     elif step in _ONE_BUTTON:
         label, verb = _ONE_BUTTON[step]
         await reply(update, _QUESTIONS[step], keyboards.inline([[(label, HOUSE.data(verb))]]))

@@ -41,7 +41,9 @@ async def load_register(admin: ChatUser, content: str = REGISTER) -> dict[str, s
     await admin.expect("Registro caricato")
     document = await admin.document()
     assert document.document is not None
-    rows = list(csv.reader(io.StringIO(document.document.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(document.document.content.decode("utf-8-sig")), delimiter=";")
+    )
     assert rows[0][:4] == ["id", "telefono", "nominativo", "link"]
     tokens = {}
     for row in rows[1:]:
@@ -60,7 +62,9 @@ async def sign_in(citizen: ChatUser, token: str, phone: str, cf: str) -> None:
     await citizen.expect("Accesso riuscito")
 
 
-def db_rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+def db_rows(
+    harness: Harness, sql: str, params: tuple[object, ...] = ()
+) -> list[tuple[object, ...]]:
     with sqlite3.connect(harness.settings.database_path) as conn:
         return conn.execute(sql, params).fetchall()
 
@@ -109,7 +113,9 @@ async def test_sign_in_refuses_a_forwarded_contact_and_locks_after_three_failure
     await citizen.expect("Isolamento dal 12/11 – giorno 5")
     await citizen.expect("prenotabile dal 22/11")
     # The messages with the number and the codice fiscale are gone from the chat.
-    assert not any(MARIO_CF in (text or "").upper() for _, text in citizen.transcript[-3:] if _ == "user")
+    assert not any(
+        MARIO_CF in (text or "").upper() for _, text in citizen.transcript[-3:] if _ == "user"
+    )
     # The link is single-use: a stranger who found it gets nothing.
     stranger = harness.user(999, "Sconosciuto")
     await stranger.send(f"/start {tokens['ROSSI MARIO']}")
@@ -132,9 +138,229 @@ async def test_a_parent_switches_between_two_children(harness: Harness, admin: C
     parent = harness.user(503, "Mamma")
     await sign_in(parent, tokens["ROSSI GIULIA"], "+393334445555", GIULIA_CF)
     await sign_in(parent, tokens["ROSSI LUCA"], "+393334445555", LUCA_CF)
-    await parent.expect("Stai operando per: <b>L.R., 10 anni</b>".replace("<b>", "").replace("</b>", ""))
+    await parent.expect(
+        "Stai operando per: <b>L.R., 10 anni</b>".replace("<b>", "").replace("</b>", "")
+    )
     await parent.tap("Passa a G.R., 12 anni")
     await parent.expect("Ora stai operando per G.R., 12 anni")
     await parent.expect("Isolamento dal 12/11")
     await parent.send("🧪 Tampone")
     await parent.expect("dal 22/11")
+
+
+async def signed_in_mario(harness: Harness, admin: ChatUser, user_id: int = 510) -> ChatUser:
+    tokens = await load_register(admin)
+    citizen = harness.user(user_id, "Mario")
+    await sign_in(citizen, tokens["ROSSI MARIO"], "+393331112222", MARIO_CF)
+    return citizen
+
+
+async def test_a_diary_day_without_symptoms_and_one_with_a_red_flag(
+    harness: Harness, admin: ChatUser
+):
+    citizen = await signed_in_mario(harness, admin)
+    await citizen.send("📝 Diario")
+    await citizen.expect("Come stai oggi?")
+    await citizen.tap("Nessun sintomo")
+    await citizen.tap("Salva")
+    await citizen.expect("Diario di 17/11/2026 salvato")
+    # The next day: symptoms, first time → since when, temperature, a red flag.
+    harness.clock.advance(days=1)
+    await citizen.send("📝 Diario")
+    await citizen.tap("Ho sintomi")
+    await citizen.tap("Tosse")
+    await citizen.tap("Olfatto")
+    await citizen.tap("Avanti")
+    await citizen.expect("Da quando hai i sintomi?")
+    await citizen.send("20/11/2026")  # the future: refused
+    await citizen.expect("non può essere nel futuro")
+    await citizen.send("ieri")
+    await citizen.expect("temperatura")
+    await citizen.send("45")
+    await citizen.expect("non è una temperatura")
+    await citizen.send("38,2")
+    await citizen.expect("Hai uno di questi segni?")
+    await citizen.tap("Dolore al petto")
+    await citizen.expect("Chiama subito il 112")  # at once, before saving
+    await citizen.tap("Avanti")
+    await citizen.expect("temperatura 38,2 °C")
+    await citizen.tap("Salva")
+    await citizen.expect("Chiama subito il 112")
+    # The ATS's admin is told at once; the regional admin too; another ATS's is not.
+    await admin.expect("Segnale di allarme")
+    regional = harness.user(ADMIN_REGIONAL, "Regione")
+    await regional.expect("Segnale di allarme")
+    rows = db_rows(
+        harness, "SELECT day, symptoms, temperature, red_flags FROM diary_entries ORDER BY day"
+    )
+    assert rows == [
+        ("2026-11-17", "", None, ""),
+        ("2026-11-18", "tosse,olfatto", 38.2, "petto"),
+    ]
+    assert db_rows(harness, "SELECT onset FROM citizens WHERE codice_fiscale = ?", (MARIO_CF,)) == [
+        ("2026-11-17",)
+    ]
+    # The desk: red flag first; the grid shows D0..today.
+    await admin.send("/isolamenti")
+    listing = await admin.expect("Isolamenti")
+    assert (listing.text or "").index("Segnali di allarme") < (listing.text or "").index(
+        "ROSSI MARIO"
+    )
+    await admin.tap("ROSSI")
+    detail = await admin.expect("Diario")
+    assert "RS…5K" in (detail.text or "") and MARIO_CF not in (detail.text or "")
+    assert "⚪⚪⚪⚪⚪🟢🔴" in (detail.text or "")
+    await admin.tap("Allarme gestito")
+    await admin.expect("segnato come gestito")
+
+
+async def test_only_today_and_yesterday_and_a_restart_mid_diary(harness: Harness, admin: ChatUser):
+    citizen = await signed_in_mario(harness, admin)
+    await citizen.send("/diario")
+    await citizen.tap("Scrivi o correggi ieri")
+    await citizen.expect("Come stavi ieri?")
+    await citizen.tap("Ho sintomi")
+    await citizen.tap("Mal di gola")
+    # The bot dies mid-diary and comes back: the answers are still there.
+    await harness.restart_bot()
+    await citizen.tap("Avanti")
+    await citizen.expect("Da quando hai i sintomi?")
+    await citizen.send("ieri")
+    await citizen.tap("Salta")
+    await citizen.tap("Avanti")
+    await citizen.expect("Mal di gola")
+    # Two days later the review of that day can no longer be saved.
+    harness.clock.advance(days=2)
+    await citizen.tap("Salva")
+    await citizen.expect("solo oggi e ieri")
+    assert db_rows(harness, "SELECT COUNT(*) FROM diary_entries") == [(0,)]
+
+
+async def test_household_members_added_refused_and_locked(harness: Harness, admin: ChatUser):
+    tokens = await load_register(admin)
+    citizen = harness.user(520, "Mario")
+    await sign_in(citizen, tokens["ROSSI MARIO"], "+393331112222", MARIO_CF)
+
+    async def add(cf: str, surname: str = "Bianchi", name: str = "Anna") -> None:
+        await citizen.send("🏠 Conviventi")
+        await citizen.tap("Aggiungi un convivente")
+        await citizen.send(surname)
+        await citizen.send(name)
+        await citizen.expect("Codice fiscale")
+        await citizen.send(cf)
+        await citizen.expect("Cellulare")
+        await citizen.tap("Salta")
+        await citizen.tap("Vive ancora con me")
+        await citizen.tap("No")
+        await citizen.expect("Frequenta una scuola")
+        await citizen.send("MIEE8AB01T 3a")
+        await citizen.tap("Salva")
+
+    await add(ANNA_CF)
+    await citizen.expect("Convivente aggiunto")
+    listing = await citizen.expect("Conviventi di M.R.")
+    assert "BN…5N" in (listing.text or "") and "MIEE8AB01T 3A" in (listing.text or "")
+    await add(ANNA_CF)
+    await citizen.expect("già nell'elenco")
+    await add(GIULIA_CF, "Rossi", "Giulia")  # positive herself, in the register
+    await citizen.expect("riceverà un proprio messaggio")
+    assert db_rows(harness, "SELECT COUNT(*) FROM household_members") == [(2,)]
+    # The codice fiscale messages are gone from the chat.
+    assert all(m.text != ANNA_CF for m in citizen.emulator.messages(citizen.user_id))
+    # The ATS takes them in charge: read-only.
+    await admin.send("/isolamento 1")
+    await admin.expect("BIANCHI ANNA")
+    await admin.tap("Prendi in carico i conviventi")
+    await admin.expect("presi in carico")
+    await citizen.send("🏠 Conviventi")
+    locked = await citizen.expect("preso in carico")
+    assert "BIANCHI ANNA" in (locked.text or "") and not locked.buttons
+    await citizen.tap_stale("Elimina BIANCHI")
+    await citizen.expect_answer("non si può più eliminare")
+    assert db_rows(harness, "SELECT COUNT(*) FROM household_members") == [(2,)]
+
+
+async def test_the_ats_closes_an_isolation_and_links_a_chat_by_hand(
+    harness: Harness, admin: ChatUser
+):
+    citizen = await signed_in_mario(harness, admin)
+    # Another ATS's admin does not see the person.
+    other = harness.user(102, "Valpadana")
+    await other.send("/isolamento 1")
+    await other.expect("Non trovo questa persona")
+    # A parent whose phone is not the laboratory's: linked by hand, with the code they read.
+    parent = harness.user(530, "Papà")
+    await parent.send("/collega 2 530")  # not an admin: refused
+    await parent.expect("Non sei registrato")
+    await admin.send("/collega 2 530")
+    await admin.expect("Chat collegata all'isolamento #2")
+    await parent.send("/start")
+    await parent.expect("Isolamento dal 12/11")
+    await admin.send("/isolamento 1")
+    await admin.tap("Chiudi l'isolamento")
+    await admin.expect("Isolamento #1 chiuso")
+    await citizen.expect("ha chiuso l'isolamento di M.R.")
+    await citizen.send("📝 Diario")
+    await citizen.expect("L'isolamento è concluso")
+    audit = db_rows(harness, "SELECT action FROM audit_log WHERE entity = 'citizen' ORDER BY id")
+    assert ("citizen.close",) in audit and ("citizen.link",) in audit
+
+
+async def test_a_week_of_diary_with_the_reminders_and_the_nudge(harness: Harness, admin: ChatUser):
+    from datetime import datetime
+
+    from reminders import citizens as citizen_reminders
+    from tests.harness import ROME
+
+    assert harness.application is not None
+    application = harness.application
+
+    async def remind() -> int:
+        return await citizen_reminders.run_due(application)
+
+    citizen = await signed_in_mario(harness, admin)
+    # 09:30, past the default 08:00 and nothing written: the prompt, once.
+    assert await remind() == 1
+    await citizen.expect("È l'ora del diario di oggi per M.R.")
+    assert await remind() == 0
+    harness.clock.advance(hours=3, minutes=59)
+    assert await remind() == 0
+    harness.clock.advance(minutes=1)
+    assert await remind() == 1
+    await citizen.expect("Non hai ancora scritto il diario")
+    assert await remind() == 0
+    # 24 hours without an entry: "non risponde" for the ATS.
+    harness.clock.advance(hours=21)  # Wednesday 10:30
+    await admin.send("/isolamenti")
+    await admin.expect("Non rispondono")
+    # A week: written each morning, so no nudge; the hour moved to 12:00 on Friday.
+    for day in range(18, 25):
+        harness.clock.set(datetime(2026, 11, day, 7, 0, tzinfo=ROME))
+        assert await remind() == 0  # before the hour
+        harness.clock.set(datetime(2026, 11, day, 8, 0, tzinfo=ROME))
+        expected = 1 if day in (18, 19, 20) else 0  # from Saturday 21 the hour is 12:00
+        assert await remind() == expected, day
+        await citizen.send("📝 Diario")
+        await citizen.tap("Nessun sintomo")
+        await citizen.tap("Salva")
+        await citizen.expect("salvato")
+        harness.clock.set(datetime(2026, 11, day, 16, 0, tzinfo=ROME))
+        assert await remind() == 0
+        if day == 20:
+            await citizen.send("/orario")
+            await citizen.tap("12:00")
+            await citizen.expect("Promemoria alle 12:00")
+    # /pausa on Tuesday 24: nothing on Wednesday 25, not even at noon.
+    await citizen.send("/pausa")
+    await citizen.expect("niente promemoria fino a 25/11/2026")
+    harness.clock.set(datetime(2026, 11, 25, 12, 30, tzinfo=ROME))
+    assert await remind() == 0
+    # Thursday 26 at noon: the prompt again; the ATS closes the isolation: none after.
+    harness.clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=ROME))
+    assert await remind() == 1
+    await admin.send("/isolamento 1")
+    await admin.tap("Chiudi l'isolamento")
+    await admin.expect("chiuso")
+    harness.clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=ROME))
+    assert await remind() == 0
+    assert db_rows(harness, "SELECT COUNT(*) FROM diary_entries") == [(7,)]

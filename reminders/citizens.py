@@ -1,0 +1,67 @@
+"""The citizens' diary reminders (issue 19): the prompt at the hour each person picked
+(08:00, 12:00 or 16:00 local), one nudge four hours later, none once the day is written,
+under /pausa, or after the isolation ends.
+
+A job every CHECK_EVERY asks `services.citizens.due_reminders` what is due at
+`services.now()`; each prompt and nudge is claimed in the log before it is sent, so a
+second run, or a restart, sends nothing twice (a send that fails is not retried: the next
+day's prompt comes anyway, and the ATS sees who does not answer).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import TelegramError
+from telegram.ext import Application, JobQueue
+
+from bot.catalog import citizens as texts
+from bot.catalog import render
+from bot.context import BotContext, services_of
+from services import citizens
+from services.citizens import ReminderKind
+
+log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+CHECK_EVERY = timedelta(minutes=15)
+JOB = "citizens:diary-reminders"
+
+
+def install(application: AnyApplication) -> None:
+    settings = services_of(application).settings
+    if not settings.reminders_enabled:
+        return
+    queue: JobQueue[Any] | None = application.job_queue
+    if queue is None:
+        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue.run_repeating(
+        _scheduled,
+        interval=CHECK_EVERY,
+        first=CHECK_EVERY,
+        name=JOB,
+        job_kwargs={"misfire_grace_time": 600, "coalesce": True},
+    )
+
+
+async def _scheduled(context: BotContext) -> None:
+    await run_due(context.application)
+
+
+async def run_due(application: AnyApplication) -> int:
+    """Send what is due now; returns how many messages went out."""
+    services = services_of(application)
+    due = await citizens.due_reminders(services, services.now(), services.local_now())
+    sent = 0
+    for item in due:
+        template = texts.PROMPT if item.kind is ReminderKind.PROMPT else texts.NUDGE
+        text = render(template, initials=item.citizen.initials)
+        for chat_id in item.chats:
+            try:
+                await application.bot.send_message(chat_id, text)
+                sent += 1
+            except TelegramError as error:
+                log.info("diary reminder not delivered: %s", type(error).__name__)
+    return sent
