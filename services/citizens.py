@@ -20,8 +20,8 @@ from domain.access import Actor
 from domain.codice_fiscale import parse_codice_fiscale
 from domain.diary import DiaryEntry, last_symptom_day
 from domain.isolation import (
-    NUDGE_AFTER,
     NOT_ANSWERING_AFTER,
+    NUDGE_AFTER,
     SIGNIN_LOCKOUT,
     TOKEN_VALIDITY,
     Citizen,

@@ -7,10 +7,9 @@ import csv
 import io
 import re
 import sqlite3
-from datetime import date
 
 from emulator.driver import ChatUser
-from tests.harness import ADMIN_MILANO, ADMIN_REGIONAL, Harness
+from tests.harness import ADMIN_REGIONAL, Harness
 
 # The clock: Tuesday 17/11/2026 09:30 (tests/conftest.py). D0 of 12/11 → day 5.
 MARIO_CF = "RSSMRA85D10F205K"

@@ -25,6 +25,7 @@ from domain.people import Role as PersonRole
 from domain.registry import ReferentProfile
 from emulator.driver import ChatUser
 from emulator.models import BotEvent
+from reminders import notices as referent_notices
 from storage.db import utc_now_text
 from tests.harness import ADMIN_MILANO, ADMIN_VALPADANA, Harness
 from tests.unit.test_cases_rules import STUDENT_CF, TEACHER_CF, full_draft
@@ -203,6 +204,10 @@ async def build_world(harness: Harness) -> World:
     await svc.referents.revoke(
         referent_id=revoked, plesso_code=PLESSO_A, actor=ADMIN_MILANO, now=now
     )
+    # Deliver the revocation notice now: left pending, the outbox's one-minute job would send
+    # it in the middle of a matrix that runs longer than a minute, and change its row.
+    assert harness.application is not None
+    await referent_notices.deliver(harness.application)
     victim = await _referent(
         harness,
         VICTIM,
