@@ -9,7 +9,7 @@ import re
 import sqlite3
 
 from emulator.driver import ChatUser
-from tests.harness import ADMIN_REGIONAL, Harness
+from tests.harness import ADMIN_MILANO, ADMIN_REGIONAL, Harness
 
 # The clock: Tuesday 17/11/2026 09:30 (tests/conftest.py). D0 of 12/11 → day 5.
 MARIO_CF = "RSSMRA85D10F205K"
@@ -363,3 +363,17 @@ async def test_a_week_of_diary_with_the_reminders_and_the_nudge(harness: Harness
     harness.clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=ROME))
     assert await remind() == 0
     assert db_rows(harness, "SELECT COUNT(*) FROM diary_entries") == [(7,)]
+
+
+async def test_the_console_demo_citizen(harness: Harness, admin: ChatUser):
+    from emulator.demo import seed_demo_citizen
+
+    citizen_id = await seed_demo_citizen(harness.svc, ADMIN_MILANO, 3001)
+    assert citizen_id and await seed_demo_citizen(harness.svc, ADMIN_MILANO, 3001) == 0
+    citizen = harness.user(3001, "Cittadino")
+    await citizen.send("/start")
+    await citizen.expect("Isolamento dal 12/11 – giorno 5")
+    await citizen.send("📘 Istruzioni")
+    await citizen.expect("116117")
+    await admin.send("/isolamenti")
+    await admin.expect("ROSSI MARIO")
