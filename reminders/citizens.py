@@ -11,7 +11,7 @@ day's prompt comes anyway, and the ATS sees who does not answer).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram.error import TelegramError
@@ -28,15 +28,26 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 CHECK_EVERY = timedelta(minutes=15)
 JOB = "citizens:diary-reminders"
+JOB_RETENTION = "citizens:retention"
+RETENTION_AFTER = timedelta(minutes=10)
 
 
 def install(application: AnyApplication) -> None:
+    """The retention run every day; the diary reminders unless REMINDERS_ENABLED is off."""
     settings = services_of(application).settings
-    if not settings.reminders_enabled:
-        return
     queue: JobQueue[Any] | None = application.job_queue
     if queue is None:
         raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    # Closed isolations are deleted after the retention days, just after the cases' run.
+    run_at = (datetime.combine(date.today(), settings.retention_time) + RETENTION_AFTER).time()
+    queue.run_daily(
+        _retention,
+        time=run_at.replace(tzinfo=settings.tz),
+        name=JOB_RETENTION,
+        job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
+    )
+    if not settings.reminders_enabled:
+        return
     queue.run_repeating(
         _scheduled,
         interval=CHECK_EVERY,
@@ -48,6 +59,22 @@ def install(application: AnyApplication) -> None:
 
 async def _scheduled(context: BotContext) -> None:
     await run_due(context.application)
+
+
+async def _retention(context: BotContext) -> None:
+    await run_retention(context.application)
+
+
+async def run_retention(application: AnyApplication) -> dict[str, int]:
+    """Delete the isolations closed RETENTION_DAYS ago and all about them; ATS → people."""
+    services = services_of(application)
+    settings = services.settings
+    deleted = await citizens.purge_closed_isolations(
+        services, services.now(), settings.retention_days, settings.tz
+    )
+    if deleted:
+        log.info("retention: closed isolations deleted: %s", deleted)
+    return deleted
 
 
 async def run_due(application: AnyApplication) -> int:

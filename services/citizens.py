@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from domain.access import Actor
 from domain.codice_fiscale import parse_codice_fiscale
@@ -37,6 +38,7 @@ from domain.isolation import (
     signin_locked_until,
     swab_eligible_from,
 )
+from domain.retention import cutoff
 from domain.schools import RowError
 from services.unit_of_work import UnitOfWork
 
@@ -496,3 +498,20 @@ async def _kind_due(
     if nudged is None and now - prompted >= NUDGE_AFTER:
         return ReminderKind.NUDGE
     return None
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+async def purge_closed_isolations(
+    uow: UnitOfWork, now: datetime, days: int, tz: ZoneInfo
+) -> dict[str, int]:
+    """Closed isolations follow the retention setting (RETENTION_DAYS after the closing, as
+    closed cases do): deleted with all their data, then VACUUM, so no trace stays in the
+    file. Returns ATS → people deleted."""
+    deleted, drafts = await uow.citizens.purge_closed(cutoff(now, days, tz), now)
+    for flow, chat_id, user_id in drafts:
+        uow.conversations.forget(flow, (chat_id, user_id))  # the rows went with the person
+    if deleted:
+        await uow.db.vacuum()
+    return deleted

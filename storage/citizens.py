@@ -504,3 +504,68 @@ class CitizensRepository:
             (citizen_id, day.isoformat(), kind),
         )
         return parse_utc(row["sent_at"]) if row else None
+
+    # --- retention ---------------------------------------------------------------------------
+
+    async def purge_closed(
+        self, cutoff: datetime, now: datetime
+    ) -> tuple[dict[str, int], list[tuple[str, int, int]]]:
+        """Delete for real every isolation closed at or before `cutoff` and all about it:
+        diary, household members, alerts, reminder log, chat links, their audit rows, and
+        any draft naming the person (`citizen_id` in a diary draft). ONE transaction with
+        `secure_delete` on (freed pages zeroed); one audit row per ATS records the counts.
+        The caller VACUUMs after (storage.retention's proof pattern). Returns ATS → people,
+        and the drafts deleted (flow, chat, user) for the caller to forget in memory."""
+        limit = utc_now_text(cutoff)
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id, ats_code FROM citizens WHERE closed_at IS NOT NULL AND closed_at <= ?",
+                (limit,),
+            ) as cursor:
+                due = [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+            if not due:
+                return {}, []
+            async with conn.execute("PRAGMA secure_delete") as cursor:
+                previous = await cursor.fetchone()
+            await conn.execute("PRAGMA secure_delete = ON")
+            try:
+                ids = [citizen_id for citizen_id, _ in due]
+                marks = ",".join("?" * len(ids))
+                for table in (
+                    "citizen_alerts",
+                    "citizen_reminders",
+                    "diary_entries",
+                    "household_members",
+                    "citizen_links",
+                ):
+                    await conn.execute(f"DELETE FROM {table} WHERE citizen_id IN ({marks})", ids)
+                await conn.execute(
+                    f"DELETE FROM audit_log WHERE entity = 'citizen' AND entity_id IN ({marks})",
+                    [str(i) for i in ids],
+                )
+                async with conn.execute(
+                    "DELETE FROM conversations WHERE json_valid(data) AND EXISTS ("
+                    " SELECT 1 FROM json_tree(conversations.data) AS t WHERE t.key = 'citizen_id'"
+                    f" AND t.type = 'integer' AND t.atom IN ({marks}))"
+                    " RETURNING flow, chat_id, user_id",
+                    ids,
+                ) as cursor:
+                    drafts = [(str(r[0]), int(r[1]), int(r[2])) for r in await cursor.fetchall()]
+                await conn.execute(f"DELETE FROM citizens WHERE id IN ({marks})", ids)
+                counts: dict[str, int] = {}
+                for _, ats_code in due:
+                    counts[ats_code] = counts.get(ats_code, 0) + 1
+                for ats_code, people in sorted(counts.items()):
+                    await audit.record(
+                        conn,
+                        now=now,
+                        actor=None,
+                        action="retention.citizens",
+                        entity=audit.ATS_ENTITY,
+                        entity_id=ats_code,
+                        details={"people": people, "cutoff": limit},
+                    )
+            finally:
+                on = bool(previous[0]) if previous is not None else False
+                await conn.execute(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
+        return counts, drafts

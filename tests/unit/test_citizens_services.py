@@ -171,3 +171,60 @@ async def test_reminders_are_claimed_once_and_stop_when_closed(uow: UnitOfWork) 
     assert await citizens.close_isolation(uow, ADMIN, citizen_id, NOW) is not None
     tomorrow = NOW + timedelta(days=1)
     assert await citizens.due_reminders(uow, tomorrow, tomorrow.astimezone(rome)) == []
+
+
+def _raw_bytes(path: Path) -> bytes:
+    found = b""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            found += side.read_bytes()
+    return found
+
+
+async def test_closed_isolations_leave_no_trace_after_the_retention_days(
+    uow: UnitOfWork, tmp_path: Path
+) -> None:
+    rome = ZoneInfo("Europe/Rome")
+    path = tmp_path / "citizens.sqlite3"
+    citizen_id = await _signed_in(uow)
+    entry = DiaryEntry(day=TODAY, red_flags=(RedFlag.CHEST_PAIN,))
+    await citizens.save_diary(uow, CHAT, citizen_id, entry, None, NOW, TODAY)
+    anna = HouseholdMember(surname="BIANCHIFOGLIO", name="ANNA", codice_fiscale="BNCNNA80T52F205N")
+    await citizens.add_member(uow, CHAT, anna, NOW, TODAY)
+    await uow.conversations.load_steps()
+    await uow.conversations.save(
+        "citizen_diary", (CHAT, CHAT), 2, {"citizen_id": citizen_id, "x": "ROSSI"}, NOW
+    )
+    secrets = [MARIO.codice_fiscale, "BNCNNA80T52F205N", "BIANCHIFOGLIO"]
+    assert await citizens.close_isolation(uow, ADMIN, citizen_id, NOW) is not None
+    # Not yet: 90 days minus a minute.
+    almost = NOW + timedelta(days=90) - timedelta(minutes=1)
+    assert await citizens.purge_closed_isolations(uow, almost, 90, rome) == {}
+    assert all(s.encode() in _raw_bytes(path) for s in secrets)
+    deleted = await citizens.purge_closed_isolations(uow, NOW + timedelta(days=90), 90, rome)
+    assert deleted == {"ATS-MILANO": 1}
+    with closing(sqlite3.connect(path)) as conn:
+        for table in (
+            "citizens",
+            "diary_entries",
+            "household_members",
+            "citizen_alerts",
+            "citizen_links",
+            "citizen_reminders",
+            "conversations",
+        ):
+            assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,), table
+        assert conn.execute(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'citizen'"
+        ).fetchone() == (0,)
+        assert conn.execute("PRAGMA freelist_count").fetchone() == (0,)
+    assert uow.conversations.step("citizen_diary", (CHAT, CHAT)) is None
+    data = _raw_bytes(path)
+    assert [s for s in secrets if s.encode() in data] == []
+    # The run is recorded for the ATS, with counts only.
+    with closing(sqlite3.connect(path)) as conn:
+        recorded = conn.execute(
+            "SELECT entity_id, details FROM audit_log WHERE action = 'retention.citizens'"
+        ).fetchall()
+    assert recorded[0][0] == "ATS-MILANO" and '"people": 1' in recorded[0][1]
