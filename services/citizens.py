@@ -12,6 +12,7 @@ charge, link a chat by hand). No telegram and no texts here.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -40,6 +41,7 @@ from domain.isolation import (
 )
 from domain.retention import cutoff
 from domain.schools import RowError
+from formats.citizens import isolation_workbook
 from services.unit_of_work import UnitOfWork
 
 # --- the register (ATS) ----------------------------------------------------------------------
@@ -515,3 +517,85 @@ async def purge_closed_isolations(
     if deleted:
         await uow.db.vacuum()
     return deleted
+
+
+# --- the export ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IsolationExport:
+    content: bytes
+    people: int
+    entries: int
+    members: int
+
+
+async def export_isolations(
+    uow: UnitOfWork, actor: Actor, now: datetime, today: date
+) -> IsolationExport | None:
+    """The follow-up of the admin's ATS (every ATS for a regional admin) as a workbook:
+    people, diary entries, household members. Audited (counts only) before it is sent.
+    None when there is nobody."""
+    lines = await desk(uow, actor, now, today, include_closed=True)
+    if not lines:
+        return None
+    people, diary, household = [], [], []
+    for line in lines:
+        c = line.citizen
+        people.append(
+            (
+                c.id,
+                c.ats_code,
+                c.codice_fiscale,
+                c.surname,
+                c.name,
+                c.birth_date,
+                c.phone,
+                c.d0,
+                c.onset,
+                line.status.value,
+                line.swab_from,
+                c.household_taken_at.date() if c.household_taken_at else None,
+                c.closed_at,
+            )
+        )
+        for entry in await uow.citizens.entries(c.id):
+            diary.append(
+                (
+                    c.id,
+                    entry.day,
+                    ", ".join(entry.symptoms),
+                    entry.temperature,
+                    ", ".join(entry.red_flags),
+                )
+            )
+        for m in await uow.citizens.members(c.id):
+            household.append(
+                (
+                    c.id,
+                    m.surname,
+                    m.name,
+                    m.codice_fiscale,
+                    m.phone,
+                    m.last_contact,
+                    "sì" if m.already_positive else "no",
+                    m.school,
+                )
+            )
+    content, counts = await asyncio.to_thread(isolation_workbook, people, diary, household)
+    await uow.citizens.record_export(actor.user_id, actor.admin_ats, counts, now)
+    return IsolationExport(content, *counts)
+
+
+async def chats_to_write(
+    uow: UnitOfWork, actor: Actor, citizen_id: int, now: datetime
+) -> list[int] | None:
+    """The chats of one person the admin writes to (audited: who, whom, never the text);
+    None when not the admin's, closed or not signed in."""
+    citizen = await desk_citizen(uow, actor, citizen_id)
+    if citizen is None or not citizen.is_open:
+        return None
+    chats = await uow.citizens.chats_of(citizen_id)
+    if chats:
+        await uow.citizens.record_message(citizen_id, actor.user_id, now)
+    return chats or None

@@ -21,6 +21,10 @@ CITIZEN_COMMANDS: list[tuple[str, str]] = [
 ADMIN_CITIZEN_COMMANDS: list[tuple[str, str]] = [
     ("isolamenti", "Persone in isolamento (cittadini)"),
     ("registro", "Carica il registro dei positivi (CSV)"),
+    ("isolamento", "Una persona in isolamento: /isolamento N"),
+    ("collega", "Collega una chat a una persona: /collega N CODICE"),
+    ("scrivi", "Scrivi a una persona: /scrivi N testo"),
+    ("d0", "Correggi D0 ed esordio: /d0 N GG/MM/AAAA [GG/MM/AAAA]"),
 ]
 
 # --- the menu (a reply keyboard) ---------------------------------------------------------------
@@ -230,6 +234,20 @@ HANDLED_DONE = "Allarme di #{id} segnato come gestito."
 REISSUED = "Nuovo link per #{id} (valido 72 ore, il precedente non vale più):\n{link}"
 LINK_USAGE = "Scrivi <code>/collega NUMERO CODICE</code> (il codice che il cittadino ti legge)."
 LINKED = "Chat collegata all'isolamento #{id}."
+BUTTON_EXPORT = "📦 Esporta (Excel)"
+EXPORT_CAPTION = (
+    "Isolamenti: {people} persone, {entries} giorni di diario, {members} conviventi. "
+    "Dati sanitari: conservali in modo sicuro."
+)
+WRITE_USAGE = "Scrivi <code>/scrivi NUMERO testo del messaggio</code>."
+WRITE_MAX = 1000
+FROM_ATS = "✉️ <b>Messaggio dall'ATS</b>\n{text}"
+WRITTEN = "Messaggio inviato alla persona #{id}."
+CORRECT_USAGE = (
+    "Scrivi <code>/d0 NUMERO GG/MM/AAAA</code> e, se serve, la data di esordio dopo: "
+    "<code>/d0 12 20/10/2020 18/10/2020</code>."
+)
+CORRECTED = "Date dell'isolamento #{id} corrette."
 ASK_REGISTER = (
     "📄 Invia il <b>registro dei positivi</b> (CSV, separatore «;» o «,») con le colonne: "
     "codice_fiscale, cognome, nome, data_nascita, telefono, data_tampone, data_esordio "

@@ -34,8 +34,8 @@ from bot.replies import answer_tap, close_buttons, reply
 from conversations.citizens.household import member_line
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
-from domain.dates import format_date
-from domain.diary import day_grid, grid_text
+from domain.dates import check_not_future, format_date, parse_date
+from domain.diary import check_onset, day_grid, grid_text
 from domain.errors import ValidationFailed
 from domain.isolation import parse_register_csv
 from formats.citizens import tokens_csv
@@ -185,7 +185,8 @@ def _page_keyboard(lines: list[DeskLine], page: int) -> InlineKeyboardMarkup | N
         nav.append((texts.BUTTON_FOLLOWING, DESK.data("page", page + 1)))
     if nav:
         rows.append(nav)
-    return keyboards.inline(rows) if rows else None
+    rows.append([(texts.BUTTON_EXPORT, DESK.data("export"))])
+    return keyboards.inline(rows)
 
 
 async def _show_page(update: Update, context: BotContext, page: int) -> None:
@@ -334,6 +335,74 @@ async def _tell(context: BotContext, chat_id: int, text: str) -> None:
 
 
 @requires(Role.ADMIN)
+async def export(update: Update, context: BotContext) -> None:
+    """The follow-up (people, diary, household) as a workbook, audited before it leaves."""
+    services = context.services
+    exported = await citizens.export_isolations(
+        services, context.actor, services.now(), _today(context)
+    )
+    await answer_tap(update)
+    if exported is None:
+        await reply(update, texts.DESK_EMPTY)
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_document(
+        exported.content,
+        filename=f"isolamenti_{context.actor.admin_ats or 'regione'}_{_today(context):%Y%m%d}.xlsx",
+        caption=render(
+            texts.EXPORT_CAPTION,
+            people=exported.people,
+            entries=exported.entries,
+            members=exported.members,
+        ),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+@requires(Role.ADMIN)
+async def write_to(update: Update, context: BotContext) -> None:
+    """/scrivi N testo: a message from the ATS to one person's chats."""
+    assert update.message is not None and update.message.text is not None
+    parts = update.message.text.split(maxsplit=2)
+    if len(parts) < 3 or not parts[1].isdigit() or len(parts[1]) > 9:
+        await reply(update, texts.WRITE_USAGE)
+        return
+    services = context.services
+    chats = await citizens.chats_to_write(services, context.actor, int(parts[1]), services.now())
+    if chats is None:
+        await reply(update, texts.CITIZEN_NOT_FOUND)
+        return
+    text = render(texts.FROM_ATS, text=parts[2][: texts.WRITE_MAX])
+    for chat_id in chats:
+        await _tell(context, chat_id, text)
+    await reply(update, render(texts.WRITTEN, id=parts[1]))
+
+
+@requires(Role.ADMIN)
+async def correct(update: Update, context: BotContext) -> None:
+    """/d0 N GG/MM/AAAA [esordio GG/MM/AAAA]: correct D0 (and the onset)."""
+    args = context.args or []
+    today = _today(context)
+    try:
+        if len(args) not in (2, 3) or not args[0].isdigit() or len(args[0]) > 9:
+            raise ValidationFailed("date_invalid", text=" ".join(args)[:30])
+        d0 = parse_date(args[1], today)
+        check_not_future(d0, today, "D0")
+        onset = parse_date(args[2], today) if len(args) == 3 else None
+        if onset is not None:
+            check_onset(onset, d0, today)
+    except ValidationFailed as error:
+        await reply(update, texts.CORRECT_USAGE + "\n" + error_text(error))
+        return
+    services = context.services
+    done = await citizens.correct_dates(
+        services, context.actor, int(args[0]), d0, onset, services.now()
+    )
+    await reply(update, render(texts.CORRECTED, id=args[0]) if done else texts.CITIZEN_NOT_FOUND)
+
+
+@requires(Role.ADMIN)
 async def link_chat(update: Update, context: BotContext) -> None:
     args = context.args or []
     if len(args) != 2 or not all(a.isdigit() and len(a) < 16 for a in args):
@@ -358,6 +427,9 @@ def handlers() -> list[CommandHandler[BotContext, None] | CallbackQueryHandler[B
         CommandHandler("isolamenti", desk),
         CommandHandler("isolamento", one),
         CommandHandler("collega", link_chat),
+        CommandHandler("scrivi", write_to),
+        CommandHandler("d0", correct),
+        CallbackQueryHandler(export, pattern=DESK.pattern("export")),
         CallbackQueryHandler(desk_page, pattern=DESK.pattern("page")),
         CallbackQueryHandler(view, pattern=DESK.pattern("view")),
         *(

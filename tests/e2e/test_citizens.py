@@ -377,3 +377,27 @@ async def test_the_console_demo_citizen(harness: Harness, admin: ChatUser):
     await citizen.expect("116117")
     await admin.send("/isolamenti")
     await admin.expect("ROSSI MARIO")
+
+
+async def test_the_ats_corrects_dates_writes_and_exports(harness: Harness, admin: ChatUser):
+    citizen = await signed_in_mario(harness, admin)
+    await admin.send("/d0 1 14/11/2026 11/11/2026")
+    await admin.expect("Date dell'isolamento #1 corrette")
+    await admin.send("/d0 1 30/11/2026")
+    await admin.expect("non può essere nel futuro")
+    await citizen.send("/start")
+    await citizen.expect("Isolamento dal 14/11 – giorno 3")
+    await citizen.expect("prenotabile dal 21/11")  # 10 days from the onset of 11/11
+    await admin.send("/scrivi 1 Domani alle 10 la chiamiamo per il tampone.")
+    await admin.expect("Messaggio inviato alla persona #1")
+    await citizen.expect("Domani alle 10 la chiamiamo")
+    other = harness.user(102, "Valpadana")
+    await other.send("/scrivi 1 <b>ciao</b>")
+    await other.expect("Non trovo questa persona")
+    await admin.send("/isolamenti")
+    await admin.tap("Esporta")
+    document = await admin.document()
+    assert document.document is not None and document.document.content.startswith(b"PK")
+    assert "3 persone" in (document.caption or "")
+    audit = db_rows(harness, "SELECT action, details FROM audit_log WHERE action LIKE 'export.%'")
+    assert audit and audit[0][0] == "export.isolations" and MARIO_CF not in str(audit)
