@@ -20,7 +20,7 @@ CITIZEN_COMMANDS: list[tuple[str, str]] = [
 ]
 ADMIN_CITIZEN_COMMANDS: list[tuple[str, str]] = [
     ("isolamenti", "Persone in isolamento (cittadini)"),
-    ("registro", "Carica il registro dei positivi (CSV)"),
+    ("positivi", "Carica il registro dei positivi (CSV)"),
     ("isolamento", "Una persona in isolamento: /isolamento N"),
     ("collega", "Collega una chat a una persona: /collega N CODICE"),
     ("scrivi", "Scrivi a una persona: /scrivi N testo"),
@@ -209,7 +209,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.CLOSED: "✅ Chiusi",
 }
 DESK_HEAD = "🏠 <b>Isolamenti</b> ({scope}) – {total} persone, pagina {page}/{pages}"
-DESK_EMPTY = "Nessuna persona in isolamento. Carica il registro con /registro."
+DESK_EMPTY = "Nessuna persona in isolamento. Carica il registro dei positivi con /positivi."
 DESK_LINE = "#{id} {surname} {name} – G{day}, tampone dal {swab}"
 BUTTON_PREVIOUS = "⬅️"
 BUTTON_FOLLOWING = "➡️"

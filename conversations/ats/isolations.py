@@ -1,4 +1,4 @@
-"""The ATS desk of the citizens in isolation (issue 19): /registro loads the register of
+"""The ATS desk of the citizens in isolation (issue 19): /positivi loads the register of
 positive people and answers with the sign-in links as a CSV for the SMS gateway;
 /isolamenti lists the people by urgency, paged; /isolamento N shows one (the diary as a
 day grid, the household members) with its actions, each audited; /collega N CHAT links a
@@ -51,7 +51,7 @@ def _today(context: BotContext) -> date:
     return context.services.local_now().date()
 
 
-# --- /registro ----------------------------------------------------------------------------
+# --- /positivi ----------------------------------------------------------------------------
 
 
 class Step(IntEnum):
@@ -417,7 +417,7 @@ async def link_chat(update: Update, context: BotContext) -> None:
 
 def build() -> FlowHandler:
     return flow.handler(
-        entry_points=[CommandHandler("registro", register)],
+        entry_points=[CommandHandler("positivi", register)],
         states={Step.FILE: [MessageHandler(filters.Document.ALL, register_file)]},
     )
 

@@ -15,6 +15,7 @@ from bot.access import public
 from bot.catalog import common, render
 from bot.context import BotContext
 from bot.replies import answer_tap, reply
+from conversations.citizens import menu as citizen_menu
 from domain.access import Actor
 
 
@@ -51,6 +52,8 @@ async def cancel(update: Update, context: BotContext) -> None:
 async def anything_else(update: Update, context: BotContext) -> None:
     """A message no flow expected."""
     actor = context.actor
+    if not actor.is_known and await citizen_menu.greet(update, context):
+        return  # a citizen in isolation (issue 19): their menu, not "not registered"
     await reply(update, common.NOT_UNDERSTOOD if actor.is_known else common.NOT_REGISTERED)
 
 

@@ -34,7 +34,7 @@ REGISTER = "\n".join(
 
 async def load_register(admin: ChatUser, content: str = REGISTER) -> dict[str, str]:
     """The admin loads the register; returns codice fiscale → sign-in token, from the CSV."""
-    await admin.send("/registro")
+    await admin.send("/positivi")
     await admin.expect("registro dei positivi")
     await admin.send_file("positivi.csv", content.encode("utf-8"), "text/csv")
     await admin.expect("Registro caricato")
@@ -80,7 +80,7 @@ async def test_register_upload_checks_rows_and_gives_the_links(harness: Harness,
     assert len(stored) == 3
     assert all(token not in str(stored) for token in tokens.values())
     # The same register again: nobody twice.
-    await admin.send("/registro")
+    await admin.send("/positivi")
     await admin.send_file("positivi.csv", REGISTER.encode("utf-8"), "text/csv")
     await admin.expect("3 già in isolamento")
 
@@ -375,6 +375,8 @@ async def test_the_console_demo_citizen(harness: Harness, admin: ChatUser):
     await citizen.expect("Isolamento dal 12/11 – giorno 5")
     await citizen.send("📘 Istruzioni")
     await citizen.expect("116117")
+    await citizen.send("ciao, come funziona?")  # anything else: their menu, not "registrati"
+    await citizen.expect("Isolamento dal 12/11")
     await admin.send("/isolamenti")
     await admin.expect("ROSSI MARIO")
 
