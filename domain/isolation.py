@@ -23,12 +23,13 @@ from domain.codice_fiscale import (
     check_birth_date_matches,
     parse_codice_fiscale,
 )
+from domain.comuni import label, resolve_comune_text
 from domain.contact_import import csv_rows, header_key
 from domain.dates import check_not_before, check_not_future, parse_date
 from domain.errors import ValidationFailed
 from domain.people import parse_phone
 from domain.schools import RowError
-from domain.text import normalize_person_name
+from domain.text import collapse_spaces, normalize_person_name
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ class RegisterRow(BaseModel):
     phone: str
     d0: date
     onset: date | None = None
+    comune_code: str = ""  # codice catastale of the domicile (the desk filters by it)
 
 
 class RegisterImport(BaseModel):
@@ -200,8 +202,9 @@ REGISTER_COLUMNS = (
     "telefono",
     "data_tampone",
     "data_esordio",
+    "comune",
 )
-_OPTIONAL = frozenset({"data_esordio"})
+_OPTIONAL = frozenset({"data_esordio", "comune"})
 REGISTER_MAX_ROWS = 5000
 REGISTER_MAX_BYTES = 2 * 1024 * 1024
 
@@ -237,6 +240,8 @@ def _row(
     attempt("d0", lambda: _past_date(cells["data_tampone"], today, "data del tampone"))
     if cells.get("data_esordio", "").strip():
         attempt("onset", lambda: _past_date(cells["data_esordio"], today, "data di esordio"))
+    if cells.get("comune", "").strip():
+        attempt("comune_code", lambda: comune_code_of(cells["comune"]))
     cf = values.get("codice_fiscale")
     birth = values.get("birth_date")
     if isinstance(cf, CodiceFiscale) and isinstance(birth, date):
@@ -255,6 +260,20 @@ def _row(
     if isinstance(cf, CodiceFiscale):
         values["codice_fiscale"] = cf.value
     return RegisterRow.model_validate(values), []
+
+
+def comune_code_of(text: str) -> str:
+    """The codice catastale of the one comune `text` names ("Milano", "Milano (MI)")."""
+    found = resolve_comune_text(text)
+    if len(found) == 1:
+        return found[0].code
+    if not found:
+        raise ValidationFailed("csv_comune_unknown", comune=collapse_spaces(text) or "-")
+    raise ValidationFailed(
+        "csv_comune_ambiguous",
+        comune=collapse_spaces(text),
+        options=", ".join(label(comune) for comune in found),
+    )
 
 
 def _past_date(text: str, today: date, field: str) -> date:
@@ -320,6 +339,7 @@ class Citizen(BaseModel):
     phone: str
     d0: date
     onset: date | None = None
+    comune_code: str = ""
     closed_at: datetime | None = None
     household_taken_at: datetime | None = None
     reminder_hour: int = 8

@@ -368,10 +368,19 @@ def _not_answering(last_saved: datetime | None, now: datetime) -> bool:
 
 
 async def desk(
-    uow: UnitOfWork, actor: Actor, now: datetime, today: date, *, include_closed: bool = False
+    uow: UnitOfWork,
+    actor: Actor,
+    now: datetime,
+    today: date,
+    *,
+    include_closed: bool = False,
+    comune_code: str | None = None,
 ) -> list[DeskLine]:
-    """The ATS's people, the most urgent group first (Status order), by name inside."""
+    """The ATS's people (of one comune, when given), the most urgent group first (Status
+    order), by name inside."""
     people = await uow.citizens.list_for_ats(actor.admin_ats, include_closed=include_closed)
+    if comune_code is not None:
+        people = [c for c in people if c.comune_code == comune_code]
     lines = [await status_of(uow, c, now, today) for c in people]
     order = list(Status)
     return sorted(lines, key=lambda line: order.index(line.status))

@@ -23,6 +23,7 @@ def _citizen(row: Row, signed_in: bool = False) -> Citizen:
         phone=row["phone"],
         d0=date.fromisoformat(row["d0"]),
         onset=date.fromisoformat(row["onset"]) if row["onset"] else None,
+        comune_code=row["comune_code"],
         closed_at=parse_utc(row["closed_at"]) if row["closed_at"] else None,
         household_taken_at=(
             parse_utc(row["household_taken_at"]) if row["household_taken_at"] else None
@@ -81,8 +82,8 @@ class CitizensRepository:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO citizens (ats_code, codice_fiscale, surname, name, birth_date, phone,"
-                " d0, onset, token_hash, token_expires_at, created_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " d0, onset, comune_code, token_hash, token_expires_at, created_by, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 (
                     ats_code,
@@ -93,6 +94,7 @@ class CitizensRepository:
                     row.phone,
                     row.d0.isoformat(),
                     row.onset.isoformat() if row.onset else None,
+                    row.comune_code,
                     token_hash,
                     utc_now_text(expires_at),
                     actor,

@@ -19,7 +19,7 @@ CITIZEN_COMMANDS: list[tuple[str, str]] = [
     ("aiuto", "Chi chiamare"),
 ]
 ADMIN_CITIZEN_COMMANDS: list[tuple[str, str]] = [
-    ("isolamenti", "Persone in isolamento (cittadini)"),
+    ("isolamenti", "Persone in isolamento (cittadini); /isolamenti COMUNE"),
     ("positivi", "Carica il registro dei positivi (CSV)"),
     ("isolamento", "Una persona in isolamento: /isolamento N"),
     ("collega", "Collega una chat a una persona: /collega N CODICE"),
@@ -209,12 +209,13 @@ STATUS_LABELS: dict[Status, str] = {
     Status.CLOSED: "✅ Chiusi",
 }
 DESK_HEAD = "🏠 <b>Isolamenti</b> ({scope}) – {total} persone, pagina {page}/{pages}"
+DESK_EMPTY_COMUNE = "Nessuna persona in isolamento in questo comune."
 DESK_EMPTY = "Nessuna persona in isolamento. Carica il registro dei positivi con /positivi."
 DESK_LINE = "#{id} {surname} {name} – G{day}, tampone dal {swab}"
 BUTTON_PREVIOUS = "⬅️"
 BUTTON_FOLLOWING = "➡️"
 DETAIL = (
-    "👤 <b>#{id} {surname} {name}</b>, CF {cf}, {age} anni\n"
+    "👤 <b>#{id} {surname} {name}</b>, CF {cf}, {age} anni, comune {comune}\n"
     "Stato: {status}\n"
     "D0 {d0} (giorno {day}){onset}; tampone dal {swab}\n"
     "Chat collegate: {chats}\n\n"
@@ -250,8 +251,8 @@ CORRECT_USAGE = (
 CORRECTED = "Date dell'isolamento #{id} corrette."
 ASK_REGISTER = (
     "📄 Invia il <b>registro dei positivi</b> (CSV, separatore «;» o «,») con le colonne: "
-    "codice_fiscale, cognome, nome, data_nascita, telefono, data_tampone, data_esordio "
-    "(facoltativa)."
+    "codice_fiscale, cognome, nome, data_nascita, telefono, data_tampone; facoltative "
+    "data_esordio e comune (di domicilio: <code>/isolamenti COMUNE</code> filtra per comune)."
 )
 REGISTER_RESULT = (
     "Registro caricato: <b>{added}</b> persone aggiunte, {already} già in isolamento, "

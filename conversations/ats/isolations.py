@@ -34,10 +34,11 @@ from bot.replies import answer_tap, close_buttons, reply
 from conversations.citizens.household import member_line
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
+from domain.comuni import comune_by_code, label
 from domain.dates import check_not_future, format_date, parse_date
 from domain.diary import check_onset, day_grid, grid_text
 from domain.errors import ValidationFailed
-from domain.isolation import parse_register_csv
+from domain.isolation import comune_code_of, parse_register_csv
 from formats.citizens import tokens_csv
 from services import citizens
 from services.citizens import DeskDetail, DeskLine, IssuedToken
@@ -172,7 +173,13 @@ def _page_text(lines: list[DeskLine], page: int, scope: str) -> str:
     return "\n".join(out)
 
 
-def _page_keyboard(lines: list[DeskLine], page: int) -> InlineKeyboardMarkup | None:
+def _page_data(page: int, comune_code: str | None) -> str:
+    return DESK.data("cpage", comune_code, page) if comune_code else DESK.data("page", page)
+
+
+def _page_keyboard(
+    lines: list[DeskLine], page: int, comune_code: str | None
+) -> InlineKeyboardMarkup | None:
     shown = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     rows: list[list[tuple[str, str]]] = [
         [(f"#{line.citizen.id} {line.citizen.surname}", DESK.data("view", line.citizen.id))]
@@ -180,35 +187,62 @@ def _page_keyboard(lines: list[DeskLine], page: int) -> InlineKeyboardMarkup | N
     ]
     nav = []
     if page > 1:
-        nav.append((texts.BUTTON_PREVIOUS, DESK.data("page", page - 1)))
+        nav.append((texts.BUTTON_PREVIOUS, _page_data(page - 1, comune_code)))
     if page * PAGE_SIZE < len(lines):
-        nav.append((texts.BUTTON_FOLLOWING, DESK.data("page", page + 1)))
+        nav.append((texts.BUTTON_FOLLOWING, _page_data(page + 1, comune_code)))
     if nav:
         rows.append(nav)
     rows.append([(texts.BUTTON_EXPORT, DESK.data("export"))])
     return keyboards.inline(rows)
 
 
-async def _show_page(update: Update, context: BotContext, page: int) -> None:
+async def _show_page(
+    update: Update, context: BotContext, page: int, comune_code: str | None = None
+) -> None:
     services = context.services
-    lines = await citizens.desk(services, context.actor, services.now(), _today(context))
+    lines = await citizens.desk(
+        services, context.actor, services.now(), _today(context), comune_code=comune_code
+    )
+    comune = comune_by_code(comune_code) if comune_code else None
     if not lines:
-        await reply(update, texts.DESK_EMPTY)
+        await answer_tap(update)
+        await reply(update, texts.DESK_EMPTY_COMUNE if comune else texts.DESK_EMPTY)
         return
     page = min(max(page, 1), max(1, -(-len(lines) // PAGE_SIZE)))
     scope = context.actor.admin_ats or common.SCOPE_REGIONAL
-    await reply(update, _page_text(lines, page, scope), _page_keyboard(lines, page))
+    if comune is not None:
+        scope = f"{scope}, {label(comune)}"
+    await reply(update, _page_text(lines, page, scope), _page_keyboard(lines, page, comune_code))
 
 
 @requires(Role.ADMIN)
 async def desk(update: Update, context: BotContext) -> None:
-    await _show_page(update, context, 1)
+    """/isolamenti, or /isolamenti COMUNE: the people of one comune only."""
+    typed = " ".join(context.args or [])
+    if not typed:
+        await _show_page(update, context, 1)
+        return
+    try:
+        code = comune_code_of(typed)
+    except ValidationFailed as error:
+        await reply(update, error_text(error))
+        return
+    await _show_page(update, context, 1, code)
 
 
 @requires(Role.ADMIN)
 async def desk_page(update: Update, context: BotContext) -> None:
     ids = DESK.tapped_ids(update, "page")
     await _show_page(update, context, ids[0] if ids else 1)
+
+
+@requires(Role.ADMIN)
+async def desk_comune_page(update: Update, context: BotContext) -> None:
+    found = DESK.tapped_args(update, "cpage", 2)
+    if found is None or comune_by_code(found[0]) is None or not found[1].isdigit():
+        await answer_tap(update, common.STALE_BUTTON)
+        return
+    await _show_page(update, context, int(found[1][:6]), found[0])
 
 
 def _detail_text(detail: DeskDetail, today: date) -> str:
@@ -225,6 +259,7 @@ def _detail_text(detail: DeskDetail, today: date) -> str:
         name=citizen.name,
         cf=mask_codice_fiscale(citizen.codice_fiscale),
         age=citizen.age(today),
+        comune=label(comune) if (comune := comune_by_code(citizen.comune_code)) else "-",
         status=texts.STATUS_LABELS[line.status],
         d0=format_date(citizen.d0),
         day=line.day,
@@ -431,6 +466,7 @@ def handlers() -> list[CommandHandler[BotContext, None] | CallbackQueryHandler[B
         CommandHandler("d0", correct),
         CallbackQueryHandler(export, pattern=DESK.pattern("export")),
         CallbackQueryHandler(desk_page, pattern=DESK.pattern("page")),
+        CallbackQueryHandler(desk_comune_page, pattern=DESK.pattern("cpage")),
         CallbackQueryHandler(view, pattern=DESK.pattern("view")),
         *(
             CallbackQueryHandler(act, pattern=DESK.pattern(verb))

@@ -12,6 +12,7 @@ CREATE TABLE citizens (
     phone               TEXT NOT NULL,             -- E.164, as left at the laboratory
     d0                  TEXT NOT NULL,             -- the positive swab
     onset               TEXT,                      -- onset of symptoms, when known
+    comune_code         TEXT NOT NULL DEFAULT '',  -- codice catastale of the domicile, if given
     token_hash          TEXT UNIQUE,               -- sha256 of the sign-in token, never the token
     token_expires_at    TEXT,
     token_used_at       TEXT,

@@ -405,3 +405,27 @@ async def test_the_ats_corrects_dates_writes_and_exports(harness: Harness, admin
     assert "3 persone" in (document.caption or "")
     audit = db_rows(harness, "SELECT action, details FROM audit_log WHERE action LIKE 'export.%'")
     assert audit and audit[0][0] == "export.isolations" and MARIO_CF not in str(audit)
+
+
+async def test_the_desk_filters_by_comune(harness: Harness, admin: ChatUser):
+    register = "\n".join(
+        [
+            HEADER + ";comune",
+            f"{MARIO_CF};Rossi;Mario;10/04/1985;333 111 2222;12/11/2026;;Milano",
+            f"{ANNA_CF};Bianchi;Anna;12/12/1980;333 777 8888;13/11/2026;;Lodi (LO)",
+            f"{PAOLO_CF};Verdi;Paolo;01/01/1979;333 777 9999;13/11/2026;;Atlantide",
+        ]
+    )
+    await load_register(admin, register)
+    report = admin.messages[-2].text or ""
+    assert "riga 4" in report and "Atlantide" in report
+    await admin.send("/isolamenti Lodi")
+    listing = await admin.expect("Isolamenti")
+    assert "BIANCHI ANNA" in (listing.text or "") and "ROSSI" not in (listing.text or "")
+    assert "Lodi (LO)" in (listing.text or "")
+    await admin.send("/isolamenti Atlantide")
+    await admin.expect("non risulta tra i comuni")
+    await admin.send("/isolamenti Bergamo")
+    await admin.expect("Nessuna persona in isolamento in questo comune")
+    await admin.send("/isolamento 1")
+    await admin.expect("comune Milano (MI)")
