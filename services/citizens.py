@@ -286,6 +286,22 @@ async def members(
     return found, await uow.citizens.members(found.citizen.id)
 
 
+async def member_cf_refusal(
+    uow: UnitOfWork, user_id: int, codice_fiscale: str, today: date
+) -> MemberRefusal | None:
+    """Asked at the codice fiscale step already: one on the list (or the person's own) is
+    refused there, not only at the end."""
+    found = await members(uow, user_id, today)
+    if found is None:
+        return None
+    standing_, listed = found
+    if codice_fiscale == standing_.citizen.codice_fiscale or any(
+        m.codice_fiscale == codice_fiscale for m in listed
+    ):
+        return MemberRefusal.DUPLICATE
+    return None
+
+
 async def add_member(
     uow: UnitOfWork, user_id: int, member: HouseholdMember, now: datetime, today: date
 ) -> MemberAdded | None:

@@ -98,10 +98,7 @@ HELP = (
     "• Continuità assistenziale (guardia medica): <b>116117</b>.\n"
     "• Sintomi gravi (fiato corto, dolore al petto, confusione, labbra bluastre): <b>112</b>."
 )
-SWAB = (
-    "🧪 Potrai prenotare il tampone di guarigione dal <b>{swab}</b>. "
-    "Ti avviseremo qui quando la prenotazione sarà disponibile."
-)
+SWAB = "🧪 Potrai prenotare il tampone di guarigione dal <b>{swab}</b>."
 
 # --- the diary ----------------------------------------------------------------------------------
 SYMPTOM_LABELS: dict[Symptom, str] = {
@@ -171,6 +168,7 @@ HOUSEHOLD_LIVES_WITH = "vive ancora con me"
 HOUSEHOLD_LAST_CONTACT = "ultimo contatto {day}"
 HOUSEHOLD_POSITIVE = ", già positivo"
 HOUSEHOLD_SCHOOL = ", scuola {school}"
+HOUSEHOLD_QUARANTINE = ", quarantena fino al {day}"
 HOUSEHOLD_TAKEN = "🔒 L'ATS ha preso in carico i conviventi: l'elenco non si modifica più."
 BUTTON_ADD_MEMBER = "➕ Aggiungi un convivente"
 BUTTON_DELETE_MEMBER = "🗑 Elimina {surname}"

@@ -251,7 +251,9 @@ def _detail_text(detail: DeskDetail, today: date) -> str:
     # A closed isolation's grid stops at its closing day; an open one at today.
     last = citizen.closed_at.date() if citizen.closed_at else today
     grid = grid_text(day_grid(citizen.d0, max(last, citizen.d0), detail.entries))
-    household = "\n".join(member_line(m) for m in detail.members) or texts.HOUSEHOLD_EMPTY
+    household = (
+        "\n".join(member_line(m, quarantine=True) for m in detail.members) or texts.HOUSEHOLD_EMPTY
+    )
     head = render(
         texts.DETAIL,
         id=citizen.id,

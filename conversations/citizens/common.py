@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 
 from bot.catalog import citizens as texts
 from bot.catalog import render
@@ -26,6 +29,17 @@ async def send(update: Update, text: str, keyboard: ReplyKeyboardMarkup | None =
         return
     await answer_tap(update)
     await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+
+
+async def delete_at_once(update: Update, context: BotContext) -> None:
+    """Delete the user's message now (a codice fiscale, a shared phone), not only when the
+    flow saves: a flow abandoned half-way must not leave it in the chat. Best effort, and
+    off with DELETE_PERSONAL_MESSAGES=false, as the flow engine's deletion."""
+    message = update.message
+    if message is None or not context.services.settings.delete_personal_messages:
+        return
+    with contextlib.suppress(TelegramError):
+        await message.delete()
 
 
 async def current(update: Update, context: BotContext) -> Standing | None:

@@ -21,11 +21,11 @@ from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
-from conversations.citizens.common import MENU_LABELS, current, send
+from conversations.citizens.common import MENU_LABELS, current, delete_at_once, send
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.dates import check_not_future, format_date, parse_date
 from domain.errors import ValidationFailed
-from domain.isolation import HouseholdMember
+from domain.isolation import HouseholdMember, quarantine_end
 from domain.people import parse_phone
 from domain.schools import validate_codice_meccanografico
 from domain.text import collapse_spaces, normalize_person_name
@@ -71,7 +71,9 @@ class MemberDraft(FlowDraft):
         )
 
 
-def member_line(member: HouseholdMember) -> str:
+def member_line(member: HouseholdMember, *, quarantine: bool = False) -> str:
+    """One member, codice fiscale masked; `quarantine`: with the end of the quarantine from
+    the last contact (the ATS desk), by the rules in force then."""
     contact = (
         texts.HOUSEHOLD_LIVES_WITH
         if member.last_contact is None
@@ -89,6 +91,11 @@ def member_line(member: HouseholdMember) -> str:
         )
         + (texts.HOUSEHOLD_POSITIVE if member.already_positive else "")
         + (render(texts.HOUSEHOLD_SCHOOL, school=member.school) if member.school else "")
+        + (
+            render(texts.HOUSEHOLD_QUARANTINE, day=format_date(quarantine_end(member.last_contact)))
+            if quarantine and member.last_contact is not None
+            else ""
+        )
     )
 
 
@@ -186,12 +193,22 @@ def _parsed_step(step: Step, field: str, parse: Any) -> Any:
     async def handle(update: Update, context: BotContext) -> Step:
         assert update.message is not None and update.message.text is not None
         draft = MemberDraft.load(await flow.load(update, context))
+        if step is Step.CODICE_FISCALE:
+            await delete_at_once(update, context)
         try:
             value = parse(update.message.text, _today(context))
         except ValidationFailed as error:
             await reply(update, error_text(error))
             await flow.ask(update, context, step, draft.dump())
             return step
+        if step is Step.CODICE_FISCALE and update.effective_user is not None:
+            refusal = await citizens.member_cf_refusal(
+                context.services, update.effective_user.id, value, _today(context)
+            )
+            if refusal is MemberRefusal.DUPLICATE:
+                await reply(update, texts.MEMBER_DUPLICATE)
+                await flow.ask(update, context, step, draft.dump())
+                return step
         draft = draft.model_copy(update={field: value})
         if step is Step.CODICE_FISCALE:
             cf = citizens.check_member_cf(value, _today(context))

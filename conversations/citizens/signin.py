@@ -23,7 +23,7 @@ from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.menus import set_citizen_menu
-from conversations.citizens.common import MENU_KEYBOARD, send
+from conversations.citizens.common import MENU_KEYBOARD, delete_at_once, send
 from conversations.citizens.menu import show_menu
 from domain.isolation import TOKEN_PATTERN
 from services import citizens
@@ -82,6 +82,7 @@ async def contact_shared(update: Update, context: BotContext) -> Step:
         await send(update, texts.CONTACT_NOT_YOURS, CONTACT_KEYBOARD)
         return Step.CONTACT
     draft = draft.model_copy(update={"phone": contact.phone_number})
+    await delete_at_once(update, context)
     return await flow.go(update, context, Step.CODICE_FISCALE, draft.dump())
 
 
@@ -91,6 +92,7 @@ async def cf_typed(update: Update, context: BotContext) -> int:
     assert update.effective_user is not None
     draft = SignInDraft.load(await flow.load(update, context))
     services = context.services
+    await delete_at_once(update, context)
     result = await citizens.sign_in(
         services,
         update.effective_user.id,

@@ -130,6 +130,11 @@ async def test_a_wrong_phone_fails_like_a_wrong_code(harness: Harness, admin: Ch
     await citizen.share_contact("393339999999")
     await citizen.send(MARIO_CF)
     await citizen.expect("non corrispondono")
+    # Given up half-way: the codice fiscale and the number do not stay in the chat.
+    await citizen.send("/annulla")
+    await citizen.expect("annullata")
+    left = [str(m) for m in harness.emulator.user_messages(502)]
+    assert not any(MARIO_CF in text or "393339999999" in text for text in left), left
 
 
 async def test_a_parent_switches_between_two_children(harness: Harness, admin: ChatUser):
@@ -240,7 +245,9 @@ async def test_household_members_added_refused_and_locked(harness: Harness, admi
     citizen = harness.user(520, "Mario")
     await sign_in(citizen, tokens["ROSSI MARIO"], "+393331112222", MARIO_CF)
 
-    async def add(cf: str, surname: str = "Bianchi", name: str = "Anna") -> None:
+    async def add(
+        cf: str, surname: str = "Bianchi", name: str = "Anna", last: str | None = None
+    ) -> None:
         await citizen.send("🏠 Conviventi")
         await citizen.tap("Aggiungi un convivente")
         await citizen.send(surname)
@@ -249,7 +256,11 @@ async def test_household_members_added_refused_and_locked(harness: Harness, admi
         await citizen.send(cf)
         await citizen.expect("Cellulare")
         await citizen.tap("Salta")
-        await citizen.tap("Vive ancora con me")
+        if last is None:
+            await citizen.tap("Vive ancora con me")
+        else:
+            await citizen.expect("ultimo contatto")
+            await citizen.send(last)
         await citizen.tap("No")
         await citizen.expect("Frequenta una scuola")
         await citizen.send("MIEE8AB01T 3a")
@@ -259,18 +270,27 @@ async def test_household_members_added_refused_and_locked(harness: Harness, admi
     await citizen.expect("Convivente aggiunto")
     listing = await citizen.expect("Conviventi di M.R.")
     assert "BN…5N" in (listing.text or "") and "MIEE8AB01T 3A" in (listing.text or "")
-    await add(ANNA_CF)
+    # The same codice fiscale again: refused at once, at its step.
+    await citizen.send("🏠 Conviventi")
+    await citizen.tap("Aggiungi un convivente")
+    await citizen.send("Bianchi")
+    await citizen.send("Anna")
+    await citizen.send(ANNA_CF)
     await citizen.expect("già nell'elenco")
-    await add(GIULIA_CF, "Rossi", "Giulia")  # positive herself, in the register
+    await citizen.send(MARIO_CF)  # the positive person themselves
+    await citizen.expect("già nell'elenco")
+    await citizen.send("/annulla")
+    await add(GIULIA_CF, "Rossi", "Giulia", last="15/11/2026")  # in the register herself
     await citizen.expect("riceverà un proprio messaggio")
     await citizen.expect("Conviventi di M.R.")  # the list comes after the deletion
     assert db_rows(harness, "SELECT COUNT(*) FROM household_members") == [(2,)]
-    # The codice fiscale messages are gone from the chat.
+    # The codice fiscale messages are gone from the chat, also those of the add cancelled
+    # half-way (deleted as soon as read); the saved members' other answers too.
     left = [m.get("text", "") for m in harness.emulator.user_messages(520)]
-    assert ANNA_CF not in left and GIULIA_CF not in left and "Bianchi" not in left
+    assert not {ANNA_CF, GIULIA_CF, MARIO_CF, "Giulia", "15/11/2026"} & set(left)
     # The ATS takes them in charge: read-only.
     await admin.send("/isolamento 1")
-    await admin.expect("BIANCHI ANNA")
+    await admin.expect("quarantena fino al 29/11/2026")
     await admin.tap("Prendi in carico i conviventi")
     await admin.expect("presi in carico")
     await citizen.send("🏠 Conviventi")
