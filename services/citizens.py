@@ -287,7 +287,7 @@ async def members(
 
 
 async def member_cf_refusal(
-    uow: UnitOfWork, user_id: int, codice_fiscale: str, today: date
+    uow: UnitOfWork, user_id: int, codice_fiscale: str, today: date, member_id: int = 0
 ) -> MemberRefusal | None:
     """Asked at the codice fiscale step already: one on the list (or the person's own) is
     refused there, not only at the end."""
@@ -296,7 +296,7 @@ async def member_cf_refusal(
         return None
     standing_, listed = found
     if codice_fiscale == standing_.citizen.codice_fiscale or any(
-        m.codice_fiscale == codice_fiscale for m in listed
+        m.codice_fiscale == codice_fiscale and m.id != member_id for m in listed
     ):
         return MemberRefusal.DUPLICATE
     return None
@@ -321,6 +321,45 @@ async def add_member(
     member_id = await uow.citizens.add_member(member, by=user_id, now=now)
     if member_id is None:
         return MemberAdded(refused=MemberRefusal.LOCKED)
+    return MemberAdded(member_id=member_id, in_register=in_register)
+
+
+async def member_to_edit(
+    uow: UnitOfWork, user_id: int, member_id: int, today: date
+) -> HouseholdMember | None:
+    """A member of the chat's active person, while still editable; None otherwise."""
+    found = await members(uow, user_id, today)
+    if found is None:
+        return None
+    standing_, listed = found
+    if standing_.citizen.household_taken_at is not None or not standing_.citizen.is_open:
+        return None
+    return next((m for m in listed if m.id == member_id), None)
+
+
+async def save_member(
+    uow: UnitOfWork,
+    user_id: int,
+    member_id: int,
+    member: HouseholdMember,
+    now: datetime,
+    today: date,
+) -> MemberAdded | None:
+    """A new member (`member_id` 0), or the correction of one still editable."""
+    if not member_id:
+        return await add_member(uow, user_id, member, now, today)
+    if await member_to_edit(uow, user_id, member_id, today) is None:
+        return MemberAdded(refused=MemberRefusal.LOCKED)
+    if await member_cf_refusal(uow, user_id, member.codice_fiscale, today, member_id):
+        return MemberAdded(refused=MemberRefusal.DUPLICATE)
+    found = await standing(uow, user_id, today)
+    assert found is not None
+    updated = await uow.citizens.update_member(
+        found.citizen.id, member_id, member, by=user_id, now=now
+    )
+    if not updated:
+        return MemberAdded(refused=MemberRefusal.LOCKED)
+    in_register = await uow.citizens.open_with_cf(member.codice_fiscale)
     return MemberAdded(member_id=member_id, in_register=in_register)
 
 

@@ -462,6 +462,44 @@ class CitizensRepository:
             )
         return member_id
 
+    async def update_member(
+        self, citizen_id: int, member_id: int, member: HouseholdMember, *, by: int, now: datetime
+    ) -> bool:
+        """Only while the ATS has not taken the household in charge; False otherwise (or
+        when the codice fiscale is another member's)."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE OR IGNORE household_members SET surname = ?, name = ?,"
+                " codice_fiscale = ?, phone = ?, last_contact = ?, already_positive = ?,"
+                " school = ? WHERE id = ? AND citizen_id = ? AND EXISTS (SELECT 1 FROM"
+                " citizens WHERE id = ? AND household_taken_at IS NULL AND closed_at IS NULL)",
+                (
+                    member.surname,
+                    member.name,
+                    member.codice_fiscale,
+                    member.phone,
+                    member.last_contact.isoformat() if member.last_contact else None,
+                    int(member.already_positive),
+                    member.school,
+                    member_id,
+                    citizen_id,
+                    citizen_id,
+                ),
+            )
+            updated = cursor.rowcount > 0
+            await cursor.close()
+            if updated:
+                await audit.record(
+                    conn,
+                    now=now,
+                    actor=by,
+                    action="household.update",
+                    entity="citizen",
+                    entity_id=str(citizen_id),
+                    details={"member": member_id},
+                )
+        return updated
+
     async def delete_member(
         self, citizen_id: int, member_id: int, *, by: int, now: datetime
     ) -> bool:

@@ -51,6 +51,8 @@ HOUSE = Buttons("ch", "citizen household members: add, delete, answers")
 
 
 class MemberDraft(FlowDraft):
+    member_id: int = 0  # a member being corrected; 0 for a new one
+    reviewing: bool = False  # past the review once: an answer goes back to it
     surname: str = ""
     name: str = ""
     codice_fiscale: str = ""
@@ -127,8 +129,12 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
         )
         await reply(update, texts.ASK_MEMBER_POSITIVE, keyboard)
     elif step is Step.REVIEW:
-        keyboard = keyboards.inline([[(texts.BUTTON_SAVE, HOUSE.data("save"))]])
-        await reply(update, texts.MEMBER_REVIEW + member_line(draft.member()), keyboard)
+        fixes = [(label, HOUSE.data("fix", int(fix))) for fix, label in _FIXES.items()]
+        rows = [[(texts.BUTTON_SAVE, HOUSE.data("save"))]]
+        rows.extend(fixes[i : i + 2] for i in range(0, len(fixes), 2))
+        await reply(
+            update, texts.MEMBER_REVIEW + member_line(draft.member()), keyboards.inline(rows)
+        )
     elif step in _ONE_BUTTON:
         label, verb = _ONE_BUTTON[step]
         await reply(update, _QUESTIONS[step], keyboards.inline([[(label, HOUSE.data(verb))]]))
@@ -156,9 +162,23 @@ async def show(update: Update, context: BotContext) -> None:
     await reply(update, "\n".join(lines), _list_keyboard(members))
 
 
+_FIXES = {
+    Step.SURNAME: texts.FIX_SURNAME,
+    Step.NAME: texts.FIX_NAME,
+    Step.CODICE_FISCALE: texts.FIX_CF,
+    Step.PHONE: texts.FIX_PHONE,
+    Step.CONTACT: texts.FIX_CONTACT,
+    Step.POSITIVE: texts.FIX_POSITIVE,
+    Step.SCHOOL: texts.FIX_SCHOOL,
+}
+
+
 def _list_keyboard(members: list[HouseholdMember]) -> InlineKeyboardMarkup:
     rows = [
-        [(render(texts.BUTTON_DELETE_MEMBER, surname=m.surname), HOUSE.data("del", m.id))]
+        [
+            (render(texts.BUTTON_EDIT_MEMBER, surname=m.surname), HOUSE.data("edit", m.id)),
+            (render(texts.BUTTON_DELETE_MEMBER, surname=m.surname), HOUSE.data("del", m.id)),
+        ]
         for m in members
     ]
     rows.append([(texts.BUTTON_ADD_MEMBER, HOUSE.data("add"))])
@@ -172,6 +192,50 @@ async def add(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     await answer_tap(update)
     return await flow.go(update, context, Step.SURNAME, MemberDraft().dump())
+
+
+@public
+async def edit(update: Update, context: BotContext) -> int:
+    """«Modifica»: the member's review, each answer changeable, until taken in charge."""
+    assert update.effective_user is not None
+    ids = HOUSE.tapped_ids(update, "edit")
+    member = (
+        await citizens.member_to_edit(
+            context.services, update.effective_user.id, ids[0], _today(context)
+        )
+        if ids
+        else None
+    )
+    await close_buttons(update)
+    if member is None:
+        await answer_tap(update, texts.MEMBER_GONE)
+        return ConversationHandler.END
+    await answer_tap(update)
+    draft = MemberDraft(
+        member_id=member.id,
+        reviewing=True,
+        **member.model_dump(exclude={"id", "citizen_id"}),
+    )
+    return await flow.go(update, context, Step.REVIEW, draft.dump())
+
+
+@public
+async def fix(update: Update, context: BotContext) -> int | None:
+    """A «Cambia …» button of the review: that question again, then back to the review."""
+    ids = HOUSE.tapped_ids(update, "fix")
+    step = Step(ids[0]) if ids and ids[0] in {int(s) for s in _FIXES} else None
+    if step is None:
+        await answer_tap(update, texts.MEMBER_GONE)
+        return None
+    await close_buttons(update)
+    await answer_tap(update)
+    draft = MemberDraft.load(await flow.load(update, context))
+    draft = draft.model_copy(update={"reviewing": True})
+    return await flow.go(update, context, step, draft.dump())
+
+
+def _next(draft: MemberDraft, step: Step) -> Step:
+    return Step.REVIEW if draft.reviewing or step is Step.SCHOOL else Step(step + 1)
 
 
 @public
@@ -203,7 +267,7 @@ def _parsed_step(step: Step, field: str, parse: Any) -> Any:
             return step
         if step is Step.CODICE_FISCALE and update.effective_user is not None:
             refusal = await citizens.member_cf_refusal(
-                context.services, update.effective_user.id, value, _today(context)
+                context.services, update.effective_user.id, value, _today(context), draft.member_id
             )
             if refusal is MemberRefusal.DUPLICATE:
                 await reply(update, texts.MEMBER_DUPLICATE)
@@ -213,7 +277,7 @@ def _parsed_step(step: Step, field: str, parse: Any) -> Any:
         if step is Step.CODICE_FISCALE:
             cf = citizens.check_member_cf(value, _today(context))
             await reply(update, render(texts.MEMBER_CF_READ, birth=format_date(cf[1]), sex=cf[2]))
-        return await flow.go(update, context, Step(step + 1), draft.dump())
+        return await flow.go(update, context, _next(draft, step), draft.dump())
 
     handle.__name__ = f"household_{field}"
     return handle
@@ -243,17 +307,18 @@ async def on_button(update: Update, context: BotContext) -> int | None:
     step = await flow.current_step(update, context)
     await close_buttons(update)
     if step is Step.PHONE and HOUSE.tapped_args(update, "skip", 0) is not None:
-        return await flow.go(update, context, Step.CONTACT, draft.dump())
+        draft = draft.model_copy(update={"phone": ""})
+        return await flow.go(update, context, _next(draft, step), draft.dump())
     if step is Step.CONTACT and HOUSE.tapped_args(update, "live", 0) is not None:
         draft = draft.model_copy(update={"last_contact": None})
-        return await flow.go(update, context, Step.POSITIVE, draft.dump())
+        return await flow.go(update, context, _next(draft, step), draft.dump())
     positive = HOUSE.tapped_args(update, "pos", 1)
     if step is Step.POSITIVE and positive is not None:
         draft = draft.model_copy(update={"already_positive": positive[0] == "1"})
-        return await flow.go(update, context, Step.SCHOOL, draft.dump())
+        return await flow.go(update, context, _next(draft, step), draft.dump())
     if step is Step.SCHOOL and HOUSE.tapped_args(update, "nosch", 0) is not None:
         draft = draft.model_copy(update={"school": ""})
-        return await flow.go(update, context, Step.REVIEW, draft.dump())
+        return await flow.go(update, context, _next(draft, step), draft.dump())
     await answer_tap(update, texts.MEMBER_GONE)
     return None
 
@@ -264,8 +329,13 @@ async def save(update: Update, context: BotContext) -> int:
     await close_buttons(update)
     draft = MemberDraft.load(await flow.load(update, context))
     services = context.services
-    added = await citizens.add_member(
-        services, update.effective_user.id, draft.member(), services.now(), _today(context)
+    added = await citizens.save_member(
+        services,
+        update.effective_user.id,
+        draft.member_id,
+        draft.member(),
+        services.now(),
+        _today(context),
     )
     if added is None:
         await current(update, context)
@@ -275,7 +345,7 @@ async def save(update: Update, context: BotContext) -> int:
     elif added.refused is MemberRefusal.LOCKED:
         await reply(update, texts.MEMBER_LOCKED)
     else:
-        await reply(update, texts.MEMBER_SAVED)
+        await reply(update, texts.MEMBER_UPDATED if draft.member_id else texts.MEMBER_SAVED)
         if added.in_register:
             await reply(update, texts.MEMBER_IN_REGISTER)
     await flow.delete_personal_messages(update, context)
@@ -299,7 +369,10 @@ def build() -> FlowHandler:
     text = filters.TEXT & ~filters.COMMAND & ~filters.Text(list(MENU_LABELS))
     button = CallbackQueryHandler(on_button, pattern=keyboards.pattern(HOUSE.prefix))
     return flow.handler(
-        entry_points=[CallbackQueryHandler(add, pattern=HOUSE.pattern("add"))],
+        entry_points=[
+            CallbackQueryHandler(add, pattern=HOUSE.pattern("add")),
+            CallbackQueryHandler(edit, pattern=HOUSE.pattern("edit")),
+        ],
         states={
             Step.SURNAME: [MessageHandler(text, _parsed_step(Step.SURNAME, "surname", _surname))],
             Step.NAME: [MessageHandler(text, _parsed_step(Step.NAME, "name", _name))],
@@ -316,7 +389,10 @@ def build() -> FlowHandler:
                 MessageHandler(text, _parsed_step(Step.SCHOOL, "school", _school)),
                 button,
             ],
-            Step.REVIEW: [CallbackQueryHandler(save, pattern=HOUSE.pattern("save"))],
+            Step.REVIEW: [
+                CallbackQueryHandler(save, pattern=HOUSE.pattern("save")),
+                CallbackQueryHandler(fix, pattern=HOUSE.pattern("fix")),
+            ],
         },
     )
 

@@ -270,6 +270,17 @@ async def test_household_members_added_refused_and_locked(harness: Harness, admi
     await citizen.expect("Convivente aggiunto")
     listing = await citizen.expect("Conviventi di M.R.")
     assert "BN…5N" in (listing.text or "") and "MIEE8AB01T 3A" in (listing.text or "")
+    # Corrected from the list: one answer changed, the others kept.
+    await citizen.tap("Modifica BIANCHI")
+    await citizen.expect("Controlla")
+    await citizen.tap("Cambia cellulare")
+    await citizen.send("333 999 0000")
+    await citizen.expect("Controlla")
+    await citizen.tap("Salva")
+    await citizen.expect("Convivente aggiornato")
+    assert db_rows(harness, "SELECT surname, phone, school FROM household_members") == [
+        ("BIANCHI", "+393339990000", "MIEE8AB01T 3A")
+    ]
     # The same codice fiscale again: refused at once, at its step.
     await citizen.send("🏠 Conviventi")
     await citizen.tap("Aggiungi un convivente")
@@ -298,6 +309,8 @@ async def test_household_members_added_refused_and_locked(harness: Harness, admi
     assert "BIANCHI ANNA" in (locked.text or "") and not locked.buttons
     await citizen.tap_stale("Elimina BIANCHI")
     await citizen.expect_answer("non si può più eliminare")
+    await citizen.tap_stale("Modifica BIANCHI")
+    await citizen.expect_answer("né modificare")
     assert db_rows(harness, "SELECT COUNT(*) FROM household_members") == [(2,)]
 
 
