@@ -98,6 +98,7 @@ HELP = (
     "• Continuità assistenziale (guardia medica): <b>116117</b>.\n"
     "• Sintomi gravi (fiato corto, dolore al petto, confusione, labbra bluastre): <b>112</b>."
 )
+HELP_COMMAND = "/{command} – {description}"
 SWAB = "🧪 Potrai prenotare il tampone di guarigione dal <b>{swab}</b>."
 
 # --- the diary ----------------------------------------------------------------------------------

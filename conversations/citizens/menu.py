@@ -76,6 +76,18 @@ async def greet(update: Update, context: BotContext) -> bool:
     return True
 
 
+async def citizen_help(update: Update, context: BotContext) -> bool:
+    """/aiuto from a citizen: whom to call and their commands. False for anyone else."""
+    user = update.effective_user
+    if user is None or not await citizens.is_citizen(context.services, user.id):
+        return False
+    lines = [
+        render(texts.HELP_COMMAND, command=c, description=d) for c, d in texts.CITIZEN_COMMANDS
+    ]
+    await send(update, texts.HELP + "\n\n" + "\n".join(lines), MENU_KEYBOARD)
+    return True
+
+
 @public
 async def on_menu(update: Update, context: BotContext) -> None:
     """A menu button (its text) or command: leaves any flow in progress, then the item."""

@@ -412,6 +412,10 @@ async def test_the_console_demo_citizen(harness: Harness, admin: ChatUser):
     await citizen.expect("116117")
     await citizen.send("ciao, come funziona?")  # anything else: their menu, not "registrati"
     await citizen.expect("Isolamento dal 12/11")
+    await citizen.send("/aiuto")
+    await citizen.expect("/pausa")
+    await admin.send("/aiuto")
+    await admin.expect("/isolamenti")
     await admin.send("/isolamenti")
     await admin.expect("ROSSI MARIO")
 
