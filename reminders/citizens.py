@@ -1,4 +1,6 @@
-"""The citizens' diary reminders (issue 19): the prompt at the hour each person picked
+"""The citizens' jobs (issue 19): the red-flag alerts pushed to the admins (at once from
+the diary; again every minute for one that reached nobody), the retention of closed
+isolations, and the diary reminders: the prompt at the hour each person picked
 (08:00, 12:00 or 16:00 local), one nudge four hours later, none once the day is written,
 under /pausa, or after the isolation ends.
 
@@ -20,6 +22,7 @@ from telegram.ext import Application, JobQueue
 from bot.catalog import citizens as texts
 from bot.catalog import render
 from bot.context import BotContext, services_of
+from domain.dates import format_date
 from services import citizens
 from services.citizens import ReminderKind
 
@@ -29,6 +32,8 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 CHECK_EVERY = timedelta(minutes=15)
 JOB = "citizens:diary-reminders"
 JOB_RETENTION = "citizens:retention"
+JOB_ALERTS = "citizens:alerts"
+ALERT_RETRY = timedelta(minutes=1)
 RETENTION_AFTER = timedelta(minutes=10)
 
 
@@ -46,6 +51,14 @@ def install(application: AnyApplication) -> None:
         name=JOB_RETENTION,
         job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
     )
+    # Red-flag alerts whose push reached no admin: again every minute, and at start-up.
+    queue.run_repeating(
+        _alerts,
+        interval=ALERT_RETRY,
+        first=0,
+        name=JOB_ALERTS,
+        job_kwargs={"misfire_grace_time": None, "coalesce": True},
+    )
     if not settings.reminders_enabled:
         return
     queue.run_repeating(
@@ -55,6 +68,10 @@ def install(application: AnyApplication) -> None:
         name=JOB,
         job_kwargs={"misfire_grace_time": 600, "coalesce": True},
     )
+
+
+async def _alerts(context: BotContext) -> None:
+    await push_alerts(context.application)
 
 
 async def _scheduled(context: BotContext) -> None:
@@ -75,6 +92,28 @@ async def run_retention(application: AnyApplication) -> dict[str, int]:
     if deleted:
         log.info("retention: closed isolations deleted: %s", deleted)
     return deleted
+
+
+async def push_alerts(application: AnyApplication) -> int:
+    """Push every red-flag alert not pushed yet to the admins of the person's ATS and the
+    regional ones: at once from the diary, and again from every run for one whose push
+    reached nobody (a network failure). Returns the messages sent."""
+    services = services_of(application)
+    admins = [(a.user_id, a.ats_code) for a in services.settings.admin_ids]
+    sent = 0
+    for alert in await citizens.claim_pending_alerts(services, services.now()):
+        text = render(texts.URGENT_ADMIN, id=alert.citizen_id, day=format_date(alert.day))
+        reached = 0
+        for admin_id in citizens.admins_to_alert(admins, alert.ats_code):
+            try:
+                await application.bot.send_message(admin_id, text)
+                reached += 1
+            except TelegramError as error:
+                log.warning("red-flag alert not delivered to one admin: %s", type(error).__name__)
+        if not reached:
+            await citizens.release_alert(services, alert.alert_id)
+        sent += reached
+    return sent
 
 
 async def run_due(application: AnyApplication) -> int:

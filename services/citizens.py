@@ -515,6 +515,28 @@ async def correct_dates(
     )
 
 
+@dataclass(frozen=True)
+class PendingAlert:
+    alert_id: int
+    citizen_id: int
+    ats_code: str
+    day: date
+
+
+async def claim_pending_alerts(uow: UnitOfWork, now: datetime) -> list[PendingAlert]:
+    """The red-flag alerts not pushed yet, each claimed (never pushed twice at once)."""
+    claimed = []
+    for alert_id, citizen_id, ats_code, day in await uow.citizens.unpushed_alerts():
+        if await uow.citizens.claim_alert(alert_id, now):
+            claimed.append(PendingAlert(alert_id, citizen_id, ats_code, day))
+    return claimed
+
+
+async def release_alert(uow: UnitOfWork, alert_id: int) -> None:
+    """The push reached no admin: the next run tries again."""
+    await uow.citizens.claim_alert(alert_id, None)
+
+
 def admins_to_alert(admins: list[tuple[int, str | None]], ats_code: str) -> list[int]:
     """The admins of the person's ATS, and the regional ones."""
     return [user_id for user_id, ats in admins if ats is None or ats == ats_code]

@@ -400,6 +400,35 @@ class CitizensRepository:
         )
         return int(row["n"]) if row else 0
 
+    async def unpushed_alerts(self) -> list[tuple[int, int, str, date]]:
+        """(alert, person, ATS, day) of the alerts not pushed yet, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT a.id, a.citizen_id, c.ats_code, a.day FROM citizen_alerts a"
+            " JOIN citizens c ON c.id = a.citizen_id"
+            " WHERE a.pushed_at IS NULL AND a.handled_at IS NULL ORDER BY a.id"
+        )
+        return [
+            (int(r["id"]), int(r["citizen_id"]), str(r["ats_code"]), date.fromisoformat(r["day"]))
+            for r in rows
+        ]
+
+    async def claim_alert(self, alert_id: int, now: datetime | None) -> bool:
+        """Claim an alert for its push (`now`), or give the claim back (None) after a push
+        that reached no admin; a claim already taken is not taken twice."""
+        async with self._db.transaction() as conn:
+            if now is None:
+                await conn.execute(
+                    "UPDATE citizen_alerts SET pushed_at = NULL WHERE id = ?", (alert_id,)
+                )
+                return True
+            cursor = await conn.execute(
+                "UPDATE citizen_alerts SET pushed_at = ? WHERE id = ? AND pushed_at IS NULL",
+                (utc_now_text(now), alert_id),
+            )
+            claimed = cursor.rowcount > 0
+            await cursor.close()
+        return claimed
+
     async def handle_alerts(self, citizen_id: int, *, actor: int, now: datetime) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(

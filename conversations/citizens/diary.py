@@ -36,6 +36,7 @@ from domain.diary import (
 )
 from domain.errors import ValidationFailed
 from domain.isolation import day_number
+from reminders import citizens as citizen_reminders
 from services import citizens
 
 log = logging.getLogger(__name__)
@@ -330,21 +331,9 @@ async def save(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if saved.alert_id is not None:
         await reply(update, texts.CALL_112)
-        await _alert_admins(context, saved.citizen.id, saved.citizen.ats_code, draft.day)
+        await citizen_reminders.push_alerts(context.application)
     await reply(update, render(texts.SAVED, day=format_date(draft.day)))
     return ConversationHandler.END
-
-
-async def _alert_admins(context: BotContext, citizen_id: int, ats_code: str, day: date) -> None:
-    """The urgent item, pushed now to the ATS's admins (and the regional ones); it stays on
-    /isolamenti's red-flag group until an admin marks it handled."""
-    admins = [(a.user_id, a.ats_code) for a in context.services.settings.admin_ids]
-    text = render(texts.URGENT_ADMIN, id=citizen_id, day=format_date(day))
-    for admin_id in citizens.admins_to_alert(admins, ats_code):
-        try:
-            await context.bot.send_message(admin_id, text)
-        except TelegramError as error:
-            log.warning("red-flag alert not delivered to one admin: %s", type(error).__name__)
 
 
 def build() -> FlowHandler:

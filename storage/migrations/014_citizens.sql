@@ -76,6 +76,7 @@ CREATE TABLE citizen_alerts (
     citizen_id  INTEGER NOT NULL REFERENCES citizens (id) ON DELETE CASCADE,
     day         TEXT NOT NULL,
     raised_at   TEXT NOT NULL,
+    pushed_at   TEXT,                           -- claimed for the push to the admins
     handled_at  TEXT
 );
 CREATE INDEX citizen_alerts_by_citizen ON citizen_alerts (citizen_id);

@@ -466,3 +466,29 @@ async def test_the_desk_filters_by_comune(harness: Harness, admin: ChatUser):
     await admin.expect("Nessuna persona in isolamento in questo comune")
     await admin.send("/isolamento 1")
     await admin.expect("comune Milano (MI)")
+
+
+async def test_a_red_flag_that_reached_no_admin_is_pushed_again(harness: Harness, admin: ChatUser):
+    from reminders import citizens as citizen_reminders
+
+    citizen = await signed_in_mario(harness, admin)
+    regional = harness.user(ADMIN_REGIONAL, "Regione")
+    await admin.block()
+    await regional.block()
+    await citizen.send("📝 Diario")
+    await citizen.tap("Ho sintomi")
+    await citizen.tap("Avanti")
+    await citizen.send("oggi")
+    await citizen.tap("Salta")
+    await citizen.tap("Labbra bluastre")
+    await citizen.tap("Avanti")
+    await citizen.tap("Salva")
+    await citizen.expect("salvato")
+    assert db_rows(harness, "SELECT pushed_at FROM citizen_alerts") == [(None,)]
+    await admin.unblock()
+    await regional.unblock()
+    assert harness.application is not None
+    assert await citizen_reminders.push_alerts(harness.application) == 2
+    await admin.expect("Segnale di allarme")
+    await regional.expect("Segnale di allarme")
+    assert await citizen_reminders.push_alerts(harness.application) == 0  # never twice

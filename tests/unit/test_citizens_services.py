@@ -135,6 +135,14 @@ async def test_a_red_flag_raises_an_alert_with_the_entry(uow: UnitOfWork) -> Non
     assert saved is not None and saved.alert_id is not None
     lines = await citizens.desk(uow, ADMIN, NOW, TODAY)
     assert [line.status.value for line in lines] == ["red_flag"]
+    # Claimed once for its push; given back when the push reached nobody.
+    claimed = await citizens.claim_pending_alerts(uow, NOW)
+    assert [(a.citizen_id, a.ats_code, a.day) for a in claimed] == [
+        (citizen_id, "ATS-MILANO", TODAY)
+    ]
+    assert await citizens.claim_pending_alerts(uow, NOW) == []
+    await citizens.release_alert(uow, claimed[0].alert_id)
+    assert len(await citizens.claim_pending_alerts(uow, NOW)) == 1
     assert await citizens.desk(uow, OTHER_ADMIN, NOW, TODAY) == []
     # Another chat, or a day before yesterday: nothing saved.
     assert await citizens.save_diary(uow, 999, citizen_id, entry, None, NOW, TODAY) is None
