@@ -164,7 +164,7 @@ ISOLATION_ENDED = "✅ L'ATS ha chiuso l'isolamento di {initials}. Non riceverai
 # --- household members --------------------------------------------------------------------------
 HOUSEHOLD_HEAD = "🏠 <b>Conviventi di {initials}</b>"
 HOUSEHOLD_EMPTY = "Nessun convivente segnalato."
-HOUSEHOLD_LINE = "• {surname} {name}, CF {cf}, {contact}{positive}{school}"
+HOUSEHOLD_LINE = "• {surname} {name}, CF {cf}, {contact}"
 HOUSEHOLD_LIVES_WITH = "vive ancora con me"
 HOUSEHOLD_LAST_CONTACT = "ultimo contatto {day}"
 HOUSEHOLD_POSITIVE = ", già positivo"

@@ -88,8 +88,6 @@ def member_line(member: HouseholdMember, *, quarantine: bool = False) -> str:
             name=member.name,
             cf=mask_codice_fiscale(member.codice_fiscale),
             contact=contact,
-            positive="",
-            school="",
         )
         + (texts.HOUSEHOLD_POSITIVE if member.already_positive else "")
         + (render(texts.HOUSEHOLD_SCHOOL, school=member.school) if member.school else "")

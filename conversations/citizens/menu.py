@@ -20,15 +20,16 @@ from bot.replies import answer_tap, reply
 from conversations.citizens import diary, household
 from conversations.citizens.common import MENU_KEYBOARD, current, header, send
 from domain.dates import format_date
-from domain.isolation import REMINDER_HOURS
+from domain.isolation import REMINDER_HOURS, Citizen
 from services import citizens
 from services.citizens import Standing
 
 MENU = Buttons("cm", "citizen menu: switch person, reminder hour")
 
 
-def _who(found_citizen_initials: str, age: int) -> dict[str, object]:
-    return {"initials": found_citizen_initials, "age": age}
+def _who(citizen: Citizen, today: date) -> dict[str, object]:
+    """How a person is named to whoever acts for them: initials and age, no more."""
+    return {"initials": citizen.initials, "age": citizen.age(today)}
 
 
 async def show_menu(update: Update, context: BotContext) -> None:
@@ -48,8 +49,7 @@ def _today(context: BotContext) -> date:
 def _header_with_switch(found: Standing, context: BotContext) -> str:
     text = header(found)
     if found.others:
-        age = found.citizen.age(_today(context))
-        text += "\n" + render(texts.ACTING_FOR, **_who(found.citizen.initials, age))
+        text += "\n" + render(texts.ACTING_FOR, **_who(found.citizen, _today(context)))
     return text
 
 
@@ -58,7 +58,7 @@ def _switch(found: Standing, context: BotContext) -> InlineKeyboardMarkup:
     return keyboards.column(
         [
             (
-                render(texts.BUTTON_SWITCH, **_who(other.initials, other.age(today))),
+                render(texts.BUTTON_SWITCH, **_who(other, today)),
                 MENU.data("to", other.id),
             )
             for other in found.others
@@ -179,8 +179,7 @@ async def on_switch(update: Update, context: BotContext) -> None:
         return
     found = await current(update, context)
     if found is not None:
-        age = found.citizen.age(_today(context))
-        await send(update, render(texts.SWITCHED, **_who(found.citizen.initials, age)))
+        await send(update, render(texts.SWITCHED, **_who(found.citizen, _today(context))))
         await show_menu(update, context)
 
 
