@@ -24,6 +24,7 @@ from domain.diary import DiaryEntry, last_symptom_day
 from domain.isolation import (
     NOT_ANSWERING_AFTER,
     NUDGE_AFTER,
+    SIGNIN_FAILURES,
     SIGNIN_LOCKOUT,
     TOKEN_VALIDITY,
     Citizen,
@@ -169,7 +170,9 @@ async def sign_in(
         if until is not None:
             return SignInStep(refused=SignInRefusal.LOCKED_OUT, locked_until=until)
         recent = await uow.citizens.failures_since(user_id, now - SIGNIN_LOCKOUT)
-        return SignInStep(refused=SignInRefusal.WRONG, attempts_left=max(3 - len(recent), 1))
+        return SignInStep(
+            refused=SignInRefusal.WRONG, attempts_left=max(SIGNIN_FAILURES - len(recent), 1)
+        )
     citizen_id = await uow.citizens.use_token(token_hash, user_id, now)
     if citizen_id is None:
         return SignInStep(refused=SignInRefusal.INVALID)
