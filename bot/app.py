@@ -22,6 +22,7 @@ from bot.processor import PerChatUpdateProcessor
 from bot.request import AiohttpRequest
 from conversations import registered_handlers
 from reminders import broadcast as broadcast_delivery
+from reminders import citizens as citizen_reminders
 from reminders import early_warning, handover, retention
 from reminders import jobs as reminder_jobs
 from reminders import notices as referent_notices
@@ -67,6 +68,7 @@ def build_application(services: Services) -> BotApplication:
     referent_notices.install(application)
     broadcast_delivery.install(application)
     retention.install(application)
+    citizen_reminders.install(application)
     return application
 
 

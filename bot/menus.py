@@ -7,7 +7,7 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.catalog import common
+from bot.catalog import citizens, common
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -19,8 +19,17 @@ def _commands(items: list[tuple[str, str]]) -> list[BotCommand]:
 
 async def set_admin_menu(bot: Bot, chat_id: int) -> None:
     await bot.set_my_commands(
-        _commands(common.REFERENT_COMMANDS + common.ADMIN_COMMANDS),
+        _commands(
+            common.REFERENT_COMMANDS + common.ADMIN_COMMANDS + citizens.ADMIN_CITIZEN_COMMANDS
+        ),
         scope=BotCommandScopeChat(chat_id),
+    )
+
+
+async def set_citizen_menu(bot: Bot, chat_id: int) -> None:
+    """A citizen in isolation sees their own commands (issue 19)."""
+    await bot.set_my_commands(
+        _commands(citizens.CITIZEN_COMMANDS), scope=BotCommandScopeChat(chat_id)
     )
 
 

@@ -14,6 +14,7 @@ from conversations.absences import closures, enrolment, record
 from conversations.ats import (
     broadcast,
     export,
+    isolations,
     log,
     referents,
     report,
@@ -24,6 +25,10 @@ from conversations.ats import (
 from conversations.ats import cases as ats_cases
 from conversations.ats import reminders as ats_reminders
 from conversations.cases import close, form, lists
+from conversations.citizens import diary as citizen_diary
+from conversations.citizens import household as citizen_household
+from conversations.citizens import menu as citizen_menu
+from conversations.citizens import signin as citizen_signin
 from conversations.common import basics, onboarding
 from conversations.contacts import form as contact_form
 from conversations.contacts import lists as contact_lists
@@ -33,7 +38,16 @@ AnyHandler = BaseHandler[Update, BotContext, Any]
 
 def registered_handlers() -> list[AnyHandler]:
     return [
+        # Before onboarding: it takes `/start <citizen token>`, onboarding every other /start.
+        citizen_signin.build(),
         onboarding.build(),
+        # The citizen's menu before their flows: a menu button leaves the flow in progress.
+        *citizen_menu.handlers(),
+        citizen_diary.build(),
+        citizen_household.build(),
+        *citizen_household.handlers(),
+        isolations.build(),
+        *isolations.handlers(),
         schools.build(),
         *basics.handlers(),
         *referents.handlers(),

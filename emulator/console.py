@@ -16,7 +16,7 @@ from bot.context import BotApplication, Services
 from bot.logs import setup_logging
 from bot.runner import initialize_with_retry, open_database, start_receiving, stop_receiving
 from bot.settings import Settings
-from emulator.demo import seed_demo_absences, seed_demo_schools
+from emulator.demo import seed_demo_absences, seed_demo_citizen, seed_demo_schools
 from emulator.frontend import ConsoleFrontend
 from emulator.server import BotApiEmulator
 from reminders import jobs as reminder_jobs
@@ -26,12 +26,14 @@ ADMIN_ID = 1001
 REFERENT_ID = 2001
 SECOND_REFERENT_ID = 2002
 REGIONAL_ADMIN_ID = 1000
+CITIZEN_ID = 3001
 
 USERS = {
     "admin": ADMIN_ID,
     "regione": REGIONAL_ADMIN_ID,
     "referente": REFERENT_ID,
     "referente2": SECOND_REFERENT_ID,
+    "cittadino": CITIZEN_ID,
 }
 
 
@@ -65,6 +67,17 @@ async def _demo_absences(services: Services, argument: str) -> str:
     return f"Assenze demo registrate: {written}. Ora prova /report."
 
 
+async def _demo_citizen(services: Services, argument: str) -> str:
+    """`!cittadino`: a person in isolation linked to the "cittadino" chat (issue 19)."""
+    citizen_id = await seed_demo_citizen(services, ADMIN_ID, CITIZEN_ID)
+    if not citizen_id:
+        return "Il cittadino demo c'è già: passa a «cittadino» e scrivi /start."
+    return (
+        f"Cittadino demo #{citizen_id} (MARIO ROSSI, in isolamento da 5 giorni) collegato a "
+        "«cittadino»: passa a quell'utente e scrivi /start; l'admin lo vede in /isolamenti."
+    )
+
+
 WEEKDAYS = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
 
 
@@ -91,12 +104,14 @@ async def run_console(database: Path) -> int:
         print(
             f"Sentinella console · database {database} · utenti: {', '.join(USERS)}\n"
             "Scrivi come in Telegram; #N tocca il pulsante N; !aiuto per i comandi della console;\n"
-            "!ora 17/11/2026 09:30 sposta l'orologio del bot (per provare un martedì).",
+            "!ora 17/11/2026 09:30 sposta l'orologio del bot (per provare un martedì);\n"
+            "!cittadino crea un cittadino in isolamento per l'utente «cittadino».",
             file=sys.stdout,
         )
         commands = {
             "ora": functools.partial(_move_clock, clock, settings.tz, application=application),
             "demo": functools.partial(_demo_absences, services),
+            "cittadino": functools.partial(_demo_citizen, services),
         }
         await ConsoleFrontend(
             emulator, USERS, start_as="admin", extra_commands=commands, timezone=settings.tz

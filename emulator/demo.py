@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from pathlib import Path
 
 from bot.context import Services
 from domain.access import Actor
 from domain.calendar import school_year_bounds, school_year_of
 from domain.enrolment import Enrolment
+from domain.isolation import RegisterImport, RegisterRow
 from domain.registry import ImportCounts
 from domain.schools import parse_schools_csv
-from services import registry
+from services import citizens, registry
 
 
 def demo_csv() -> bytes:
@@ -76,3 +78,32 @@ async def seed_demo_absences(
             )
             written += 1
     return written
+
+
+DEMO_CITIZEN_CF = "RSSMRA85D10F205K"  # a well-formed, fictional codice fiscale
+DEMO_CITIZEN_PHONE = "+393330000001"
+
+
+async def seed_demo_citizen(services: Services, admin_id: int, chat_id: int) -> int:
+    """A fictional person in isolation (ATS-MILANO, D0 five days ago), loaded as the
+    admin's /registro would, and linked to `chat_id` as the admin's /collega would (the
+    console cannot share a phone contact). Returns the person's id (0 if already there)."""
+    admin = Actor(user_id=admin_id, is_admin=True, admin_ats="ATS-MILANO")
+    row = RegisterRow(
+        line=2,
+        codice_fiscale=DEMO_CITIZEN_CF,
+        surname="ROSSI",
+        name="MARIO",
+        birth_date=date(1985, 4, 10),
+        phone=DEMO_CITIZEN_PHONE,
+        d0=services.local_now().date() - timedelta(days=5),
+    )
+    now = services.now()
+    loaded = await citizens.load_register(
+        services, admin, "ATS-MILANO", RegisterImport(rows=[row], errors=[]), now
+    )
+    if not loaded.issued:
+        return 0
+    citizen_id = loaded.issued[0].citizen_id
+    await citizens.link_by_hand(services, admin, citizen_id, chat_id, now)
+    return citizen_id

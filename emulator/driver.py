@@ -80,6 +80,17 @@ class ChatUser:
         self._mark(f"(contatto {phone_number})")
         self.emulator.send_contact(self.user_id, phone_number)
 
+    async def share_contact(self, phone_number: str) -> None:
+        """Tap «Condividi il mio numero» (request_contact): the card carries the sender's
+        own user_id, as Telegram sends it."""
+        self._mark(f"(condivide il proprio numero {phone_number})")
+        self.emulator.send_contact(self.user_id, phone_number)
+
+    async def forward_contact(self, phone_number: str, owner_user_id: int = 0) -> None:
+        """Send someone else's contact card (forwarded, or picked from the address book)."""
+        self._mark(f"(inoltra il contatto {phone_number})")
+        self.emulator.send_contact(self.user_id, phone_number, contact_user_id=owner_user_id)
+
     async def tap(
         self,
         label: str,

@@ -206,9 +206,13 @@ class BotApiEmulator:
         return self._users.send_location(user_id, latitude, longitude)
 
     def send_contact(
-        self, user_id: int, phone_number: str, first_name: str | None = None
+        self,
+        user_id: int,
+        phone_number: str,
+        first_name: str | None = None,
+        contact_user_id: int | None = None,
     ) -> JsonDict:
-        return self._users.send_contact(user_id, phone_number, first_name)
+        return self._users.send_contact(user_id, phone_number, first_name, contact_user_id)
 
     def edit_text(self, user_id: int, message_id: int, new_text: str) -> JsonDict:
         return self._users.edit_text(user_id, message_id, new_text)

@@ -87,13 +87,24 @@ class UserActions:
     def send_location(self, user_id: int, latitude: float, longitude: float) -> JsonDict:
         return self._send(user_id, {"location": {"latitude": latitude, "longitude": longitude}})
 
-    def send_contact(self, user_id: int, phone_number: str, first_name: str | None) -> JsonDict:
+    def send_contact(
+        self,
+        user_id: int,
+        phone_number: str,
+        first_name: str | None,
+        contact_user_id: int | None = None,
+    ) -> JsonDict:
+        """A contact card: the sender's own (`contact_user_id` None, as Telegram's «share my
+        number» button sends it) or someone else's, forwarded (their user id, or 0 for a
+        card of a person not on Telegram: the field is then left out)."""
         chat = self._state.chat(user_id)
-        contact = {
+        contact: JsonDict = {
             "phone_number": phone_number,
             "first_name": first_name or chat.user.first_name,
-            "user_id": user_id,
         }
+        owner = user_id if contact_user_id is None else contact_user_id
+        if owner:
+            contact["user_id"] = owner
         return self._send(user_id, {"contact": contact})
 
     def edit_text(self, user_id: int, message_id: int, new_text: str) -> JsonDict:

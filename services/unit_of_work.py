@@ -18,6 +18,7 @@ from storage.ats_status import AtsStatusRepository
 from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastsRepository
 from storage.cases import CasesRepository
+from storage.citizens import CitizensRepository
 from storage.closing import ClosingRepository
 from storage.contacts import ContactsRepository
 from storage.conversations import ConversationStore
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.retention = RetentionRepository(db)
         self.ats = AtsRepository(db)
         self.ats_status = AtsStatusRepository(db)
+        self.citizens = CitizensRepository(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -23,12 +23,13 @@ def _collect_errors() -> dict[str, str]:
     import bot.catalog.absences as absences
     import bot.catalog.admin as admin
     import bot.catalog.broadcast as broadcast
+    import bot.catalog.citizens as citizens
     import bot.catalog.contacts as contacts
     import bot.catalog.export as export
     import bot.catalog.validation as validation
 
     merged: dict[str, str] = {}
-    for module in (validation, absences, admin, contacts, broadcast, export):
+    for module in (validation, absences, admin, contacts, broadcast, export, citizens):
         merged.update(module.ERRORS)
     return merged
 

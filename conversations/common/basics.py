@@ -12,9 +12,11 @@ from telegram.ext import (
 )
 
 from bot.access import public
+from bot.catalog import citizens as citizen_texts
 from bot.catalog import common, render
 from bot.context import BotContext
 from bot.replies import answer_tap, reply
+from conversations.citizens import menu as citizen_menu
 from domain.access import Actor
 
 
@@ -23,7 +25,8 @@ def help_text(actor: Actor) -> str:
     if actor.is_referent or not actor.is_admin:
         sections.append(_section(common.HELP_HEADER_REFERENT, common.REFERENT_COMMANDS))
     if actor.is_admin:
-        sections.append(_section(common.HELP_HEADER_ADMIN, common.ADMIN_COMMANDS))
+        admin_commands = common.ADMIN_COMMANDS + citizen_texts.ADMIN_CITIZEN_COMMANDS
+        sections.append(_section(common.HELP_HEADER_ADMIN, admin_commands))
     return "\n\n".join(sections) + "\n" + common.HELP_FOOTER
 
 
@@ -36,7 +39,8 @@ def _section(header: str, commands: list[tuple[str, str]]) -> str:
 async def show_help(update: Update, context: BotContext) -> None:
     actor = context.actor
     if not actor.is_known:
-        await reply(update, common.NOT_REGISTERED)
+        if not await citizen_menu.citizen_help(update, context):  # issue 19
+            await reply(update, common.NOT_REGISTERED)
         return
     await reply(update, help_text(actor))
 
@@ -51,6 +55,8 @@ async def cancel(update: Update, context: BotContext) -> None:
 async def anything_else(update: Update, context: BotContext) -> None:
     """A message no flow expected."""
     actor = context.actor
+    if not actor.is_known and await citizen_menu.greet(update, context):
+        return  # a citizen in isolation (issue 19): their menu, not "not registered"
     await reply(update, common.NOT_UNDERSTOOD if actor.is_known else common.NOT_REGISTERED)
 
 

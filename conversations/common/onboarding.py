@@ -25,6 +25,7 @@ from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.menus import set_admin_menu
 from bot.replies import close_buttons, reply
+from conversations.citizens import menu as citizen_menu
 from conversations.common.basics import help_text
 from domain.errors import ValidationFailed
 from domain.people import parse_email, parse_full_name, parse_phone
@@ -96,6 +97,8 @@ async def start(update: Update, context: BotContext) -> int:
     if payload is None:
         if actor.is_known:
             await _welcome(update, context)
+            return ConversationHandler.END
+        if await citizen_menu.greet(update, context):  # a citizen in isolation (issue 19)
             return ConversationHandler.END
         return await flow.go(update, context, Step.CODE, OnboardingDraft().dump())
     return await _try_code(update, context, payload)
