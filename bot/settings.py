@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # RETENTION_TIME (issue 8).
     retention_days: int = Field(default=90, ge=1)
     retention_time: time = time(3, 30)
+    # A form set aside by another command is offered back («Riprendi») for this many days,
+    # then dropped with a word (issue 22).
+    draft_max_age_days: int = Field(default=3, ge=1, le=30)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -33,6 +33,7 @@ AnyHandler = BaseHandler[Update, BotContext, Any]
 
 def registered_handlers() -> list[AnyHandler]:
     return [
+        basics.draft_buttons(),  # first: a flow at a step takes any other tap as stale
         onboarding.build(),
         schools.build(),
         *basics.handlers(),

@@ -11,6 +11,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import flows
 from bot.access import public
 from bot.catalog import common, render
 from bot.context import BotContext
@@ -39,19 +40,27 @@ async def show_help(update: Update, context: BotContext) -> None:
         await reply(update, common.NOT_REGISTERED)
         return
     await reply(update, help_text(actor))
+    # In the middle of a form: the question it was waiting for, again.
+    await flows.ask_pending(context, update)
 
 
 @public
 async def cancel(update: Update, context: BotContext) -> None:
-    # The access guard has already ended the flow, if any, when it saw the command.
-    await reply(update, common.CANCELLED if context.abandoned_flows else common.NOTHING_TO_CANCEL)
+    """/annulla: a form holding answers asks Sì/No first (bot.flows.Flow.cancel)."""
+    if not await flows.cancel_in_progress(context, update):
+        await reply(update, common.NOTHING_TO_CANCEL)
 
 
 @public
 async def anything_else(update: Update, context: BotContext) -> None:
     """A message no flow expected."""
     actor = context.actor
-    await reply(update, common.NOT_UNDERSTOOD if actor.is_known else common.NOT_REGISTERED)
+    if not actor.is_known:
+        await reply(update, common.NOT_REGISTERED)
+    elif flows.has_paused_drafts(context, update):
+        await reply(update, common.DRAFT_KEPT_HINT)
+    else:
+        await reply(update, common.NOT_UNDERSTOOD)
 
 
 @public
@@ -70,6 +79,11 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("help", show_help),
         CommandHandler("annulla", cancel),
     ]
+
+
+def draft_buttons() -> BaseHandler[Update, BotContext, None]:
+    """«Riprendi», «Ricomincia», and Sì/No to a cancel: registered before every flow."""
+    return flows.draft_buttons_handler()
 
 
 def last_resort_handlers() -> list[BaseHandler[Update, BotContext, None]]:
