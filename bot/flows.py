@@ -72,7 +72,7 @@ log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=IntEnum)
 Asker = Callable[[Update, BotContext, Any, dict[str, Any]], Awaitable[None]]
-Canceller = Callable[[Update, BotContext], Awaitable[None]]
+Canceller = Callable[[Update, BotContext, dict[str, Any]], Awaitable[None]]
 AnyHandler = BaseHandler[Update, BotContext, Any]
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 Key = tuple[int, int]
@@ -152,21 +152,16 @@ class Flow(Generic[S]):
         return ask
 
     def canceller(self, cancelled: Canceller) -> Canceller:
-        """Decorator: registers what the flow says when it is cancelled (runs while the
-        draft is still there; the engine deletes it afterwards)."""
+        """Decorator: registers what the flow says when it is cancelled (given the answers
+        the deleted draft held)."""
         self._canceller = cancelled
         return cancelled
 
-    async def cancel(self, update: Update, context: BotContext) -> object:
+    async def cancel(self, update: Update, context: BotContext, *, command: bool = False) -> object:
         """/annulla or a form's «Annulla»: asks Sì/No first when the draft holds an answer;
         else ends the flow now. Returns what a callback returns (None: stay, END: ended)."""
         answered = self.progress(await self.load(update, context)).answered
         if answered > 0:
-            question = (
-                common.CANCEL_CONFIRM_ONE
-                if answered == 1
-                else render(common.CANCEL_CONFIRM, answered=answered)
-            )
             keyboard = keyboards.inline(
                 [
                     [
@@ -175,21 +170,25 @@ class Flow(Generic[S]):
                     ]
                 ]
             )
-            await reply(update, question, keyboard)
+            await reply(update, common.CANCEL_CONFIRM, keyboard)
             return None
-        await self.end_cancelled(update, context)
+        await self.end_cancelled(update, context, generic=command)
         return END
 
-    async def end_cancelled(self, update: Update, context: BotContext) -> None:
-        """Say the flow is cancelled (its own words, if it has some), then delete the draft."""
-        if self._canceller is not None:
-            await self._canceller(update, context)
-        else:
-            await reply(update, common.CANCELLED)
+    async def end_cancelled(
+        self, update: Update, context: BotContext, *, generic: bool = False
+    ) -> None:
+        """Delete the draft, then say the flow is cancelled (its own words, if it has some:
+        they get the answers the draft held)."""
+        data = await self.load(update, context)
         services = context.services
         await services.conversations.set_state(
             self.name, conversation_key(update), None, services.now()
         )
+        if self._canceller is not None and not generic:
+            await self._canceller(update, context, data)
+        else:
+            await reply(update, common.CANCELLED)
 
     async def load(self, update: Update, context: BotContext) -> dict[str, Any]:
         return await context.services.conversations.load(self.name, conversation_key(update))
@@ -719,7 +718,7 @@ async def cancel_in_progress(context: BotContext, update: Update) -> bool:
     in_progress = context.services.conversations.flows_of(conversation_key(update))
     flows = [h.flow for h in flow_handlers(context.application) if h.name in in_progress]
     for flow in flows:
-        await flow.cancel(update, context)
+        await flow.cancel(update, context, command=True)
     return bool(flows)
 
 

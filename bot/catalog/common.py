@@ -105,5 +105,4 @@ DRAFT_KEPT_HINT = (
 BUTTON_RESUME = "▶ Riprendi"
 BUTTON_RESTART = "🔄 Ricomincia"
 BUTTON_DROP = "🗑 Elimina la bozza"
-CANCEL_CONFIRM = "Vuoi davvero annullare? Le {answered} risposte date andranno perse."
-CANCEL_CONFIRM_ONE = "Vuoi davvero annullare? La risposta data andrà persa."
+CANCEL_CONFIRM = "Vuoi davvero annullare? Quanto hai scritto finora andrà perso."

@@ -101,7 +101,8 @@ flow: Flow[Step] = Flow(
         Step.REVIEW,
     ],
     personal=True,
-    progress=lambda data: form_progress(Form.load(data), skip=REFERENT_STEPS),
+    # The referent's own data and the plesso are filled or tapped, not typed: not counted.
+    progress=lambda data: form_progress(Form.load(data), skip={*REFERENT_STEPS, Step.PLESSO}),
 )
 
 Result = Step | int
@@ -436,8 +437,8 @@ async def cancel(update: Update, context: BotContext) -> object:
 
 
 @flow.canceller
-async def _cancelled(update: Update, context: BotContext) -> None:
-    form = await _load(update, context)
+async def _cancelled(update: Update, context: BotContext, data: dict[str, Any]) -> None:
+    form = Form.load(data)
     if form.mode == "edit":
         await reply(update, render(texts.EDIT_CANCELLED, case_id=form.case_id))
     else:

@@ -439,8 +439,8 @@ async def cancel(update: Update, context: BotContext) -> object:
 
 
 @flow.canceller
-async def _cancelled(update: Update, context: BotContext) -> None:
-    form = await kit.load(update, context)
+async def _cancelled(update: Update, context: BotContext, data: dict[str, Any]) -> None:
+    form = ContactForm.load(data)
     text = {
         "new": texts.CONTACT_CANCELLED,
         "edit": render(texts.EDIT_CANCELLED, contact_id=form.contact_id),
