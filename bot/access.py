@@ -24,7 +24,7 @@ F = TypeVar("F", bound=Callback)
 # Commands that do not interrupt a flow in progress (/aiuto repeats its question, /annulla
 # asks first); an unknown command (a typo) does not either: only a command that starts
 # something else does, and then the draft is set aside, not lost (bot.flows.pause_all).
-_KEEPS_FLOW = frozenset({"aiuto", "help", "annulla"})
+_KEEPS_FLOW = frozenset({"aiuto", "help", "annulla", "mioid"})
 
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]{3,32})?(?:\s|$)")
 

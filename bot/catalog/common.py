@@ -106,3 +106,8 @@ BUTTON_RESUME = "▶ Riprendi"
 BUTTON_RESTART = "🔄 Ricomincia"
 BUTTON_DROP = "🗑 Elimina la bozza"
 CANCEL_CONFIRM = "Vuoi davvero annullare? Quanto hai scritto finora andrà perso."
+
+MY_ID = (
+    "Il tuo id Telegram è <code>{user_id}</code>.\n"
+    "Per diventare operatore ATS, chi gestisce Sentinella lo aggiunge ad ADMIN_IDS."
+)

@@ -45,6 +45,12 @@ async def show_help(update: Update, context: BotContext) -> None:
 
 
 @public
+async def my_id(update: Update, context: BotContext) -> None:
+    """/mioid: the sender's own Telegram user id, to put in ADMIN_IDS (anyone may ask)."""
+    await reply(update, render(common.MY_ID, user_id=context.actor.user_id))
+
+
+@public
 async def cancel(update: Update, context: BotContext) -> None:
     """/annulla: a form holding answers asks Sì/No first (bot.flows.Flow.cancel)."""
     if not await flows.cancel_in_progress(context, update):
@@ -78,6 +84,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("aiuto", show_help),
         CommandHandler("help", show_help),
         CommandHandler("annulla", cancel),
+        CommandHandler("mioid", my_id),
     ]
 
 
