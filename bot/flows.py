@@ -1,7 +1,16 @@
 """The flow engine: what every flow shares — drafts that survive restarts, the standard
-fallbacks, asking the same question again, abandoning a flow when another command starts,
-getting back on track after an error, and deleting the user's messages that carried
-personal data.
+fallbacks, asking the same question again, setting a flow aside when another command starts
+(and offering it back), getting back on track after an error, and deleting the user's
+messages that carried personal data.
+
+Drafts set aside (issue 22): a command that starts something else does not end the flow in
+progress; `pause_all` marks its row paused (step and answers kept, `paused_at` set) and the
+flow stops reading the user's messages. The next time a command entry point of that flow
+comes, or `/start` (`offer_paused_drafts`), the user gets «Riprendi» / «Ricomincia» with how
+far the draft got (`Flow.progress`); a draft older than DRAFT_MAX_AGE_DAYS is dropped with a
+word. `Flow.cancel` (/annulla, a form's «Annulla») asks Sì/No first when the draft holds an
+answer. The buttons (`fl:<verb>:<flow>`) have one handler, registered before every flow
+(`draft_buttons_handler`). A draft without any answer is simply ended.
 
 Design: our own handler, on python-telegram-bot's public extension point.
 `Flow.handler(entry_points, states)` builds a `FlowHandler`, a `BaseHandler` subclass that
@@ -18,8 +27,8 @@ progress, a revoked user's flows end, the retention run deletes drafts, and afte
 the step must come back to the stored one. Doing it through the handler's private
 `_conversations`/`_update_state` (and dropping its pending persistence writes) is what tied us
 to one minor version. With the step in our row:
-- ending or resyncing a flow from outside is a plain store call (`abandon_all`, `resync`,
-  the retention run's `forget`), and nothing is written later behind our back (no flush that
+- ending, pausing or resyncing a flow from outside is a plain store call (`abandon_all`,
+  `pause_all`, `resync`, the retention run's `forget`), and nothing is written later behind our back (no flush that
   could delete a fresh draft, no pending writes to drop);
 - a save writes the answers and the next step in ONE row, ONE transaction (was: the draft,
   then python-telegram-bot's state for the same row in another); a handler that returns
