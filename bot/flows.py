@@ -28,8 +28,8 @@ the step must come back to the stored one. Doing it through the handler's privat
 `_conversations`/`_update_state` (and dropping its pending persistence writes) is what tied us
 to one minor version. With the step in our row:
 - ending, pausing or resyncing a flow from outside is a plain store call (`abandon_all`,
-  `pause_all`, `resync`, the retention run's `forget`), and nothing is written later behind our back (no flush that
-  could delete a fresh draft, no pending writes to drop);
+  `pause_all`, `resync`, the retention run's `forget`), and nothing is written later behind
+  our back (no flush that could delete a fresh draft, no pending writes to drop);
 - a save writes the answers and the next step in ONE row, ONE transaction (was: the draft,
   then python-telegram-bot's state for the same row in another); a handler that returns
   the step it saved writes nothing more;
