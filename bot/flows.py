@@ -426,17 +426,18 @@ class FlowHandler(BaseHandler[Update, BotContext, None]):
     # --- drafts set aside ---------------------------------------------------------------
 
     def _offers_draft(self, update: Update, match: FlowMatch) -> bool:
-        """A command that starts the flow while the user has a draft of it set aside (and
-        may use the flow: otherwise the entry point refuses as usual)."""
-        if match.step is not None or update.message is None:
+        """A command or a button that starts the flow while the user has a draft of it set
+        aside (the caller checks they may use the flow: otherwise the entry point refuses as
+        usual). A button too: "➕ Nuovo caso" under /casi must not overwrite the draft."""
+        if match.step is not None or match.handler not in self.entry_points:
             return False
-        if match.handler not in self.entry_points or not isinstance(match.handler, CommandHandler):
+        if not isinstance(match.handler, CommandHandler | CallbackQueryHandler):
             return False
         return self._store().is_paused(self.name, match.key)
 
     async def _offer(self, update: Update, context: BotContext, paused: PausedDraft) -> None:
-        """«Riprendi» / «Ricomincia», saying how far the draft got; the command is kept in
-        the draft so that «Ricomincia» can run it."""
+        """«Riprendi» / «Ricomincia», saying how far the draft got; the command (or tap) is
+        kept in the draft so that «Ricomincia» can run it."""
         data = {**paused.data, _RESTART_KEY: json.loads(update.to_json())}
         await self._store().note_in_paused(self.name, conversation_key(update), data)
         await offer_draft(update, context, self.flow, paused, restart=True)

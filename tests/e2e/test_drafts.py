@@ -64,6 +64,20 @@ async def test_ricomincia_runs_the_command_afresh(harness: Harness, referent: Ch
     assert data is not None and data["paused_at"] is None and "Bianchi" not in data["data"]
 
 
+async def test_a_button_that_starts_the_form_offers_the_draft_too(
+    harness: Harness, referent: ChatUser
+) -> None:
+    await up_to_name(referent)
+    await referent.send("/casi")
+    await referent.expect("Nessun caso")
+    await referent.tap("Nuovo caso")
+    await referent.expect("Hai una bozza in sospeso di «Nuovo caso»")
+    assert await stored_flows(harness, 2201) == [("case", True)]
+    await referent.tap("Ricomincia")
+    await referent.expect("Tipo scuola")
+    assert await stored_flows(harness, 2201) == [("case", False)]
+
+
 async def test_start_offers_the_draft_and_an_old_one_is_dropped_with_a_word(
     harness: Harness, referent: ChatUser
 ) -> None:
