@@ -29,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "console":
         from emulator.console import run_console
 
-        return asyncio.run(run_console(args.database))
+        try:
+            return asyncio.run(run_console(args.database))
+        except KeyboardInterrupt:
+            # Ctrl-C leaves like !esci: the bot and the emulator were stopped on the way out.
+            print("\nConsole chiusa.")
+            return 0
     if args.command == "backup":
         return asyncio.run(_backup(args.database or database_path_setting(), args.path))
     try:

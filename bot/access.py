@@ -22,9 +22,10 @@ from services import access
 Callback = Callable[[Update, BotContext], Awaitable[Any]]
 F = TypeVar("F", bound=Callback)
 
-# Commands that do not interrupt a flow in progress; an unknown command (a typo) does not
-# either: only a command that starts something else does.
-_KEEPS_FLOW = frozenset({"aiuto", "help"})
+# Commands that do not interrupt a flow in progress (/aiuto repeats its question, /annulla
+# asks first); an unknown command (a typo) does not either: only a command that starts
+# something else does, and then the draft is set aside, not lost (bot.flows.pause_all).
+_KEEPS_FLOW = frozenset({"aiuto", "help", "annulla", "mioid"})
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +65,16 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
     # Writing to the bot again makes a referent the reminders could not reach reachable.
     await access.heard_from(context.services, context.actor, context.services.now())
     command = command_of(update)
-    if command in flows.registered_commands(context) and command not in _KEEPS_FLOW:
-        await flows.abandon_all(context, update)
-    if context.actor.is_revoked and command != "start":
+    if context.actor.is_revoked:
+        # Revocation discards every draft, those set aside included.
         await flows.abandon_all(context, update)
         await context.services.conversations.discard_user(user.id)
+    if context.actor.is_revoked and command != "start":
         await answer_tap(update)
         await reply(update, common.ACCESS_REVOKED)
         raise ApplicationHandlerStop
+    if command in flows.registered_commands(context) and command not in _KEEPS_FLOW:
+        await flows.pause_all(context, update)
     if update.edited_message is not None:
         # An edit of a message already read: taking it as the answer to the current step
         # would put it in the wrong field. Say so, and let the user send it again.

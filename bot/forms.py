@@ -15,7 +15,7 @@ holds what does not depend on which form it is:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from datetime import date
 from enum import IntEnum, StrEnum
 from typing import Any, Generic, Self, TypeVar
@@ -33,7 +33,7 @@ from bot.catalog import common, error_text, render
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext
 from bot.drafts import FlowDraft
-from bot.flows import Flow
+from bot.flows import Flow, Progress
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
 from domain.cases import Case, parse_birth_date
@@ -159,6 +159,13 @@ class StepForm(FlowDraft, Generic[S, D]):
     def next_step(self) -> S:
         """The first question not answered yet, or the review when all are."""
         return next((step for step in self.order() if self.is_pending(step)), self.review_step())
+
+
+def form_progress(form: StepForm[Any, Any], skip: Collection[IntEnum] = ()) -> Progress:
+    """How far a form got, for the flow engine (a draft offered back, a cancel to confirm):
+    the questions answered out of those asked, `skip` (filled without asking) left out."""
+    asked = [step for step in form.order() if step not in skip]
+    return Progress(sum(1 for step in asked if not form.is_pending(step)), len(asked))
 
 
 F = TypeVar("F", bound=StepForm[Any, Any])

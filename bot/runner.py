@@ -15,6 +15,7 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
 from bot.clock import system_clock
 from bot.context import ApplicationFactory, BotApplication, Clock, Services
 from bot.settings import Settings
+from services import registry
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -62,14 +63,44 @@ async def initialize_with_retry(
         except (NetworkError, TimedOut, OSError) as error:
             wait = delay
             log.warning(
-                "Bot API not reachable at start-up (%s); retrying in %.0f s",
+                "Bot API at %s not reachable at start-up (%s: %s); check the network, a"
+                " proxy or firewall, or TELEGRAM_API_BASE_URL; retrying in %.0f s",
+                api_host(application),
                 type(error).__name__,
+                error,
                 wait,
             )
         if max_attempts is not None and attempt >= max_attempts:
             raise StartupError("the Bot API could not be reached at start-up")
         await asyncio.sleep(wait)
         delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+
+
+def api_host(application: BotApplication) -> str:
+    """The Bot API's host, without the path (the path carries the token)."""
+    return urlparse(application.bot.base_url).netloc or "?"
+
+
+# The token of .env.example: a copied file not filled in.
+PLACEHOLDER_TOKEN = "123456789:replace-with-the-token-from-BotFather"
+
+
+async def startup_warnings(services: Services) -> list[str]:
+    """One line per setting that looks wrong but need not stop the bot."""
+    settings = services.settings
+    warnings: list[str] = []
+    if settings.telegram_bot_token.get_secret_value() == PLACEHOLDER_TOKEN:
+        warnings.append(
+            "TELEGRAM_BOT_TOKEN is still the placeholder of .env.example:"
+            " put the token @BotFather gave you"
+        )
+    admin_ats = [entry.ats_code for entry in settings.admin_ids if entry.ats_code is not None]
+    for code in await registry.ats_without_plessi(services, admin_ats):
+        warnings.append(
+            f"ADMIN_IDS names {code}, which no plesso uses: a typo, or load the schools"
+            " with /scuole"
+        )
+    return warnings
 
 
 async def start_receiving(
@@ -132,7 +163,10 @@ async def run(
     morning whatever the day."""
     db = await open_database(settings)
     try:
-        application = build(Services(settings=settings, db=db, clock=clock))
+        services = Services(settings=settings, db=db, clock=clock)
+        for warning in await startup_warnings(services):
+            log.warning("%s", warning)
+        application = build(services)
         try:
             await initialize_with_retry(application, first_delay=first_delay)
             _settle_memory()

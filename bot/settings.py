@@ -100,10 +100,16 @@ class Settings(BaseSettings):
     # Pushes per second: well under Telegram's ~30 messages a second for a bot.
     reminder_rate_per_second: int = Field(default=20, ge=1, le=30)
     reminders_enabled: bool = True
+    # Automatic and catch-up reminders go only on school days between these local times.
+    reminders_from: time = time(8, 0)
+    reminders_until: time = time(19, 0)
     # Closed cases and their contacts are deleted this many days after closing, daily at
     # RETENTION_TIME (issue 8).
     retention_days: int = Field(default=90, ge=1)
     retention_time: time = time(3, 30)
+    # A form set aside by another command is offered back («Riprendi») for this many days,
+    # then dropped with a word (issue 22).
+    draft_max_age_days: int = Field(default=3, ge=1, le=30)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -38,6 +38,7 @@ AnyHandler = BaseHandler[Update, BotContext, Any]
 
 def registered_handlers() -> list[AnyHandler]:
     return [
+        basics.draft_buttons(),  # first: a flow at a step takes any other tap as stale
         # Before onboarding: it takes `/start <citizen token>`, onboarding every other /start.
         citizen_signin.build(),
         onboarding.build(),

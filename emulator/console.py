@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,10 +48,12 @@ async def _move_clock(
     if text == "reale":
         clock.reset()
     elif text:
-        try:
-            moment = datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=tz)
-        except ValueError:
-            return "Formato: !ora GG/MM/AAAA HH:MM (oppure !ora reale)"
+        moment = clock_target(text, clock().astimezone(tz))
+        if moment is None:
+            return (
+                "Formato: !ora GG/MM/AAAA HH:MM, !ora martedì [HH:MM], !ora +N "
+                "(giorni), oppure !ora reale"
+            )
         clock.set(moment)
     shown = clock().astimezone(tz)
     answer = f"Ora del bot: {WEEKDAYS[shown.weekday()]} {shown:%d/%m/%Y %H:%M}"
@@ -59,6 +61,29 @@ async def _move_clock(
         summary = await reminder_jobs.run_due(application)
         answer += f"\nPromemoria inviati: {summary.messages}"
     return answer
+
+
+def clock_target(text: str, now: datetime) -> datetime | None:
+    """Where `!ora TEXT` moves the clock from `now` (local): a date and time; `+N` days
+    ahead; or the next weekday named (`martedì 09:30`, 09:30 by default), never backwards,
+    so the README's tour works whatever today is. None: not understood."""
+    if text.startswith("+") and text[1:].isdigit():
+        return now + timedelta(days=int(text[1:]))
+    name, _, hour = text.partition(" ")
+    plain = name.replace("ì", "i")
+    names = [day.replace("ì", "i") for day in WEEKDAYS]
+    if plain in names:
+        try:
+            at = datetime.strptime(hour or "09:30", "%H:%M").time()
+        except ValueError:
+            return None
+        ahead = (names.index(plain) - now.weekday()) % 7
+        moment = datetime.combine(now.date() + timedelta(days=ahead), at, tzinfo=now.tzinfo)
+        return moment if moment > now else moment + timedelta(days=7)
+    try:
+        return datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=now.tzinfo)
+    except ValueError:
+        return None
 
 
 async def _demo_absences(services: Services, argument: str) -> str:
@@ -78,6 +103,13 @@ async def _demo_citizen(services: Services, argument: str) -> str:
     )
 
 
+EXTRA_HELP = """\
+  !ora GG/MM/AAAA HH:MM  sposta l'orologio del bot (!ora reale per tornare all'ora vera)
+  !ora +N          sposta l'orologio avanti di N giorni (es. !ora +1)
+  !ora martedì [HH:MM]  porta l'orologio al prossimo martedì (alle 09:30)
+  !demo            registra assenze demo dei plessi sentinella (per provare /report)
+  !cittadino       crea un cittadino in isolamento per l'utente «cittadino»"""
+
 WEEKDAYS = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
 
 
@@ -96,6 +128,9 @@ async def run_console(database: Path) -> int:
     )
     db = await open_database(settings)
     services = Services(settings=settings, db=db, clock=clock)
+    # The bot remembers the update ids it handled: a fresh emulator numbering from 1 again
+    # would have its first messages skipped as replays.
+    emulator.continue_updates_after(await services.updates.last_id())
     await seed_demo_schools(services, actor=0)
     application = build_application(services)
     try:
@@ -104,7 +139,7 @@ async def run_console(database: Path) -> int:
         print(
             f"Sentinella console · database {database} · utenti: {', '.join(USERS)}\n"
             "Scrivi come in Telegram; #N tocca il pulsante N; !aiuto per i comandi della console;\n"
-            "!ora 17/11/2026 09:30 sposta l'orologio del bot (per provare un martedì);\n"
+            "!ora martedì sposta l'orologio del bot al prossimo martedì (per le assenze);\n"
             "!cittadino crea un cittadino in isolamento per l'utente «cittadino».",
             file=sys.stdout,
         )
@@ -114,7 +149,12 @@ async def run_console(database: Path) -> int:
             "cittadino": functools.partial(_demo_citizen, services),
         }
         await ConsoleFrontend(
-            emulator, USERS, start_as="admin", extra_commands=commands, timezone=settings.tz
+            emulator,
+            USERS,
+            start_as="admin",
+            extra_commands=commands,
+            extra_help=EXTRA_HELP,
+            timezone=settings.tz,
         ).run()
     finally:
         logging.getLogger(__name__).debug("console stopping")

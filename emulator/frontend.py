@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import mimetypes
+import shutil
 import sys
 import tempfile
 import threading
@@ -52,6 +53,7 @@ class ConsoleFrontend:
         download_dir: Path | None = None,
         settle: float | None = None,
         extra_commands: Mapping[str, ExtraCommand] | None = None,
+        extra_help: str = "",
         timezone: tzinfo | None = None,
     ) -> None:
         """`settle`: after each message, wait up to this many seconds for the bot's reply
@@ -67,10 +69,14 @@ class ConsoleFrontend:
         self._interactive = _is_tty(self._stdin)
         self._settle = settle if settle is not None else (0.0 if self._interactive else 2.0)
         self._download_dir = download_dir
+        self._own_download_dir = False  # a temporary one we made: removed at exit
         self._cursor = {uid: emulator.seq for uid in users.values()}
+        # What each person has been shown: after !utente, what arrived meanwhile is shown.
+        self._shown = dict(self._cursor)
         self._saved: dict[tuple[int, int], Path] = {}
         # Commands the embedding program adds (e.g. !ora to move the bot's clock).
         self._extra = dict(extra_commands or {})
+        self._extra_help = extra_help
         self._timezone = timezone  # None: the machine's
 
     async def run(self) -> None:
@@ -87,6 +93,13 @@ class ConsoleFrontend:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             self._flush()
+            self._remove_downloads()
+
+    def _remove_downloads(self) -> None:
+        """The files the bot sent (exports with personal data) do not outlive the console."""
+        if self._own_download_dir and self._download_dir is not None:
+            shutil.rmtree(self._download_dir, ignore_errors=True)
+            self._download_dir = None
 
     # --- input --------------------------------------------------------------------------------
 
@@ -129,7 +142,8 @@ class ConsoleFrontend:
         if command == "esci":
             return False
         if command == "aiuto":
-            self._write(HELP + "".join(f"\n  !{name}" for name in self._extra))
+            listed = self._extra_help or "".join(f"\n  !{name}" for name in self._extra)
+            self._write(HELP + ("\n" if self._extra_help else "") + listed)
         elif command == "utenti":
             self._list_people()
         elif command == "utente":
@@ -190,6 +204,13 @@ class ConsoleFrontend:
         self._active = name
         person = self._people[name]
         self._write(f"Ora scrivi come {name} (id {person.user_id}).")
+        missed = self._emulator.events(person.user_id, self._shown[person.user_id])
+        if missed:
+            # Everything that arrived since they were last shown (a reminder, then another).
+            for event in _latest_per_message(missed):
+                self._show_event(event)
+            self._shown[person.user_id] = missed[-1].seq
+            return
         last = self._emulator.last_message(person.user_id)
         if last is not None:
             self._show_message(last, edited=last.edit_count > 0)
@@ -242,6 +263,7 @@ class ConsoleFrontend:
             if name == self._active:
                 for event in _latest_per_message(events):
                     self._show_event(event)
+                self._shown[person.user_id] = events[-1].seq
             elif any(event.kind in ("sent", "edited") for event in events):
                 self._write(f"(nuovo messaggio per {name})")
 
@@ -249,7 +271,7 @@ class ConsoleFrontend:
         if event.kind == "answer" and event.text:
             self._write(f"💬 {event.text}")
         elif event.kind == "deleted":
-            self._write(f"🗑 messaggio eliminato: «{_snippet(event.text)}»")
+            self._write("🗑 messaggio eliminato")
         elif event.kind in ("sent", "edited") and event.message_id is not None:
             message = self._emulator.message(event.chat_id, event.message_id)
             if message is not None and not message.deleted:
@@ -269,7 +291,7 @@ class ConsoleFrontend:
             size = len(message.document.content)
             lines.append(f"📎 {message.document.filename} ({size} byte) salvato in {path}")
         if message.photo is not None:
-            path = self._save(message, "foto.jpg", message.photo)
+            path = self._save(message, _photo_name(message.photo), message.photo)
             lines.append(f"🖼 foto ({len(message.photo)} byte) salvata in {path}")
         if message.caption:
             lines.append(message.caption)
@@ -284,6 +306,7 @@ class ConsoleFrontend:
         if key not in self._saved:
             if self._download_dir is None:
                 self._download_dir = Path(tempfile.mkdtemp(prefix="sentinella-console-"))
+                self._own_download_dir = True
             path = self._download_dir / f"{message.message_id}-{Path(filename).name}"
             path.write_bytes(content)
             self._saved[key] = path
@@ -292,6 +315,11 @@ class ConsoleFrontend:
     def _write(self, text: str) -> None:
         self._out.write(text + "\n")
         self._out.flush()
+
+
+def _photo_name(content: bytes) -> str:
+    """The photo's file name by its bytes: the report chart is a PNG, not a JPEG."""
+    return "foto.png" if content.startswith(b"\x89PNG\r\n\x1a\n") else "foto.jpg"
 
 
 def _person(emulator: BotApiEmulator, name: str, user_id: int) -> ChatUser:

@@ -306,6 +306,10 @@ class BotApiEmulator:
     def webhook_url(self) -> str:
         return self._state.webhook_url
 
+    def continue_updates_after(self, update_id: int) -> None:
+        """Number the updates from `update_id` + 1 (see UpdateQueue.continue_after)."""
+        self._state.updates.continue_after(update_id)
+
     @property
     def seq(self) -> int:
         """The number of bot actions so far; a watermark for "what happened after this"."""

@@ -42,6 +42,11 @@ class UpdateQueue:
     def pending_count(self) -> int:
         return len(self._pending) + len(self._redeliveries)
 
+    def continue_after(self, update_id: int) -> None:
+        """Number the next updates after `update_id` (a bot that remembers the ids it has
+        handled, started again on its database, would skip a fresh 1, 2, 3… as replays)."""
+        self._last_id = max(self._last_id, update_id)
+
     def push(self, kind: str, payload: JsonDict) -> int | None:
         """Queue an update of `kind`; None when the bot's allowed_updates filter it out."""
         if kind not in self._allowed:

@@ -18,6 +18,11 @@ a window, in the configured time zone, compared as instants (DST safe):
   night is not chased at night. They go to the referent who reported the case while they
   hold its plesso, else to the plesso's referents.
 
+Whatever the kind, nothing goes outside decent hours (issue 22): only between
+REMINDERS_FROM and REMINDERS_UNTIL (08:00–19:00), and only on a school day of the plesso
+(Monday to Friday, no holiday, no closure). A reminder held back goes at the first run
+within them while its window is still open.
+
 A reminder is due when `now` is in its window, its key is not in the log and its referent is
 reachable. The catch-up after downtime is the same rule: a window still open is sent, a
 closed one is not.
@@ -64,6 +69,8 @@ class Schedule:
     reminder_time: time = time(10, 0)
     deadline_reminder_time: time = time(10, 0)
     school_year_reminder: tuple[int, int] = (9, 15)  # month, day
+    # REMINDERS_FROM, REMINDERS_UNTIL: automatic reminders only in [from, until), local.
+    sending_hours: tuple[time, time] = (time(8, 0), time(19, 0))
 
     def local(self, now: datetime) -> datetime:
         if now.tzinfo is None or now.utcoffset() is None:
@@ -160,7 +167,12 @@ def case_creation_range(now: datetime) -> tuple[datetime, datetime]:
 
 
 def due_reminders(now: datetime, schedule: Schedule, facts: Facts) -> list[DueReminder]:
-    """Every reminder due at `now`, not logged yet, for reachable referents."""
+    """Every reminder due at `now`, not logged yet, for reachable referents: none outside
+    the sending hours, none for a plesso that has no school today."""
+    if not decent_hour(now, schedule):
+        return []
+    today = schedule.local(now).date()
+    ats_of = {link.plesso_code: link.ats_code for link in facts.links}
     found = [
         *_absence_reminders(now, schedule, facts),
         *_enrolment_reminders(now, schedule, facts),
@@ -169,8 +181,25 @@ def due_reminders(now: datetime, schedule: Schedule, facts: Facts) -> list[DueRe
     return [
         item
         for item in found
-        if item.key not in facts.logged and item.referent_id not in facts.unreachable
+        if item.key not in facts.logged
+        and item.referent_id not in facts.unreachable
+        and school_day(today, facts.calendars[ats_of[item.plesso_code]], item.plesso_code)
     ]
+
+
+def decent_hour(now: datetime, schedule: Schedule) -> bool:
+    """Within the sending hours (REMINDERS_FROM, REMINDERS_UNTIL), local time."""
+    start, end = schedule.sending_hours
+    return start <= schedule.local(now).time() < end
+
+
+def school_day(day: date, calendar: SchoolCalendar, plesso_code: str) -> bool:
+    """Monday to Friday, not a holiday, not a closure of the plesso."""
+    return (
+        day.weekday() < 5
+        and not calendar.is_holiday(day)
+        and not calendar.is_closed(day, plesso_code)
+    )
 
 
 def absence_window(kind: ReminderKind, day: date, schedule: Schedule) -> tuple[datetime, datetime]:
@@ -219,11 +248,7 @@ def first_school_day(start: date, calendar: SchoolCalendar, plesso_code: str) ->
     """The first day from `start` on, within a week, when the plesso has school."""
     for offset in range(ENROLMENT_EVERY.days):
         day = start + timedelta(days=offset)
-        if (
-            day.weekday() < 5
-            and not calendar.is_holiday(day)
-            and not calendar.is_closed(day, plesso_code)
-        ):
+        if school_day(day, calendar, plesso_code):
             return day
     return None
 

@@ -52,6 +52,7 @@ def schedule_of(settings: Settings) -> Schedule:
         reminder_time=settings.reminder_time,
         deadline_reminder_time=settings.deadline_reminder_time,
         school_year_reminder=settings.school_year_reminder,
+        sending_hours=(settings.reminders_from, settings.reminders_until),
     )
 
 

@@ -7,6 +7,7 @@ ATS (all ATS for a regional admin): a plesso of another ATS is as good as unknow
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -32,6 +33,11 @@ from services.unit_of_work import UnitOfWork
 async def school_counts(uow: UnitOfWork, actor: Actor) -> RegistryCounts:
     """The plessi of the admin's ATS (of every ATS for a regional admin)."""
     return await uow.plessi.counts(actor.admin_ats)
+
+
+async def ats_without_plessi(uow: UnitOfWork, ats_codes: Iterable[str]) -> list[str]:
+    """The ATS codes (ADMIN_IDS's) that no plesso uses: a typo, or schools not loaded yet."""
+    return [code for code in sorted(set(ats_codes)) if (await uow.plessi.counts(code)).plessi == 0]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ an hour per ATS, only while the day's window is open. Sending is reminders/jobs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -97,7 +97,7 @@ async def plan_push(
         return PushPlan(refused=PushRefusal.TOO_SOON, last_push=last, retry_from=allowed_from)
     if not window_open(calendar, day, now):
         return PushPlan(refused=PushRefusal.WINDOW_CLOSED)
-    recipients = await push_recipients(uow, ats_code, day)
+    recipients = await push_recipients(uow, ats_code, day, now)
     if not recipients:
         return PushPlan(refused=PushRefusal.NOBODY)
     push_id = await uow.reminders.record_push(
@@ -106,12 +106,22 @@ async def plan_push(
     return PushPlan(push_id=push_id, recipients=recipients)
 
 
-async def push_recipients(uow: UnitOfWork, ats_code: str | None, day: date) -> list[ReferentLink]:
-    """Reachable referents of the plessi still owing `day` (calendar and closures applied)."""
+# A person reminded (automatically or by another push) this recently is not pushed again.
+NOT_AGAIN_WITHIN = timedelta(hours=1)
+
+
+async def push_recipients(
+    uow: UnitOfWork, ats_code: str | None, day: date, now: datetime
+) -> list[ReferentLink]:
+    """Reachable referents of the plessi still owing `day` (calendar and closures applied),
+    but not those who got a reminder in the last hour (issue 22)."""
     missing = {plesso.code for plesso in await uow.absences.missing_plessi(ats_code, day)}
     unreachable = await uow.reminders.unreachable_ids()
+    recent = await uow.reminders.reminded_since(now - NOT_AGAIN_WITHIN)
     return [
         link
         for link in await uow.reminders.links(ats_code)
-        if link.plesso_code in missing and link.referent_id not in unreachable
+        if link.plesso_code in missing
+        and link.referent_id not in unreachable
+        and link.referent_id not in recent
     ]

@@ -121,6 +121,15 @@ class ReminderLogRepository:
         )
         return frozenset(_key(row) for row in rows)
 
+    async def reminded_since(self, since: datetime) -> frozenset[int]:
+        """Referents sent a reminder (of any kind) after `since`, or being sent one now."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT referent_id FROM reminder_log"
+            " WHERE (state = 'sent' AND done_at > ?) OR state = 'claimed'",
+            (utc_now_text(since),),
+        )
+        return frozenset(int(row["referent_id"]) for row in rows)
+
     # --- the log ----------------------------------------------------------------------------
 
     async def claim(self, keys: Iterable[ReminderKey], now: datetime) -> dict[ReminderKey, int]:

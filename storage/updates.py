@@ -29,6 +29,12 @@ class ProcessedUpdates:
         )
         return [int(row["update_id"]) for row in reversed(rows)]
 
+    async def last_id(self) -> int:
+        """The highest update id ever recorded (0: none): an emulator started again on the
+        same database numbers its updates after it (the console)."""
+        row = await self._db.fetchone("SELECT MAX(update_id) AS last FROM processed_updates")
+        return int(row["last"]) if row is not None and row["last"] is not None else 0
+
     async def record(self, update_ids: Iterable[int], now: datetime) -> None:
         stamp = utc_now_text(now)
         async with self._db.transaction() as conn:

@@ -79,3 +79,36 @@ BUTTON_CHANGE = "✏️ Modifica"
 BUTTON_NEXT = "Avanti ▶"
 BUTTON_PREVIOUS = "◀ Indietro"
 USE_BUTTONS = "Tocca uno dei pulsanti qui sotto."
+
+# Drafts set aside by another command (issue 22): offered back, dropped when too old.
+DRAFT_TITLES: dict[str, str] = {
+    "case": "Nuovo caso",
+    "contact": "Contatti",
+    "onboarding": "Registrazione",
+    "absences": "Assenze",
+    "enrolment": "Iscritti",
+    "closures": "Chiusure",
+    "schools": "Plessi",
+    "broadcast": "Avviso",
+    "export": "Esportazione",
+}
+DRAFT_OFFER = "Hai una bozza in sospeso di «{title}».\n{progress}\nVuoi riprenderla?"
+DRAFT_PROGRESS = "Bozza del {day} alle {time}: {answered} {answers} su {total}."
+DRAFT_PROGRESS_OPEN = "Bozza del {day} alle {time}: {answered} {answers}."
+ANSWER_ONE = "risposta"
+ANSWER_MANY = "risposte"
+DRAFT_EXPIRED = "La bozza di «{title}» del {day} era ferma da più di {days} giorni: l'ho eliminata."
+DRAFT_DROPPED = "Bozza eliminata."
+DRAFT_KEPT_HINT = (
+    "Non ho capito. Hai una bozza in sospeso: scrivi /start per riprenderla, "
+    "oppure /aiuto per vedere cosa puoi fare."
+)
+BUTTON_RESUME = "▶ Riprendi"
+BUTTON_RESTART = "🔄 Ricomincia"
+BUTTON_DROP = "🗑 Elimina la bozza"
+CANCEL_CONFIRM = "Vuoi davvero annullare? Quanto hai scritto finora andrà perso."
+
+MY_ID = (
+    "Il tuo id Telegram è <code>{user_id}</code>.\n"
+    "Per diventare operatore ATS, chi gestisce Sentinella lo aggiunge ad ADMIN_IDS."
+)

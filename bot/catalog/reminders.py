@@ -70,7 +70,8 @@ PUSH_TOO_SOON = "Un promemoria è già partito alle {time}: il prossimo si può 
 PUSH_WINDOW_CLOSED = "La rilevazione di {day} è chiusa: non c'è più nulla da ricordare."
 PUSH_NOBODY = (
     "Nessuno da avvisare: non mancano registrazioni, oppure i plessi che mancano non hanno "
-    "referenti raggiungibili."
+    "referenti raggiungibili, oppure i loro referenti hanno ricevuto un promemoria "
+    "nell'ultima ora."
 )
 TRUNCATED = "\n…"
 PUSH_DONE = "Promemoria inviati: {sent}."

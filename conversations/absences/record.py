@@ -28,7 +28,7 @@ from bot.catalog import absences as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
 from bot.drafts import FlowDraft
-from bot.flows import Flow, FlowHandler, abandon_all
+from bot.flows import Flow, FlowHandler, pause_all
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.absences.enrolment import (
     PICK,
@@ -182,7 +182,7 @@ async def from_reminder(update: Update, context: BotContext) -> object:
     if plesso is None:
         await answer_tap(update, texts.ABSENCES_PLESSO_GONE, alert=True)
         return ConversationHandler.END
-    await abandon_all(context, update)  # as a command would: a flow in progress ends
+    await pause_all(context, update)  # as a command would: a flow in progress is set aside
     return await _open(update, context, plesso, day)
 
 

@@ -35,6 +35,7 @@ from bot.forms import (
     FormKit,
     birth_date_reader,
     field_reader,
+    form_progress,
     merge_states,
     own_case,
     today_of,
@@ -100,6 +101,8 @@ flow: Flow[Step] = Flow(
         Step.REVIEW,
     ],
     personal=True,
+    # The referent's own data and the plesso are filled or tapped, not typed: not counted.
+    progress=lambda data: form_progress(Form.load(data), skip={*REFERENT_STEPS, Step.PLESSO}),
 )
 
 Result = Step | int
@@ -427,14 +430,19 @@ async def _save_edit(update: Update, context: BotContext, form: Form, data: Case
 
 
 @requires(Role.REFERENT)
-async def cancel(update: Update, context: BotContext) -> Result:
+async def cancel(update: Update, context: BotContext) -> object:
+    """The review's «Annulla»: Sì/No first when the form holds an answer."""
     await close_buttons(update)
-    form = await _load(update, context)
+    return await flow.cancel(update, context)
+
+
+@flow.canceller
+async def _cancelled(update: Update, context: BotContext, data: dict[str, Any]) -> None:
+    form = Form.load(data)
     if form.mode == "edit":
         await reply(update, render(texts.EDIT_CANCELLED, case_id=form.case_id))
     else:
         await reply(update, texts.CASE_CANCELLED)
-    return ConversationHandler.END
 
 
 # --- wiring -------------------------------------------------------------------------------------

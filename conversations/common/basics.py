@@ -11,6 +11,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import flows
 from bot.access import public
 from bot.catalog import citizens as citizen_texts
 from bot.catalog import common, render
@@ -43,21 +44,35 @@ async def show_help(update: Update, context: BotContext) -> None:
             await reply(update, common.NOT_REGISTERED)
         return
     await reply(update, help_text(actor))
+    # In the middle of a form: the question it was waiting for, again.
+    await flows.ask_pending(context, update)
+
+
+@public
+async def my_id(update: Update, context: BotContext) -> None:
+    """/mioid: the sender's own Telegram user id, to put in ADMIN_IDS (anyone may ask)."""
+    await reply(update, render(common.MY_ID, user_id=context.actor.user_id))
 
 
 @public
 async def cancel(update: Update, context: BotContext) -> None:
-    # The access guard has already ended the flow, if any, when it saw the command.
-    await reply(update, common.CANCELLED if context.abandoned_flows else common.NOTHING_TO_CANCEL)
+    """/annulla: a form holding answers asks Sì/No first (bot.flows.Flow.cancel)."""
+    if not await flows.cancel_in_progress(context, update):
+        await reply(update, common.NOTHING_TO_CANCEL)
 
 
 @public
 async def anything_else(update: Update, context: BotContext) -> None:
     """A message no flow expected."""
     actor = context.actor
-    if not actor.is_known and await citizen_menu.greet(update, context):
-        return  # a citizen in isolation (issue 19): their menu, not "not registered"
-    await reply(update, common.NOT_UNDERSTOOD if actor.is_known else common.NOT_REGISTERED)
+    if not actor.is_known:
+        if await citizen_menu.greet(update, context):
+            return  # a citizen in isolation (issue 19): their menu, not "not registered"
+        await reply(update, common.NOT_REGISTERED)
+    elif flows.has_paused_drafts(context, update):
+        await reply(update, common.DRAFT_KEPT_HINT)
+    else:
+        await reply(update, common.NOT_UNDERSTOOD)
 
 
 @public
@@ -75,7 +90,13 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("aiuto", show_help),
         CommandHandler("help", show_help),
         CommandHandler("annulla", cancel),
+        CommandHandler("mioid", my_id),
     ]
+
+
+def draft_buttons() -> BaseHandler[Update, BotContext, None]:
+    """«Riprendi», «Ricomincia», and Sì/No to a cancel: registered before every flow."""
+    return flows.draft_buttons_handler()
 
 
 def last_resort_handlers() -> list[BaseHandler[Update, BotContext, None]]:

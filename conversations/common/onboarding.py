@@ -22,7 +22,7 @@ from bot.catalog import common, error_text, render
 from bot.catalog import onboarding as texts
 from bot.context import BotContext
 from bot.drafts import FlowDraft
-from bot.flows import Flow, FlowHandler
+from bot.flows import Flow, FlowHandler, Progress, offer_paused_drafts
 from bot.menus import set_admin_menu
 from bot.replies import close_buttons, reply
 from conversations.citizens import menu as citizen_menu
@@ -42,7 +42,16 @@ class Step(IntEnum):
     CONFIRM = auto()
 
 
-flow: Flow[Step] = Flow("onboarding", Step, button_steps=[Step.CONFIRM], personal=True)
+flow: Flow[Step] = Flow(
+    "onboarding",
+    Step,
+    button_steps=[Step.CONFIRM],
+    personal=True,
+    # The code (one answer, three fields), the name, the phone, the e-mail.
+    progress=lambda data: Progress(
+        sum(bool(data.get(k)) for k in ("invitation_hash", "full_name", "phone", "email")), 4
+    ),
+)
 
 # Verb-less data (`onb_ok`, `onb_redo`): the bytes of the buttons already in users' chats.
 CONFIRM = Buttons("onb_ok", "joining: the details are right")
@@ -97,6 +106,7 @@ async def start(update: Update, context: BotContext) -> int:
     if payload is None:
         if actor.is_known:
             await _welcome(update, context)
+            await offer_paused_drafts(context, update)
             return ConversationHandler.END
         if await citizen_menu.greet(update, context):  # a citizen in isolation (issue 19)
             return ConversationHandler.END

@@ -33,6 +33,7 @@ from bot.forms import (
     Handler,
     birth_date_reader,
     field_reader,
+    form_progress,
     merge_states,
     own_case,
     today_of,
@@ -95,6 +96,7 @@ flow: Flow[ContactStep] = Flow(
     personal=True,
     button_steps=[Step.ROLE, Step.RULES, Step.RULE, Step.VERDICT, Step.REVIEW],
     file_steps=[Step.CHOOSE],
+    progress=lambda data: form_progress(ContactForm.load(data)),
 )
 
 
@@ -142,8 +144,8 @@ def _text(update: Update) -> str:
 
 
 async def _start(update: Update, context: BotContext, form: ContactForm, step: Step) -> Step:
-    # A button that starts this conversation ends any other flow, as a command would.
-    await flows.abandon_all(context, update)
+    # A button that starts this conversation sets any other flow aside, as a command would.
+    await flows.pause_all(context, update)
     return await kit.go(update, context, form, step)
 
 
@@ -430,16 +432,21 @@ async def _confirm_import(update: Update, context: BotContext, form: ContactForm
 
 
 @requires(Role.REFERENT)
-async def cancel(update: Update, context: BotContext) -> Result:
+async def cancel(update: Update, context: BotContext) -> object:
+    """«Annulla»: Sì/No first when the form holds an answer."""
     await close_buttons(update)
-    form = await kit.load(update, context)
+    return await flow.cancel(update, context)
+
+
+@flow.canceller
+async def _cancelled(update: Update, context: BotContext, data: dict[str, Any]) -> None:
+    form = ContactForm.load(data)
     text = {
         "new": texts.CONTACT_CANCELLED,
         "edit": render(texts.EDIT_CANCELLED, contact_id=form.contact_id),
         "import": texts.IMPORT_CANCELLED,
     }[form.mode]
     await reply(update, text)
-    return END
 
 
 # --- wiring --------------------------------------------------------------------------------------

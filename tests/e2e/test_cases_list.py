@@ -220,6 +220,8 @@ async def test_edit_without_changes_and_cancelled_edit_write_nothing(
     await maria.send("Diverso")
     await maria.expect(f"Modifica caso {case_id}")
     await maria.tap("Annulla")
+    await maria.expect("Vuoi davvero annullare?")  # issue 22: answers are not dropped at once
+    await maria.tap("Sì")
     await maria.expect("Modifica annullata")
     case = await harness.svc.cases.get(case_id)
     assert case is not None and case.version == 1 and case.data.surname == "COGNOME 01"

@@ -205,6 +205,8 @@ async def test_zero_six_section_goes_in_class_and_section(
     review_text = referent.last_message().text or ""
     assert "Classe: Girasoli" in review_text and "Sezione: Girasoli" in review_text
     await referent.tap("Annulla")
+    await referent.expect("Vuoi davvero annullare?")  # issue 22: answers are not dropped at once
+    await referent.tap("Sì")
     await referent.expect("nessun caso è stato salvato")
     assert (await harness.svc.cases.page(PLESSO_INFANZIA, 1)).total == 0
 
@@ -425,7 +427,9 @@ async def test_same_codice_fiscale_in_another_plesso_is_not_warned(
 async def test_annulla_mid_way_saves_nothing(harness: Harness, referent: ChatUser) -> None:
     await up_to_codice_fiscale(referent)
     await referent.send("/annulla")
-    await referent.expect("Operazione annullata")
+    await referent.expect("Vuoi davvero annullare?")  # issue 22: answers are not dropped at once
+    await referent.tap("Sì")
+    await referent.expect("nessun caso è stato salvato")
     assert (await harness.svc.cases.page(PLESSO_MILANO, 1)).total == 0
     await referent.tap_stale("Studente")
     await referent.expect_answer("non è più attivo")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -93,6 +94,65 @@ async def test_console_shows_the_whole_invitation_flow(tmp_path: Path) -> None:
         await term.type("!esci")
         await asyncio.wait_for(process.wait(), 20)
         assert process.returncode == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_a_restarted_console_answers_the_first_message(tmp_path: Path) -> None:
+    """Issue 22: the bot remembers the update ids it handled; a console started again on the
+    same database must not have its first messages skipped as replays."""
+    for run in range(2):
+        term = await start_console(tmp_path)
+        process = term.process
+        try:
+            await term.wait_for("Sentinella console")
+            await term.type(f"/invita MIEE8AB01{'TU'[run]}")
+            await term.wait_for("start=|Non trovo|non")
+            await term.type("/aiuto")
+            await term.wait_for("Comandi per gli operatori ATS", seconds=10)
+            await term.type("!esci")
+            await asyncio.wait_for(process.wait(), 20)
+            assert process.returncode == 0
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+async def test_ctrl_c_leaves_like_esci(tmp_path: Path) -> None:
+    term = await start_console(tmp_path)
+    process = term.process
+    try:
+        await term.wait_for("Sentinella console")
+        await term.type("/aiuto")
+        await term.wait_for("Comandi per gli operatori ATS")
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), 20)
+        assert process.stdout is not None
+        rest = term.screen + (await process.stdout.read()).decode()
+        assert process.returncode == 0
+        assert "Traceback" not in rest and "Console chiusa." in rest
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_the_tour_moves_the_clock_to_the_next_tuesday_whatever_today_is(
+    tmp_path: Path,
+) -> None:
+    term = await start_console(tmp_path)
+    process = term.process
+    try:
+        await term.wait_for("Sentinella console")
+        await term.type("!ora martedì")
+        await term.wait_for(r"Ora del bot: martedì \d\d/\d\d/\d{4} 09:30")
+        await term.type("!ora +2")
+        await term.wait_for(r"Ora del bot: giovedì \d\d/\d\d/\d{4} 09:30")
+        await term.type("!esci")
+        await asyncio.wait_for(process.wait(), 20)
     finally:
         if process.returncode is None:
             process.kill()

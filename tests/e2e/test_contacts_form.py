@@ -299,6 +299,8 @@ async def test_the_ats_rules_for_a_teacher_of_a_pupil(harness: Harness, referent
     assert "vanno allontanati" in (verdict.text or "")
     assert "per analogia" in (verdict.text or "")
     await referent.tap("Annulla")
+    await referent.expect("Vuoi davvero annullare?")  # issue 22: answers are not dropped at once
+    await referent.tap("Sì")
     await referent.expect("Contatto non salvato")
 
     # A support teacher: physical contact is the question; without it, case by case.
@@ -359,6 +361,8 @@ async def test_edit_a_contact(harness: Harness, referent: ChatUser) -> None:
     await referent.send("Diverso")
     await referent.expect(f"Modifica contatto {contact_id}")
     await referent.tap("Annulla")
+    await referent.expect("Vuoi davvero annullare?")  # issue 22: answers are not dropped at once
+    await referent.tap("Sì")
     await referent.expect("Modifica annullata")
     contact = await harness.svc.contacts.get(contact_id)
     assert contact is not None and contact.data.surname == "ROSSI" and contact.version == 2

@@ -158,6 +158,8 @@ async def test_cancel_leaves_nothing_saved(harness: Harness, referent: ChatUser)
     await referent.expect("Quanti alunni")
     await referent.send("290")
     await referent.send("/annulla")
+    await referent.expect("Vuoi davvero annullare?")  # issue 22: answers are not dropped at once
+    await referent.tap("Sì")
     await referent.expect("Operazione annullata")
     assert await harness.svc.enrolments.history(SENTINEL) == []
 

@@ -188,6 +188,9 @@ async def test_cancel_mid_flow_then_nothing_in_progress(harness: Harness, admin:
     await referent.send(f"/start {code}")
     await referent.expect("nome e cognome")
     await referent.send("/annulla")
+    # The code is an answer already given: /annulla asks first (issue 22).
+    await referent.expect("Vuoi davvero annullare?")
+    await referent.tap("Sì")
     await referent.expect("Operazione annullata")
     await referent.send("/annulla")
     await referent.expect("nessuna operazione in corso")

@@ -12,12 +12,13 @@ import pytest
 
 from bot.app import build_application
 from bot.context import Services
-from bot.runner import StartupError, initialize_with_retry
+from bot.runner import PLACEHOLDER_TOKEN, StartupError, initialize_with_retry, startup_warnings
 from bot.settings import Settings
 from emulator.driver import ChatUser
 from emulator.server import BotApiEmulator
 from storage.db import Database
 from tests.harness import TOKEN
+from tests.unit.test_storage import plesso
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -171,3 +172,62 @@ async def test_kill_9_mid_conversation_resumes_at_the_same_step(tmp_path: Path) 
         finally:
             restarted.send_signal(signal.SIGTERM)
             await restarted.wait()
+
+
+async def test_an_unreachable_bot_api_is_explained(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 22: more than "(NetworkError)": where, why, what to check; never the token."""
+    application, db = await _application(tmp_path, "http://127.0.0.1:9/bot")
+    with caplog.at_level("WARNING", logger="bot.runner"), pytest.raises(StartupError):
+        await initialize_with_retry(application, first_delay=0.01, max_attempts=2)
+    await _close_requests(application)
+    await db.close()
+    (line, *_) = [r.getMessage() for r in caplog.records if "not reachable" in r.getMessage()]
+    assert "Bot API at 127.0.0.1:9 not reachable" in line
+    assert "NetworkError: " in line and "TELEGRAM_API_BASE_URL" in line
+    assert TOKEN not in line
+
+
+async def test_start_up_warns_of_the_placeholder_token_and_an_unused_ats(tmp_path: Path) -> None:
+    settings = Settings(
+        telegram_bot_token=PLACEHOLDER_TOKEN,
+        database_path=tmp_path / "db.sqlite3",
+        admin_ids="100:ATS-MILANO,101:ATS-MILNO,102",
+    )
+    db = Database(settings.database_path)
+    await db.connect()
+    try:
+        services = Services(settings=settings, db=db)
+        await services.plessi.upsert_many([plesso("MIEE00001A")], actor=0, now=services.now())
+        warnings = await startup_warnings(services)
+    finally:
+        await db.close()
+    assert warnings == [
+        "TELEGRAM_BOT_TOKEN is still the placeholder of .env.example:"
+        " put the token @BotFather gave you",
+        "ADMIN_IDS names ATS-MILNO, which no plesso uses: a typo, or load the schools with /scuole",
+    ]
+
+
+async def test_the_process_logs_its_start_up_warnings(tmp_path: Path) -> None:
+    async with BotApiEmulator(token=TOKEN) as emulator:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env=_env(tmp_path, emulator),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            someone = ChatUser(emulator, 4243, first_name="Ada")
+            await someone.send("/mioid")
+            await someone.expect("Il tuo id Telegram è 4243", timeout=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        # No plesso yet: the ATS of ADMIN_IDS is named, in one line.
+        lines = [line for line in err.decode().splitlines() if "ADMIN_IDS names" in line]
+        assert len(lines) == 1 and "ATS-MILANO" in lines[0]

@@ -108,3 +108,47 @@ async def test_bot_messages_print_while_waiting_for_input(
 def test_unknown_start_user_is_refused(emulator: BotApiEmulator) -> None:
     with pytest.raises(ValueError, match="nessuno"):
         ConsoleFrontend(emulator, PEOPLE, start_as="nessuno")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+async def test_switching_shows_what_arrived_meanwhile_deleted_messages_and_png_names(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """Issue 22: after !utente every message that arrived meanwhile shows (not only the
+    last); a deleted message shows without «»; a PNG is saved as .png; the temporary folder
+    of the saved files is removed at exit; !aiuto lists the extra commands."""
+    read_end, write_end = os.pipe()
+    screen = Screen()
+    with os.fdopen(read_end, encoding="utf-8") as stdin:
+        console = ConsoleFrontend(
+            emulator,
+            PEOPLE,
+            start_as="admin",
+            stdin=stdin,
+            stdout=screen,
+            settle=0,
+            extra_help="  !demo            assenze demo",
+        )
+        running = asyncio.create_task(console.run())
+        async with Bot(emulator.token, base_url=emulator.base_url) as bot:
+            await bot.send_message(2, "Promemoria uno")
+            await bot.send_message(2, "Promemoria due")
+            gone = await bot.send_message(1, "Da cancellare")
+            await bot.delete_message(1, gone.message_id)
+            await bot.send_photo(1, PNG)
+        await screen.wait_for_text("🖼 foto")
+        os.write(write_end, b"!utente referente\n!aiuto\n")
+        await screen.wait_for_text("!demo")
+        text = screen.getvalue()
+        saved = next(line for line in text.splitlines() if "🖼 foto" in line).split(" in ")[-1]
+        assert saved.endswith("-foto.png") and Path(saved).exists()  # noqa: ASYNC240 - one stat
+        os.write(write_end, b"!esci\n")
+        await asyncio.wait_for(running, 3)
+        os.close(write_end)
+    assert "🗑 messaggio eliminato\n" in text and "eliminato: «" not in text
+    switched = text.split("Ora scrivi come referente (id 2).")[1]
+    assert "Promemoria uno" in switched and "Promemoria due" in switched
+    assert "!foto PERCORSO" in text and "!demo" in text
+    assert not Path(saved).parent.exists()

@@ -179,8 +179,7 @@ def test_closures_of_the_ats_and_of_one_plesso() -> None:
         # 22/12 is the last recording day before the break; school starts again 7/1
         ("Tue 22 10:00", A, "absences", date(2026, 12, 22)),
         ("Tue 22 10:00", B, "absences", date(2026, 12, 22)),
-        ("Wed 23 10:00", A, "last_call", date(2026, 12, 22)),
-        ("Wed 23 10:00", B, "last_call", date(2026, 12, 22)),
+        # 23/12 is closed: no last call on a day without school (issue 22)
         ("Thu 07 10:00", A, "absences", date(2027, 1, 7)),
         ("Thu 07 10:00", B, "absences", date(2027, 1, 7)),
         ("Fri 08 10:00", A, "last_call", date(2027, 1, 7)),
@@ -214,12 +213,13 @@ def test_the_clock_change_neither_moves_nor_doubles_a_reminder(start: date, end:
     assert len(keys) == len(set(keys)) == 8  # 2 weeks x (Tue, Wed, Thu, Fri)
 
 
-def test_the_last_call_ends_at_local_midnight_after_the_clock_change() -> None:
-    # Wednesday 28/10/2026 is in winter time: 23:59 local is 22:59 UTC.
+def test_the_last_call_ends_at_19_local_after_the_clock_change() -> None:
+    # Wednesday 28/10/2026 is in winter time: 18:59 local is 17:59 UTC. The window runs to
+    # midnight, but nothing goes after REMINDERS_UNTIL (19:00, issue 22).
     base = facts([link(1, A)])
-    late = datetime(2026, 10, 28, 22, 59, tzinfo=UTC)
+    late = datetime(2026, 10, 28, 17, 59, tzinfo=UTC)
     assert [i.kind for i in due_reminders(late, SCHEDULE, base)] == [LAST]
-    assert due_reminders(datetime(2026, 10, 28, 23, 0, tzinfo=UTC), SCHEDULE, base) == []
+    assert due_reminders(datetime(2026, 10, 28, 18, 0, tzinfo=UTC), SCHEDULE, base) == []
 
 
 def test_24_hours_are_hours_even_across_the_clock_change() -> None:
@@ -227,8 +227,8 @@ def test_24_hours_are_hours_even_across_the_clock_change() -> None:
     case = OpenCaseRow(case_id=7, plesso_code=C, created_by=1001, created_at=created)
     base = facts([link(1, C)], open_cases=[case])
     sent = simulate(created, created + timedelta(days=2), base, step=timedelta(minutes=5))
-    # 24 hours later it is 10:00 on Sunday, in winter time.
-    assert plain(sent) == [("Sun 25 10:00", C, "case_24h", date(2026, 10, 24))]
+    # 24 hours later it is 10:00 on Sunday, in winter time: no school, so Monday at 08:00.
+    assert plain(sent) == [("Mon 26 08:00", C, "case_24h", date(2026, 10, 24))]
 
 
 # --- The catch-up rule -------------------------------------------------------------------------
@@ -239,7 +239,9 @@ def test_24_hours_are_hours_even_across_the_clock_change() -> None:
     [
         (at(date(2026, 11, 17), 9, 59), []),  # before 10:00
         (at(date(2026, 11, 17), 15, 0), [ABS]),  # down at 10:00, up at 15:00: still today
-        (at(date(2026, 11, 17), 23, 59), [ABS]),
+        (at(date(2026, 11, 17), 18, 59), [ABS]),
+        (at(date(2026, 11, 17), 19, 0), []),  # after REMINDERS_UNTIL (issue 22)
+        (at(date(2026, 11, 17), 23, 59), []),
         (at(date(2026, 11, 18), 9, 0), []),  # today's reminder is gone, the last call not yet
         (at(date(2026, 11, 18), 18, 0), [LAST]),
         (at(date(2026, 11, 19), 0, 5), []),  # the window has closed
@@ -343,7 +345,8 @@ def test_an_open_case_is_reminded_at_24_and_72_hours_in_daytime_only() -> None:
     sent = simulate(created, created + timedelta(days=6), facts([link(1, C)], open_cases=[case]))
     assert plain(sent) == [
         ("Thu 19 08:00", C, "case_24h", date(2026, 11, 17)),  # 24 h fall at night: next morning
-        ("Sat 21 08:00", C, "case_72h", date(2026, 11, 17)),
+        # The 72-hour one falls on Friday night and its window ends on Sunday: no school
+        # day in between, so it does not go (issue 22: no reminders on a Saturday).
     ]
     assert {item.ref for _, item in sent} == {"12"}
     assert all(item.opened_at == created for _, item in sent)
@@ -388,3 +391,24 @@ def test_manual_reminders_carry_the_push_id() -> None:
 def test_now_must_be_aware() -> None:
     with pytest.raises(ValueError, match="aware"):
         due_reminders(datetime(2026, 11, 17, 10, 0), SCHEDULE, facts([link(1, A)]))
+
+
+# --- Decent times (issue 22) ---------------------------------------------------------------
+
+
+def test_a_catch_up_on_sunday_morning_sends_nothing_and_monday_at_eight_does() -> None:
+    # The enrolment reminder of the slot of Tuesday 15/9/2026 is still owed.
+    base = facts([link(1, A)], enrolled=())
+    assert due_reminders(at(date(2026, 9, 20), 7, 31), SCHEDULE, base) == []  # Sunday 07:31
+    assert due_reminders(at(date(2026, 9, 20), 11, 0), SCHEDULE, base) == []  # Sunday
+    assert due_reminders(at(date(2026, 9, 21), 7, 59), SCHEDULE, base) == []  # Monday, early
+    monday = due_reminders(at(date(2026, 9, 21), 8, 0), SCHEDULE, base)
+    assert [item.kind for item in monday] == [ReminderKind.ENROLMENT]
+
+
+def test_the_sending_hours_come_from_the_settings() -> None:
+    schedule = Schedule(timezone=ROME, sending_hours=(time(11, 0), time(12, 0)))
+    base = facts([link(1, A)])
+    assert due_reminders(at(date(2026, 11, 17), 10, 30), schedule, base) == []
+    assert [i.kind for i in due_reminders(at(date(2026, 11, 17), 11, 0), schedule, base)] == [ABS]
+    assert due_reminders(at(date(2026, 11, 17), 12, 0), schedule, base) == []

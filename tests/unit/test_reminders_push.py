@@ -12,6 +12,7 @@ import pytest
 
 from domain.access import Actor
 from domain.calendar import SchoolCalendar
+from domain.reminders import ReminderKey, ReminderKind, ReminderState
 from services import onboarding, registry
 from services import reminders as reminders_service
 from services.reminders import PushRefusal
@@ -80,3 +81,20 @@ async def test_no_push_once_the_day_cannot_be_recorded(uow: UnitOfWork) -> None:
     )
     assert closed.refused is PushRefusal.WINDOW_CLOSED
     assert await uow.reminders.last_push("ATS-MILANO") is None
+
+
+async def test_a_person_reminded_in_the_last_hour_is_not_pushed_again(uow: UnitOfWork) -> None:
+    # Issue 22: the automatic reminder went at 10:00; «Ricorda ora» at 10:30 skips them.
+    await _referent(uow)
+    (link,) = await uow.reminders.links("ATS-MILANO")
+    automatic = ReminderKey(link.referent_id, link.plesso_code, ReminderKind.ABSENCES, TUESDAY)
+    claimed = await uow.reminders.claim([automatic], TUESDAY_10)
+    await uow.reminders.finish(claimed.values(), ReminderState.SENT, TUESDAY_10, message_id=1)
+    half_past = TUESDAY_10 + timedelta(minutes=30)
+    plan = await reminders_service.plan_push(
+        uow, MILANO, "ATS-MILANO", TUESDAY, CALENDAR, half_past
+    )
+    assert plan.refused is PushRefusal.NOBODY
+    hour = TUESDAY_10 + timedelta(hours=1)
+    later = await reminders_service.plan_push(uow, MILANO, "ATS-MILANO", TUESDAY, CALENDAR, hour)
+    assert [r.user_id for r in later.recipients] == [REFERENT_USER]
