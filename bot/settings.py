@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     # RETENTION_TIME (issue 8).
     retention_days: int = Field(default=90, ge=1)
     retention_time: time = time(3, 30)
+    # Sent-home reports (issue 17): the daily outcome question, and the cluster alert when
+    # SIZE reports come from one class within SCHOOL_DAYS school days.
+    sent_home_question_time: time = time(8, 0)
+    sent_home_cluster_size: int = Field(default=2, ge=2, le=30)
+    sent_home_cluster_school_days: int = Field(default=3, ge=1, le=20)
 
     @field_validator("telegram_bot_token")
     @classmethod

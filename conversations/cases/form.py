@@ -51,6 +51,7 @@ from conversations.cases.steps import (
     REFERENT_CHANGE,
     REFERENT_OK,
     REFERENT_STEPS,
+    STEP_FIELD,
     Form,
     Step,
 )
@@ -149,6 +150,21 @@ async def _start_new(update: Update, context: BotContext, plesso_code: str | Non
             ),
         )
     return await _go(update, context, form)
+
+
+async def start_prefilled(update: Update, context: BotContext, known: CaseDraft) -> Step:
+    """Start /nuovocaso with answers known elsewhere (a sent-home report turned positive):
+    the referent's own data as usual, `known`'s fields answered, the rest asked."""
+    form = _new_form(context)
+    draft = known.model_copy(
+        update={
+            f: getattr(form.draft, f) for f in ("referent_name", "referent_phone", "referent_email")
+        }
+    )
+    answered = [
+        step for step, field in STEP_FIELD.items() if getattr(draft, field.value) is not None
+    ]
+    return await _go(update, context, form.with_draft(draft, *answered))
 
 
 @requires(Role.REFERENT)
