@@ -199,7 +199,10 @@ async def review(update: Update, context: BotContext, form: Form) -> None:
     rows = pairs([fix_button(BUTTONS, f, texts.FIELD_LABELS[f]) for f in fields])
     rows.append(
         [
-            (texts.BUTTON_SEND if form.mode == "new" else texts.BUTTON_CORRECT, BUTTONS.data(SAVE)),
+            (
+                texts.BUTTON_SEND if form.mode == "new" else texts.BUTTON_SAVE_CORRECTION,
+                BUTTONS.data(SAVE),
+            ),
             (case_texts.BUTTON_CANCEL, BUTTONS.data(CANCEL)),
         ]
     )
