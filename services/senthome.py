@@ -194,6 +194,30 @@ async def ats_report(uow: UnitOfWork, actor: Actor, report_id: int | None) -> Fu
     return FullReport(report=report, plesso=plesso, versions=versions)
 
 
+@dataclass(frozen=True)
+class SentHomeRate:
+    """/report: pupils sent home on the recording day per 1,000 enrolled pupils of the
+    sentinel plessi that recorded it (a symptom-specific signal beside the absence rate)."""
+
+    day: date
+    reports: int
+    enrolled: int
+
+    @property
+    def per_thousand(self) -> float:
+        return 1000 * self.reports / self.enrolled
+
+
+async def sent_home_rate(uow: UnitOfWork, ats_code: str | None, day: date) -> SentHomeRate | None:
+    """The rate of `day` (None: no sentinel plesso with an enrolment recorded it)."""
+    observations = [o for o in await uow.ats.observations(ats_code, day, day) if o.enrolled]
+    enrolled = sum(o.enrolled or 0 for o in observations)
+    if not enrolled:
+        return None
+    reports = await uow.sent_home.pupils_on([o.plesso_code for o in observations], day)
+    return SentHomeRate(day=day, reports=reports, enrolled=enrolled)
+
+
 async def calendar_of(uow: UnitOfWork, plesso_code: str) -> SchoolCalendar:
     """The school calendar of the plesso's ATS (its closures)."""
     return await _calendar(uow, plesso_code)

@@ -406,6 +406,27 @@ class SentHomeRepository:
         rows = await self._db.fetchall("SELECT id FROM sent_home_clusters ORDER BY id")
         return [int(row["id"]) for row in rows]
 
+    async def without_outcome(self, ats_code: str | None) -> int:
+        """Reports of the ATS (every ATS: None) with no final outcome (/stato)."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM sent_home s JOIN plessi p ON p.code = s.plesso_code"
+            " WHERE (? IS NULL OR p.ats_code = ?) AND (s.outcome IS NULL OR s.outcome = 'absent')",
+            (ats_code, ats_code),
+        )
+        return int(row["n"]) if row else 0
+
+    async def pupils_on(self, plessi: list[str], day: date) -> int:
+        """Pupils these plessi sent home on `day` (the /report rate)."""
+        if not plessi:
+            return 0
+        marks = ", ".join("?" * len(plessi))
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM sent_home WHERE sent_day = ?"
+            f" AND json_extract(data, '$.role') = 'alunno' AND plesso_code IN ({marks})",
+            (day.isoformat(), *plessi),
+        )
+        return int(row["n"]) if row else 0
+
     async def count_since(self, plesso_code: str, since: date) -> int:
         row = await self._db.fetchone(
             "SELECT COUNT(*) AS n FROM sent_home WHERE plesso_code = ? AND sent_day >= ?",

@@ -201,3 +201,10 @@ CLUSTER_ALERT = (
     "⚠️ <b>Possibile focolaio</b>: {count} allontanamenti nella classe {class_name} {section} "
     "del plesso {plesso} ({code}) dal {first} al {last}.\n\n/allontanamenti per l'elenco"
 )
+
+# --- /report ---------------------------------------------------------------------------------------
+
+REPORT_RATE = (
+    "\n🏠 <b>Allontanamenti</b> di alunni nei plessi sentinella che hanno rilevato il {day}: "
+    "{reports}, <b>{rate} ogni 1.000 iscritti</b> ({enrolled} iscritti)."
+)

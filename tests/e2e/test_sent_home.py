@@ -12,6 +12,7 @@ import pytest
 
 from domain.outbox import OutboxStatus
 from domain.senthome import Outcome, Symptom
+from emulator.demo import seed_demo_absences
 from emulator.driver import ChatUser
 from reminders.senthome import ask_outcomes
 from tests.e2e.steps import (
@@ -386,3 +387,39 @@ async def test_restart_mid_form_resumes(harness: Harness, referent: ChatUser) ->
     await harness.restart_bot()
     await referent.send("B")
     await referent.expect("Cognome:")
+
+
+async def test_report_shows_the_sent_home_rate_per_thousand_enrolled(
+    harness: Harness, clock, admin: ChatUser
+) -> None:
+    clock.set(datetime(2026, 11, 19, 11, 0, tzinfo=ROME))  # Thursday, a recording day
+    assert await seed_demo_absences(harness.svc, actor=0, outbreak_plesso=PLESSO_MILANO) > 0
+    referent = await joined_referent(harness, admin, MARIA)
+    await report(referent)
+    day = clock().date()
+    enrolled = sum(
+        o.enrolled or 0 for o in await harness.svc.ats.observations("ATS-MILANO", day, day)
+    )
+    assert enrolled > 0
+    await admin.send("/report")
+    message = await admin.expect("Allerta assenze")
+    text = message.text or ""
+    expected = f"{1000 / enrolled:.1f}".replace(".", ",")
+    assert f"il giovedì 19/11/2026: 1, {expected} ogni 1.000 iscritti" in text, text
+    assert f"({enrolled} iscritti)" in text
+
+
+async def test_status_counts_reports_without_outcome(
+    harness: Harness, clock, admin: ChatUser, referent: ChatUser
+) -> None:
+    await report(referent)
+    await admin.send("/stato")
+    status = await admin.expect("Allontanamenti senza esito: 1")
+    assert "Bianchi" not in (status.text or "")
+    clock.set(datetime(2026, 11, 18, 8, 0, tzinfo=ROME))
+    await ask_outcomes(app(harness))
+    await referent.tap("L.B. 3 B")
+    await referent.tap("Rientrato con attestazione")
+    await referent.expect("Esito registrato")
+    await admin.send("/stato")
+    await admin.expect("Allontanamenti senza esito: 0")
