@@ -18,13 +18,16 @@ from pathlib import Path
 
 from bot.processor import PerChatUpdateProcessor
 from domain.cases import CaseData, complete_case
+from domain.closing import new_receipt_code
 from domain.comuni import comune_by_code
 from domain.contacts import ContactData
 from domain.invitations import hash_invitation_code, new_invitation_code
 from domain.people import Role as PersonRole
 from domain.registry import ReferentProfile
+from domain.senthome import HandedTo, SentHomeData, SentHomeRole, Symptom
 from emulator.driver import ChatUser
 from emulator.models import BotEvent
+from reminders import notices
 from storage.db import utc_now_text
 from tests.harness import ADMIN_MILANO, ADMIN_VALPADANA, Harness
 from tests.unit.test_cases_rules import STUDENT_CF, TEACHER_CF, full_draft
@@ -203,6 +206,10 @@ async def build_world(harness: Harness) -> World:
     await svc.referents.revoke(
         referent_id=revoked, plesso_code=PLESSO_A, actor=ADMIN_MILANO, now=now
     )
+    # Its notice delivered now: left pending, the job of every minute would change its row
+    # in the middle of the matrix (which takes more than a minute).
+    assert harness.application is not None
+    await notices.deliver(harness.application)
     victim = await _referent(
         harness,
         VICTIM,
@@ -232,6 +239,11 @@ async def build_world(harness: Harness) -> World:
         assert change.contact is not None, change
         contact_ids.append(change.contact.id)
     close_case(harness.settings.database_path, closed.id)
+    # Sent-home reports (issue 17) of the same people as the cases: the same secrets.
+    for plesso, person, actor in ((PLESSO_A, CASE_A, REFERENT_A), (PLESSO_B, CASE_B, REFERENT_B)):
+        await svc.sent_home.create(
+            _sent_home(plesso, today, person), new_receipt_code(), actor=actor, now=now
+        )
     closure = await svc.closures.add(
         ats_code=ATS_A,
         plesso_code=None,
@@ -269,6 +281,24 @@ async def build_world(harness: Harness) -> World:
             "closure_a": (CLOSURE_NOTE,),
             "valpadana": tuple(valpadana),
         },
+    )
+
+
+def _sent_home(plesso: str, today: date, person: dict[str, str]) -> SentHomeData:
+    comune = comune_by_code("F205")
+    assert comune is not None
+    return SentHomeData(
+        plesso_code=plesso,
+        role=SentHomeRole.PUPIL,
+        class_name="3",
+        section="B",
+        comune=comune,
+        phone1="+393471234567",
+        day=today,
+        time="09:00",
+        symptoms=(Symptom.FEVER,),
+        handed_to=HandedTo.PARENT,
+        **person,
     )
 
 
