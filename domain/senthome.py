@@ -233,6 +233,16 @@ class SentHomeRow(BaseModel):
     case_id: int | None = None
 
 
+class SentHomeRecord(BaseModel):
+    """A report as /esporta writes it: with its plesso's name and ATS."""
+
+    model_config = ConfigDict(frozen=True)
+
+    report: SentHomeReport
+    plesso_name: str
+    ats_code: str
+
+
 class Cluster(BaseModel):
     model_config = ConfigDict(frozen=True)
 

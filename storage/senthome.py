@@ -14,6 +14,7 @@ from domain.senthome import (
     Cluster,
     Outcome,
     SentHomeData,
+    SentHomeRecord,
     SentHomeReport,
     SentHomeRow,
     changed_fields,
@@ -426,6 +427,24 @@ class SentHomeRepository:
             (day.isoformat(), *plessi),
         )
         return int(row["n"]) if row else 0
+
+    async def for_export(
+        self, ats_code: str | None, start: date, end: date
+    ) -> list[SentHomeRecord]:
+        """The reports of the ATS (every ATS: None) sent home from `start` to `end`."""
+        rows = await self._db.fetchall(
+            "SELECT s.*, p.name AS plesso_name, p.ats_code FROM sent_home s"
+            " JOIN plessi p ON p.code = s.plesso_code"
+            " WHERE (? IS NULL OR p.ats_code = ?) AND s.sent_day BETWEEN ? AND ?"
+            " ORDER BY s.sent_day, s.plesso_code, s.class_key, s.id",
+            (ats_code, ats_code, start.isoformat(), end.isoformat()),
+        )
+        return [
+            SentHomeRecord(
+                report=_report(row), plesso_name=row["plesso_name"], ats_code=row["ats_code"]
+            )
+            for row in rows
+        ]
 
     async def count_since(self, plesso_code: str, since: date) -> int:
         row = await self._db.fetchone(

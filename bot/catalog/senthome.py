@@ -66,6 +66,15 @@ STATE_LABELS: dict[State, str] = {
     State.NO_OUTCOME: "senza esito",
 }
 
+# /esporta: every value of a report as the sheet shows it.
+EXPORT_LABELS: dict[str, str] = {
+    **{role.value: label for role, label in ROLE_LABELS.items()},
+    **{symptom.value: label for symptom, label in SYMPTOM_LABELS.items()},
+    **{handed.value: label for handed, label in HANDED_TO_LABELS.items()},
+    **{outcome.value: label for outcome, label in OUTCOME_LABELS.items()},
+    Outcome.POSITIVE.value: "Positivo",
+}
+
 ERRORS: dict[str, str] = {
     "sent_home_too_old": (
         "Il {day} è troppo lontano: l'allontanamento si segnala in giornata o dopo l'ultimo "

@@ -5,9 +5,11 @@ with the clock moved, instead of waiting for real time."""
 from __future__ import annotations
 
 import asyncio
+import io
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from domain.outbox import OutboxStatus
@@ -423,3 +425,32 @@ async def test_status_counts_reports_without_outcome(
     await referent.expect("Esito registrato")
     await admin.send("/stato")
     await admin.expect("Allontanamenti senza esito: 0")
+
+
+async def test_export_has_the_reports_in_full(
+    harness: Harness, admin: ChatUser, referent: ChatUser
+) -> None:
+    await report(referent)
+    await admin.send("/esporta")
+    await admin.expect("Cosa vuoi esportare?")
+    await admin.tap("Allontanamenti")
+    await admin.tap("Ultimi 30 giorni")
+    await admin.tap("Excel")
+    message = await admin.document(timeout=15)
+    assert message.document is not None
+    assert "allontanamenti" in message.document.filename
+    sheet = openpyxl.load_workbook(io.BytesIO(message.document.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("Id", "Plesso", "ATS", "Ruolo")
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Cognome"] == "BIANCHI" and row["Codice fiscale"] == STUDENT_CF
+    assert row["Sintomi"] == "Febbre ≥37,5 °C, Tosse" and row["Ruolo"] == "Alunno"
+    assert row["Affidato a"] == "Genitore" and row["ATS"] == "ATS-MILANO"
+
+    valpadana = harness.user(ADMIN_VALPADANA, "Carla")
+    await valpadana.send("/esporta")
+    await valpadana.tap("Allontanamenti")
+    await valpadana.tap("Ultimi 30 giorni")
+    await valpadana.tap("Excel")
+    await valpadana.expect("Nessun allontanamento")
