@@ -94,6 +94,14 @@ class Outcome(StrEnum):
 FINAL_OUTCOMES = frozenset({Outcome.BACK_CERTIFIED, Outcome.BACK_NOT_COVID, Outcome.POSITIVE})
 
 
+class NoticeKind(StrEnum):
+    """What a message to the ATS is about."""
+
+    NEW = "new"
+    RESENT = "resent"
+    CLUSTER = "cluster"
+
+
 class State(StrEnum):
     """A report's state as the lists show it."""
 

@@ -28,7 +28,7 @@ from bot.catalog import render
 from bot.catalog import senthome as texts
 from bot.context import BotContext, Services, services_of
 from domain.dates import format_date
-from domain.senthome import SentHomeReport
+from domain.senthome import NoticeKind, SentHomeReport
 from reminders.outbox import deliver_each, pacing, schedule
 from reminders.sender import send_with_retries
 from services import senthome as service
@@ -57,7 +57,7 @@ SET = "set"
 
 async def notice_text(services: Services, item: SentHomeNotice) -> str | None:
     repo = services.sent_home
-    if item.kind == "cluster":
+    if item.kind is NoticeKind.CLUSTER:
         cluster = await repo.cluster(item.cluster_id) if item.cluster_id else None
         if cluster is None:
             return None
@@ -79,7 +79,7 @@ async def notice_text(services: Services, item: SentHomeNotice) -> str | None:
     plesso = await services.plessi.get(data.plesso_code)
     week = await repo.count_since(data.plesso_code, data.day - timedelta(days=6))
     return render(
-        texts.NOTICE_NEW if item.kind == "new" else texts.NOTICE_RESENT,
+        texts.NOTICE_NEW if item.kind is NoticeKind.NEW else texts.NOTICE_RESENT,
         report_id=report.id,
         plesso=plesso.name if plesso else data.plesso_code,
         code=data.plesso_code,

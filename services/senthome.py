@@ -26,6 +26,7 @@ from domain.closing import new_receipt_code, recipients
 from domain.registry import Plesso
 from domain.senthome import (
     LIST_DAYS,
+    NoticeKind,
     Outcome,
     SentHomeData,
     SentHomeReport,
@@ -100,14 +101,18 @@ async def send_report(
             data.plesso_code, data.codice_fiscale, duplicate_since(now)
         )
         if earlier is not None:
-            report = await repo.replace(earlier, data, resent=True, actor=actor.user_id, now=now)
-            await repo.queue("resent", told, now, report_id=report.id)
+            replaced = await repo.replace(
+                earlier.id, data, resent=True, actor=actor.user_id, now=now
+            )
+            assert replaced is not None  # read in this transaction
+            report = replaced
+            await repo.queue(NoticeKind.RESENT, told, now, report_id=report.id)
         else:
             report = await repo.create(data, new_receipt_code(), actor=actor.user_id, now=now)
-            await repo.queue("new", told, now, report_id=report.id)
+            await repo.queue(NoticeKind.NEW, told, now, report_id=report.id)
         cluster_id = await _cluster(uow, data, calendar, rule, now)
         if cluster_id is not None:
-            await repo.queue("cluster", told, now, cluster_id=cluster_id)
+            await repo.queue(NoticeKind.CLUSTER, told, now, cluster_id=cluster_id)
         if actor.referent is not None:
             await uow.referents.touch_plesso(actor.referent.id, data.plesso_code, now)
     return Sent(report=report, updated=earlier is not None, cluster_id=cluster_id)
@@ -153,9 +158,12 @@ async def correct_report(
     if not actor.holds_plesso(data.plesso_code) or data.plesso_code != report.data.plesso_code:
         return Refusal.PLESSO_REVOKED
     try:
-        return await uow.sent_home.replace(report, data, resent=False, actor=actor.user_id, now=now)
+        replaced = await uow.sent_home.replace(
+            report.id, data, resent=False, actor=actor.user_id, now=now
+        )
     except ReportLocked:
         return Refusal.LOCKED
+    return replaced if replaced is not None else Refusal.NOT_FOUND
 
 
 async def record_outcome(

@@ -63,11 +63,7 @@ _PURGE = (
 # Sent-home reports (issue 17, migration 013) due at the cut-off: RETENTION_DAYS after their
 # outcome; one that never got a final outcome, after its (last) sending. With them go their
 # versions, their outbox rows, their audit rows and any draft of a «Rettifica» of them.
-_FINAL = "('back_certified', 'back_not_covid', 'positive')"
-_SENT_HOME_DUE = (
-    f"SELECT id FROM sent_home WHERE (outcome IN {_FINAL} AND outcome_at <= :cutoff)"
-    f" OR ((outcome IS NULL OR outcome NOT IN {_FINAL}) AND last_sent_at <= :cutoff)"
-)
+_SENT_HOME_DUE = "SELECT id FROM sent_home WHERE kept_from <= :cutoff"
 _SENT_HOME_PURGE = (
     "DELETE FROM audit_log WHERE entity = 'sent_home'"
     " AND entity_id IN (SELECT CAST(id AS TEXT) FROM (" + _SENT_HOME_DUE + "))",

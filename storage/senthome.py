@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.outbox import OutboxStatus
 from domain.senthome import (
+    FINAL_OUTCOMES,
     Cluster,
+    NoticeKind,
     Outcome,
     SentHomeData,
     SentHomeRecord,
@@ -34,7 +36,7 @@ class SentHomeNotice(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: int
-    kind: str
+    kind: NoticeKind
     report_id: int | None
     cluster_id: int | None
     admin_user_id: int
@@ -111,8 +113,8 @@ class SentHomeRepository:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO sent_home (plesso_code, class_key, codice_fiscale, sent_day, data,"
-                " receipt_code, created_by, created_at, last_sent_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " receipt_code, created_by, created_at, last_sent_at, updated_at, kept_from)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     data.plesso_code,
                     data.class_key,
@@ -121,6 +123,7 @@ class SentHomeRepository:
                     data.model_dump_json(),
                     receipt,
                     actor,
+                    stamp,
                     stamp,
                     stamp,
                     stamp,
@@ -144,36 +147,35 @@ class SentHomeRepository:
 
     async def replace(
         self,
-        report: SentHomeReport,
+        report_id: int,
         data: SentHomeData,
         *,
         resent: bool,
         actor: int,
         now: datetime,
-    ) -> SentHomeReport:
-        """A correction (`resent` False) or a re-report of the person: the earlier version is
-        kept, the report gets the new data. ReportLocked when the database refuses it."""
+    ) -> SentHomeReport | None:
+        """A correction (`resent` False) or a re-report of the person: the stored version is
+        kept, the report gets the new data (None: no such report). ReportLocked when the
+        database refuses it (migration 013's lock)."""
         stamp = utc_now_text(now)
         reason = "resent" if resent else "correction"
         try:
             async with self._db.transaction() as conn:
+                before = await _fetch(conn, report_id)
+                if before is None:
+                    return None
                 await conn.execute(
                     "INSERT INTO sent_home_versions"
                     " (report_id, version, data, reason, replaced_at, replaced_by)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        report.id,
-                        report.version,
-                        report.data.model_dump_json(),
-                        reason,
-                        stamp,
-                        actor,
-                    ),
+                    " SELECT id, version, data, ?, ?, ? FROM sent_home WHERE id = ?",
+                    (reason, stamp, actor, report_id),
                 )
                 await conn.execute(
                     "UPDATE sent_home SET class_key = ?, codice_fiscale = ?, sent_day = ?,"
                     " data = ?, version = version + 1, updated_at = ?,"
-                    " last_sent_at = CASE WHEN ? THEN ? ELSE last_sent_at END"
+                    " last_sent_at = CASE WHEN ? THEN ? ELSE last_sent_at END,"
+                    " kept_from = CASE WHEN ? AND (outcome IS NULL OR outcome = 'absent')"
+                    " THEN ? ELSE kept_from END"
                     " WHERE id = ?",
                     (
                         data.class_key,
@@ -183,7 +185,9 @@ class SentHomeRepository:
                         stamp,
                         int(resent),
                         stamp,
-                        report.id,
+                        int(resent),
+                        stamp,
+                        report_id,
                     ),
                 )
                 await audit.record(
@@ -192,15 +196,14 @@ class SentHomeRepository:
                     actor=actor,
                     action=f"sent_home.{reason}",
                     entity="sent_home",
-                    entity_id=str(report.id),
-                    details={"fields": [f.value for f in changed_fields(report.data, data)]},
+                    entity_id=str(report_id),
+                    details={"fields": [f.value for f in changed_fields(before.data, data)]},
                 )
-                found = await _fetch(conn, report.id)
+                found = await _fetch(conn, report_id)
         except sqlite3.IntegrityError as error:
             if _is_lock(error):
                 raise ReportLocked from None
             raise
-        assert found is not None
         return found
 
     async def set_outcome(
@@ -208,8 +211,15 @@ class SentHomeRepository:
     ) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE sent_home SET outcome = ?, outcome_at = ? WHERE id = ?",
-                (outcome.value, utc_now_text(now), report_id),
+                "UPDATE sent_home SET outcome = ?, outcome_at = ?,"
+                " kept_from = CASE WHEN ? THEN ? ELSE kept_from END WHERE id = ?",
+                (
+                    outcome.value,
+                    utc_now_text(now),
+                    int(outcome in FINAL_OUTCOMES),
+                    utc_now_text(now),
+                    report_id,
+                ),
             )
             await audit.record(
                 conn,
@@ -223,7 +233,7 @@ class SentHomeRepository:
 
     async def queue(
         self,
-        kind: str,
+        kind: NoticeKind,
         admins: list[int],
         now: datetime,
         *,
@@ -236,7 +246,7 @@ class SentHomeRepository:
                 "INSERT INTO sent_home_outbox"
                 " (kind, report_id, cluster_id, admin_user_id, next_attempt_at, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                [(kind, report_id, cluster_id, admin, stamp, stamp) for admin in admins],
+                [(kind.value, report_id, cluster_id, admin, stamp, stamp) for admin in admins],
             )
 
     async def open_cluster(
@@ -403,14 +413,12 @@ class SentHomeRepository:
             reports=row["reports"],
         )
 
-    async def clusters(self) -> list[int]:
-        rows = await self._db.fetchall("SELECT id FROM sent_home_clusters ORDER BY id")
-        return [int(row["id"]) for row in rows]
-
     async def without_outcome(self, ats_code: str | None) -> int:
         """Reports of the ATS (every ATS: None) with no final outcome (/stato)."""
         row = await self._db.fetchone(
-            "SELECT COUNT(*) AS n FROM sent_home s JOIN plessi p ON p.code = s.plesso_code"
+            # Plessi first (a small table), then each one's open reports by the partial index.
+            "SELECT COUNT(*) AS n FROM plessi p CROSS JOIN sent_home s"
+            " ON s.plesso_code = p.code"
             " WHERE (? IS NULL OR p.ats_code = ?) AND (s.outcome IS NULL OR s.outcome = 'absent')",
             (ats_code, ats_code),
         )
@@ -461,10 +469,6 @@ class SentHomeRepository:
             " AND (? IS NULL OR report_id = ?) ORDER BY id",
             (utc_now_text(now), report_id, report_id),
         )
-        return [_notice(row) for row in rows]
-
-    async def outbox(self) -> list[SentHomeNotice]:
-        rows = await self._db.fetchall("SELECT * FROM sent_home_outbox ORDER BY id")
         return [_notice(row) for row in rows]
 
     async def claim(self, item: SentHomeNotice, now: datetime, hold: timedelta) -> bool:

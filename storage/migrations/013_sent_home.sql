@@ -13,6 +13,8 @@ CREATE TABLE sent_home (
     created_by      INTEGER NOT NULL,
     created_at      TEXT NOT NULL,
     last_sent_at    TEXT NOT NULL,             -- the report, or the latest re-report of the person
+    kept_from       TEXT NOT NULL,             -- retention counts from here: the final outcome,
+                                               -- else the last sending
     updated_at      TEXT NOT NULL,
     outcome         TEXT CHECK (outcome IN ('back_certified', 'back_not_covid', 'positive', 'absent')),
     outcome_at      TEXT,
@@ -21,6 +23,9 @@ CREATE TABLE sent_home (
 CREATE INDEX sent_home_by_person ON sent_home (plesso_code, codice_fiscale, last_sent_at);
 CREATE INDEX sent_home_by_class ON sent_home (plesso_code, class_key, sent_day);
 CREATE INDEX sent_home_by_day ON sent_home (sent_day DESC, id DESC);
+CREATE INDEX sent_home_by_retention ON sent_home (kept_from);
+-- /stato: the reports still waiting for an outcome, per plesso.
+CREATE INDEX sent_home_open ON sent_home (plesso_code) WHERE outcome IS NULL OR outcome = 'absent';
 
 -- Every earlier version of a report: a correction or a re-report keeps what it replaced.
 CREATE TABLE sent_home_versions (
@@ -50,8 +55,10 @@ CREATE INDEX sent_home_clusters_by_class ON sent_home_clusters (plesso_code, cla
 CREATE TABLE sent_home_outbox (
     id               INTEGER PRIMARY KEY,
     kind             TEXT NOT NULL CHECK (kind IN ('new', 'resent', 'cluster')),
-    report_id        INTEGER REFERENCES sent_home (id) ON DELETE CASCADE,
-    cluster_id       INTEGER REFERENCES sent_home_clusters (id) ON DELETE CASCADE,
+    -- Ids only, no foreign keys: retention deletes a report's rows with it (storage/retention.py)
+    -- and the delivery skips a row whose report is gone.
+    report_id        INTEGER,
+    cluster_id       INTEGER,
     admin_user_id    INTEGER NOT NULL,
     status           TEXT NOT NULL DEFAULT 'pending'
         CHECK (status IN ('pending', 'sent', 'failed', 'unreachable')),
@@ -62,6 +69,8 @@ CREATE TABLE sent_home_outbox (
     sent_at          TEXT
 );
 CREATE INDEX sent_home_outbox_due ON sent_home_outbox (status, next_attempt_at);
+CREATE INDEX sent_home_outbox_by_report ON sent_home_outbox (report_id);
+CREATE INDEX sent_home_outbox_by_cluster ON sent_home_outbox (cluster_id);
 
 -- The daily outcome question: one per referent and day, whatever restarts happen.
 CREATE TABLE sent_home_asked (

@@ -5,6 +5,7 @@ with the clock moved, instead of waiting for real time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 
+from bot.context import BotApplication
 from domain.outbox import OutboxStatus
 from domain.senthome import Outcome, Symptom
 from emulator.demo import seed_demo_absences
@@ -37,7 +39,7 @@ async def referent(harness: Harness, admin: ChatUser) -> ChatUser:
     return await joined_referent(harness, admin, MARIA)
 
 
-def app(harness: Harness):  # type: ignore[no-untyped-def]
+def app(harness: Harness) -> BotApplication:
     assert harness.application is not None
     return harness.application
 
@@ -91,10 +93,18 @@ async def report(
     return sent.text or ""
 
 
+def outbox(harness: Harness) -> list[tuple[str, int, str]]:
+    """The sent-home outbox as stored: (kind, admin, status)."""
+    with contextlib.closing(sqlite3.connect(harness.settings.database_path)) as conn:
+        return conn.execute(
+            "SELECT kind, admin_user_id, status FROM sent_home_outbox ORDER BY id"
+        ).fetchall()
+
+
 async def outbox_settled(harness: Harness) -> None:
     for _ in range(60):
-        items = await harness.svc.sent_home.outbox()
-        if items and all(item.status is not OutboxStatus.PENDING for item in items):
+        items = outbox(harness)
+        if items and all(status != OutboxStatus.PENDING.value for _, _, status in items):
             return
         await asyncio.sleep(0.05)
 
@@ -181,8 +191,7 @@ async def test_report_with_every_field_refusals_receipt_and_ats_notice(
     for secret in ("Febbre", "gola", "Bianchi", "BIANCHI", STUDENT_CF, "37"):
         assert secret not in body
     await outbox_settled(harness)
-    items = await harness.svc.sent_home.outbox()
-    assert [(i.kind, i.admin_user_id) for i in items] == [("new", 100)]
+    assert [(kind, admin) for kind, admin, _ in outbox(harness)] == [("new", 100)]
     await harness.user(ADMIN_VALPADANA).expect_no_reply()
     await harness.user(ADMIN_REGIONAL).expect_no_reply()
 
@@ -353,7 +362,7 @@ async def test_cluster_alert_once(harness: Harness, admin: ChatUser, referent: C
     assert "2 allontanamenti" in (alert.text or "") and "3 B" in (alert.text or "")
     await report(referent, codice_fiscale=TEACHER_CONTACT_CF, surname="Colombo", name="Elena")
     await outbox_settled(harness)
-    kinds = [item.kind for item in await harness.svc.sent_home.outbox()]
+    kinds = [kind for kind, _, _ in outbox(harness)]
     assert kinds.count("cluster") == 1 and kinds.count("new") == 3
 
 

@@ -240,9 +240,12 @@ async def build_world(harness: Harness) -> World:
         contact_ids.append(change.contact.id)
     close_case(harness.settings.database_path, closed.id)
     # Sent-home reports (issue 17) of the same people as the cases: the same secrets.
-    for plesso, person, actor in ((PLESSO_A, CASE_A, REFERENT_A), (PLESSO_B, CASE_B, REFERENT_B)):
+    for plesso_code, someone, reporter in (
+        (PLESSO_A, CASE_A, REFERENT_A),
+        (PLESSO_B, CASE_B, REFERENT_B),
+    ):
         await svc.sent_home.create(
-            _sent_home(plesso, today, person), new_receipt_code(), actor=actor, now=now
+            _sent_home(plesso_code, today, someone), new_receipt_code(), actor=reporter, now=now
         )
     closure = await svc.closures.add(
         ats_code=ATS_A,
