@@ -123,7 +123,7 @@ def test_class_key_folds_spaces_and_case() -> None:
     assert class_key("3", "b") == class_key("3 ", " B") == "3B"
 
 
-# --- the whole report ------------------------------------------------------------------------------
+# --- the whole report ----------------------------------------------------------------------
 
 
 def test_a_complete_report() -> None:
@@ -151,7 +151,7 @@ def test_a_time_that_became_future_is_refused_on_send() -> None:
         complete_report(draft(time="10:00"), NOW)
 
 
-# --- school days and the follow-up ------------------------------------------------------------------
+# --- school days and the follow-up -----------------------------------------------------------
 
 
 def test_school_days_skip_weekends_holidays_and_closures() -> None:
