@@ -369,6 +369,15 @@ def is_school_day(calendar: SchoolCalendar, day: date, plesso_code: str | None =
     )
 
 
+def sent_days(calendar: SchoolCalendar, today: date, plesso_code: str | None) -> list[date]:
+    """The days offered for "when were they sent home": today, and the last school day
+    before it (Friday on a Monday, the day before a holiday)."""
+    day = today - timedelta(days=1)
+    while not is_school_day(calendar, day, plesso_code) and (today - day).days < DAYS_BACK:
+        day -= timedelta(days=1)
+    return [today, day]
+
+
 def school_days_after(
     calendar: SchoolCalendar, start: date, end: date, plesso_code: str | None = None
 ) -> int:

@@ -9,7 +9,7 @@ question is asked: a restart loses nothing), ask what comes next.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -71,10 +71,10 @@ from domain.senthome import (
     Symptom,
     complete_report,
     correction_deadline,
-    is_school_day,
     parse_sent_day,
     parse_sent_time,
     parse_temperature,
+    sent_days,
 )
 from reminders.senthome import deliver_soon
 from services import cases as cases_service
@@ -131,14 +131,6 @@ def _skippable(text: str, field: SentHomeField) -> Callable[[Update, BotContext,
         await reply(update, text, keyboard)
 
     return ask
-
-
-def sent_days(calendar: SchoolCalendar, today: date, plesso_code: str | None) -> list[date]:
-    """Today, and the last school day before it (the buttons of the day question)."""
-    day = today - timedelta(days=1)
-    while not is_school_day(calendar, day, plesso_code) and (today - day).days < 7:
-        day -= timedelta(days=1)
-    return [today, day]
 
 
 async def _day(update: Update, context: BotContext, form: Form) -> None:

@@ -101,7 +101,13 @@ async def view_tapped(update: Update, context: BotContext) -> None:
         await answer_tap(update, common.STALE_BUTTON, alert=True)
         return
     await answer_tap(update)
-    await reply(update, await _full_text(context, found), sent_keyboard(found))
+    again: list[keyboards.Button] | None = None
+    if found.outcome is Outcome.POSITIVE and found.case_id is None:
+        # The case form was left unfinished: it can be started again from here.
+        label = texts.OUTCOME_LABELS[Outcome.POSITIVE]
+        again = [(label, OUTCOMES.data(SET, found.id, Outcome.POSITIVE.value))]
+    keyboard = sent_keyboard(found, again)
+    await reply(update, await _full_text(context, found), keyboard)
 
 
 async def _full_text(context: BotContext, report: SentHomeReport, versions: int = 0) -> str:

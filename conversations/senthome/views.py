@@ -68,9 +68,13 @@ def family_text(data: SentHomeData, plesso: Plesso | None) -> str:
     )
 
 
-def sent_keyboard(report: SentHomeReport) -> InlineKeyboardMarkup:
+def sent_keyboard(
+    report: SentHomeReport, first: list[keyboards.Button] | None = None
+) -> InlineKeyboardMarkup:
+    """Under a report: «Rettifica» and «Nuovo allontanamento» (`first`, a row, on top)."""
     return keyboards.inline(
         [
+            *([first] if first else []),
             [(texts.BUTTON_CORRECT, REPORTS.data(RECTIFY, report.id))],
             [(texts.BUTTON_NEW, REPORTS.data(NEW, report.data.plesso_code))],
         ]

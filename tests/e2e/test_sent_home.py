@@ -27,7 +27,7 @@ from tests.e2e.steps import (
     TEACHER_CONTACT_CF,
     joined_referent,
 )
-from tests.harness import ADMIN_REGIONAL, ADMIN_VALPADANA, ROME, Harness
+from tests.harness import ADMIN_REGIONAL, ADMIN_VALPADANA, ROME, Harness, MutableClock
 
 MARIA = 300
 LUIGI = 301
@@ -227,7 +227,7 @@ async def test_staff_are_not_asked_who_took_them_home(harness: Harness, referent
 
 
 async def test_correction_within_24_hours_then_locked(
-    harness: Harness, clock, referent: ChatUser
+    harness: Harness, clock: MutableClock, referent: ChatUser
 ) -> None:
     await report(referent)
     await referent.tap("Rettifica")
@@ -263,7 +263,7 @@ async def test_correction_within_24_hours_then_locked(
 
 
 async def test_same_person_within_48_hours_updates_the_report(
-    harness: Harness, clock, admin: ChatUser, referent: ChatUser
+    harness: Harness, clock: MutableClock, admin: ChatUser, referent: ChatUser
 ) -> None:
     await report(referent)
     clock.advance(hours=24)  # Wednesday 09:30
@@ -281,7 +281,7 @@ async def test_same_person_within_48_hours_updates_the_report(
 
 
 async def test_outcome_question_on_school_days_for_ten_school_days(
-    harness: Harness, clock, referent: ChatUser
+    harness: Harness, clock: MutableClock, referent: ChatUser
 ) -> None:
     await report(referent)
     assert await ask_outcomes(app(harness)) == 0  # the same day: not yet
@@ -307,7 +307,9 @@ async def test_outcome_question_on_school_days_for_ten_school_days(
     assert "senza esito" in (listed.text or "")
 
 
-async def test_still_absent_then_back(harness: Harness, clock, referent: ChatUser) -> None:
+async def test_still_absent_then_back(
+    harness: Harness, clock: MutableClock, referent: ChatUser
+) -> None:
     await report(referent)
     clock.set(datetime(2026, 11, 18, 8, 0, tzinfo=ROME))
     await ask_outcomes(app(harness))
@@ -327,7 +329,7 @@ async def test_still_absent_then_back(harness: Harness, clock, referent: ChatUse
 
 
 async def test_positive_opens_a_prefilled_case_linked_to_the_report(
-    harness: Harness, clock, referent: ChatUser
+    harness: Harness, clock: MutableClock, referent: ChatUser
 ) -> None:
     await report(referent)
     clock.set(datetime(2026, 11, 18, 8, 0, tzinfo=ROME))
@@ -401,7 +403,7 @@ async def test_restart_mid_form_resumes(harness: Harness, referent: ChatUser) ->
 
 
 async def test_report_shows_the_sent_home_rate_per_thousand_enrolled(
-    harness: Harness, clock, admin: ChatUser
+    harness: Harness, clock: MutableClock, admin: ChatUser
 ) -> None:
     clock.set(datetime(2026, 11, 19, 11, 0, tzinfo=ROME))  # Thursday, a recording day
     assert await seed_demo_absences(harness.svc, actor=0, outbreak_plesso=PLESSO_MILANO) > 0
@@ -421,7 +423,7 @@ async def test_report_shows_the_sent_home_rate_per_thousand_enrolled(
 
 
 async def test_status_counts_reports_without_outcome(
-    harness: Harness, clock, admin: ChatUser, referent: ChatUser
+    harness: Harness, clock: MutableClock, admin: ChatUser, referent: ChatUser
 ) -> None:
     await report(referent)
     await admin.send("/stato")
@@ -463,3 +465,23 @@ async def test_export_has_the_reports_in_full(
     await valpadana.tap("Ultimi 30 giorni")
     await valpadana.tap("Excel")
     await valpadana.expect("Nessun allontanamento")
+
+
+async def test_a_positive_whose_case_form_was_left_can_open_it_again(
+    harness: Harness, clock: MutableClock, referent: ChatUser
+) -> None:
+    await report(referent)
+    clock.set(datetime(2026, 11, 18, 8, 0, tzinfo=ROME))
+    await ask_outcomes(app(harness))
+    await referent.tap("L.B. 3 B")
+    await referent.tap("Positivo")
+    await referent.expect("Sono corretti?")
+    await referent.send("/annulla")
+    await referent.expect("annullat")
+    await referent.send("/allontanamenti")
+    listed = await referent.expect("Allontanamenti degli ultimi 30 giorni")
+    assert "positivo" in (listed.text or "")
+    await referent.tap("1")
+    await referent.expect("Allontanamento 1")
+    await referent.tap("Positivo → apri il caso")
+    await referent.expect("Sono corretti?")
