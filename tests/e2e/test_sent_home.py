@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import openpyxl  # type: ignore[import-untyped]
 import pytest
+from telegram import BotCommandScopeChat
 
 from bot.context import BotApplication
 from domain.outbox import OutboxStatus
@@ -485,3 +486,12 @@ async def test_a_positive_whose_case_form_was_left_can_open_it_again(
     await referent.expect("Allontanamento 1")
     await referent.tap("Positivo → apri il caso")
     await referent.expect("Sono corretti?")
+
+
+async def test_the_commands_are_in_the_menus_once(harness: Harness, admin: ChatUser) -> None:
+    await admin.send("/start")
+    await admin.expect("Comandi per gli operatori ATS")
+    default = [c for c, _ in harness.emulator.commands(None)]
+    assert "allontanamento" in default and "allontanamenti" in default
+    admin_menu = [c for c, _ in harness.emulator.commands(BotCommandScopeChat(100))]
+    assert admin_menu.count("allontanamenti") == 1
