@@ -26,11 +26,13 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from domain.calendar import SchoolCalendar
+from domain.cases import CaseDraft
 from domain.codice_fiscale import parse_codice_fiscale
 from domain.comuni import Comune
 from domain.dates import check_not_future, format_date, parse_date
 from domain.errors import ValidationFailed
 from domain.people import Role as PersonRole
+from domain.schools import SchoolType
 from domain.text import fold
 
 CORRECTION_WINDOW = timedelta(hours=24)
@@ -418,6 +420,29 @@ def state_of(
     if is_lapsed(outcome, day, plesso_code, calendar, today):
         return State.NO_OUTCOME
     return State.STILL_ABSENT if outcome is Outcome.STILL_ABSENT else State.WAITING
+
+
+# --- «Positivo → apri il caso» ----------------------------------------------------------------
+
+
+def case_draft_of(data: SentHomeData, today: date, school_type: SchoolType | None) -> CaseDraft:
+    """What the report already says for the case form: the person, the class, the last day
+    of attendance (the day they were sent home); `school_type` is the plesso's, if known."""
+    return CaseDraft(
+        plesso_code=data.plesso_code,
+        school_type=school_type,
+        class_name=data.class_name,
+        section=data.section,
+        role=CASE_ROLE[data.role],
+        surname=data.surname,
+        name=data.name,
+        codice_fiscale=data.codice_fiscale,
+        birth_date=parse_codice_fiscale(data.codice_fiscale, today).birth_date,
+        comune=data.comune,
+        phone1=data.phone1,
+        phone2=data.phone2,
+        last_attendance=data.day,
+    )
 
 
 # --- the cluster rule --------------------------------------------------------------------------

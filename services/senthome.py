@@ -22,8 +22,10 @@ from enum import StrEnum
 
 from domain.access import Actor
 from domain.calendar import SchoolCalendar
+from domain.cases import CaseDraft
 from domain.closing import new_receipt_code, recipients
 from domain.registry import Plesso
+from domain.schools import SchoolType
 from domain.senthome import (
     LIST_DAYS,
     NoticeKind,
@@ -31,11 +33,14 @@ from domain.senthome import (
     SentHomeData,
     SentHomeReport,
     SentHomeRow,
+    State,
+    case_draft_of,
     cluster_start,
     duplicate_since,
     follow_up_due,
     forms_cluster,
     may_correct,
+    state_of,
 )
 from services.unit_of_work import UnitOfWork
 from storage.senthome import ReportLocked
@@ -177,6 +182,26 @@ async def record_outcome(
     return await own_report(uow, actor, report.id)
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A line of a list: the report's row and its state today."""
+
+    row: SentHomeRow
+    state: State
+
+
+async def with_states(uow: UnitOfWork, rows: list[SentHomeRow], today: date) -> list[Listed]:
+    """Each row's state (waiting, an outcome, "senza esito" after 10 school days)."""
+    calendars: dict[str, SchoolCalendar] = {}
+    listed: list[Listed] = []
+    for row in rows:
+        if row.plesso_code not in calendars:
+            calendars[row.plesso_code] = await _calendar(uow, row.plesso_code)
+        calendar = calendars[row.plesso_code]
+        listed.append(Listed(row, state_of(row.outcome, row.day, row.plesso_code, calendar, today)))
+    return listed
+
+
 async def referent_list(uow: UnitOfWork, actor: Actor, today: date) -> list[SentHomeRow]:
     """The actor's plessi's reports of the last LIST_DAYS days, newest first."""
     plessi = list(actor.referent.plessi) if actor.referent is not None else []
@@ -188,6 +213,20 @@ async def ats_list(uow: UnitOfWork, actor: Actor, today: date) -> list[SentHomeR
     if not actor.is_admin:
         return []
     return await uow.sent_home.of_ats(actor.admin_ats, today - timedelta(days=LIST_DAYS))
+
+
+async def report_state(uow: UnitOfWork, report: SentHomeReport, today: date) -> State:
+    data = report.data
+    calendar = await _calendar(uow, data.plesso_code)
+    return state_of(report.outcome, data.day, data.plesso_code, calendar, today)
+
+
+async def case_draft(uow: UnitOfWork, report: SentHomeReport, today: date) -> CaseDraft:
+    """«Positivo → apri il caso»: the case form's answers the report already gives."""
+    plesso = await uow.plessi.get(report.data.plesso_code)
+    kinds = {kind.value: kind for kind in SchoolType}
+    school_type = kinds.get(plesso.school_type) if plesso is not None else None
+    return case_draft_of(report.data, today, school_type)
 
 
 async def ats_report(uow: UnitOfWork, actor: Actor, report_id: int | None) -> FullReport | None:

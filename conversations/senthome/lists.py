@@ -30,12 +30,8 @@ from conversations.senthome.views import (
     sent_keyboard,
 )
 from domain.access import Role
-from domain.calendar import SchoolCalendar
-from domain.cases import CaseDraft
-from domain.codice_fiscale import parse_codice_fiscale
 from domain.dates import format_date
-from domain.schools import SchoolType
-from domain.senthome import CASE_ROLE, Outcome, SentHomeReport, SentHomeRow, State, state_of
+from domain.senthome import Outcome, SentHomeReport, SentHomeRow, State
 from domain.text import fit
 from reminders.senthome import ASK, OUTCOMES, SET
 from services import cases as cases_service
@@ -52,17 +48,8 @@ def _today(context: BotContext) -> date:
 
 
 async def _states(context: BotContext, rows: list[SentHomeRow]) -> list[tuple[SentHomeRow, State]]:
-    today = _today(context)
-    calendars: dict[str, SchoolCalendar] = {}
-    out: list[tuple[SentHomeRow, State]] = []
-    for row in rows:
-        if row.plesso_code not in calendars:
-            calendars[row.plesso_code] = await service.calendar_of(
-                context.services, row.plesso_code
-            )
-        state = state_of(row.outcome, row.day, row.plesso_code, calendars[row.plesso_code], today)
-        out.append((row, state))
-    return out
+    listed = await service.with_states(context.services, rows, _today(context))
+    return [(line.row, line.state) for line in listed]
 
 
 # --- the referent ---------------------------------------------------------------------------------
@@ -112,10 +99,7 @@ async def view_tapped(update: Update, context: BotContext) -> None:
 
 async def _full_text(context: BotContext, report: SentHomeReport, versions: int = 0) -> str:
     plesso = await cases_service.plesso(context.services, report.data.plesso_code)
-    calendar = await service.calendar_of(context.services, report.data.plesso_code)
-    state = state_of(
-        report.outcome, report.data.day, report.data.plesso_code, calendar, _today(context)
-    )
+    state = await service.report_state(context.services, report, _today(context))
     parts = [
         render(
             texts.VIEW_HEADER,
@@ -254,31 +238,8 @@ async def outcome_set(update: Update, context: BotContext) -> None:
         return
     await reply(update, render(texts.OUTCOME_POSITIVE, initials=result.data.initials))
     # The case form's flow is stored by its own engine: its next answers reach it.
-    await start_prefilled(update, context, await _case_draft(context, result))
-
-
-async def _case_draft(context: BotContext, report: SentHomeReport) -> CaseDraft:
-    """What the report already says for the case form: the person, the class, the last day
-    of attendance (the day they were sent home)."""
-    data = report.data
-    today = _today(context)
-    plesso = await cases_service.plesso(context.services, data.plesso_code)
-    kinds = {kind.value: kind for kind in SchoolType}
-    return CaseDraft(
-        plesso_code=data.plesso_code,
-        school_type=kinds.get(plesso.school_type) if plesso else None,
-        class_name=data.class_name,
-        section=data.section,
-        role=CASE_ROLE[data.role],
-        surname=data.surname,
-        name=data.name,
-        codice_fiscale=data.codice_fiscale,
-        birth_date=parse_codice_fiscale(data.codice_fiscale, today).birth_date,
-        comune=data.comune,
-        phone1=data.phone1,
-        phone2=data.phone2,
-        last_attendance=data.day,
-    )
+    draft = await service.case_draft(context.services, result, _today(context))
+    await start_prefilled(update, context, draft)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
