@@ -332,12 +332,6 @@ def complete_report(draft: SentHomeDraft, now: datetime) -> SentHomeData:
     return data
 
 
-def sent_moment(data: SentHomeData) -> datetime:
-    """The local (naive) moment of the sending home."""
-    hours, minutes = (int(part) for part in data.time.split(":"))
-    return datetime.combine(data.day, time(hours, minutes))
-
-
 # --- correction, duplicate -------------------------------------------------------------------
 
 

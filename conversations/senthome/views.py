@@ -3,8 +3,6 @@ sent report, the list lines. The button families of the feature are declared her
 
 from __future__ import annotations
 
-from datetime import date
-
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
@@ -12,7 +10,6 @@ from bot.callbacks import Buttons
 from bot.catalog import render
 from bot.catalog import senthome as texts
 from bot.forms import plain_value
-from domain.codice_fiscale import mask_codice_fiscale
 from domain.dates import format_date
 from domain.registry import Plesso
 from domain.senthome import SentHomeData, SentHomeDraft, SentHomeReport, SentHomeRow, State
@@ -108,11 +105,3 @@ def admin_line(row: SentHomeRow, state: State) -> str:
         initials=initials(row.name, row.surname),
         state=texts.STATE_LABELS[state],
     )
-
-
-def masked(code: str) -> str:
-    return mask_codice_fiscale(code)
-
-
-def short_day(day: date) -> str:
-    return day.strftime("%d/%m")
