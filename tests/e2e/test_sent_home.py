@@ -501,3 +501,13 @@ async def test_the_commands_are_in_the_menus_once(harness: Harness, admin: ChatU
     assert "allontanamento" in default and "allontanamenti" in default
     admin_menu = [c for c, _ in harness.emulator.commands(BotCommandScopeChat(100))]
     assert admin_menu.count("allontanamenti") == 1
+
+
+async def test_the_outcome_question_is_scheduled_daily_at_eight(harness: Harness) -> None:
+    queue = app(harness).job_queue
+    assert queue is not None
+    (job,) = queue.get_jobs_by_name("senthome:question")
+    fire = job.next_t
+    assert fire is not None
+    local = fire.astimezone(ROME)
+    assert (local.hour, local.minute) == (8, 0)
