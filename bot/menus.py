@@ -14,7 +14,9 @@ log = logging.getLogger(__name__)
 
 
 def _commands(items: list[tuple[str, str]]) -> list[BotCommand]:
-    return [BotCommand(command, description) for command, description in items]
+    # A command of both lists (/allontanamenti) is listed once, with the first description.
+    unique = dict(reversed(items))
+    return [BotCommand(command, unique[command]) for command in dict.fromkeys(c for c, _ in items)]
 
 
 async def set_admin_menu(bot: Bot, chat_id: int) -> None:

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     # A form set aside by another command is offered back («Riprendi») for this many days,
     # then dropped with a word (issue 22).
     draft_max_age_days: int = Field(default=3, ge=1, le=30)
+    # Sent-home reports (issue 17): the daily outcome question, and the cluster alert when
+    # SIZE reports come from one class within SCHOOL_DAYS school days.
+    sent_home_question_time: time = time(8, 0)
+    sent_home_cluster_size: int = Field(default=2, ge=2, le=30)
+    sent_home_cluster_school_days: int = Field(default=3, ge=1, le=20)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -32,6 +32,8 @@ from conversations.citizens import signin as citizen_signin
 from conversations.common import basics, onboarding
 from conversations.contacts import form as contact_form
 from conversations.contacts import lists as contact_lists
+from conversations.senthome import form as senthome_form
+from conversations.senthome import lists as senthome_lists
 
 AnyHandler = BaseHandler[Update, BotContext, Any]
 
@@ -62,6 +64,8 @@ def registered_handlers() -> list[AnyHandler]:
         *close.handlers(),
         contact_form.build(),
         *contact_lists.handlers(),
+        senthome_form.build(),
+        *senthome_lists.handlers(),
         *ats_reminders.handlers(),
         *report.handlers(),
         *status.handlers(),

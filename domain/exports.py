@@ -37,6 +37,7 @@ class ExportKind(StrEnum):
     CASES = "casi"
     ABSENCES = "assenze"
     REGISTRY = "anagrafe"
+    SENT_HOME = "allontanamenti"
 
     @property
     def has_period(self) -> bool:
@@ -52,6 +53,7 @@ _AUDIT_ACTIONS = {
     ExportKind.CASES: "export.cases",
     ExportKind.ABSENCES: "export.absences",
     ExportKind.REGISTRY: "export.registry",
+    ExportKind.SENT_HOME: "export.sent_home",
 }
 
 

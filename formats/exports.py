@@ -28,7 +28,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO
 from zoneinfo import ZoneInfo
@@ -46,6 +46,7 @@ from domain.exports import (
 )
 from domain.people import Role
 from domain.schools import SchoolType
+from domain.senthome import SentHomeRecord
 from formats.case_export import CASE_HEADERS, CONTACT_HEADERS
 from formats.xlsx import Cell, Column, Row, Table, write_xlsx
 
@@ -63,6 +64,8 @@ class ExportLabels:
     no: str
     active: str
     revoked: str
+    sent_home: Mapping[str, str] = field(default_factory=dict)
+    """Labels of the sent-home reports' values (roles, symptoms, handed to, outcomes)."""
 
 
 CASES_SHEET = "Casi"
@@ -390,3 +393,68 @@ def write_csv_zip(tables: Sequence[Table], target: IO[bytes]) -> tuple[int, ...]
             with archive.open(f"{table.name.lower()}.csv", "w") as member:
                 counts.append(write_csv(table, member))
     return tuple(counts)
+
+
+# --- sent-home reports (issue 17) ------------------------------------------------------------
+
+SENT_HOME_SHEET = "Allontanamenti"
+SENT_HOME_COLUMNS = _columns(
+    (
+        "Id",
+        "Plesso",
+        "ATS",
+        "Ruolo",
+        "Classe",
+        "Sezione",
+        "Cognome",
+        "Nome",
+        "Codice fiscale",
+        "Comune di domicilio",
+        "Telefono 1",
+        "Telefono 2",
+        "Giorno",
+        "Ora",
+        "Sintomi",
+        "Temperatura",
+        "Affidato a",
+        "Esito",
+        "Caso collegato",
+        "Codice ricevuta",
+        "Versione",
+    )
+)
+
+
+def sent_home_table(records: Iterable[SentHomeRecord], labels: ExportLabels) -> Table:
+    words = labels.sent_home
+
+    def label(value: str | None) -> str | None:
+        return words.get(value, value) if value is not None else None
+
+    def row(r: SentHomeRecord) -> Row:
+        data = r.report.data
+        return (
+            r.report.id,
+            f"{r.plesso_name} ({data.plesso_code})",
+            r.ats_code,
+            label(data.role),
+            data.class_name,
+            data.section,
+            data.surname,
+            data.name,
+            data.codice_fiscale,
+            _comune(data.comune.name, data.comune.province),
+            data.phone1,
+            data.phone2,
+            data.day,
+            data.time,
+            ", ".join(label(s) or s for s in data.symptoms),
+            data.temperature,
+            label(data.handed_to),
+            label(r.report.outcome),
+            r.report.case_id,
+            r.report.receipt_code,
+            r.report.version,
+        )
+
+    return Table(SENT_HOME_SHEET, SENT_HOME_COLUMNS, map(row, records))

@@ -34,6 +34,7 @@ from formats.exports import (
     contacts_table,
     plessi_table,
     referents_table,
+    sent_home_table,
     write_export,
 )
 from formats.xlsx import Table
@@ -90,7 +91,10 @@ async def export(
     The audit row is written before the caller sends the file: a file that may have left is
     in the log, even if the send then fails."""
     ats = actor.admin_ats
-    tables = await _tables(uow.exports, ats, request, labels)
+    if request.kind is ExportKind.SENT_HOME:
+        tables = await _sent_home_tables(uow, ats, request, labels)
+    else:
+        tables = await _tables(uow.exports, ats, request, labels)
     if not tables:
         return None
     if writing is not None:
@@ -138,6 +142,16 @@ async def _tables(
         cases_table(paged(loop, repository.cases, case_ids), labels),
         contacts_table(paged(loop, repository.contacts, case_ids), labels),
     ]
+
+
+async def _sent_home_tables(
+    uow: UnitOfWork, ats: str | None, request: ExportRequest, labels: ExportLabels
+) -> list[Table]:
+    """The sent-home reports of the period (issue 17): one table, none when there is none."""
+    period = request.period
+    assert period is not None
+    records = await uow.sent_home.for_export(ats, period.start, period.end)
+    return [sent_home_table(records, labels)] if records else []
 
 
 def paged(

@@ -33,6 +33,8 @@ class AtsStatus:
     closed: ClosedThisWeek
     missed: list[MissedRecording]
     unreachable: list[UnreachableReferent]
+    sent_home_without_outcome: int = 0
+    """Sent-home reports without a final outcome (issue 17)."""
 
 
 async def ats_status(
@@ -49,6 +51,7 @@ async def ats_status(
         closed=closed,
         missed=await _missed(uow, ats_code, now),
         unreachable=await uow.reminders.unreachable(ats_code),
+        sent_home_without_outcome=await uow.sent_home.without_outcome(ats_code),
     )
 
 

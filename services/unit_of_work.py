@@ -28,6 +28,7 @@ from storage.notices import NoticesRepository
 from storage.registry import InvitationsRepository, PlessiRepository, ReferentsRepository
 from storage.reminders import ReminderLogRepository
 from storage.retention import RetentionRepository
+from storage.senthome import SentHomeRepository
 from storage.updates import ProcessedUpdates
 
 
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.ats = AtsRepository(db)
         self.ats_status = AtsStatusRepository(db)
         self.citizens = CitizensRepository(db)
+        self.sent_home = SentHomeRepository(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -20,6 +20,7 @@ class OutboxTable(StrEnum):
 
     ATS = "ats_outbox"
     REFERENT_NOTICES = "referent_notices"
+    SENT_HOME = "sent_home_outbox"
 
 
 class Outbox:

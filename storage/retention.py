@@ -60,6 +60,20 @@ _PURGE = (
     "DELETE FROM cases WHERE status = 'closed' AND closed_at <= :cutoff",
 )
 
+# Sent-home reports (issue 17, migration 013) due at the cut-off: RETENTION_DAYS after their
+# outcome; one that never got a final outcome, after its (last) sending. With them go their
+# versions, their outbox rows, their audit rows and any draft of a «Rettifica» of them.
+_SENT_HOME_DUE = "SELECT id FROM sent_home WHERE kept_from <= :cutoff"
+_SENT_HOME_PURGE = (
+    "DELETE FROM audit_log WHERE entity = 'sent_home'"
+    " AND entity_id IN (SELECT CAST(id AS TEXT) FROM (" + _SENT_HOME_DUE + "))",
+    "DELETE FROM conversations WHERE flow = 'senthome' AND json_valid(data)"
+    " AND json_extract(data, '$.report_id') IN (" + _SENT_HOME_DUE + ")",
+    "DELETE FROM sent_home_outbox WHERE report_id IN (" + _SENT_HOME_DUE + ")",
+    "DELETE FROM sent_home_versions WHERE report_id IN (" + _SENT_HOME_DUE + ")",
+    "DELETE FROM sent_home WHERE id IN (" + _SENT_HOME_DUE + ")",
+)
+
 # Drafts that name a due case, wherever the flow keeps its `case_id`.
 _DRAFTS = (
     "DELETE FROM conversations WHERE json_valid(data) AND EXISTS ("
@@ -70,7 +84,9 @@ _DRAFTS = (
 
 # Tables that point at `cases` or `contacts` and are handled above; a new one makes the
 # DELETE of the case fail (foreign keys are on), and the storage test names it.
-HANDLED_REFERENCES = frozenset({"contacts", "ats_outbox"})
+# `sent_home` points at the case a positive report opened: ON DELETE SET NULL, the report
+# stays (its own retention is above).
+HANDLED_REFERENCES = frozenset({"contacts", "ats_outbox", "sent_home"})
 
 
 class _Frozen(BaseModel):
@@ -80,6 +96,7 @@ class _Frozen(BaseModel):
 class AtsCount(_Frozen):
     cases: int
     contacts: int
+    sent_home: int = 0
 
 
 class Draft(_Frozen):
@@ -183,7 +200,8 @@ class RetentionRepository:
         params = {"cutoff": utc_now_text(limit)}
         async with self._db.transaction() as conn:
             due = await _due(conn, params)
-            if not due:
+            sent_home = await _sent_home_due(conn, params)
+            if not due and not sent_home:
                 return Purge(at=now, cutoff=limit)
             secure = await _secure_delete(conn, True)
             try:
@@ -192,7 +210,9 @@ class RetentionRepository:
                 drafts = await _delete_drafts(conn, params)
                 for statement in _PURGE:
                     await conn.execute(statement, params)
-                by_ats = _count(due)
+                for statement in _SENT_HOME_PURGE:
+                    await conn.execute(statement, params)
+                by_ats = _count(due, sent_home)
                 await _record(conn, now, days, limit, by_ats, due)
                 await conn.execute("DELETE FROM retention_guard")
             finally:
@@ -238,12 +258,26 @@ async def _delete_drafts(conn: aiosqlite.Connection, params: dict[str, str]) -> 
     return tuple(Draft(flow=r[0], chat_id=int(r[1]), user_id=int(r[2])) for r in rows)
 
 
-def _count(due: Due) -> dict[str, AtsCount]:
+def _count(due: Due, sent_home: dict[str, int] | None = None) -> dict[str, AtsCount]:
     counts: dict[str, AtsCount] = {}
     for _, ats_code, contacts in due:
         old = counts.get(ats_code, AtsCount(cases=0, contacts=0))
         counts[ats_code] = AtsCount(cases=old.cases + 1, contacts=old.contacts + contacts)
+    for ats_code, reports in (sent_home or {}).items():
+        old = counts.get(ats_code, AtsCount(cases=0, contacts=0))
+        counts[ats_code] = old.model_copy(update={"sent_home": reports})
     return dict(sorted(counts.items()))
+
+
+async def _sent_home_due(conn: aiosqlite.Connection, params: dict[str, str]) -> dict[str, int]:
+    """The sent-home reports due, counted per ATS."""
+    async with conn.execute(
+        "SELECT p.ats_code, COUNT(*) FROM sent_home s JOIN plessi p ON p.code = s.plesso_code"
+        " WHERE s.id IN (" + _SENT_HOME_DUE + ") GROUP BY p.ats_code",
+        params,
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return {str(r[0]): int(r[1]) for r in rows}
 
 
 async def _record(
@@ -269,5 +303,7 @@ async def _record(
                 "cases": count.cases,
                 "contacts": count.contacts,
                 "case_ids": [case_id for case_id, ats, _ in due if ats == ats_code],
+                # Issue 17: named only when the run deleted sent-home reports.
+                **({"sent_home": count.sent_home} if count.sent_home else {}),
             },
         )

@@ -12,6 +12,8 @@ REFERENT_COMMANDS: list[tuple[str, str]] = [
     ("caso", "Vedi un caso: /caso NUMERO"),
     ("iscritti", "Iscritti e classi del plesso"),
     ("assenze", "Registra le assenze (scuole sentinella)"),
+    ("allontanamento", "Segnala un allontanamento per sintomi"),
+    ("allontanamenti", "Allontanamenti: elenco ed esiti"),
 ]
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("scuole", "Carica o conta i plessi (file CSV)"),
@@ -25,6 +27,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("registro", "Registro delle modifiche: caso, plesso o referente"),
     ("stato", "Indicatori: casi aperti, chiusi, rilevazioni mancanti"),
     ("esporta", "Esporta casi, assenze o referenti (Excel o CSV)"),
+    ("allontanamenti", "Allontanamenti dell'ATS: elenco e dettaglio"),
     ("avviso", "Avviso a tutti i referenti (o ai plessi sentinella)"),
     ("conservazione", "Conservazione: quando si eliminano i casi chiusi"),
 ]

@@ -8,11 +8,13 @@ ASK_KIND = "📦 <b>Esporta i dati</b> ({scope})\nCosa vuoi esportare?"
 BUTTON_CASES = "Casi chiusi e contatti"
 BUTTON_ABSENCES = "Assenze, iscritti e tassi"
 BUTTON_REGISTRY = "Referenti e plessi"
+BUTTON_SENT_HOME = "Allontanamenti"
 
 # What the file holds, in the questions and in the caption.
 KIND_CASES = "Casi chiusi e loro contatti"
 KIND_ABSENCES = "Assenze dei plessi sentinella, con iscritti e tassi"
 KIND_REGISTRY = "Referenti e plessi"
+KIND_SENT_HOME = "Allontanamenti per sintomi, con esito"
 
 ASK_PERIOD = "<b>{what}</b>: di quale periodo?"
 ASK_PERIOD_CASES = "<b>{what}</b>: di quale periodo? Conta il giorno di chiusura del caso."
@@ -35,6 +37,7 @@ SNAPSHOT = "situazione al {today}"
 
 NOTHING_CASES = "Nessun caso chiuso {period} ({scope}): non c'è nulla da esportare."
 NOTHING_ABSENCES = "Nessuna assenza registrata {period} ({scope}): non c'è nulla da esportare."
+NOTHING_SENT_HOME = "Nessun allontanamento {period} ({scope}): non c'è nulla da esportare."
 NOTHING_REGISTRY = "Nessun plesso caricato ({scope}): non c'è nulla da esportare."
 TOO_BIG = (
     "Il file sarebbe di {size} MB, oltre il limite di Telegram (50 MB). "

@@ -20,6 +20,8 @@ MISSED_LINE = "• {plesso} ({code}): manca {days}"
 UNREACHABLE_HEADER = "\n📵 <b>Referenti non raggiungibili: {n}</b>"
 UNREACHABLE_LINE = "• {name}, dal {since}"
 
+SENT_HOME_OPEN = "\n🏠 <b>Allontanamenti senza esito: {n}</b> (/allontanamenti)"
+
 NONE_LINE = "• nessuno"
 MORE_LINES = "• … e altri {n}"
 TRUNCATED = "\n…"

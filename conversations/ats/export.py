@@ -30,6 +30,7 @@ from bot.access import requires
 from bot.callbacks import Buttons
 from bot.catalog import common, error_text, render
 from bot.catalog import export as texts
+from bot.catalog import senthome as senthome_texts
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext, Services
 from bot.drafts import FlowDraft
@@ -92,11 +93,13 @@ _KIND_TEXT = {
     ExportKind.CASES: texts.KIND_CASES,
     ExportKind.ABSENCES: texts.KIND_ABSENCES,
     ExportKind.REGISTRY: texts.KIND_REGISTRY,
+    ExportKind.SENT_HOME: texts.KIND_SENT_HOME,
 }
 _NOTHING = {
     ExportKind.CASES: texts.NOTHING_CASES,
     ExportKind.ABSENCES: texts.NOTHING_ABSENCES,
     ExportKind.REGISTRY: texts.NOTHING_REGISTRY,
+    ExportKind.SENT_HOME: texts.NOTHING_SENT_HOME,
 }
 
 
@@ -139,6 +142,7 @@ def _kind_keyboard() -> InlineKeyboardMarkup:
             (texts.BUTTON_CASES, BUTTONS.data(KIND, ExportKind.CASES)),
             (texts.BUTTON_ABSENCES, BUTTONS.data(KIND, ExportKind.ABSENCES)),
             (texts.BUTTON_REGISTRY, BUTTONS.data(KIND, ExportKind.REGISTRY)),
+            (texts.BUTTON_SENT_HOME, BUTTONS.data(KIND, ExportKind.SENT_HOME)),
         ]
     )
 
@@ -301,6 +305,7 @@ def _labels(services: Services) -> ExportLabels:
         no=texts.NO,
         active=texts.ACTIVE,
         revoked=texts.REVOKED,
+        sent_home=senthome_texts.EXPORT_LABELS,
     )
 
 

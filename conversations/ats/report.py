@@ -13,15 +13,20 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot.access import requires
 from bot.catalog import ats as texts
 from bot.catalog import render
+from bot.catalog import senthome as senthome_texts
 from bot.catalog.absences import describe_day
 from bot.context import BotContext
 from bot.replies import reply
 from domain.access import Role
 from domain.dates import parse_date
 from domain.errors import ValidationFailed
+from domain.text import fit
 from reminders import early_warning
 from services import report as report_service
+from services import senthome as senthome_service
 from services.report import NoReport
+
+MAX_MESSAGE = 4096
 
 
 @requires(Role.ADMIN)
@@ -52,7 +57,17 @@ async def show(update: Update, context: BotContext) -> None:
     if chat is not None:
         await chat.send_action(ChatAction.UPLOAD_PHOTO)
     report = await report_service.compute(services, ats, day)
-    await reply(update, early_warning.report_text(report, ats))
+    text = early_warning.report_text(report, ats)
+    rate = await senthome_service.sent_home_rate(services, ats, day)
+    if rate is not None:
+        text += "\n" + render(
+            senthome_texts.REPORT_RATE,
+            day=describe_day(day),
+            reports=rate.reports,
+            rate=f"{rate.per_thousand:.1f}".replace(".", ","),
+            enrolled=rate.enrolled,
+        )
+    await reply(update, fit(text, MAX_MESSAGE, "…"))  # the added line must still fit
     if chat is not None and report.timeline:
         png = await early_warning.chart(report, ats)
         await chat.send_photo(png, caption=early_warning.chart_title(report, ats))

@@ -38,6 +38,7 @@ async def show(update: Update, context: BotContext) -> None:
         closed_text(status.closed, tz),
         missed_text(status.missed),
         unreachable_text(status, tz),
+        render(texts.SENT_HOME_OPEN, n=status.sent_home_without_outcome),
     ]
     await reply(update, _fit("\n".join(parts)))
 

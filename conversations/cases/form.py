@@ -52,6 +52,7 @@ from conversations.cases.steps import (
     REFERENT_CHANGE,
     REFERENT_OK,
     REFERENT_STEPS,
+    STEP_FIELD,
     Form,
     Step,
 )
@@ -152,6 +153,24 @@ async def _start_new(update: Update, context: BotContext, plesso_code: str | Non
             ),
         )
     return await _go(update, context, form)
+
+
+async def start_prefilled(update: Update, context: BotContext, known: CaseDraft) -> Step:
+    """Start /nuovocaso with answers known elsewhere (a sent-home report turned positive):
+    the referent's own data as usual, the fields `known` was given answered, the rest asked."""
+    form = _new_form(context)
+    draft = known.model_copy(
+        update={
+            f: getattr(form.draft, f) for f in ("referent_name", "referent_phone", "referent_email")
+        }
+    )
+    given = known.model_fields_set  # an optional field given as None is answered too
+    answered = [
+        step
+        for step, field in STEP_FIELD.items()
+        if getattr(draft, field.value) is not None or field.value in given
+    ]
+    return await _go(update, context, form.with_draft(draft, *answered))
 
 
 @requires(Role.REFERENT)

@@ -154,8 +154,8 @@ def test_file_names_say_what_whose_and_when() -> None:
 
 def test_every_export_has_its_own_audit_action() -> None:
     actions = {kind.audit_action for kind in ExportKind}
-    assert actions == {"export.cases", "export.absences", "export.registry"}
-    assert [kind.has_period for kind in ExportKind] == [True, True, False]
+    assert actions == {"export.cases", "export.absences", "export.registry", "export.sent_home"}
+    assert [kind.has_period for kind in ExportKind] == [True, True, False, True]
 
 
 # --- tables -------------------------------------------------------------------------------

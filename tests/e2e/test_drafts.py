@@ -25,7 +25,7 @@ async def up_to_name(referent: ChatUser) -> None:
 
 
 async def stored_flows(harness: Harness, user_id: int) -> list[tuple[str, bool]]:
-    rows = await harness.db.fetchall(
+    rows = await harness.svc.db.fetchall(
         "SELECT flow, paused_at FROM conversations WHERE user_id = ? ORDER BY flow", (user_id,)
     )
     return [(str(row["flow"]), row["paused_at"] is not None) for row in rows]
@@ -58,7 +58,7 @@ async def test_ricomincia_runs_the_command_afresh(harness: Harness, referent: Ch
     await referent.expect("Hai una bozza in sospeso")
     await referent.tap("Ricomincia")
     await referent.expect("Tipo scuola")
-    data = await harness.db.fetchone(
+    data = await harness.svc.db.fetchone(
         "SELECT data, paused_at FROM conversations WHERE user_id = 2201"
     )
     assert data is not None and data["paused_at"] is None and "Bianchi" not in data["data"]

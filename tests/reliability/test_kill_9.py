@@ -203,3 +203,20 @@ async def test_kill_9_in_the_middle_of_the_case_form(bot: Bot) -> None:
     for answer in ("QUATTROCCHI", "PAOLO", CF, "Milano", "+393471234567"):
         assert answer in review.content, answer
     FIGURES.records += 5
+
+
+async def test_kill_9_in_the_middle_of_the_sent_home_form(bot: Bot) -> None:
+    """Issue 17: /allontanamento resumes where it was after a kill -9."""
+    referent = await _referent(bot)
+    await referent.send("/allontanamento")
+    await referent.expect("Chi è stato allontanato?", timeout=START_TIMEOUT)
+    await referent.tap("Alunno")
+    await referent.expect("Classe (obbligatoria)")
+    await referent.send("3")
+    await referent.expect("Sezione (obbligatoria)")
+    await bot.kill_9()
+    await bot.start()
+    await referent.send("B")
+    await referent.expect("Cognome:", timeout=START_TIMEOUT)
+    await referent.send("Quattrocchi")
+    await referent.expect("Nome:")

@@ -18,11 +18,13 @@ from pathlib import Path
 
 from bot.processor import PerChatUpdateProcessor
 from domain.cases import CaseData, complete_case
+from domain.closing import new_receipt_code
 from domain.comuni import comune_by_code
 from domain.contacts import ContactData
 from domain.invitations import hash_invitation_code, new_invitation_code
 from domain.people import Role as PersonRole
 from domain.registry import ReferentProfile
+from domain.senthome import HandedTo, SentHomeData, SentHomeRole, Symptom
 from emulator.driver import ChatUser
 from emulator.models import BotEvent
 from reminders import notices
@@ -237,6 +239,14 @@ async def build_world(harness: Harness) -> World:
         assert change.contact is not None, change
         contact_ids.append(change.contact.id)
     close_case(harness.settings.database_path, closed.id)
+    # Sent-home reports (issue 17) of the same people as the cases: the same secrets.
+    for plesso_code, someone, reporter in (
+        (PLESSO_A, CASE_A, REFERENT_A),
+        (PLESSO_B, CASE_B, REFERENT_B),
+    ):
+        await svc.sent_home.create(
+            _sent_home(plesso_code, today, someone), new_receipt_code(), actor=reporter, now=now
+        )
     closure = await svc.closures.add(
         ats_code=ATS_A,
         plesso_code=None,
@@ -274,6 +284,24 @@ async def build_world(harness: Harness) -> World:
             "closure_a": (CLOSURE_NOTE,),
             "valpadana": tuple(valpadana),
         },
+    )
+
+
+def _sent_home(plesso: str, today: date, person: dict[str, str]) -> SentHomeData:
+    comune = comune_by_code("F205")
+    assert comune is not None
+    return SentHomeData(
+        plesso_code=plesso,
+        role=SentHomeRole.PUPIL,
+        class_name="3",
+        section="B",
+        comune=comune,
+        phone1="+393471234567",
+        day=today,
+        time="09:00",
+        symptoms=(Symptom.FEVER,),
+        handed_to=HandedTo.PARENT,
+        **person,
     )
 
 

@@ -68,7 +68,8 @@ def test_one_recording_day_spans_two_weeks_around_it() -> None:
         assert main.get_xlabel() == "2026"
         # The illness line has one point: drawn as a marker.
         (_rate_line, ill_line) = main.get_lines()
-        assert len(ill_line.get_xdata()) == 1 and ill_line.get_marker() not in (None, "None", "")
+        assert len(list(ill_line.get_xdata())) == 1  # type: ignore[arg-type]
+        assert ill_line.get_marker() not in (None, "None", "")
         for value, text in visible_ticks(main, "y"):
             assert text == percent_label(value)
         assert (

@@ -1,0 +1,1 @@
+"""Handlers of the sent-home reports ("allontanamenti", issue 17)."""
