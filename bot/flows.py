@@ -348,8 +348,10 @@ class FlowHandler(BaseHandler[Update, BotContext, None]):
         super().__init__(_not_called)
         self.flow = flow
         self.name = flow.name
-        # Who may use the flow: the role its first entry point requires (None: anyone).
-        role = getattr(getattr(entry_points[0], "callback", None), "required_role", None)
+        # Who may use the flow: the role its first entry point requires (None: anyone, or a
+        # flow with no entry point of its own, started by another handler's `go`).
+        first = entry_points[0] if entry_points else None
+        role = getattr(getattr(first, "callback", None), "required_role", None)
         self.role: Role | None = role if isinstance(role, Role) else None
         self.entry_points: tuple[AnyHandler, ...] = tuple(entry_points)
         # Keyed by the flow's steps (IntEnum members: a stored int finds them too).

@@ -132,6 +132,8 @@ async def test_a_wrong_phone_fails_like_a_wrong_code(harness: Harness, admin: Ch
     await citizen.expect("non corrispondono")
     # Given up half-way: the codice fiscale and the number do not stay in the chat.
     await citizen.send("/annulla")
+    await citizen.expect("Vuoi davvero annullare?")  # the sign-in holds the shared number
+    await citizen.tap("Sì")
     await citizen.expect("annullata")
     left = [str(m) for m in harness.emulator.user_messages(502)]
     assert not any(MARIO_CF in text or "393339999999" in text for text in left), left
@@ -291,6 +293,8 @@ async def test_household_members_added_refused_and_locked(harness: Harness, admi
     await citizen.send(MARIO_CF)  # the positive person themselves
     await citizen.expect("già nell'elenco")
     await citizen.send("/annulla")
+    await citizen.expect("Vuoi davvero annullare?")  # surname and name typed already
+    await citizen.tap("Sì")
     await add(GIULIA_CF, "Rossi", "Giulia", last="15/11/2026")  # in the register herself
     await citizen.expect("riceverà un proprio messaggio")
     await citizen.expect("Conviventi di M.R.")  # the list comes after the deletion

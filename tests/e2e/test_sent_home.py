@@ -484,6 +484,8 @@ async def test_a_positive_whose_case_form_was_left_can_open_it_again(
     await referent.tap("Positivo")
     await referent.expect("Sono corretti?")
     await referent.send("/annulla")
+    await referent.expect("Vuoi davvero annullare?")  # the pre-filled form holds answers
+    await referent.tap("Sì")
     await referent.expect("annullat")
     await referent.send("/allontanamenti")
     listed = await referent.expect("Allontanamenti degli ultimi 30 giorni")
