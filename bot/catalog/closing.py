@@ -29,6 +29,8 @@ WARN_OUTSIDE_WINDOW = (
     "⚠️ La data dell'ultimo contatto di {count} contatti ({ids}) è fuori dal periodo "
     "dei contatti stretti del caso."
 )
+WARN_IDS_MORE = "{ids} e altri {more}"
+WARN_IDS_SHOWN = 20  # ids listed in the warning: the rest counted, the message stays short
 WARN_NO_CLASSMATES = (
     "⚠️ Il caso è un alunno, ma tra i contatti non c'è nessun compagno della classe "
     "{class_name} {section}: i compagni di classe sono sempre contatti stretti."
