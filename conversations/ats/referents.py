@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import keyboards
@@ -13,6 +13,7 @@ from bot.callbacks import Buttons
 from bot.catalog import admin as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
+from bot.forms import send_page
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
 from domain.errors import ValidationFailed
@@ -26,6 +27,9 @@ REVOKE_PICK = Buttons("rv", "/revoca: the access picked to revoke")
 REVOKE_YES = Buttons("rvy", "/revoca: yes, revoke it")
 REVOKE_NO = Buttons("rvn", "/revoca: no, keep it")
 MAX_LISTED = 40
+REFERENTS = Buttons("rf", "/referenti: turn the page")
+PAGE = "pg"
+REFERENTS_PER_PAGE = 15
 
 
 @requires(Role.ADMIN)
@@ -66,13 +70,34 @@ async def invite(update: Update, context: BotContext) -> None:
 
 @requires(Role.ADMIN)
 async def list_referents(update: Update, context: BotContext) -> None:
+    await _referents_page(update, context, 1, in_place=False)
+
+
+@requires(Role.ADMIN)
+async def referents_page(update: Update, context: BotContext) -> None:
+    """«Avanti»/«Indietro» of /referenti: the page asked, turned in place."""
+    found = REFERENTS.tapped_ids(update, PAGE)
+    if found is None:
+        await answer_tap(update, common.STALE_BUTTON, alert=True)
+        return
+    await _referents_page(update, context, found[0], in_place=True)
+
+
+async def _referents_page(
+    update: Update, context: BotContext, number: int, *, in_place: bool
+) -> None:
     scope = context.actor.admin_ats or common.SCOPE_REGIONAL
     referents = await registry.referents_of(context.services, context.actor)
     if not referents:
         await reply(update, render(texts.REFERENTS_NONE, scope=scope))
         return
+    pages = max(1, -(-len(referents) // REFERENTS_PER_PAGE))
+    number = min(max(number, 1), pages)  # the list may have shrunk since the button was sent
+    shown = referents[(number - 1) * REFERENTS_PER_PAGE : number * REFERENTS_PER_PAGE]
     lines = [render(texts.REFERENTS_HEADER, scope=scope, count=len(referents))]
-    for item in referents[:MAX_LISTED]:
+    if pages > 1:
+        lines.append(render(texts.REFERENTS_PAGE, page=number, pages=pages))
+    for item in shown:
         plessi = ", ".join(
             render(texts.REFERENTS_PLESSO, code=p.code, name=p.name) for p in item.plessi
         )
@@ -86,7 +111,21 @@ async def list_referents(update: Update, context: BotContext) -> None:
             )
             + plessi
         )
-    await reply(update, "\n".join(lines))
+    keyboard = _paging(number, pages)
+    if keyboard is None:
+        await reply(update, "\n".join(lines))
+        return
+    await send_page(update, "\n".join(lines), keyboard, in_place)
+
+
+def _paging(number: int, pages: int) -> InlineKeyboardMarkup | None:
+    """«Indietro» and «Avanti» as the page has them; None for a list of one page."""
+    row: list[keyboards.Button] = []
+    if number > 1:
+        row.append((common.BUTTON_PREVIOUS, REFERENTS.data(PAGE, number - 1)))
+    if number < pages:
+        row.append((common.BUTTON_NEXT, REFERENTS.data(PAGE, number + 1)))
+    return keyboards.inline([row]) if row else None
 
 
 @requires(Role.ADMIN)
@@ -180,6 +219,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("invita", invite),
         CommandHandler("referenti", list_referents),
+        CallbackQueryHandler(referents_page, pattern=REFERENTS.pattern(PAGE)),
         CommandHandler("revoca", revoke_menu),
         CallbackQueryHandler(revoke_pick, pattern=REVOKE_PICK.bare_pattern()),
         CallbackQueryHandler(revoke_yes, pattern=REVOKE_YES.bare_pattern()),
