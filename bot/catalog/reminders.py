@@ -72,7 +72,6 @@ PUSH_NOBODY = (
     "Nessuno da avvisare: non mancano registrazioni, oppure i plessi che mancano non hanno "
     "referenti raggiungibili."
 )
-TRUNCATED = "\n…"
 PUSH_DONE = "Promemoria inviati: {sent}."
 PUSH_UNREACHABLE = " Non raggiungibili: {unreachable}."
 PUSH_FAILED = " Non inviati per un errore: {failed} (riprova più tardi)."

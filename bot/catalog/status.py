@@ -22,7 +22,6 @@ UNREACHABLE_LINE = "• {name}, dal {since}"
 
 NONE_LINE = "• nessuno"
 MORE_LINES = "• … e altri {n}"
-TRUNCATED = "\n…"
 
 DURATION_DAYS = "{days} g {hours} h"
 DURATION_HOURS = "{hours} h {minutes} min"
