@@ -102,6 +102,7 @@ ADMIN_CASE_HEADER = (
     "<b>Caso {case_id}</b> – chiuso il {closed_at}\nCodice ricevuta: <b>{receipt}</b>"
 )
 ADMIN_CONTACTS_HEADER = "<b>Contatti del caso {case_id}</b> ({total})"
+ADMIN_CONTACTS_PAGE = "Pagina {page} di {pages}"
 ADMIN_CONTACT_LINE = (
     "<b>{contact_id}</b> · {surname} {name} · {cf} · {role} {class_name} {section}\n"
     "    ultimo contatto {last_contact} · tel. {phone}"
