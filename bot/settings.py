@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # RETENTION_TIME (issue 8).
     retention_days: int = Field(default=90, ge=1)
     retention_time: time = time(3, 30)
+    # Drafts (a form or a registration left half-way) untouched for more than this many days
+    # are deleted by the same run (issue 15).
+    draft_retention_days: int = Field(default=14, ge=1)
 
     @field_validator("telegram_bot_token")
     @classmethod
