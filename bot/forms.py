@@ -34,7 +34,7 @@ from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow
-from bot.replies import answer_tap, close_buttons, reply
+from bot.replies import answer_tap, close_buttons, edit_texts, reply
 from domain.access import Role
 from domain.cases import Case, parse_birth_date
 from domain.codice_fiscale import parse_codice_fiscale
@@ -51,6 +51,7 @@ S = TypeVar("S", bound=IntEnum)
 D = TypeVar("D", bound=BaseModel)
 
 RECENT_DAYS = 6
+MAX_REVIEWS = 20  # review messages remembered per form (one more per ✏️ fix)
 TEXT = filters.TEXT & ~filters.COMMAND
 AnyHandler = BaseHandler[Update, BotContext, Any]
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
@@ -105,6 +106,20 @@ async def send_page(
     await reply(update, text, keyboard)
 
 
+async def mask_reviews(update: Update, form: StepForm[Any, Any], text: str) -> None:
+    """Once the record is saved, every review of the form in the chat (and the message whose
+    Salva was tapped) says `text` instead, the codice fiscale masked: the chat keeps no full
+    code after the record is purged. Best effort (bot.replies.edit_texts)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    ids = set(form.reviews)
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        ids.add(query.message.message_id)
+    await edit_texts(update.get_bot(), chat.id, sorted(ids), text)
+
+
 # --- the form's memory ---------------------------------------------------------------------------
 
 
@@ -113,6 +128,8 @@ class StepForm(FlowDraft, Generic[S, D]):
 
     draft: D
     answered: frozenset[S] = frozenset()
+    reviews: tuple[int, ...] = ()
+    """The ids of the review messages shown (masked once the record is saved)."""
 
     def order(self) -> Sequence[S]:
         """The questions, in the order they are asked."""
@@ -133,6 +150,10 @@ class StepForm(FlowDraft, Generic[S, D]):
     @classmethod
     def step_of(cls, field: StrEnum) -> S | None:
         return next((s for s, f in cls.step_fields().items() if f == field), None)
+
+    def with_review(self, message_id: int) -> Self:
+        """The review shown in message `message_id` noted (the last MAX_REVIEWS kept)."""
+        return self.model_copy(update={"reviews": (*self.reviews, message_id)[-MAX_REVIEWS:]})
 
     def with_draft(self, draft: D, *answered: S) -> Self:
         return self.model_copy(update={"draft": draft, "answered": self.answered | set(answered)})

@@ -9,6 +9,7 @@ one: a message can never be refused as too long, whatever a list grows to.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -34,6 +35,29 @@ async def send_text(
     """Push `text` to a chat unasked, HTML formatted, split like `reply`; returns the last
     message (the one with the keyboard)."""
     return await _send_pieces(bot, chat_id, text, keyboard, None)
+
+
+async def edit_texts(bot: Bot, chat_id: int, message_ids: Sequence[int], text: str) -> int:
+    """Replace the text of the bot's own messages (their buttons go): best effort, as Telegram
+    lets a bot edit its messages in a private chat for 48 hours; a refusal is ignored.
+    Returns how many were edited."""
+    results = await asyncio.gather(
+        *(
+            bot.edit_message_text(
+                split_message(text)[0],
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=None,
+            )
+            for message_id in message_ids
+        ),
+        return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, TelegramError):
+            raise result
+    return sum(not isinstance(result, BaseException) for result in results)
 
 
 async def _send_pieces(

@@ -74,9 +74,7 @@ _DRAFTS = (
 
 # Drafts nobody touched since :idle (a form left half-way: a pupil's codice fiscale, a
 # registration's phone and e-mail), whatever they name.
-_IDLE_DRAFTS = (
-    "DELETE FROM conversations WHERE updated_at < :idle RETURNING flow, chat_id, user_id"
-)
+_IDLE_DRAFTS = "DELETE FROM conversations WHERE updated_at < :idle RETURNING flow, chat_id, user_id"
 
 # Tables that point at `cases` or `contacts` and are handled above; a new one makes the
 # DELETE of the case fail (foreign keys are on), and the storage test names it.

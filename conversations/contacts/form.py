@@ -33,6 +33,7 @@ from bot.forms import (
     Handler,
     birth_date_reader,
     field_reader,
+    mask_reviews,
     merge_states,
     own_case,
     today_of,
@@ -100,7 +101,13 @@ flow: Flow[ContactStep] = Flow(
 
 @flow.asker
 async def _ask(update: Update, context: BotContext, step: Step, data: dict[str, Any]) -> None:
-    await questions.ask(update, context, step, ContactForm.load(data))
+    form = ContactForm.load(data)
+    if step is not Step.REVIEW:
+        await questions.ask(update, context, step, form)
+        return
+    sent = await questions.review(update, context, form)
+    if sent is not None:  # noted, to be masked once saved (mask_reviews)
+        await flow.save(update, context, step, form.with_review(sent.message_id).dump())
 
 
 # --- typed answers -------------------------------------------------------------------------------
@@ -389,6 +396,7 @@ async def _saved(
             name=contact.data.name,
         )
         await reply(update, text, keyboard)
+        await mask_reviews(update, form, questions.saved_review_text(form, contact.id))
         await flow.delete_personal_messages(update, context)
     else:
         outcome_text = {
@@ -397,8 +405,10 @@ async def _saved(
             Outcome.CONFLICT: texts.EDIT_CONFLICT,
         }[change.outcome]
         await reply(update, render(outcome_text, contact_id=contact.id))
-        await reply(update, contact_text(contact), contact_keyboard(contact, case_open=True))
+        card = contact_text(contact, masked=True)  # after the save: no full code in the chat
+        await reply(update, card, contact_keyboard(contact, case_open=True))
         if change.outcome is not Outcome.CONFLICT:
+            await mask_reviews(update, form, questions.saved_review_text(form, contact.id))
             await flow.delete_personal_messages(update, context)
     return END
 
