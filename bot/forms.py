@@ -45,6 +45,7 @@ from domain.errors import ValidationFailed
 from domain.people import Role as PersonRole
 from domain.people import check_birth_date_for_role
 from domain.schools import SchoolType
+from domain.text import split_message
 from services import cases as cases_service
 
 S = TypeVar("S", bound=IntEnum)
@@ -94,9 +95,10 @@ def refusal_text(refusal: cases_service.Refusal, case_id: int | None) -> str:
 async def send_page(
     update: Update, text: str, keyboard: InlineKeyboardMarkup, in_place: bool
 ) -> None:
-    """A page of a list: Next / Previous turn the page in place, anything else sends it."""
+    """A page of a list: Next / Previous turn the page in place, anything else sends it (and
+    a page too long for one message, which `reply` splits)."""
     query = update.callback_query
-    if in_place and query is not None:
+    if in_place and query is not None and len(split_message(text)) == 1:
         try:
             await query.edit_message_text(text, reply_markup=keyboard)
             await answer_tap(update)

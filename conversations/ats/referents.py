@@ -29,7 +29,7 @@ REVOKE_NO = Buttons("rvn", "/revoca: no, keep it")
 MAX_LISTED = 40
 REFERENTS = Buttons("rf", "/referenti: turn the page")
 PAGE = "pg"
-REFERENTS_PER_PAGE = 15
+REFERENTS_PER_PAGE = 10  # a page of long names and plessi still fits one message
 
 
 @requires(Role.ADMIN)
