@@ -21,7 +21,7 @@ from enum import IntEnum, StrEnum
 from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
@@ -106,20 +106,6 @@ async def send_page(
         except TelegramError:
             pass  # too old to edit, or unchanged: send it anew
     await reply(update, text, keyboard)
-
-
-async def mask_reviews(update: Update, form: StepForm[Any, Any], text: str) -> None:
-    """Once the record is saved, every review of the form in the chat (and the message whose
-    Salva was tapped) says `text` instead, the codice fiscale masked: the chat keeps no full
-    code after the record is purged. Best effort (bot.replies.edit_texts)."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    ids = set(form.reviews)
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        ids.add(query.message.message_id)
-    await edit_texts(update.get_bot(), chat.id, sorted(ids), text)
 
 
 # --- the form's memory ---------------------------------------------------------------------------
@@ -341,6 +327,9 @@ class FormKit(Generic[S, F]):
         self.form_type = form_type
         self.buttons = buttons
         self.readers = readers
+        # Review messages sent since the form was last written, per chat and user: kept with
+        # the form at its next write (`go`), so noting one costs no write of its own.
+        self._reviews: dict[tuple[int, int], set[int]] = {}
 
     async def load(self, update: Update, context: BotContext) -> F:
         return self.form_type.load(await self.flow.load(update, context))
@@ -348,7 +337,26 @@ class FormKit(Generic[S, F]):
     async def go(self, update: Update, context: BotContext, form: F, step: S | None = None) -> S:
         """Keep the form, then ask `step` (by default the first one not answered yet)."""
         next_step: S = step if step is not None else form.next_step()
+        for message_id in sorted(self._reviews.pop(_chat_user(update), set())):
+            form = form.with_review(message_id)
         return await self.flow.go(update, context, next_step, form.dump())
+
+    def note_review(self, update: Update, sent: Message | None) -> None:
+        """A review was sent: to be masked once the record is saved (`mask_reviews`)."""
+        if sent is not None:
+            self._reviews.setdefault(_chat_user(update), set()).add(sent.message_id)
+
+    async def mask_reviews(self, update: Update, form: F, text: str) -> None:
+        """Once the record is saved, every review of the form in the chat (and the message
+        whose Salva was tapped) says `text` instead, the codice fiscale masked: the chat keeps
+        no full code after the record is purged. Best effort (bot.replies.edit_texts)."""
+        ids = set(form.reviews) | self._reviews.pop(_chat_user(update), set())
+        query = update.callback_query
+        if query is not None and query.message is not None:
+            ids.add(query.message.message_id)
+        chat = update.effective_chat
+        if chat is not None and ids:
+            await edit_texts(update.get_bot(), chat.id, sorted(ids), text)
 
     async def again(
         self, update: Update, context: BotContext, step: S, error: ValidationFailed
@@ -512,6 +520,11 @@ class FormKit(Generic[S, F]):
 
     def button(self, verb: str, handler: Handler) -> AnyHandler:
         return CallbackQueryHandler(handler, pattern=self.buttons.pattern(verb))
+
+
+def _chat_user(update: Update) -> tuple[int, int]:
+    chat, user = update.effective_chat, update.effective_user
+    return (chat.id if chat else 0, user.id if user else 0)
 
 
 def merge_states(steps: type[S], *parts: Mapping[S, list[AnyHandler]]) -> dict[S, list[AnyHandler]]:

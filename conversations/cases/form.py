@@ -35,7 +35,6 @@ from bot.forms import (
     FormKit,
     birth_date_reader,
     field_reader,
-    mask_reviews,
     merge_states,
     own_case,
     today_of,
@@ -112,9 +111,7 @@ async def _ask(update: Update, context: BotContext, step: Step, data: dict[str, 
     if step is not Step.REVIEW:
         await questions.ask(update, context, step, form)
         return
-    sent = await questions.review(update, context, form)
-    if sent is not None:  # noted, to be masked once saved (mask_reviews)
-        await flow.save(update, context, step, form.with_review(sent.message_id).dump())
+    kit.note_review(update, await questions.review(update, context, form))
 
 
 def _typed_text(update: Update) -> str:
@@ -400,7 +397,7 @@ async def _save_new(update: Update, context: BotContext, form: Form, data: CaseD
         ]
     )
     await reply(update, render(texts.SAVED_NEW, case_id=saved.id), keyboard)
-    await mask_reviews(update, form, await questions.saved_review_text(context, form, saved.id))
+    await kit.mask_reviews(update, form, await questions.saved_review_text(context, form, saved.id))
     await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
 
@@ -431,7 +428,7 @@ async def _save_edit(update: Update, context: BotContext, form: Form, data: Case
     )
     if result.outcome in (UpdateOutcome.SAVED, UpdateOutcome.UNCHANGED):
         masked = await questions.saved_review_text(context, form, view.case.id)
-        await mask_reviews(update, form, masked)
+        await kit.mask_reviews(update, form, masked)
         await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
 

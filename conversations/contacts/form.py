@@ -33,7 +33,6 @@ from bot.forms import (
     Handler,
     birth_date_reader,
     field_reader,
-    mask_reviews,
     merge_states,
     own_case,
     today_of,
@@ -105,9 +104,7 @@ async def _ask(update: Update, context: BotContext, step: Step, data: dict[str, 
     if step is not Step.REVIEW:
         await questions.ask(update, context, step, form)
         return
-    sent = await questions.review(update, context, form)
-    if sent is not None:  # noted, to be masked once saved (mask_reviews)
-        await flow.save(update, context, step, form.with_review(sent.message_id).dump())
+    kit.note_review(update, await questions.review(update, context, form))
 
 
 # --- typed answers -------------------------------------------------------------------------------
@@ -396,7 +393,7 @@ async def _saved(
             name=contact.data.name,
         )
         await reply(update, text, keyboard)
-        await mask_reviews(update, form, questions.saved_review_text(form, contact.id))
+        await kit.mask_reviews(update, form, questions.saved_review_text(form, contact.id))
         await flow.delete_personal_messages(update, context)
     else:
         outcome_text = {
@@ -408,7 +405,7 @@ async def _saved(
         card = contact_text(contact, masked=True)  # after the save: no full code in the chat
         await reply(update, card, contact_keyboard(contact, case_open=True))
         if change.outcome is not Outcome.CONFLICT:
-            await mask_reviews(update, form, questions.saved_review_text(form, contact.id))
+            await kit.mask_reviews(update, form, questions.saved_review_text(form, contact.id))
             await flow.delete_personal_messages(update, context)
     return END
 
