@@ -423,9 +423,9 @@ async def _save_edit(update: Update, context: BotContext, form: Form, data: Case
         return ConversationHandler.END
     view = result.view
     await reply(update, render(_EDIT_OUTCOME_TEXTS[result.outcome], case_id=view.case.id))
-    await reply(
-        update, case_view_text(view.case, view.plesso, view.contacts), case_view_keyboard(view.case)
-    )
+    # Right after the save: no full codice fiscale left in the chat.
+    text = case_view_text(view.case, view.plesso, view.contacts, masked=True)
+    await reply(update, text, case_view_keyboard(view.case))
     if result.outcome in (UpdateOutcome.SAVED, UpdateOutcome.UNCHANGED):
         masked = await questions.saved_review_text(context, form, view.case.id)
         await kit.mask_reviews(update, form, masked)

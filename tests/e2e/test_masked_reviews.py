@@ -104,3 +104,22 @@ def _buttons(referent: ChatUser, content: str) -> list[str]:
         if message.content == content:
             return [button.text for button in message.buttons]
     return []
+
+
+async def test_an_edited_case_leaves_no_full_code_in_the_chat(referent: ChatUser) -> None:
+    case_id = await report_case(referent)
+    await referent.send("/casi")
+    await referent.expect("Casi segnalati")
+    await referent.tap(f"Modifica caso {case_id}")
+    await referent.expect(f"Modifica caso {case_id}")
+    await referent.tap("✏️ Telefono 1")
+    await referent.expect("Telefono 1 del caso")
+    await referent.send("340 9876543")
+    await referent.expect("+393409876543")
+    assert any(STUDENT_CF in text for text in bot_texts(referent))  # the reviews, for now
+    await referent.tap("Salva")
+    await referent.expect(f"Caso {case_id} aggiornato")
+    view = await referent.expect(f"Caso {case_id} – aperto")
+    assert mask_codice_fiscale(STUDENT_CF) in view.content and "+393409876543" in view.content
+    await referent.expect("salvato")
+    assert not [text for text in bot_texts(referent) if STUDENT_CF in text]
