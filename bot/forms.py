@@ -21,7 +21,7 @@ from enum import IntEnum, StrEnum
 from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
@@ -34,7 +34,7 @@ from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, Progress
-from bot.replies import answer_tap, close_buttons, reply
+from bot.replies import answer_tap, close_buttons, edit_texts, reply
 from domain.access import Role
 from domain.cases import Case, parse_birth_date
 from domain.codice_fiscale import parse_codice_fiscale
@@ -45,12 +45,14 @@ from domain.errors import ValidationFailed
 from domain.people import Role as PersonRole
 from domain.people import check_birth_date_for_role
 from domain.schools import SchoolType
+from domain.text import split_message
 from services import cases as cases_service
 
 S = TypeVar("S", bound=IntEnum)
 D = TypeVar("D", bound=BaseModel)
 
 RECENT_DAYS = 6
+MAX_REVIEWS = 20  # review messages remembered per form (one more per ✏️ fix)
 TEXT = filters.TEXT & ~filters.COMMAND
 AnyHandler = BaseHandler[Update, BotContext, Any]
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
@@ -93,9 +95,10 @@ def refusal_text(refusal: cases_service.Refusal, case_id: int | None) -> str:
 async def send_page(
     update: Update, text: str, keyboard: InlineKeyboardMarkup, in_place: bool
 ) -> None:
-    """A page of a list: Next / Previous turn the page in place, anything else sends it."""
+    """A page of a list: Next / Previous turn the page in place, anything else sends it (and
+    a page too long for one message, which `reply` splits)."""
     query = update.callback_query
-    if in_place and query is not None:
+    if in_place and query is not None and len(split_message(text)) == 1:
         try:
             await query.edit_message_text(text, reply_markup=keyboard)
             await answer_tap(update)
@@ -113,6 +116,8 @@ class StepForm(FlowDraft, Generic[S, D]):
 
     draft: D
     answered: frozenset[S] = frozenset()
+    reviews: tuple[int, ...] = ()
+    """The ids of the review messages shown (masked once the record is saved)."""
 
     def order(self) -> Sequence[S]:
         """The questions, in the order they are asked."""
@@ -133,6 +138,10 @@ class StepForm(FlowDraft, Generic[S, D]):
     @classmethod
     def step_of(cls, field: StrEnum) -> S | None:
         return next((s for s, f in cls.step_fields().items() if f == field), None)
+
+    def with_review(self, message_id: int) -> Self:
+        """The review shown in message `message_id` noted (the last MAX_REVIEWS kept)."""
+        return self.model_copy(update={"reviews": (*self.reviews, message_id)[-MAX_REVIEWS:]})
 
     def with_draft(self, draft: D, *answered: S) -> Self:
         return self.model_copy(update={"draft": draft, "answered": self.answered | set(answered)})
@@ -325,6 +334,9 @@ class FormKit(Generic[S, F]):
         self.form_type = form_type
         self.buttons = buttons
         self.readers = readers
+        # Review messages sent since the form was last written, per chat and user: kept with
+        # the form at its next write (`go`), so noting one costs no write of its own.
+        self._reviews: dict[tuple[int, int], set[int]] = {}
 
     async def load(self, update: Update, context: BotContext) -> F:
         return self.form_type.load(await self.flow.load(update, context))
@@ -332,7 +344,26 @@ class FormKit(Generic[S, F]):
     async def go(self, update: Update, context: BotContext, form: F, step: S | None = None) -> S:
         """Keep the form, then ask `step` (by default the first one not answered yet)."""
         next_step: S = step if step is not None else form.next_step()
+        for message_id in sorted(self._reviews.pop(_chat_user(update), set())):
+            form = form.with_review(message_id)
         return await self.flow.go(update, context, next_step, form.dump())
+
+    def note_review(self, update: Update, sent: Message | None) -> None:
+        """A review was sent: to be masked once the record is saved (`mask_reviews`)."""
+        if sent is not None:
+            self._reviews.setdefault(_chat_user(update), set()).add(sent.message_id)
+
+    async def mask_reviews(self, update: Update, form: F, text: str) -> None:
+        """Once the record is saved, every review of the form in the chat (and the message
+        whose Salva was tapped) says `text` instead, the codice fiscale masked: the chat keeps
+        no full code after the record is purged. Best effort (bot.replies.edit_texts)."""
+        ids = set(form.reviews) | self._reviews.pop(_chat_user(update), set())
+        query = update.callback_query
+        if query is not None and query.message is not None:
+            ids.add(query.message.message_id)
+        chat = update.effective_chat
+        if chat is not None and ids:
+            await edit_texts(update.get_bot(), chat.id, sorted(ids), text)
 
     async def again(
         self, update: Update, context: BotContext, step: S, error: ValidationFailed
@@ -496,6 +527,11 @@ class FormKit(Generic[S, F]):
 
     def button(self, verb: str, handler: Handler) -> AnyHandler:
         return CallbackQueryHandler(handler, pattern=self.buttons.pattern(verb))
+
+
+def _chat_user(update: Update) -> tuple[int, int]:
+    chat, user = update.effective_chat, update.effective_user
+    return (chat.id if chat else 0, user.id if user else 0)
 
 
 def merge_states(steps: type[S], *parts: Mapping[S, list[AnyHandler]]) -> dict[S, list[AnyHandler]]:

@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     sent_home_question_time: time = time(8, 0)
     sent_home_cluster_size: int = Field(default=2, ge=2, le=30)
     sent_home_cluster_school_days: int = Field(default=3, ge=1, le=20)
+    # Drafts (a form or a registration left half-way) untouched for more than this many days
+    # are deleted by the same run (issue 15).
+    draft_retention_days: int = Field(default=14, ge=1)
 
     @field_validator("telegram_bot_token")
     @classmethod

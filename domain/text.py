@@ -125,3 +125,101 @@ def _outside_markup(head: str) -> str:
 def _open_at(head: str, opening: str, closing: str) -> int:
     start = head.rfind(opening)
     return start if start > head.rfind(closing) else -1
+
+
+MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, in UTF-16 code units
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*>")
+
+
+def utf16_length(text: str) -> int:
+    """The length Telegram measures: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """`text` in pieces of at most `limit` UTF-16 units, cut at line boundaries.
+
+    An HTML element open at a cut (`<b>` spanning lines) is closed at the end of its piece
+    and opened again at the start of the next, so every piece parses on its own. A line too
+    long on its own is cut inside, never inside a tag or an entity. Pieces that would be
+    blank (Telegram refuses an empty message) are left out; a text that fits is one piece.
+    """
+    if utf16_length(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current, started = "", False  # the piece being filled (tags reopened at its start)
+    for line in text.split("\n"):
+        joined = current + "\n" + line if started else current + line
+        if _fits(joined, limit):
+            current, started = joined, True
+            continue
+        if started:
+            _flush(pieces, current)
+            current = _openers(_open_tags(current))
+            joined = current + line
+            if _fits(joined, limit):
+                current = joined
+                continue
+        current, started = _cut_long(pieces, joined, limit), True
+    _flush(pieces, current)
+    return pieces
+
+
+def _fits(text: str, limit: int) -> bool:
+    return utf16_length(text + _closers(_open_tags(text))) <= limit
+
+
+def _cut_long(pieces: list[str], text: str, limit: int) -> str:
+    """Full pieces cut off `text` (one line, the tags open before it reopened at its start)
+    until the rest fits; returns the rest."""
+    while not _fits(text, limit):
+        head = _outside_markup(_utf16_head(text, limit))
+        while head and not _fits(head, limit):
+            head = _outside_markup(head[:-1])
+        rest = _openers(_open_tags(head)) + text[len(head) :]
+        if len(rest) >= len(text):
+            # No room for any text beside the markup (absurdly nested tags): drop the markup.
+            plain = _TAG.sub("", text)
+            head = _outside_markup(_utf16_head(plain, limit)) or _utf16_head(plain, limit)
+            pieces.append(head)
+            text = plain[len(head) :]
+            continue
+        if _TAG.sub("", head).strip():
+            pieces.append(head + _closers(_open_tags(head)))
+        text = rest
+    return text
+
+
+def _flush(pieces: list[str], current: str) -> None:
+    if _TAG.sub("", current).strip():
+        pieces.append(current + _closers(_open_tags(current)))
+
+
+def _open_tags(text: str) -> list[tuple[str, str]]:
+    """The elements left open at the end of `text`: (name, opening tag), outermost first."""
+    stack: list[tuple[str, str]] = []
+    for match in _TAG.finditer(text):
+        closing, name = match.group(1), match.group(2).lower()
+        if not closing:
+            stack.append((name, match.group(0)))
+        elif any(open_name == name for open_name, _ in stack):
+            while stack and stack.pop()[0] != name:
+                pass
+    return stack
+
+
+def _closers(open_tags: list[tuple[str, str]]) -> str:
+    return "".join(f"</{name}>" for name, _ in reversed(open_tags))
+
+
+def _openers(open_tags: list[tuple[str, str]]) -> str:
+    return "".join(tag for _, tag in open_tags)
+
+
+def _utf16_head(text: str, units: int) -> str:
+    """The longest head of `text` of at most `units` UTF-16 units."""
+    head = text[:units]
+    while utf16_length(head) > units:
+        head = head[: -max(1, (utf16_length(head) - units) // 2)]
+    return head

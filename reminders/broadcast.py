@@ -29,12 +29,12 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.constants import ParseMode
 from telegram.ext import Application
 
 from bot.catalog import broadcast as texts
 from bot.catalog import render
 from bot.context import BotContext, Services, services_of
+from bot.replies import send_text
 from domain.broadcast import Broadcast, Delivery, DeliveryCount, RecipientState, SummaryState
 from reminders.outbox import Pacing, pacing, schedule
 from reminders.sender import Release, send_with_retries, unreachable_reason
@@ -124,12 +124,7 @@ async def _send_one(
 
     async def once() -> int:
         async with runtime.limiter:
-            message = await application.bot.send_message(
-                chat_id=delivery.user_id,
-                text=text,
-                parse_mode=ParseMode.HTML,
-                disable_web_page_preview=True,
-            )
+            message = await send_text(application.bot, delivery.user_id, text)
         return int(message.message_id)
 
     try:
@@ -184,9 +179,7 @@ async def _send_summary(
 
     async def once() -> int:
         async with runtime.limiter:
-            message = await application.bot.send_message(
-                chat_id=broadcast.created_by, text=text, parse_mode=ParseMode.HTML
-            )
+            message = await send_text(application.bot, broadcast.created_by, text)
         return int(message.message_id)
 
     state = SummaryState.SENT

@@ -7,25 +7,28 @@ ATS with a plesso flagged that day, the admins of that ATS get the report and it
 unasked. Running after the close, not at 23:59, means a figure corrected in the last
 minute is in the report. Each (ATS, day, admin) is claimed in `report_pushes` before the
 send, so a second run or a restart sends nothing twice; a send that surely did not reach
-Telegram gives its claim back for the next run.
+Telegram gives its claim back for the next run. A long report goes as several messages
+(bot.replies splits it); a part refused or timed out is tried again PUSH_ATTEMPTS times, and
+if it still fails the admin gets a short line saying the alert exists and /report shows it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import Application, JobQueue
 
 from bot.catalog import ats as texts
 from bot.catalog import render
 from bot.catalog.absences import describe_day
 from bot.context import BotContext, Services, services_of
+from bot.replies import send_text
 from domain.absences import format_percent
 from domain.calendar import SchoolCalendar
 from domain.early_warning import EarlyWarningReport, required_history
@@ -40,6 +43,11 @@ PUSH_WITHIN = timedelta(days=2)
 JOB_PUSH = "early-warning:push"
 JOB_PUSH_CATCH_UP = "early-warning:catch-up"
 MAX_LINES = 25
+PUSH_ATTEMPTS = 3  # per part of a push (the report, the chart), in one run
+PUSH_RETRY_SECONDS = 2.0  # times the attempt number, between attempts
+
+Send = Callable[[], Awaitable[object]]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 def scope_label(ats_code: str | None) -> str:
@@ -197,25 +205,67 @@ async def push_closed_windows(
 
 
 async def _deliver(
-    bot: Bot, chat_id: int, report: EarlyWarningReport, ats_code: str, png: bytes
+    bot: Bot,
+    chat_id: int,
+    report: EarlyWarningReport,
+    ats_code: str,
+    png: bytes,
+    sleep: Sleep = asyncio.sleep,
 ) -> str | None:
-    """'sent', 'unreachable', 'failed', or None when nothing reached Telegram (retry)."""
+    """'sent', 'unreachable', 'failed', or None when nothing reached Telegram (retry).
+
+    The report (split over several messages when long: bot.replies) and then its chart,
+    each tried up to PUSH_ATTEMPTS times; when one still fails, a short line tells the
+    admin that the alert exists and /report shows it, so the alert itself is never lost.
+    """
     header = render(texts.REPORT_PUSH_HEADER, day=describe_day(report.day))
-    try:
-        await bot.send_message(
-            chat_id, header + "\n\n" + report_text(report, ats_code), parse_mode=ParseMode.HTML
-        )
-        await bot.send_photo(chat_id, png, caption=chart_title(report, ats_code))
-    except Forbidden:
-        return "unreachable"
-    except BadRequest as error:
-        if "chat not found" in error.message.lower():
-            return "unreachable"  # the admin never wrote to the bot
-        log.warning("early-warning push to an admin failed: %s", type(error).__name__)
-        return "failed"
-    except TimedOut as error:
-        log.warning("early-warning push to an admin failed: %s", type(error).__name__)
-        return "failed"
-    except NetworkError:
-        return None
+    text = header + "\n\n" + report_text(report, ats_code)
+    parts: list[Send] = [
+        lambda: send_text(bot, chat_id, text),
+        lambda: bot.send_photo(chat_id, png, caption=chart_title(report, ats_code)),
+    ]
+    for number, part in enumerate(parts):
+        state = await _attempts(part, sleep)
+        if state == "sent":
+            continue
+        if state == "failed" or (state is None and number > 0):
+            # The report or its chart did not go; the alert must still reach the admin.
+            await _tell_failed(bot, chat_id, report)
+            return "failed"
+        return state
     return "sent"
+
+
+async def _attempts(part: Send, sleep: Sleep) -> str | None:
+    """One part of the push, tried up to PUSH_ATTEMPTS times (a refusal or a time-out may
+    be passing: Telegram under load); 'sent', 'unreachable', 'failed' or None."""
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        try:
+            await part()
+        except Forbidden:
+            return "unreachable"
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                return "unreachable"  # the admin never wrote to the bot
+            log.warning("early-warning push: attempt %d failed: %s", attempt, type(error).__name__)
+        except TimedOut as error:
+            log.warning("early-warning push: attempt %d failed: %s", attempt, type(error).__name__)
+        except NetworkError:
+            return None
+        else:
+            return "sent"
+        await sleep(PUSH_RETRY_SECONDS * attempt)
+    return "failed"
+
+
+async def _tell_failed(bot: Bot, chat_id: int, report: EarlyWarningReport) -> None:
+    text = render(
+        texts.REPORT_PUSH_FAILED,
+        day=describe_day(report.day),
+        n=len(report.flagged),
+        attempts=PUSH_ATTEMPTS,
+    )
+    try:
+        await send_text(bot, chat_id, text)
+    except TelegramError as error:
+        log.warning("early-warning push: the failure notice failed too: %s", type(error).__name__)

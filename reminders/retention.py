@@ -1,6 +1,6 @@
 """The daily retention run (issue 8): at RETENTION_TIME (local time) closed cases older than
-RETENTION_DAYS are deleted with their contacts (`storage.retention`), then the file is
-VACUUMed and its WAL emptied.
+RETENTION_DAYS are deleted with their contacts (`storage.retention`), so are the drafts idle
+for more than DRAFT_RETENTION_DAYS, then the file is VACUUMed and its WAL emptied.
 
 There is no start-up catch-up: the run deletes every case due at the moment it runs, so a
 night the bot was down is caught up by the next one. The log gets counts only.
@@ -53,7 +53,10 @@ async def run(application: AnyApplication, *, now: datetime | None = None) -> Pu
     async with lock:  # a run by hand and the scheduled one never overlap
         settings = services.settings
         purge = await services.retention.run(
-            now or services.now(), settings.retention_days, settings.tz
+            now or services.now(),
+            settings.retention_days,
+            settings.tz,
+            settings.draft_retention_days,
         )
     end_conversations(application, purge.drafts)
     log.info(

@@ -38,10 +38,10 @@ from zoneinfo import ZoneInfo
 
 from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.keyboards import column
+from bot.replies import send_text
 from domain.reminders import ReminderKey, ReminderState
 from reminders.due import ReminderBatch
 from reminders.messages import ReminderMessage, render_batch
@@ -183,10 +183,5 @@ class ReminderSender:
     async def _send_once(self, chat_id: int, message: ReminderMessage) -> int:
         keyboard: InlineKeyboardMarkup | None = column(message.buttons) if message.buttons else None
         async with self._limiter:
-            sent = await self._bot.send_message(
-                chat_id=chat_id,
-                text=message.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard,
-            )
+            sent = await send_text(self._bot, chat_id, message.text, keyboard)
         return sent.message_id

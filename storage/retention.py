@@ -17,6 +17,10 @@ open. What goes, per due case:
   case, a contact being added), since a draft holds the case's codice fiscale and the
   contact's answers. The caller ends those conversations in memory too.
 
+Besides, in the same transaction, every draft idle for more than DRAFT_RETENTION_DAYS days
+(issue 15: a form left half-way holds a pupil's name and codice fiscale, a registration
+left half-way a name, phone and e-mail), whatever it names; ended in memory the same way.
+
 `run` then VACUUMs and empties the WAL (`Database.vacuum`), which also purges what ordinary
 deletions of the day (finished drafts, contacts deleted by a referent) left in free pages.
 While deleting, `secure_delete` zeroes the freed space, so even a failed VACUUM leaves no
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -81,6 +85,10 @@ _DRAFTS = (
     " WHERE t.key = 'case_id' AND t.type = 'integer' AND t.atom IN (" + _DUE + "))"
     " RETURNING flow, chat_id, user_id"
 )
+
+# Drafts nobody touched since :idle (a form left half-way: a pupil's codice fiscale, a
+# registration's phone and e-mail), whatever they name.
+_IDLE_DRAFTS = "DELETE FROM conversations WHERE updated_at < :idle RETURNING flow, chat_id, user_id"
 
 # Tables that point at `cases` or `contacts` and are handled above; a new one makes the
 # DELETE of the case fail (foreign keys are on), and the storage test names it.
@@ -179,10 +187,12 @@ class RetentionRepository:
 
     # --- the run -------------------------------------------------------------------------
 
-    async def run(self, now: datetime, days: int, tz: ZoneInfo) -> Purge:
-        """Delete what is due at `now` (`days` calendar days in `tz`), then VACUUM and empty
-        the WAL."""
-        purge = await self.delete_due(now, days, tz)
+    async def run(
+        self, now: datetime, days: int, tz: ZoneInfo, draft_days: int | None = None
+    ) -> Purge:
+        """Delete what is due at `now` (`days` calendar days in `tz`; drafts idle for more
+        than `draft_days` days), then VACUUM and empty the WAL."""
+        purge = await self.delete_due(now, days, tz, draft_days)
         try:
             vacuumed = await self._db.vacuum()
         except DatabaseUnavailable as error:
@@ -194,27 +204,30 @@ class RetentionRepository:
                 log.warning("retention: the WAL could not be emptied (a reader held it)")
         return purge.model_copy(update={"vacuumed": vacuumed})
 
-    async def delete_due(self, now: datetime, days: int, tz: ZoneInfo) -> Purge:
+    async def delete_due(
+        self, now: datetime, days: int, tz: ZoneInfo, draft_days: int | None = None
+    ) -> Purge:
         """The deletion alone, in one transaction (no VACUUM: see `run`)."""
         limit = cutoff(now, days, tz)
         params = {"cutoff": utc_now_text(limit)}
+        by_ats: dict[str, AtsCount] = {}
         async with self._db.transaction() as conn:
             due = await _due(conn, params)
             sent_home = await _sent_home_due(conn, params)
-            if not due and not sent_home:
-                return Purge(at=now, cutoff=limit)
             secure = await _secure_delete(conn, True)
             try:
-                # The lock of migration 007 opens for this transaction only.
-                await conn.execute("INSERT OR IGNORE INTO retention_guard (id) VALUES (1)")
-                drafts = await _delete_drafts(conn, params)
-                for statement in _PURGE:
-                    await conn.execute(statement, params)
-                for statement in _SENT_HOME_PURGE:
-                    await conn.execute(statement, params)
-                by_ats = _count(due, sent_home)
-                await _record(conn, now, days, limit, by_ats, due)
-                await conn.execute("DELETE FROM retention_guard")
+                drafts = await _delete_idle_drafts(conn, now, draft_days)
+                if due or sent_home:
+                    # The lock of migration 007 opens for this transaction only.
+                    await conn.execute("INSERT OR IGNORE INTO retention_guard (id) VALUES (1)")
+                    drafts += await _delete_drafts(conn, params)
+                    for statement in _PURGE:
+                        await conn.execute(statement, params)
+                    for statement in _SENT_HOME_PURGE:
+                        await conn.execute(statement, params)
+                    by_ats = _count(due, sent_home)
+                    await _record(conn, now, days, limit, by_ats, due)
+                    await conn.execute("DELETE FROM retention_guard")
             finally:
                 await _secure_delete(conn, secure)
         return Purge(
@@ -254,6 +267,17 @@ async def _secure_delete(conn: aiosqlite.Connection, on: bool) -> bool:
 
 async def _delete_drafts(conn: aiosqlite.Connection, params: dict[str, str]) -> tuple[Draft, ...]:
     async with conn.execute(_DRAFTS, params) as cursor:
+        rows = await cursor.fetchall()
+    return tuple(Draft(flow=r[0], chat_id=int(r[1]), user_id=int(r[2])) for r in rows)
+
+
+async def _delete_idle_drafts(
+    conn: aiosqlite.Connection, now: datetime, draft_days: int | None
+) -> tuple[Draft, ...]:
+    if draft_days is None:
+        return ()
+    idle = {"idle": utc_now_text(now - timedelta(days=draft_days))}
+    async with conn.execute(_IDLE_DRAFTS, idle) as cursor:
         rows = await cursor.fetchall()
     return tuple(Draft(flow=r[0], chat_id=int(r[1]), user_id=int(r[2])) for r in rows)
 

@@ -37,6 +37,7 @@ REFERENTS_NONE = "Nessun referente registrato ({scope})."
 REFERENTS_HEADER = "<b>Referenti</b> ({scope}): {count}"
 REFERENTS_LINE = "• <b>{name}</b> – {phone} – {email}\n   {plessi}"
 REFERENTS_PLESSO = "{code} {name}"
+REFERENTS_PAGE = "Pagina {page} di {pages}"
 
 REVOKE_PICK = "Di chi vuoi revocare l'accesso? Tocca referente e plesso:"
 REVOKE_PAGE = "Accessi: {total} · pagina {page} di {pages}"

@@ -31,4 +31,8 @@ REPORT_METHOD = (
 )
 REPORT_CHART_CAPTION = "Andamento delle assenze – {scope}"
 REPORT_PUSH_HEADER = "🔔 <b>Allerta automatica</b>: la registrazione di {day} si è chiusa."
+REPORT_PUSH_FAILED = (
+    "⚠️ <b>Allerta automatica</b>: il report di {day} ({n} plessi segnalati) non è stato"
+    " recapitato per intero dopo {attempts} tentativi. Scrivi /report per vederlo."
+)
 SCOPE_ALL = "tutte le ATS"

@@ -91,6 +91,7 @@ ASK_ONSET_DATE = (
 
 REVIEW_NEW = "<b>Nuovo caso</b>: controlla i dati, correggi con ✏️, poi tocca <b>💾 Salva</b>."
 REVIEW_EDIT = "<b>Modifica caso {case_id}</b>: correggi con ✏️, poi tocca <b>💾 Salva</b>."
+REVIEW_SAVED = "✅ <b>Caso {case_id} salvato</b> (codice fiscale nascosto in questa chat)."
 SECTION_SCHOOL = "<b>Dati scuola</b>"
 SECTION_CASE = "<b>Dati caso COVID-19</b>"
 FIELD_LINE = "{label}: <b>{value}</b>"

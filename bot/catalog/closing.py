@@ -29,6 +29,8 @@ WARN_OUTSIDE_WINDOW = (
     "⚠️ La data dell'ultimo contatto di {count} contatti ({ids}) è fuori dal periodo "
     "dei contatti stretti del caso."
 )
+WARN_IDS_MORE = "{ids} e altri {more}"
+WARN_IDS_SHOWN = 20  # ids listed in the warning: the rest counted, the message stays short
 WARN_NO_CLASSMATES = (
     "⚠️ Il caso è un alunno, ma tra i contatti non c'è nessun compagno della classe "
     "{class_name} {section}: i compagni di classe sono sempre contatti stretti."
@@ -100,6 +102,7 @@ ADMIN_CASE_HEADER = (
     "<b>Caso {case_id}</b> – chiuso il {closed_at}\nCodice ricevuta: <b>{receipt}</b>"
 )
 ADMIN_CONTACTS_HEADER = "<b>Contatti del caso {case_id}</b> ({total})"
+ADMIN_CONTACTS_PAGE = "Pagina {page} di {pages}"
 ADMIN_CONTACT_LINE = (
     "<b>{contact_id}</b> · {surname} {name} · {cf} · {role} {class_name} {section}\n"
     "    ultimo contatto {last_contact} · tel. {phone}"

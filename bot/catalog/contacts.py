@@ -104,6 +104,7 @@ WINDOW_EMPTY = (
 )
 
 REVIEW_NEW = "<b>Aggiungi contatto</b> al caso {case_id}: controlla i dati, correggi con ✏️, poi tocca <b>💾 Salva</b>."
+REVIEW_SAVED = "✅ <b>Contatto {contact_id} del caso {case_id} salvato</b> (codice fiscale nascosto in questa chat)."
 REVIEW_EDIT = "<b>Modifica contatto {contact_id}</b> del caso {case_id}: correggi con ✏️, poi tocca <b>💾 Salva</b>."
 FIELD_LINE = "{label}: <b>{value}</b>"
 FIELD_EMPTY = "{label}: <i>non indicato</i>"

@@ -73,7 +73,6 @@ PUSH_NOBODY = (
     "referenti raggiungibili, oppure i loro referenti hanno ricevuto un promemoria "
     "nell'ultima ora."
 )
-TRUNCATED = "\n…"
 PUSH_DONE = "Promemoria inviati: {sent}."
 PUSH_UNREACHABLE = " Non raggiungibili: {unreachable}."
 PUSH_FAILED = " Non inviati per un errore: {failed} (riprova più tardi)."

@@ -24,7 +24,6 @@ SENT_HOME_OPEN = "\n🏠 <b>Allontanamenti senza esito: {n}</b> (/allontanamenti
 
 NONE_LINE = "• nessuno"
 MORE_LINES = "• … e altri {n}"
-TRUNCATED = "\n…"
 
 DURATION_DAYS = "{days} g {hours} h"
 DURATION_HOURS = "{hours} h {minutes} min"

@@ -47,6 +47,8 @@ PAGE = "pg"
 LAST = "last"
 VIEW = "view"
 FILE = "file"
+CONTACTS = "ct"
+CONTACTS_PER_PAGE = 20
 NONE = "-"
 ADMIN_KEYWORD = "ats"
 LAST_DAYS = (7, 30)
@@ -212,22 +214,7 @@ async def show_case(update: Update, context: BotContext, case_id: int | None) ->
     if view is None:
         await reply(update, case_texts.CASE_NOT_FOUND)
         return
-    case, plesso, contacts = view.case, view.plesso, view.contacts
-    lines = [
-        render(
-            texts.ADMIN_CONTACT_LINE,
-            contact_id=c.id,
-            surname=c.data.surname,
-            name=c.data.name,
-            cf=c.data.codice_fiscale,
-            role=ROLE_LABELS[c.data.role],
-            class_name=c.data.class_name,
-            section=c.data.section,
-            last_contact=format_date(c.data.last_contact),
-            phone=c.data.phone or "-",
-        )
-        for c in contacts
-    ]
+    case, plesso = view.case, view.plesso
     text = "\n".join(
         [
             render(
@@ -242,12 +229,59 @@ async def show_case(update: Update, context: BotContext, case_id: int | None) ->
     )
     keyboard = keyboards.inline([[(texts.BUTTON_FILE, ADMIN.data(FILE, case.id))]])
     await reply(update, text, keyboard)
-    # Contacts in messages of at most 20 lines (Telegram's 4096 characters).
+    await _contacts_page(update, view, 1, in_place=False)
+
+
+async def _contacts_page(
+    update: Update, view: ats_cases.ClosedCaseView, number: int, *, in_place: bool
+) -> None:
+    """The case's contacts, CONTACTS_PER_PAGE a page, «Avanti»/«Indietro» between pages."""
+    case, contacts = view.case, view.contacts
     header = render(texts.ADMIN_CONTACTS_HEADER, case_id=case.id, total=len(contacts))
-    if not lines:
+    if not contacts:
         await reply(update, "\n".join([header, texts.ADMIN_NO_CONTACTS]))
-    for start in range(0, len(lines), 20):
-        await reply(update, "\n".join([header, *lines[start : start + 20]]))
+        return
+    pages = -(-len(contacts) // CONTACTS_PER_PAGE)
+    number = min(max(number, 1), pages)
+    shown = contacts[(number - 1) * CONTACTS_PER_PAGE : number * CONTACTS_PER_PAGE]
+    lines = [header]
+    if pages > 1:
+        lines.append(render(texts.ADMIN_CONTACTS_PAGE, page=number, pages=pages))
+    lines += [
+        render(
+            texts.ADMIN_CONTACT_LINE,
+            contact_id=c.id,
+            surname=c.data.surname,
+            name=c.data.name,
+            cf=c.data.codice_fiscale,
+            role=ROLE_LABELS[c.data.role],
+            class_name=c.data.class_name,
+            section=c.data.section,
+            last_contact=format_date(c.data.last_contact),
+            phone=c.data.phone or "-",
+        )
+        for c in shown
+    ]
+    row: list[keyboards.Button] = []
+    if number > 1:
+        row.append((common.BUTTON_PREVIOUS, ADMIN.data(CONTACTS, case.id, number - 1)))
+    if number < pages:
+        row.append((common.BUTTON_NEXT, ADMIN.data(CONTACTS, case.id, number + 1)))
+    if not row:
+        await reply(update, "\n".join(lines))
+        return
+    await send_page(update, "\n".join(lines), keyboards.inline([row]), in_place)
+
+
+@requires(Role.ADMIN)
+async def contacts_tapped(update: Update, context: BotContext) -> None:
+    """«Avanti»/«Indietro» of a closed case's contacts (the case read again, scoped)."""
+    ids = ADMIN.tapped_ids(update, CONTACTS, 2)
+    view = await ats_cases.case_view(context.services, context.actor, ids[0]) if ids else None
+    if ids is None or view is None:
+        await answer_tap(update, common.STALE_BUTTON, alert=True)
+        return
+    await _contacts_page(update, view, ids[1], in_place=True)
 
 
 @public
@@ -316,4 +350,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CallbackQueryHandler(last_days_tapped, pattern=ADMIN.pattern(LAST)),
         CallbackQueryHandler(view_tapped, pattern=ADMIN.pattern(VIEW)),
         CallbackQueryHandler(file_tapped, pattern=ADMIN.pattern(FILE)),
+        CallbackQueryHandler(contacts_tapped, pattern=ADMIN.pattern(CONTACTS)),
     ]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -42,6 +42,8 @@ INVITES = Buttons("inv", "/inviti: pg:PAGE turns a page, x:INVITATION:PAGE cance
 MAX_LISTED = 40
 PAGE_SIZE = 10
 PAGE, PLAIN_SEARCH, UNICODE_SEARCH, CANCEL = "pg", "pf", "pu", "x"
+REFERENTS = Buttons("rf", "/referenti: turn the page")
+REFERENTS_PER_PAGE = 10  # a page of long names and plessi still fits one message
 
 
 @requires(Role.ADMIN)
@@ -82,13 +84,34 @@ async def invite(update: Update, context: BotContext) -> None:
 
 @requires(Role.ADMIN)
 async def list_referents(update: Update, context: BotContext) -> None:
+    await _referents_page(update, context, 1, in_place=False)
+
+
+@requires(Role.ADMIN)
+async def referents_page(update: Update, context: BotContext) -> None:
+    """«Avanti»/«Indietro» of /referenti: the page asked, turned in place."""
+    found = REFERENTS.tapped_ids(update, PAGE)
+    if found is None:
+        await answer_tap(update, common.STALE_BUTTON, alert=True)
+        return
+    await _referents_page(update, context, found[0], in_place=True)
+
+
+async def _referents_page(
+    update: Update, context: BotContext, number: int, *, in_place: bool
+) -> None:
     scope = context.actor.admin_ats or common.SCOPE_REGIONAL
     referents = await registry.referents_of(context.services, context.actor)
     if not referents:
         await reply(update, render(texts.REFERENTS_NONE, scope=scope))
         return
+    pages = max(1, -(-len(referents) // REFERENTS_PER_PAGE))
+    number = min(max(number, 1), pages)  # the list may have shrunk since the button was sent
+    shown = referents[(number - 1) * REFERENTS_PER_PAGE : number * REFERENTS_PER_PAGE]
     lines = [render(texts.REFERENTS_HEADER, scope=scope, count=len(referents))]
-    for item in referents[:MAX_LISTED]:
+    if pages > 1:
+        lines.append(render(texts.REFERENTS_PAGE, page=number, pages=pages))
+    for item in shown:
         plessi = ", ".join(
             render(texts.REFERENTS_PLESSO, code=p.code, name=p.name) for p in item.plessi
         )
@@ -102,7 +125,21 @@ async def list_referents(update: Update, context: BotContext) -> None:
             )
             + plessi
         )
-    await reply(update, "\n".join(lines))
+    keyboard = _paging(number, pages)
+    if keyboard is None:
+        await reply(update, "\n".join(lines))
+        return
+    await send_page(update, "\n".join(lines), keyboard, in_place)
+
+
+def _paging(number: int, pages: int) -> InlineKeyboardMarkup | None:
+    """«Indietro» and «Avanti» as the page has them; None for a list of one page."""
+    row: list[keyboards.Button] = []
+    if number > 1:
+        row.append((common.BUTTON_PREVIOUS, REFERENTS.data(PAGE, number - 1)))
+    if number < pages:
+        row.append((common.BUTTON_NEXT, REFERENTS.data(PAGE, number + 1)))
+    return keyboards.inline([row]) if row else None
 
 
 @requires(Role.ADMIN)
@@ -385,6 +422,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("inviti", list_invitations),
         CallbackQueryHandler(invitations_page, pattern=INVITES.pattern(PAGE)),
         CallbackQueryHandler(cancel_invitation, pattern=INVITES.pattern(CANCEL)),
+        CallbackQueryHandler(referents_page, pattern=REFERENTS.pattern(PAGE)),
         CommandHandler("revoca", revoke_menu),
         CallbackQueryHandler(
             revoke_page,

@@ -21,7 +21,6 @@ from bot.replies import answer_tap, close_buttons, reply
 from bot.settings import Settings
 from domain.access import Role
 from domain.reminder_report import DayReport, PlessoStatus
-from domain.text import fit
 from reminders import jobs
 from services import reminders as reminders_service
 from services.reminders import PushRefusal
@@ -31,7 +30,6 @@ from services.reminders import PushRefusal
 PUSH = Buttons("prm", "/promemoria: remind the missing ones now")
 ALL_ATS = "all"
 MAX_LISTED = 15  # lines per section; the rest is counted
-MAX_MESSAGE = 4000  # Telegram takes 4096 characters
 
 
 @requires(Role.ADMIN)
@@ -47,7 +45,7 @@ async def show(update: Update, context: BotContext) -> None:
         await reply(update, "\n\n".join([*parts, texts.NO_RECORDING_DAY]))
         return
     parts.append(report_text(report, services.settings.tz))
-    await reply(update, _fit("\n\n".join(parts)), _push_keyboard(report, ats))
+    await reply(update, "\n\n".join(parts), _push_keyboard(report, ats))
 
 
 def _push_keyboard(report: DayReport, ats: str | None) -> InlineKeyboardMarkup | None:
@@ -124,10 +122,6 @@ def _listed(lines: list[str]) -> list[str]:
     if len(lines) <= MAX_LISTED:
         return lines
     return [*lines[:MAX_LISTED], render(texts.MORE_LINES, n=len(lines) - MAX_LISTED)]
-
-
-def _fit(text: str) -> str:
-    return fit(text, MAX_MESSAGE, texts.TRUNCATED)
 
 
 def _hhmm(moment: datetime, tz: ZoneInfo) -> str:

@@ -18,12 +18,10 @@ from bot.context import BotContext
 from bot.replies import reply
 from domain.access import Role
 from domain.indicators import ClosedThisWeek, MissedRecording, StalePlesso
-from domain.text import fit
 from services import status as status_service
 from services.status import AtsStatus
 
 MAX_LISTED = 15  # lines per section; the rest is counted
-MAX_MESSAGE = 4000  # Telegram takes 4096 characters
 
 
 @requires(Role.ADMIN)
@@ -40,7 +38,7 @@ async def show(update: Update, context: BotContext) -> None:
         unreachable_text(status, tz),
         render(texts.SENT_HOME_OPEN, n=status.sent_home_without_outcome),
     ]
-    await reply(update, _fit("\n".join(parts)))
+    await reply(update, "\n".join(parts))
 
 
 # --- texts --------------------------------------------------------------------------------
@@ -114,10 +112,6 @@ def _listed(lines: list[str]) -> list[str]:
     if len(lines) <= MAX_LISTED:
         return lines
     return [*lines[:MAX_LISTED], render(texts.MORE_LINES, n=len(lines) - MAX_LISTED)]
-
-
-def _fit(text: str) -> str:
-    return fit(text, MAX_MESSAGE, texts.TRUNCATED)
 
 
 def _when(moment: datetime, tz: ZoneInfo) -> str:

@@ -9,6 +9,8 @@ notices go (reminders/handover.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
@@ -85,6 +87,13 @@ async def _tapped_ids(update: Update, verb: str, arity: int = 1) -> list[int] | 
     return ids
 
 
+def _some_ids(ids: Sequence[int]) -> str:
+    """The first ids and how many more: "1, 2, … 20 e altri 480"."""
+    shown = ", ".join(str(i) for i in ids[: texts.WARN_IDS_SHOWN])
+    more = len(ids) - texts.WARN_IDS_SHOWN
+    return texts.WARN_IDS_MORE.format(ids=shown, more=more) if more > 0 else shown
+
+
 def _warnings_text(case: Case, review: Review) -> str:
     """The reminders (if any), the warning and the question."""
     data = case.data
@@ -98,7 +107,7 @@ def _warnings_text(case: Case, review: Review) -> str:
             render(
                 texts.WARN_OUTSIDE_WINDOW,
                 count=len(review.outside_window),
-                ids=", ".join(str(i) for i in review.outside_window),
+                ids=_some_ids(review.outside_window),
             )
         )
     if Reminder.NO_CLASSMATES in review.reminders:

@@ -111,7 +111,11 @@ Result = Step | int
 
 @flow.asker
 async def _ask(update: Update, context: BotContext, step: Step, data: dict[str, Any]) -> None:
-    await questions.ask(update, context, step, Form.load(data))
+    form = Form.load(data)
+    if step is not Step.REVIEW:
+        await questions.ask(update, context, step, form)
+        return
+    kit.note_review(update, await questions.review(update, context, form))
 
 
 def _typed_text(update: Update) -> str:
@@ -415,6 +419,7 @@ async def _save_new(update: Update, context: BotContext, form: Form, data: CaseD
         ]
     )
     await reply(update, render(texts.SAVED_NEW, case_id=saved.id), keyboard)
+    await kit.mask_reviews(update, form, await questions.saved_review_text(context, form, saved.id))
     await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
 
@@ -440,10 +445,12 @@ async def _save_edit(update: Update, context: BotContext, form: Form, data: Case
         return ConversationHandler.END
     view = result.view
     await reply(update, render(_EDIT_OUTCOME_TEXTS[result.outcome], case_id=view.case.id))
-    await reply(
-        update, case_view_text(view.case, view.plesso, view.contacts), case_view_keyboard(view.case)
-    )
+    # Right after the save: no full codice fiscale left in the chat.
+    text = case_view_text(view.case, view.plesso, view.contacts, masked=True)
+    await reply(update, text, case_view_keyboard(view.case))
     if result.outcome in (UpdateOutcome.SAVED, UpdateOutcome.UNCHANGED):
+        masked = await questions.saved_review_text(context, form, view.case.id)
+        await kit.mask_reviews(update, form, masked)
         await flow.delete_personal_messages(update, context)
     return ConversationHandler.END
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import Message, Update
 
 from bot import keyboards
 from bot.catalog import cases as texts
@@ -35,11 +35,12 @@ from conversations.cases.steps import (
 )
 from conversations.cases.views import case_fields_text
 from domain.cases import CaseField, class_and_section_together
+from domain.codice_fiscale import mask_codice_fiscale
 from domain.registry import Plesso
 from domain.schools import SchoolType
 from services import cases as cases_service
 
-Question = Callable[[Update, BotContext, Form], Awaitable[None]]
+Question = Callable[[Update, BotContext, Form], Awaitable[object]]
 
 
 async def actor_plessi(context: BotContext) -> list[Plesso]:
@@ -141,8 +142,8 @@ def _plain(text: str) -> Question:
     return ask
 
 
-async def review(update: Update, context: BotContext, form: Form) -> None:
-    """All the fields, a ✏️ button for each, then Salva / Annulla."""
+async def review(update: Update, context: BotContext, form: Form) -> Message | None:
+    """All the fields, a ✏️ button for each, then Salva / Annulla; returns the message."""
     draft = form.draft
     plesso = await cases_service.plesso(context.services, draft.plesso_code)
     header = (
@@ -157,7 +158,20 @@ async def review(update: Update, context: BotContext, form: Form) -> None:
     rows = pairs([_fix_button(field) for field in fields])
     rows.append(save_cancel_row(BUTTONS))
     text = "\n\n".join([header, case_fields_text(draft, plesso)])
-    await reply(update, text, keyboards.inline(rows))
+    return await reply(update, text, keyboards.inline(rows))
+
+
+async def saved_review_text(context: BotContext, form: Form, case_id: int) -> str:
+    """What the reviews say once the case is saved: the same fields, the codice fiscale
+    masked."""
+    draft = form.draft
+    if draft.codice_fiscale is not None:
+        draft = draft.model_copy(
+            update={"codice_fiscale": mask_codice_fiscale(draft.codice_fiscale)}
+        )
+    plesso = await cases_service.plesso(context.services, draft.plesso_code)
+    header = render(texts.REVIEW_SAVED, case_id=case_id)
+    return "\n\n".join([header, case_fields_text(draft, plesso)])
 
 
 _QUESTIONS: dict[Step, Question] = {

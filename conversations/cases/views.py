@@ -17,6 +17,7 @@ from bot.catalog import render
 from bot.forms import plain_value
 from conversations.contacts.buttons import add_contacts, list_contacts
 from domain.cases import Case, CaseDraft, CaseField
+from domain.codice_fiscale import mask_codice_fiscale
 from domain.registry import Plesso
 
 # Callback data of the case list and of the case actions: cs:<verb>:<args>.
@@ -83,12 +84,18 @@ def status_text(case: Case) -> str:
     return texts.STATUS_OPEN if case.is_open else texts.STATUS_CLOSED
 
 
-def case_view_text(case: Case, plesso: Plesso | None, contacts: int) -> str:
-    """The portal's "vedi caso": every field, the number of contacts, and the state."""
+def case_view_text(case: Case, plesso: Plesso | None, contacts: int, masked: bool = False) -> str:
+    """The portal's "vedi caso": every field, the number of contacts, and the state;
+    `masked`: the codice fiscale masked (the view shown right after a save)."""
+    draft = case.data.as_draft()
+    if masked and draft.codice_fiscale is not None:
+        draft = draft.model_copy(
+            update={"codice_fiscale": mask_codice_fiscale(draft.codice_fiscale)}
+        )
     parts = [
         render(texts.VIEW_HEADER, case_id=case.id, status=status_text(case)),
         "",
-        case_fields_text(case.data.as_draft(), plesso),
+        case_fields_text(draft, plesso),
         "",
         render(texts.VIEW_CONTACTS, contacts=contacts),
     ]

@@ -102,7 +102,11 @@ flow: Flow[ContactStep] = Flow(
 
 @flow.asker
 async def _ask(update: Update, context: BotContext, step: Step, data: dict[str, Any]) -> None:
-    await questions.ask(update, context, step, ContactForm.load(data))
+    form = ContactForm.load(data)
+    if step is not Step.REVIEW:
+        await questions.ask(update, context, step, form)
+        return
+    kit.note_review(update, await questions.review(update, context, form))
 
 
 # --- typed answers -------------------------------------------------------------------------------
@@ -391,6 +395,7 @@ async def _saved(
             name=contact.data.name,
         )
         await reply(update, text, keyboard)
+        await kit.mask_reviews(update, form, questions.saved_review_text(form, contact.id))
         await flow.delete_personal_messages(update, context)
     else:
         outcome_text = {
@@ -399,8 +404,10 @@ async def _saved(
             Outcome.CONFLICT: texts.EDIT_CONFLICT,
         }[change.outcome]
         await reply(update, render(outcome_text, contact_id=contact.id))
-        await reply(update, contact_text(contact), contact_keyboard(contact, case_open=True))
+        card = contact_text(contact, masked=True)  # after the save: no full code in the chat
+        await reply(update, card, contact_keyboard(contact, case_open=True))
         if change.outcome is not Outcome.CONFLICT:
+            await kit.mask_reviews(update, form, questions.saved_review_text(form, contact.id))
             await flow.delete_personal_messages(update, context)
     return END
 

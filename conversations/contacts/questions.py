@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import Message, Update
 
 from bot import keyboards
 from bot.catalog import contacts as texts
@@ -46,11 +46,12 @@ from domain.close_contact import (
     mask_choices,
     questions,
 )
+from domain.codice_fiscale import mask_codice_fiscale
 from domain.contacts import ContactField
 from domain.people import Role
 from services import contacts as contacts_service
 
-Asker = Callable[[Update, BotContext, ContactForm], Awaitable[None]]
+Asker = Callable[[Update, BotContext, ContactForm], Awaitable[object]]
 
 
 def _fix_button(field: ContactField) -> keyboards.Button:
@@ -177,10 +178,11 @@ async def _verdict(update: Update, context: BotContext, form: ContactForm) -> No
 # --- the review ----------------------------------------------------------------------------------
 
 
-async def review(update: Update, context: BotContext, form: ContactForm) -> None:
+async def review(update: Update, context: BotContext, form: ContactForm) -> Message | None:
+    """The fields, a ✏️ button for each, then Salva / Annulla; returns the message."""
     if form.mode == "import":
         await _import_review(update, form)
-        return
+        return None
     header = (
         render(texts.REVIEW_EDIT, contact_id=form.contact_id, case_id=form.case.case_id)
         if form.mode == "edit"
@@ -192,7 +194,19 @@ async def review(update: Update, context: BotContext, form: ContactForm) -> None
         parts.append(rules)
     rows = pairs([_fix_button(field) for field in ContactField])
     rows.append(save_cancel_row(BUTTONS))
-    await reply(update, "\n\n".join(parts), keyboards.inline(rows))
+    return await reply(update, "\n\n".join(parts), keyboards.inline(rows))
+
+
+def saved_review_text(form: ContactForm, contact_id: int) -> str:
+    """What the reviews say once the contact is saved: the fields, the codice fiscale
+    masked."""
+    draft = form.draft
+    if draft.codice_fiscale is not None:
+        draft = draft.model_copy(
+            update={"codice_fiscale": mask_codice_fiscale(draft.codice_fiscale)}
+        )
+    header = render(texts.REVIEW_SAVED, contact_id=contact_id, case_id=form.case.case_id)
+    return "\n\n".join([header, fields_text(draft)])
 
 
 async def _import_review(update: Update, form: ContactForm) -> None:

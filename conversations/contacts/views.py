@@ -99,12 +99,16 @@ def window_text(window: ContactWindow) -> str:
 # --- one contact ---------------------------------------------------------------------------------
 
 
-def contact_text(contact: Contact) -> str:
-    """The portal's contact card: every field, and what an import left to complete."""
+def contact_text(contact: Contact, masked: bool = False) -> str:
+    """The portal's contact card: every field, and what an import left to complete;
+    `masked`: the codice fiscale masked (the card shown right after a save)."""
     data = contact.data
+    draft = data.as_draft()
+    if masked and draft.codice_fiscale is not None:
+        draft = draft.model_copy(update={"codice_fiscale": contact.masked_codice_fiscale})
     parts = [
         render(texts.VIEW_HEADER, contact_id=contact.id, case_id=contact.case_id),
-        fields_text(data.as_draft(), saved=True),
+        fields_text(draft, saved=True),
     ]
     missing = data.to_complete()
     if missing:

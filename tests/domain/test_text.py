@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.errors import ValidationFailed
-from domain.text import fit, fold, normalize_free_text, normalize_person_name
+from domain.text import (
+    fit,
+    fold,
+    normalize_free_text,
+    normalize_person_name,
+    split_message,
+    utf16_length,
+)
+from emulator.formatting import parse
 from tests.domain.helpers import refused
 
 
@@ -127,3 +135,79 @@ def test_fit_never_exceeds_the_limit(text: str, limit: int) -> None:
 @given(st.text(), st.integers(min_value=2, max_value=5000))
 def test_fit_never_exceeds_the_limit_whatever_the_text(text: str, limit: int) -> None:
     assert len(fit(text, limit, MARKER)) <= limit
+
+
+# --- split_message: nothing is lost to Telegram's 4,096 characters --------------------------------
+
+
+def _visible(pieces: list[str]) -> str:
+    """What the user reads of the pieces, newlines aside (tags parsed away, like Telegram)."""
+    return "".join("".join(parse(piece, "HTML").text.split()) for piece in pieces)
+
+
+def test_a_text_that_fits_is_one_piece_unchanged() -> None:
+    assert split_message("uno\ndue", 10) == ["uno\ndue"]
+
+
+def test_long_text_is_cut_at_line_boundaries_and_nothing_is_lost() -> None:
+    lines = [f"riga {n}" for n in range(1000)]
+    pieces = split_message("\n".join(lines), 100)
+    assert all(utf16_length(piece) <= 100 for piece in pieces)
+    assert [line for piece in pieces for line in piece.split("\n")] == lines
+
+
+def test_an_element_open_across_a_cut_is_closed_and_reopened() -> None:
+    pieces = split_message("<b>uno\ndue\ntre</b>\nq", 15)
+    assert pieces == ["<b>uno\ndue</b>", "<b>tre</b>\nq"]
+    assert [parse(piece, "HTML").text for piece in pieces] == ["uno\ndue", "tre\nq"]
+
+
+def test_one_long_line_is_cut_outside_tags_and_entities() -> None:
+    line = "<i>" + "ab&amp;c " * 1000 + "</i>"
+    pieces = split_message(line, 4096)
+    assert len(pieces) > 1
+    for piece in pieces:
+        assert utf16_length(piece) <= 4096
+        parse(piece, "HTML")  # raises on a tag or entity cut in two
+    assert _visible(pieces) == "".join(parse(line, "HTML").text.split())
+
+
+def test_emoji_count_two_as_telegram_measures() -> None:
+    pieces = split_message("🦠" * 3000)
+    assert len(pieces) == 2
+    assert all(utf16_length(piece) <= 4096 for piece in pieces)
+
+
+def test_blank_pieces_are_left_out() -> None:
+    pieces = split_message("a" * 10 + "\n" * 50 + "b", 10)
+    assert pieces and all(piece.strip() for piece in pieces)
+
+
+_words = st.sampled_from(["ciao", "&amp;", "&lt;", "x" * 30, " ", "🦠", "àè"])
+
+
+@st.composite
+def _html(draw: st.DrawFn) -> str:
+    """Well-formed Telegram HTML over lines: nested elements, entities, emoji."""
+    parts: list[str] = []
+    for _ in range(draw(st.integers(0, 40))):
+        kind = draw(st.sampled_from(["word", "newline", "element"]))
+        if kind == "word":
+            parts.append(draw(_words))
+        elif kind == "newline":
+            parts.append("\n")
+        else:
+            tag = draw(st.sampled_from(["b", "i", "code"]))
+            inner = "".join(draw(st.lists(st.one_of(_words, st.just("\n")), max_size=8)))
+            parts.append(f"<{tag}>{inner}</{tag}>")
+    return "".join(parts)
+
+
+@settings(max_examples=300)
+@given(_html(), st.integers(min_value=20, max_value=120))
+def test_every_piece_fits_parses_and_nothing_is_lost(text: str, limit: int) -> None:
+    pieces = split_message(text, limit)
+    for piece in pieces:
+        assert utf16_length(piece) <= limit
+        parse(piece, "HTML")
+    assert _visible(pieces) == "".join(parse(text, "HTML").text.split())

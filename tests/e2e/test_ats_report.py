@@ -7,6 +7,8 @@ import io
 import struct
 from datetime import date, datetime
 
+import pytest
+
 from emulator.demo import seed_demo_absences
 from emulator.driver import ChatUser
 from reminders import early_warning
@@ -142,3 +144,43 @@ async def test_no_push_without_a_flag(harness: Harness, admin: ChatUser) -> None
     await early_warning.push_closed_windows(application)
     assert await push_rows(harness) == []
     assert await harness.svc.ats.last_recorded_day("ATS-MILANO", date(2026, 11, 21))
+
+
+async def _push_friday(harness: Harness, admin: ChatUser, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tuesday's window closed, the admin has a chat: push it, with no pause between tries."""
+    monkeypatch.setattr(early_warning, "PUSH_RETRY_SECONDS", 0.0)
+    await admin.send("/aiuto")
+    await admin.expect("/report")
+    await demo_week(harness)
+    assert harness.application is not None
+    harness.clock.set(datetime(2026, 11, 20, 10, 0, tzinfo=ROME))
+    await early_warning.push_closed_windows(harness.application)
+
+
+async def test_a_refused_chart_is_tried_again_and_the_push_completes(
+    harness: Harness, admin: ChatUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.emulator.fail_next(
+        "sendPhoto", status=400, description="Bad Request: wrong file", times=2
+    )
+    await _push_friday(harness, admin, monkeypatch)
+    await admin.expect("Allerta automatica")
+    photo = await admin.expect("Andamento delle assenze")
+    assert photo.photo is not None
+    assert [row[3] for row in await push_rows(harness) if row[2] == ADMIN_MILANO] == ["sent"]
+
+
+async def test_a_push_that_keeps_failing_still_tells_the_admin(
+    harness: Harness, admin: ChatUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.emulator.fail_next(
+        "sendPhoto",
+        status=400,
+        description="Bad Request: wrong file",
+        times=early_warning.PUSH_ATTEMPTS,
+    )
+    await _push_friday(harness, admin, monkeypatch)
+    await admin.expect("Allerta automatica")
+    notice = await admin.expect("non è stato recapitato per intero")
+    assert "martedì 17/11/2026" in notice.content and "/report" in notice.content
+    assert [row[3] for row in await push_rows(harness) if row[2] == ADMIN_MILANO] == ["failed"]

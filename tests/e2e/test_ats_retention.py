@@ -16,7 +16,15 @@ from bot.catalog import common
 from bot.settings import SettingsError, load_settings
 from emulator.driver import ChatUser
 from reminders import retention
-from tests.e2e.steps import add_classmate, joined_referent, report_case, start_contact
+from tests.e2e.steps import (
+    STUDENT_CF,
+    add_classmate,
+    invite,
+    joined_referent,
+    report_case,
+    start_case_data,
+    start_contact,
+)
 from tests.harness import ADMIN_REGIONAL, ADMIN_VALPADANA, ROME, TOKEN, Harness
 
 MARIA = 300
@@ -167,12 +175,62 @@ async def test_at_its_time_the_job_deletes_what_is_due_and_the_admin_reads_it(
     assert "Nessuna eliminazione finora." in await conservazione(valpadana)
 
 
+async def test_drafts_left_half_way_expire_and_leave_no_trace(
+    harness: Harness, admin: ChatUser, referent: ChatUser
+) -> None:
+    """A case form left at the birth date (name and codice fiscale typed) and a registration
+    left after the phone: DRAFT_RETENTION_DAYS (14) later the run deletes them, the flows
+    forget them, and the file keeps no byte of them."""
+    await start_case_data(referent)
+    await referent.tap("Studente")
+    await referent.expect("Cognome del caso")
+    await referent.send("Girasolepalindromo")
+    await referent.expect("Nome del caso")
+    await referent.send("Luca")
+    await referent.expect("Codice fiscale del caso")
+    await referent.send(STUDENT_CF)
+    await referent.expect("dal codice fiscale risulta")
+    newcomer = harness.user(MARIA + 1, "Teo")
+    await newcomer.send(f"/start {await invite(admin)}")
+    await newcomer.expect("nome e cognome")
+    await newcomer.send("Teodolinda Scoiattolo")
+    await newcomer.expect("telefono")
+    await newcomer.send("347 112 2334")
+    await newcomer.expect("e-mail")
+    secrets = [b"GIRASOLEPALINDROMO", STUDENT_CF.encode(), b"SCOIATTOLO", b"1122334"]
+    assert all(secret in raw_files(harness).upper() for secret in secrets)
+
+    # Thirteen days later nothing is deleted yet.
+    await run_the_job(harness, harness.clock() + timedelta(days=13))
+    assert len(rows(harness, "SELECT * FROM conversations WHERE user_id >= ?", (MARIA,))) == 2
+
+    await run_the_job(harness, harness.clock() + timedelta(days=1, hours=1))
+
+    assert rows(harness, "SELECT * FROM conversations WHERE user_id >= ?", (MARIA,)) == []
+    assert [s for s in secrets if s in raw_files(harness).upper()] == []
+    # The flows forgot them: the next message is not read as the birth date or the e-mail.
+    await referent.send("02/03/2015")
+    await referent.expect(common.NOT_UNDERSTOOD)
+    await newcomer.send("teodolinda@scuola.example.it")
+    await newcomer.expect("Non sei registrato")
+
+
+def raw_files(harness: Harness) -> bytes:
+    """The database and its side files, as they are on disk."""
+    path = harness.settings.database_path
+    return b"".join(
+        side.read_bytes()
+        for side in (path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm"))
+        if side.exists()
+    )
+
+
 # --- the settings ---------------------------------------------------------------------------
 
 
 @pytest.fixture
 def no_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("RETENTION_DAYS", "RETENTION_TIME"):
+    for name in ("RETENTION_DAYS", "RETENTION_TIME", "DRAFT_RETENTION_DAYS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -186,9 +244,21 @@ def test_ninety_days_at_half_past_three_unless_set() -> None:
 
 
 @pytest.mark.usefixtures("no_env")
+def test_drafts_expire_after_fourteen_days_unless_set() -> None:
+    assert load_settings(telegram_bot_token=TOKEN).draft_retention_days == 14
+    custom = load_settings(telegram_bot_token=TOKEN, draft_retention_days="3")
+    assert custom.draft_retention_days == 3
+
+
+@pytest.mark.usefixtures("no_env")
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("retention_days", "0"), ("retention_days", "novanta"), ("retention_time", "25:00")],
+    [
+        ("retention_days", "0"),
+        ("retention_days", "novanta"),
+        ("retention_time", "25:00"),
+        ("draft_retention_days", "0"),
+    ],
 )
 def test_a_bad_retention_setting_stops_start_up_with_one_line(name: str, value: str) -> None:
     with pytest.raises(SettingsError) as error:

@@ -3,13 +3,15 @@ expected and ignored; any other error is a bug and must surface."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
-from telegram import Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.replies import answer_tap, close_buttons
+from bot.replies import answer_tap, close_buttons, edit_texts, send_text
+from domain.text import utf16_length
 
 
 class _Query:
@@ -57,3 +59,54 @@ async def test_a_bug_while_closing_buttons_is_not_hidden() -> None:
     update, _ = _tap(AttributeError("'NoneType' object has no attribute 'chat_id'"))
     with pytest.raises(AttributeError):
         await close_buttons(update)
+
+
+# --- one send path: nothing over Telegram's 4,096 characters ----------------------------------
+
+
+class _Bot:
+    """Records send_message and edit_message_text calls; refuses a text over 4,096."""
+
+    def __init__(self, edit_error: Exception | None = None) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.edited: list[int] = []
+        self.edit_error = edit_error
+
+    async def send_message(self, **kwargs: Any) -> Any:
+        assert utf16_length(kwargs["text"]) <= 4096
+        self.sent.append(kwargs)
+        return SimpleNamespace(message_id=len(self.sent))
+
+    async def edit_message_text(self, text: str, **kwargs: Any) -> Any:
+        assert utf16_length(text) <= 4096
+        if self.edit_error is not None:
+            raise self.edit_error
+        self.edited.append(kwargs["message_id"])
+        return True
+
+
+async def test_a_long_push_goes_in_pieces_with_the_keyboard_on_the_last() -> None:
+    bot = _Bot()
+    text = "\n".join(f"<b>Plesso {n:03d}</b> – " + "x" * 140 for n in range(100))
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Ok", callback_data="ok")]])
+    last = await send_text(cast(Bot, bot), 7, text, keyboard)
+    assert len(bot.sent) == 4  # 16,200 characters
+    assert [call["reply_markup"] for call in bot.sent] == [None] * 3 + [keyboard]
+    assert last.message_id == 4
+    assert "".join(call["text"].replace("\n", "") for call in bot.sent) == text.replace("\n", "")
+
+
+async def test_a_short_push_is_one_message_unchanged() -> None:
+    bot = _Bot()
+    await send_text(cast(Bot, bot), 7, "<b>ciao</b>")
+    assert [call["text"] for call in bot.sent] == ["<b>ciao</b>"]
+
+
+async def test_editing_old_messages_ignores_telegram_refusals_only() -> None:
+    bot = _Bot()
+    assert await edit_texts(cast(Bot, bot), 7, [3, 4], "RS…2S") == 2
+    assert bot.edited == [3, 4]
+    too_old = _Bot(BadRequest("Message can't be edited"))
+    assert await edit_texts(cast(Bot, too_old), 7, [3], "RS…2S") == 0
+    with pytest.raises(TypeError):
+        await edit_texts(cast(Bot, _Bot(TypeError("bug"))), 7, [3], "RS…2S")

@@ -503,3 +503,65 @@ async def test_a_day_of_ordinary_deletions_is_purged_by_the_nightly_vacuum(
     purge = await RetentionRepository(world.db).run(NOW, 365, ROME)
     assert purge.cases == 0 and purge.vacuumed
     assert gone.encode() not in raw_bytes(world.path)
+
+
+# --- drafts left half-way (issue 15) -------------------------------------------------------------
+
+ABANDONED_CF = cf("GRLPLN15C42F205")  # typed into a case form left half-way
+ABANDONED_SURNAME = "GIRASOLEPALINDROMO"
+SIGNUP_PHONE = "+393471122334"  # a registration left half-way
+SIGNUP_EMAIL = "teodolinda.scoiattolo@scuola-abbandonata.example.it"
+FRESH_SURNAME = "PETTIROSSOOPEROSO"  # a form touched 13 days ago: it stays
+DRAFT_DAYS = 14
+
+
+async def _draft(
+    db: Database, flow: str, user: int, data: dict[str, object], age: timedelta
+) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO conversations (flow, chat_id, user_id, state, data, updated_at)"
+            " VALUES (?, ?, ?, 2, ?, ?)",
+            (flow, user, user, json.dumps(data), utc_now_text(NOW - age)),
+        )
+
+
+async def test_drafts_idle_for_more_than_the_setting_leave_no_trace(world: World) -> None:
+    await _draft(
+        world.db,
+        "case",
+        400,
+        {"draft": {"surname": ABANDONED_SURNAME, "codice_fiscale": ABANDONED_CF}},
+        timedelta(days=DRAFT_DAYS, seconds=1),
+    )
+    await _draft(
+        world.db,
+        "onboarding",
+        401,
+        {"name": "TEODOLINDA", "phone": SIGNUP_PHONE, "email": SIGNUP_EMAIL},
+        timedelta(days=91),
+    )
+    await _draft(world.db, "case", 402, {"draft": {"surname": FRESH_SURNAME}}, timedelta(days=13))
+    abandoned = (ABANDONED_CF, ABANDONED_SURNAME, SIGNUP_PHONE, SIGNUP_EMAIL)
+    assert all(secret.encode() in raw_bytes(world.path) for secret in abandoned)
+
+    # No case is due (a retention of ten years): the idle drafts go all the same.
+    purge = await RetentionRepository(world.db).run(NOW, 3650, ROME, DRAFT_DAYS)
+
+    assert purge.cases == 0 and purge.vacuumed
+    assert {(d.flow, d.user_id) for d in purge.drafts} == {("case", 400), ("onboarding", 401)}
+    left = rows(world.path, "SELECT user_id FROM conversations WHERE user_id >= 400")
+    assert left == [(402,)]
+    data = raw_bytes(world.path)
+    assert [secret for secret in abandoned if secret.encode() in data] == []
+    assert FRESH_SURNAME.encode() in data
+
+
+async def test_without_the_setting_idle_drafts_stay(world: World) -> None:
+    """The proof the check above can fail: the same run without DRAFT_RETENTION_DAYS."""
+    await _draft(
+        world.db, "case", 400, {"draft": {"codice_fiscale": ABANDONED_CF}}, timedelta(days=91)
+    )
+    purge = await RetentionRepository(world.db).run(NOW, 3650, ROME)
+    assert purge.drafts == ()
+    assert ABANDONED_CF.encode() in raw_bytes(world.path)
