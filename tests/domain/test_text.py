@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.errors import ValidationFailed
-from domain.text import fit, fold, normalize_free_text, normalize_person_name
+from domain.text import decode_upload, fit, fold, normalize_free_text, normalize_person_name
 from tests.domain.helpers import refused
 
 
@@ -127,3 +127,48 @@ def test_fit_never_exceeds_the_limit(text: str, limit: int) -> None:
 @given(st.text(), st.integers(min_value=2, max_value=5000))
 def test_fit_never_exceeds_the_limit_whatever_the_text(text: str, limit: int) -> None:
     assert len(fit(text, limit, MARKER)) <= limit
+
+
+# ---- decode_upload: every encoding Excel saves a CSV in -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "fallback"),
+    [
+        ("Città;Forlì".encode(), None),  # UTF-8, no mark
+        ("\ufeffCittà;Forlì".encode(), None),  # Excel's "CSV UTF-8"
+        ("\ufeffCittà;Forlì".encode("utf-16-le"), None),  # Excel's "Testo Unicode"
+        ("\ufeffCittà;Forlì".encode("utf-16-be"), None),
+        ("Città;Forlì".encode("cp1252"), "cp1252"),  # Italian Excel's plain "CSV"
+    ],
+    ids=["utf-8", "utf-8 bom", "utf-16-le bom", "utf-16-be bom", "cp1252"],
+)
+def test_decode_upload_reads_every_encoding_excel_writes(data: bytes, fallback: str | None) -> None:
+    assert decode_upload(data, fallback=fallback) == "Città;Forlì"
+
+
+def test_decode_upload_without_a_fallback_refuses_what_is_not_utf() -> None:
+    with pytest.raises(UnicodeDecodeError):
+        decode_upload("Città".encode("cp1252"))
+
+
+def test_a_byte_order_mark_is_trusted_even_with_a_fallback() -> None:
+    # UTF-16 read as Windows-1252 gives "ÿþC\x00i\x00…": the mark must win over the guess,
+    # and bytes that break the encoding it announces are an error, not a guess either.
+    assert decode_upload("\ufeffCittà".encode("utf-16-le"), fallback="cp1252") == "Città"
+    with pytest.raises(UnicodeDecodeError):
+        decode_upload("\ufeffCittà".encode("utf-16-le") + b"x", fallback="cp1252")
+
+
+def test_bytes_windows_1252_leaves_undefined_are_still_read() -> None:
+    assert decode_upload(b"a\x81b", fallback="cp1252") == "a\x81b"
+
+
+@given(st.text(), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"]))
+def test_decode_upload_round_trips_any_text_with_its_mark(text: str, encoding: str) -> None:
+    data = text.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):
+        data = "\ufeff".encode(encoding) + data  # Excel always writes the mark
+    if encoding == "utf-8" and text.startswith("\ufeff"):
+        text = text[1:]  # a leading U+FEFF is read as the mark: dropped
+    assert decode_upload(data) == text
