@@ -29,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "console":
         from emulator.console import run_console
 
-        return asyncio.run(run_console(args.database))
+        try:
+            return asyncio.run(run_console(args.database))
+        except StartupError as error:  # another console or bot on the file, a read-only file
+            print(f"sentinella: {error}", file=sys.stderr)
+            return 1
     if args.command == "backup":
         return asyncio.run(_backup(args.database or database_path_setting(), args.path))
     try:
