@@ -16,6 +16,7 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.clock import system_clock
 from bot.context import ApplicationFactory, BotApplication, Clock, Services
+from bot.errors import stop_waiting
 from bot.settings import Settings
 from storage.db import Database, DatabaseUnavailable, not_writable
 from storage.lock import InstanceLock, InstanceLocked
@@ -181,6 +182,9 @@ async def run(
             log.debug("event loop: %s", type(asyncio.get_running_loop()).__module__)
             await _wait_for_signal()
             log.info("stopping")
+            # Calls waiting out a 429 or a back-off (a reminder run, a reply) give up now:
+            # Application.stop waits for the jobs and updates in hand, which would wait them.
+            stop_waiting(application.bot)
         finally:
             # Also when start-up failed after `initialize` (the webhook port taken): the
             # HTTP sessions, the job queue and the persistence are closed all the same.

@@ -170,3 +170,38 @@ async def test_a_read_only_database_stops_the_bot_at_start_with_one_line(tmp_pat
             f"sentinella: database {database} cannot be written: the file is read-only"
         ]
         assert emulator.stats.calls["getUpdates"] == 0  # it never started "running"
+
+
+async def _stopped_within(process: asyncio.subprocess.Process) -> float:
+    started = asyncio.get_running_loop().time()
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    return asyncio.get_running_loop().time() - started
+
+
+@pytest.mark.parametrize("status", [429, 502])
+async def test_sigterm_during_a_long_retry_chain_stops_the_bot_in_seconds(
+    tmp_path: Path, status: int
+) -> None:
+    async with BotApiEmulator(token=TOKEN) as emulator:
+        process = await _bot(tmp_path, emulator)
+        try:
+            stranger = ChatUser(emulator, 4242, first_name="Giovanna")
+            await stranger.send("ciao")
+            await stranger.expect("Non sei registrato", timeout=30)
+            # Telegram answers every send with "retry after 30 s" (or 502) from now on.
+            emulator.fail_next("sendMessage", status=status, retry_after=30, times=1000)
+            await stranger.send("ciao di nuovo")
+            # The bot is inside its retries once Telegram refused it (a counter, polled).
+            while emulator.stats.errors[status] < 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        except BaseException:
+            process.kill()
+            raise
+        elapsed = await _stopped_within(process)
+    assert process.returncode == 0
+    assert elapsed < 5, f"stopped {elapsed:.1f} s after SIGTERM"
