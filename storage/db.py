@@ -182,10 +182,23 @@ class Database:
         return int(row["v"]) if row and row["v"] is not None else 0
 
     async def check_writable(self) -> None:
-        """Take the write lock and let it go (BEGIN IMMEDIATE, COMMIT: nothing written), as
-        the first save would: DatabaseUnavailable if SQLite opened the file read-only."""
-        async with self.transaction():
-            pass
+        """Write a row and roll it back: DatabaseUnavailable if SQLite opened the file
+        read-only (it does so silently when it cannot open it for writing). BEGIN IMMEDIATE
+        alone is no test: it succeeds on a read-only file; only a write fails."""
+        async with self._write_lock:
+            conn = self.writer
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                try:
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name, applied_at)"
+                        " VALUES (-1, 'write probe', '')"
+                    )
+                finally:
+                    await _rollback(conn)
+            except sqlite3.Error as error:
+                _raise_if_unavailable(error)
+                raise
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA quick_check")
