@@ -1,5 +1,6 @@
 """One process per database, and a database the bot can write: both checked at start-up by
-the real process, which otherwise stops with one line (bot/runner.py, storage/lock.py)."""
+the real process, which otherwise stops with one line (bot/runner.py, storage/lock.py). And
+the real process stops within seconds of SIGTERM, even deep in Telegram's flood control."""
 
 from __future__ import annotations
 
@@ -15,12 +16,19 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks._flows import user_id_of
+from benchmarks._world import TOKEN as BENCHMARK_TOKEN
+from benchmarks._world import seed
+from benchmarks.fanout import TUESDAY_AFTER_REMINDER_TIME
+from bot.clock import ShiftedClock
 from emulator.driver import ChatUser
 from emulator.server import BotApiEmulator
 from storage.lock import InstanceLock, InstanceLocked
 from tests.e2e.test_console import start_console
 from tests.e2e.test_running import _env
 from tests.harness import TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _bot(tmp_path: Path, emulator: BotApiEmulator) -> asyncio.subprocess.Process:
@@ -205,3 +213,48 @@ async def test_sigterm_during_a_long_retry_chain_stops_the_bot_in_seconds(
         elapsed = await _stopped_within(process)
     assert process.returncode == 0
     assert elapsed < 5, f"stopped {elapsed:.1f} s after SIGTERM"
+
+
+async def test_sigterm_during_a_reminder_run_under_429_stops_it_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """The Tuesday reminders at start-up, Telegram answering "retry after 30 s" to each:
+    SIGTERM stops the bot at once, the claims are given back, the next start sends them."""
+    database = tmp_path / "process.sqlite3"
+    referents = range(3)
+    await seed(database, referents, now=TUESDAY_AFTER_REMINDER_TIME, sentinel=lambda _: True)
+    now = TUESDAY_AFTER_REMINDER_TIME.isoformat()
+    clock = ShiftedClock()
+    clock.set(TUESDAY_AFTER_REMINDER_TIME)
+    async with BotApiEmulator(token=BENCHMARK_TOKEN, clock=clock) as emulator:
+        for index in referents:
+            emulator.open_chat(user_id_of(index), "Referente")
+        env = _env(tmp_path, emulator) | {"TELEGRAM_BOT_TOKEN": BENCHMARK_TOKEN}
+        emulator.fail_next("sendMessage", status=429, retry_after=30, times=1000)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "benchmarks.bot_process", "--now", now, cwd=ROOT, env=env
+        )
+        try:
+            # The start-up run has met Telegram's flood control (a counter, polled).
+            while emulator.stats.errors[429] < 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        except BaseException:
+            process.kill()
+            raise
+        elapsed = await _stopped_within(process)
+        assert process.returncode == 0
+        assert elapsed < 5, f"stopped {elapsed:.1f} s after SIGTERM"
+        with sqlite3.connect(database) as conn:
+            states = conn.execute("SELECT state FROM reminder_log").fetchall()
+        conn.close()
+        assert states == []  # nothing claimed, nothing marked sent: all given back
+        emulator.clear_faults()
+        restarted = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "benchmarks.bot_process", "--now", now, cwd=ROOT, env=env
+        )
+        try:
+            for index in referents:
+                referent = ChatUser(emulator, user_id_of(index), first_name="Referente")
+                await referent.expect("assenze", timeout=30)
+        finally:
+            await _stop(restarted)
