@@ -103,10 +103,6 @@ class RetryingRateLimiter(AIORateLimiter):
         self._waiting: set[asyncio.Task[Any]] = set()  # tasks inside a call or a pause
         self._sending: set[asyncio.Task[Any]] = set()  # of those, the ones on the wire
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
     def stop_waiting(self) -> None:
         """The bot is stopping: end every wait now, and wait no more."""
         self._stopping = True
