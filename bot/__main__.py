@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
             # Ctrl-C leaves like !esci: the bot and the emulator were stopped on the way out.
             print("\nConsole chiusa.")
             return 0
+        except StartupError as error:  # another console or bot on the file, a read-only file
+            print(f"sentinella: {error}", file=sys.stderr)
+            return 1
     if args.command == "backup":
         return asyncio.run(_backup(args.database or database_path_setting(), args.path))
     try:

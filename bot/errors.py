@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
-from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError
-from telegram.ext import AIORateLimiter
+from telegram import Bot, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, ExtBot
 
 from bot import flows
 from bot.access import build_actor
@@ -26,11 +28,36 @@ log = logging.getLogger(__name__)
 RETRIES = 4  # transient failures retried per Bot API call, besides the 429 retries
 FIRST_DELAY = 0.5  # seconds before the first retry; doubled each time
 MAX_DELAY = 8.0
+# A 429 asking for longer is not waited out inside the call (every other call waits with it).
+MAX_RETRY_AFTER = 60.0
 
 JsonResult = bool | dict[str, Any] | list[dict[str, Any]]
 # Calls made while starting or polling: they have their own retry loops (bot.runner, PTB's
 # Updater), which must see the failure at once.
 NOT_RETRIED = frozenset({"getMe", "getUpdates", "setWebhook", "deleteWebhook", "close", "logOut"})
+
+
+class ShuttingDown(NetworkError):
+    """A Bot API call given up because the bot is stopping: nothing was sent by it."""
+
+    def __init__(self) -> None:
+        super().__init__("the bot is stopping")
+
+
+class _LongFloodWait(TelegramError):
+    """Carries a RetryAfter past AIORateLimiter, which would otherwise sleep through it."""
+
+    def __init__(self, error: RetryAfter) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+_STOPPING = "sentinella: stopping"  # the cancel message that stop_waiting sends
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -39,10 +66,21 @@ class RetryingRateLimiter(AIORateLimiter):
     out or the connection drops: a reply, a notification or a reminder goes out once the API
     is back (within about `FIRST_DELAY * 2**RETRIES` seconds), instead of being lost.
 
+    A 429 asking for more than `max_retry_after` seconds is not slept through inside the call
+    (it would hold every other call back as long): the RetryAfter goes to the caller, whose
+    own policy decides (reminders.sender gives a reminder back to a later run).
+
     A Bad Request, a blocked user (Forbidden) and the like are not retried: sending again
     would fail the same way. A time-out or a connection dropped after Telegram took the call
     may mean the message was delivered, and then the retry delivers it twice: the Bot API
     offers no way to tell, and a duplicate beats a reply that never arrives.
+
+    Stopping (`stop_waiting`, on SIGTERM): every call that is waiting — out a 429, a back-off,
+    or behind another call's 429 — gives up at once with `ShuttingDown`, and from then on a
+    call is tried once and never waits, so the bot stops in seconds, not after minutes of
+    retries (the replies of updates still in hand go out if Telegram takes them). A request
+    already on the wire is left to finish (its HTTP time-out bounds it): it may have been
+    delivered.
     """
 
     def __init__(
@@ -51,6 +89,7 @@ class RetryingRateLimiter(AIORateLimiter):
         retries: int = RETRIES,
         first_delay: float = FIRST_DELAY,
         max_delay: float = MAX_DELAY,
+        max_retry_after: float = MAX_RETRY_AFTER,
         overall_max_rate: float = 0,
         max_retries: int = 3,
     ) -> None:
@@ -58,9 +97,82 @@ class RetryingRateLimiter(AIORateLimiter):
         self.retries = retries
         self.first_delay = first_delay
         self.max_delay = max_delay
+        self.max_retry_after = max_retry_after
         self.transient_retries = 0  # a figure: calls sent again after a transient failure
+        self._stopping = False
+        self._waiting: set[asyncio.Task[Any]] = set()  # tasks inside a call or a pause
+        self._sending: set[asyncio.Task[Any]] = set()  # of those, the ones on the wire
+
+    def stop_waiting(self) -> None:
+        """The bot is stopping: end every wait now, and wait no more."""
+        self._stopping = True
+        for task in self._waiting - self._sending:
+            task.cancel(_STOPPING)
+
+    async def pause(self, seconds: float) -> None:
+        """`asyncio.sleep` that `stop_waiting` ends with ShuttingDown: for callers that wait
+        out a 429 themselves (reminders.sender), so that they too let the bot stop."""
+        if self._stopping:
+            raise ShuttingDown
+        async with self._interruptible():
+            await asyncio.sleep(seconds)
 
     async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JsonResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JsonResult:
+        try:
+            async with self._interruptible():
+                return await self._with_retries(
+                    self._on_the_wire(callback), args, kwargs, endpoint, data, rate_limit_args
+                )
+        except _LongFloodWait as wait:
+            raise wait.error from None
+
+    @asynccontextmanager
+    async def _interruptible(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - always inside a task
+            yield
+            return
+        self._waiting.add(task)
+        try:
+            yield
+        except asyncio.CancelledError as error:
+            if _STOPPING not in error.args:
+                raise
+            task.uncancel()  # our cancel, turned into an error the caller handles
+            raise ShuttingDown from None
+        finally:
+            self._waiting.discard(task)
+
+    def _on_the_wire(
+        self, callback: Callable[..., Coroutine[Any, Any, JsonResult]]
+    ) -> Callable[..., Coroutine[Any, Any, JsonResult]]:
+        async def send(*args: Any, **kwargs: Any) -> JsonResult:
+            task = asyncio.current_task()
+            if task is not None:
+                self._sending.add(task)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                if self._stopping:
+                    raise ShuttingDown from error
+                if retry_after_seconds(error) > self.max_retry_after:
+                    raise _LongFloodWait(error) from error
+                raise
+            finally:
+                if task is not None:
+                    self._sending.discard(task)
+
+        return send
+
+    async def _with_retries(
         self,
         callback: Callable[..., Coroutine[Any, Any, JsonResult]],
         args: Any,
@@ -78,7 +190,8 @@ class RetryingRateLimiter(AIORateLimiter):
                 )
             except NetworkError as error:
                 if (
-                    isinstance(error, BadRequest)
+                    isinstance(error, BadRequest | ShuttingDown)
+                    or self._stopping
                     or endpoint in NOT_RETRIED
                     or attempt >= self.retries
                 ):
@@ -95,6 +208,19 @@ class RetryingRateLimiter(AIORateLimiter):
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_delay)
+
+
+def pause_for(bot: Bot) -> Callable[[float], Awaitable[None]]:
+    """The sleep a sender of `bot` waits out a 429 with: one the bot's stop interrupts."""
+    limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
+    return limiter.pause if isinstance(limiter, RetryingRateLimiter) else asyncio.sleep
+
+
+def stop_waiting(bot: Bot) -> None:
+    """SIGTERM: every Bot API call of `bot` that is waiting gives up (see RetryingRateLimiter)."""
+    limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
+    if isinstance(limiter, RetryingRateLimiter):
+        limiter.stop_waiting()
 
 
 async def on_error(update: object, context: BotContext) -> None:

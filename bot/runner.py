@@ -6,7 +6,9 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import Callable
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -14,9 +16,11 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.clock import system_clock
 from bot.context import ApplicationFactory, BotApplication, Clock, Services
+from bot.errors import stop_waiting
 from bot.settings import Settings
 from services import registry
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable, not_writable
+from storage.lock import InstanceLock, InstanceLocked
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +33,55 @@ class StartupError(Exception):
 
 
 async def open_database(settings: Settings) -> Database:
-    db = Database(settings.database_path)
-    await db.connect()
+    """The database, writable and whole, or StartupError with one line. See `owned_database`
+    for the process's own copy (with the single-instance lock)."""
+    path = settings.database_path
+    problem = not_writable(path)
+    if problem is not None:
+        raise StartupError(f"database {path} cannot be written: {problem}")
+    db = Database(path)
+    try:
+        await db.connect()
+        await db.check_writable()
+    except (OSError, sqlite3.Error, DatabaseUnavailable) as error:
+        # A file SQLite opened read-only, another owner, a full disk: no traceback, and no
+        # "running" bot that fails at its first write. The messages name files, not data.
+        await db.close()
+        raise StartupError(f"database {path} cannot be written: {error}") from error
     verdict = await db.integrity_check()
     if verdict != "ok":
         await db.close()
-        raise StartupError(f"database {settings.database_path} failed its integrity check")
+        raise StartupError(f"database {path} failed its integrity check")
     return db
+
+
+@asynccontextmanager
+async def owned_database(settings: Settings) -> AsyncIterator[Database]:
+    """The database for this process alone (storage/lock.py), open until the block ends:
+    a second bot or console on the same file stops with one line, before it reads or
+    migrates anything."""
+    path = settings.database_path
+    problem = not_writable(path)  # before the lock file, which goes beside the database
+    if problem is not None:
+        raise StartupError(f"database {path} cannot be written: {problem}")
+    lock = InstanceLock(path)
+    try:
+        lock.acquire()
+    except InstanceLocked as held:
+        raise StartupError(
+            f"another Sentinella (process {held.pid if held.pid is not None else '?'}) "
+            f"is already running on {path}: stop it first (a backup may run meanwhile)"
+        ) from None
+    except OSError as error:
+        raise StartupError(f"cannot lock {lock.path}: {error}") from error
+    try:
+        db = await open_database(settings)
+        try:
+            yield db
+        finally:
+            await db.close()
+    finally:
+        lock.release()
 
 
 async def initialize_with_retry(
@@ -161,8 +207,7 @@ async def run(
     that this toolkit module does not import the wiring) makes it. `clock` is the real time
     but for the benchmarks' process (benchmarks/bot_process.py), which runs on a Tuesday
     morning whatever the day."""
-    db = await open_database(settings)
-    try:
+    async with owned_database(settings) as db:
         services = Services(settings=settings, db=db, clock=clock)
         for warning in await startup_warnings(services):
             log.warning("%s", warning)
@@ -175,12 +220,13 @@ async def run(
             log.debug("event loop: %s", type(asyncio.get_running_loop()).__module__)
             await _wait_for_signal()
             log.info("stopping")
+            # Calls waiting out a 429 or a back-off (a reminder run, a reply) give up now:
+            # Application.stop waits for the jobs and updates in hand, which would wait them.
+            stop_waiting(application.bot)
         finally:
             # Also when start-up failed after `initialize` (the webhook port taken): the
             # HTTP sessions, the job queue and the persistence are closed all the same.
             await stop_receiving(application)
-    finally:
-        await db.close()
 
 
 def _settle_memory() -> None:

@@ -46,7 +46,7 @@ from domain.dates import parse_date
 from domain.errors import ValidationFailed
 from domain.people import Role, check_birth_date_for_role, parse_phone
 from domain.schools import RowError
-from domain.text import collapse_spaces, fold, normalize_person_name
+from domain.text import collapse_spaces, decode_upload, fold, normalize_person_name
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_PEOPLE = 1000
@@ -426,7 +426,6 @@ def read_pasted_list(text: str, today: date) -> ContactList:
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _ZIP_MAGIC = b"PK\x03\x04"
-_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def check_size(size: int) -> None:
@@ -448,14 +447,12 @@ def read_contacts_file(file_name: str, content: bytes, today: date) -> ContactLi
 
 
 def _decode(content: bytes) -> str:
-    """UTF-8 (with or without Excel's BOM), else Windows-1252: Italian Excel's own CSV."""
-    body = content.removeprefix(_UTF8_BOM)
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return body.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return body.decode("latin-1")
+    """UTF-8 (with or without Excel's BOM), UTF-16 with its BOM (Excel's "Testo Unicode"),
+    else Windows-1252: Italian Excel's own CSV."""
+    try:
+        return decode_upload(content, fallback="cp1252")
+    except UnicodeDecodeError:  # a byte-order mark, then bytes that do not follow it
+        raise ValidationFailed("import_encoding") from None
 
 
 def csv_separator(text: str) -> str:

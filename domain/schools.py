@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.comuni import Comune, label, resolve_comune_text
 from domain.errors import ValidationFailed
-from domain.text import collapse_spaces, fold, normalize_free_text
+from domain.text import collapse_spaces, decode_upload, fold, normalize_free_text
 
 
 class SchoolType(StrEnum):
@@ -206,15 +206,15 @@ CSV_COLUMNS = (
 )
 CSV_MAX_ROWS = 5000
 CSV_MAX_BYTES = 2 * 1024 * 1024
-_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _decode(data: bytes) -> str:
-    """The file as text; Excel's "CSV UTF-8" starts with a BOM, which is dropped."""
+    """The file as text: UTF-8 (Excel's "CSV UTF-8" starts with a BOM, which is dropped) or
+    UTF-16 with its BOM (Excel's "Testo Unicode"); anything else is refused, not guessed."""
     if len(data) > CSV_MAX_BYTES:
         raise ValidationFailed("csv_too_large", max_rows=CSV_MAX_ROWS, max_mb=2)
     try:
-        text = data.removeprefix(_UTF8_BOM).decode("utf-8")
+        text = decode_upload(data)
     except UnicodeDecodeError:
         raise ValidationFailed("csv_encoding") from None
     if not text.strip():
@@ -223,8 +223,9 @@ def _decode(data: bytes) -> str:
 
 
 def _separator(header_line: str) -> str:
-    # Italian Excel writes ";" (the comma is the decimal separator), others write ",".
-    return ";" if header_line.count(";") > header_line.count(",") else ","
+    # Italian Excel writes ";" (the comma is the decimal separator), others write ",", and
+    # Excel's "Testo Unicode" (UTF-16) separates with tabs. A tie goes to ",".
+    return max((",", ";", "\t"), key=header_line.count)
 
 
 def _header_name(cell: str) -> str:
@@ -326,7 +327,8 @@ def _parse_row(cells: dict[str, str]) -> tuple[dict[str, object], list[Validatio
 
 
 def parse_schools_csv(data: bytes) -> SchoolsImport:
-    """Read the ATS's CSV of plessi (columns CSV_COLUMNS, "," or ";", UTF-8).
+    """Read the ATS's CSV of plessi (columns CSV_COLUMNS, "," ";" or tab, UTF-8 or
+    UTF-16 with its byte-order mark).
 
     Problems with the whole file raise ValidationFailed; problems with a line are
     collected in `errors` (several per line if several cells are wrong) and the line is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 
@@ -13,6 +14,37 @@ _WHITESPACE = re.compile(r"\s+")
 # Phones and word processors turn ' into typographic quotes; the portal knows only '.
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 _HYPHENS = str.maketrans({"‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-"})
+
+
+# Byte-order marks Excel writes: "CSV UTF-8" (EF BB BF) and "Testo Unicode" (UTF-16, FF FE
+# on Windows; FE FF big-endian from some other tools). The mark says the encoding for sure.
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_upload(data: bytes, *, fallback: str | None = None) -> str:
+    """An uploaded text file (a CSV) as text, whatever Excel saved it as.
+
+    A byte-order mark decides (UTF-8, UTF-16 LE or BE; the mark itself is dropped); without
+    one the file is read as UTF-8, else with `fallback` (e.g. "cp1252", Italian Excel's plain
+    CSV) when given, bytes it leaves undefined read as Latin-1. Raises UnicodeDecodeError when
+    the bytes are not what the mark says, or not UTF-8 and there is no fallback.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        if fallback is None:
+            raise
+    try:
+        return data.decode(fallback)
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # every byte is a character: never fails
 
 
 def collapse_spaces(text: str) -> str:

@@ -14,12 +14,13 @@ from bot.app import build_application
 from bot.clock import ShiftedClock
 from bot.context import BotApplication, Services
 from bot.logs import setup_logging
-from bot.runner import initialize_with_retry, open_database, start_receiving, stop_receiving
+from bot.runner import initialize_with_retry, owned_database, start_receiving, stop_receiving
 from bot.settings import Settings
 from emulator.demo import seed_demo_absences, seed_demo_citizen, seed_demo_schools
 from emulator.frontend import ConsoleFrontend
 from emulator.server import BotApiEmulator
 from reminders import jobs as reminder_jobs
+from storage.db import Database
 
 CONSOLE_TOKEN = "100000:CONSOLE-TOKEN-not-a-real-one-xxxxxxxx"
 ADMIN_ID = 1001
@@ -126,7 +127,18 @@ async def run_console(database: Path) -> int:
         database_path=database,
         admin_ids=f"{ADMIN_ID}:ATS-MILANO,{REGIONAL_ADMIN_ID}",
     )
-    db = await open_database(settings)
+    try:
+        # The bot's own lock: a second console (or a bot) on this file stops with one line.
+        async with owned_database(settings) as db:
+            await _chat(emulator, settings, db, clock)
+    finally:
+        await emulator.stop()
+    return 0
+
+
+async def _chat(
+    emulator: BotApiEmulator, settings: Settings, db: Database, clock: ShiftedClock
+) -> None:
     services = Services(settings=settings, db=db, clock=clock)
     # The bot remembers the update ids it handled: a fresh emulator numbering from 1 again
     # would have its first messages skipped as replays.
@@ -137,7 +149,7 @@ async def run_console(database: Path) -> int:
         await initialize_with_retry(application, first_delay=0.1, max_attempts=10)
         await start_receiving(application, settings, poll_timeout=10)
         print(
-            f"Sentinella console · database {database} · utenti: {', '.join(USERS)}\n"
+            f"Sentinella console · database {settings.database_path} · utenti: {', '.join(USERS)}\n"
             "Scrivi come in Telegram; #N tocca il pulsante N; !aiuto per i comandi della console;\n"
             "!ora martedì sposta l'orologio del bot al prossimo martedì (per le assenze);\n"
             "!cittadino crea un cittadino in isolamento per l'utente «cittadino».",
@@ -159,6 +171,3 @@ async def run_console(database: Path) -> int:
     finally:
         logging.getLogger(__name__).debug("console stopping")
         await stop_receiving(application)
-        await db.close()
-        await emulator.stop()
-    return 0

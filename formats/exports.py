@@ -16,7 +16,11 @@ written, so a large export never sits whole in memory.
   fields (Italian Excel uses the comma as decimal separator, and splits a CSV on `;`), CRLF
   line ends, dates as dd/mm/yyyy and rates as "4,1%" (what Italian Excel reads as numbers).
   Text that Excel would run as a formula (starting with =, +, -, @, tab or CR, other than
-  a plain number such as an E.164 phone) is prefixed with an apostrophe. An export of two
+  a plain number) is prefixed with an apostrophe. Text made of digits that a spreadsheet
+  would read as a different number (an E.164 phone "+39…" loses its "+", "0…" its zeros,
+  more than 15 digits their tail) is written as `="+393471234567"`: Excel and LibreOffice
+  (which evaluates formulas in a CSV by default) both show it as that text; only digits
+  and "+" ever go between the quotes, so nothing a user typed becomes a formula. An export of two
   tables is one ZIP file with one CSV per table: the issue asks for one file, and the ZIP
   also shrinks CSV text several times over.
 """
@@ -336,12 +340,18 @@ CSV_SEPARATOR = ";"
 CSV_ENCODING = "utf-8-sig"  # UTF-8 with the byte-order mark
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+# Digits a spreadsheet would turn into another number: "+39…" (the "+" dropped), "0…" (the
+# leading zeros dropped), more than 15 digits (Excel's precision: the tail becomes zeros).
+_ALTERED_NUMBER = re.compile(r"\+\d+|0\d+|\d{16,}")
 
 
 def csv_text(value: str) -> str:
-    """`value`, unless Excel would run it as a formula: then with an apostrophe before.
+    """`value` as a CSV cell that a spreadsheet shows as this very text: a number it would
+    alter (a phone) as `="…"`, text Excel would run as a formula with an apostrophe before.
     NUL characters, which no CSV reader takes, are dropped."""
     value = value.replace("\x00", "")
+    if _ALTERED_NUMBER.fullmatch(value):
+        return f'="{value}"'  # only digits and "+" inside: a constant, never user markup
     if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value

@@ -24,7 +24,6 @@ where a broadcast is never sent twice (lost rather than repeated).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +33,7 @@ from telegram.ext import Application
 from bot.catalog import broadcast as texts
 from bot.catalog import render
 from bot.context import BotContext, Services, services_of
+from bot.errors import pause_for
 from bot.replies import send_text
 from domain.broadcast import Broadcast, Delivery, DeliveryCount, RecipientState, SummaryState
 from reminders.outbox import Pacing, pacing, schedule
@@ -128,7 +128,7 @@ async def _send_one(
         return int(message.message_id)
 
     try:
-        message_id = await send_with_retries(once, asyncio.sleep)
+        message_id = await send_with_retries(once, pause_for(application.bot))
     except Release as error:
         cause = type(error.__cause__ or error).__name__
         state = await services.broadcasts.retry_later(delivery, services.now(), cause)
@@ -184,7 +184,7 @@ async def _send_summary(
 
     state = SummaryState.SENT
     try:
-        await send_with_retries(once, asyncio.sleep)
+        await send_with_retries(once, pause_for(application.bot))
     except Release:
         state = SummaryState.PENDING  # nothing reached Telegram: the next run sends it
     except Exception as error:

@@ -32,6 +32,7 @@ from bot.catalog import closing as texts
 from bot.catalog import render
 from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext, Services, services_of
+from bot.errors import pause_for
 from domain.cases import Case
 from domain.closing import OutboxItem, export_filename
 from domain.codice_fiscale import mask_codice_fiscale
@@ -149,7 +150,7 @@ async def _send(
             )
         return int(message.message_id)
 
-    await send_with_retries(once, asyncio.sleep)
+    await send_with_retries(once, pause_for(application.bot))
 
 
 # --- the jobs ------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any
 from telegram.ext import Application, JobQueue
 
 from bot.context import BotContext, Services, services_of
+from bot.errors import pause_for
 from bot.settings import Settings
 from domain.access import Actor
 from domain.calendar import SchoolCalendar
@@ -107,6 +108,7 @@ def _runtime(application: AnyApplication) -> _Runtime:
         clock=services.clock,
         timezone=services.settings.tz,
         rate_per_second=services.settings.reminder_rate_per_second,
+        sleep=pause_for(application.bot),  # a wait the bot's stop (SIGTERM) cuts short
     )
     runtime = _Runtime(lock=asyncio.Lock(), sender=sender)
     application.bot_data[RUNTIME_KEY] = runtime

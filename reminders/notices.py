@@ -18,7 +18,6 @@ minutes, MAX_ATTEMPTS, then FAILED).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -28,6 +27,7 @@ from telegram.ext import Application
 from bot.catalog import admin as texts
 from bot.catalog import render
 from bot.context import BotContext, Services, services_of
+from bot.errors import pause_for
 from domain.notices import NoticeKind, ReferentNotice
 from reminders.outbox import deliver_each, pacing, schedule
 from reminders.sender import send_with_retries
@@ -76,7 +76,7 @@ async def _send(application: AnyApplication, limiter: AsyncLimiter, item: Refere
             )
         return int(message.message_id)
 
-    await send_with_retries(once, asyncio.sleep)
+    await send_with_retries(once, pause_for(application.bot))
 
 
 async def _flag(services: Services, item: ReferentNotice, reason: str) -> None:

@@ -8,9 +8,15 @@
   asks, and retries a 5xx, a time-out or a dropped connection with back-off. The sender
   calls `bot.send_message` through it and handles only what it gives up on, so no failure
   is waited out twice.
-- A 429 that outlasts those retries: this waits `retry_after` once more (at most MAX_WAIT)
-  and tries again, MAX_ATTEMPTS in all; then the claim is released and a later run (the
-  hourly job) sends it while its window is open.
+- A 429 that outlasts those retries is waited out here too, as Telegram asks (`retry_after`
+  each time), for at most RETRY_BUDGET seconds of waiting per message: a flood wait longer
+  than that (or than the limiter's MAX_RETRY_AFTER, which the limiter does not sleep
+  through), or 429s that go on beyond it, release the claim, and the run stops there: the
+  rest of its batches are left unclaimed. A later run (the hourly job) sends them all while
+  their windows are open. So a run never sits on Telegram's flood control for long, and no
+  reminder is dropped for it.
+- When the bot stops (SIGTERM) these waits end at once (`bot.errors.pause_for`): the
+  message is released, and the next start-up sends it while its window is open.
 - Forbidden (the referent blocked the bot, or the account is gone) and "chat not found":
   the referent is marked unreachable, shown to the admins, and not tried again until they
   write to the bot.
@@ -49,8 +55,7 @@ from storage.reminders import ReminderLogRepository
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 2  # of this layer, each after AIORateLimiter's own retries
-MAX_WAIT = 60.0  # seconds: a longer retry_after is cut to this before the next attempt
+RETRY_BUDGET = 300.0  # seconds this layer waits out 429s per message, beyond the limiter's
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -58,6 +63,10 @@ Sleep = Callable[[float], Awaitable[None]]
 
 class Release(Exception):
     """The message surely did not go: give the claim back for a later run."""
+
+
+class FloodRelease(Release):
+    """Released because Telegram's flood control lasts: the rest of the run waits too."""
 
 
 @dataclass
@@ -72,11 +81,13 @@ class RunSummary:
     failed: int = 0  # batches that failed for good
     released: int = 0  # batches given back for a later run
     unreachable_ids: list[int] = field(default_factory=list)
+    flooded: bool = False  # a batch was given back to lasting flood control (429)
 
     def add(self, other: RunSummary) -> None:
         for name in ("due", "claimed", "messages", "sent", "unreachable", "failed", "released"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.unreachable_ids.extend(other.unreachable_ids)
+        self.flooded = self.flooded or other.flooded
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -93,24 +104,30 @@ def unreachable_reason(error: Exception) -> str | None:
 
 
 async def send_with_retries(send_once: Callable[[], Awaitable[int]], sleep: Sleep) -> int:
-    """One message through the policy above (also used by the ATS hand-over): a 429 that
-    outlasts the rate limiter's retries is waited out once more, then `Release`; a time-out
-    or a BadRequest is raised (maybe delivered / an answer); another network error is
-    `Release` (nothing reached Telegram). Returns the message id."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    """One message through the policy above (also used by the ATS hand-over, the notices and
+    the broadcasts): a 429 that outlasts the rate limiter's retries is waited out within
+    RETRY_BUDGET, then `FloodRelease`; a time-out or a BadRequest is raised (maybe delivered /
+    an answer); another network error, the bot stopping included, is `Release` (nothing
+    reached Telegram). `sleep` should be `bot.errors.pause_for(bot)`. Returns the message id."""
+    waited = 0.0
+    while True:
         try:
             return await send_once()
         except RetryAfter as error:
-            if attempt == MAX_ATTEMPTS:
-                raise Release from error
-            await sleep(min(_seconds(error.retry_after), MAX_WAIT))
+            wait = _seconds(error.retry_after)
+            if waited + wait > RETRY_BUDGET:
+                raise FloodRelease from error
+            try:
+                await sleep(wait)
+            except NetworkError as stopping:  # ShuttingDown: the bot stops
+                raise Release from stopping
+            waited += wait
         except TimedOut:
             raise  # maybe delivered: recorded as failed, not retried
         except BadRequest:
             raise  # a NetworkError to PTB, but an answer: recorded, not retried
         except NetworkError as error:
             raise Release from error  # nothing reached Telegram
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class ReminderSender:
@@ -134,8 +151,17 @@ class ReminderSender:
 
     async def send_all(self, batches: Sequence[ReminderBatch]) -> RunSummary:
         summary = RunSummary(due=sum(len(batch.items) for batch in batches))
-        for batch in batches:
-            summary.add(await self.send(batch))
+        for done, batch in enumerate(batches, start=1):
+            outcome = await self.send(batch)
+            summary.add(outcome)
+            if outcome.flooded:
+                # Telegram's flood control goes on: every next batch would wait as long.
+                # They stay unclaimed, due for the next run.
+                summary.released += len(batches) - done
+                log.warning(
+                    "flood control lasts: %d batches left to the next run", len(batches) - done
+                )
+                break
         return summary
 
     async def send(self, batch: ReminderBatch) -> RunSummary:
@@ -157,9 +183,9 @@ class ReminderSender:
         ids = list(claimed.values())
         try:
             message_id = await self._send_with_retries(batch.user_id, message)
-        except Release:
+        except Release as release:
             await self._log.release(ids)
-            return RunSummary(released=1)
+            return RunSummary(released=1, flooded=isinstance(release, FloodRelease))
         except Exception as error:
             return await self._failed(batch, ids, error)
         await self._log.finish(ids, ReminderState.SENT, self._clock(), message_id)

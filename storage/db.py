@@ -66,6 +66,22 @@ def parse_utc(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def not_writable(path: Path) -> str | None:
+    """Why the bot could not write the database at `path`, or None: the file read-only (its
+    mode, an immutable flag, a read-only mount), or its folder, where SQLite keeps the WAL
+    and its index beside the file. Checked at start-up, so that the bot does not start
+    "running" and then fail at its first write. `os.access` asks the kernel, which counts
+    read-only mounts and immutable files for root too."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only"
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # connect() creates the missing folders in the first that exists
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {folder} is read-only"
+    return None
+
+
 def _migrations() -> list[tuple[int, str, str]]:
     folder = Path(__file__).with_name("migrations")
     found: list[tuple[int, str, str]] = []
@@ -164,6 +180,25 @@ class Database:
     async def schema_version(self) -> int:
         row = await self.fetchone("SELECT MAX(version) AS v FROM schema_migrations")
         return int(row["v"]) if row and row["v"] is not None else 0
+
+    async def check_writable(self) -> None:
+        """Write a row and roll it back: DatabaseUnavailable if SQLite opened the file
+        read-only (it does so silently when it cannot open it for writing). BEGIN IMMEDIATE
+        alone is no test: it succeeds on a read-only file; only a write fails."""
+        async with self._write_lock:
+            conn = self.writer
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                try:
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name, applied_at)"
+                        " VALUES (-1, 'write probe', '')"
+                    )
+                finally:
+                    await _rollback(conn)
+            except sqlite3.Error as error:
+                _raise_if_unavailable(error)
+                raise
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA quick_check")

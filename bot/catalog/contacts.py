@@ -276,4 +276,8 @@ ERRORS: dict[str, str] = {
         "della classe in uno di questi formati (per i vecchi .xls: salvalo come .xlsx)."
     ),
     "import_empty": "Il file è vuoto.",
+    "import_encoding": (
+        "Il file è danneggiato: il suo contenuto non corrisponde alla codifica dichiarata "
+        "(UTF-8 o UTF-16). Salvalo di nuovo da Excel come CSV UTF-8 o come .xlsx."
+    ),
 }

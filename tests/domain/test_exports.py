@@ -407,6 +407,19 @@ def test_two_tables_as_csv_are_one_zip_of_two_files() -> None:
     assert contacts[1][:3] == ["7", "ABCD-EFGH", "1"]
 
 
+def test_csv_phones_stay_text_with_their_plus() -> None:
+    # Bare, "+393471234567" opens in Excel or LibreOffice as the number 393471234567.
+    buffer = io.BytesIO()
+    write_export(
+        [contacts_table([a_contact(phone="+393471234567")], LABELS)], ExportFormat.CSV, buffer
+    )
+    header, row = csv_rows(buffer.getvalue())
+    cells = dict(zip(header, row, strict=True))
+    phones = [value for name, value in cells.items() if name.startswith("Telefono")]
+    assert phones == ['="+393471234567"']
+    assert b'"=""+393471234567"""' in buffer.getvalue()  # quoted, its quotes doubled
+
+
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
@@ -415,7 +428,11 @@ def test_two_tables_as_csv_are_one_zip_of_two_files() -> None:
         ("-2-2", "'-2-2"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tTAB", "'\tTAB"),
-        ("+393471234567", "+393471234567"),  # a phone: a plain number, left alone
+        ("+393471234567", '="+393471234567"'),  # a phone: stays text, "+" and all
+        ("0212345678", '="0212345678"'),  # a landline: its leading zero kept
+        ("12345678901234567", '="12345678901234567"'),  # beyond Excel's 15 digits
+        ("+39 347", "'+39 347"),  # not a plain number: defused as a formula would be
+        ("42", "42"),
         ("-3,5", "-3,5"),
         ("Rossi", "Rossi"),
         ("a\x00b", "ab"),

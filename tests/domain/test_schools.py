@@ -183,6 +183,16 @@ def test_excel_italian_file_bom_semicolons_crlf_trailing_separators() -> None:
     assert result.rows[0].address == "Via Roma; 1"
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_excel_unicode_text_utf16_with_bom_and_tabs(codec: str) -> None:
+    # Excel's «Testo Unicode»: UTF-16 with its byte-order mark, cells separated by tabs.
+    text = "\ufeff" + "\t".join(CSV_COLUMNS) + "\r\n" + GOOD.replace(",", "\t") + "\r\n"
+    result = parse_schools_csv(text.encode(codec))
+    assert result.errors == []
+    (row,) = result.rows
+    assert (row.code, row.name, row.sentinel) == ("MIEE8AB01T", "Primaria Via dei Tigli", True)
+
+
 @pytest.mark.parametrize("cell", ["Milano", "Milano (MI)", "Milano MI", "milano, mi"])
 def test_comune_cell_forms(cell: str) -> None:
     line = f'MIEE8AB01T,Primaria,"{cell}",,primaria,no,ATS-MILANO'
@@ -248,6 +258,7 @@ def test_quoted_field_over_two_lines_keeps_line_numbers() -> None:
         (b"", "csv_empty"),
         (b"\xef\xbb\xbf \r\n\r\n", "csv_empty"),
         ("Città".encode("latin-1"), "csv_encoding"),
+        ("\ufeffCittà".encode("utf-16-le") + b"x", "csv_encoding"),  # cut mid-character
         (csv_bytes("codice,nome", GOOD), "csv_header"),
         (csv_bytes(GOOD), "csv_header"),
         (csv_bytes(HEADER + ",note", GOOD + ",x"), "csv_header_unexpected"),

@@ -258,7 +258,7 @@ async def test_typed_dates_bad_ones_asked_again_then_csv_in_a_zip(
     assert [r["Cognome"] for r in case_rows] == ["GIUGNETTI", "ZANZOTTO"]  # by closing time
     assert [r["Id caso"] for r in case_rows] == [str(cases.june), str(cases.milano)]
     assert case_rows[0]["Chiuso il"] == "01/06/2026 11:00"
-    assert case_rows[1]["Telefono 1"] == "+393471234567"
+    assert case_rows[1]["Telefono 1"] == '="+393471234567"'  # stays text in a spreadsheet
     assert [r["Cognome"] for r in contact_rows] == ["PAPAGNI", "SCROCCHI"]
     ((_, _, _, _, details),) = audit_rows(harness)
     assert details["format"] == "csv" and details["from"] == "2026-06-01"

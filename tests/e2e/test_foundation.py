@@ -36,6 +36,19 @@ async def test_admin_loads_schools_and_sees_refused_rows(harness: Harness, admin
     assert "ATS-MILANO" in (counts.text or "")
 
 
+async def test_admin_loads_an_excel_unicode_text_file(harness: Harness, admin: ChatUser) -> None:
+    # Excel's «Salva con nome → Testo Unicode (*.txt)» renamed .csv: UTF-16 LE with its
+    # byte-order mark, cells separated by tabs. Read as Windows-1252 it was all "ÿþc\x00o…".
+    utf16 = GOOD_AND_BAD_CSV.decode("utf-8").replace(";", "\t").replace("\n", "\r\n")
+    await admin.send("/scuole")
+    await admin.expect("Plessi caricati")
+    await admin.send_file("plessi.csv", utf16.encode("utf-16-le"), mime_type="text/csv")
+    result = await admin.expect("Caricamento completato")
+    assert "Aggiunti: 1" in (result.text or "")
+    plesso = await harness.svc.plessi.get("MIEE99901A")
+    assert plesso is not None and plesso.name == "Scuola Primaria Nuova"
+
+
 async def test_file_with_broken_encoding_is_refused_whole(
     harness: Harness, admin: ChatUser
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.errors import RetryingRateLimiter
+from bot.errors import RetryingRateLimiter, ShuttingDown
 from conversations.cases.steps import Step
 from tests.reliability.figures import FIGURES
 from tests.reliability.steps import case_until_surname, stored_step
@@ -193,3 +193,68 @@ async def test_a_429_is_still_retried_after_retry_after() -> None:
     calls = _Calls(RetryAfter(0))
     assert await _run(RetryingRateLimiter(first_delay=0.01), calls) is True
     assert calls.count == 2
+
+
+# --- stopping (SIGTERM) cuts every wait short -------------------------------------------
+
+
+async def _inside(calls: _Calls, count: int) -> None:
+    # The call has been answered `count` times: now it waits. (A counter of a fake, polled.)
+    while calls.count < count:  # noqa: ASYNC110
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize(
+    "failure", [RetryAfter(30), NetworkError("Bad Gateway")], ids=["429", "502"]
+)
+async def test_stop_waiting_ends_a_wait_at_once(failure: Exception) -> None:
+    limiter = RetryingRateLimiter(first_delay=30)
+    calls = _Calls(*[failure] * 10)
+    call = asyncio.create_task(_run(limiter, calls))
+    await asyncio.wait_for(_inside(calls, 1), 5)
+    limiter.stop_waiting()
+    with pytest.raises(ShuttingDown):
+        await asyncio.wait_for(call, 1)  # not 30 s
+    assert calls.count == 1
+    # From then on a call is tried once, never waits, and is not retried.
+    again = _Calls(*[failure] * 10)
+    with pytest.raises(ShuttingDown if isinstance(failure, RetryAfter) else NetworkError):
+        await asyncio.wait_for(_run(limiter, again), 1)
+    assert again.count == 1
+    assert await _run(limiter, _Calls()) is True
+
+
+async def test_stop_waiting_ends_the_calls_held_back_by_another_ones_429() -> None:
+    limiter = RetryingRateLimiter()
+    first = _Calls(*[RetryAfter(30)] * 10)
+    second = _Calls()
+    waiting = asyncio.create_task(_run(limiter, first))
+    await asyncio.wait_for(_inside(first, 1), 5)
+    held = asyncio.create_task(_run(limiter, second))
+    await asyncio.sleep(0.05)
+    assert second.count == 0  # held back while the first waits out Telegram's 429
+    limiter.stop_waiting()
+    with pytest.raises(ShuttingDown):
+        await asyncio.wait_for(waiting, 1)
+    # The held call gives up too, unsent: Telegram asked for 30 s of silence.
+    with pytest.raises(ShuttingDown):
+        await asyncio.wait_for(held, 1)
+    assert second.count == 0
+
+
+async def test_stop_waiting_cuts_a_senders_own_pause() -> None:
+    limiter = RetryingRateLimiter()
+    pause = asyncio.create_task(limiter.pause(30))
+    await asyncio.sleep(0.01)
+    limiter.stop_waiting()
+    with pytest.raises(ShuttingDown):
+        await asyncio.wait_for(pause, 1)
+    with pytest.raises(ShuttingDown):
+        await limiter.pause(30)  # no new wait once stopping
+
+
+async def test_a_flood_wait_beyond_max_retry_after_goes_to_the_caller_unslept() -> None:
+    calls = _Calls(RetryAfter(3600))
+    with pytest.raises(RetryAfter):
+        await asyncio.wait_for(_run(RetryingRateLimiter(max_retry_after=60), calls), 1)
+    assert calls.count == 1

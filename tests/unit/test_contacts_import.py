@@ -149,6 +149,30 @@ HEADER_VARIANTS = {
 EXTRA_HEADERS = ["N.", "Classe", "Sesso", "Note", ""]
 
 
+# How Excel and the registers save a CSV: UTF-8 with or without its byte-order mark, UTF-16
+# with one ("Testo Unicode"; big-endian from other tools), Windows-1252 (plain "CSV").
+ENCODINGS = ["utf-8", "utf-8 bom", "utf-16-le bom", "utf-16-be bom", "cp1252"]
+
+
+def encoded(text: str, encoding: str) -> bytes:
+    codec, _, bom = encoding.partition(" ")
+    return (("\ufeff" if bom else "") + text).encode(codec)
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_a_class_list_in_every_encoding_excel_writes(encoding: str) -> None:
+    text = "Cognome\tNome\tCodice fiscale\r\nD'Alò\tNiccolò\tRSSMRA80A01F205X\r\n"
+    found = read_contacts_file("classe.csv", encoded(text, encoding), TODAY)
+    assert found.errors == []
+    ((person),) = found.people
+    assert (person.surname, person.name) == ("D'ALÒ", "NICCOLÒ")
+
+
+def test_a_utf16_file_cut_in_the_middle_of_a_character_is_refused() -> None:
+    content = encoded("Cognome;Nome;Codice fiscale\r\n", "utf-16-le bom") + b"R"
+    refused("import_encoding", read_contacts_file, "classe.csv", content, TODAY)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     headers=st.fixed_dictionaries({k: st.sampled_from(v) for k, v in HEADER_VARIANTS.items()}),
@@ -157,7 +181,7 @@ EXTRA_HEADERS = ["N.", "Classe", "Sesso", "Note", ""]
     separator=st.sampled_from([";", ",", "\t"]),
     titles=st.integers(0, 3),
     people=st.lists(st.sampled_from(POOL), min_size=1, max_size=6, unique=True),
-    bom=st.booleans(),
+    encoding=st.sampled_from(ENCODINGS),
 )
 def test_header_names_are_matched_loosely_in_any_order(
     headers: dict[str, str],
@@ -166,7 +190,7 @@ def test_header_names_are_matched_loosely_in_any_order(
     separator: str,
     titles: int,
     people: list[tuple[str, str, str, date]],
-    bom: bool,
+    encoding: str,
 ) -> None:
     columns = [*headers.items(), *((f"extra{i}", name) for i, name in enumerate(extra))]
     order.shuffle(columns)  # type: ignore[attr-defined]
@@ -183,8 +207,7 @@ def test_header_names_are_matched_loosely_in_any_order(
         lines.append(
             separator.join(values[key](person) if key in values else "x" for key, _ in columns)
         )
-    content = ("\ufeff" if bom else "") + "\r\n".join(lines)
-    found = read_contacts_file("classe.csv", content.encode("utf-8"), TODAY)
+    found = read_contacts_file("classe.csv", encoded("\r\n".join(lines), encoding), TODAY)
     assert found.errors == []
     assert [p.codice_fiscale for p in found.people] == [p[2] for p in people]
     assert all(p.phone == "+393331234567" for p in found.people)

@@ -13,12 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.errors import ShuttingDown
 from domain.reminders import ReminderKind, ReminderState
 from reminders.due import DueReminder, ReminderBatch
-from reminders.sender import MAX_ATTEMPTS, ReminderSender
+from reminders.sender import RETRY_BUDGET, ReminderSender
 from tests.unit.test_reminders_storage import NOW, TUESDAY, A, B, Seeded, seed
 
 ROME = ZoneInfo("Europe/Rome")
+# RetryAfter(n).retry_after as an int warns about PTB's coming timedelta.
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
 @dataclass
@@ -126,18 +129,57 @@ async def test_a_429_is_waited_out_then_retried(h: Harness) -> None:
     assert await h.states() == [(1, A, ReminderState.SENT)]
 
 
-async def test_a_429_that_lasts_gives_the_claim_back_for_a_later_run(h: Harness) -> None:
-    h.bot.errors[1] = [RetryAfter(2)] * MAX_ATTEMPTS
+async def test_429s_are_waited_out_within_the_run_as_telegram_asks(h: Harness) -> None:
+    # Flood control for four minutes, in 20 s steps: waited out, it goes in this run.
+    h.bot.errors[1] = [RetryAfter(20)] * 12
     summary = await h.sender.send(h.batch(1, A))
-    assert (summary.messages, summary.released, len(h.bot.calls)) == (0, 1, MAX_ATTEMPTS)
+    assert (summary.messages, summary.released) == (1, 0)
+    assert h.sleeps == [20.0] * 12 and len(h.bot.calls) == 13
+    assert await h.states() == [(1, A, ReminderState.SENT)]
+
+
+async def test_a_429_that_outlasts_the_budget_gives_the_run_back_for_a_later_one(
+    h: Harness,
+) -> None:
+    h.bot.errors[1] = [RetryAfter(25)] * 1000  # Telegram's flood control does not end
+    summary = await h.sender.send_all([h.batch(1, A, B), h.batch(2, B), h.batch(3, A)])
+    assert sum(h.sleeps) == RETRY_BUDGET  # 12 waits of 25 s, then no 13th
+    # The claim is given back, and the run stops: the others would wait as long. Nothing
+    # of it is logged, so the next run (the hourly job) finds all three due.
+    assert (summary.messages, summary.released) == (0, 3)
+    assert {call["chat_id"] for call in h.bot.calls} == {1}
     assert await h.states() == []
-    assert (await h.sender.send(h.batch(1, A))).messages == 1
+    h.bot.errors[1] = []
+    again = await h.sender.send_all([h.batch(1, A, B), h.batch(2, B), h.batch(3, A)])
+    assert (again.messages, again.sent) == (3, 4)
 
 
-async def test_a_long_retry_after_is_cut(h: Harness) -> None:
+async def test_a_flood_wait_beyond_the_budget_is_not_slept_through(h: Harness) -> None:
     h.bot.errors[1] = [RetryAfter(3600)]
-    await h.sender.send(h.batch(1, A))
-    assert h.sleeps == [60.0]
+    summary = await h.sender.send(h.batch(1, A))
+    assert (summary.released, h.sleeps, len(h.bot.calls)) == (1, [], 1)
+    assert await h.states() == []
+
+
+async def test_stopping_the_bot_mid_wait_gives_the_claim_back(tmp_path: Path) -> None:
+    seeded = await seed(tmp_path, {1: [A]})
+    bot = FakeBot(errors={1: [RetryAfter(30)]})
+
+    async def stopped(seconds: float) -> None:
+        raise ShuttingDown  # what RetryingRateLimiter.pause raises on SIGTERM
+
+    sender = ReminderSender(
+        bot,  # type: ignore[arg-type]
+        seeded.log,
+        clock=lambda: NOW,
+        timezone=ROME,
+        rate_per_second=30,
+        sleep=stopped,
+    )
+    summary = await sender.send(Harness(seeded, bot, sender, []).batch(1, A))
+    assert (summary.released, len(bot.calls)) == (1, 1)
+    assert await seeded.log.for_days([TUESDAY], None) == []  # the next start-up sends it
+    await seeded.db.close()
 
 
 async def test_a_blocked_referent_is_unreachable_and_the_others_still_get_theirs(
