@@ -34,7 +34,7 @@ from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow
-from bot.replies import answer_tap, close_buttons, reply
+from bot.replies import answer_tap, close_buttons, flush_record, record_answer, reply
 from domain.access import Role
 from domain.cases import Case, parse_birth_date
 from domain.codice_fiscale import parse_codice_fiscale
@@ -313,11 +313,13 @@ class FormKit(Generic[S, F]):
         form_type: type[F],
         buttons: Buttons,
         readers: Mapping[S, Reader[F]],
+        labels: Mapping[Any, str] | None = None,
     ) -> None:
         self.flow = flow
         self.form_type = form_type
         self.buttons = buttons
         self.readers = readers
+        self.labels: Mapping[Any, str] = labels or {}
 
     async def load(self, update: Update, context: BotContext) -> F:
         return self.form_type.load(await self.flow.load(update, context))
@@ -325,7 +327,20 @@ class FormKit(Generic[S, F]):
     async def go(self, update: Update, context: BotContext, form: F, step: S | None = None) -> S:
         """Keep the form, then ask `step` (by default the first one not answered yet)."""
         next_step: S = step if step is not None else form.next_step()
-        return await self.flow.go(update, context, next_step, form.dump())
+        went = await self.flow.go(update, context, next_step, form.dump())
+        await flush_record(update)
+        return went
+
+    def record(self, update: Update, step: S, form: F) -> None:
+        """The tapped question becomes "✓ <label>: <answer>" above the next question (one
+        edit: see bot.replies.record_answer)."""
+        field = self.form_type.step_fields().get(step)
+        if field is None:
+            return
+        value = getattr(form.draft, field.value)
+        shown = plain_value(value) if value is not None else common.ANSWER_NONE
+        label = self.labels.get(field, field.value)
+        record_answer(update, render(common.ANSWER_RECORD, label=label, value=shown))
 
     async def again(
         self, update: Update, context: BotContext, step: S, error: ValidationFailed
@@ -344,13 +359,20 @@ class FormKit(Generic[S, F]):
         found = self.buttons.tapped_args(update, verb, 1)
         return found[0] if found is not None else None
 
-    async def read(self, update: Update, context: BotContext, step: S, text: str) -> S:
-        """An answer to `step` (typed, or a button standing for typed text), checked."""
+    async def read(
+        self, update: Update, context: BotContext, step: S, text: str, *, tapped: bool = False
+    ) -> S:
+        """An answer to `step` (typed, or a button standing for typed text), checked; a
+        tapped answer once taken is recorded on the tapped message."""
         form = await self.load(update, context)
         try:
             form = self.readers[step](text, form, today_of(context))
         except ValidationFailed as error:
+            if tapped:
+                await close_buttons(update)
             return await self.again(update, context, step, error)
+        if tapped:
+            self.record(update, step, form)
         return await self.go(update, context, form)
 
     def typed(self, step: S) -> Handler:
@@ -377,8 +399,7 @@ class FormKit(Generic[S, F]):
                 date.fromisoformat(found[1])
             except ValueError:
                 return await self.stale(update, step)
-            await close_buttons(update)
-            return await self.read(update, context, step, found[1])
+            return await self.read(update, context, step, found[1], tapped=True)
 
         handle.__name__ = f"{self.flow.name}_day_{step.name.lower()}"
         return handle
@@ -390,9 +411,9 @@ class FormKit(Generic[S, F]):
         async def handle(update: Update, context: BotContext) -> S:
             if self.tapped(update, SKIP) != self.field_of(step).value:
                 return await self.stale(update, step)
-            await close_buttons(update)
-            form = await self.load(update, context)
-            return await self.go(update, context, form.answer(step, None))
+            form = (await self.load(update, context)).answer(step, None)
+            self.record(update, step, form)
+            return await self.go(update, context, form)
 
         handle.__name__ = f"{self.flow.name}_skip_{step.name.lower()}"
         return handle
@@ -418,9 +439,9 @@ class FormKit(Generic[S, F]):
             comune = comune_by_code(code) if code is not None else None
             if comune is None:
                 return await self.stale(update, step)
-            await close_buttons(update)
-            form = await self.load(update, context)
-            return await self.go(update, context, form.answer(step, comune))
+            form = (await self.load(update, context)).answer(step, comune)
+            self.record(update, step, form)
+            return await self.go(update, context, form)
 
         handle.__name__ = f"{self.flow.name}_comune_picked"
         return handle
@@ -431,9 +452,9 @@ class FormKit(Generic[S, F]):
             value = self.tapped(update, PICK_ROLE)
             if value not in set(PersonRole):
                 return await self.stale(update, step)
-            await close_buttons(update)
-            form = await self.load(update, context)
-            return await self.go(update, context, form.answer(step, PersonRole(value)))
+            form = (await self.load(update, context)).answer(step, PersonRole(value))
+            self.record(update, step, form)
+            return await self.go(update, context, form)
 
         handle.__name__ = f"{self.flow.name}_role_picked"
         return handle

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -16,6 +18,11 @@ async def reply(
     chat = update.effective_chat
     if chat is None:
         return None
+    record = _take_record(update)
+    if record is not None:
+        edited = await _edit_into(update, f"{record}\n\n{text}", keyboard)
+        if edited is not None:
+            return edited
     send = chat.send_message(
         text, parse_mode=ParseMode.HTML, reply_markup=keyboard, disable_web_page_preview=True
     )
@@ -50,3 +57,61 @@ async def close_buttons(update: Update) -> None:
     except TelegramError:
         # The buttons are already gone (tapped twice, the message too old to edit).
         return
+
+
+# --- the tapped message as the record of the answer ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Record:
+    query_id: str
+    text: str
+
+
+# Set by `record_answer` while one update is handled; the same task sends the next question.
+_pending: ContextVar[_Record | None] = ContextVar("pending_answer_record", default=None)
+
+
+def record_answer(update: Update, record: str) -> None:
+    """The tapped question becomes `record` (HTML, e.g. "✓ Tipo scuola: <b>Scuola primaria</b>")
+    followed by the next reply and its keyboard: ONE edit instead of removing the keyboard and
+    sending a new message (one Bot API call and one round trip fewer a tap), and the chat
+    keeps each answer in sight. Call `flush_record` once the handler is done."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    _pending.set(_Record(query.id, record))
+
+
+async def flush_record(update: Update) -> None:
+    """A recorded answer no reply took (the handler sent nothing): show it alone, no keys."""
+    record = _take_record(update)
+    if record is not None and await _edit_into(update, record, None) is None:
+        await close_buttons(update)
+
+
+def _take_record(update: Update) -> str | None:
+    pending = _pending.get()
+    query = update.callback_query
+    if pending is None or query is None or pending.query_id != query.id:
+        return None
+    _pending.set(None)
+    return pending.text
+
+
+async def _edit_into(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None
+) -> Message | None:
+    """The tapped message rewritten (the tap answered in the same round trip); None when it
+    cannot be edited any more (too old, deleted), and the caller sends instead."""
+    query = update.callback_query
+    assert query is not None
+    edit = query.edit_message_text(
+        text, parse_mode=ParseMode.HTML, reply_markup=keyboard, disable_web_page_preview=True
+    )
+    try:
+        _, edited = await asyncio.gather(answer_tap(update), edit)
+    except TelegramError:
+        await close_buttons(update)
+        return None
+    return edited if isinstance(edited, Message) else None

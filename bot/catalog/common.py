@@ -78,3 +78,7 @@ BUTTON_CHANGE = "✏️ Modifica"
 BUTTON_NEXT = "Avanti ▶"
 BUTTON_PREVIOUS = "◀ Indietro"
 USE_BUTTONS = "Tocca uno dei pulsanti qui sotto."
+
+# The tapped question, once answered, becomes the record of the answer (bot.replies).
+ANSWER_RECORD = "✓ {label}: <b>{value}</b>"
+ANSWER_NONE = "non indicato"

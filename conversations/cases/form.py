@@ -224,7 +224,7 @@ _READERS: dict[Step, Reader] = {
     Step.ONSET_DATE: _past_date(Step.ONSET_DATE, ONSET_FIELD),
 }
 
-kit: FormKit[Step, Form] = FormKit(flow, Form, BUTTONS, _READERS)
+kit: FormKit[Step, Form] = FormKit(flow, Form, BUTTONS, _READERS, texts.FIELD_LABELS)
 _load, _go, _again, _stale, _tapped = kit.load, kit.go, kit.again, kit.stale, kit.tapped
 
 
@@ -306,9 +306,9 @@ async def plesso_picked(update: Update, context: BotContext) -> Step:
     code = _tapped(update, PICK_PLESSO)
     if code is None or not context.actor.holds_plesso(code):
         return await _stale(update, Step.PLESSO)
-    await close_buttons(update)
-    form = await _load(update, context)
-    return await _go(update, context, form.answer(Step.PLESSO, code))
+    form = (await _load(update, context)).answer(Step.PLESSO, code)
+    kit.record(update, Step.PLESSO, form)
+    return await _go(update, context, form)
 
 
 @requires(Role.REFERENT)
@@ -316,9 +316,9 @@ async def school_type_picked(update: Update, context: BotContext) -> Step:
     value = _tapped(update, PICK_SCHOOL_TYPE)
     if value not in set(SchoolType):
         return await _stale(update, Step.SCHOOL_TYPE)
-    await close_buttons(update)
-    form = await _load(update, context)
-    return await _go(update, context, form.answer(Step.SCHOOL_TYPE, SchoolType(value)))
+    form = (await _load(update, context)).answer(Step.SCHOOL_TYPE, SchoolType(value))
+    kit.record(update, Step.SCHOOL_TYPE, form)
+    return await _go(update, context, form)
 
 
 @requires(Role.REFERENT)

@@ -130,7 +130,9 @@ _READERS = {
     Step.LAST_CONTACT: _last_contact,
 }
 
-kit: FormKit[ContactStep, ContactForm] = FormKit(flow, ContactForm, BUTTONS, _READERS)
+kit: FormKit[ContactStep, ContactForm] = FormKit(
+    flow, ContactForm, BUTTONS, _READERS, texts.FIELD_LABELS
+)
 
 
 def _text(update: Update) -> str:
@@ -249,10 +251,9 @@ def _kept(step: Step) -> Handler:
     async def handle(update: Update, context: BotContext) -> Step:
         if kit.tapped(update, KEEP) != STEP_FIELD[step].value:
             return await kit.stale(update, step)
-        await close_buttons(update)
         form = await kit.load(update, context)
         value = getattr(form.case, STEP_FIELD[step].value)
-        return await kit.read(update, context, step, value)
+        return await kit.read(update, context, step, value, tapped=True)
 
     handle.__name__ = f"contact_keep_{step.name.lower()}"
     return handle
