@@ -426,6 +426,9 @@ class FormKit(Generic[S, F]):
                 found = search_comuni(update.message.text)
             except ValidationFailed as error:
                 return await self.again(update, context, step, error)
+            if len(found) == 1:  # one comune matches: taken, shown in the review
+                form = await self.load(update, context)
+                return await self.go(update, context, form.answer(step, found[0]))
             await reply(update, texts.COMUNE_MATCHES, comuni_keyboard(self.buttons, found))
             return step
 

@@ -9,6 +9,7 @@ mandatory field is there and the fields agree with each other.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -22,6 +23,7 @@ from domain.codice_fiscale import (
 )
 from domain.comuni import Comune
 from domain.dates import check_not_before, check_not_future, parse_date
+from domain.errors import ValidationFailed
 from domain.people import Role, check_birth_date_for_role
 from domain.schools import SchoolType, is_zero_six
 from domain.text import normalize_free_text, normalize_person_name
@@ -230,12 +232,58 @@ class CasePage(BaseModel):
 # --- answers, one field at a time -------------------------------------------------------------
 
 
-def parse_class_name(text: str) -> str:
-    return normalize_free_text(text, CLASS_FIELD, CLASS_MAX_LENGTH)
+# The years of each school type ("3" is a class of a primary school, "6" is not).
+CLASS_YEARS: dict[SchoolType, int] = {
+    SchoolType.PRIMARIA: 5,
+    SchoolType.SECONDARIA_1: 3,
+    SchoolType.SECONDARIA_2: 5,
+    SchoolType.CFP: 4,
+}
+_CLASS = re.compile(r"(\d{1,2})\s*[°ª^]?")
+_SECTION = re.compile(r"[A-Z]{1,4}")
+_CLASS_AND_SECTION = re.compile(r"(\d{1,2})\s*[°ª^]?\s*([A-Za-z]{1,4})")
+# A 0-6 section or "bolla" name: words of letters and digits ("🎉" and "###" are not).
+_GROUP_NAME = re.compile(r"[\w' -]*[^\W_][\w' -]*")
 
 
-def parse_section(text: str) -> str:
-    return normalize_free_text(text, SECTION_FIELD, SECTION_MAX_LENGTH)
+def parse_class_name(text: str, school_type: SchoolType | None = None) -> str:
+    """The class: a year of `school_type` ("3"), or for 0-6 services the section's or
+    "bolla"'s name; "🎉" and "###" are refused."""
+    value = normalize_free_text(text, CLASS_FIELD, CLASS_MAX_LENGTH)
+    if school_type is None or is_zero_six(school_type):
+        return _group_name(value, CLASS_FIELD)
+    match = _CLASS.fullmatch(value)
+    years = CLASS_YEARS[school_type]
+    if match is None or not 1 <= int(match.group(1)) <= years:
+        raise ValidationFailed("class_out_of_range", text=value, years=years)
+    return str(int(match.group(1)))
+
+
+def parse_section(text: str, school_type: SchoolType | None = None) -> str:
+    """The section: letters ("B"); for 0-6 services the section's or "bolla"'s name."""
+    value = normalize_free_text(text, SECTION_FIELD, SECTION_MAX_LENGTH)
+    if school_type is None or is_zero_six(school_type):
+        return _group_name(value, SECTION_FIELD)
+    upper = value.upper()
+    if _SECTION.fullmatch(upper) is None:
+        raise ValidationFailed("section_invalid", text=value)
+    return upper
+
+
+def split_class_and_section(text: str, school_type: SchoolType | None) -> tuple[str, str] | None:
+    """ "3B", "3 B", "3^B": class and section typed in one answer (None: not both there)."""
+    if school_type is None or is_zero_six(school_type):
+        return None
+    match = _CLASS_AND_SECTION.fullmatch(text.strip())
+    if match is None:
+        return None
+    return parse_class_name(match.group(1), school_type), parse_section(match.group(2), school_type)
+
+
+def _group_name(value: str, field: str) -> str:
+    if _GROUP_NAME.fullmatch(value) is None:
+        raise ValidationFailed("group_name_invalid", field=field, text=value)
+    return value
 
 
 def class_and_section_together(school_type: SchoolType) -> bool:

@@ -85,6 +85,17 @@ def parse_phone(text: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_PHONE_SEPARATORS = re.compile(r"\s*(?:[,;/]|\be\b|\boppure\b)\s*")
+
+
+def parse_phones(text: str) -> tuple[str, str | None]:
+    """One phone number, or two separated by a comma, ";", "/" or "e"."""
+    parts = [part for part in _PHONE_SEPARATORS.split(text.strip()) if part]
+    if len(parts) == 2:
+        return parse_phone(parts[0]), parse_phone(parts[1])
+    return parse_phone(text), None
+
+
 EMAIL_MAX_LENGTH = 254
 
 

@@ -67,7 +67,11 @@ IMPORT_TO_COMPLETE = (
     "Comune e telefono mancanti restano <i>da completare</i>: potrai aggiungerli con "
     "<b>Modifica contatto</b>."
 )
-BUTTON_CONFIRM_IMPORT = "✅ Conferma: aggiungi {count} contatti"
+BUTTON_CONFIRM_IMPORT = (
+    "✅ Conferma: aggiungi 1 contatto",
+    "✅ Conferma: aggiungi {count} contatti",
+)
+BUTTON_CONFIRM_AND_CLOSE = "📤 Conferma e chiudi il caso"
 IMPORT_DONE = "✅ Aggiunti <b>{added}</b> contatti al caso {case_id}."
 IMPORT_SKIPPED = "{skipped} erano già tra i contatti del caso: non li ho aggiunti di nuovo."
 IMPORT_LEFT_OUT = "<b>Non aggiunti</b>, con il ruolo scelto:"

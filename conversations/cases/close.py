@@ -117,9 +117,14 @@ async def ask_close(update: Update, context: BotContext) -> None:
     ids = await _tapped_ids(update, CLOSE_ASK)
     if ids is None:
         return
-    found = await closing_service.review_closing(context.services, context.actor, ids[0])
+    await show_closing_review(update, context, ids[0])
+
+
+async def show_closing_review(update: Update, context: BotContext, case_id: int) -> None:
+    """The closing review of the case (also right after a class list: «Conferma e chiudi»)."""
+    found = await closing_service.review_closing(context.services, context.actor, case_id)
     if isinstance(found, Refusal):
-        await reply(update, refusal_text(found, ids[0]))
+        await reply(update, refusal_text(found, case_id))
         return
     case = found.case
     if not case.is_open:

@@ -25,6 +25,7 @@ from bot.access import requires
 from bot.catalog import cases as texts
 from bot.catalog import common, error_text, render
 from bot.catalog import contacts as contact_texts
+from bot.catalog.validation import SCHOOL_TYPE_LABELS
 from bot.context import BotContext
 from bot.flows import Flow, FlowHandler
 from bot.forms import (
@@ -39,7 +40,7 @@ from bot.forms import (
     own_case,
     today_of,
 )
-from bot.replies import answer_tap, close_buttons, reply
+from bot.replies import answer_tap, close_buttons, record_answer, reply
 from conversations.cases import questions
 from conversations.cases.steps import (
     BUTTONS,
@@ -64,6 +65,7 @@ from conversations.cases.views import (
     case_view_text,
 )
 from conversations.contacts.buttons import add_contacts
+from conversations.contacts.form import start_import
 from domain.access import Role
 from domain.cases import (
     LAST_ATTENDANCE_FIELD,
@@ -74,6 +76,7 @@ from domain.cases import (
     CaseField,
     IncompleteCase,
     UpdateOutcome,
+    check_birth_date,
     class_and_section_together,
     complete_case,
     parse_class_name,
@@ -81,10 +84,12 @@ from domain.cases import (
     parse_past_date,
     parse_section,
     parse_surname,
+    split_class_and_section,
 )
 from domain.codice_fiscale import CodiceFiscale, parse_codice_fiscale
+from domain.contacts import CaseFacts
 from domain.errors import ValidationFailed
-from domain.people import parse_email, parse_full_name, parse_phone
+from domain.people import parse_email, parse_full_name, parse_phone, parse_phones
 from domain.schools import SchoolType
 from services import cases as cases_service
 
@@ -130,8 +135,17 @@ def _new_form(context: BotContext) -> Form:
         referent_phone=referent.phone,
         referent_email=referent.email,
     )
-    # The referent's own data are prefilled: one step confirms all three (Step.REFERENT).
-    return Form(mode="new", draft=draft, answered=frozenset(REFERENT_STEPS))
+    # The referent's own data come from the profile (/profilo): shown in the review, with ✏️.
+    return Form(mode="new", draft=draft, answered=frozenset({Step.REFERENT, *REFERENT_STEPS}))
+
+
+async def _with_plesso(context: BotContext, form: Form, code: str) -> Form:
+    """The plesso, and its school type when the registry knows it (not asked then)."""
+    form = form.answer(Step.PLESSO, code)
+    kind = await cases_service.school_type_of(context.services, code)
+    if kind is None or form.draft.school_type is not None:
+        return form
+    return form.answer(Step.SCHOOL_TYPE, kind)
 
 
 async def _start_new(update: Update, context: BotContext, plesso_code: str | None) -> Step:
@@ -141,13 +155,14 @@ async def _start_new(update: Update, context: BotContext, plesso_code: str | Non
     if chosen is None and len(plessi) == 1:
         chosen = plessi[0]
     if chosen is not None:
-        form = form.answer(Step.PLESSO, chosen.code)
-        await reply(
-            update,
-            render(
-                texts.PLESSO_TAKEN, name=chosen.name, code=chosen.code, comune=chosen.comune_name
-            ),
+        form = await _with_plesso(context, form, chosen.code)
+        taken = render(
+            texts.PLESSO_TAKEN, name=chosen.name, code=chosen.code, comune=chosen.comune_name
         )
+        kind = form.draft.school_type
+        if kind is not None:
+            taken += "\n" + render(texts.SCHOOL_TYPE_TAKEN, school_type=SCHOOL_TYPE_LABELS[kind])
+        await reply(update, taken)
     return await _go(update, context, form)
 
 
@@ -202,22 +217,40 @@ def _past_date(step: Step, label: str) -> Reader:
 
 
 def _class_name(text: str, form: Form, today: date) -> Form:
-    draft = form.draft.with_class_name(parse_class_name(text))
+    """The class, checked by school type; "3B" gives the section too."""
     kind = form.draft.school_type
+    both = split_class_and_section(text, kind)
+    if both is not None:
+        class_name, section = both
+        draft = form.draft.model_copy(update={"class_name": class_name, "section": section})
+        return form.with_draft(draft, Step.CLASS_NAME, Step.SECTION)
+    draft = form.draft.with_class_name(parse_class_name(text, kind))
     together = kind is not None and class_and_section_together(kind)
     return form.with_draft(draft, Step.CLASS_NAME, *([Step.SECTION] if together else []))
 
 
+def _section(text: str, form: Form, today: date) -> Form:
+    return form.answer(Step.SECTION, parse_section(text, form.draft.school_type))
+
+
+def _phones(text: str, form: Form, today: date) -> Form:
+    """Telefono 1, and Telefono 2 when two numbers are written: the second is not asked."""
+    first, second = parse_phones(text)
+    # One number keeps a Telefono 2 already there (an edit of Telefono 1 only).
+    update = {"phone1": first} if second is None else {"phone1": first, "phone2": second}
+    return form.with_draft(form.draft.model_copy(update=update), Step.PHONE1, Step.PHONE2)
+
+
 _READERS: dict[Step, Reader] = {
     Step.CLASS_NAME: _class_name,
-    Step.SECTION: field_reader(Step.SECTION, parse_section),
+    Step.SECTION: _section,
     Step.REFERENT_NAME: field_reader(Step.REFERENT_NAME, parse_full_name),
     Step.REFERENT_PHONE: field_reader(Step.REFERENT_PHONE, parse_phone),
     Step.REFERENT_EMAIL: field_reader(Step.REFERENT_EMAIL, parse_email),
     Step.SURNAME: field_reader(Step.SURNAME, parse_surname),
     Step.NAME: field_reader(Step.NAME, parse_given_name),
     Step.BIRTH_DATE: birth_date_reader(Step.BIRTH_DATE),
-    Step.PHONE1: field_reader(Step.PHONE1, parse_phone),
+    Step.PHONE1: _phones,
     Step.PHONE2: field_reader(Step.PHONE2, parse_phone),
     Step.LAST_ATTENDANCE: _past_date(Step.LAST_ATTENDANCE, LAST_ATTENDANCE_FIELD),
     Step.SWAB_DATE: _past_date(Step.SWAB_DATE, SWAB_FIELD),
@@ -248,8 +281,18 @@ def _warn(form: Form, code: str, case_id: int) -> Form:
     return form.model_copy(update={"pending_codice_fiscale": code, "duplicate_of": case_id})
 
 
-def _with_codice_fiscale(form: Form, codice_fiscale: CodiceFiscale) -> Form:
-    return form.with_draft(form.draft.with_codice_fiscale(codice_fiscale), Step.CODICE_FISCALE)
+def _with_codice_fiscale(form: Form, codice_fiscale: CodiceFiscale, today: date) -> Form:
+    """The code, and the birth date it encodes when it fits the role (shown in the review,
+    not asked); a date that does not fit is asked, with the reason and the fixes."""
+    draft = form.draft.with_codice_fiscale(codice_fiscale)
+    if draft.birth_date is not None:
+        return form.with_draft(draft, Step.CODICE_FISCALE)
+    try:
+        check_birth_date(codice_fiscale.birth_date, draft.role, codice_fiscale, today)
+    except ValidationFailed:
+        return form.with_draft(draft, Step.CODICE_FISCALE)
+    draft = draft.model_copy(update={"birth_date": codice_fiscale.birth_date})
+    return form.with_draft(draft, Step.CODICE_FISCALE, Step.BIRTH_DATE)
 
 
 @requires(Role.REFERENT)
@@ -265,7 +308,7 @@ async def codice_fiscale_typed(update: Update, context: BotContext) -> Step:
             return await _go(
                 update, context, _warn(form, codice_fiscale.value, duplicate), Step.DUPLICATE
             )
-    return await _go(update, context, _with_codice_fiscale(form, codice_fiscale))
+    return await _go(update, context, _with_codice_fiscale(form, codice_fiscale, _today(context)))
 
 
 @requires(Role.REFERENT)
@@ -282,7 +325,9 @@ async def duplicate_continue(update: Update, context: BotContext) -> Step:
             "pending_codice_fiscale": None,
         }
     )
-    return await _go(update, context, _with_codice_fiscale(accepted, codice_fiscale))
+    return await _go(
+        update, context, _with_codice_fiscale(accepted, codice_fiscale, _today(context))
+    )
 
 
 @requires(Role.REFERENT)
@@ -306,8 +351,11 @@ async def plesso_picked(update: Update, context: BotContext) -> Step:
     code = _tapped(update, PICK_PLESSO)
     if code is None or not context.actor.holds_plesso(code):
         return await _stale(update, Step.PLESSO)
-    form = (await _load(update, context)).answer(Step.PLESSO, code)
-    kit.record(update, Step.PLESSO, form)
+    form = await _with_plesso(context, await _load(update, context), code)
+    plesso = await cases_service.plesso(context.services, code)
+    shown = plesso.name if plesso is not None else code
+    label = texts.FIELD_LABELS[CaseField.PLESSO]
+    record_answer(update, render(common.ANSWER_RECORD, label=label, value=shown))
     return await _go(update, context, form)
 
 
@@ -394,6 +442,9 @@ async def _save_new(update: Update, context: BotContext, form: Form, data: CaseD
     )
     await reply(update, render(texts.SAVED_NEW, case_id=saved.id), keyboard)
     await flow.delete_personal_messages(update, context)
+    # The next thing is the class list: asked at once, a tap fewer (the flow moves on to
+    # the contacts; /casi or any other command leaves it).
+    await start_import(update, context, CaseFacts.of(saved))
     return ConversationHandler.END
 
 

@@ -38,6 +38,7 @@ from bot.forms import (
     today_of,
 )
 from bot.replies import close_buttons, reply
+from conversations.cases.close import show_closing_review
 from conversations.contacts import questions
 from conversations.contacts.buttons import ADD, CONTACTS, EDIT, ONE, list_contacts
 from conversations.contacts.lists import own_contact
@@ -50,6 +51,7 @@ from conversations.contacts.steps import (
     RULE_ANSWER,
     RULES_NO,
     RULES_YES,
+    SAVE_AND_CLOSE,
     STEP_FIELD,
     ContactForm,
     ContactStep,
@@ -108,7 +110,7 @@ async def _ask(update: Update, context: BotContext, step: Step, data: dict[str, 
 
 def _class_name(text: str, form: ContactForm, today: date) -> ContactForm:
     """The class; for 0-6 services the same name is the section too (the portal's rule)."""
-    value = parse_class_name(text)
+    value = parse_class_name(text, form.case.school_type)
     if not class_and_section_together(form.case.school_type):
         return form.answer(Step.CLASS_NAME, value)
     draft = form.draft.model_copy(update={"class_name": value, "section": value})
@@ -121,7 +123,9 @@ def _last_contact(text: str, form: ContactForm, today: date) -> ContactForm:
 
 _READERS = {
     Step.CLASS_NAME: _class_name,
-    Step.SECTION: field_reader(Step.SECTION, parse_section),
+    Step.SECTION: lambda text, form, today: form.answer(
+        Step.SECTION, parse_section(text, form.case.school_type)
+    ),
     Step.SURNAME: field_reader(Step.SURNAME, parse_surname),
     Step.NAME: field_reader(Step.NAME, parse_given_name),
     Step.BIRTH_DATE: birth_date_reader(Step.BIRTH_DATE),
@@ -165,6 +169,12 @@ async def add_contacts(update: Update, context: BotContext) -> Result:
     facts = await _case_to_change(update, context, ADD)
     if facts is None:
         return END
+    return await start_import(update, context, facts)
+
+
+async def start_import(update: Update, context: BotContext, facts: CaseFacts) -> Step:
+    """Wait for a pasted list or a file of contacts of the case (also right after a new case
+    is saved: the next thing a referent does)."""
     batch = proposed_batch(facts, today_of(context))
     form = ContactForm(mode="import", case=facts, draft=batch, answered=frozenset(IMPORT_ORDER))
     return await _start(update, context, form, Step.CHOOSE)
@@ -316,6 +326,24 @@ async def verdict_accepted(update: Update, context: BotContext) -> Step:
 
 
 @requires(Role.REFERENT)
+async def save_and_close(update: Update, context: BotContext) -> Result:
+    """ "Conferma e chiudi il caso": the list's contacts added, then the closing review."""
+    returned = await save(update, context)
+    form = await kit.load(update, context)
+    if returned == END and form.mode == "import" and await _import_done(context, form):
+        await show_closing_review(update, context, form.case.case_id)
+    return returned
+
+
+async def _import_done(context: BotContext, form: ContactForm) -> bool:
+    """Whether the case is still open (Conferma went through): then it may be closed."""
+    found = await contacts_service.own_case_of_form(
+        context.services, context.actor, form.case.case_id
+    )
+    return found is not None and found.is_open
+
+
+@requires(Role.REFERENT)
 async def save(update: Update, context: BotContext) -> Result:
     await close_buttons(update)
     form = await kit.load(update, context)
@@ -461,7 +489,12 @@ def _button_steps() -> dict[ContactStep, list[AnyHandler]]:
         Step.SECTION: [kit.button(KEEP, _kept(Step.SECTION))],
         Step.CODICE_FISCALE: [MessageHandler(TEXT, codice_fiscale_typed)],
         Step.BIRTH_DATE: [fix],
-        Step.REVIEW: [kit.button(SAVE, save), kit.button(CANCEL, cancel), fix],
+        Step.REVIEW: [
+            kit.button(SAVE, save),
+            kit.button(SAVE_AND_CLOSE, save_and_close),
+            kit.button(CANCEL, cancel),
+            fix,
+        ],
     }
 
 

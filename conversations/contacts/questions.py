@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot import keyboards
 from bot.catalog import contacts as texts
-from bot.catalog import render
+from bot.catalog import plural, render
 from bot.context import BotContext
 from bot.forms import (
     CANCEL,
@@ -33,6 +33,7 @@ from conversations.contacts.steps import (
     RULE_ANSWER,
     RULES_NO,
     RULES_YES,
+    SAVE_AND_CLOSE,
     ContactForm,
     ContactStep,
 )
@@ -203,7 +204,10 @@ async def _import_review(update: Update, form: ContactForm) -> None:
     ]
     if any(person.comune is None or person.phone is None for person in form.people):
         parts.append(texts.IMPORT_TO_COMPLETE)
-    rows = [[(texts.BUTTON_CONFIRM_IMPORT.format(count=count), BUTTONS.data(SAVE))]]
+    rows = [
+        [(plural(count, texts.BUTTON_CONFIRM_IMPORT), BUTTONS.data(SAVE))],
+        [(texts.BUTTON_CONFIRM_AND_CLOSE, BUTTONS.data(SAVE_AND_CLOSE))],
+    ]
     rows.extend(pairs([_fix_button(field) for field in IMPORT_FIELDS]))
     rows.append(_cancel_row())
     await reply(update, "\n\n".join(parts), keyboards.inline(rows))

@@ -11,11 +11,12 @@ from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
 from bot.catalog import cases as case_texts
+from bot.catalog import closing as closing_texts
 from bot.catalog import common, error_text, render
 from bot.catalog import contacts as texts
 from bot.catalog.validation import ROLE_LABELS
 from bot.forms import pairs, plain_value
-from conversations.cases.views import CASES
+from conversations.cases.views import CASES, CLOSE, CLOSE_ASK
 from conversations.cases.views import VIEW as CASE_VIEW
 from conversations.contacts.buttons import (
     CONTACTS,
@@ -258,4 +259,6 @@ def import_done_text(case_id: int, added: int, skipped: int, left_out: Sequence[
 
 
 def done_keyboard(case_id: int) -> InlineKeyboardMarkup:
-    return keyboards.inline([_back_row(case_id)])
+    """After a list or a file: close the case right there, or see the contacts or the case."""
+    close = (closing_texts.BUTTON_CLOSE, CLOSE.data(CLOSE_ASK, case_id))
+    return keyboards.inline([[close], _back_row(case_id)])
