@@ -52,7 +52,7 @@ ACTIONS: dict[str, str] = {
     "closure.delete": "chiusura tolta",
     "case.create": "caso segnalato",
     "case.update": "caso modificato",
-    "case.close": "caso chiuso e inviato ad ATS",
+    "case.close": "caso chiuso e inviato all'ATS",
     "contact.create": "contatto aggiunto",
     "contact.import": "contatti importati",
     "contact.update": "contatto modificato",

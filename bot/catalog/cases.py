@@ -115,7 +115,7 @@ EDIT_CONFLICT = (
     "<b>Modifica caso</b> per correggerli di nuovo."
 )
 EDIT_CLOSED = (
-    "Il caso {case_id} è stato chiuso e inviato in ATS: non è più modificabile. "
+    "Il caso {case_id} è stato chiuso e inviato all'ATS: non è più modificabile. "
     "Le tue modifiche non sono state salvate."
 )
 CASE_CANCELLED = "Segnalazione annullata: nessun caso è stato salvato."

@@ -1,11 +1,11 @@
-"""Texts of "Chiudi e invia il caso in ATS": the review, the receipt, the ATS notice,
+"""Texts of "Chiudi e invia il caso all'ATS": the review, the receipt, the ATS notice,
 and the admins' /casi and /caso."""
 
 from __future__ import annotations
 
 # --- the referent: review, question, receipt ---------------------------------------------------
 
-BUTTON_CLOSE = "📤 Chiudi e invia il caso in ATS"
+BUTTON_CLOSE = "📤 Chiudi e invia il caso all'ATS"
 BUTTON_CLOSE_FOR = "📤 Chiudi e invia caso {case_id}"
 BUTTON_YES = "Sì, chiudi e invia"
 BUTTON_NO = "No"
@@ -34,13 +34,13 @@ WARN_NO_CLASSMATES = (
     "{class_name} {section}: i compagni di classe sono sempre contatti stretti."
 )
 WARNING = (
-    "<b>ATTENZIONE!</b> Dopo aver inviato i dati in ATS non sarà più possibile modificare "
+    "<b>ATTENZIONE!</b> Dopo aver inviato i dati all'ATS non sarà più possibile modificare "
     "i dati del caso e dei relativi contatti."
 )
-QUESTION = "Confermi la chiusura del caso e l'invio dei dati in ATS?"
+QUESTION = "Confermi la chiusura del caso e l'invio dei dati all'ATS?"
 
 RECEIPT = (
-    "✅ Il caso <b>{case_id}</b> è stato chiuso e inviato in ATS.\n\n"
+    "✅ Il caso <b>{case_id}</b> è stato chiuso e inviato all'ATS.\n\n"
     "Chiuso il: <b>{closed_at}</b>\n"
     "Numero di contatti: <b>{contacts}</b>\n"
     "Codice ricevuta: <b>{receipt}</b>\n\n"
@@ -56,7 +56,7 @@ DECLINED = "Il caso {case_id} non è stato chiuso: puoi continuare a modificarlo
 # --- the ATS notice ----------------------------------------------------------------------------
 
 NOTICE = (
-    "📥 <b>Nuovo caso chiuso e inviato in ATS</b>\n\n"
+    "📥 <b>Nuovo caso chiuso e inviato all'ATS</b>\n\n"
     "Caso <b>{case_id}</b> · codice ricevuta <b>{receipt}</b>\n"
     "Plesso: {plesso} ({code}), {comune}\n"
     "Classe {class_name} {section} · {role}\n"
@@ -70,7 +70,7 @@ NOTICE_CAPTION = "Caso {case_id} · {receipt}"
 
 # --- the admins' /casi and /caso ---------------------------------------------------------------
 
-ADMIN_LIST_HEADER = "<b>Casi chiusi e inviati in ATS</b> – {scope}"
+ADMIN_LIST_HEADER = "<b>Casi chiusi e inviati all'ATS</b> – {scope}"
 ADMIN_FILTER_PLESSO = "plesso {code}"
 ADMIN_FILTER_DAYS = "chiusi dal {since} al {until}"
 ADMIN_LIST_PAGE = "Pagina {page} di {pages} · casi: {total}"

@@ -83,9 +83,9 @@ ERRORS: dict[str, str] = {
         "ad es. <b>333 1234567</b> o <b>02 1234567</b>; per l'estero inizia con + "
         "(ad es. <b>+41 79 123 45 67</b>)."
     ),
-    "email_empty": "Scrivi un indirizzo email.",
+    "email_empty": "Scrivi un indirizzo e-mail.",
     "email_invalid": (
-        "«{text}» non è un indirizzo email valido. Scrivilo come <b>nome@dominio.it</b>, "
+        "«{text}» non è un indirizzo e-mail valido. Scrivilo come <b>nome@dominio.it</b>, "
         "senza spazi."
     ),
     # codice fiscale (domain/codice_fiscale.py)

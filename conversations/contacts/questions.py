@@ -199,7 +199,7 @@ async def review(update: Update, context: BotContext, form: ContactForm) -> None
 async def _import_review(update: Update, form: ContactForm) -> None:
     count = len(form.people)
     parts = [
-        render(texts.IMPORT_REVIEW, count=count, case_id=form.case.case_id),
+        render(plural(count, texts.IMPORT_REVIEW), case_id=form.case.case_id),
         fields_text(form.draft, IMPORT_FIELDS),
     ]
     if any(person.comune is None or person.phone is None for person in form.people):

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
+from bot.catalog import plural
 from bot.catalog import cases as case_texts
 from bot.catalog import closing as closing_texts
 from bot.catalog import common, error_text, render
@@ -231,8 +232,8 @@ def summary_text(plan: ImportPlan, case_id: int) -> str:
         render(
             texts.SUMMARY_HEADER,
             new=len(plan.new),
-            refused=len(plan.refused_lines),
-            known=len(plan.known),
+            refused=plural(len(plan.refused_lines), texts.SUMMARY_REFUSED_COUNT),
+            known=plural(len(plan.known), texts.SUMMARY_KNOWN_COUNT),
         )
     ]
     if plan.errors:
@@ -250,9 +251,9 @@ def summary_text(plan: ImportPlan, case_id: int) -> str:
 
 def import_done_text(case_id: int, added: int, skipped: int, left_out: Sequence[RowError]) -> str:
     """What Conferma added, what was already there, and who the chosen role left out."""
-    parts = [render(texts.IMPORT_DONE, added=added, case_id=case_id)]
+    parts = [render(plural(added, texts.IMPORT_DONE), case_id=case_id)]
     if skipped:
-        parts.append(render(texts.IMPORT_SKIPPED, skipped=skipped))
+        parts.append(plural(skipped, texts.IMPORT_SKIPPED))
     if left_out:
         parts.append("\n".join([texts.IMPORT_LEFT_OUT, *refused_lines(left_out)]))
     return "\n\n".join(parts)

@@ -51,7 +51,7 @@ async def seed_cases(harness: Harness, count: int, plesso_code: str = PLESSO_MIL
 
 
 async def close_case(harness: Harness, case_id: int) -> None:
-    """What "Chiudi e invia il caso in ATS" will do (its own issue)."""
+    """What "Chiudi e invia il caso all'ATS" will do (its own issue)."""
     async with harness.svc.db.transaction() as conn:
         await conn.execute(
             "UPDATE cases SET status = 'closed', closed_at = updated_at WHERE id = ?", (case_id,)
@@ -97,7 +97,7 @@ async def test_list_shows_the_portals_columns(harness: Harness, maria: ChatUser)
         "✏️ Modifica caso",
         "➕ Aggiungi contatti",
         "👥 Vedi contatti",
-        "📤 Chiudi e invia il caso in ATS",
+        "📤 Chiudi e invia il caso all'ATS",
         "Elenco dei casi",
     ]
     await maria.tap("Elenco dei casi")

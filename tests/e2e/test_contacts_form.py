@@ -63,7 +63,7 @@ async def seed_contact(harness: Harness, case_id: int, codice_fiscale: str) -> i
 
 
 async def close_case(harness: Harness, case_id: int) -> None:
-    """What "Chiudi e invia il caso in ATS" will do (issue 5)."""
+    """What "Chiudi e invia il caso all'ATS" will do (issue 5)."""
     async with harness.svc.db.transaction() as conn:
         await conn.execute(
             "UPDATE cases SET status = 'closed', closed_at = updated_at WHERE id = ?", (case_id,)

@@ -1,0 +1,142 @@
+"""A referent's phone (issue #22): a whole case in few actions, answers that stay visible."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from domain.cases import CaseStatus
+from domain.schools import SchoolType
+from emulator.driver import ChatUser
+from tests.e2e.steps import PLESSO_MILANO, STUDENT_CF, joined_referent, start_case_data
+from tests.harness import Harness
+
+DEMO_CLASS = Path(__file__).resolve().parents[2] / "emulator" / "demo" / "classe_3B.csv"
+MAX_ACTIONS = 15
+
+
+@pytest.fixture
+async def referent(harness: Harness, admin: ChatUser) -> ChatUser:
+    """A referent of one plesso (Scuola Primaria Via dei Tigli, Milano)."""
+    return await joined_referent(harness, admin, 320)
+
+
+def actions_since(referent: ChatUser, start: int) -> int:
+    """What the person typed, tapped or sent since the `start`-th line of the transcript."""
+    return sum(1 for who, _ in referent.transcript[start:] if who == "user")
+
+
+async def test_a_case_with_a_class_of_25_from_a_file_takes_at_most_15_actions(
+    harness: Harness, referent: ChatUser
+) -> None:
+    start = len(referent.transcript)
+    await referent.send("/nuovocaso")
+    await referent.expect("Classe (obbligatoria)")  # plesso and school type known
+    await referent.send("3B")
+    await referent.expect("Ruolo del caso")  # the referent's data are the profile's
+    await referent.tap("Studente")
+    await referent.expect("Cognome del caso")
+    await referent.send("Bianchi")
+    await referent.expect("Nome del caso")
+    await referent.send("Luca")
+    await referent.expect("Codice fiscale del caso")
+    await referent.send(STUDENT_CF)
+    await referent.expect("Comune di domicilio")  # the birth date is the code's
+    await referent.send("Milano")
+    await referent.expect("Telefono 1 del caso")  # one comune called so: taken
+    await referent.send("347 1234567")
+    await referent.expect("Ultimo giorno di frequenza")
+    await referent.tap("Ieri")
+    await referent.expect("Data del tampone positivo")
+    await referent.tap("Non nota")
+    await referent.expect("inizio dei sintomi")
+    await referent.tap("Non nota")
+    review = await referent.expect("controlla i dati")
+    for shown in ("MARIA ROSSI", "maria.rossi@scuola.example.it", "02/03/2015", "Milano (MI)"):
+        assert shown in (review.text or ""), shown
+    await referent.tap("Salva")
+    await referent.expect("Incolla un elenco")  # the class list, asked at once
+    await referent.send_file("classe_3B.csv", DEMO_CLASS.read_bytes(), "text/csv")
+    await referent.expect("Aggiungo 25 contatti")
+    await referent.tap("Conferma e chiudi il caso")
+    await referent.expect("Confermi la chiusura")
+    await referent.tap("Sì, chiudi e invia")
+    await referent.expect("è stato chiuso e inviato all'ATS")
+
+    assert actions_since(referent, start) <= MAX_ACTIONS  # 15 (was 24)
+    case = await harness.svc.cases.get(1)
+    assert case is not None and case.status is CaseStatus.CLOSED
+    data = case.data
+    assert (data.plesso_code, data.school_type) == (PLESSO_MILANO, SchoolType.PRIMARIA)
+    assert (data.class_name, data.section) == ("3", "B")
+    assert (data.referent_name, data.referent_phone, data.referent_email) == (
+        "MARIA ROSSI",
+        "+393331234567",
+        "maria.rossi@scuola.example.it",
+    )
+    assert data.birth_date == date(2015, 3, 2)
+    assert data.comune is not None and data.comune.name == "Milano"
+    assert data.phone1 == "+393471234567"
+    contacts = await harness.svc.contacts.page(1, 1, size=100)
+    assert len(contacts.items) == 25
+    assert {(c.data.class_name, c.data.section) for c in contacts.items} == {("3", "B")}
+
+
+async def test_the_class_file_offers_to_close_the_case(
+    harness: Harness, referent: ChatUser
+) -> None:
+    """ "Conferma" alone: the done message offers «Chiudi e invia il caso all'ATS» there."""
+    await start_case_data(referent)
+    await referent.tap("Studente")
+    await referent.expect("Cognome del caso")
+    for answer in ("Bianchi", "Luca", STUDENT_CF, "Milano", "347 1234567"):
+        await referent.send(answer)
+    await referent.expect("Ultimo giorno di frequenza")
+    await referent.tap("Ieri")
+    await referent.tap("Non nota")
+    await referent.expect("inizio dei sintomi")
+    await referent.tap("Non nota")
+    await referent.expect("controlla i dati")
+    await referent.tap("Salva")
+    await referent.expect("Incolla un elenco")
+    await referent.send_file("classe_3B.csv", DEMO_CLASS.read_bytes(), "text/csv")
+    await referent.tap("Conferma: aggiungi 25 contatti")
+    await referent.expect("Aggiunti 25 contatti")
+    await referent.tap("Chiudi e invia il caso all'ATS")
+    await referent.expect("Confermi la chiusura")
+
+
+async def test_a_tap_turns_the_question_into_the_answer_and_the_next_question(
+    harness: Harness, referent: ChatUser
+) -> None:
+    await start_case_data(referent)
+    question = referent.last_message()
+    assert "Ruolo del caso" in (question.text or "")
+    before = harness.emulator.stats.calls.copy()
+    await referent.tap("Studente")
+    asked = await referent.expect("Cognome del caso")
+    # The tapped message itself: the answer recorded, then the next question.
+    assert asked.message_id == question.message_id
+    assert (asked.text or "").startswith("✓ Ruolo: Studente")
+    calls = harness.emulator.stats.calls - before
+    del calls["getUpdates"]
+    # One edit and the tap's answer: no separate "remove the keyboard" nor a new message
+    # (was 3: editMessageReplyMarkup, answerCallbackQuery, sendMessage).
+    assert dict(calls) == {"editMessageText": 1, "answerCallbackQuery": 1}
+    await referent.send("Bianchi")
+    await referent.expect("Nome del caso")
+    await referent.send("Luca")
+    await referent.expect("Codice fiscale del caso")
+    await referent.send(STUDENT_CF)
+    await referent.send("Milano")
+    await referent.send("347 1234567")
+    day_question = await referent.expect("Ultimo giorno di frequenza")
+    await referent.tap("Ieri")
+    asked = await referent.expect("Data del tampone positivo")
+    assert asked.message_id == day_question.message_id
+    assert "✓ Ultimo giorno di frequenza: 16/11/2026" in (asked.text or "")
+    await referent.tap("Non nota")
+    asked = await referent.expect("inizio dei sintomi")
+    assert "✓ Data del tampone positivo: non indicato" in (asked.text or "")
