@@ -26,12 +26,25 @@ async def reply(
     send = chat.send_message(
         text, parse_mode=ParseMode.HTML, reply_markup=keyboard, disable_web_page_preview=True
     )
-    if update.callback_query is None:
+    if update.callback_query is None or not _first_answer(update):
         return await send
     # The tap's answer and the reply travel together: one round trip to Telegram before the
     # user reads the reply, not two (50 ms less a tap: benchmarks/load.py).
     _, sent = await asyncio.gather(answer_tap(update), send)
     return sent
+
+
+# The tap answered by a reply of this update: a second reply does not answer it again.
+_answered: ContextVar[str | None] = ContextVar("answered_query", default=None)
+
+
+def _first_answer(update: Update) -> bool:
+    """Whether the replies of this update have not answered its tap yet (and now do)."""
+    query = update.callback_query
+    if query is None or _answered.get() == query.id:
+        return False
+    _answered.set(query.id)
+    return True
 
 
 async def answer_tap(update: Update, text: str | None = None, alert: bool = False) -> None:
@@ -110,7 +123,10 @@ async def _edit_into(
         text, parse_mode=ParseMode.HTML, reply_markup=keyboard, disable_web_page_preview=True
     )
     try:
-        _, edited = await asyncio.gather(answer_tap(update), edit)
+        if _first_answer(update):
+            _, edited = await asyncio.gather(answer_tap(update), edit)
+        else:
+            edited = await edit
     except TelegramError:
         await close_buttons(update)
         return None

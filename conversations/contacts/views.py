@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
-from bot.catalog import plural
 from bot.catalog import cases as case_texts
 from bot.catalog import closing as closing_texts
-from bot.catalog import common, error_text, render
+from bot.catalog import common, error_text, plural, render
 from bot.catalog import contacts as texts
 from bot.catalog.validation import ROLE_LABELS
 from bot.forms import pairs, plain_value

@@ -196,10 +196,8 @@ def _case(actor: str) -> list[st.SearchStrategy[Action]]:
     say, tap = (lambda values: _say(actor, values)), (lambda label: _tap(actor, label))
     return [
         say(st.just("/nuovocaso")),
-        tap("Scuola primaria"),
         say(CLASS_NAMES),
         say(SECTIONS),
-        tap("Conferma"),
         tap(role),
         say(SURNAMES),
         say(SURNAMES),
@@ -207,9 +205,7 @@ def _case(actor: str) -> list[st.SearchStrategy[Action]]:
         tap("Continua comunque"),
         tap(birth),
         say(st.just("Milano")),
-        tap("Milano (MI)"),
         say(st.just("347 1234567")),
-        tap("Salta"),
         tap("Ieri"),
         tap("Non nota"),
         tap("Non nota"),
