@@ -24,7 +24,7 @@ from conversations.ats import (
 from conversations.ats import cases as ats_cases
 from conversations.ats import reminders as ats_reminders
 from conversations.cases import close, form, lists
-from conversations.common import basics, onboarding
+from conversations.common import basics, onboarding, profile
 from conversations.contacts import form as contact_form
 from conversations.contacts import lists as contact_lists
 
@@ -34,6 +34,7 @@ AnyHandler = BaseHandler[Update, BotContext, Any]
 def registered_handlers() -> list[AnyHandler]:
     return [
         onboarding.build(),
+        profile.build(),
         schools.build(),
         *basics.handlers(),
         *referents.handlers(),

@@ -41,6 +41,7 @@ ACTIONS: dict[str, str] = {
     "plesso.update": "plesso aggiornato",
     "invitation.create": "invito creato",
     "referent.create": "referente registrato",
+    "referent.profile": "profilo del referente modificato",
     "referent.join": "referente abilitato al plesso",
     "referent.revoke": "accesso revocato",
     "referent.unreachable": "referente non raggiungibile",

@@ -12,6 +12,7 @@ REFERENT_COMMANDS: list[tuple[str, str]] = [
     ("caso", "Vedi un caso: /caso NUMERO"),
     ("iscritti", "Iscritti e classi del plesso"),
     ("assenze", "Registra le assenze (scuole sentinella)"),
+    ("profilo", "Il tuo nome, telefono ed e-mail"),
 ]
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("scuole", "Carica o conta i plessi (file CSV)"),

@@ -140,3 +140,34 @@ async def test_a_tap_turns_the_question_into_the_answer_and_the_next_question(
     await referent.tap("Non nota")
     asked = await referent.expect("inizio dei sintomi")
     assert "✓ Data del tampone positivo: non indicato" in (asked.text or "")
+
+
+async def test_profilo_changes_what_every_new_case_takes(
+    harness: Harness, referent: ChatUser
+) -> None:
+    await referent.send("/profilo")
+    shown = await referent.expect("Il tuo profilo")
+    assert "MARIA ROSSI" in (shown.text or "")
+    await referent.tap("✏️ Telefono")
+    await referent.expect("numero di telefono")
+    await referent.send("123")
+    await referent.expect("non è un numero di telefono valido")
+    await referent.send("02 1234 5678")
+    await referent.expect("Profilo aggiornato")
+    stored = await harness.svc.referents.by_user(320)
+    assert stored is not None and stored.phone == "+390212345678"
+    await referent.tap("✏️ E-mail")
+    await referent.send("maria.rossi@altra.example.it")
+    await referent.expect("Profilo aggiornato")
+    await start_case_data(referent)
+    await referent.tap("Studente")
+    for answer in ("Bianchi", "Luca", STUDENT_CF, "Milano", "347 1234567"):
+        await referent.send(answer)
+    await referent.expect("Ultimo giorno di frequenza")
+    await referent.tap("Ieri")
+    await referent.tap("Non nota")
+    await referent.expect("inizio dei sintomi")
+    await referent.tap("Non nota")
+    review = await referent.expect("controlla i dati")
+    assert "+390212345678" in (review.text or "") or "+39 02" in (review.text or "")
+    assert "maria.rossi@altra.example.it" in (review.text or "")
