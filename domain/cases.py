@@ -19,6 +19,7 @@ from domain.codice_fiscale import (
     CodiceFiscale,
     check_birth_date_matches,
     mask_codice_fiscale,
+    name_mismatches,
     parse_codice_fiscale,
 )
 from domain.comuni import Comune
@@ -100,6 +101,16 @@ class CaseDraft(BaseModel):
     last_attendance: date | None = None
     swab_date: date | None = None
     onset_date: date | None = None
+    cf_mismatch_confirmed: bool = False
+    """The referent confirmed a code that does not match the surname or name (flagged to the
+    ATS in the case file)."""
+
+    def name_check_pending(self) -> bool:
+        """A code, surname and name that do not match, not confirmed yet."""
+        if self.codice_fiscale is None or self.surname is None or self.name is None:
+            return False
+        mismatch = name_mismatches(self.codice_fiscale, self.surname, self.name)
+        return bool(mismatch) and not self.cf_mismatch_confirmed
 
     def missing(self) -> list[CaseField]:
         """The mandatory fields still without an answer, in the form's order."""
@@ -147,6 +158,8 @@ class CaseData(BaseModel):
     last_attendance: date
     swab_date: date | None = None
     onset_date: date | None = None
+    cf_mismatch_confirmed: bool = False
+    """The code does not match the surname or name, and the referent confirmed it."""
 
     def as_draft(self) -> CaseDraft:
         return CaseDraft.model_validate(self.model_dump())

@@ -37,6 +37,20 @@ NO_PLESSO = "Non risulti referente di nessun plesso: chiedi un invito alla tua A
 ASK_PLESSO = "<b>Nuovo caso</b>\n\nQuale plesso frequenta il caso?"
 PLESSO_BUTTON = "{name} ({comune})"
 PLESSO_TAKEN = "<b>Nuovo caso</b> per il plesso <b>{name}</b> ({code}), {comune}."
+CF_MISMATCH = (
+    "⚠️ Il codice fiscale <b>{cf}</b> non corrisponde {parts}.\n\n"
+    "Se il codice è giusto (ad es. un nome straniero scritto in un altro modo), confermalo: "
+    "lo segnalo all'ATS insieme al caso. Altrimenti correggi."
+)
+CF_MISMATCH_PART = {
+    "surname": "al <b>cognome</b> («{typed}» darebbe {expected}, il codice ha {actual})",
+    "name": "al <b>nome</b> («{typed}» darebbe {expected}, il codice ha {actual})",
+}
+CF_MISMATCH_JOIN = " né "
+BUTTON_CF_CONFIRM = "✅ Il codice è giusto"
+CF_MISMATCH_FLAG = (
+    "⚠️ Codice fiscale non corrispondente a cognome/nome: confermato, segnalato all'ATS."
+)
 SCHOOL_TYPE_TAKEN = "Tipo scuola: <b>{school_type}</b> (dall'anagrafe dei plessi)."
 PLESSO_NOT_YOURS = "Questo plesso non è tra i tuoi: scegline uno dai pulsanti."
 

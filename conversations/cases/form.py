@@ -44,6 +44,7 @@ from bot.replies import answer_tap, close_buttons, record_answer, reply
 from conversations.cases import questions
 from conversations.cases.steps import (
     BUTTONS,
+    CF_CONFIRM,
     DUPLICATE_GO,
     DUPLICATE_STOP,
     ORDER,
@@ -103,6 +104,7 @@ flow: Flow[Step] = Flow(
         Step.ROLE,
         Step.DUPLICATE,
         Step.REVIEW,
+        Step.CF_MISMATCH,
     ],
     personal=True,
 )
@@ -284,6 +286,8 @@ def _warn(form: Form, code: str, case_id: int) -> Form:
 def _with_codice_fiscale(form: Form, codice_fiscale: CodiceFiscale, today: date) -> Form:
     """The code, and the birth date it encodes when it fits the role (shown in the review,
     not asked); a date that does not fit is asked, with the reason and the fixes."""
+    if codice_fiscale.value != form.draft.codice_fiscale:
+        form = form.unconfirmed()  # a new code: checked against the names again
     draft = form.draft.with_codice_fiscale(codice_fiscale)
     if draft.birth_date is not None:
         return form.with_draft(draft, Step.CODICE_FISCALE)
@@ -370,6 +374,15 @@ async def school_type_picked(update: Update, context: BotContext) -> Step:
 
 
 @requires(Role.REFERENT)
+async def cf_mismatch_confirmed(update: Update, context: BotContext) -> Step:
+    """ "Il codice è giusto": kept as typed, flagged to the ATS."""
+    await close_buttons(update)
+    form = await _load(update, context)
+    draft = form.draft.model_copy(update={"cf_mismatch_confirmed": True})
+    return await _go(update, context, form.model_copy(update={"draft": draft}))
+
+
+@requires(Role.REFERENT)
 async def referent_confirmed(update: Update, context: BotContext) -> Step:
     await close_buttons(update)
     form = await _load(update, context)
@@ -402,6 +415,8 @@ def _missing_text(missing: list[CaseField]) -> str:
 async def save(update: Update, context: BotContext) -> Result:
     await close_buttons(update)
     form = await _load(update, context)
+    if form.draft.name_check_pending():  # a name changed since the code was checked
+        return await _go(update, context, form, Step.CF_MISMATCH)
     try:
         data = complete_case(form.draft, _today(context))
     except IncompleteCase as incomplete:
@@ -506,6 +521,7 @@ def _button_steps() -> dict[Step, list[AnyHandler]]:
             kit.button(DUPLICATE_STOP, duplicate_cancel),
         ],
         Step.BIRTH_DATE: [fix],
+        Step.CF_MISMATCH: [kit.button(CF_CONFIRM, cf_mismatch_confirmed), fix],
         Step.REVIEW: [kit.button(SAVE, save), kit.button(CANCEL, cancel), fix],
     }
 

@@ -24,6 +24,7 @@ from bot.forms import (
 from bot.replies import reply
 from conversations.cases.steps import (
     BUTTONS,
+    CF_CONFIRM,
     DUPLICATE_GO,
     DUPLICATE_STOP,
     PICK_PLESSO,
@@ -35,6 +36,7 @@ from conversations.cases.steps import (
 )
 from conversations.cases.views import case_fields_text
 from domain.cases import CaseField, class_and_section_together
+from domain.codice_fiscale import name_letters, name_mismatches
 from domain.registry import Plesso
 from domain.schools import SchoolType
 from services import cases as cases_service
@@ -121,6 +123,36 @@ async def _birth_date(update: Update, context: BotContext, form: Form) -> None:
     await ask_birth_date(update, context, BUTTONS, CaseField.BIRTH_DATE, known, fixes)
 
 
+async def _cf_mismatch(update: Update, context: BotContext, form: Form) -> None:
+    """Which part of the name the code does not encode; confirm, or correct one of them."""
+    draft = form.draft
+    assert draft.codice_fiscale is not None and draft.surname and draft.name
+    expected = dict(zip(("surname", "name"), name_letters(draft.surname, draft.name), strict=True))
+    actual = {"surname": draft.codice_fiscale[0:3], "name": draft.codice_fiscale[3:6]}
+    typed = {"surname": draft.surname, "name": draft.name}
+    parts = [
+        render(
+            texts.CF_MISMATCH_PART[part],
+            typed=typed[part],
+            expected=expected[part],
+            actual=actual[part],
+        )
+        for part in name_mismatches(draft.codice_fiscale, draft.surname, draft.name)
+    ]
+    # The parts are rendered (escaped) already: filled in after the code.
+    text = render(texts.CF_MISMATCH, cf=draft.codice_fiscale, parts="{parts}").replace(
+        "{parts}", texts.CF_MISMATCH_JOIN.join(parts)
+    )
+    keyboard = keyboards.inline(
+        [
+            [(texts.BUTTON_CF_CONFIRM, BUTTONS.data(CF_CONFIRM))],
+            [_fix_button(CaseField.CODICE_FISCALE)],
+            [_fix_button(CaseField.SURNAME), _fix_button(CaseField.NAME)],
+        ]
+    )
+    await reply(update, text, keyboard)
+
+
 async def _phone2(update: Update, context: BotContext, form: Form) -> None:
     keyboard = keyboards.inline([[(texts.BUTTON_SKIP, BUTTONS.data(SKIP, CaseField.PHONE2))]])
     await reply(update, texts.ASK_PHONE2, keyboard)
@@ -156,7 +188,10 @@ async def review(update: Update, context: BotContext, form: Form) -> None:
     ]
     rows = pairs([_fix_button(field) for field in fields])
     rows.append(save_cancel_row(BUTTONS))
-    text = "\n\n".join([header, case_fields_text(draft, plesso)])
+    parts = [header, case_fields_text(draft, plesso)]
+    if draft.cf_mismatch_confirmed:
+        parts.append(texts.CF_MISMATCH_FLAG)
+    text = "\n\n".join(parts)
     await reply(update, text, keyboards.inline(rows))
 
 
@@ -182,6 +217,7 @@ _QUESTIONS: dict[Step, Question] = {
     Step.SWAB_DATE: _dates(texts.ASK_SWAB_DATE, CaseField.SWAB_DATE, texts.BUTTON_UNKNOWN),
     Step.ONSET_DATE: _dates(texts.ASK_ONSET_DATE, CaseField.ONSET_DATE, texts.BUTTON_UNKNOWN),
     Step.REVIEW: review,
+    Step.CF_MISMATCH: _cf_mismatch,
 }
 
 

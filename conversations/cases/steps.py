@@ -42,6 +42,8 @@ class Step(IntEnum):
     SWAB_DATE = auto()
     ONSET_DATE = auto()
     REVIEW = auto()
+    CF_MISMATCH = auto()
+    """The code does not match the surname or name: confirm it or correct."""
 
 
 # The questions in the portal's order (DUPLICATE is a warning between two of them).
@@ -123,6 +125,24 @@ class Form(StepForm[Step, CaseDraft]):
     def review_step(self) -> Step:
         return Step.REVIEW
 
+    def next_step(self) -> Step:
+        """As the portal's order, but a code that does not match the surname or name is
+        confirmed or corrected first."""
+        if Step.CODICE_FISCALE in self.answered and self.draft.name_check_pending():
+            return Step.CF_MISMATCH
+        return super().next_step()
+
+    def answer(self, step: Step, value: object) -> Form:
+        """A new surname or name is checked against the code again."""
+        answered = super().answer(step, value)
+        if step in (Step.SURNAME, Step.NAME) and value != getattr(self.draft, STEP_FIELD[step]):
+            return answered.unconfirmed()
+        return answered
+
+    def unconfirmed(self) -> Form:
+        draft = self.draft.model_copy(update={"cf_mismatch_confirmed": False})
+        return self.model_copy(update={"draft": draft})
+
 
 # Callback data of the form: nc:<verb>[:<arg>].
 BUTTONS = Buttons("nc", "the case form (/nuovocaso, Modifica caso): its answers and ✏️ fixes")
@@ -132,3 +152,4 @@ REFERENT_OK = "refok"
 REFERENT_CHANGE = "refch"
 DUPLICATE_GO = "dupgo"
 DUPLICATE_STOP = "dupno"
+CF_CONFIRM = "cfok"

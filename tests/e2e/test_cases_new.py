@@ -451,6 +451,9 @@ async def test_review_changes_one_field_and_comes_back(
     await referent.tap("✏️ Codice fiscale")
     await referent.expect("Codice fiscale del caso")
     await referent.send(OTHER_PUPIL_CF)
+    # Another child's code (NERI SARA) for BIANCHI LUCA: asked before it is taken.
+    await referent.expect("non corrisponde al cognome")
+    await referent.tap("Il codice è giusto")
     review = await referent.expect("controlla i dati")  # its birth date taken
     assert OTHER_PUPIL_CF in (review.text or "") and "21/09/2012" in (review.text or "")
     await referent.tap("Salva")

@@ -171,3 +171,42 @@ async def test_profilo_changes_what_every_new_case_takes(
     review = await referent.expect("controlla i dati")
     assert "+390212345678" in (review.text or "") or "+39 02" in (review.text or "")
     assert "maria.rossi@altra.example.it" in (review.text or "")
+
+
+async def test_a_code_that_does_not_match_the_names_is_asked_then_flagged(
+    harness: Harness, referent: ChatUser
+) -> None:
+    """NERI SARA with LUCA BIANCHI's code: which part disagrees, correct or confirm."""
+    await start_case_data(referent)
+    await referent.tap("Studente")
+    await referent.expect("Cognome del caso")
+    await referent.send("Neri")
+    await referent.expect("Nome del caso")
+    await referent.send("Sara")
+    await referent.expect("Codice fiscale del caso")
+    await referent.send(STUDENT_CF)
+    warning = await referent.expect("non corrisponde")
+    text = warning.text or ""
+    assert "al cognome («NERI» darebbe NRE, il codice ha BNC)" in text
+    assert "al nome («SARA» darebbe SRA, il codice ha LCU)" in text
+    await referent.tap("✏️ Cognome")
+    await referent.expect("Cognome del caso")
+    await referent.send("Bianchi")
+    warning = await referent.expect("non corrisponde")  # the name still disagrees
+    assert "cognome" not in (warning.text or "") and "al nome" in (warning.text or "")
+    await referent.tap("Il codice è giusto")
+    await referent.expect("Comune di domicilio")
+    await referent.send("Milano")
+    await referent.send("347 1234567")
+    await referent.expect("Ultimo giorno di frequenza")
+    await referent.tap("Ieri")
+    await referent.tap("Non nota")
+    await referent.expect("inizio dei sintomi")
+    await referent.tap("Non nota")
+    review = await referent.expect("controlla i dati")
+    assert "segnalato all'ATS" in (review.text or "")
+    await referent.tap("Salva")
+    await referent.expect("inserito correttamente")
+    case = await harness.svc.cases.get(1)
+    assert case is not None and case.data.cf_mismatch_confirmed
+    assert (case.data.surname, case.data.name) == ("BIANCHI", "SARA")
