@@ -85,6 +85,20 @@ def parse_phone(text: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def format_phone(e164: str) -> str:
+    """A stored number as people read it: "+39 333 123 4567" (as stored when not a number)."""
+    try:
+        number = phonenumbers.parse(e164, "IT")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def display_name(name: str) -> str:
+    """A name stored in capitals as a person writes it: "MARIA D'ANGELO" → "Maria D'Angelo"."""
+    return name.title()
+
+
 _PHONE_SEPARATORS = re.compile(r"\s*(?:[,;/]|\be\b|\boppure\b)\s*")
 
 

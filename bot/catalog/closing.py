@@ -26,8 +26,10 @@ REVIEW_MORE = "… e altri {more} contatti: li vedi con «Vedi contatti»."
 WARNINGS_HEADER = "<b>Prima di inviare, controlla:</b>"
 WARN_NO_CONTACTS = "⚠️ Non hai inserito nessun contatto."
 WARN_OUTSIDE_WINDOW = (
+    "⚠️ La data dell'ultimo contatto di 1 contatto ({ids}) è fuori dal periodo "
+    "dei contatti stretti del caso.",
     "⚠️ La data dell'ultimo contatto di {count} contatti ({ids}) è fuori dal periodo "
-    "dei contatti stretti del caso."
+    "dei contatti stretti del caso.",
 )
 WARN_NO_CLASSMATES = (
     "⚠️ Il caso è un alunno, ma tra i contatti non c'è nessun compagno della classe "

@@ -16,6 +16,7 @@ from bot.context import BotContext
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
 from domain.errors import ValidationFailed
+from domain.people import display_name, format_phone
 from domain.schools import validate_codice_meccanografico
 from reminders import notices
 from services import registry
@@ -79,8 +80,8 @@ async def list_referents(update: Update, context: BotContext) -> None:
         lines.append(
             render(
                 texts.REFERENTS_LINE,
-                name=item.referent.full_name,
-                phone=item.referent.phone,
+                name=display_name(item.referent.full_name),
+                phone=format_phone(item.referent.phone),
                 email=item.referent.email,
                 plessi="",
             )

@@ -16,7 +16,7 @@ from bot import keyboards
 from bot.access import requires
 from bot.catalog import cases as case_texts
 from bot.catalog import closing as texts
-from bot.catalog import common, render
+from bot.catalog import common, plural, render
 from bot.catalog.validation import ROLE_LABELS
 from bot.context import BotContext
 from bot.forms import refusal_text
@@ -96,8 +96,7 @@ def _warnings_text(case: Case, review: Review) -> str:
     if Reminder.OUTSIDE_WINDOW in review.reminders:
         parts.append(
             render(
-                texts.WARN_OUTSIDE_WINDOW,
-                count=len(review.outside_window),
+                plural(len(review.outside_window), texts.WARN_OUTSIDE_WINDOW),
                 ids=", ".join(str(i) for i in review.outside_window),
             )
         )

@@ -17,6 +17,7 @@ from bot.catalog import render
 from bot.forms import plain_value
 from conversations.contacts.buttons import add_contacts, list_contacts
 from domain.cases import Case, CaseDraft, CaseField
+from domain.people import format_phone
 from domain.registry import Plesso
 
 # Callback data of the case list and of the case actions: cs:<verb>:<args>.
@@ -60,7 +61,12 @@ def field_value(draft: CaseDraft, field: CaseField, plesso: Plesso | None) -> st
         return None
     if field is CaseField.PLESSO:
         return texts.PLESSO_VALUE.format(name=plesso.name, code=plesso.code) if plesso else value
+    if field in _PHONE_FIELDS:
+        return format_phone(value)
     return plain_value(value)
+
+
+_PHONE_FIELDS = frozenset({CaseField.REFERENT_PHONE, CaseField.PHONE1, CaseField.PHONE2})
 
 
 def field_line(draft: CaseDraft, field: CaseField, plesso: Plesso | None) -> str:

@@ -25,7 +25,7 @@ from bot.flows import END, Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
 from domain.errors import ValidationFailed
-from domain.people import parse_email, parse_full_name, parse_phone
+from domain.people import display_name, format_phone, parse_email, parse_full_name, parse_phone
 from domain.registry import Referent, ReferentProfile
 from services import onboarding
 
@@ -78,7 +78,10 @@ def _keyboard() -> InlineKeyboardMarkup:
 
 async def _show(update: Update, referent: Referent) -> None:
     text = render(
-        texts.PROFILE, full_name=referent.full_name, phone=referent.phone, email=referent.email
+        texts.PROFILE,
+        full_name=display_name(referent.full_name),
+        phone=format_phone(referent.phone),
+        email=referent.email,
     )
     await reply(update, text, _keyboard())
 

@@ -39,6 +39,7 @@ from domain.contacts import (
 )
 from domain.dates import format_date
 from domain.errors import ValidationFailed
+from domain.people import format_phone
 from domain.schools import RowError
 
 MAX_LISTED = 20
@@ -50,7 +51,9 @@ KNOWN_BUDGET = 800
 def field_value(draft: ContactDraft, field: ContactField) -> str | None:
     """The field as the user reads it (plain text, not yet escaped), or None when empty."""
     value = getattr(draft, field.value)
-    return plain_value(value) if value is not None else None
+    if value is None:
+        return None
+    return format_phone(value) if field is ContactField.PHONE else plain_value(value)
 
 
 def field_line(draft: ContactDraft, field: ContactField, saved: bool = False) -> str:

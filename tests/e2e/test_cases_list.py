@@ -198,7 +198,7 @@ async def test_edit_a_case_and_a_colleague_sees_the_change(
 
     await paolo.send(f"/caso {case_id}")
     view = await paolo.expect(f"Caso {case_id}")
-    assert "+393409876543" in (view.text or "") and "17/11/2026" in (view.text or "")
+    assert "+39 340 987 6543" in (view.text or "") and "17/11/2026" in (view.text or "")
 
 
 async def test_edit_without_changes_and_cancelled_edit_write_nothing(

@@ -111,7 +111,7 @@ async def test_one_contact_with_every_field(harness: Harness, referent: ChatUser
         "01/01/2015",
         "Sesto San Giovanni (MI)",
         "Via Roma 12",
-        "+393337654321",
+        "+39 333 765 4321",  # grouped as people read it
         "Data ultimo contatto con il caso: 16/11/2026",
         "Regole ATS: è un contatto stretto",
     ):
@@ -321,7 +321,7 @@ async def test_edit_a_contact(harness: Harness, referent: ChatUser) -> None:
     await referent.expect(f"Contatti del caso {case_id}")
     await referent.tap(f"Contatto {contact_id}")
     card = await referent.expect(f"Contatto {contact_id} del caso {case_id}")
-    assert "Telefono cellulare: +393331112222" in (card.text or "")
+    assert "Telefono cellulare: +39 333 111 2222" in (card.text or "")
     await referent.tap("Modifica contatto")
     await referent.expect(f"Modifica contatto {contact_id}")
     await referent.tap("✏️ Telefono cellulare")
