@@ -205,6 +205,7 @@ async def edit_case(update: Update, context: BotContext) -> Result:
         version=case.version,
         draft=case.data.as_draft(),
         answered=frozenset(ORDER),
+        names_as_saved=True,
     )
     return await _go(update, context, form, Step.REVIEW)
 
@@ -415,7 +416,7 @@ def _missing_text(missing: list[CaseField]) -> str:
 async def save(update: Update, context: BotContext) -> Result:
     await close_buttons(update)
     form = await _load(update, context)
-    if form.draft.name_check_pending():  # a name changed since the code was checked
+    if form.name_check_pending():  # a name changed since the code was checked
         return await _go(update, context, form, Step.CF_MISMATCH)
     try:
         data = complete_case(form.draft, _today(context))

@@ -110,6 +110,9 @@ class Form(StepForm[Step, CaseDraft]):
     """The case the warning is about."""
     duplicate_accepted: int | None = None
     """The case the user already chose to report again."""
+    names_as_saved: bool = False
+    """An edit of a case saved before the code was checked against the names: not asked
+    about until the code, surname or name changes."""
 
     def order(self) -> tuple[Step, ...]:
         return ORDER
@@ -128,7 +131,7 @@ class Form(StepForm[Step, CaseDraft]):
     def next_step(self) -> Step:
         """As the portal's order, but a code that does not match the surname or name is
         confirmed or corrected first."""
-        if Step.CODICE_FISCALE in self.answered and self.draft.name_check_pending():
+        if self.name_check_pending():
             return Step.CF_MISMATCH
         return super().next_step()
 
@@ -141,7 +144,15 @@ class Form(StepForm[Step, CaseDraft]):
 
     def unconfirmed(self) -> Form:
         draft = self.draft.model_copy(update={"cf_mismatch_confirmed": False})
-        return self.model_copy(update={"draft": draft})
+        return self.model_copy(update={"draft": draft, "names_as_saved": False})
+
+    def name_check_pending(self) -> bool:
+        """A code that does not match the names, to confirm or correct."""
+        return (
+            Step.CODICE_FISCALE in self.answered
+            and not self.names_as_saved
+            and self.draft.name_check_pending()
+        )
 
 
 # Callback data of the form: nc:<verb>[:<arg>].

@@ -218,6 +218,8 @@ async def test_edit_without_changes_and_cancelled_edit_write_nothing(
     await maria.tap("✏️ Cognome")
     await maria.expect("Cognome del caso")
     await maria.send("Diverso")
+    await maria.expect("non corrisponde al cognome")  # the seeded code is another's
+    await maria.tap("Il codice è giusto")
     await maria.expect(f"Modifica caso {case_id}")
     await maria.tap("Annulla")
     await maria.expect("Modifica annullata")
@@ -237,8 +239,12 @@ async def test_two_referents_editing_at_once_do_not_overwrite(
         await referent.tap("✏️ Cognome")
         await referent.expect("Cognome del caso")
     await maria.send("Primo")
+    await maria.expect("non corrisponde al cognome")  # the seeded code is another's
+    await maria.tap("Il codice è giusto")
     await maria.expect(f"Modifica caso {case_id}")
     await paolo.send("Secondo")
+    await paolo.expect("non corrisponde al cognome")  # the seeded code is another's
+    await paolo.tap("Il codice è giusto")
     await paolo.expect(f"Modifica caso {case_id}")
     await maria.tap("Salva")
     await maria.expect("aggiornato")
@@ -255,6 +261,8 @@ async def test_two_referents_editing_at_once_do_not_overwrite(
     await paolo.tap("✏️ Cognome")
     await paolo.expect("Cognome del caso")
     await paolo.send("Secondo")
+    await paolo.expect("non corrisponde al cognome")  # the seeded code is another's
+    await paolo.tap("Il codice è giusto")
     await paolo.expect(f"Modifica caso {case_id}")
     await paolo.tap("Salva")
     await paolo.expect("aggiornato")

@@ -336,7 +336,7 @@ async def test_edit_a_contact(harness: Harness, referent: ChatUser) -> None:
     await referent.expect(f"Modifica contatto {contact_id}")
     await referent.tap("Salva")
     await referent.expect(f"Contatto {contact_id} aggiornato")
-    card = await referent.expect("Telefono cellulare: +393409876543")
+    card = await referent.expect("Telefono cellulare: +39 340 987 6543")
     assert "Modifica contatto" in " ".join(referent.buttons())
     contact = await harness.svc.contacts.get(contact_id)
     assert contact is not None and contact.version == 2
