@@ -298,3 +298,13 @@ def school_year_label(year: int) -> str:
 
 def _dmy(day: date) -> str:
     return day.strftime("%d/%m/%Y")
+
+
+def require_recording_weekday(day: date) -> None:
+    """A day typed after /assenze that is never recorded whatever the plesso (not a Tuesday
+    or Thursday, or a national holiday): ValidationFailed at once, before the plesso is
+    asked (the ATS closures, which depend on the plesso, are checked later)."""
+    if day.weekday() not in RECORDING_WEEKDAYS:
+        raise ValidationFailed("window_not_recording_day", day=_dmy(day))
+    if _national_holidays(day):
+        raise ValidationFailed("window_holiday", day=_dmy(day))

@@ -10,7 +10,15 @@ import pytest
 from domain.cases import CaseStatus
 from domain.schools import SchoolType
 from emulator.driver import ChatUser
-from tests.e2e.steps import PLESSO_MILANO, STUDENT_CF, joined_referent, start_case_data
+from tests.e2e.steps import (
+    PLESSO_MILANO,
+    SENTINEL,
+    SENTINEL_2,
+    STUDENT_CF,
+    joined_referent,
+    referent_of,
+    start_case_data,
+)
 from tests.harness import Harness
 
 DEMO_CLASS = Path(__file__).resolve().parents[2] / "emulator" / "demo" / "classe_3B.csv"
@@ -210,3 +218,13 @@ async def test_a_code_that_does_not_match_the_names_is_asked_then_flagged(
     case = await harness.svc.cases.get(1)
     assert case is not None and case.data.cf_mismatch_confirmed
     assert (case.data.surname, case.data.name) == ("BIANCHI", "SARA")
+
+
+async def test_assenze_on_a_monday_says_it_is_not_a_recording_day_before_the_plesso(
+    harness: Harness, admin: ChatUser
+) -> None:
+    referent = await referent_of(admin, harness.user(321, "Anna"), SENTINEL, SENTINEL_2)
+    await referent.send("/assenze 16/11")  # a Monday (today is Tuesday 17/11/2026)
+    refused = await referent.expect("non è un giorno di rilevazione")
+    assert "non si può più registrare" not in (refused.text or "")
+    assert not any("Per quale plesso" in text for _, text in referent.transcript)
