@@ -31,6 +31,13 @@ WARN_OUTSIDE_WINDOW = (
     "⚠️ La data dell'ultimo contatto di {count} contatti ({ids}) è fuori dal periodo "
     "dei contatti stretti del caso.",
 )
+WARN_INCOMPLETE = (
+    "⚠️ 1 contatto ha dati da completare: l'ATS lo riceverebbe con questi campi vuoti.",
+    "⚠️ {count} contatti hanno dati da completare: l'ATS li riceverebbe con questi campi vuoti.",
+)
+WARN_INCOMPLETE_LINE = "• {surname} {name}: {missing}"
+WARN_INCOMPLETE_MORE = ("• … e 1 altro", "• … e altri {count}")
+WARN_INCOMPLETE_HINT = "Completali con <b>Modifica contatto</b>, oppure chiudi comunque."
 WARN_NO_CLASSMATES = (
     "⚠️ Il caso è un alunno, ma tra i contatti non c'è nessun compagno della classe "
     "{class_name} {section}: i compagni di classe sono sempre contatti stretti."

@@ -17,6 +17,7 @@ from bot.access import requires
 from bot.catalog import cases as case_texts
 from bot.catalog import closing as texts
 from bot.catalog import common, plural, render
+from bot.catalog import contacts as contact_texts
 from bot.catalog.validation import ROLE_LABELS
 from bot.context import BotContext
 from bot.forms import refusal_text
@@ -24,7 +25,7 @@ from bot.replies import answer_tap, close_buttons, reply
 from conversations.cases.views import CLOSE, CLOSE_ASK, case_view_keyboard, case_view_text
 from domain.access import Role
 from domain.cases import Case
-from domain.closing import CloseOutcome, Reminder, Review
+from domain.closing import CloseOutcome, Incomplete, Reminder, Review
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.contacts import ContactPage
 from domain.dates import format_date
@@ -85,6 +86,26 @@ async def _tapped_ids(update: Update, verb: str, arity: int = 1) -> list[int] | 
     return ids
 
 
+INCOMPLETE_SHOWN = 10  # contacts listed by name; the rest counted (the message stays short)
+
+
+def _incomplete_lines(incomplete: tuple[Incomplete, ...]) -> list[str]:
+    """What is missing, per contact: the first few by name, then how many more."""
+    lines = [plural(len(incomplete), texts.WARN_INCOMPLETE)]
+    for item in incomplete[:INCOMPLETE_SHOWN]:
+        missing = ", ".join(contact_texts.FIELD_LABELS[field].lower() for field in item.missing)
+        lines.append(
+            render(
+                texts.WARN_INCOMPLETE_LINE, surname=item.surname, name=item.name, missing=missing
+            )
+        )
+    more = len(incomplete) - INCOMPLETE_SHOWN
+    if more > 0:
+        lines.append(plural(more, texts.WARN_INCOMPLETE_MORE))
+    lines.append(texts.WARN_INCOMPLETE_HINT)
+    return lines
+
+
 def _warnings_text(case: Case, review: Review) -> str:
     """The reminders (if any), the warning and the question."""
     data = case.data
@@ -100,6 +121,8 @@ def _warnings_text(case: Case, review: Review) -> str:
                 ids=", ".join(str(i) for i in review.outside_window),
             )
         )
+    if Reminder.INCOMPLETE_CONTACTS in review.reminders:
+        parts.extend(_incomplete_lines(review.incomplete))
     if Reminder.NO_CLASSMATES in review.reminders:
         parts.append(
             render(texts.WARN_NO_CLASSMATES, class_name=data.class_name, section=data.section)
