@@ -56,6 +56,11 @@ def italian_holidays(subdivision: str | None = None) -> HolidayProvider:
 _national_holidays = italian_holidays()
 
 
+def is_national_holiday(day: date) -> bool:
+    """A public holiday of the whole of Italy."""
+    return _national_holidays(day)
+
+
 # --- Closures ---------------------------------------------------------------------------
 
 

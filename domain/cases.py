@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.calendar import is_national_holiday
 from domain.codice_fiscale import (
     CodiceFiscale,
     check_birth_date_matches,
@@ -25,7 +26,7 @@ from domain.codice_fiscale import (
 from domain.comuni import Comune
 from domain.dates import check_not_before, check_not_future, parse_date
 from domain.errors import ValidationFailed
-from domain.people import Role, check_birth_date_for_role
+from domain.people import Role, age_on, check_birth_date_for_role
 from domain.schools import SchoolType, is_zero_six
 from domain.text import normalize_free_text, normalize_person_name
 
@@ -400,3 +401,48 @@ def page_count(total: int, size: int = PAGE_SIZE) -> int:
 def clamp_page(page: int, total: int, size: int = PAGE_SIZE) -> int:
     """`page` moved into 1..last page (a stale "Next" after cases were removed)."""
     return min(max(page, 1), page_count(total, size))
+
+
+# --- plausibility: asked to confirm, never refused ---------------------------------------------
+
+SWAB_BEFORE_LAST_DAY = timedelta(days=30)
+# The ages (in whole years) a pupil of each school type usually has.
+PUPIL_AGES: dict[SchoolType, tuple[int, int]] = {
+    SchoolType.NIDO: (0, 3),
+    SchoolType.INFANZIA: (2, 7),
+    SchoolType.PRIMARIA: (5, 12),
+    SchoolType.SECONDARIA_1: (10, 16),
+    SchoolType.SECONDARIA_2: (13, 21),
+    SchoolType.CFP: (13, 25),
+}
+
+
+class Oddity(StrEnum):
+    """Something unlikely in a case: the referent confirms it or corrects it."""
+
+    SWAB_LONG_BEFORE = "swab_long_before"
+    LAST_DAY_SUNDAY = "last_day_sunday"
+    LAST_DAY_HOLIDAY = "last_day_holiday"
+    AGE_FOR_SCHOOL = "age_for_school"
+
+
+def oddities(draft: CaseDraft, today: date) -> tuple[Oddity, ...]:
+    """The unlikely answers of a case (a positive swab more than 30 days before the last day
+    at school, a last day on a Sunday or a public holiday, a pupil's age unusual for the school
+    type): each is possible, so they are asked to confirm, not refused."""
+    found: list[Oddity] = []
+    last = draft.last_attendance
+    swab = draft.swab_date
+    if last is not None and swab is not None and swab < last - SWAB_BEFORE_LAST_DAY:
+        found.append(Oddity.SWAB_LONG_BEFORE)
+    if last is not None:
+        if last.weekday() == 6:
+            found.append(Oddity.LAST_DAY_SUNDAY)
+        elif is_national_holiday(last):
+            found.append(Oddity.LAST_DAY_HOLIDAY)
+    kind, birth = draft.school_type, draft.birth_date
+    if draft.role is Role.STUDENT and kind is not None and birth is not None:
+        low, high = PUPIL_AGES[kind]
+        if not low <= age_on(birth, today) <= high:
+            found.append(Oddity.AGE_FOR_SCHOOL)
+    return tuple(found)

@@ -47,6 +47,11 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+def age_on(birth: date, today: date) -> int:
+    """Age in whole years on `today`."""
+    return _age(birth, today)
+
+
 def check_birth_date_for_role(birth: date, role: Role, today: date) -> None:
     """Refuse a birth date in the future, or an age implausible for the role."""
     if birth > today:

@@ -51,6 +51,20 @@ BUTTON_CF_CONFIRM = "✅ Il codice è giusto"
 CF_MISMATCH_FLAG = (
     "⚠️ Codice fiscale non corrispondente a cognome/nome: confermato, segnalato all'ATS."
 )
+ODDITIES_HEADER = "⚠️ <b>Prima di salvare, controlla</b>: qualcosa sembra insolito."
+ODDITIES = {
+    "swab_long_before": (
+        "il tampone positivo ({swab}) è di più di 30 giorni prima dell'ultimo giorno di "
+        "frequenza ({last})"
+    ),
+    "last_day_sunday": "l'ultimo giorno di frequenza ({last}) è una domenica",
+    "last_day_holiday": "l'ultimo giorno di frequenza ({last}) è un giorno festivo",
+    "age_for_school": (
+        "nato il {birth}, ha {age} anni: un'età insolita per il tipo di scuola ({school})"
+    ),
+}
+ODDITIES_QUESTION = "Se è tutto giusto tocca <b>Sì, salva così</b>; altrimenti correggi."
+BUTTON_SAVE_AS_IS = "✅ Sì, salva così"
 SCHOOL_TYPE_TAKEN = "Tipo scuola: <b>{school_type}</b> (dall'anagrafe dei plessi)."
 PLESSO_NOT_YOURS = "Questo plesso non è tra i tuoi: scegline uno dai pulsanti."
 

@@ -50,6 +50,7 @@ from conversations.cases.steps import (
     ORDER,
     PICK_PLESSO,
     PICK_SCHOOL_TYPE,
+    PLAUSIBLE_OK,
     REFERENT_CHANGE,
     REFERENT_OK,
     REFERENT_STEPS,
@@ -80,6 +81,7 @@ from domain.cases import (
     check_birth_date,
     class_and_section_together,
     complete_case,
+    oddities,
     parse_class_name,
     parse_given_name,
     parse_past_date,
@@ -105,6 +107,7 @@ flow: Flow[Step] = Flow(
         Step.DUPLICATE,
         Step.REVIEW,
         Step.CF_MISMATCH,
+        Step.PLAUSIBILITY,
     ],
     personal=True,
 )
@@ -426,9 +429,22 @@ async def save(update: Update, context: BotContext) -> Result:
     except ValidationFailed as error:
         await reply(update, f"{texts.SAVE_REFUSED} {error_text(error)}")
         return await _go(update, context, form, Step.REVIEW)
+    confirmed = form.oddities_confirmed
+    if any(odd.value not in confirmed for odd in oddities(form.draft, _today(context))):
+        return await _go(update, context, form, Step.PLAUSIBILITY)
     if form.mode == "edit":
         return await _save_edit(update, context, form, data)
     return await _save_new(update, context, form, data)
+
+
+@requires(Role.REFERENT)
+async def plausible_confirmed(update: Update, context: BotContext) -> Result:
+    """ "Sì, salva così": the unlikely answers are right; save."""
+    form = await _load(update, context)
+    shown = {odd.value for odd in oddities(form.draft, _today(context))}
+    confirmed = form.model_copy(update={"oddities_confirmed": form.oddities_confirmed | shown})
+    await flow.save(update, context, Step.PLAUSIBILITY, confirmed.dump())
+    return await save(update, context)
 
 
 async def _plesso_revoked(update: Update, data: CaseData) -> Result:
@@ -523,6 +539,7 @@ def _button_steps() -> dict[Step, list[AnyHandler]]:
         ],
         Step.BIRTH_DATE: [fix],
         Step.CF_MISMATCH: [kit.button(CF_CONFIRM, cf_mismatch_confirmed), fix],
+        Step.PLAUSIBILITY: [kit.button(PLAUSIBLE_OK, plausible_confirmed), fix],
         Step.REVIEW: [kit.button(SAVE, save), kit.button(CANCEL, cancel), fix],
     }
 

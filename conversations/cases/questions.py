@@ -29,14 +29,17 @@ from conversations.cases.steps import (
     DUPLICATE_STOP,
     PICK_PLESSO,
     PICK_SCHOOL_TYPE,
+    PLAUSIBLE_OK,
     REFERENT_CHANGE,
     REFERENT_OK,
     Form,
     Step,
 )
 from conversations.cases.views import case_fields_text
-from domain.cases import CaseField, class_and_section_together
+from domain.cases import CaseField, Oddity, class_and_section_together, oddities
 from domain.codice_fiscale import name_letters, name_mismatches
+from domain.dates import format_date
+from domain.people import age_on
 from domain.registry import Plesso
 from domain.schools import SchoolType
 from services import cases as cases_service
@@ -153,6 +156,38 @@ async def _cf_mismatch(update: Update, context: BotContext, form: Form) -> None:
     await reply(update, text, keyboard)
 
 
+_ODDITY_FIXES: dict[Oddity, tuple[CaseField, ...]] = {
+    Oddity.SWAB_LONG_BEFORE: (CaseField.SWAB_DATE, CaseField.LAST_ATTENDANCE),
+    Oddity.LAST_DAY_SUNDAY: (CaseField.LAST_ATTENDANCE,),
+    Oddity.LAST_DAY_HOLIDAY: (CaseField.LAST_ATTENDANCE,),
+    Oddity.AGE_FOR_SCHOOL: (CaseField.CODICE_FISCALE, CaseField.SCHOOL_TYPE),
+}
+
+
+async def _plausibility(update: Update, context: BotContext, form: Form) -> None:
+    """On Save: what looks unlikely, each possible; save as it is, or correct."""
+    draft, today = form.draft, today_of(context)
+    found = oddities(draft, today)
+    lines = [texts.ODDITIES_HEADER]
+    for odd in found:
+        lines.append(
+            "• "
+            + render(
+                texts.ODDITIES[odd],
+                swab=format_date(draft.swab_date) if draft.swab_date else "",
+                last=format_date(draft.last_attendance) if draft.last_attendance else "",
+                birth=format_date(draft.birth_date) if draft.birth_date else "",
+                age=age_on(draft.birth_date, today) if draft.birth_date else "",
+                school=SCHOOL_TYPE_LABELS[draft.school_type] if draft.school_type else "",
+            )
+        )
+    lines += ["", texts.ODDITIES_QUESTION]
+    fields = list(dict.fromkeys(field for odd in found for field in _ODDITY_FIXES[odd]))
+    rows = [[(texts.BUTTON_SAVE_AS_IS, BUTTONS.data(PLAUSIBLE_OK))]]
+    rows += pairs([_fix_button(field) for field in fields])
+    await reply(update, "\n".join(lines), keyboards.inline(rows))
+
+
 async def _phone2(update: Update, context: BotContext, form: Form) -> None:
     keyboard = keyboards.inline([[(texts.BUTTON_SKIP, BUTTONS.data(SKIP, CaseField.PHONE2))]])
     await reply(update, texts.ASK_PHONE2, keyboard)
@@ -218,6 +253,7 @@ _QUESTIONS: dict[Step, Question] = {
     Step.ONSET_DATE: _dates(texts.ASK_ONSET_DATE, CaseField.ONSET_DATE, texts.BUTTON_UNKNOWN),
     Step.REVIEW: review,
     Step.CF_MISMATCH: _cf_mismatch,
+    Step.PLAUSIBILITY: _plausibility,
 }
 
 

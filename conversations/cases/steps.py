@@ -44,6 +44,8 @@ class Step(IntEnum):
     REVIEW = auto()
     CF_MISMATCH = auto()
     """The code does not match the surname or name: confirm it or correct."""
+    PLAUSIBILITY = auto()
+    """On Save: unlikely answers (domain.cases.oddities) to confirm or correct."""
 
 
 # The questions in the portal's order (DUPLICATE is a warning between two of them).
@@ -110,6 +112,8 @@ class Form(StepForm[Step, CaseDraft]):
     """The case the warning is about."""
     duplicate_accepted: int | None = None
     """The case the user already chose to report again."""
+    oddities_confirmed: frozenset[str] = frozenset()
+    """The unlikely answers the referent confirmed (domain.cases.Oddity values)."""
     names_as_saved: bool = False
     """An edit of a case saved before the code was checked against the names: not asked
     about until the code, surname or name changes."""
@@ -164,3 +168,4 @@ REFERENT_CHANGE = "refch"
 DUPLICATE_GO = "dupgo"
 DUPLICATE_STOP = "dupno"
 CF_CONFIRM = "cfok"
+PLAUSIBLE_OK = "plok"

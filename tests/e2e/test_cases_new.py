@@ -457,6 +457,9 @@ async def test_review_changes_one_field_and_comes_back(
     review = await referent.expect("controlla i dati")  # its birth date taken
     assert OTHER_PUPIL_CF in (review.text or "") and "21/09/2012" in (review.text or "")
     await referent.tap("Salva")
+    # A pupil of 14 in a primary school: possible, asked to confirm.
+    await referent.expect("un'età insolita per il tipo di scuola")
+    await referent.tap("Sì, salva così")
     await referent.expect("inserito correttamente")
     case = await harness.svc.cases.get(1)
     assert case is not None

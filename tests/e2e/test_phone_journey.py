@@ -233,3 +233,37 @@ async def test_assenze_on_a_monday_says_it_is_not_a_recording_day_before_the_ple
     refused = await referent.expect("non è un giorno di rilevazione")
     assert "non si può più registrare" not in (refused.text or "")
     assert not any("Per quale plesso" in text for _, text in referent.transcript)
+
+
+async def test_unlikely_answers_are_asked_to_confirm_on_save(
+    harness: Harness, referent: ChatUser
+) -> None:
+    """A last day on a Sunday and a swab 40 days before it: possible, asked, not refused."""
+    await start_case_data(referent)
+    await referent.tap("Studente")
+    await referent.expect("Cognome del caso")
+    for answer in ("Bianchi", "Luca", STUDENT_CF, "Milano", "347 1234567"):
+        await referent.send(answer)
+    await referent.expect("Ultimo giorno di frequenza")
+    await referent.send("15/11/2026")  # a Sunday
+    await referent.expect("Data del tampone positivo")
+    await referent.send("06/10/2026")
+    await referent.expect("inizio dei sintomi")
+    await referent.tap("Non nota")
+    await referent.expect("controlla i dati")
+    await referent.tap("Salva")
+    asked = await referent.expect("qualcosa sembra insolito")
+    text = asked.text or ""
+    assert "l'ultimo giorno di frequenza (15/11/2026) è una domenica" in text
+    assert "il tampone positivo (06/10/2026) è di più di 30 giorni prima" in text
+    assert await harness.svc.cases.get(1) is None  # nothing saved yet
+    await referent.tap("✏️ Ultimo giorno di frequenza")
+    await referent.expect("Ultimo giorno di frequenza")
+    await referent.send("13/11/2026")  # a Friday
+    await referent.expect("controlla i dati")
+    await referent.tap("Salva")
+    await referent.expect("qualcosa sembra insolito")  # the swab is still 38 days before
+    await referent.tap("Sì, salva così")
+    await referent.expect("inserito correttamente")
+    case = await harness.svc.cases.get(1)
+    assert case is not None and case.data.swab_date == date(2026, 10, 6)
