@@ -97,7 +97,8 @@ class Review(BaseModel):
 
     reminders: tuple[Reminder, ...] = ()
     outside_window: tuple[int, ...] = ()
-    """Ids of the contacts whose last contact date lies outside the contact window."""
+    """Numbers (within the case) of the contacts whose last contact date lies outside the
+    contact window."""
     incomplete: tuple[Incomplete, ...] = ()
     """The contacts the ATS would get with empty fields (no comune, no phone)."""
 
@@ -109,7 +110,7 @@ def review_before_closing(case: Case, contacts: Sequence[Contact]) -> Review:
     data = case.data
     window = contact_window(data.last_attendance, data.swab_date, data.onset_date)
     outside = tuple(
-        contact.id
+        contact.number
         for contact in contacts
         if contact.data.last_contact > window.latest
         or (window.earliest is not None and contact.data.last_contact < window.earliest)

@@ -216,7 +216,7 @@ async def show_case(update: Update, context: BotContext, case_id: int | None) ->
     lines = [
         render(
             texts.ADMIN_CONTACT_LINE,
-            contact_id=c.id,
+            contact_id=c.number,
             surname=c.data.surname,
             name=c.data.name,
             cf=c.data.codice_fiscale,

@@ -43,7 +43,7 @@ def _contacts_text(page: ContactPage) -> str:
     lines = [
         render(
             texts.REVIEW_CONTACT_LINE,
-            contact_id=c.id,
+            contact_id=c.number,
             surname=c.data.surname,
             name=c.data.name,
             role=ROLE_LABELS[c.data.role],

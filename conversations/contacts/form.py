@@ -201,6 +201,7 @@ async def edit_contact(update: Update, context: BotContext) -> Result:
         mode="edit",
         case=CaseFacts.of(case),
         contact_id=contact.id,
+        contact_number=contact.number,
         version=contact.version,
         draft=contact.data.as_draft(),
         answered=frozenset(FORM_ORDER),
@@ -412,7 +413,7 @@ async def _saved(
         )
         text = render(
             texts.SAVED_NEW,
-            contact_id=contact.id,
+            contact_id=contact.number,
             case_id=case_id,
             surname=contact.data.surname,
             name=contact.data.name,
@@ -425,7 +426,7 @@ async def _saved(
             Outcome.UNCHANGED: texts.NOTHING_CHANGED,
             Outcome.CONFLICT: texts.EDIT_CONFLICT,
         }[change.outcome]
-        await reply(update, render(outcome_text, contact_id=contact.id))
+        await reply(update, render(outcome_text, contact_id=contact.number))
         await reply(update, contact_text(contact), contact_keyboard(contact, case_open=True))
         if change.outcome is not Outcome.CONFLICT:
             await flow.delete_personal_messages(update, context)
@@ -464,7 +465,7 @@ async def cancel(update: Update, context: BotContext) -> Result:
     form = await kit.load(update, context)
     text = {
         "new": texts.CONTACT_CANCELLED,
-        "edit": render(texts.EDIT_CANCELLED, contact_id=form.contact_id),
+        "edit": render(texts.EDIT_CANCELLED, contact_id=form.contact_number),
         "import": texts.IMPORT_CANCELLED,
     }[form.mode]
     await reply(update, text)

@@ -183,7 +183,7 @@ async def review(update: Update, context: BotContext, form: ContactForm) -> None
         await _import_review(update, form)
         return
     header = (
-        render(texts.REVIEW_EDIT, contact_id=form.contact_id, case_id=form.case.case_id)
+        render(texts.REVIEW_EDIT, contact_id=form.contact_number, case_id=form.case.case_id)
         if form.mode == "edit"
         else render(texts.REVIEW_NEW, case_id=form.case.case_id)
     )

@@ -107,7 +107,7 @@ def contact_text(contact: Contact) -> str:
     """The portal's contact card: every field, and what an import left to complete."""
     data = contact.data
     parts = [
-        render(texts.VIEW_HEADER, contact_id=contact.id, case_id=contact.case_id),
+        render(texts.VIEW_HEADER, contact_id=contact.number, case_id=contact.case_id),
         fields_text(data.as_draft(), saved=True),
     ]
     missing = data.to_complete()
@@ -144,7 +144,7 @@ def _list_line(contact: Contact) -> str:
     data = contact.data
     line = render(
         texts.LIST_LINE,
-        contact_id=contact.id,
+        contact_id=contact.number,
         surname=data.surname,
         name=data.name,
         cf=contact.masked_codice_fiscale,
@@ -173,7 +173,7 @@ def list_keyboard(case: Case, page: ContactPage) -> InlineKeyboardMarkup:
     """A button per contact, the pages, Aggiungi contatti (while open), back to the case."""
     rows = pairs(
         [
-            (texts.BUTTON_CONTACT.format(contact_id=item.id), CONTACTS.data(VIEW, item.id))
+            (texts.BUTTON_CONTACT.format(contact_id=item.number), CONTACTS.data(VIEW, item.id))
             for item in page.items
         ]
     )

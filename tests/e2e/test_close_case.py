@@ -260,8 +260,8 @@ async def test_locked_means_locked(harness: Harness, referent: ChatUser) -> None
         (
             "INSERT INTO contacts SELECT NULL, case_id, role, class_name, section, surname, name,"
             " 'VRDNNA15E52E648D', birth_date, comune_code, comune_name, comune_province, address,"
-            " phone, last_contact, source, created_by, created_at, updated_by, updated_at, 1"
-            " FROM contacts WHERE id = ?",
+            " phone, last_contact, source, created_by, created_at, updated_by, updated_at, 1,"
+            " number + 1 FROM contacts WHERE id = ?",
             (contact.id,),
         ),
     ]:

@@ -15,8 +15,10 @@ from tests.e2e.steps import (
     SENTINEL,
     SENTINEL_2,
     STUDENT_CF,
+    add_classmate,
     joined_referent,
     referent_of,
+    report_case,
     start_case_data,
 )
 from tests.harness import Harness
@@ -267,3 +269,19 @@ async def test_unlikely_answers_are_asked_to_confirm_on_save(
     await referent.expect("inserito correttamente")
     case = await harness.svc.cases.get(1)
     assert case is not None and case.data.swab_date == date(2026, 10, 6)
+
+
+async def test_contacts_are_numbered_within_their_case(
+    harness: Harness, referent: ChatUser
+) -> None:
+    first = await report_case(referent)
+    await add_classmate(referent, first, "VRDNNA15E52E648D")
+    await add_classmate(referent, first, "NREPLA15B20F205S")
+    second = await report_case(
+        referent, surname="Rossi", name="Mario", codice_fiscale="RSSMRA15A01F205J"
+    )
+    await add_classmate(referent, second, "GLLSRA15C43F205W")
+    saved = referent.last_message()
+    assert f"Contatto 1 aggiunto al caso {second}" in (saved.text or "")  # not "Contatto 3"
+    contacts = await harness.svc.contacts.page(second, 1, size=10)
+    assert [(c.id, c.number) for c in contacts.items] == [(3, 1)]
