@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from domain.codice_fiscale import name_mismatches
 from emulator.driver import ChatUser
 
 CF = "NREPLA14E07F205O"  # Paolo Neri, born 07/05/2014 in Milano: no case has it yet
@@ -30,6 +31,7 @@ CASE_FORM = (
     ("send", "Paolo"),
     ("expect", "Codice fiscale del caso"),
     ("send", CF),
+    ("confirm_cf", ""),  # Paolo Neri's code for another surname: confirmed when asked
     ("expect", "Comune di domicilio: scrivi"),
     ("send", "Milano"),
     ("expect", "Telefono 1 del caso"),
@@ -60,6 +62,9 @@ async def case_form(
             await referent.send(value)
         elif action == "tap":
             await referent.tap(value)
+        elif action == "confirm_cf" and name_mismatches(CF, surname, "Paolo"):
+            await referent.expect("non corrisponde")
+            await referent.tap("Il codice è giusto")
         else:
             await referent.expect(value)
 

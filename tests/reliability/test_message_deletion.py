@@ -47,6 +47,7 @@ async def test_an_edit_that_is_saved_deletes_its_answers_too(world: World) -> No
     await referent.tap("Modifica caso")
     await referent.tap("✏️ Cognome")
     await referent.send("Zanzottera")
+    await referent.tap("Il codice è giusto")  # another surname than the code's
     await referent.tap("Salva")
     await referent.expect("aggiornato")
     await idle(harness)

@@ -102,7 +102,9 @@ async def test_a_full_flow_with_faults_at_debug_logs_nothing_personal(
         emulator.fail_next("sendMessage", status=500, times=2)
         emulator.drop_connection_next("sendMessage")
         await referent.send(CF)
-        await referent.expect("Comune di domicilio: scrivi", timeout=15)
+        await referent.expect("non corrisponde al cognome", timeout=15)
+        await referent.tap("Il codice è giusto")
+        await referent.expect("Comune di domicilio: scrivi")
         await case_form(referent, after="Comune di domicilio: scrivi", until="Telefono 1 del caso")
         with contextlib.closing(sqlite3.connect(harness.settings.database_path)) as other:
             other.execute("BEGIN EXCLUSIVE")
