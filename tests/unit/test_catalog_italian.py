@@ -9,6 +9,7 @@ import pkgutil
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import TypeGuard
 
 import pytest
 
@@ -32,7 +33,7 @@ def _texts(value: object) -> Iterator[str]:
             yield from _texts(item)
 
 
-def _is_plural(value: object) -> bool:
+def _is_plural(value: object) -> TypeGuard[tuple[str, str]]:
     return (
         isinstance(value, tuple)
         and len(value) == 2
