@@ -1,4 +1,4 @@
-""" "Chiudi e invia il caso in ATS": the review, the reminders, Sì / No, the receipt.
+""" "Chiudi e invia il caso all'ATS": the review, the reminders, Sì / No, the receipt.
 
 Stateless buttons (`cc:<verb>:<case id>`): the case in the database decides. The review and
 the closing are use cases (services/closing.py); the closing is one conditional UPDATE

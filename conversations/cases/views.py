@@ -40,8 +40,8 @@ _SCHOOL_FIELDS = (
 
 CASES = Buttons("cs", "the case list and a case's actions (Vedi, Modifica, Elenco, Nuovo caso)")
 
-# "Chiudi e invia il caso in ATS" (conversations/cases/close.py): cc:<verb>:<case id>.
-CLOSE = Buttons("cc", "Chiudi e invia il caso in ATS: the review, more contacts, Sì / No")
+# "Chiudi e invia il caso all'ATS" (conversations/cases/close.py): cc:<verb>:<case id>.
+CLOSE = Buttons("cc", "Chiudi e invia il caso all'ATS: the review, more contacts, Sì / No")
 CLOSE_ASK = "ask"
 
 
