@@ -66,6 +66,7 @@ class Step:
     sent: int = 1  # messages the bot sends in answer
     edits: int = 0  # keyboards it removes (editMessageReplyMarkup)
     deletes: int = 0  # messages of the user it deletes (personal data, once saved)
+    in_place: bool = False  # a tap answered by editing the tapped message (answer + next)
     content: bytes = field(default=b"", repr=False)  # file steps
 
 
@@ -73,8 +74,14 @@ def _text(value: str, expect: str, sent: int = 1) -> Step:
     return Step("send", value, expect, sent=sent)
 
 
-def _tap(label: str, expect: str, *, edit: bool = True, deletes: int = 0) -> Step:
-    return Step("tap", label, expect, edits=int(edit), deletes=deletes)
+def _tap(label: str, expect: str, *, edit: bool = True, deletes: int = 0, sent: int = 1) -> Step:
+    return Step("tap", label, expect, sent=sent, edits=int(edit), deletes=deletes)
+
+
+def _pick(label: str, expect: str) -> Step:
+    """A form's answer tapped: the tapped question becomes the answer and the next question
+    (one editMessageText, no new message)."""
+    return Step("tap", label, expect, sent=0, in_place=True)
 
 
 @dataclass(frozen=True)
@@ -145,27 +152,24 @@ def _contact(index: int, number: int, class_name: str, section: str) -> tuple[li
     surname, name, codice_fiscale = CLASSMATES[number]
     typed, stored = _mobile("333", index, number)
     opening = (
-        [
-            _tap("Aggiungi contatti", "Incolla un elenco", edit=False),
-            _tap("Aggiungi contatto", "Ruolo del contatto", edit=False),
-        ]
+        # After Salva the class list is asked at once: its prompt offers one at a time.
+        [_tap("Aggiungi contatto", "Ruolo del contatto", edit=False)]
         if number == 0
         else [_tap("Aggiungi un altro contatto", "Ruolo del contatto", edit=False)]
     )
     steps = [
         *opening,
-        _tap("Studente", "Classe del contatto"),
-        _tap(f"✅ {class_name}", "Sezione del contatto"),
-        _tap(f"✅ {section}", "Cognome del contatto"),
+        _pick("Studente", "Classe del contatto"),
+        _pick(f"✅ {class_name}", "Sezione del contatto"),
+        _pick(f"✅ {section}", "Cognome del contatto"),
         _text(surname.capitalize(), "Nome del contatto"),
         _text(name.capitalize(), "Codice fiscale del contatto"),
         _text(codice_fiscale, "dal codice fiscale risulta"),
-        _tap("✅", "Comune di domicilio del contatto"),
-        _text("Milano", "Scegli il comune"),
-        _tap("Milano (MI)", "Indirizzo"),
-        _tap("Salta", "Telefono cellulare"),
+        _pick("✅", "Comune di domicilio del contatto"),
+        _text("Milano", "Indirizzo"),  # the one comune called so: taken
+        _pick("Salta", "Telefono cellulare"),
         _text(typed, "ultimo contatto con il caso"),
-        _tap("Ieri", "controlla i dati"),
+        _pick("Ieri", "controlla i dati"),
         _tap("Salva", "aggiunto al caso", deletes=5),
     ]
     return steps, stored
@@ -176,24 +180,21 @@ def case(index: int) -> Conversation:
     section = "ABCDEF"[index % 6]
     typed, stored = _mobile("347", index)
     steps = [
-        _text("/nuovocaso", "Tipo scuola", sent=2),  # the plesso, then the first question
-        _tap("Scuola primaria", "Classe (obbligatoria)"),
+        # The plesso (and its school type, the registry's), then the first question.
+        _text("/nuovocaso", "Classe (obbligatoria)", sent=2),
         _text(class_name, "Sezione (obbligatoria)"),
-        _text(section, "Sono corretti?"),
-        _tap("Conferma", "Ruolo del caso"),
-        _tap("Studente", "Cognome del caso"),
+        _text(section, "Ruolo del caso"),  # the referent's data are the profile's
+        _pick("Studente", "Cognome del caso"),
         _text(CASE_SURNAME.capitalize(), "Nome del caso"),
         _text(CASE_NAME.capitalize(), "Codice fiscale del caso"),
-        _text(CASE_CF, "dal codice fiscale risulta"),
-        _tap(CASE_BIRTH, "Comune di domicilio: scrivi"),
-        _text("Milano", "Scegli il comune"),
-        _tap("Milano (MI)", "Telefono 1 del caso"),
-        _text(typed, "Telefono 2"),
-        _tap("Salta", "Ultimo giorno di frequenza"),
-        _tap("Ieri", "Data del tampone positivo"),
-        _tap("Non nota", "inizio dei sintomi"),
-        _tap("Non nota", "controlla i dati"),
-        _tap("Salva", "inserito correttamente", deletes=7),
+        _text(CASE_CF, "Comune di domicilio: scrivi"),  # the birth date is the code's
+        _text("Milano", "Telefono 1 del caso"),
+        _text(typed, "Ultimo giorno di frequenza"),
+        _pick("Ieri", "Data del tampone positivo"),
+        _pick("Non nota", "inizio dei sintomi"),
+        _pick("Non nota", "controlla i dati"),
+        # The receipt, then the class list asked at once.
+        _tap("Salva", "Incolla un elenco", deletes=7, sent=2),
     ]
     phones = []
     for number in range(len(CLASSMATES)):

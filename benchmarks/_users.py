@@ -100,7 +100,8 @@ class Referent:
 
         def answered() -> bool:
             for event in self.emulator.events(self.user_id, self._last_seq):
-                if event.kind == "sent" and needle in event.text.casefold():
+                # A form's tapped answer is an edit of the tapped message (answer + next).
+                if event.kind in ("sent", "edited") and needle in event.text.casefold():
                     found.append(event)
                     return True
             return False

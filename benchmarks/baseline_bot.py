@@ -98,9 +98,14 @@ async def _step(update: Update, context: Context, answer: str) -> int:
     assert chat is not None
     if step.action != "tap" and message is not None:
         data["typed"].append(message.message_id)
-    if step.edits and update.callback_query is not None:
-        await update.callback_query.edit_message_reply_markup(None)
-    await _reply(context, chat.id, step, _next(conversation, index))
+    if step.in_place and update.callback_query is not None:
+        await update.callback_query.edit_message_text(
+            f"{step.expect}\n\n{FILLER}", reply_markup=_markup(_next(conversation, index))
+        )
+    else:
+        if step.edits and update.callback_query is not None:
+            await update.callback_query.edit_message_reply_markup(None)
+        await _reply(context, chat.id, step, _next(conversation, index))
     if step.deletes:
         typed: list[int] = data["typed"]
         for message_id in typed[-step.deletes :]:
@@ -121,11 +126,15 @@ def _next(conversation: Conversation, index: int) -> Step | None:
 async def _reply(context: Context, chat_id: int, step: Step, following: Step | None) -> None:
     for _ in range(step.sent - 1):
         await context.bot.send_message(chat_id, FILLER)
-    markup = None
-    if following is not None and following.action == "tap":
-        button = InlineKeyboardButton(following.value, callback_data="b")
-        markup = InlineKeyboardMarkup([[button]])
-    await context.bot.send_message(chat_id, f"{step.expect}\n\n{FILLER}", reply_markup=markup)
+    await context.bot.send_message(
+        chat_id, f"{step.expect}\n\n{FILLER}", reply_markup=_markup(following)
+    )
+
+
+def _markup(following: Step | None) -> InlineKeyboardMarkup | None:
+    if following is None or following.action != "tap":
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(following.value, callback_data="b")]])
 
 
 def build(token: str, base_url: str, file_url: str) -> Application[Any, Any, Any, Any, Any, Any]:

@@ -34,7 +34,14 @@ from bot.catalog.validation import ROLE_LABELS, SCHOOL_TYPE_LABELS
 from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, Progress
-from bot.replies import answer_tap, close_buttons, edit_texts, reply
+from bot.replies import (
+    answer_tap,
+    close_buttons,
+    edit_texts,
+    flush_record,
+    record_answer,
+    reply,
+)
 from domain.access import Role
 from domain.cases import Case, parse_birth_date
 from domain.codice_fiscale import parse_codice_fiscale
@@ -329,6 +336,7 @@ class FormKit(Generic[S, F]):
         form_type: type[F],
         buttons: Buttons,
         readers: Mapping[S, Reader[F]],
+        labels: Mapping[Any, str] | None = None,
     ) -> None:
         self.flow = flow
         self.form_type = form_type
@@ -337,6 +345,7 @@ class FormKit(Generic[S, F]):
         # Review messages sent since the form was last written, per chat and user: kept with
         # the form at its next write (`go`), so noting one costs no write of its own.
         self._reviews: dict[tuple[int, int], set[int]] = {}
+        self.labels: Mapping[Any, str] = labels or {}
 
     async def load(self, update: Update, context: BotContext) -> F:
         return self.form_type.load(await self.flow.load(update, context))
@@ -346,7 +355,20 @@ class FormKit(Generic[S, F]):
         next_step: S = step if step is not None else form.next_step()
         for message_id in sorted(self._reviews.pop(_chat_user(update), set())):
             form = form.with_review(message_id)
-        return await self.flow.go(update, context, next_step, form.dump())
+        went = await self.flow.go(update, context, next_step, form.dump())
+        await flush_record(update)
+        return went
+
+    def record(self, update: Update, step: S, form: F) -> None:
+        """The tapped question becomes "✓ <label>: <answer>" above the next question (one
+        edit: see bot.replies.record_answer)."""
+        field = self.form_type.step_fields().get(step)
+        if field is None:
+            return
+        value = getattr(form.draft, field.value)
+        shown = plain_value(value) if value is not None else common.ANSWER_NONE
+        label = self.labels.get(field, field.value)
+        record_answer(update, render(common.ANSWER_RECORD, label=label, value=shown))
 
     def note_review(self, update: Update, sent: Message | None) -> None:
         """A review was sent: to be masked once the record is saved (`mask_reviews`)."""
@@ -382,13 +404,20 @@ class FormKit(Generic[S, F]):
         found = self.buttons.tapped_args(update, verb, 1)
         return found[0] if found is not None else None
 
-    async def read(self, update: Update, context: BotContext, step: S, text: str) -> S:
-        """An answer to `step` (typed, or a button standing for typed text), checked."""
+    async def read(
+        self, update: Update, context: BotContext, step: S, text: str, *, tapped: bool = False
+    ) -> S:
+        """An answer to `step` (typed, or a button standing for typed text), checked; a
+        tapped answer once taken is recorded on the tapped message."""
         form = await self.load(update, context)
         try:
             form = self.readers[step](text, form, today_of(context))
         except ValidationFailed as error:
+            if tapped:
+                await close_buttons(update)
             return await self.again(update, context, step, error)
+        if tapped:
+            self.record(update, step, form)
         return await self.go(update, context, form)
 
     def typed(self, step: S) -> Handler:
@@ -415,8 +444,7 @@ class FormKit(Generic[S, F]):
                 date.fromisoformat(found[1])
             except ValueError:
                 return await self.stale(update, step)
-            await close_buttons(update)
-            return await self.read(update, context, step, found[1])
+            return await self.read(update, context, step, found[1], tapped=True)
 
         handle.__name__ = f"{self.flow.name}_day_{step.name.lower()}"
         return handle
@@ -428,9 +456,9 @@ class FormKit(Generic[S, F]):
         async def handle(update: Update, context: BotContext) -> S:
             if self.tapped(update, SKIP) != self.field_of(step).value:
                 return await self.stale(update, step)
-            await close_buttons(update)
-            form = await self.load(update, context)
-            return await self.go(update, context, form.answer(step, None))
+            form = (await self.load(update, context)).answer(step, None)
+            self.record(update, step, form)
+            return await self.go(update, context, form)
 
         handle.__name__ = f"{self.flow.name}_skip_{step.name.lower()}"
         return handle
@@ -443,6 +471,9 @@ class FormKit(Generic[S, F]):
                 found = search_comuni(update.message.text)
             except ValidationFailed as error:
                 return await self.again(update, context, step, error)
+            if len(found) == 1:  # one comune matches: taken, shown in the review
+                form = await self.load(update, context)
+                return await self.go(update, context, form.answer(step, found[0]))
             await reply(update, texts.COMUNE_MATCHES, comuni_keyboard(self.buttons, found))
             return step
 
@@ -456,9 +487,9 @@ class FormKit(Generic[S, F]):
             comune = comune_by_code(code) if code is not None else None
             if comune is None:
                 return await self.stale(update, step)
-            await close_buttons(update)
-            form = await self.load(update, context)
-            return await self.go(update, context, form.answer(step, comune))
+            form = (await self.load(update, context)).answer(step, comune)
+            self.record(update, step, form)
+            return await self.go(update, context, form)
 
         handle.__name__ = f"{self.flow.name}_comune_picked"
         return handle
@@ -469,9 +500,9 @@ class FormKit(Generic[S, F]):
             value = self.tapped(update, PICK_ROLE)
             if value not in set(PersonRole):
                 return await self.stale(update, step)
-            await close_buttons(update)
-            form = await self.load(update, context)
-            return await self.go(update, context, form.answer(step, PersonRole(value)))
+            form = (await self.load(update, context)).answer(step, PersonRole(value))
+            self.record(update, step, form)
+            return await self.go(update, context, form)
 
         handle.__name__ = f"{self.flow.name}_role_picked"
         return handle

@@ -4,12 +4,18 @@ Every text the bot sends goes through `reply` (answers) or `send_text` (pushes: 
 notices, broadcasts, reports), which split a text over Telegram's 4,096 characters into
 several messages at line boundaries (`domain.text.split_message`), the keyboard on the last
 one: a message can never be refused as too long, whatever a list grows to.
+
+A tapped question, once answered, becomes the record of its answer and the next question in
+one edit (`record_answer`): one Bot API call and one round trip fewer a tap, and the chat
+keeps each answer in sight.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -26,6 +32,17 @@ async def reply(
     chat = update.effective_chat
     if chat is None:
         return None
+    record = _take_record(update)
+    if record is not None:
+        together = f"{record}\n\n{text}"
+        if len(split_message(together)) == 1:
+            edited = await _edit_into(update, together, keyboard)
+            if edited is not None:
+                return edited
+        else:
+            # Too long to share one message: the record alone, then the reply in pieces (if
+            # the question is too old to edit, `_edit_into` has removed its keyboard).
+            await _edit_into(update, record, None)
     return await _send_pieces(update.get_bot(), chat.id, text, keyboard, update)
 
 
@@ -77,7 +94,7 @@ async def _send_pieces(
             reply_markup=keyboard if number == len(pieces) else None,
             disable_web_page_preview=True,
         )
-        if number == 1 and update is not None and update.callback_query is not None:
+        if number == 1 and update is not None and _first_answer(update):
             # The tap's answer and the reply travel together: one round trip to Telegram
             # before the user reads the reply, not two (50 ms less a tap: benchmarks/load.py).
             _, sent = await asyncio.gather(answer_tap(update), send)
@@ -85,6 +102,19 @@ async def _send_pieces(
             sent = await send
     assert sent is not None  # split_message gives at least one piece
     return sent
+
+
+# The tap answered by a reply of this update: a second reply does not answer it again.
+_answered: ContextVar[str | None] = ContextVar("answered_query", default=None)
+
+
+def _first_answer(update: Update) -> bool:
+    """Whether the replies of this update have not answered its tap yet (and now do)."""
+    query = update.callback_query
+    if query is None or _answered.get() == query.id:
+        return False
+    _answered.set(query.id)
+    return True
 
 
 async def answer_tap(update: Update, text: str | None = None, alert: bool = False) -> None:
@@ -110,3 +140,64 @@ async def close_buttons(update: Update) -> None:
     except TelegramError:
         # The buttons are already gone (tapped twice, the message too old to edit).
         return
+
+
+# --- the tapped message as the record of the answer ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Record:
+    query_id: str
+    text: str
+
+
+# Set by `record_answer` while one update is handled; the same task sends the next question.
+_pending: ContextVar[_Record | None] = ContextVar("pending_answer_record", default=None)
+
+
+def record_answer(update: Update, record: str) -> None:
+    """The tapped question becomes `record` (HTML, e.g. "✓ Tipo scuola: <b>Scuola primaria</b>")
+    followed by the next reply and its keyboard: ONE edit instead of removing the keyboard and
+    sending a new message (one Bot API call and one round trip fewer a tap), and the chat
+    keeps each answer in sight. Call `flush_record` once the handler is done."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    _pending.set(_Record(query.id, record))
+
+
+async def flush_record(update: Update) -> None:
+    """A recorded answer no reply took (the handler sent nothing): show it alone, no keys."""
+    record = _take_record(update)
+    if record is not None and await _edit_into(update, record, None) is None:
+        await close_buttons(update)
+
+
+def _take_record(update: Update) -> str | None:
+    pending = _pending.get()
+    query = update.callback_query
+    if pending is None or query is None or pending.query_id != query.id:
+        return None
+    _pending.set(None)
+    return pending.text
+
+
+async def _edit_into(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None
+) -> Message | None:
+    """The tapped message rewritten (the tap answered in the same round trip); None when it
+    cannot be edited any more (too old, deleted), and the caller sends instead."""
+    query = update.callback_query
+    assert query is not None
+    edit = query.edit_message_text(
+        text, parse_mode=ParseMode.HTML, reply_markup=keyboard, disable_web_page_preview=True
+    )
+    try:
+        if _first_answer(update):
+            _, edited = await asyncio.gather(answer_tap(update), edit)
+        else:
+            edited = await edit
+    except TelegramError:
+        await close_buttons(update)
+        return None
+    return edited if isinstance(edited, Message) else None

@@ -29,7 +29,7 @@ from conversations.citizens import diary as citizen_diary
 from conversations.citizens import household as citizen_household
 from conversations.citizens import menu as citizen_menu
 from conversations.citizens import signin as citizen_signin
-from conversations.common import basics, onboarding
+from conversations.common import basics, onboarding, profile
 from conversations.contacts import form as contact_form
 from conversations.contacts import lists as contact_lists
 from conversations.senthome import form as senthome_form
@@ -51,6 +51,7 @@ def registered_handlers() -> list[AnyHandler]:
         *citizen_household.handlers(),
         isolations.build(),
         *isolations.handlers(),
+        profile.build(),
         schools.build(),
         *basics.handlers(),
         *referents.handlers(),

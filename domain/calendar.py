@@ -56,6 +56,11 @@ def italian_holidays(subdivision: str | None = None) -> HolidayProvider:
 _national_holidays = italian_holidays()
 
 
+def is_national_holiday(day: date) -> bool:
+    """A public holiday of the whole of Italy."""
+    return _national_holidays(day)
+
+
 # --- Closures ---------------------------------------------------------------------------
 
 
@@ -298,3 +303,13 @@ def school_year_label(year: int) -> str:
 
 def _dmy(day: date) -> str:
     return day.strftime("%d/%m/%Y")
+
+
+def require_recording_weekday(day: date) -> None:
+    """A day typed after /assenze that is never recorded whatever the plesso (not a Tuesday
+    or Thursday, or a national holiday): ValidationFailed at once, before the plesso is
+    asked (the ATS closures, which depend on the plesso, are checked later)."""
+    if day.weekday() not in RECORDING_WEEKDAYS:
+        raise ValidationFailed("window_not_recording_day", day=_dmy(day))
+    if _national_holidays(day):
+        raise ValidationFailed("window_holiday", day=_dmy(day))

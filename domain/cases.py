@@ -9,20 +9,24 @@ mandatory field is there and the fields agree with each other.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.calendar import is_national_holiday
 from domain.codice_fiscale import (
     CodiceFiscale,
     check_birth_date_matches,
     mask_codice_fiscale,
+    name_mismatches,
     parse_codice_fiscale,
 )
 from domain.comuni import Comune
 from domain.dates import check_not_before, check_not_future, parse_date
-from domain.people import Role, check_birth_date_for_role
+from domain.errors import ValidationFailed
+from domain.people import Role, age_on, check_birth_date_for_role
 from domain.schools import SchoolType, is_zero_six
 from domain.text import normalize_free_text, normalize_person_name
 
@@ -98,6 +102,16 @@ class CaseDraft(BaseModel):
     last_attendance: date | None = None
     swab_date: date | None = None
     onset_date: date | None = None
+    cf_mismatch_confirmed: bool = False
+    """The referent confirmed a code that does not match the surname or name (flagged to the
+    ATS in the case file)."""
+
+    def name_check_pending(self) -> bool:
+        """A code, surname and name that do not match, not confirmed yet."""
+        if self.codice_fiscale is None or self.surname is None or self.name is None:
+            return False
+        mismatch = name_mismatches(self.codice_fiscale, self.surname, self.name)
+        return bool(mismatch) and not self.cf_mismatch_confirmed
 
     def missing(self) -> list[CaseField]:
         """The mandatory fields still without an answer, in the form's order."""
@@ -145,6 +159,8 @@ class CaseData(BaseModel):
     last_attendance: date
     swab_date: date | None = None
     onset_date: date | None = None
+    cf_mismatch_confirmed: bool = False
+    """The code does not match the surname or name, and the referent confirmed it."""
 
     def as_draft(self) -> CaseDraft:
         return CaseDraft.model_validate(self.model_dump())
@@ -230,12 +246,58 @@ class CasePage(BaseModel):
 # --- answers, one field at a time -------------------------------------------------------------
 
 
-def parse_class_name(text: str) -> str:
-    return normalize_free_text(text, CLASS_FIELD, CLASS_MAX_LENGTH)
+# The years of each school type ("3" is a class of a primary school, "6" is not).
+CLASS_YEARS: dict[SchoolType, int] = {
+    SchoolType.PRIMARIA: 5,
+    SchoolType.SECONDARIA_1: 3,
+    SchoolType.SECONDARIA_2: 5,
+    SchoolType.CFP: 4,
+}
+_CLASS = re.compile(r"(\d{1,2})\s*[°ª^]?")
+_SECTION = re.compile(r"[A-Z]{1,4}")
+_CLASS_AND_SECTION = re.compile(r"(\d{1,2})\s*[°ª^]?\s*([A-Za-z]{1,4})")
+# A 0-6 section or "bolla" name: words of letters and digits ("🎉" and "###" are not).
+_GROUP_NAME = re.compile(r"[\w' -]*[^\W_][\w' -]*")
 
 
-def parse_section(text: str) -> str:
-    return normalize_free_text(text, SECTION_FIELD, SECTION_MAX_LENGTH)
+def parse_class_name(text: str, school_type: SchoolType | None = None) -> str:
+    """The class: a year of `school_type` ("3"), or for 0-6 services the section's or
+    "bolla"'s name; "🎉" and "###" are refused."""
+    value = normalize_free_text(text, CLASS_FIELD, CLASS_MAX_LENGTH)
+    if school_type is None or is_zero_six(school_type):
+        return _group_name(value, CLASS_FIELD)
+    match = _CLASS.fullmatch(value)
+    years = CLASS_YEARS[school_type]
+    if match is None or not 1 <= int(match.group(1)) <= years:
+        raise ValidationFailed("class_out_of_range", text=value, years=years)
+    return str(int(match.group(1)))
+
+
+def parse_section(text: str, school_type: SchoolType | None = None) -> str:
+    """The section: letters ("B"); for 0-6 services the section's or "bolla"'s name."""
+    value = normalize_free_text(text, SECTION_FIELD, SECTION_MAX_LENGTH)
+    if school_type is None or is_zero_six(school_type):
+        return _group_name(value, SECTION_FIELD)
+    upper = value.upper()
+    if _SECTION.fullmatch(upper) is None:
+        raise ValidationFailed("section_invalid", text=value)
+    return upper
+
+
+def split_class_and_section(text: str, school_type: SchoolType | None) -> tuple[str, str] | None:
+    """ "3B", "3 B", "3^B": class and section typed in one answer (None: not both there)."""
+    if school_type is None or is_zero_six(school_type):
+        return None
+    match = _CLASS_AND_SECTION.fullmatch(text.strip())
+    if match is None:
+        return None
+    return parse_class_name(match.group(1), school_type), parse_section(match.group(2), school_type)
+
+
+def _group_name(value: str, field: str) -> str:
+    if _GROUP_NAME.fullmatch(value) is None:
+        raise ValidationFailed("group_name_invalid", field=field, text=value)
+    return value
 
 
 def class_and_section_together(school_type: SchoolType) -> bool:
@@ -339,3 +401,48 @@ def page_count(total: int, size: int = PAGE_SIZE) -> int:
 def clamp_page(page: int, total: int, size: int = PAGE_SIZE) -> int:
     """`page` moved into 1..last page (a stale "Next" after cases were removed)."""
     return min(max(page, 1), page_count(total, size))
+
+
+# --- plausibility: asked to confirm, never refused ---------------------------------------------
+
+SWAB_BEFORE_LAST_DAY = timedelta(days=30)
+# The ages (in whole years) a pupil of each school type usually has.
+PUPIL_AGES: dict[SchoolType, tuple[int, int]] = {
+    SchoolType.NIDO: (0, 3),
+    SchoolType.INFANZIA: (2, 7),
+    SchoolType.PRIMARIA: (5, 12),
+    SchoolType.SECONDARIA_1: (10, 16),
+    SchoolType.SECONDARIA_2: (13, 21),
+    SchoolType.CFP: (13, 25),
+}
+
+
+class Oddity(StrEnum):
+    """Something unlikely in a case: the referent confirms it or corrects it."""
+
+    SWAB_LONG_BEFORE = "swab_long_before"
+    LAST_DAY_SUNDAY = "last_day_sunday"
+    LAST_DAY_HOLIDAY = "last_day_holiday"
+    AGE_FOR_SCHOOL = "age_for_school"
+
+
+def oddities(draft: CaseDraft, today: date) -> tuple[Oddity, ...]:
+    """The unlikely answers of a case (a positive swab more than 30 days before the last day
+    at school, a last day on a Sunday or a public holiday, a pupil's age unusual for the school
+    type): each is possible, so they are asked to confirm, not refused."""
+    found: list[Oddity] = []
+    last = draft.last_attendance
+    swab = draft.swab_date
+    if last is not None and swab is not None and swab < last - SWAB_BEFORE_LAST_DAY:
+        found.append(Oddity.SWAB_LONG_BEFORE)
+    if last is not None:
+        if last.weekday() == 6:
+            found.append(Oddity.LAST_DAY_SUNDAY)
+        elif is_national_holiday(last):
+            found.append(Oddity.LAST_DAY_HOLIDAY)
+    kind, birth = draft.school_type, draft.birth_date
+    if draft.role is Role.STUDENT and kind is not None and birth is not None:
+        low, high = PUPIL_AGES[kind]
+        if not low <= age_on(birth, today) <= high:
+            found.append(Oddity.AGE_FOR_SCHOOL)
+    return tuple(found)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from domain.cases import Case, CaseSummary
-from domain.contacts import Contact, contact_window
+from domain.contacts import Contact, ContactField, contact_window
 from domain.invitations import ALPHABET
 from domain.outbox import MAX_ATTEMPTS as MAX_ATTEMPTS
 from domain.outbox import OutboxStatus as OutboxStatus
@@ -78,6 +78,18 @@ class Reminder(StrEnum):
     NO_CONTACTS = "no_contacts"
     OUTSIDE_WINDOW = "outside_window"
     NO_CLASSMATES = "no_classmates"
+    INCOMPLETE_CONTACTS = "incomplete_contacts"
+
+
+class Incomplete(BaseModel):
+    """A contact with fields still to complete (an import left them empty)."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    contact_id: int
+    surname: str
+    name: str
+    missing: tuple[ContactField, ...]
 
 
 class Review(BaseModel):
@@ -85,7 +97,10 @@ class Review(BaseModel):
 
     reminders: tuple[Reminder, ...] = ()
     outside_window: tuple[int, ...] = ()
-    """Ids of the contacts whose last contact date lies outside the contact window."""
+    """Numbers (within the case) of the contacts whose last contact date lies outside the
+    contact window."""
+    incomplete: tuple[Incomplete, ...] = ()
+    """The contacts the ATS would get with empty fields (no comune, no phone)."""
 
 
 def review_before_closing(case: Case, contacts: Sequence[Contact]) -> Review:
@@ -95,7 +110,7 @@ def review_before_closing(case: Case, contacts: Sequence[Contact]) -> Review:
     data = case.data
     window = contact_window(data.last_attendance, data.swab_date, data.onset_date)
     outside = tuple(
-        contact.id
+        contact.number
         for contact in contacts
         if contact.data.last_contact > window.latest
         or (window.earliest is not None and contact.data.last_contact < window.earliest)
@@ -105,7 +120,19 @@ def review_before_closing(case: Case, contacts: Sequence[Contact]) -> Review:
         reminders.append(Reminder.OUTSIDE_WINDOW)
     if data.role is Role.STUDENT and not any(is_classmate(case, c) for c in contacts):
         reminders.append(Reminder.NO_CLASSMATES)
-    return Review(reminders=tuple(reminders), outside_window=outside)
+    incomplete = tuple(
+        Incomplete(
+            contact_id=c.id,
+            surname=c.data.surname,
+            name=c.data.name,
+            missing=tuple(c.data.to_complete()),
+        )
+        for c in contacts
+        if c.data.to_complete()
+    )
+    if incomplete:
+        reminders.append(Reminder.INCOMPLETE_CONTACTS)
+    return Review(reminders=tuple(reminders), outside_window=outside, incomplete=incomplete)
 
 
 def is_classmate(case: Case, contact: Contact) -> bool:

@@ -117,3 +117,27 @@ def mask_codice_fiscale(value: str) -> str:
     if len(value) <= 4:
         return "…"
     return f"{value[:2]}…{value[-2:]}"
+
+
+NamePart = Literal["surname", "name"]
+
+
+def name_mismatches(code: str, surname: str, name: str) -> tuple[NamePart, ...]:
+    """The parts of the name the code does not encode: its first three letters are the
+    surname's, the next three the name's (python-codicefiscale computes them). A mismatch
+    is a likely mistake (another person's code), but foreign names transliterated another
+    way exist: the caller asks to confirm, it does not refuse."""
+    value = code.upper()
+    found: list[NamePart] = []
+    if len(value) != CF_LENGTH:
+        return ()  # not a code (yet): nothing to compare
+    if cf_lib.encode_lastname(surname) != value[0:3]:
+        found.append("surname")
+    if cf_lib.encode_firstname(name) != value[3:6]:
+        found.append("name")
+    return tuple(found)
+
+
+def name_letters(surname: str, name: str) -> tuple[str, str]:
+    """The letters the code should have for this surname and this name."""
+    return cf_lib.encode_lastname(surname), cf_lib.encode_firstname(name)

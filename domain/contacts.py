@@ -136,6 +136,8 @@ class Contact(BaseModel):
 
     id: int
     case_id: int
+    number: int = 0
+    """The contact's number within its case (1 for the first): what people read."""
     data: ContactData
     source: ContactSource
     version: int
@@ -307,7 +309,7 @@ def duplicate_error(existing: Contact) -> ValidationFailed:
     """The same codice fiscale twice in one case, naming the contact already there."""
     return ValidationFailed(
         "contact_duplicate",
-        contact_id=existing.id,
+        contact_id=existing.number,
         surname=existing.data.surname,
         name=existing.data.name,
     )

@@ -99,6 +99,17 @@ class EnrolmentCheck:
     previous_pupils: int | None = None
 
 
+def parse_enrolment_count(text: str, field: CountField) -> int:
+    """Pupils or classes as typed, at least 1: refused at their own step, not after the
+    next answer."""
+    value = parse_count(text, field)
+    if value < 1:
+        raise ValidationFailed(
+            "enrolment_no_pupils" if field == "pupils" else "enrolment_no_classes"
+        )
+    return value
+
+
 def check_enrolment(pupils: int, classes: int, previous: Enrolment | None) -> EnrolmentCheck:
     """Refuse impossible figures (ValidationFailed), flag unlikely ones."""
     if pupils < 1:

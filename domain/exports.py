@@ -159,6 +159,7 @@ class CaseRecord(NamedTuple):
     onset_date: date | None
     closed_at: datetime | None
     receipt_code: str | None
+    cf_mismatch_confirmed: int = 0
 
 
 class ContactRecord(NamedTuple):

@@ -47,6 +47,11 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+def age_on(birth: date, today: date) -> int:
+    """Age in whole years on `today`."""
+    return _age(birth, today)
+
+
 def check_birth_date_for_role(birth: date, role: Role, today: date) -> None:
     """Refuse a birth date in the future, or an age implausible for the role."""
     if birth > today:
@@ -83,6 +88,31 @@ def parse_phone(text: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValidationFailed("phone_invalid", text=cleaned)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """A stored number as people read it: "+39 333 123 4567" (as stored when not a number)."""
+    try:
+        number = phonenumbers.parse(e164, "IT")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def display_name(name: str) -> str:
+    """A name stored in capitals as a person writes it: "MARIA D'ANGELO" → "Maria D'Angelo"."""
+    return name.title()
+
+
+_PHONE_SEPARATORS = re.compile(r"\s*(?:[,;/]|\be\b|\boppure\b)\s*")
+
+
+def parse_phones(text: str) -> tuple[str, str | None]:
+    """One phone number, or two separated by a comma, ";", "/" or "e"."""
+    parts = [part for part in _PHONE_SEPARATORS.split(text.strip()) if part]
+    if len(parts) == 2:
+        return parse_phone(parts[0]), parse_phone(parts[1])
+    return parse_phone(text), None
 
 
 EMAIL_MAX_LENGTH = 254

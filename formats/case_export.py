@@ -27,6 +27,10 @@ from formats.xlsx import Cell, Column, Table, write_xlsx
 CASE_SHEET = "Caso"
 CONTACTS_SHEET = "Contatti"
 
+# The referent confirmed a codice fiscale that does not match the surname or name.
+CF_MISMATCH_HEADER = "CF non corrispondente a cognome/nome"
+CF_MISMATCH_YES = "Sì, confermato dal referente"
+
 CASE_HEADERS = (
     "Id caso",
     "Plesso",
@@ -49,6 +53,7 @@ CASE_HEADERS = (
     "Data inizio sintomi",
     "Chiuso il",
     "Codice ricevuta",
+    CF_MISMATCH_HEADER,
 )
 CONTACT_HEADERS = (
     "Id",
@@ -109,6 +114,7 @@ def case_row(case: Case, labels: ExportLabels) -> list[Cell]:
         data.onset_date,
         closed,
         case.receipt_code,
+        CF_MISMATCH_YES if data.cf_mismatch_confirmed else None,
     ]
 
 

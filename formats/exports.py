@@ -51,7 +51,7 @@ from domain.exports import (
 from domain.people import Role
 from domain.schools import SchoolType
 from domain.senthome import SentHomeRecord
-from formats.case_export import CASE_HEADERS, CONTACT_HEADERS
+from formats.case_export import CASE_HEADERS, CF_MISMATCH_YES, CONTACT_HEADERS
 from formats.xlsx import Cell, Column, Row, Table, write_xlsx
 
 # --- Tables -------------------------------------------------------------------------------
@@ -213,6 +213,7 @@ def cases_table(records: Iterable[CaseRecord], labels: ExportLabels) -> Table:
             r.onset_date,
             _local(r.closed_at, tz),
             r.receipt_code,
+            CF_MISMATCH_YES if r.cf_mismatch_confirmed else None,
             r.ats_code,
         )
 

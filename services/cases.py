@@ -17,6 +17,7 @@ from enum import StrEnum
 from domain.access import Actor
 from domain.cases import Case, CaseData, CasePage, UpdateOutcome, duplicate_since
 from domain.registry import Plesso
+from domain.schools import SchoolType
 from services.unit_of_work import UnitOfWork
 
 
@@ -98,6 +99,14 @@ async def actor_plessi(uow: UnitOfWork, actor: Actor) -> list[Plesso]:
 async def plesso(uow: UnitOfWork, code: str | None) -> Plesso | None:
     """The plesso with this code (the form shows its name and proposes its school type)."""
     return await uow.plessi.get(code) if code else None
+
+
+async def school_type_of(uow: UnitOfWork, code: str) -> SchoolType | None:
+    """The plesso's school type as the registry has it (None: unknown, to be asked)."""
+    found = await uow.plessi.get(code)
+    if found is None or found.school_type not in set(SchoolType):
+        return None
+    return SchoolType(found.school_type)
 
 
 async def own_plesso(uow: UnitOfWork, actor: Actor, code: str) -> Plesso | None:

@@ -1,6 +1,6 @@
 """Closing a case and handing it to the ATS: the review before the question, the closing.
 
-"Chiudi e invia il caso in ATS" is two actions: the review (the case, how many contacts it
+"Chiudi e invia il caso all'ATS" is two actions: the review (the case, how many contacts it
 has, the first page of them, and what the referent may have missed) and the closing. The
 closing decides who is told (the admins of the plesso's ATS, else the regional ones:
 `domain.closing.recipients`) and writes the closed state, its audit row and one outbox row per

@@ -1,5 +1,6 @@
 """A referent joins with an invitation code (/start): the code is checked (with the lock-out
 after too many wrong ones), then the invitation is used and the user bound to its plesso.
+Later /profilo changes the name, phone and e-mail every new case takes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from domain.registry import (
     LOCKOUT_FAILURES,
     LOCKOUT_WINDOW,
     Plesso,
+    Referent,
     ReferentProfile,
     lockout_until,
 )
@@ -94,3 +96,15 @@ async def join(
 async def my_plessi(uow: UnitOfWork, actor: Actor) -> list[Plesso]:
     """The plessi the referent holds, by name (none for who is not a referent)."""
     return await uow.plessi.many(actor.referent.plessi) if actor.referent is not None else []
+
+
+async def change_profile(
+    uow: UnitOfWork, actor: Actor, profile: ReferentProfile, now: datetime
+) -> Referent | None:
+    """/profilo: the referent's name, phone and e-mail, once for every later case; the
+    profile as stored (None: not a referent any more)."""
+    if actor.referent is None:
+        return None
+    async with uow.transaction():
+        await uow.referents.change_profile(actor.referent.id, profile, actor=actor.user_id, now=now)
+    return await uow.referents.by_id(actor.referent.id)

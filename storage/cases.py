@@ -48,6 +48,7 @@ _DATA_COLUMNS = (
     "last_attendance",
     "swab_date",
     "onset_date",
+    "cf_mismatch_confirmed",
 )
 # An edit never moves a case to another plesso: the referents of that plesso own it.
 _EDITABLE_COLUMNS = tuple(column for column in _DATA_COLUMNS if column != "plesso_code")
@@ -83,6 +84,7 @@ def _values(data: CaseData) -> dict[str, Any]:
         "last_attendance": _iso(data.last_attendance),
         "swab_date": _iso(data.swab_date),
         "onset_date": _iso(data.onset_date),
+        "cf_mismatch_confirmed": int(data.cf_mismatch_confirmed),
     }
 
 
@@ -108,6 +110,7 @@ def _data(row: Row) -> CaseData:
         last_attendance=date.fromisoformat(row["last_attendance"]),
         swab_date=_day(row["swab_date"]),
         onset_date=_day(row["onset_date"]),
+        cf_mismatch_confirmed=bool(row["cf_mismatch_confirmed"]),
     )
 
 

@@ -86,6 +86,7 @@ def _contact(row: Row) -> Contact:
     return Contact(
         id=row["id"],
         case_id=row["case_id"],
+        number=row["number"],
         data=data,
         source=row["source"],
         version=row["version"],
@@ -354,9 +355,20 @@ async def _insert(
     values = _values(data)
     cursor = await conn.execute(
         f"INSERT INTO contacts (case_id, {', '.join(_DATA_COLUMNS)}, source, created_by,"
-        f" created_at, updated_by, updated_at) VALUES (?, {', '.join('?' * len(_DATA_COLUMNS))},"
-        " ?, ?, ?, ?, ?)",
-        (case_id, *(values[c] for c in _DATA_COLUMNS), source.value, actor, stamp, actor, stamp),
+        f" created_at, updated_by, updated_at, number)"
+        f" VALUES (?, {', '.join('?' * len(_DATA_COLUMNS))}, ?, ?, ?, ?, ?,"
+        # The next number within the case (one writer at a time: no two get the same).
+        " (SELECT COALESCE(MAX(number), 0) + 1 FROM contacts WHERE case_id = ?))",
+        (
+            case_id,
+            *(values[c] for c in _DATA_COLUMNS),
+            source.value,
+            actor,
+            stamp,
+            actor,
+            stamp,
+            case_id,
+        ),
     )
     contact_id = cursor.lastrowid
     await cursor.close()

@@ -41,7 +41,8 @@ CASES = (
     "SELECT c.id, c.plesso_code, p.name, p.ats_code, c.school_type, c.class_name, c.section,"
     " c.referent_name, c.referent_phone, c.referent_email, c.role, c.surname, c.name,"
     " c.codice_fiscale, c.birth_date, c.comune_name, c.comune_province, c.phone1, c.phone2,"
-    " c.last_attendance, c.swab_date, c.onset_date, c.closed_at, c.receipt_code"
+    " c.last_attendance, c.swab_date, c.onset_date, c.closed_at, c.receipt_code,"
+    " c.cf_mismatch_confirmed"
     " FROM cases c JOIN plessi p ON p.code = c.plesso_code WHERE c.id IN ({ids})"
 )
 CONTACTS = (
@@ -114,6 +115,7 @@ def _case(row: Row) -> CaseRecord:
             _day(row[21]),
             _moment(row[22]),
             row[23],
+            row[24],
         )
     )
 

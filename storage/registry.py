@@ -274,6 +274,25 @@ class ReferentsRepository:
                 )
         return changed
 
+    async def change_profile(
+        self, referent_id: int, profile: ReferentProfile, *, actor: int, now: datetime
+    ) -> None:
+        """The referent's own name, phone and e-mail (/profilo), proposed on each new case."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE referents SET full_name = ?, phone = ?, email = ?, updated_at = ?"
+                " WHERE id = ?",
+                (profile.full_name, profile.phone, profile.email, utc_now_text(now), referent_id),
+            )
+            await audit.record(
+                conn,
+                now=now,
+                actor=actor,
+                action="referent.profile",
+                entity="referent",
+                entity_id=str(referent_id),
+            )
+
     async def by_id(self, referent_id: int) -> Referent | None:
         row = await self._db.fetchone(
             "SELECT telegram_user_id FROM referents WHERE id = ?", (referent_id,)

@@ -19,6 +19,17 @@ def render(template: str, /, **values: object) -> str:
     return template.format(**{key: html.escape(str(value)) for key, value in values.items()})
 
 
+Plural = tuple[str, str]
+"""A text for one and a text for any other count ("{count}" in either is filled)."""
+
+
+def plural(count: int, forms: Plural) -> str:
+    """The form of `forms` for `count` (Italian: 1 is singular; 0 and more are plural), its
+    "{count}" filled; other placeholders are left for `render`."""
+    one, many = forms
+    return (one if count == 1 else many).replace("{count}", str(count))
+
+
 def _collect_errors() -> dict[str, str]:
     import bot.catalog.absences as absences
     import bot.catalog.admin as admin

@@ -194,7 +194,7 @@ ENROL_NONE_THIS_YEAR = (
 )
 ENROL_ASK_PUPILS = (
     "Quanti alunni <b>di 6-19 anni</b> (primaria, secondaria di primo e secondo grado) "
-    "sono iscritti a <b>{plesso}</b>? Scrivi il numero."
+    "sono iscritti al plesso <b>{plesso}</b>? Scrivi il numero."
 )
 ENROL_ASK_CLASSES = "Quante <b>classi</b> ha il plesso? Scrivi il numero."
 ENROL_CHECK = "Iscritti: <b>{pupils}</b> in <b>{classes}</b> classi."

@@ -19,7 +19,7 @@ REPORT_NO_RATE = "Nessun tasso calcolabile per questo giorno."
 REPORT_WITHOUT_ENROLMENT = "Senza numero di iscritti (nessun tasso): {n} plessi."
 REPORT_FLAGGED_HEADER = "\n🚨 <b>Plessi segnalati: {n}</b>"
 REPORT_FLAGGED_LINE = "• <b>{name}</b> ({code}): {rate}{baseline} – {rules}"
-REPORT_BASELINE = ", attese {baseline}"
+REPORT_BASELINE = ", valore atteso {baseline}"
 REPORT_NONE_FLAGGED = "\n✅ Nessun plesso segnalato."
 REPORT_SHORT_HISTORY = (
     "\nStorico troppo breve per il confronto ({needed} rilevazioni precedenti necessarie), "

@@ -17,7 +17,7 @@ FIELD_LABELS: dict[CaseField, str] = {
     CaseField.SECTION: "Sezione",
     CaseField.REFERENT_NAME: "Referente",
     CaseField.REFERENT_PHONE: "Telefono referente",
-    CaseField.REFERENT_EMAIL: "Email referente",
+    CaseField.REFERENT_EMAIL: "E-mail referente",
     CaseField.ROLE: "Ruolo",
     CaseField.SURNAME: "Cognome",
     CaseField.NAME: "Nome",
@@ -37,10 +37,39 @@ NO_PLESSO = "Non risulti referente di nessun plesso: chiedi un invito alla tua A
 ASK_PLESSO = "<b>Nuovo caso</b>\n\nQuale plesso frequenta il caso?"
 PLESSO_BUTTON = "{name} ({comune})"
 PLESSO_TAKEN = "<b>Nuovo caso</b> per il plesso <b>{name}</b> ({code}), {comune}."
+CF_MISMATCH = (
+    "⚠️ Il codice fiscale <b>{cf}</b> non corrisponde {parts}.\n\n"
+    "Se il codice è giusto (ad es. un nome straniero scritto in un altro modo), confermalo: "
+    "lo segnalo all'ATS insieme al caso. Altrimenti correggi."
+)
+CF_MISMATCH_PART = {
+    "surname": "al <b>cognome</b> («{typed}» darebbe {expected}, il codice ha {actual})",
+    "name": "al <b>nome</b> («{typed}» darebbe {expected}, il codice ha {actual})",
+}
+CF_MISMATCH_JOIN = " né "
+BUTTON_CF_CONFIRM = "✅ Il codice è giusto"
+CF_MISMATCH_FLAG = (
+    "⚠️ Codice fiscale non corrispondente a cognome/nome: confermato, segnalato all'ATS."
+)
+ODDITIES_HEADER = "⚠️ <b>Prima di salvare, controlla</b>: qualcosa sembra insolito."
+ODDITIES = {
+    "swab_long_before": (
+        "il tampone positivo ({swab}) è di più di 30 giorni prima dell'ultimo giorno di "
+        "frequenza ({last})"
+    ),
+    "last_day_sunday": "l'ultimo giorno di frequenza ({last}) è una domenica",
+    "last_day_holiday": "l'ultimo giorno di frequenza ({last}) è un giorno festivo",
+    "age_for_school": (
+        "nato il {birth}, ha {age} anni: un'età insolita per il tipo di scuola ({school})"
+    ),
+}
+ODDITIES_QUESTION = "Se è tutto giusto tocca <b>Sì, salva così</b>; altrimenti correggi."
+BUTTON_SAVE_AS_IS = "✅ Sì, salva così"
+SCHOOL_TYPE_TAKEN = "Tipo scuola: <b>{school_type}</b> (dall'anagrafe dei plessi)."
 PLESSO_NOT_YOURS = "Questo plesso non è tra i tuoi: scegline uno dai pulsanti."
 
 ASK_SCHOOL_TYPE = "<b>Dati scuola</b>\n\nTipo scuola:"
-ASK_CLASS = "Classe (obbligatoria), ad es. <b>3</b>:"
+ASK_CLASS = "Classe (obbligatoria) e sezione, ad es. <b>3B</b> (o solo la classe, <b>3</b>):"
 ASK_CLASS_ZERO_SIX = (
     "Per i servizi 0-6 anni il nome della <b>sezione</b> o della «<b>bolla</b>» va sia nel "
     "campo classe sia nel campo sezione.\n\nScrivi il nome della sezione o della bolla:"
@@ -48,11 +77,11 @@ ASK_CLASS_ZERO_SIX = (
 ASK_SECTION = "Sezione (obbligatoria), ad es. <b>B</b>:"
 ASK_REFERENT = (
     "Referente della scuola per questa segnalazione:\n\n"
-    "<b>{name}</b>\nTelefono: <b>{phone}</b>\nEmail: <b>{email}</b>\n\nSono corretti?"
+    "<b>{name}</b>\nTelefono: <b>{phone}</b>\nE-mail: <b>{email}</b>\n\nSono corretti?"
 )
 ASK_REFERENT_NAME = "Cognome e nome del referente della scuola:"
 ASK_REFERENT_PHONE = "Telefono del referente:"
-ASK_REFERENT_EMAIL = "Email del referente:"
+ASK_REFERENT_EMAIL = "E-mail del referente:"
 
 ASK_ROLE = "<b>Dati caso COVID-19</b>\n\nRuolo del caso:"
 ASK_SURNAME = "Cognome del caso:"
@@ -75,7 +104,10 @@ BIRTH_FROM_CF_IMPLAUSIBLE = "Dal codice fiscale risulta la data di nascita <b>{c
 BIRTH_FIX_HINT = "Correggi il codice fiscale o il ruolo con i pulsanti qui sotto."
 ASK_COMUNE = "Comune di domicilio: scrivi il nome, anche solo una parte (ad es. <b>sesto</b>)."
 COMUNE_MATCHES = "Scegli il comune (o scrivi un altro nome per cercare ancora):"
-ASK_PHONE1 = "Telefono 1 del caso (o di un genitore, per i minori):"
+ASK_PHONE1 = (
+    "Telefono 1 del caso (o di un genitore, per i minori). Se c'è un secondo numero, "
+    "scrivili entrambi separati da una virgola:"
+)
 ASK_PHONE2 = "Telefono 2 (facoltativo):"
 ASK_LAST_ATTENDANCE = (
     "Ultimo giorno di frequenza (non può essere nel futuro): tocca un giorno o scrivi la data, "
@@ -112,7 +144,7 @@ EDIT_CONFLICT = (
     "<b>Modifica caso</b> per correggerli di nuovo."
 )
 EDIT_CLOSED = (
-    "Il caso {case_id} è stato chiuso e inviato in ATS: non è più modificabile. "
+    "Il caso {case_id} è stato chiuso e inviato all'ATS: non è più modificabile. "
     "Le tue modifiche non sono state salvate."
 )
 CASE_CANCELLED = "Segnalazione annullata: nessun caso è stato salvato."

@@ -1,11 +1,11 @@
-"""Texts of "Chiudi e invia il caso in ATS": the review, the receipt, the ATS notice,
+"""Texts of "Chiudi e invia il caso all'ATS": the review, the receipt, the ATS notice,
 and the admins' /casi and /caso."""
 
 from __future__ import annotations
 
 # --- the referent: review, question, receipt ---------------------------------------------------
 
-BUTTON_CLOSE = "📤 Chiudi e invia il caso in ATS"
+BUTTON_CLOSE = "📤 Chiudi e invia il caso all'ATS"
 BUTTON_CLOSE_FOR = "📤 Chiudi e invia caso {case_id}"
 BUTTON_YES = "Sì, chiudi e invia"
 BUTTON_NO = "No"
@@ -26,23 +26,32 @@ REVIEW_MORE = "… e altri {more} contatti: li vedi con «Vedi contatti»."
 WARNINGS_HEADER = "<b>Prima di inviare, controlla:</b>"
 WARN_NO_CONTACTS = "⚠️ Non hai inserito nessun contatto."
 WARN_OUTSIDE_WINDOW = (
+    "⚠️ La data dell'ultimo contatto di 1 contatto ({ids}) è fuori dal periodo "
+    "dei contatti stretti del caso.",
     "⚠️ La data dell'ultimo contatto di {count} contatti ({ids}) è fuori dal periodo "
-    "dei contatti stretti del caso."
+    "dei contatti stretti del caso.",
 )
 WARN_IDS_MORE = "{ids} e altri {more}"
 WARN_IDS_SHOWN = 20  # ids listed in the warning: the rest counted, the message stays short
+WARN_INCOMPLETE = (
+    "⚠️ 1 contatto ha dati da completare: l'ATS lo riceverebbe con questi campi vuoti.",
+    "⚠️ {count} contatti hanno dati da completare: l'ATS li riceverebbe con questi campi vuoti.",
+)
+WARN_INCOMPLETE_LINE = "• {surname} {name}: {missing}"
+WARN_INCOMPLETE_MORE = ("• … e 1 altro", "• … e altri {count}")
+WARN_INCOMPLETE_HINT = "Completali con <b>Modifica contatto</b>, oppure chiudi comunque."
 WARN_NO_CLASSMATES = (
     "⚠️ Il caso è un alunno, ma tra i contatti non c'è nessun compagno della classe "
     "{class_name} {section}: i compagni di classe sono sempre contatti stretti."
 )
 WARNING = (
-    "<b>ATTENZIONE!</b> Dopo aver inviato i dati in ATS non sarà più possibile modificare "
+    "<b>ATTENZIONE!</b> Dopo aver inviato i dati all'ATS non sarà più possibile modificare "
     "i dati del caso e dei relativi contatti."
 )
-QUESTION = "Confermi la chiusura del caso e l'invio dei dati in ATS?"
+QUESTION = "Confermi la chiusura del caso e l'invio dei dati all'ATS?"
 
 RECEIPT = (
-    "✅ Il caso <b>{case_id}</b> è stato chiuso e inviato in ATS.\n\n"
+    "✅ Il caso <b>{case_id}</b> è stato chiuso e inviato all'ATS.\n\n"
     "Chiuso il: <b>{closed_at}</b>\n"
     "Numero di contatti: <b>{contacts}</b>\n"
     "Codice ricevuta: <b>{receipt}</b>\n\n"
@@ -58,7 +67,7 @@ DECLINED = "Il caso {case_id} non è stato chiuso: puoi continuare a modificarlo
 # --- the ATS notice ----------------------------------------------------------------------------
 
 NOTICE = (
-    "📥 <b>Nuovo caso chiuso e inviato in ATS</b>\n\n"
+    "📥 <b>Nuovo caso chiuso e inviato all'ATS</b>\n\n"
     "Caso <b>{case_id}</b> · codice ricevuta <b>{receipt}</b>\n"
     "Plesso: {plesso} ({code}), {comune}\n"
     "Classe {class_name} {section} · {role}\n"
@@ -72,7 +81,7 @@ NOTICE_CAPTION = "Caso {case_id} · {receipt}"
 
 # --- the admins' /casi and /caso ---------------------------------------------------------------
 
-ADMIN_LIST_HEADER = "<b>Casi chiusi e inviati in ATS</b> – {scope}"
+ADMIN_LIST_HEADER = "<b>Casi chiusi e inviati all'ATS</b> – {scope}"
 ADMIN_FILTER_PLESSO = "plesso {code}"
 ADMIN_FILTER_DAYS = "chiusi dal {since} al {until}"
 ADMIN_LIST_PAGE = "Pagina {page} di {pages} · casi: {total}"

@@ -14,6 +14,7 @@ REFERENT_COMMANDS: list[tuple[str, str]] = [
     ("assenze", "Registra le assenze (scuole sentinella)"),
     ("allontanamento", "Segnala un allontanamento per sintomi"),
     ("allontanamenti", "Allontanamenti: elenco ed esiti"),
+    ("profilo", "Il tuo nome, telefono ed e-mail"),
 ]
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("scuole", "Carica o conta i plessi (file CSV)"),
@@ -115,3 +116,6 @@ MY_ID = (
     "Il tuo id Telegram è <code>{user_id}</code>.\n"
     "Per diventare operatore ATS, chi gestisce Sentinella lo aggiunge ad ADMIN_IDS."
 )
+# The tapped question, once answered, becomes the record of the answer (bot.replies).
+ANSWER_RECORD = "✓ {label}: <b>{value}</b>"
+ANSWER_NONE = "non indicato"

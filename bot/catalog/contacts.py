@@ -43,10 +43,9 @@ ASK_CHOOSE = (
 )
 BUTTON_ONE = "➕ Aggiungi contatto (uno alla volta)"
 
-SUMMARY_HEADER = (
-    "📋 <b>Elenco letto</b>: {new} da aggiungere · {refused} righe scartate · "
-    "{known} già tra i contatti del caso."
-)
+SUMMARY_HEADER = "📋 <b>Elenco letto</b>: {new} da aggiungere · {refused} · {known}."
+SUMMARY_REFUSED_COUNT = ("1 riga scartata", "{count} righe scartate")
+SUMMARY_KNOWN_COUNT = ("1 già tra i contatti del caso", "{count} già tra i contatti del caso")
 SUMMARY_REFUSED = "<b>Righe scartate</b> (correggile e rimandale, se vuoi):"
 SUMMARY_REFUSED_LINE = "riga {line}: {reasons}"
 SUMMARY_KNOWN = "<b>Già tra i contatti</b> (non li aggiungo di nuovo):"
@@ -60,16 +59,28 @@ NOTHING_VALID = "Nessuna riga valida: non ho aggiunto nulla. Correggi l'elenco e
 FILE_REFUSED = "File non accettato: non ho aggiunto nulla."
 
 IMPORT_REVIEW = (
+    "<b>Aggiungo 1 contatto</b> al caso {case_id}, con questi dati "
+    "(proposti dal caso: correggi con ✏️ se serve):",
     "<b>Aggiungo {count} contatti</b> al caso {case_id}, tutti con questi dati "
-    "(proposti dal caso: correggi con ✏️ se serve):"
+    "(proposti dal caso: correggi con ✏️ se serve):",
 )
 IMPORT_TO_COMPLETE = (
     "Comune e telefono mancanti restano <i>da completare</i>: potrai aggiungerli con "
     "<b>Modifica contatto</b>."
 )
-BUTTON_CONFIRM_IMPORT = "✅ Conferma: aggiungi {count} contatti"
-IMPORT_DONE = "✅ Aggiunti <b>{added}</b> contatti al caso {case_id}."
-IMPORT_SKIPPED = "{skipped} erano già tra i contatti del caso: non li ho aggiunti di nuovo."
+BUTTON_CONFIRM_IMPORT = (
+    "✅ Conferma: aggiungi 1 contatto",
+    "✅ Conferma: aggiungi {count} contatti",
+)
+BUTTON_CONFIRM_AND_CLOSE = "📤 Conferma e chiudi il caso"
+IMPORT_DONE = (
+    "✅ Aggiunto <b>1</b> contatto al caso {case_id}.",
+    "✅ Aggiunti <b>{count}</b> contatti al caso {case_id}.",
+)
+IMPORT_SKIPPED = (
+    "1 era già tra i contatti del caso: non l'ho aggiunto di nuovo.",
+    "{count} erano già tra i contatti del caso: non li ho aggiunti di nuovo.",
+)
 IMPORT_LEFT_OUT = "<b>Non aggiunti</b>, con il ruolo scelto:"
 IMPORT_CANCELLED = "Nessun contatto aggiunto."
 

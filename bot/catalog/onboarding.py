@@ -32,3 +32,15 @@ INVITATION_GONE = (
     "L'invito non è più valido (è stato usato o è scaduto nel frattempo). "
     "Chiedi alla tua ATS un nuovo invito."
 )
+
+
+# --- /profilo: the referent's own data, taken by every new case ---------------------------------
+
+PROFILE = (
+    "<b>Il tuo profilo</b> (lo uso come referente in ogni nuovo caso):\n\n"
+    "Nome: <b>{full_name}</b>\nTelefono: <b>{phone}</b>\nE-mail: <b>{email}</b>"
+)
+PROFILE_SAVED = "✅ Profilo aggiornato."
+BUTTON_PROFILE_NAME = "✏️ Nome e cognome"
+BUTTON_PROFILE_PHONE = "✏️ Telefono"
+BUTTON_PROFILE_EMAIL = "✏️ E-mail"

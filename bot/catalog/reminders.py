@@ -22,11 +22,11 @@ ITEM_ENROLMENT = (
 )
 ITEM_CASE_24H = (
     "• Il caso n. {case}, inserito il {opened}, è ancora aperto: aggiungi i contatti, poi "
-    "«Chiudi e invia il caso in ATS». Scrivi /caso {case}."
+    "«Chiudi e invia il caso all'ATS». Scrivi /caso {case}."
 )
 ITEM_CASE_72H = (
     "• Il caso n. {case}, inserito il {opened}, è aperto da più di 3 giorni: completa i "
-    "contatti e chiudi e invia il caso in ATS. Scrivi /caso {case}."
+    "contatti e chiudi e invia il caso all'ATS. Scrivi /caso {case}."
 )
 REMINDER_BUTTONS_HINT = "Tocca un pulsante qui sotto per registrare subito."
 BUTTON_RECORD = "📝 Assenze {day} – {plesso}"

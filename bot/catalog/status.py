@@ -15,7 +15,7 @@ CLOSED_MEDIAN = "Tempo mediano dall'apertura alla chiusura: <b>{median}</b>"
 CLOSED_NONE = "Nessun caso chiuso da lunedì."
 
 MISSED_HEADER = "\n📉 <b>Plessi sentinella senza una delle ultime 4 rilevazioni: {n}</b>"
-MISSED_LINE = "• {plesso} ({code}): manca {days}"
+MISSED_LINE = ("• {plesso} ({code}): manca il {days}", "• {plesso} ({code}): mancano {days}")
 
 UNREACHABLE_HEADER = "\n📵 <b>Referenti non raggiungibili: {n}</b>"
 UNREACHABLE_LINE = "• {name}, dal {since}"
@@ -27,3 +27,5 @@ MORE_LINES = "• … e altri {n}"
 
 DURATION_DAYS = "{days} g {hours} h"
 DURATION_HOURS = "{hours} h {minutes} min"
+DURATION_MINUTES = "{minutes} min"
+DURATION_NONE = "meno di un minuto"

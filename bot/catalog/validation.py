@@ -50,6 +50,16 @@ ERRORS: dict[str, str] = {
         "riscrivilo a mano invece di incollarlo."
     ),
     "text_too_long": _TOO_LONG,
+    # class and section (domain/cases.py)
+    "class_out_of_range": (
+        "«{text}» non è una classe di questa scuola: scrivi un numero da 1 a {years} "
+        "(ad es. <b>3</b>, oppure <b>3B</b> con la sezione)."
+    ),
+    "section_invalid": "«{text}» non è una sezione: scrivi solo lettere, ad es. <b>B</b>.",
+    "group_name_invalid": (
+        "«{text}» non è un nome valido per il campo <b>{field}</b>: usa lettere e numeri, "
+        "ad es. <b>Coccinelle</b> o <b>Bolla 2</b>."
+    ),
     # dates (domain/dates.py)
     "date_invalid": (
         "«{text}» non è una data valida. Scrivila come <b>25/10/2020</b>, <b>25/10/20</b> "
@@ -73,9 +83,9 @@ ERRORS: dict[str, str] = {
         "ad es. <b>333 1234567</b> o <b>02 1234567</b>; per l'estero inizia con + "
         "(ad es. <b>+41 79 123 45 67</b>)."
     ),
-    "email_empty": "Scrivi un indirizzo email.",
+    "email_empty": "Scrivi un indirizzo e-mail.",
     "email_invalid": (
-        "«{text}» non è un indirizzo email valido. Scrivilo come <b>nome@dominio.it</b>, "
+        "«{text}» non è un indirizzo e-mail valido. Scrivilo come <b>nome@dominio.it</b>, "
         "senza spazi."
     ),
     # codice fiscale (domain/codice_fiscale.py)

@@ -34,7 +34,7 @@ from domain.absences import format_count
 from domain.access import Role
 from domain.calendar import school_year_label, school_year_of
 from domain.dates import format_date
-from domain.enrolment import CountField, EnrolmentCheck, parse_count
+from domain.enrolment import CountField, EnrolmentCheck, parse_enrolment_count
 from domain.errors import ValidationFailed
 from domain.registry import Plesso
 from services import enrolment as enrolment_service
@@ -194,7 +194,7 @@ class EnrolmentQuestions(Generic[S, D]):
         assert update.message is not None and update.message.text is not None
         draft = await self.load(update, context)
         try:
-            value = parse_count(update.message.text, field)
+            value = parse_enrolment_count(update.message.text, field)
         except ValidationFailed as error:
             await reply(update, error_text(error))
             await self.flow.ask(update, context, step, draft.dump())

@@ -39,7 +39,7 @@ from conversations.absences.enrolment import (
 )
 from domain.absences import AbsenceFigure, format_count
 from domain.access import Role
-from domain.calendar import school_year_label, school_year_of
+from domain.calendar import require_recording_weekday, school_year_label, school_year_of
 from domain.dates import parse_date
 from domain.enrolment import parse_count
 from domain.errors import ValidationFailed
@@ -147,6 +147,7 @@ async def absences(update: Update, context: BotContext) -> object:
     if context.args:
         try:
             requested = parse_date(" ".join(context.args), local_today(context))
+            require_recording_weekday(requested)  # said before the plesso is asked
         except ValidationFailed as error:
             await reply(update, error_text(error) + "\n\n" + texts.ABSENCES_USAGE)
             return ConversationHandler.END

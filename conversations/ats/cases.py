@@ -250,7 +250,7 @@ async def _contacts_page(
     lines += [
         render(
             texts.ADMIN_CONTACT_LINE,
-            contact_id=c.id,
+            contact_id=c.number,
             surname=c.data.surname,
             name=c.data.name,
             cf=c.data.codice_fiscale,

@@ -24,6 +24,7 @@ from bot.forms import send_page
 from bot.replies import answer_tap, close_buttons, reply
 from domain.access import Role
 from domain.errors import ValidationFailed
+from domain.people import display_name, format_phone
 from domain.registry import OutstandingInvitation, Page, page_of
 from domain.schools import validate_codice_meccanografico
 from domain.text import fold
@@ -118,8 +119,8 @@ async def _referents_page(
         lines.append(
             render(
                 texts.REFERENTS_LINE,
-                name=item.referent.full_name,
-                phone=item.referent.phone,
+                name=display_name(item.referent.full_name),
+                phone=format_phone(item.referent.phone),
                 email=item.referent.email,
                 plessi="",
             )

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.access import requires
-from bot.catalog import render
+from bot.catalog import plural, render
 from bot.catalog import status as texts
 from bot.context import BotContext
 from bot.replies import reply
@@ -78,7 +78,7 @@ def missed_text(missed: list[MissedRecording]) -> str:
     lines = [render(texts.MISSED_HEADER, n=len(missed))]
     body = [
         render(
-            texts.MISSED_LINE,
+            plural(len(m.missed), texts.MISSED_LINE),
             plesso=m.plesso_name,
             code=m.plesso_code,
             days=", ".join(f"{day:%d/%m}" for day in m.missed),
@@ -103,6 +103,8 @@ def duration(span: timedelta) -> str:
     hours, minutes = divmod(minutes, 60)
     if hours >= 24:
         return render(texts.DURATION_DAYS, days=hours // 24, hours=hours % 24)
+    if hours == 0:
+        return render(texts.DURATION_MINUTES, minutes=minutes) if minutes else texts.DURATION_NONE
     return render(texts.DURATION_HOURS, hours=hours, minutes=minutes)
 
 

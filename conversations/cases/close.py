@@ -1,4 +1,4 @@
-""" "Chiudi e invia il caso in ATS": the review, the reminders, Sì / No, the receipt.
+""" "Chiudi e invia il caso all'ATS": the review, the reminders, Sì / No, the receipt.
 
 Stateless buttons (`cc:<verb>:<case id>`): the case in the database decides. The review and
 the closing are use cases (services/closing.py); the closing is one conditional UPDATE
@@ -18,7 +18,8 @@ from bot import keyboards
 from bot.access import requires
 from bot.catalog import cases as case_texts
 from bot.catalog import closing as texts
-from bot.catalog import common, render
+from bot.catalog import common, plural, render
+from bot.catalog import contacts as contact_texts
 from bot.catalog.validation import ROLE_LABELS
 from bot.context import BotContext
 from bot.forms import refusal_text
@@ -26,7 +27,7 @@ from bot.replies import answer_tap, close_buttons, reply
 from conversations.cases.views import CLOSE, CLOSE_ASK, case_view_keyboard, case_view_text
 from domain.access import Role
 from domain.cases import Case
-from domain.closing import CloseOutcome, Reminder, Review
+from domain.closing import CloseOutcome, Incomplete, Reminder, Review
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.contacts import ContactPage
 from domain.dates import format_date
@@ -44,7 +45,7 @@ def _contacts_text(page: ContactPage) -> str:
     lines = [
         render(
             texts.REVIEW_CONTACT_LINE,
-            contact_id=c.id,
+            contact_id=c.number,
             surname=c.data.surname,
             name=c.data.name,
             role=ROLE_LABELS[c.data.role],
@@ -94,6 +95,26 @@ def _some_ids(ids: Sequence[int]) -> str:
     return texts.WARN_IDS_MORE.format(ids=shown, more=more) if more > 0 else shown
 
 
+INCOMPLETE_SHOWN = 10  # contacts listed by name; the rest counted (the message stays short)
+
+
+def _incomplete_lines(incomplete: tuple[Incomplete, ...]) -> list[str]:
+    """What is missing, per contact: the first few by name, then how many more."""
+    lines = [plural(len(incomplete), texts.WARN_INCOMPLETE)]
+    for item in incomplete[:INCOMPLETE_SHOWN]:
+        missing = ", ".join(contact_texts.FIELD_LABELS[field].lower() for field in item.missing)
+        lines.append(
+            render(
+                texts.WARN_INCOMPLETE_LINE, surname=item.surname, name=item.name, missing=missing
+            )
+        )
+    more = len(incomplete) - INCOMPLETE_SHOWN
+    if more > 0:
+        lines.append(plural(more, texts.WARN_INCOMPLETE_MORE))
+    lines.append(texts.WARN_INCOMPLETE_HINT)
+    return lines
+
+
 def _warnings_text(case: Case, review: Review) -> str:
     """The reminders (if any), the warning and the question."""
     data = case.data
@@ -105,11 +126,12 @@ def _warnings_text(case: Case, review: Review) -> str:
     if Reminder.OUTSIDE_WINDOW in review.reminders:
         parts.append(
             render(
-                texts.WARN_OUTSIDE_WINDOW,
-                count=len(review.outside_window),
+                plural(len(review.outside_window), texts.WARN_OUTSIDE_WINDOW),
                 ids=_some_ids(review.outside_window),
             )
         )
+    if Reminder.INCOMPLETE_CONTACTS in review.reminders:
+        parts.extend(_incomplete_lines(review.incomplete))
     if Reminder.NO_CLASSMATES in review.reminders:
         parts.append(
             render(texts.WARN_NO_CLASSMATES, class_name=data.class_name, section=data.section)
@@ -126,9 +148,14 @@ async def ask_close(update: Update, context: BotContext) -> None:
     ids = await _tapped_ids(update, CLOSE_ASK)
     if ids is None:
         return
-    found = await closing_service.review_closing(context.services, context.actor, ids[0])
+    await show_closing_review(update, context, ids[0])
+
+
+async def show_closing_review(update: Update, context: BotContext, case_id: int) -> None:
+    """The closing review of the case (also right after a class list: «Conferma e chiudi»)."""
+    found = await closing_service.review_closing(context.services, context.actor, case_id)
     if isinstance(found, Refusal):
-        await reply(update, refusal_text(found, ids[0]))
+        await reply(update, refusal_text(found, case_id))
         return
     case = found.case
     if not case.is_open:

@@ -25,6 +25,7 @@ from bot.access import requires
 from bot.catalog import cases as texts
 from bot.catalog import common, error_text, render
 from bot.catalog import contacts as contact_texts
+from bot.catalog.validation import SCHOOL_TYPE_LABELS
 from bot.context import BotContext
 from bot.flows import Flow, FlowHandler
 from bot.forms import (
@@ -40,15 +41,17 @@ from bot.forms import (
     own_case,
     today_of,
 )
-from bot.replies import answer_tap, close_buttons, reply
+from bot.replies import answer_tap, close_buttons, record_answer, reply
 from conversations.cases import questions
 from conversations.cases.steps import (
     BUTTONS,
+    CF_CONFIRM,
     DUPLICATE_GO,
     DUPLICATE_STOP,
     ORDER,
     PICK_PLESSO,
     PICK_SCHOOL_TYPE,
+    PLAUSIBLE_OK,
     REFERENT_CHANGE,
     REFERENT_OK,
     REFERENT_STEPS,
@@ -66,6 +69,7 @@ from conversations.cases.views import (
     case_view_text,
 )
 from conversations.contacts.buttons import add_contacts
+from conversations.contacts.form import start_import
 from domain.access import Role
 from domain.cases import (
     LAST_ATTENDANCE_FIELD,
@@ -76,17 +80,21 @@ from domain.cases import (
     CaseField,
     IncompleteCase,
     UpdateOutcome,
+    check_birth_date,
     class_and_section_together,
     complete_case,
+    oddities,
     parse_class_name,
     parse_given_name,
     parse_past_date,
     parse_section,
     parse_surname,
+    split_class_and_section,
 )
 from domain.codice_fiscale import CodiceFiscale, parse_codice_fiscale
+from domain.contacts import CaseFacts
 from domain.errors import ValidationFailed
-from domain.people import parse_email, parse_full_name, parse_phone
+from domain.people import parse_email, parse_full_name, parse_phone, parse_phones
 from domain.schools import SchoolType
 from services import cases as cases_service
 
@@ -100,6 +108,8 @@ flow: Flow[Step] = Flow(
         Step.ROLE,
         Step.DUPLICATE,
         Step.REVIEW,
+        Step.CF_MISMATCH,
+        Step.PLAUSIBILITY,
     ],
     personal=True,
     # The referent's own data and the plesso are filled or tapped, not typed: not counted.
@@ -138,8 +148,17 @@ def _new_form(context: BotContext) -> Form:
         referent_phone=referent.phone,
         referent_email=referent.email,
     )
-    # The referent's own data are prefilled: one step confirms all three (Step.REFERENT).
-    return Form(mode="new", draft=draft, answered=frozenset(REFERENT_STEPS))
+    # The referent's own data come from the profile (/profilo): shown in the review, with ✏️.
+    return Form(mode="new", draft=draft, answered=frozenset({Step.REFERENT, *REFERENT_STEPS}))
+
+
+async def _with_plesso(context: BotContext, form: Form, code: str) -> Form:
+    """The plesso, and its school type when the registry knows it (not asked then)."""
+    form = form.answer(Step.PLESSO, code)
+    kind = await cases_service.school_type_of(context.services, code)
+    if kind is None or form.draft.school_type is not None:
+        return form
+    return form.answer(Step.SCHOOL_TYPE, kind)
 
 
 async def _start_new(update: Update, context: BotContext, plesso_code: str | None) -> Step:
@@ -149,13 +168,14 @@ async def _start_new(update: Update, context: BotContext, plesso_code: str | Non
     if chosen is None and len(plessi) == 1:
         chosen = plessi[0]
     if chosen is not None:
-        form = form.answer(Step.PLESSO, chosen.code)
-        await reply(
-            update,
-            render(
-                texts.PLESSO_TAKEN, name=chosen.name, code=chosen.code, comune=chosen.comune_name
-            ),
+        form = await _with_plesso(context, form, chosen.code)
+        taken = render(
+            texts.PLESSO_TAKEN, name=chosen.name, code=chosen.code, comune=chosen.comune_name
         )
+        kind = form.draft.school_type
+        if kind is not None:
+            taken += "\n" + render(texts.SCHOOL_TYPE_TAKEN, school_type=SCHOOL_TYPE_LABELS[kind])
+        await reply(update, taken)
     return await _go(update, context, form)
 
 
@@ -214,6 +234,7 @@ async def edit_case(update: Update, context: BotContext) -> Result:
         version=case.version,
         draft=case.data.as_draft(),
         answered=frozenset(ORDER),
+        names_as_saved=True,
     )
     return await _go(update, context, form, Step.REVIEW)
 
@@ -228,29 +249,47 @@ def _past_date(step: Step, label: str) -> Reader:
 
 
 def _class_name(text: str, form: Form, today: date) -> Form:
-    draft = form.draft.with_class_name(parse_class_name(text))
+    """The class, checked by school type; "3B" gives the section too."""
     kind = form.draft.school_type
+    both = split_class_and_section(text, kind)
+    if both is not None:
+        class_name, section = both
+        draft = form.draft.model_copy(update={"class_name": class_name, "section": section})
+        return form.with_draft(draft, Step.CLASS_NAME, Step.SECTION)
+    draft = form.draft.with_class_name(parse_class_name(text, kind))
     together = kind is not None and class_and_section_together(kind)
     return form.with_draft(draft, Step.CLASS_NAME, *([Step.SECTION] if together else []))
 
 
+def _section(text: str, form: Form, today: date) -> Form:
+    return form.answer(Step.SECTION, parse_section(text, form.draft.school_type))
+
+
+def _phones(text: str, form: Form, today: date) -> Form:
+    """Telefono 1, and Telefono 2 when two numbers are written: the second is not asked."""
+    first, second = parse_phones(text)
+    # One number keeps a Telefono 2 already there (an edit of Telefono 1 only).
+    update = {"phone1": first} if second is None else {"phone1": first, "phone2": second}
+    return form.with_draft(form.draft.model_copy(update=update), Step.PHONE1, Step.PHONE2)
+
+
 _READERS: dict[Step, Reader] = {
     Step.CLASS_NAME: _class_name,
-    Step.SECTION: field_reader(Step.SECTION, parse_section),
+    Step.SECTION: _section,
     Step.REFERENT_NAME: field_reader(Step.REFERENT_NAME, parse_full_name),
     Step.REFERENT_PHONE: field_reader(Step.REFERENT_PHONE, parse_phone),
     Step.REFERENT_EMAIL: field_reader(Step.REFERENT_EMAIL, parse_email),
     Step.SURNAME: field_reader(Step.SURNAME, parse_surname),
     Step.NAME: field_reader(Step.NAME, parse_given_name),
     Step.BIRTH_DATE: birth_date_reader(Step.BIRTH_DATE),
-    Step.PHONE1: field_reader(Step.PHONE1, parse_phone),
+    Step.PHONE1: _phones,
     Step.PHONE2: field_reader(Step.PHONE2, parse_phone),
     Step.LAST_ATTENDANCE: _past_date(Step.LAST_ATTENDANCE, LAST_ATTENDANCE_FIELD),
     Step.SWAB_DATE: _past_date(Step.SWAB_DATE, SWAB_FIELD),
     Step.ONSET_DATE: _past_date(Step.ONSET_DATE, ONSET_FIELD),
 }
 
-kit: FormKit[Step, Form] = FormKit(flow, Form, BUTTONS, _READERS)
+kit: FormKit[Step, Form] = FormKit(flow, Form, BUTTONS, _READERS, texts.FIELD_LABELS)
 _load, _go, _again, _stale, _tapped = kit.load, kit.go, kit.again, kit.stale, kit.tapped
 
 
@@ -274,8 +313,20 @@ def _warn(form: Form, code: str, case_id: int) -> Form:
     return form.model_copy(update={"pending_codice_fiscale": code, "duplicate_of": case_id})
 
 
-def _with_codice_fiscale(form: Form, codice_fiscale: CodiceFiscale) -> Form:
-    return form.with_draft(form.draft.with_codice_fiscale(codice_fiscale), Step.CODICE_FISCALE)
+def _with_codice_fiscale(form: Form, codice_fiscale: CodiceFiscale, today: date) -> Form:
+    """The code, and the birth date it encodes when it fits the role (shown in the review,
+    not asked); a date that does not fit is asked, with the reason and the fixes."""
+    if codice_fiscale.value != form.draft.codice_fiscale:
+        form = form.unconfirmed()  # a new code: checked against the names again
+    draft = form.draft.with_codice_fiscale(codice_fiscale)
+    if draft.birth_date is not None:
+        return form.with_draft(draft, Step.CODICE_FISCALE)
+    try:
+        check_birth_date(codice_fiscale.birth_date, draft.role, codice_fiscale, today)
+    except ValidationFailed:
+        return form.with_draft(draft, Step.CODICE_FISCALE)
+    draft = draft.model_copy(update={"birth_date": codice_fiscale.birth_date})
+    return form.with_draft(draft, Step.CODICE_FISCALE, Step.BIRTH_DATE)
 
 
 @requires(Role.REFERENT)
@@ -291,7 +342,7 @@ async def codice_fiscale_typed(update: Update, context: BotContext) -> Step:
             return await _go(
                 update, context, _warn(form, codice_fiscale.value, duplicate), Step.DUPLICATE
             )
-    return await _go(update, context, _with_codice_fiscale(form, codice_fiscale))
+    return await _go(update, context, _with_codice_fiscale(form, codice_fiscale, _today(context)))
 
 
 @requires(Role.REFERENT)
@@ -308,7 +359,9 @@ async def duplicate_continue(update: Update, context: BotContext) -> Step:
             "pending_codice_fiscale": None,
         }
     )
-    return await _go(update, context, _with_codice_fiscale(accepted, codice_fiscale))
+    return await _go(
+        update, context, _with_codice_fiscale(accepted, codice_fiscale, _today(context))
+    )
 
 
 @requires(Role.REFERENT)
@@ -332,9 +385,12 @@ async def plesso_picked(update: Update, context: BotContext) -> Step:
     code = _tapped(update, PICK_PLESSO)
     if code is None or not context.actor.holds_plesso(code):
         return await _stale(update, Step.PLESSO)
-    await close_buttons(update)
-    form = await _load(update, context)
-    return await _go(update, context, form.answer(Step.PLESSO, code))
+    form = await _with_plesso(context, await _load(update, context), code)
+    plesso = await cases_service.plesso(context.services, code)
+    shown = plesso.name if plesso is not None else code
+    label = texts.FIELD_LABELS[CaseField.PLESSO]
+    record_answer(update, render(common.ANSWER_RECORD, label=label, value=shown))
+    return await _go(update, context, form)
 
 
 @requires(Role.REFERENT)
@@ -342,9 +398,18 @@ async def school_type_picked(update: Update, context: BotContext) -> Step:
     value = _tapped(update, PICK_SCHOOL_TYPE)
     if value not in set(SchoolType):
         return await _stale(update, Step.SCHOOL_TYPE)
+    form = (await _load(update, context)).answer(Step.SCHOOL_TYPE, SchoolType(value))
+    kit.record(update, Step.SCHOOL_TYPE, form)
+    return await _go(update, context, form)
+
+
+@requires(Role.REFERENT)
+async def cf_mismatch_confirmed(update: Update, context: BotContext) -> Step:
+    """ "Il codice è giusto": kept as typed, flagged to the ATS."""
     await close_buttons(update)
     form = await _load(update, context)
-    return await _go(update, context, form.answer(Step.SCHOOL_TYPE, SchoolType(value)))
+    draft = form.draft.model_copy(update={"cf_mismatch_confirmed": True})
+    return await _go(update, context, form.model_copy(update={"draft": draft}))
 
 
 @requires(Role.REFERENT)
@@ -380,6 +445,8 @@ def _missing_text(missing: list[CaseField]) -> str:
 async def save(update: Update, context: BotContext) -> Result:
     await close_buttons(update)
     form = await _load(update, context)
+    if form.name_check_pending():  # a name changed since the code was checked
+        return await _go(update, context, form, Step.CF_MISMATCH)
     try:
         data = complete_case(form.draft, _today(context))
     except IncompleteCase as incomplete:
@@ -388,9 +455,22 @@ async def save(update: Update, context: BotContext) -> Result:
     except ValidationFailed as error:
         await reply(update, f"{texts.SAVE_REFUSED} {error_text(error)}")
         return await _go(update, context, form, Step.REVIEW)
+    confirmed = form.oddities_confirmed
+    if any(odd.value not in confirmed for odd in oddities(form.draft, _today(context))):
+        return await _go(update, context, form, Step.PLAUSIBILITY)
     if form.mode == "edit":
         return await _save_edit(update, context, form, data)
     return await _save_new(update, context, form, data)
+
+
+@requires(Role.REFERENT)
+async def plausible_confirmed(update: Update, context: BotContext) -> Result:
+    """ "Sì, salva così": the unlikely answers are right; save."""
+    form = await _load(update, context)
+    shown = {odd.value for odd in oddities(form.draft, _today(context))}
+    confirmed = form.model_copy(update={"oddities_confirmed": form.oddities_confirmed | shown})
+    await flow.save(update, context, Step.PLAUSIBILITY, confirmed.dump())
+    return await save(update, context)
 
 
 async def _plesso_revoked(update: Update, data: CaseData) -> Result:
@@ -421,6 +501,9 @@ async def _save_new(update: Update, context: BotContext, form: Form, data: CaseD
     await reply(update, render(texts.SAVED_NEW, case_id=saved.id), keyboard)
     await kit.mask_reviews(update, form, await questions.saved_review_text(context, form, saved.id))
     await flow.delete_personal_messages(update, context)
+    # The next thing is the class list: asked at once, a tap fewer (the flow moves on to
+    # the contacts; /casi or any other command leaves it).
+    await start_import(update, context, CaseFacts.of(saved))
     return ConversationHandler.END
 
 
@@ -489,6 +572,8 @@ def _button_steps() -> dict[Step, list[AnyHandler]]:
             kit.button(DUPLICATE_STOP, duplicate_cancel),
         ],
         Step.BIRTH_DATE: [fix],
+        Step.CF_MISMATCH: [kit.button(CF_CONFIRM, cf_mismatch_confirmed), fix],
+        Step.PLAUSIBILITY: [kit.button(PLAUSIBLE_OK, plausible_confirmed), fix],
         Step.REVIEW: [kit.button(SAVE, save), kit.button(CANCEL, cancel), fix],
     }
 

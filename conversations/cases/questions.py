@@ -24,18 +24,22 @@ from bot.forms import (
 from bot.replies import reply
 from conversations.cases.steps import (
     BUTTONS,
+    CF_CONFIRM,
     DUPLICATE_GO,
     DUPLICATE_STOP,
     PICK_PLESSO,
     PICK_SCHOOL_TYPE,
+    PLAUSIBLE_OK,
     REFERENT_CHANGE,
     REFERENT_OK,
     Form,
     Step,
 )
 from conversations.cases.views import case_fields_text
-from domain.cases import CaseField, class_and_section_together
-from domain.codice_fiscale import mask_codice_fiscale
+from domain.cases import CaseField, Oddity, class_and_section_together, oddities
+from domain.codice_fiscale import mask_codice_fiscale, name_letters, name_mismatches
+from domain.dates import format_date
+from domain.people import age_on
 from domain.registry import Plesso
 from domain.schools import SchoolType
 from services import cases as cases_service
@@ -122,6 +126,68 @@ async def _birth_date(update: Update, context: BotContext, form: Form) -> None:
     await ask_birth_date(update, context, BUTTONS, CaseField.BIRTH_DATE, known, fixes)
 
 
+async def _cf_mismatch(update: Update, context: BotContext, form: Form) -> None:
+    """Which part of the name the code does not encode; confirm, or correct one of them."""
+    draft = form.draft
+    assert draft.codice_fiscale is not None and draft.surname and draft.name
+    expected = dict(zip(("surname", "name"), name_letters(draft.surname, draft.name), strict=True))
+    actual = {"surname": draft.codice_fiscale[0:3], "name": draft.codice_fiscale[3:6]}
+    typed = {"surname": draft.surname, "name": draft.name}
+    parts = [
+        render(
+            texts.CF_MISMATCH_PART[part],
+            typed=typed[part],
+            expected=expected[part],
+            actual=actual[part],
+        )
+        for part in name_mismatches(draft.codice_fiscale, draft.surname, draft.name)
+    ]
+    # The parts are rendered (escaped) already: filled in after the code.
+    text = render(texts.CF_MISMATCH, cf=draft.codice_fiscale, parts="{parts}").replace(
+        "{parts}", texts.CF_MISMATCH_JOIN.join(parts)
+    )
+    keyboard = keyboards.inline(
+        [
+            [(texts.BUTTON_CF_CONFIRM, BUTTONS.data(CF_CONFIRM))],
+            [_fix_button(CaseField.CODICE_FISCALE)],
+            [_fix_button(CaseField.SURNAME), _fix_button(CaseField.NAME)],
+        ]
+    )
+    await reply(update, text, keyboard)
+
+
+_ODDITY_FIXES: dict[Oddity, tuple[CaseField, ...]] = {
+    Oddity.SWAB_LONG_BEFORE: (CaseField.SWAB_DATE, CaseField.LAST_ATTENDANCE),
+    Oddity.LAST_DAY_SUNDAY: (CaseField.LAST_ATTENDANCE,),
+    Oddity.LAST_DAY_HOLIDAY: (CaseField.LAST_ATTENDANCE,),
+    Oddity.AGE_FOR_SCHOOL: (CaseField.CODICE_FISCALE, CaseField.SCHOOL_TYPE),
+}
+
+
+async def _plausibility(update: Update, context: BotContext, form: Form) -> None:
+    """On Save: what looks unlikely, each possible; save as it is, or correct."""
+    draft, today = form.draft, today_of(context)
+    found = oddities(draft, today)
+    lines = [texts.ODDITIES_HEADER]
+    for odd in found:
+        lines.append(
+            "• "
+            + render(
+                texts.ODDITIES[odd],
+                swab=format_date(draft.swab_date) if draft.swab_date else "",
+                last=format_date(draft.last_attendance) if draft.last_attendance else "",
+                birth=format_date(draft.birth_date) if draft.birth_date else "",
+                age=age_on(draft.birth_date, today) if draft.birth_date else "",
+                school=SCHOOL_TYPE_LABELS[draft.school_type] if draft.school_type else "",
+            )
+        )
+    lines += ["", texts.ODDITIES_QUESTION]
+    fields = list(dict.fromkeys(field for odd in found for field in _ODDITY_FIXES[odd]))
+    rows = [[(texts.BUTTON_SAVE_AS_IS, BUTTONS.data(PLAUSIBLE_OK))]]
+    rows += pairs([_fix_button(field) for field in fields])
+    await reply(update, "\n".join(lines), keyboards.inline(rows))
+
+
 async def _phone2(update: Update, context: BotContext, form: Form) -> None:
     keyboard = keyboards.inline([[(texts.BUTTON_SKIP, BUTTONS.data(SKIP, CaseField.PHONE2))]])
     await reply(update, texts.ASK_PHONE2, keyboard)
@@ -157,8 +223,10 @@ async def review(update: Update, context: BotContext, form: Form) -> Message | N
     ]
     rows = pairs([_fix_button(field) for field in fields])
     rows.append(save_cancel_row(BUTTONS))
-    text = "\n\n".join([header, case_fields_text(draft, plesso)])
-    return await reply(update, text, keyboards.inline(rows))
+    parts = [header, case_fields_text(draft, plesso)]
+    if draft.cf_mismatch_confirmed:
+        parts.append(texts.CF_MISMATCH_FLAG)
+    return await reply(update, "\n\n".join(parts), keyboards.inline(rows))
 
 
 async def saved_review_text(context: BotContext, form: Form, case_id: int) -> str:
@@ -171,7 +239,10 @@ async def saved_review_text(context: BotContext, form: Form, case_id: int) -> st
         )
     plesso = await cases_service.plesso(context.services, draft.plesso_code)
     header = render(texts.REVIEW_SAVED, case_id=case_id)
-    return "\n\n".join([header, case_fields_text(draft, plesso)])
+    parts = [header, case_fields_text(draft, plesso)]
+    if draft.cf_mismatch_confirmed:
+        parts.append(texts.CF_MISMATCH_FLAG)
+    return "\n\n".join(parts)
 
 
 _QUESTIONS: dict[Step, Question] = {
@@ -196,6 +267,8 @@ _QUESTIONS: dict[Step, Question] = {
     Step.SWAB_DATE: _dates(texts.ASK_SWAB_DATE, CaseField.SWAB_DATE, texts.BUTTON_UNKNOWN),
     Step.ONSET_DATE: _dates(texts.ASK_ONSET_DATE, CaseField.ONSET_DATE, texts.BUTTON_UNKNOWN),
     Step.REVIEW: review,
+    Step.CF_MISMATCH: _cf_mismatch,
+    Step.PLAUSIBILITY: _plausibility,
 }
 
 

@@ -42,6 +42,10 @@ class Step(IntEnum):
     SWAB_DATE = auto()
     ONSET_DATE = auto()
     REVIEW = auto()
+    CF_MISMATCH = auto()
+    """The code does not match the surname or name: confirm it or correct."""
+    PLAUSIBILITY = auto()
+    """On Save: unlikely answers (domain.cases.oddities) to confirm or correct."""
 
 
 # The questions in the portal's order (DUPLICATE is a warning between two of them).
@@ -108,6 +112,11 @@ class Form(StepForm[Step, CaseDraft]):
     """The case the warning is about."""
     duplicate_accepted: int | None = None
     """The case the user already chose to report again."""
+    oddities_confirmed: frozenset[str] = frozenset()
+    """The unlikely answers the referent confirmed (domain.cases.Oddity values)."""
+    names_as_saved: bool = False
+    """An edit of a case saved before the code was checked against the names: not asked
+    about until the code, surname or name changes."""
 
     def order(self) -> tuple[Step, ...]:
         return ORDER
@@ -123,6 +132,32 @@ class Form(StepForm[Step, CaseDraft]):
     def review_step(self) -> Step:
         return Step.REVIEW
 
+    def next_step(self) -> Step:
+        """As the portal's order, but a code that does not match the surname or name is
+        confirmed or corrected first."""
+        if self.name_check_pending():
+            return Step.CF_MISMATCH
+        return super().next_step()
+
+    def answer(self, step: Step, value: object) -> Form:
+        """A new surname or name is checked against the code again."""
+        answered = super().answer(step, value)
+        if step in (Step.SURNAME, Step.NAME) and value != getattr(self.draft, STEP_FIELD[step]):
+            return answered.unconfirmed()
+        return answered
+
+    def unconfirmed(self) -> Form:
+        draft = self.draft.model_copy(update={"cf_mismatch_confirmed": False})
+        return self.model_copy(update={"draft": draft, "names_as_saved": False})
+
+    def name_check_pending(self) -> bool:
+        """A code that does not match the names, to confirm or correct."""
+        return (
+            Step.CODICE_FISCALE in self.answered
+            and not self.names_as_saved
+            and self.draft.name_check_pending()
+        )
+
 
 # Callback data of the form: nc:<verb>[:<arg>].
 BUTTONS = Buttons("nc", "the case form (/nuovocaso, Modifica caso): its answers and ✏️ fixes")
@@ -132,3 +167,5 @@ REFERENT_OK = "refok"
 REFERENT_CHANGE = "refch"
 DUPLICATE_GO = "dupgo"
 DUPLICATE_STOP = "dupno"
+CF_CONFIRM = "cfok"
+PLAUSIBLE_OK = "plok"

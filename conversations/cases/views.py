@@ -18,6 +18,7 @@ from bot.forms import plain_value
 from conversations.contacts.buttons import add_contacts, list_contacts
 from domain.cases import Case, CaseDraft, CaseField
 from domain.codice_fiscale import mask_codice_fiscale
+from domain.people import format_phone
 from domain.registry import Plesso
 
 # Callback data of the case list and of the case actions: cs:<verb>:<args>.
@@ -40,8 +41,8 @@ _SCHOOL_FIELDS = (
 
 CASES = Buttons("cs", "the case list and a case's actions (Vedi, Modifica, Elenco, Nuovo caso)")
 
-# "Chiudi e invia il caso in ATS" (conversations/cases/close.py): cc:<verb>:<case id>.
-CLOSE = Buttons("cc", "Chiudi e invia il caso in ATS: the review, more contacts, Sì / No")
+# "Chiudi e invia il caso all'ATS" (conversations/cases/close.py): cc:<verb>:<case id>.
+CLOSE = Buttons("cc", "Chiudi e invia il caso all'ATS: the review, more contacts, Sì / No")
 CLOSE_ASK = "ask"
 
 
@@ -61,7 +62,12 @@ def field_value(draft: CaseDraft, field: CaseField, plesso: Plesso | None) -> st
         return None
     if field is CaseField.PLESSO:
         return texts.PLESSO_VALUE.format(name=plesso.name, code=plesso.code) if plesso else value
+    if field in _PHONE_FIELDS:
+        return format_phone(value)
     return plain_value(value)
+
+
+_PHONE_FIELDS = frozenset({CaseField.REFERENT_PHONE, CaseField.PHONE1, CaseField.PHONE2})
 
 
 def field_line(draft: CaseDraft, field: CaseField, plesso: Plesso | None) -> str:

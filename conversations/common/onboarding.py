@@ -28,7 +28,7 @@ from bot.replies import close_buttons, reply
 from conversations.citizens import menu as citizen_menu
 from conversations.common.basics import help_text
 from domain.errors import ValidationFailed
-from domain.people import parse_email, parse_full_name, parse_phone
+from domain.people import display_name, format_phone, parse_email, parse_full_name, parse_phone
 from domain.registry import ReferentProfile
 from services import onboarding
 from services.onboarding import CodeRefusal
@@ -85,8 +85,8 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
             texts.SUMMARY,
             plesso=draft.plesso_name,
             code=draft.plesso_code,
-            full_name=draft.full_name,
-            phone=draft.phone,
+            full_name=display_name(draft.full_name),
+            phone=format_phone(draft.phone),
             email=draft.email,
         )
         await reply(update, summary, _confirm_keyboard())
@@ -121,7 +121,11 @@ async def _welcome(update: Update, context: BotContext) -> None:
         listing = "\n".join(f"• {p.name} ({p.code})" for p in plessi)
         await reply(
             update,
-            render(common.WELCOME_REFERENT, name=actor.referent.full_name, plessi=listing),
+            render(
+                common.WELCOME_REFERENT,
+                name=display_name(actor.referent.full_name),
+                plessi=listing,
+            ),
         )
     if actor.is_admin:
         scope = (

@@ -39,6 +39,7 @@ from bot.forms import (
     today_of,
 )
 from bot.replies import close_buttons, reply
+from conversations.cases.close import show_closing_review
 from conversations.contacts import questions
 from conversations.contacts.buttons import ADD, CONTACTS, EDIT, ONE, list_contacts
 from conversations.contacts.lists import own_contact
@@ -51,6 +52,7 @@ from conversations.contacts.steps import (
     RULE_ANSWER,
     RULES_NO,
     RULES_YES,
+    SAVE_AND_CLOSE,
     STEP_FIELD,
     ContactForm,
     ContactStep,
@@ -114,7 +116,7 @@ async def _ask(update: Update, context: BotContext, step: Step, data: dict[str, 
 
 def _class_name(text: str, form: ContactForm, today: date) -> ContactForm:
     """The class; for 0-6 services the same name is the section too (the portal's rule)."""
-    value = parse_class_name(text)
+    value = parse_class_name(text, form.case.school_type)
     if not class_and_section_together(form.case.school_type):
         return form.answer(Step.CLASS_NAME, value)
     draft = form.draft.model_copy(update={"class_name": value, "section": value})
@@ -127,7 +129,9 @@ def _last_contact(text: str, form: ContactForm, today: date) -> ContactForm:
 
 _READERS = {
     Step.CLASS_NAME: _class_name,
-    Step.SECTION: field_reader(Step.SECTION, parse_section),
+    Step.SECTION: lambda text, form, today: form.answer(
+        Step.SECTION, parse_section(text, form.case.school_type)
+    ),
     Step.SURNAME: field_reader(Step.SURNAME, parse_surname),
     Step.NAME: field_reader(Step.NAME, parse_given_name),
     Step.BIRTH_DATE: birth_date_reader(Step.BIRTH_DATE),
@@ -136,7 +140,9 @@ _READERS = {
     Step.LAST_CONTACT: _last_contact,
 }
 
-kit: FormKit[ContactStep, ContactForm] = FormKit(flow, ContactForm, BUTTONS, _READERS)
+kit: FormKit[ContactStep, ContactForm] = FormKit(
+    flow, ContactForm, BUTTONS, _READERS, texts.FIELD_LABELS
+)
 
 
 def _text(update: Update) -> str:
@@ -169,6 +175,12 @@ async def add_contacts(update: Update, context: BotContext) -> Result:
     facts = await _case_to_change(update, context, ADD)
     if facts is None:
         return END
+    return await start_import(update, context, facts)
+
+
+async def start_import(update: Update, context: BotContext, facts: CaseFacts) -> Step:
+    """Wait for a pasted list or a file of contacts of the case (also right after a new case
+    is saved: the next thing a referent does)."""
     batch = proposed_batch(facts, today_of(context))
     form = ContactForm(mode="import", case=facts, draft=batch, answered=frozenset(IMPORT_ORDER))
     return await _start(update, context, form, Step.CHOOSE)
@@ -195,6 +207,7 @@ async def edit_contact(update: Update, context: BotContext) -> Result:
         mode="edit",
         case=CaseFacts.of(case),
         contact_id=contact.id,
+        contact_number=contact.number,
         version=contact.version,
         draft=contact.data.as_draft(),
         answered=frozenset(FORM_ORDER),
@@ -255,10 +268,9 @@ def _kept(step: Step) -> Handler:
     async def handle(update: Update, context: BotContext) -> Step:
         if kit.tapped(update, KEEP) != STEP_FIELD[step].value:
             return await kit.stale(update, step)
-        await close_buttons(update)
         form = await kit.load(update, context)
         value = getattr(form.case, STEP_FIELD[step].value)
-        return await kit.read(update, context, step, value)
+        return await kit.read(update, context, step, value, tapped=True)
 
     handle.__name__ = f"contact_keep_{step.name.lower()}"
     return handle
@@ -318,6 +330,24 @@ async def verdict_accepted(update: Update, context: BotContext) -> Step:
 
 
 # --- Salva, Conferma, Annulla --------------------------------------------------------------------
+
+
+@requires(Role.REFERENT)
+async def save_and_close(update: Update, context: BotContext) -> Result:
+    """ "Conferma e chiudi il caso": the list's contacts added, then the closing review."""
+    returned = await save(update, context)
+    form = await kit.load(update, context)
+    if returned == END and form.mode == "import" and await _import_done(context, form):
+        await show_closing_review(update, context, form.case.case_id)
+    return returned
+
+
+async def _import_done(context: BotContext, form: ContactForm) -> bool:
+    """Whether the case is still open (Conferma went through): then it may be closed."""
+    found = await contacts_service.own_case_of_form(
+        context.services, context.actor, form.case.case_id
+    )
+    return found is not None and found.is_open
 
 
 @requires(Role.REFERENT)
@@ -389,7 +419,7 @@ async def _saved(
         )
         text = render(
             texts.SAVED_NEW,
-            contact_id=contact.id,
+            contact_id=contact.number,
             case_id=case_id,
             surname=contact.data.surname,
             name=contact.data.name,
@@ -403,7 +433,7 @@ async def _saved(
             Outcome.UNCHANGED: texts.NOTHING_CHANGED,
             Outcome.CONFLICT: texts.EDIT_CONFLICT,
         }[change.outcome]
-        await reply(update, render(outcome_text, contact_id=contact.id))
+        await reply(update, render(outcome_text, contact_id=contact.number))
         card = contact_text(contact, masked=True)  # after the save: no full code in the chat
         await reply(update, card, contact_keyboard(contact, case_open=True))
         if change.outcome is not Outcome.CONFLICT:
@@ -450,7 +480,7 @@ async def _cancelled(update: Update, context: BotContext, data: dict[str, Any]) 
     form = ContactForm.load(data)
     text = {
         "new": texts.CONTACT_CANCELLED,
-        "edit": render(texts.EDIT_CANCELLED, contact_id=form.contact_id),
+        "edit": render(texts.EDIT_CANCELLED, contact_id=form.contact_number),
         "import": texts.IMPORT_CANCELLED,
     }[form.mode]
     await reply(update, text)
@@ -474,7 +504,12 @@ def _button_steps() -> dict[ContactStep, list[AnyHandler]]:
         Step.SECTION: [kit.button(KEEP, _kept(Step.SECTION))],
         Step.CODICE_FISCALE: [MessageHandler(TEXT, codice_fiscale_typed)],
         Step.BIRTH_DATE: [fix],
-        Step.REVIEW: [kit.button(SAVE, save), kit.button(CANCEL, cancel), fix],
+        Step.REVIEW: [
+            kit.button(SAVE, save),
+            kit.button(SAVE_AND_CLOSE, save_and_close),
+            kit.button(CANCEL, cancel),
+            fix,
+        ],
     }
 
 

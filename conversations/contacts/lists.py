@@ -82,7 +82,7 @@ async def view_contact(update: Update, context: BotContext) -> None:
 
 def _named(template: str, contact: Contact) -> str:
     return render(
-        template, contact_id=contact.id, surname=contact.data.surname, name=contact.data.name
+        template, contact_id=contact.number, surname=contact.data.surname, name=contact.data.name
     )
 
 

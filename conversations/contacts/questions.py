@@ -8,7 +8,7 @@ from telegram import Message, Update
 
 from bot import keyboards
 from bot.catalog import contacts as texts
-from bot.catalog import render
+from bot.catalog import plural, render
 from bot.context import BotContext
 from bot.forms import (
     CANCEL,
@@ -33,6 +33,7 @@ from conversations.contacts.steps import (
     RULE_ANSWER,
     RULES_NO,
     RULES_YES,
+    SAVE_AND_CLOSE,
     ContactForm,
     ContactStep,
 )
@@ -184,7 +185,7 @@ async def review(update: Update, context: BotContext, form: ContactForm) -> Mess
         await _import_review(update, form)
         return None
     header = (
-        render(texts.REVIEW_EDIT, contact_id=form.contact_id, case_id=form.case.case_id)
+        render(texts.REVIEW_EDIT, contact_id=form.contact_number, case_id=form.case.case_id)
         if form.mode == "edit"
         else render(texts.REVIEW_NEW, case_id=form.case.case_id)
     )
@@ -212,12 +213,15 @@ def saved_review_text(form: ContactForm, contact_id: int) -> str:
 async def _import_review(update: Update, form: ContactForm) -> None:
     count = len(form.people)
     parts = [
-        render(texts.IMPORT_REVIEW, count=count, case_id=form.case.case_id),
+        render(plural(count, texts.IMPORT_REVIEW), case_id=form.case.case_id),
         fields_text(form.draft, IMPORT_FIELDS),
     ]
     if any(person.comune is None or person.phone is None for person in form.people):
         parts.append(texts.IMPORT_TO_COMPLETE)
-    rows = [[(texts.BUTTON_CONFIRM_IMPORT.format(count=count), BUTTONS.data(SAVE))]]
+    rows = [
+        [(plural(count, texts.BUTTON_CONFIRM_IMPORT), BUTTONS.data(SAVE))],
+        [(texts.BUTTON_CONFIRM_AND_CLOSE, BUTTONS.data(SAVE_AND_CLOSE))],
+    ]
     rows.extend(pairs([_fix_button(field) for field in IMPORT_FIELDS]))
     rows.append(_cancel_row())
     await reply(update, "\n\n".join(parts), keyboards.inline(rows))

@@ -100,6 +100,8 @@ class ContactForm(StepForm[ContactStep, ContactDraft]):
     case: CaseFacts
     contact_id: int | None = None
     """The contact being edited."""
+    contact_number: int | None = None
+    """Its number within the case, as the user reads it."""
     version: int | None = None
     """Its version when the edit started (optimistic concurrency)."""
     draft: ContactDraft = ContactDraft()
@@ -191,3 +193,5 @@ RULES_YES = "rok"
 RULES_NO = "rno"
 RULE_ANSWER = "ans"
 GO_ON = "go"
+SAVE_AND_CLOSE = "saveclose"
+"""Conferma of a list or file, then the closing review of the case."""

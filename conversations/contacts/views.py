@@ -11,11 +11,12 @@ from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
 from bot.catalog import cases as case_texts
-from bot.catalog import common, error_text, render
+from bot.catalog import closing as closing_texts
+from bot.catalog import common, error_text, plural, render
 from bot.catalog import contacts as texts
 from bot.catalog.validation import ROLE_LABELS
 from bot.forms import pairs, plain_value
-from conversations.cases.views import CASES
+from conversations.cases.views import CASES, CLOSE, CLOSE_ASK
 from conversations.cases.views import VIEW as CASE_VIEW
 from conversations.contacts.buttons import (
     CONTACTS,
@@ -38,6 +39,7 @@ from domain.contacts import (
 )
 from domain.dates import format_date
 from domain.errors import ValidationFailed
+from domain.people import format_phone
 from domain.schools import RowError
 
 MAX_LISTED = 20
@@ -49,7 +51,9 @@ KNOWN_BUDGET = 800
 def field_value(draft: ContactDraft, field: ContactField) -> str | None:
     """The field as the user reads it (plain text, not yet escaped), or None when empty."""
     value = getattr(draft, field.value)
-    return plain_value(value) if value is not None else None
+    if value is None:
+        return None
+    return format_phone(value) if field is ContactField.PHONE else plain_value(value)
 
 
 def field_line(draft: ContactDraft, field: ContactField, saved: bool = False) -> str:
@@ -107,7 +111,7 @@ def contact_text(contact: Contact, masked: bool = False) -> str:
     if masked and draft.codice_fiscale is not None:
         draft = draft.model_copy(update={"codice_fiscale": contact.masked_codice_fiscale})
     parts = [
-        render(texts.VIEW_HEADER, contact_id=contact.id, case_id=contact.case_id),
+        render(texts.VIEW_HEADER, contact_id=contact.number, case_id=contact.case_id),
         fields_text(draft, saved=True),
     ]
     missing = data.to_complete()
@@ -144,7 +148,7 @@ def _list_line(contact: Contact) -> str:
     data = contact.data
     line = render(
         texts.LIST_LINE,
-        contact_id=contact.id,
+        contact_id=contact.number,
         surname=data.surname,
         name=data.name,
         cf=contact.masked_codice_fiscale,
@@ -173,7 +177,7 @@ def list_keyboard(case: Case, page: ContactPage) -> InlineKeyboardMarkup:
     """A button per contact, the pages, Aggiungi contatti (while open), back to the case."""
     rows = pairs(
         [
-            (texts.BUTTON_CONTACT.format(contact_id=item.id), CONTACTS.data(VIEW, item.id))
+            (texts.BUTTON_CONTACT.format(contact_id=item.number), CONTACTS.data(VIEW, item.id))
             for item in page.items
         ]
     )
@@ -234,8 +238,8 @@ def summary_text(plan: ImportPlan, case_id: int) -> str:
         render(
             texts.SUMMARY_HEADER,
             new=len(plan.new),
-            refused=len(plan.refused_lines),
-            known=len(plan.known),
+            refused=plural(len(plan.refused_lines), texts.SUMMARY_REFUSED_COUNT),
+            known=plural(len(plan.known), texts.SUMMARY_KNOWN_COUNT),
         )
     ]
     if plan.errors:
@@ -253,13 +257,15 @@ def summary_text(plan: ImportPlan, case_id: int) -> str:
 
 def import_done_text(case_id: int, added: int, skipped: int, left_out: Sequence[RowError]) -> str:
     """What Conferma added, what was already there, and who the chosen role left out."""
-    parts = [render(texts.IMPORT_DONE, added=added, case_id=case_id)]
+    parts = [render(plural(added, texts.IMPORT_DONE), case_id=case_id)]
     if skipped:
-        parts.append(render(texts.IMPORT_SKIPPED, skipped=skipped))
+        parts.append(plural(skipped, texts.IMPORT_SKIPPED))
     if left_out:
         parts.append("\n".join([texts.IMPORT_LEFT_OUT, *refused_lines(left_out)]))
     return "\n\n".join(parts)
 
 
 def done_keyboard(case_id: int) -> InlineKeyboardMarkup:
-    return keyboards.inline([_back_row(case_id)])
+    """After a list or a file: close the case right there, or see the contacts or the case."""
+    close = (closing_texts.BUTTON_CLOSE, CLOSE.data(CLOSE_ASK, case_id))
+    return keyboards.inline([[close], _back_row(case_id)])

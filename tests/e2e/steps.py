@@ -89,16 +89,13 @@ STUDENT_CF = "BNCLCU15C02F205O"
 
 
 async def start_case_data(referent: ChatUser) -> None:
-    """From /nuovocaso to the first question about the case (one plesso, primaria)."""
+    """From /nuovocaso to the first question about the case (one plesso, primaria: the
+    school type and the referent's data are taken from the registry and the profile)."""
     await referent.send("/nuovocaso")
-    await referent.expect("Tipo scuola")
-    await referent.tap("Scuola primaria")
     await referent.expect("Classe (obbligatoria)")
     await referent.send("3")
     await referent.expect("Sezione (obbligatoria)")
     await referent.send("B")
-    await referent.expect("Sono corretti?")
-    await referent.tap("Conferma")
     await referent.expect("Ruolo del caso")
 
 
@@ -108,9 +105,9 @@ async def report_case(
     surname: str = "Bianchi",
     name: str = "Luca",
     codice_fiscale: str = STUDENT_CF,
-    birth_date: str = "02/03/2015",
 ) -> int:
-    """A referent of one plesso reports a pupil with no optional field; returns the case id."""
+    """A referent of one plesso reports a pupil with no optional field; returns the case id.
+    The birth date is the codice fiscale's, Milano is the one comune called so."""
     await start_case_data(referent)
     await referent.tap("Studente")
     await referent.expect("Cognome del caso")
@@ -119,16 +116,10 @@ async def report_case(
     await referent.send(name)
     await referent.expect("Codice fiscale del caso")
     await referent.send(codice_fiscale)
-    await referent.expect("dal codice fiscale risulta")
-    await referent.tap(birth_date)
     await referent.expect("Comune di domicilio: scrivi")
     await referent.send("Milano")
-    await referent.expect("Scegli il comune")
-    await referent.tap("Milano (MI)")
     await referent.expect("Telefono 1 del caso")
     await referent.send("347 1234567")
-    await referent.expect("Telefono 2")
-    await referent.tap("Salta")
     await referent.expect("Ultimo giorno di frequenza")
     await referent.tap("Ieri")
     await referent.expect("Data del tampone positivo (se nota)")
@@ -193,8 +184,6 @@ async def contact_details(
     await referent.tap("✅")
     await referent.expect("Comune di domicilio del contatto")
     await referent.send("Milano")
-    await referent.expect("Scegli il comune")
-    await referent.tap("Milano (MI)")
     await referent.expect("Indirizzo")
     await referent.tap("Salta")
     await referent.expect("Telefono cellulare")

@@ -51,7 +51,7 @@ async def seed_cases(harness: Harness, count: int, plesso_code: str = PLESSO_MIL
 
 
 async def close_case(harness: Harness, case_id: int) -> None:
-    """What "Chiudi e invia il caso in ATS" will do (its own issue)."""
+    """What "Chiudi e invia il caso all'ATS" will do (its own issue)."""
     async with harness.svc.db.transaction() as conn:
         await conn.execute(
             "UPDATE cases SET status = 'closed', closed_at = updated_at WHERE id = ?", (case_id,)
@@ -97,7 +97,7 @@ async def test_list_shows_the_portals_columns(harness: Harness, maria: ChatUser)
         "✏️ Modifica caso",
         "➕ Aggiungi contatti",
         "👥 Vedi contatti",
-        "📤 Chiudi e invia il caso in ATS",
+        "📤 Chiudi e invia il caso all'ATS",
         "Elenco dei casi",
     ]
     await maria.tap("Elenco dei casi")
@@ -198,7 +198,7 @@ async def test_edit_a_case_and_a_colleague_sees_the_change(
 
     await paolo.send(f"/caso {case_id}")
     view = await paolo.expect(f"Caso {case_id}")
-    assert "+393409876543" in (view.text or "") and "17/11/2026" in (view.text or "")
+    assert "+39 340 987 6543" in (view.text or "") and "17/11/2026" in (view.text or "")
 
 
 async def test_edit_without_changes_and_cancelled_edit_write_nothing(
@@ -218,6 +218,8 @@ async def test_edit_without_changes_and_cancelled_edit_write_nothing(
     await maria.tap("✏️ Cognome")
     await maria.expect("Cognome del caso")
     await maria.send("Diverso")
+    await maria.expect("non corrisponde al cognome")  # the seeded code is another's
+    await maria.tap("Il codice è giusto")
     await maria.expect(f"Modifica caso {case_id}")
     await maria.tap("Annulla")
     await maria.expect("Vuoi davvero annullare?")  # issue 22: answers are not dropped at once
@@ -239,8 +241,12 @@ async def test_two_referents_editing_at_once_do_not_overwrite(
         await referent.tap("✏️ Cognome")
         await referent.expect("Cognome del caso")
     await maria.send("Primo")
+    await maria.expect("non corrisponde al cognome")  # the seeded code is another's
+    await maria.tap("Il codice è giusto")
     await maria.expect(f"Modifica caso {case_id}")
     await paolo.send("Secondo")
+    await paolo.expect("non corrisponde al cognome")  # the seeded code is another's
+    await paolo.tap("Il codice è giusto")
     await paolo.expect(f"Modifica caso {case_id}")
     await maria.tap("Salva")
     await maria.expect("aggiornato")
@@ -257,6 +263,8 @@ async def test_two_referents_editing_at_once_do_not_overwrite(
     await paolo.tap("✏️ Cognome")
     await paolo.expect("Cognome del caso")
     await paolo.send("Secondo")
+    await paolo.expect("non corrisponde al cognome")  # the seeded code is another's
+    await paolo.tap("Il codice è giusto")
     await paolo.expect(f"Modifica caso {case_id}")
     await paolo.tap("Salva")
     await paolo.expect("aggiornato")

@@ -45,12 +45,8 @@ async def up_to_codice_fiscale(referent: ChatUser, role: str = "Studente") -> No
 
 async def from_comune_to_review(referent: ChatUser) -> None:
     await referent.send("milano")
-    await referent.expect("Scegli il comune")
-    await referent.tap("Milano (MI)")
     await referent.expect("Telefono 1 del caso")
     await referent.send("3471234567")
-    await referent.expect("Telefono 2")
-    await referent.tap("Salta")
     await referent.expect("Ultimo giorno di frequenza")
     await referent.tap("Ieri")
     await referent.expect("Data del tampone positivo (se nota)")
@@ -65,24 +61,11 @@ async def test_full_case_with_every_optional_field(harness: Harness, admin: Chat
     await referent.send("/nuovocaso")
     await referent.expect("Quale plesso frequenta il caso?")
     await referent.tap("Parco Nord")
-    await referent.expect("Tipo scuola")
-    # The plesso's own school type is offered first.
-    assert referent.buttons()[0] == "Secondaria di I grado"
-    await referent.tap("Secondaria di I grado")
-    await referent.expect("Classe (obbligatoria)")
-    await referent.send("2")
-    await referent.expect("Sezione (obbligatoria)")
-    await referent.send("C")
-    summary = await referent.expect("Sono corretti?")
-    assert "MARIA ROSSI" in (summary.text or "")
-    assert "+393331234567" in (summary.text or "")
-    await referent.tap("Cambia")
-    await referent.expect("Cognome e nome del referente")
-    await referent.send("Luca   Bianchi")
-    await referent.expect("Telefono del referente")
-    await referent.send("02 1234 5678")
-    await referent.expect("Email del referente")
-    await referent.send("luca.bianchi@scuola.example.it")
+    # The plesso's school type is the registry's: not asked; the tapped question keeps the
+    # answer.
+    asked = await referent.expect("Classe (obbligatoria)")
+    assert "✓ Plesso: Scuola Secondaria di I grado Parco Nord" in (asked.text or "")
+    await referent.send("2c")  # class and section in one answer
     await referent.expect("Ruolo del caso")
     await referent.tap("Docente")
     await referent.expect("Cognome del caso")
@@ -91,17 +74,13 @@ async def test_full_case_with_every_optional_field(harness: Harness, admin: Chat
     await referent.send("giulia")
     await referent.expect("Codice fiscale del caso")
     await referent.send(TEACHER_CF.lower())
-    await referent.expect("risulta il 10/05/1980")
-    await referent.send("10/05/80")
-    await referent.expect("Comune di domicilio: scrivi")
+    await referent.expect("Comune di domicilio: scrivi")  # the birth date is the code's
     await referent.send("LODI")
     await referent.expect("Scegli il comune")
     assert referent.buttons()[0] == "Lodi (LO)"
     await referent.tap("Lodi (LO)")
     await referent.expect("Telefono 1 del caso")
-    await referent.send("+39 347 765 4321")
-    await referent.expect("Telefono 2")
-    await referent.send("333-111 2223")
+    await referent.send("+39 347 765 4321 / 333-111 2223")
     await referent.expect("Ultimo giorno di frequenza")
     await referent.send("13/11/26")
     await referent.expect("Data del tampone positivo (se nota)")
@@ -109,21 +88,32 @@ async def test_full_case_with_every_optional_field(harness: Harness, admin: Chat
     await referent.expect("inizio dei sintomi")
     await referent.send("12/11/2026")
     review = await referent.expect("controlla i dati")
+    assert "MARIA ROSSI" in (review.text or "")  # the referent's profile
+    # The referent of this case is someone else: changed in the review.
+    for label, question, answer in (
+        ("✏️ Referente", "Cognome e nome del referente", "Luca   Bianchi"),
+        ("✏️ Telefono referente", "Telefono del referente", "02 1234 5678"),
+        ("✏️ E-mail referente", "E-mail del referente", "luca.bianchi@scuola.example.it"),
+    ):
+        await referent.tap(label)
+        await referent.expect(question)
+        await referent.send(answer)
+        review = await referent.expect("controlla i dati")
     text = review.text or ""
     for shown in (
         "Scuola Secondaria di I grado Parco Nord (MIMM8AB01V)",
         "Classe: 2",
         "Sezione: C",
         "LUCA BIANCHI",
-        "+390212345678",
+        "+39 02 1234 5678",
         "Ruolo: Docente",
         "Cognome: VERDI",
         "Nome: GIULIA",
         TEACHER_CF,
         "10/05/1980",
         "Lodi (LO)",
-        "+393477654321",
-        "+393331112223",
+        "+39 347 765 4321",
+        "+39 333 111 2223",
         "13/11/2026",
         "14/11/2026",
         "12/11/2026",
@@ -184,13 +174,9 @@ async def test_zero_six_section_goes_in_class_and_section(
 ) -> None:
     referent = await joined_referent(harness, admin, 302, PLESSO_INFANZIA)
     await referent.send("/nuovocaso")
-    await referent.expect("Tipo scuola")
-    await referent.tap("Scuola dell'infanzia")
-    await referent.expect("bolla")
+    await referent.expect("bolla")  # the school type is the registry's
     await referent.send("Girasoli")
-    await referent.expect("Sono corretti?")  # no separate question for the section
-    await referent.tap("Conferma")
-    await referent.expect("Ruolo del caso")
+    await referent.expect("Ruolo del caso")  # no separate question for the section
     await referent.tap("Studente")
     await referent.expect("Cognome del caso")
     await referent.send("Neri")
@@ -198,8 +184,6 @@ async def test_zero_six_section_goes_in_class_and_section(
     await referent.send("Sara")
     await referent.expect("Codice fiscale del caso")
     await referent.send(OTHER_PUPIL_CF)
-    await referent.expect("dal codice fiscale risulta")
-    await referent.tap("21/09/2012")
     await referent.expect("Comune di domicilio: scrivi")
     await from_comune_to_review(referent)
     review_text = referent.last_message().text or ""
@@ -216,35 +200,22 @@ async def test_zero_six_section_goes_in_class_and_section(
 
 async def test_school_and_name_answers_are_checked(referent: ChatUser) -> None:
     await referent.send("/nuovocaso")
-    await referent.expect("Tipo scuola")
-    await referent.send("primaria")
-    await referent.expect("Tocca uno dei pulsanti")
-    await referent.expect("Tipo scuola")
-    await referent.tap("Scuola primaria")
     await referent.expect("Classe (obbligatoria)")
     await referent.send("x" * 21)
     await referent.expect("al massimo 20 caratteri")
     await referent.expect("Classe (obbligatoria)")
+    for wrong in ("🎉", "###", "6"):  # a primary school has classes 1 to 5
+        await referent.send(wrong)
+        await referent.expect("non è una classe di questa scuola")
     await referent.send("3")
     await referent.expect("Sezione (obbligatoria)")
     await referent.send_sticker()
     await referent.expect("risposta scritta")
     await referent.expect("Sezione (obbligatoria)")
+    for wrong in ("🎉", "###"):
+        await referent.send(wrong)
+        await referent.expect("non è una sezione")
     await referent.send("B")
-    await referent.expect("Sono corretti?")
-    await referent.tap("Cambia")
-    await referent.expect("Cognome e nome del referente")
-    await referent.send("Maria")
-    await referent.expect("Scrivi nome e cognome")
-    await referent.send("Maria Rossi")
-    await referent.expect("Telefono del referente")
-    await referent.send("123")
-    await referent.expect("non è un numero di telefono valido")
-    await referent.send("333 1234567")
-    await referent.expect("Email del referente")
-    await referent.send("maria@")
-    await referent.expect("non è un indirizzo email valido")
-    await referent.send("maria@scuola.example.it")
     await referent.expect("Ruolo del caso")
     await referent.tap("Studente")
     await referent.expect("Cognome del caso")
@@ -269,14 +240,7 @@ async def test_codice_fiscale_and_birth_date_are_checked(
     await referent.expect("carattere, di controllo, non torna")
     await referent.expect("Codice fiscale del caso")
     await referent.send(" bnclcu15c02f205o ")
-    proposal = await referent.expect("dal codice fiscale risulta il")
-    assert "02/03/2015" in (proposal.text or "")
-    await referent.send("03/02/2015")
-    refused = await referent.expect("non corrisponde")
-    assert "03/02/2015" in (refused.text or "") and "02/03/2015" in (refused.text or "")
-    await referent.expect("dal codice fiscale risulta il")
-    await referent.send("2-3-15")
-    await referent.expect("Comune di domicilio: scrivi")
+    await referent.expect("Comune di domicilio: scrivi")  # the birth date is the code's
     await from_comune_to_review(referent)
     await referent.tap("Salva")
     await referent.expect("inserito correttamente")
@@ -292,8 +256,10 @@ async def test_omocodia_code_is_accepted(harness: Harness, referent: ChatUser) -
     body = STUDENT_CF[:14] + "R"
     omocode = body + cf_lib.encode_cin(body)
     await referent.send(omocode)
-    proposal = await referent.expect("dal codice fiscale risulta il")
-    assert "02/03/2015" in (proposal.text or "")
+    await referent.expect("Comune di domicilio: scrivi")
+    await from_comune_to_review(referent)
+    review = await referent.expect("controlla i dati")
+    assert "02/03/2015" in (review.text or "")
 
 
 async def test_birth_date_implausible_for_the_role(referent: ChatUser) -> None:
@@ -307,7 +273,7 @@ async def test_birth_date_implausible_for_the_role(referent: ChatUser) -> None:
     await referent.tap("✏️ Ruolo")
     await referent.expect("Ruolo del caso")
     await referent.tap("Studente")
-    await referent.expect("dal codice fiscale risulta il")
+    await referent.expect("dal codice fiscale risulta il")  # asked again: the role changed
     await referent.tap("02/03/2015")
     await referent.expect("Comune di domicilio: scrivi")
 
@@ -315,16 +281,11 @@ async def test_birth_date_implausible_for_the_role(referent: ChatUser) -> None:
 async def test_comune_phones_and_dates_are_checked(harness: Harness, referent: ChatUser) -> None:
     await up_to_codice_fiscale(referent)
     await referent.send(STUDENT_CF)
-    await referent.expect("dal codice fiscale risulta il")
-    await referent.tap("02/03/2015")
-    await referent.expect("Comune di domicilio: scrivi")
+    await referent.expect("Comune di domicilio: scrivi")  # the birth date is the code's
     await referent.send("Paperopoli")
     await referent.expect("Nessun comune trovato per «Paperopoli»")
     await referent.send("m")
     await referent.expect("almeno 2 lettere")
-    await referent.send("sant angelo lod")
-    await referent.expect("Scegli il comune")
-    assert referent.buttons() == ["Sant'Angelo Lodigiano (LO)"]
     await referent.send("MILAN")
     await referent.expect("Scegli il comune")
     assert referent.buttons()[0] == "Milano (MI)"
@@ -333,11 +294,9 @@ async def test_comune_phones_and_dates_are_checked(harness: Harness, referent: C
     await referent.expect("Telefono 1 del caso")
     await referent.send("12345")
     await referent.expect("non è un numero di telefono valido")
-    await referent.send("347 123 4567")
-    await referent.expect("Telefono 2")
-    await referent.send("telefono")
+    await referent.send("347 123 4567, telefono")
     await referent.expect("non è un numero di telefono valido")
-    await referent.send("0039 02 1234567")
+    await referent.send("347 123 4567, 0039 02 1234567")  # two numbers: Telefono 1 and 2
     await referent.expect("Ultimo giorno di frequenza")
     assert referent.buttons()[:3] == ["Oggi 17/11", "Ieri 16/11", "dom 15/11"]
     await referent.send("18/11/2026")
@@ -381,8 +340,6 @@ async def test_same_codice_fiscale_in_30_days_is_warned(
     await referent.send(STUDENT_CF)
     await referent.expect("già stato segnalato")
     await referent.tap("Continua comunque")
-    await referent.expect("dal codice fiscale risulta il")
-    await referent.tap("02/03/2015")
     await referent.expect("Comune di domicilio: scrivi")
     await from_comune_to_review(referent)
     await referent.tap("Salva")
@@ -393,7 +350,7 @@ async def test_same_codice_fiscale_in_30_days_is_warned(
     harness.clock.advance(days=31)
     await up_to_codice_fiscale(referent)
     await referent.send(STUDENT_CF)
-    await referent.expect("dal codice fiscale risulta il")
+    await referent.expect("Comune di domicilio: scrivi")  # no warning
 
 
 async def test_same_codice_fiscale_in_another_plesso_is_not_warned(
@@ -402,14 +359,10 @@ async def test_same_codice_fiscale_in_another_plesso_is_not_warned(
     await report_case(referent)
     other = await joined_referent(harness, admin, 303, PLESSO_MILANO_2, first_name="Paolo")
     await other.send("/nuovocaso")
-    await other.expect("Tipo scuola")
-    await other.tap("Scuola primaria")
     await other.expect("Classe (obbligatoria)")
     await other.send("1")
     await other.expect("Sezione (obbligatoria)")
     await other.send("A")
-    await other.expect("Sono corretti?")
-    await other.tap("Conferma")
     await other.expect("Ruolo del caso")
     await other.tap("Studente")
     await other.expect("Cognome del caso")
@@ -418,7 +371,7 @@ async def test_same_codice_fiscale_in_another_plesso_is_not_warned(
     await other.send("Luca")
     await other.expect("Codice fiscale del caso")
     await other.send(STUDENT_CF)
-    await other.expect("dal codice fiscale risulta il")
+    await other.expect("Comune di domicilio: scrivi")  # no warning
 
 
 # --- interruptions ------------------------------------------------------------------------------
@@ -436,7 +389,7 @@ async def test_annulla_mid_way_saves_nothing(harness: Harness, referent: ChatUse
     await referent.send(STUDENT_CF)
     await referent.expect("Non ho capito")
     await referent.send("/nuovocaso")
-    await referent.expect("Tipo scuola")  # starts afresh
+    await referent.expect("Classe (obbligatoria)")  # starts afresh
 
 
 async def test_a_busy_database_between_the_case_and_its_plesso_mark_saves_nothing(
@@ -446,8 +399,6 @@ async def test_a_busy_database_between_the_case_and_its_plesso_mark_saves_nothin
     "non salvato" must mean that no case was saved, and Salva again saves it once."""
     await up_to_codice_fiscale(referent)
     await referent.send(STUDENT_CF)
-    await referent.expect("dal codice fiscale risulta")
-    await referent.tap("02/03/2015")
     await referent.expect("Comune di domicilio")
     await from_comune_to_review(referent)
     referents = harness.svc.referents
@@ -471,8 +422,6 @@ async def test_restart_mid_way_loses_nothing(harness: Harness, referent: ChatUse
     await up_to_codice_fiscale(referent)
     await harness.restart_bot()
     await referent.send(STUDENT_CF)
-    await referent.expect("dal codice fiscale risulta il")
-    await referent.tap("02/03/2015")
     await referent.expect("Comune di domicilio: scrivi")
     await from_comune_to_review(referent)
     await referent.tap("✏️ Cognome")
@@ -493,8 +442,6 @@ async def test_review_changes_one_field_and_comes_back(
 ) -> None:
     await up_to_codice_fiscale(referent)
     await referent.send(STUDENT_CF)
-    await referent.expect("dal codice fiscale risulta il")
-    await referent.tap("02/03/2015")
     await referent.expect("Comune di domicilio: scrivi")
     await from_comune_to_review(referent)
     await referent.send("salva")
@@ -504,15 +451,19 @@ async def test_review_changes_one_field_and_comes_back(
     await referent.tap("Ieri")
     review = await referent.expect("controlla i dati")
     assert "Data del tampone positivo: 16/11/2026" in (review.text or "")
-    # A new code with another birth date asks the birth date again, then the review.
+    # A new code with another birth date takes that date, then the review.
     await referent.tap("✏️ Codice fiscale")
     await referent.expect("Codice fiscale del caso")
     await referent.send(OTHER_PUPIL_CF)
-    await referent.expect("dal codice fiscale risulta il")
-    await referent.tap("21/09/2012")
-    review = await referent.expect("controlla i dati")
+    # Another child's code (NERI SARA) for BIANCHI LUCA: asked before it is taken.
+    await referent.expect("non corrisponde al cognome")
+    await referent.tap("Il codice è giusto")
+    review = await referent.expect("controlla i dati")  # its birth date taken
     assert OTHER_PUPIL_CF in (review.text or "") and "21/09/2012" in (review.text or "")
     await referent.tap("Salva")
+    # A pupil of 14 in a primary school: possible, asked to confirm.
+    await referent.expect("un'età insolita per il tipo di scuola")
+    await referent.tap("Sì, salva così")
     await referent.expect("inserito correttamente")
     case = await harness.svc.cases.get(1)
     assert case is not None
@@ -523,8 +474,6 @@ async def test_review_changes_one_field_and_comes_back(
 async def test_save_on_the_next_day_checks_again(harness: Harness, referent: ChatUser) -> None:
     await up_to_codice_fiscale(referent)
     await referent.send(STUDENT_CF)
-    await referent.expect("dal codice fiscale risulta il")
-    await referent.tap("02/03/2015")
     await referent.expect("Comune di domicilio: scrivi")
     await from_comune_to_review(referent)
     harness.clock.advance(days=1)

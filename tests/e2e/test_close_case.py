@@ -1,4 +1,4 @@
-"""Chiudi e invia il caso in ATS, end to end: review, warnings, Sì / No, the receipt, the
+"""Chiudi e invia il caso all'ATS, end to end: review, warnings, Sì / No, the receipt, the
 lock (flows, stale buttons, repositories, plain SQL), the ATS notice with its XLSX."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ async def close(referent: ChatUser, case_id: int) -> str:
     """From /caso to the receipt; returns the receipt code."""
     await referent.send(f"/caso {case_id}")
     await referent.expect(f"Caso {case_id}")
-    await referent.tap("Chiudi e invia il caso in ATS")
+    await referent.tap("Chiudi e invia il caso all'ATS")
     await referent.expect("Confermi la chiusura")
     await referent.tap("Sì, chiudi e invia")
     receipt = await referent.expect("Codice ricevuta")
@@ -61,7 +61,7 @@ async def test_close_with_contacts_and_admin_gets_the_xlsx(
     await add_classmate(referent, case_id)
     await referent.send(f"/caso {case_id}")
     await referent.expect(f"Caso {case_id}")
-    await referent.tap("Chiudi e invia il caso in ATS")
+    await referent.tap("Chiudi e invia il caso all'ATS")
     review = await referent.expect("Identificativo del caso")
     assert "BIANCHI" in (review.text or "").upper()
     assert "Numero di contatti collegati al caso: 1" in (review.text or "")
@@ -70,7 +70,7 @@ async def test_close_with_contacts_and_admin_gets_the_xlsx(
     assert "non sarà più possibile modificare" in (question.text or "")
     assert "Prima di inviare" not in (question.text or "")
     await referent.tap("Sì, chiudi e invia")
-    receipt = await referent.expect("è stato chiuso e inviato in ATS")
+    receipt = await referent.expect("è stato chiuso e inviato all'ATS")
     text = receipt.text or ""
     assert "Numero di contatti: 1" in text and "17/11/2026" in text
     code = text.split("Codice ricevuta: ")[1].split()[0]
@@ -119,7 +119,7 @@ async def test_close_with_contacts_and_admin_gets_the_xlsx(
 async def test_no_keeps_the_case_open(harness: Harness, referent: ChatUser) -> None:
     case_id = await report_case(referent)
     await referent.send(f"/caso {case_id}")
-    await referent.tap("Chiudi e invia il caso in ATS")
+    await referent.tap("Chiudi e invia il caso all'ATS")
     await referent.expect("Confermi la chiusura")
     await referent.tap("No")
     await referent.expect("non è stato chiuso")
@@ -133,7 +133,7 @@ async def test_no_keeps_the_case_open(harness: Harness, referent: ChatUser) -> N
 async def test_warnings_no_contacts(referent: ChatUser) -> None:
     case_id = await report_case(referent)
     await referent.send(f"/caso {case_id}")
-    await referent.tap("Chiudi e invia il caso in ATS")
+    await referent.tap("Chiudi e invia il caso all'ATS")
     question = await referent.expect("Confermi la chiusura")
     assert "Non hai inserito nessun contatto" in (question.text or "")
 
@@ -159,7 +159,7 @@ async def test_warnings_outside_window_and_no_classmates(
     change = await harness.svc.contacts.add(case_id, data, actor=MARIA, now=harness.svc.now())
     assert change.contact is not None
     await referent.send(f"/caso {case_id}")
-    await referent.tap("Chiudi e invia il caso in ATS")
+    await referent.tap("Chiudi e invia il caso all'ATS")
     question = await referent.expect("Confermi la chiusura")
     text = question.text or ""
     assert "fuori dal periodo" in text and str(change.contact.id) in text
@@ -171,7 +171,7 @@ async def test_double_tap_and_stale_yes_close_once(
 ) -> None:
     case_id = await report_case(referent)
     await referent.send(f"/caso {case_id}")
-    await referent.tap("Chiudi e invia il caso in ATS")
+    await referent.tap("Chiudi e invia il caso all'ATS")
     question = await referent.expect("Confermi la chiusura")
     yes = question.find_button("Sì")
     assert yes is not None
@@ -198,7 +198,7 @@ async def test_two_referents_close_at_once(
     questions = []
     for person in (referent, luigi):
         await person.send(f"/caso {case_id}")
-        await person.tap("Chiudi e invia il caso in ATS")
+        await person.tap("Chiudi e invia il caso all'ATS")
         questions.append(await person.expect("Confermi la chiusura"))
     for person, question in zip((referent, luigi), questions, strict=True):
         yes = question.find_button("Sì")
@@ -260,8 +260,8 @@ async def test_locked_means_locked(harness: Harness, referent: ChatUser) -> None
         (
             "INSERT INTO contacts SELECT NULL, case_id, role, class_name, section, surname, name,"
             " 'VRDNNA15E52E648D', birth_date, comune_code, comune_name, comune_province, address,"
-            " phone, last_contact, source, created_by, created_at, updated_by, updated_at, 1"
-            " FROM contacts WHERE id = ?",
+            " phone, last_contact, source, created_by, created_at, updated_by, updated_at, 1,"
+            " number + 1 FROM contacts WHERE id = ?",
             (contact.id,),
         ),
     ]:
@@ -333,13 +333,13 @@ async def test_every_contact_past_the_old_cap_is_counted_and_handed_over(
     await insert_contacts(harness, case_id, MANY_CONTACTS)
     await referent.send(f"/caso {case_id}")
     await referent.expect(f"Caso {case_id}")
-    await referent.tap("Chiudi e invia il caso in ATS")
+    await referent.tap("Chiudi e invia il caso all'ATS")
     review = await referent.expect("Identificativo del caso", timeout=30)
     assert f"Numero di contatti collegati al caso: {MANY_CONTACTS}" in (review.text or "")
     await referent.expect(f"pagina 1 di {-(-MANY_CONTACTS // 10)}", timeout=10)
     await referent.expect("Confermi la chiusura", timeout=10)
     await referent.tap("Sì, chiudi e invia")
-    receipt = await referent.expect("è stato chiuso e inviato in ATS", timeout=30)
+    receipt = await referent.expect("è stato chiuso e inviato all'ATS", timeout=30)
     assert f"Numero di contatti: {MANY_CONTACTS}" in (receipt.text or "")
 
     notice = await admin.document(timeout=60)

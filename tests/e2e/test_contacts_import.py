@@ -131,7 +131,7 @@ async def test_a_csv_with_odd_headers(harness: Harness, referent: ChatUser) -> N
     ).encode("cp1252")  # Italian Excel's "CSV (delimitato dal separatore di elenco)"
     await referent.send_file("3B.csv", csv, "text/csv")
     summary = await referent.expect("Elenco letto")
-    assert "2 da aggiungere · 1 righe scartate" in (summary.text or "")
+    assert "2 da aggiungere · 1 riga scartata" in (summary.text or "")
     assert "riga 3: La data di nascita 13/05/2015 non corrisponde" in (summary.text or "")
     await referent.expect("Aggiungo 2 contatti")
     await referent.tap("Conferma")
@@ -174,8 +174,8 @@ async def test_an_xlsx_and_the_same_file_again(harness: Harness, referent: ChatU
     summary = await referent.expect("Elenco letto")
     assert "1 da aggiungere · 0 righe scartate · 3 già tra i contatti" in (summary.text or "")
     assert "riga 4: ROSSI MARIO" in (summary.text or "")  # the sheet's own row numbers
-    await referent.tap("Conferma: aggiungi 1 contatti")
-    await referent.expect("Aggiunti 1 contatti")
+    await referent.tap("Conferma: aggiungi 1 contatto")
+    await referent.expect("Aggiunto 1 contatto")
     assert len(await contacts_of(harness, case_id)) == 4
 
 
@@ -214,7 +214,7 @@ async def test_files_refused_whole(harness: Harness, referent: ChatUser) -> None
 
     # Still waiting for a list: a good one now goes through.
     await referent.send(f"ROSSI;MARIO;{ROSSI}")
-    await referent.expect("Aggiungo 1 contatti")
+    await referent.expect("Aggiungo 1 contatto")
     await referent.tap("Annulla")
     await referent.expect("Vuoi davvero annullare?")  # issue 22: answers are not dropped at once
     await referent.tap("Sì")
@@ -240,7 +240,7 @@ async def test_the_role_chosen_for_a_list_is_checked_against_ages(
     await referent.tap("dom 15/11")
     await referent.expect("Aggiungo 2 contatti")
     await referent.tap("Conferma")
-    done = await referent.expect("Aggiunti 1 contatti")
+    done = await referent.expect("Aggiunto 1 contatto")
     assert "riga 1: Con la data di nascita 01/01/2015 avrebbe 11 anni" in (done.text or "")
     saved = await contacts_of(harness, case_id)
     assert list(saved) == ["CLMLNE82D62F205B"]

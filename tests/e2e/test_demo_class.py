@@ -38,9 +38,9 @@ async def test_the_class_file_and_a_pasted_list_leave_the_chat_once_saved(
     await referent.expect("Aggiunti 25 contatti")
     await open_add_contacts(referent, case_id)
     await referent.send("VERDI;ANNA;VRDNNA15E52E648D")
-    await referent.expect("Aggiungo 1 contatti")
+    await referent.expect("Aggiungo 1 contatto")
     await referent.tap("Conferma")
-    await referent.expect("Aggiunti 1 contatti")
+    await referent.expect("Aggiunto 1 contatto")
     await harness.emulator.wait_for(
         lambda: (
             not any(

@@ -99,13 +99,13 @@ async def test_impossible_figures_are_refused_and_unlikely_ones_warned(
     await referent.expect("Quanti alunni")
     for typed, answer in (("tre", "in cifre"), ("1,5", "senza virgola"), ("0", "almeno 1")):
         await referent.send(typed)
-        if typed == "0":
-            await referent.expect("Quante classi")
-            await referent.send("1")
-        await referent.expect(answer)
+        await referent.expect(answer)  # "0" too: refused at once, classes not asked
         await referent.expect("Quanti alunni")
     await referent.send("20")
     await referent.expect("Quante classi")
+    await referent.send("0")
+    await referent.expect("classi deve essere almeno 1")
+    await referent.expect("Quante classi")  # the pupils kept
     await referent.send("30")
     await referent.expect("non possono essere più degli iscritti (20)")
     await referent.expect("Quanti alunni")

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from domain.codice_fiscale import name_mismatches
 from emulator.driver import ChatUser
 
 CF = "NREPLA14E07F205O"  # Paolo Neri, born 07/05/2014 in Milano: no case has it yet
@@ -18,13 +19,11 @@ SURNAME = "{surname}"  # filled in by `case_form`
 # (what the referent does, with what); an "expect" step also marks where a part may stop.
 CASE_FORM = (
     ("send", "/nuovocaso"),
-    ("tap", "Scuola primaria"),
     ("expect", "Classe (obbligatoria)"),
     ("send", "3"),
     ("expect", "Sezione (obbligatoria)"),
     ("send", "B"),
-    ("expect", "Sono corretti?"),
-    ("tap", "Conferma"),
+    ("expect", "Ruolo del caso"),
     ("tap", "Studente"),
     ("expect", "Cognome del caso"),
     ("send", SURNAME),
@@ -32,14 +31,12 @@ CASE_FORM = (
     ("send", "Paolo"),
     ("expect", "Codice fiscale del caso"),
     ("send", CF),
-    ("expect", "dal codice fiscale risulta"),
-    ("tap", BIRTH),
+    ("confirm_cf", ""),  # Paolo Neri's code for another surname: confirmed when asked
+    ("expect", "Comune di domicilio: scrivi"),
     ("send", "Milano"),
-    ("tap", "Milano (MI)"),
     ("expect", "Telefono 1 del caso"),
     ("send", "347 1234567"),
-    ("expect", "Telefono 2"),
-    ("tap", "Salta"),
+    ("expect", "Ultimo giorno di frequenza"),
     ("tap", "Ieri"),
     ("tap", "Non nota"),
     ("tap", "Non nota"),
@@ -65,6 +62,9 @@ async def case_form(
             await referent.send(value)
         elif action == "tap":
             await referent.tap(value)
+        elif action == "confirm_cf" and name_mismatches(CF, surname, "Paolo"):
+            await referent.expect("non corrisponde")
+            await referent.tap("Il codice è giusto")
         else:
             await referent.expect(value)
 

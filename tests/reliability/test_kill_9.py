@@ -197,10 +197,10 @@ async def test_kill_9_in_the_middle_of_the_case_form(bot: Bot) -> None:
     await bot.kill_9()
     await bot.start()
     await referent.send("347 1234567")
-    await referent.expect("Telefono 2", timeout=START_TIMEOUT)
-    await case_form(referent, after="Telefono 2")
+    await referent.expect("Ultimo giorno di frequenza", timeout=START_TIMEOUT)
+    await case_form(referent, after="Ultimo giorno di frequenza")
     review = referent.last_message()
-    for answer in ("QUATTROCCHI", "PAOLO", CF, "Milano", "+393471234567"):
+    for answer in ("QUATTROCCHI", "PAOLO", CF, "Milano", "+39 347 123 4567"):
         assert answer in review.content, answer
     FIGURES.records += 5
 

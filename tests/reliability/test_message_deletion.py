@@ -47,6 +47,7 @@ async def test_an_edit_that_is_saved_deletes_its_answers_too(world: World) -> No
     await referent.tap("Modifica caso")
     await referent.tap("✏️ Cognome")
     await referent.send("Zanzottera")
+    await referent.tap("Il codice è giusto")  # another surname than the code's
     await referent.tap("Salva")
     await referent.expect("aggiornato")
     await idle(harness)
@@ -95,12 +96,12 @@ async def test_a_long_form_with_many_refused_answers_still_deletes_every_message
     later ones: those messages were never deleted. Each message is noted once now."""
     harness = world.harness
     referent = harness.user(REFERENT_A, "Orsola")
-    await case_form(referent, until="Sono corretti?")
+    await case_form(referent, until="Ruolo del caso")
     refused = [f"non ho capito {n}" for n in range(40)]  # typed where a button is expected
     for text in refused:
         await referent.send(text)
         await referent.expect("Tocca uno dei pulsanti")
-    await case_form(referent, after="Sono corretti?")
+    await case_form(referent, after="Ruolo del caso")
     await referent.tap("Salva")
     await referent.expect("inserito correttamente")
     await idle(harness)

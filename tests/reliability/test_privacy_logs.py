@@ -102,8 +102,10 @@ async def test_a_full_flow_with_faults_at_debug_logs_nothing_personal(
         emulator.fail_next("sendMessage", status=500, times=2)
         emulator.drop_connection_next("sendMessage")
         await referent.send(CF)
-        await referent.expect("dal codice fiscale risulta", timeout=15)
-        await case_form(referent, after="dal codice fiscale risulta", until="Telefono 1 del caso")
+        await referent.expect("non corrisponde al cognome", timeout=15)
+        await referent.tap("Il codice è giusto")
+        await referent.expect("Comune di domicilio: scrivi")
+        await case_form(referent, after="Comune di domicilio: scrivi", until="Telefono 1 del caso")
         with contextlib.closing(sqlite3.connect(harness.settings.database_path)) as other:
             other.execute("BEGIN EXCLUSIVE")
             harness.db.busy_timeout_ms = 50  # type: ignore[union-attr]
@@ -112,8 +114,8 @@ async def test_a_full_flow_with_faults_at_debug_logs_nothing_personal(
             await referent.expect("Non sono riuscito a salvare", timeout=10)
             other.execute("ROLLBACK")
         await referent.send(CASE_PHONE)
-        await referent.expect("Telefono 2")
-        await case_form(referent, after="Telefono 2")
+        await referent.expect("Ultimo giorno di frequenza")
+        await case_form(referent, after="Ultimo giorno di frequenza")
         await referent.tap("Salva")
         await referent.expect("inserito correttamente")
     text = log.getvalue()

@@ -78,7 +78,8 @@ def test_a_fix_asks_one_question_then_returns_to_the_review() -> None:
 
 
 def test_a_new_code_that_contradicts_the_birth_date_asks_it_again() -> None:
-    form = Form(draft=full_draft(), answered=frozenset(ORDER))
+    draft = full_draft().model_copy(update={"surname": "VERDI", "name": "GIULIA"})
+    form = Form(draft=draft, answered=frozenset(ORDER))
     teacher = parse_codice_fiscale(TEACHER_CF, TODAY)
     changed = form.with_draft(form.draft.with_codice_fiscale(teacher), Step.CODICE_FISCALE)
     assert changed.next_step() is Step.BIRTH_DATE
@@ -157,3 +158,15 @@ def test_every_case_text_renders_and_is_balanced_html(name: str) -> None:
     assert "<x&y>" not in text
     for tag in ("b", "i"):
         assert text.count(f"<{tag}>") == text.count(f"</{tag}>")
+
+
+def test_a_code_of_other_names_is_confirmed_first_and_again_after_a_new_name() -> None:
+    form = Form(draft=full_draft(), answered=frozenset(ORDER))  # BIANCHI LUCA, their code
+    assert form.next_step() is Step.REVIEW
+    other = form.answer(Step.SURNAME, "NERI")
+    assert other.next_step() is Step.CF_MISMATCH
+    confirmed = other.model_copy(
+        update={"draft": other.draft.model_copy(update={"cf_mismatch_confirmed": True})}
+    )
+    assert confirmed.next_step() is Step.REVIEW
+    assert confirmed.answer(Step.NAME, "SARA").next_step() is Step.CF_MISMATCH

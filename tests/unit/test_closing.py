@@ -69,6 +69,7 @@ def a_contact(
     return Contact(
         id=contact_id,
         case_id=7,
+        number=contact_id,
         data=data,
         source=ContactSource.FORM,
         version=1,
