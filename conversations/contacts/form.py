@@ -23,7 +23,7 @@ from bot.catalog import cases as case_texts
 from bot.catalog import contacts as texts
 from bot.catalog import error_text, render
 from bot.context import BotContext
-from bot.flows import Flow, FlowHandler
+from bot.flows import Flow, FlowHandler, Progress
 from bot.forms import (
     CANCEL,
     SAVE,
@@ -98,7 +98,7 @@ flow: Flow[ContactStep] = Flow(
     personal=True,
     button_steps=[Step.ROLE, Step.RULES, Step.RULE, Step.VERDICT, Step.REVIEW],
     file_steps=[Step.CHOOSE],
-    progress=lambda data: form_progress(ContactForm.load(data)),
+    progress=lambda data: _progress(ContactForm.load(data)),
 )
 
 
@@ -148,6 +148,15 @@ kit: FormKit[ContactStep, ContactForm] = FormKit(
 def _text(update: Update) -> str:
     assert update.message is not None and update.message.text is not None
     return update.message.text
+
+
+def _progress(form: ContactForm) -> Progress:
+    """How far the form got: an import's role, class, section and day are proposed from the
+    case, not typed, so an import counts only its list (the people read); a form, its
+    answers."""
+    if form.mode == "import":
+        return Progress(1 if form.people else 0, 1)
+    return form_progress(form)
 
 
 # --- starting: a list or a file, one contact, an edit --------------------------------------------
