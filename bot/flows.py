@@ -190,14 +190,19 @@ class Flow(Generic[S]):
         """Delete the draft, then say the flow is cancelled (its own words, if it has some:
         they get the answers the draft held)."""
         data = await self.load(update, context)
-        services = context.services
-        await services.conversations.set_state(
-            self.name, conversation_key(update), None, services.now()
-        )
+        await self.end(update, context)
         if self._canceller is not None and not generic:
             await self._canceller(update, context, data)
         else:
             await reply(update, common.CANCELLED)
+
+    async def end(self, update: Update, context: BotContext) -> None:
+        """End this flow now and delete its draft (the record it built is saved, or the user
+        cancelled): before a handler starts another flow, which would set this one aside."""
+        services = context.services
+        await services.conversations.set_state(
+            self.name, conversation_key(update), None, services.now()
+        )
 
     async def load(self, update: Update, context: BotContext) -> dict[str, Any]:
         return await context.services.conversations.load(self.name, conversation_key(update))

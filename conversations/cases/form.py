@@ -502,7 +502,9 @@ async def _save_new(update: Update, context: BotContext, form: Form, data: CaseD
     await kit.mask_reviews(update, form, await questions.saved_review_text(context, form, saved.id))
     await flow.delete_personal_messages(update, context)
     # The next thing is the class list: asked at once, a tap fewer (the flow moves on to
-    # the contacts; /casi or any other command leaves it).
+    # the contacts; /casi or any other command leaves it). The case form ends first: saved,
+    # it is no draft to set aside and offer back.
+    await flow.end(update, context)
     await start_import(update, context, CaseFacts.of(saved))
     return ConversationHandler.END
 

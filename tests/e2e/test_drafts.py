@@ -57,7 +57,7 @@ async def test_ricomincia_runs_the_command_afresh(harness: Harness, referent: Ch
     await referent.send("/nuovocaso")
     await referent.expect("Hai una bozza in sospeso")
     await referent.tap("Ricomincia")
-    await referent.expect("Tipo scuola")
+    await referent.expect("Classe (obbligatoria)")
     data = await harness.svc.db.fetchone(
         "SELECT data, paused_at FROM conversations WHERE user_id = 2201"
     )
@@ -74,7 +74,7 @@ async def test_a_button_that_starts_the_form_offers_the_draft_too(
     await referent.expect("Hai una bozza in sospeso di «Nuovo caso»")
     assert await stored_flows(harness, 2201) == [("case", True)]
     await referent.tap("Ricomincia")
-    await referent.expect("Tipo scuola")
+    await referent.expect("Classe (obbligatoria)")
     assert await stored_flows(harness, 2201) == [("case", False)]
 
 
@@ -88,7 +88,7 @@ async def test_start_offers_the_draft_and_an_old_one_is_dropped_with_a_word(
     harness.clock.advance(days=4)  # DRAFT_MAX_AGE_DAYS is 3
     await referent.send("/nuovocaso")
     await referent.expect("era ferma da più di 3 giorni: l'ho eliminata")
-    await referent.expect("Tipo scuola")
+    await referent.expect("Classe (obbligatoria)")
     assert await stored_flows(harness, 2201) == [("case", False)]
 
 
