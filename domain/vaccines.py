@@ -65,9 +65,10 @@ class Document(StrEnum):
     """What a family deposits, or that nothing was."""
 
     VACCINATION = "vaccinazione"
-    EXEMPTION = "esonero"  # exemption or deferral
+    EXEMPTION = "esonero"
+    DEFERRAL = "differimento"
     REQUEST = "richiesta"  # a formal request of vaccination to the ATS
-    NONE = "nessuno"
+    NONE = "nessuno"  # «Nessun documento»: nothing deposited by the deadline
 
 
 class ListKind(StrEnum):
@@ -435,3 +436,115 @@ def next_deadline(stage: Stage, due: Deadlines, today: date) -> tuple[str, date]
 def receipt_code(plesso_code: str, list_id: int, sent: date) -> str:
     """The receipt of a sent list: plesso, date and number, to quote to the ATS."""
     return f"VAX-{plesso_code}-{sent:%Y%m%d}-{list_id}"
+
+
+# --- what storage gives back -------------------------------------------------------------------
+
+
+class StoredPupil(Pupil):
+    """A pupil of a sent (or draft) list, with the ATS's outcome and the school's follow-up."""
+
+    id: int
+    list_id: int
+    outcome: Outcome | None = None
+    invited_on: date | None = None
+    document: Document | None = None
+    document_on: date | None = None
+
+
+class ListInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    kind: ListKind
+    pupils: int
+    rows_refused: int
+    created_at: datetime
+    sent_at: datetime | None = None
+    receipt: str | None = None
+
+
+class Campaign(BaseModel):
+    """One plesso's campaign of a year: its lists and where the answer and outcome stand."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plesso_code: str
+    year: int
+    lists: tuple[ListInfo, ...] = ()
+    published_at: datetime | None = None
+    transmitted_at: datetime | None = None
+
+    @property
+    def draft(self) -> ListInfo | None:
+        return next((item for item in self.lists if item.sent_at is None), None)
+
+    @property
+    def first_sent(self) -> ListInfo | None:
+        return next(
+            (i for i in self.lists if i.kind is ListKind.FIRST and i.sent_at is not None), None
+        )
+
+    @property
+    def sent_pupils(self) -> int:
+        return sum(item.pupils for item in self.lists if item.sent_at is not None)
+
+    @property
+    def stage(self) -> Stage:
+        if self.transmitted_at is not None:
+            return Stage.TRANSMITTED
+        if self.published_at is not None:
+            return Stage.PUBLISHED
+        if self.first_sent is not None:
+            return Stage.SENT
+        return Stage.DRAFT if self.draft is not None else Stage.NO_LIST
+
+
+def not_in_order_per_class(pupils: Iterable[StoredPupil]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for pupil in pupils:
+        if pupil.outcome is Outcome.NOT_IN_ORDER:
+            key = pupil.class_name or "-"
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+@dataclass(frozen=True)
+class FollowUpCounts:
+    not_in_order: int
+    invited: int
+    documents: int
+    no_document: int
+
+    @property
+    def open(self) -> int:
+        """Not in order and with neither a document nor «Nessun documento» yet."""
+        return self.not_in_order - self.documents - self.no_document
+
+
+def follow_up_counts(pupils: Iterable[StoredPupil]) -> FollowUpCounts:
+    due = [p for p in pupils if p.outcome is Outcome.NOT_IN_ORDER]
+    return FollowUpCounts(
+        not_in_order=len(due),
+        invited=sum(1 for p in due if p.invited_on is not None),
+        documents=sum(1 for p in due if p.document not in (None, Document.NONE)),
+        no_document=sum(1 for p in due if p.document is Document.NONE),
+    )
+
+
+class VaccineNotice(BaseModel):
+    """A message owed to a vaccini holder or an admin (an outbox row, domain.outbox)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    user_id: int
+    kind: str
+    """What and which day: "list:2027-03-01", "published:2027-06-05", "missed:2027-03-11"."""
+    scope: str
+    year: int
+    attempts: int
+
+    @property
+    def topic(self) -> str:
+        return self.kind.split(":", 1)[0]

@@ -28,6 +28,7 @@ from storage.registry import InvitationsRepository, PlessiRepository, ReferentsR
 from storage.reminders import ReminderLogRepository
 from storage.retention import RetentionRepository
 from storage.updates import ProcessedUpdates
+from storage.vaccines import VaccinesRepository
 
 
 class UnitOfWork:
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.retention = RetentionRepository(db)
         self.ats = AtsRepository(db)
         self.ats_status = AtsStatusRepository(db)
+        self.vaccines = VaccinesRepository(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -20,6 +20,7 @@ class OutboxTable(StrEnum):
 
     ATS = "ats_outbox"
     REFERENT_NOTICES = "referent_notices"
+    VACCINE_NOTICES = "vaccine_notices"
 
 
 class Outbox:

@@ -59,3 +59,24 @@ CREATE TABLE vaccine_pupils (
     document_on     TEXT
 );
 CREATE INDEX vaccine_pupils_by_list ON vaccine_pupils (list_id);
+
+-- What the vaccini holders and the admins are told (the answer published, the reminders of
+-- the legal calendar, the ATS's list of schools that missed the deadline): an outbox, as
+-- referent_notices (migration 012). `kind` carries the day ("list:2027-03-01"): one
+-- reminder per person, kind and day, however many runs. Counts only, never names.
+CREATE TABLE vaccine_notices (
+    id               INTEGER PRIMARY KEY,
+    user_id          INTEGER NOT NULL,
+    kind             TEXT NOT NULL,
+    scope            TEXT NOT NULL,            -- the plesso code, or an admin's ATS ('' regional)
+    year             INTEGER NOT NULL,
+    status           TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'sent', 'failed', 'unreachable')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT,
+    created_at       TEXT NOT NULL,
+    sent_at          TEXT,
+    UNIQUE (user_id, kind, scope)
+);
+CREATE INDEX vaccine_notices_due ON vaccine_notices (status, next_attempt_at);
