@@ -388,12 +388,9 @@ def read_answer(file_name: str, content: bytes, listed: Collection[str]) -> Answ
         if not any(cell_text(cell) for cell in cells):
             continue
 
-        def text(column: Column) -> str:
-            index = columns[column]
-            return cell_text(cells[index]) if index < len(cells) else ""
-
-        code = "".join(text(Column.CODICE_FISCALE).split()).upper()
-        outcome = _OUTCOMES.get(header_key(text(Column.OUTCOME)))
+        by_column = {c: cell_text(cells[i]) for c, i in columns.items() if i < len(cells)}
+        code = "".join(by_column.get(Column.CODICE_FISCALE, "").split()).upper()
+        outcome = _OUTCOMES.get(header_key(by_column.get(Column.OUTCOME, "")))
         problem = (
             "vx_foreign_cf"
             if code not in listed

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from domain.access import Role
 from domain.notices import NoticeKind
 from domain.registry import (
     ImportCounts,
@@ -20,7 +21,7 @@ from domain.registry import (
 from storage import audit, notices
 from storage.db import Database, Row, parse_utc, utc_now_text
 
-VACCINES_ROLE = "vaccini"
+VACCINES_ROLE = Role.VACCINES.value
 
 _PLESSO_COLUMNS = (
     "code",

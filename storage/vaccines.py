@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from domain.outbox import OutboxStatus
 from domain.vaccines import (
     AnswerRow,
     Campaign,
@@ -18,7 +19,6 @@ from domain.vaccines import (
     StoredPupil,
     VaccineNotice,
 )
-from domain.outbox import OutboxStatus
 from storage import audit
 from storage.db import Database, Row, parse_utc, utc_now_text
 from storage.outbox import Outbox, OutboxTable

@@ -25,10 +25,11 @@ def _collect_errors() -> dict[str, str]:
     import bot.catalog.broadcast as broadcast
     import bot.catalog.contacts as contacts
     import bot.catalog.export as export
+    import bot.catalog.vaccines as vaccines
     import bot.catalog.validation as validation
 
     merged: dict[str, str] = {}
-    for module in (validation, absences, admin, contacts, broadcast, export):
+    for module in (validation, absences, admin, contacts, broadcast, export, vaccines):
         merged.update(module.ERRORS)
     return merged
 

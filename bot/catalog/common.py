@@ -27,6 +27,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("esporta", "Esporta casi, assenze o referenti (Excel o CSV)"),
     ("avviso", "Avviso a tutti i referenti (o ai plessi sentinella)"),
     ("conservazione", "Conservazione: quando si eliminano i casi chiusi"),
+    ("vaccini", "Obblighi vaccinali: elenchi, esiti, /vaccini CODICE"),
 ]
 
 WELCOME_REFERENT = (

@@ -13,6 +13,7 @@ from telegram.ext import (
 
 from bot.access import public
 from bot.catalog import common, render
+from bot.catalog import vaccines as vaccine_texts
 from bot.context import BotContext
 from bot.replies import answer_tap, reply
 from domain.access import Actor
@@ -20,8 +21,10 @@ from domain.access import Actor
 
 def help_text(actor: Actor) -> str:
     sections: list[str] = []
-    if actor.is_referent or not actor.is_admin:
+    if actor.is_referent or not (actor.is_admin or actor.is_vaccines):
         sections.append(_section(common.HELP_HEADER_REFERENT, common.REFERENT_COMMANDS))
+    if actor.is_vaccines:  # the school's vaccination-duty check (issue 18)
+        sections.append(_section(vaccine_texts.HELP_HEADER, vaccine_texts.COMMANDS[3:]))
     if actor.is_admin:
         sections.append(_section(common.HELP_HEADER_ADMIN, common.ADMIN_COMMANDS))
     return "\n\n".join(sections) + "\n" + common.HELP_FOOTER
