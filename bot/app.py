@@ -25,6 +25,7 @@ from reminders import broadcast as broadcast_delivery
 from reminders import early_warning, handover, retention
 from reminders import jobs as reminder_jobs
 from reminders import notices as referent_notices
+from reminders import vaccines as vaccine_reminders
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def build_application(services: Services) -> BotApplication:
     referent_notices.install(application)
     broadcast_delivery.install(application)
     retention.install(application)
+    vaccine_reminders.install(application)
     return application
 
 

@@ -350,7 +350,8 @@ def read_pupil_list(
             if pupil.codice_fiscale in seen:
                 raise ValidationFailed("vx_duplicate")
         except ValidationFailed as error:
-            errors.append(RowError(line=line, code=error.code, params={}))
+            params = {key: str(value) for key, value in error.params.items()}
+            errors.append(RowError(line=line, code=error.code, params=params))
             continue
         seen.add(pupil.codice_fiscale)
         pupils.append(pupil)

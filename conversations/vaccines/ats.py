@@ -20,6 +20,7 @@ from conversations.vaccines.school import row_errors
 from domain.access import Role
 from domain.errors import ValidationFailed
 from domain.vaccines import ListKind, Outcome
+from reminders.vaccines import deliver_soon
 from services import vaccines
 from services.vaccines import Refusal
 
@@ -214,13 +215,7 @@ async def publish(update: Update, context: BotContext) -> None:
         await reply(update, text)
         return
     await reply(update, render(texts.PUBLISHED, not_in_order=result))
-    deliver_soon = context.application.bot_data.get(DELIVER_SOON_KEY)
-    if callable(deliver_soon):
-        deliver_soon(context.application)
-
-
-# reminders/vaccines.py puts its «deliver now» here at install (handlers never import it).
-DELIVER_SOON_KEY = "vaccines.deliver_soon"
+    deliver_soon(context.application)
 
 
 @requires(Role.ADMIN)
@@ -231,9 +226,7 @@ async def remind_now(update: Update, context: BotContext) -> None:
         services, context.actor, year_of(context), services.now()
     )
     await reply(update, render(texts.REMINDED, count=count))
-    deliver_soon = context.application.bot_data.get(DELIVER_SOON_KEY)
-    if callable(deliver_soon):
-        deliver_soon(context.application)
+    deliver_soon(context.application)
 
 
 @requires(Role.ADMIN)
