@@ -221,6 +221,9 @@ async def publish(update: Update, context: BotContext) -> None:
 @requires(Role.ADMIN)
 async def remind_now(update: Update, context: BotContext) -> None:
     await answer_tap(update)
+    if ATS.tapped_args(update, REMIND, 0) is None:  # forged or malformed
+        await reply(update, common.STALE_BUTTON)
+        return
     services = context.services
     count = await vaccines.remind_missing_now(
         services, context.actor, year_of(context), services.now()
@@ -232,6 +235,9 @@ async def remind_now(update: Update, context: BotContext) -> None:
 @requires(Role.ADMIN)
 async def outcomes(update: Update, context: BotContext) -> None:
     await answer_tap(update)
+    if ATS.tapped_args(update, OUTCOMES, 0) is None:  # forged or malformed
+        await reply(update, common.STALE_BUTTON)
+        return
     year = year_of(context)
     content = await vaccines.outcomes_file(context.services, context.actor, year)
     await send_protected(
