@@ -472,6 +472,9 @@ async def queue_due_reminders(
     for code in await uow.vaccines.plessi_in_campaign(None, year):
         campaign = await uow.vaccines.campaign(code, year)
         kind = reminder_kind(campaign, due, rules, today)
+        if kind == "invite":  # only while some family is not invited yet
+            counts = follow_up_counts(await uow.vaccines.pupils(code, year))
+            kind = kind if counts.invited < counts.not_in_order else None
         if kind is None:
             continue
         officers = await uow.vaccines.officers(code)
@@ -481,6 +484,8 @@ async def queue_due_reminders(
     summaries = 0
     if today == due.list_due + timedelta(days=1):
         for user_id, ats_code in admins:
+            if not await missed_list(uow, ats_code, year):
+                continue  # every school of theirs sent its list: nothing to tell
             summaries += await uow.vaccines.queue_notice(
                 user_id, f"missed:{today}", ats_code or "", year, now
             )
