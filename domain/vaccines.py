@@ -133,6 +133,12 @@ def invite_due(
     return working_day(published + timedelta(days=calendar.invite_days), is_holiday)
 
 
+def last_expired_year(calendar: VaccineCalendar, today: date) -> int:
+    """The latest campaign year whose school-side data are due for deletion on `today`:
+    a campaign's data go the day after its retention date (31 December by default)."""
+    return today.year if today > month_day(calendar.retention_date, today.year) else today.year - 1
+
+
 def campaign_year(today: date) -> int:
     """The campaign running on `today`: the year of its March list (January–December)."""
     return today.year

@@ -39,6 +39,7 @@ RUNTIME_KEY = "vaccines.runtime"
 JOB_DAILY = "vaccines:daily"
 JOB_RETRY = "vaccines:retry"
 JOB_START = "vaccines:start-up"
+JOB_RETENTION = "vaccines:retention"
 MAX_LISTED = 40  # schools named in the ATS's summary (the rest counted): 4,096 characters
 
 
@@ -126,21 +127,42 @@ async def run_due(application: AnyApplication) -> Queued:
 
 
 def install(application: AnyApplication) -> None:
-    """The daily reminders (when reminders are enabled), and the outbox's delivery every
-    minute and at start-up."""
+    """The outbox's delivery every minute and at start-up, the retention every night at
+    RETENTION_TIME, and the daily reminders (when reminders are enabled)."""
     schedule(application, _deliver_job, retry_name=JOB_RETRY, start_name=JOB_START)
     settings = services_of(application).settings
-    if not settings.reminders_enabled:
-        return
     queue: JobQueue[Any] | None = application.job_queue
     if queue is None:
         raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    grace = {"misfire_grace_time": 3600, "coalesce": True}
     queue.run_daily(
-        _daily_job,
-        time=settings.deadline_reminder_time.replace(tzinfo=settings.tz),
-        name=JOB_DAILY,
-        job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
+        _retention_job,
+        time=settings.retention_time.replace(tzinfo=settings.tz),
+        name=JOB_RETENTION,
+        job_kwargs=grace,
     )
+    if settings.reminders_enabled:
+        queue.run_daily(
+            _daily_job,
+            time=settings.deadline_reminder_time.replace(tzinfo=settings.tz),
+            name=JOB_DAILY,
+            job_kwargs=grace,
+        )
+
+
+async def purge(application: AnyApplication) -> int:
+    """Delete the campaigns past their retention date (VACUUM included)."""
+    services = services_of(application)
+    pupils = await vaccines.purge_expired(
+        services, services.local_now().date(), services.now(), rules_of(services)
+    )
+    if pupils:
+        log.info("vaccination retention: %d pupils deleted", pupils)
+    return pupils
+
+
+async def _retention_job(context: BotContext) -> None:
+    await purge(context.application)
 
 
 async def _daily_job(context: BotContext) -> None:

@@ -38,6 +38,7 @@ from domain.vaccines import (
     deadlines,
     follow_up_counts,
     invite_due,
+    last_expired_year,
     not_in_order_per_class,
     read_answer,
     read_pupil_list,
@@ -418,6 +419,16 @@ async def outcomes_file(uow: UnitOfWork, actor: Actor, year: int) -> bytes:
             if p.outcome is Outcome.NOT_IN_ORDER
         )
     return workbooks.outcomes(rows)
+
+
+async def purge_expired(uow: UnitOfWork, today: date, now: datetime, rules: Rules) -> int:
+    """Retention: the school-side data of every campaign past its retention date deleted,
+    then the file VACUUMed (no copy left in free pages or the WAL). Returns the pupils."""
+    year = last_expired_year(rules.calendar, today)
+    pupils = await uow.vaccines.purge_through(year, now=now)
+    if pupils:
+        await uow.db.vacuum()
+    return pupils
 
 
 def template_file() -> bytes:

@@ -351,11 +351,41 @@ class VaccinesRepository:
     async def retry_later(self, item_id: int, now: datetime, error: str) -> OutboxStatus:
         return await self._outbox.retry_later(item_id, now, error)
 
-    async def delete_year(self, year: int) -> int:
-        """Retention: every list of a campaign year (pupils cascade), and its campaigns."""
+    async def purge_through(self, year: int, *, now: datetime) -> int:
+        """Retention: the school-side data of the campaigns up to `year` (pupils, lists,
+        campaigns, notices), in one transaction with `secure_delete` on (freed pages zeroed);
+        the caller VACUUMs (as storage/retention.py). Returns how many pupils went."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM vaccine_lists WHERE year <= ?", (year,))
-            deleted = cursor.rowcount
-            await cursor.close()
-            await conn.execute("DELETE FROM vaccine_campaigns WHERE year <= ?", (year,))
-        return deleted
+            async with conn.execute(
+                "SELECT COUNT(*) FROM vaccine_pupils WHERE list_id IN"
+                " (SELECT id FROM vaccine_lists WHERE year <= ?)",
+                (year,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            pupils = int(row[0]) if row else 0
+            async with conn.execute("PRAGMA secure_delete") as cursor:
+                secure = await cursor.fetchone()
+            await conn.execute("PRAGMA secure_delete = ON")
+            try:
+                await conn.execute(
+                    "DELETE FROM vaccine_pupils WHERE list_id IN"
+                    " (SELECT id FROM vaccine_lists WHERE year <= ?)",
+                    (year,),
+                )
+                for table in ("vaccine_lists", "vaccine_campaigns", "vaccine_notices"):
+                    await conn.execute(f"DELETE FROM {table} WHERE year <= ?", (year,))
+                if pupils:
+                    await audit.record(
+                        conn,
+                        now=now,
+                        actor=0,
+                        action="vaccines.retention",
+                        entity="system",
+                        entity_id=str(year),
+                        details={"pupils": pupils},
+                    )
+            finally:
+                await conn.execute(
+                    f"PRAGMA secure_delete = {'ON' if secure and secure[0] else 'OFF'}"
+                )
+        return pupils

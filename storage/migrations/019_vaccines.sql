@@ -27,8 +27,10 @@ CREATE TABLE vaccine_campaigns (
 
 -- A list of pupils: the first one ('elenco') and the late enrolments ('integrazione').
 -- A draft (sent_at NULL) is replaced by each new upload; a sent list is locked.
+-- AUTOINCREMENT: a replaced draft's id is never given again, so the «Conferma invio» of a
+-- draft reviewed earlier cannot send the one uploaded after it.
 CREATE TABLE vaccine_lists (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     plesso_code  TEXT NOT NULL REFERENCES plessi (code),
     year         INTEGER NOT NULL,
     kind         TEXT NOT NULL,
