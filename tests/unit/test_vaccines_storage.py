@@ -122,7 +122,7 @@ async def test_a_campaign_past_its_date_leaves_no_trace_in_the_file(
     assert await purge_expired(uow, date(2026, 12, 31), NOW, rules) == 0  # not yet
     assert await purge_expired(uow, date(2027, 1, 1), NOW, rules) == 1
     assert OLD_SURNAME.encode() not in raw_bytes(path)
-    assert "ZPPNNA16A41F205X".encode() not in raw_bytes(path)
+    assert b"ZPPNNA16A41F205X" not in raw_bytes(path)
     with contextlib.closing(sqlite3.connect(path)) as conn:
         assert conn.execute("SELECT year FROM vaccine_lists").fetchall() == [(2027,)]
         assert conn.execute("SELECT COUNT(*) FROM vaccine_notices").fetchone() == (0,)
