@@ -24,6 +24,7 @@ CREATE TABLE vaccine_campaigns (
     transmitted_at  TEXT,
     PRIMARY KEY (plesso_code, year)
 );
+CREATE INDEX vaccine_campaigns_by_year ON vaccine_campaigns (year);  -- the retention
 
 -- A list of pupils: the first one ('elenco') and the late enrolments ('integrazione').
 -- A draft (sent_at NULL) is replaced by each new upload; a sent list is locked.
@@ -41,6 +42,7 @@ CREATE TABLE vaccine_lists (
     receipt      TEXT
 );
 CREATE INDEX vaccine_lists_by_plesso ON vaccine_lists (plesso_code, year);
+CREATE INDEX vaccine_lists_by_year ON vaccine_lists (year);  -- the retention
 
 -- A pupil of a list, the ATS's outcome for them and the school's follow-up. Health data:
 -- only the plesso's vaccini role and its ATS see it, never in message text.
@@ -82,3 +84,4 @@ CREATE TABLE vaccine_notices (
     UNIQUE (user_id, kind, scope)
 );
 CREATE INDEX vaccine_notices_due ON vaccine_notices (status, next_attempt_at);
+CREATE INDEX vaccine_notices_by_year ON vaccine_notices (year);  -- the retention
