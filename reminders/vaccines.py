@@ -55,6 +55,8 @@ async def notice_text(services: Services, item: VaccineNotice) -> str:
     rules = rules_of(services)
     due = rules.deadlines(item.year)
     topic = item.topic
+    if topic == "revoked":
+        return render(texts.NOTICE_REVOKED, code=item.scope)
     if topic == "published":
         return render(texts.NOTICE_PUBLISHED, code=item.scope)
     if topic in ("list", "list_now"):

@@ -335,6 +335,22 @@ async def list_file(uow: UnitOfWork, actor: Actor, code: str, year: int) -> byte
     return workbooks.school_list(pupils) if pupils else None
 
 
+async def holders(uow: UnitOfWork, actor: Actor, code: str) -> list[tuple[int, str]] | None:
+    """Who holds the vaccini role of a plesso of the admin's ATS (None: not theirs)."""
+    if await _ats_plesso(uow, actor, code) is None:
+        return None
+    return await uow.vaccines.holders(code)
+
+
+async def revoke_holder(
+    uow: UnitOfWork, actor: Actor, code: str, referent_id: int, now: datetime
+) -> bool:
+    """Revoke a person's vaccini role on a plesso of the admin's ATS; they are told."""
+    if await _ats_plesso(uow, actor, code) is None:
+        return False
+    return await uow.vaccines.revoke(referent_id, code, actor=actor.user_id, now=now)
+
+
 @dataclass(frozen=True)
 class AnswerLoaded:
     recorded: int

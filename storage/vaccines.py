@@ -60,6 +60,49 @@ class VaccinesRepository:
         )
         return [int(row["telegram_user_id"]) for row in rows]
 
+    async def holders(self, plesso_code: str) -> list[tuple[int, str]]:
+        """(referent id, full name) of who holds the vaccini role of the plesso, by name."""
+        rows = await self._db.fetchall(
+            "SELECT r.id, r.full_name FROM vaccine_officers v"
+            " JOIN referents r ON r.id = v.referent_id"
+            " WHERE v.plesso_code = ? AND v.revoked_at IS NULL ORDER BY r.full_name, r.id",
+            (plesso_code,),
+        )
+        return [(int(row["id"]), str(row["full_name"])) for row in rows]
+
+    async def revoke(
+        self, referent_id: int, plesso_code: str, *, actor: int, now: datetime
+    ) -> bool:
+        """End the person's vaccini role on the plesso (the row stays, for the record); they
+        are told through the outbox, in this transaction. False when they did not hold it."""
+        stamp = utc_now_text(now)
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE vaccine_officers SET revoked_at = ? WHERE referent_id = ?"
+                " AND plesso_code = ? AND revoked_at IS NULL RETURNING referent_id",
+                (stamp, referent_id, plesso_code),
+            )
+            revoked = await cursor.fetchone()
+            await cursor.close()
+            if revoked is None:
+                return False
+            await audit.record(
+                conn,
+                now=now,
+                actor=actor,
+                action="vaccines.revoke",
+                entity="referent",
+                entity_id=str(referent_id),
+                details={"plesso": plesso_code},
+            )
+            await conn.execute(
+                "INSERT INTO vaccine_notices (user_id, kind, scope, year, next_attempt_at,"
+                " created_at) SELECT telegram_user_id, ?, ?, ?, ?, ? FROM referents WHERE id = ?"
+                " ON CONFLICT (user_id, kind, scope) DO NOTHING",
+                (f"revoked:{stamp}", plesso_code, now.year, stamp, stamp, referent_id),
+            )
+        return True
+
     # --- the campaign --------------------------------------------------------------------
 
     async def campaign(self, plesso_code: str, year: int) -> Campaign:

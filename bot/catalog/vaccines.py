@@ -170,6 +170,15 @@ ATS_STATE_PUBLISHED = (
     " · nessun documento {no_document}."
 )
 ATS_STATE_TRANSMITTED = " Esito della scuola trasmesso il {transmitted}."
+ATS_HOLDERS = "Ruolo «vaccini»: {names}"
+ATS_NO_HOLDER = "Nessuno ha il ruolo «vaccini»: /invita {code} vaccini"
+BUTTON_REVOKE = "Revoca ruolo: {name}"
+REVOKE_CONFIRM = "Revocare il ruolo «vaccini» a <b>{name}</b> per {code}?"
+REVOKED = "Ruolo «vaccini» revocato a {name} per {code}. È stato avvisato."
+REVOKE_GONE = "Non ha più il ruolo «vaccini» per questo plesso."
+REVOKE_KEPT = "Nessuna revoca."
+BUTTON_YES = "Sì, revoca"
+BUTTON_NO = "No"
 BUTTON_DOWNLOAD = "Scarica elenco (XLSX)"
 BUTTON_ANSWER = "Carica esito"
 BUTTON_PUBLISH = "Pubblica"
@@ -190,6 +199,7 @@ OUTCOMES_CAPTION = "Esiti {year}: alunni non in regola per scuola, con i documen
 
 # --- notices and reminders (counts only) --------------------------------------------------
 
+NOTICE_REVOKED = "L'ATS ha revocato il tuo ruolo «vaccini» per il plesso {code}."
 NOTICE_PUBLISHED = (
     "💉 L'ATS ha pubblicato l'esito della verifica vaccinale del plesso {code}."
     " Apri /vaccini per i numeri e il file."

@@ -145,4 +145,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CallbackQueryHandler(ats.publish, pattern=a.pattern(ats.PUBLISH)),
         CallbackQueryHandler(ats.remind_now, pattern=a.pattern(ats.REMIND)),
         CallbackQueryHandler(ats.outcomes, pattern=a.pattern(ats.OUTCOMES)),
+        CallbackQueryHandler(ats.revoke, pattern=a.pattern(ats.REVOKE)),
+        CallbackQueryHandler(ats.revoke_yes, pattern=a.pattern(ats.REVOKE_YES)),
+        CallbackQueryHandler(ats.revoke_no, pattern=a.pattern(ats.REVOKE_NO)),
     ]

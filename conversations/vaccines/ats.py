@@ -14,7 +14,7 @@ from bot.callbacks import Buttons
 from bot.catalog import common, error_text, render
 from bot.catalog import vaccines as texts
 from bot.context import BotContext
-from bot.replies import answer_tap, reply
+from bot.replies import answer_tap, close_buttons, reply
 from conversations.vaccines.common import MAX_LISTED, day, rules_of, send_protected, year_of
 from conversations.vaccines.school import row_errors
 from domain.access import Role
@@ -26,6 +26,7 @@ from services.vaccines import Refusal
 
 ATS = Buttons("va", "the ATS's /vaccini: rem, out, dl:PLESSO, ans:PLESSO, pub:PLESSO")
 REMIND, OUTCOMES, DOWNLOAD, ANSWER, PUBLISH = "rem", "out", "dl", "ans", "pub"
+REVOKE, REVOKE_YES, REVOKE_NO = "rv", "rvy", "rvn"
 
 
 def _local_day(context: BotContext, value: datetime | None) -> str:
@@ -137,7 +138,21 @@ async def show_plesso(update: Update, context: BotContext, code: str) -> None:
             state,
         ]
     )
-    rows: list[list[keyboards.Button]] = []
+    holders = await vaccines.holders(context.services, context.actor, found.plesso.code) or []
+    text += "\n" + (
+        render(texts.ATS_HOLDERS, names=", ".join(name for _, name in holders))
+        if holders
+        else render(texts.ATS_NO_HOLDER, code=found.plesso.code)
+    )
+    rows: list[list[keyboards.Button]] = [
+        [
+            (
+                render(texts.BUTTON_REVOKE, name=name),
+                ATS.data(REVOKE, found.plesso.code, referent_id),
+            )
+        ]
+        for referent_id, name in holders[:MAX_LISTED]
+    ]
     if sent:
         rows.append([(texts.BUTTON_DOWNLOAD, ATS.data(DOWNLOAD, found.plesso.code))])
         if campaign.published_at is None:
@@ -243,3 +258,54 @@ async def outcomes(update: Update, context: BotContext) -> None:
     await send_protected(
         update, content, f"esiti_vaccini_{year}.xlsx", render(texts.OUTCOMES_CAPTION, year=year)
     )
+
+
+async def _holder(update: Update, context: BotContext, verb: str) -> tuple[str, int, str] | None:
+    """The plesso, referent id and name of a tapped revoke button, if they hold the role."""
+    found = ATS.tapped_args(update, verb, 2)
+    if not found or not found[1].isdigit():
+        return None
+    holders = await vaccines.holders(context.services, context.actor, found[0]) or []
+    name = next((n for referent_id, n in holders if referent_id == int(found[1])), None)
+    return (found[0], int(found[1]), name) if name is not None else None
+
+
+@requires(Role.ADMIN)
+async def revoke(update: Update, context: BotContext) -> None:
+    await answer_tap(update)
+    holder = await _holder(update, context, REVOKE)
+    if holder is None:
+        await reply(update, texts.REVOKE_GONE)
+        return
+    code, referent_id, name = holder
+    keyboard = keyboards.inline(
+        [
+            [
+                (texts.BUTTON_YES, ATS.data(REVOKE_YES, code, referent_id)),
+                (texts.BUTTON_NO, ATS.data(REVOKE_NO, code, referent_id)),
+            ]
+        ]
+    )
+    await reply(update, render(texts.REVOKE_CONFIRM, name=name, code=code), keyboard)
+
+
+@requires(Role.ADMIN)
+async def revoke_yes(update: Update, context: BotContext) -> None:
+    await close_buttons(update)
+    await answer_tap(update)
+    holder = await _holder(update, context, REVOKE_YES)
+    services = context.services
+    if holder is None or not await vaccines.revoke_holder(
+        services, context.actor, holder[0], holder[1], services.now()
+    ):
+        await reply(update, texts.REVOKE_GONE)
+        return
+    await reply(update, render(texts.REVOKED, name=holder[2], code=holder[0]))
+    deliver_soon(context.application)
+
+
+@requires(Role.ADMIN)
+async def revoke_no(update: Update, context: BotContext) -> None:
+    await close_buttons(update)
+    await answer_tap(update)
+    await reply(update, texts.REVOKE_KEPT)

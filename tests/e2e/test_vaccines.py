@@ -264,3 +264,25 @@ async def test_a_referent_without_the_role_and_another_ats_admin_are_refused(
     assert PLESSO_MILANO not in overview.content
     # The COVID invitation still makes a referent (no role word): unchanged.
     assert await invite(admin)
+
+
+async def test_the_ats_revokes_the_role_and_the_holder_is_told_and_refused(
+    harness: Harness, admin: ChatUser
+) -> None:
+    harness.clock.set(FEBRUARY)
+    school = await vaccini_user(harness, admin)
+    await school.send("/vaccini")
+    await school.expect("Verifica obblighi vaccinali")
+    await admin.send(f"/vaccini {PLESSO_MILANO}")
+    await admin.expect("Ruolo «vaccini»: PAOLA PRESIDE")
+    await admin.tap("Revoca ruolo: PAOLA PRESIDE")
+    await admin.expect("Revocare il ruolo «vaccini» a PAOLA PRESIDE")
+    await admin.tap("Sì, revoca")
+    await admin.expect("Ruolo «vaccini» revocato a PAOLA PRESIDE")
+    await school.expect("ha revocato il tuo ruolo «vaccini» per il plesso MIEE8AB01T")
+    # Holding no other role, they are nobody to the bot now.
+    await school.send("/vaccini")
+    await school.expect("Non sei registrato")
+    await school.tap_stale("Carica elenco")
+    await school.expect("Non sei registrato")
+    assert await harness.svc.vaccines.officers(PLESSO_MILANO) == []
