@@ -24,6 +24,7 @@ JOINED = (
     " ({code}).\n\nScrivi /vaccini per iniziare."
 )
 INVITE_ROLE = "\nRuolo: <b>vaccini</b> (verifica obblighi vaccinali)."
+INVITES_ROLE = " · ruolo «vaccini»"  # appended to an /inviti line
 INVITE_ROLE_UNKNOWN = (
     "Ruolo sconosciuto «{role}». Scrivi ad esempio <code>/invita MIEE00001A</code> (referente"
     " COVID) o <code>/invita MIEE00001A vaccini</code> (verifica obblighi vaccinali)."

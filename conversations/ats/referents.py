@@ -383,7 +383,7 @@ def _invitation_line(context: BotContext, item: OutstandingInvitation) -> str:
         plesso=item.plesso.name,
         created=f"{invitation.created_at.astimezone(tz):%d/%m/%Y %H:%M}",
         expires=f"{invitation.expires_at.astimezone(tz):%d/%m/%Y %H:%M}",
-    )
+    ) + (vaccine_texts.INVITES_ROLE if invitation.role == Role.VACCINES.value else "")
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -262,8 +262,18 @@ async def test_a_referent_without_the_role_and_another_ats_admin_are_refused(
     await other.send("/vaccini")
     overview = await other.expect("Elenchi ricevuti: 0 su 0 plessi")
     assert PLESSO_MILANO not in overview.content
-    # The COVID invitation still makes a referent (no role word): unchanged.
+    # The COVID invitation still makes a referent (no role word); /inviti tells them apart.
     assert await invite(admin)
+    await admin.send("/inviti")
+    listed = await admin.expect("Inviti in sospeso")
+    assert "ruolo «vaccini»" not in listed.content  # the vaccini one was used
+    await admin.send(f"/invita {PLESSO_MILANO} vaccini")
+    await admin.expect("Ruolo: vaccini")
+    await admin.send("/inviti")
+    listed = await admin.expect("Inviti in sospeso")
+    assert listed.content.count("ruolo «vaccini»") == 1
+    await admin.send(f"/invita {PLESSO_MILANO} preside")
+    await admin.expect("Ruolo sconosciuto «preside»")
 
 
 async def test_the_ats_revokes_the_role_and_the_holder_is_told_and_refused(
