@@ -437,6 +437,13 @@ def next_deadline(stage: Stage, due: Deadlines, today: date) -> tuple[str, date]
     return None
 
 
+SHOWN_NAME = 40  # characters of a school's name in a list message (4,096 by construction)
+
+
+def short_name(name: str) -> str:
+    return name if len(name) <= SHOWN_NAME else name[: SHOWN_NAME - 1] + "…"
+
+
 def receipt_code(plesso_code: str, list_id: int, sent: date) -> str:
     """The receipt of a sent list: plesso, date and number, to quote to the ATS."""
     return f"VAX-{plesso_code}-{sent:%Y%m%d}-{list_id}"

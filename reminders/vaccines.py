@@ -25,7 +25,7 @@ from bot.catalog import render
 from bot.catalog import vaccines as texts
 from bot.context import BotContext, Services, services_of
 from domain.calendar import italian_holidays
-from domain.vaccines import VaccineNotice, invite_due
+from domain.vaccines import VaccineNotice, invite_due, short_name
 from reminders.outbox import deliver_each, pacing, schedule
 from reminders.sender import send_with_retries
 from services import vaccines
@@ -69,7 +69,10 @@ async def notice_text(services: Services, item: VaccineNotice) -> str:
     if topic == "outcome":
         return render(texts.REMIND_OUTCOME, code=item.scope, due=_day(due.outcome_due))
     missed = await vaccines.missed_list(services, item.scope or None, item.year)
-    lines = [render(texts.ATS_MISSING_LINE, name=p.name, code=p.code) for p in missed[:MAX_LISTED]]
+    lines = [
+        render(texts.ATS_MISSING_LINE, name=short_name(p.name), code=p.code)
+        for p in missed[:MAX_LISTED]
+    ]
     if len(missed) > MAX_LISTED:
         lines.append(render(texts.ATS_MORE, more=len(missed) - MAX_LISTED))
     return render(texts.MISSED_SUMMARY, due=_day(due.list_due), count=len(missed), lines="") + (

@@ -15,11 +15,11 @@ from bot.catalog import common, error_text, render
 from bot.catalog import vaccines as texts
 from bot.context import BotContext
 from bot.replies import answer_tap, close_buttons, reply
-from conversations.vaccines.common import MAX_LISTED, day, rules_of, send_protected, year_of
+from conversations.vaccines.common import day, rules_of, send_protected, year_of
 from conversations.vaccines.school import row_errors
 from domain.access import Role
 from domain.errors import ValidationFailed
-from domain.vaccines import ListKind, Outcome
+from domain.vaccines import ListKind, Outcome, short_name
 from reminders.vaccines import deliver_soon
 from services import vaccines
 from services.vaccines import Refusal
@@ -27,6 +27,9 @@ from services.vaccines import Refusal
 ATS = Buttons("va", "the ATS's /vaccini: rem, out, dl:PLESSO, ans:PLESSO, pub:PLESSO")
 REMIND, OUTCOMES, DOWNLOAD, ANSWER, PUBLISH = "rem", "out", "dl", "ans", "pub"
 REVOKE, REVOKE_YES, REVOKE_NO = "rv", "rvy", "rvn"
+# Schools named per list of the overview: 2 × 15 lines of at most ~100 characters, well
+# under Telegram's 4,096 with the header; the rest are counted.
+MAX_LISTED = 15
 
 
 def _local_day(context: BotContext, value: datetime | None) -> str:
@@ -62,7 +65,7 @@ async def show_overview(update: Update, context: BotContext) -> None:
                 "\n"
                 + render(
                     texts.ATS_ARRIVED_LINE,
-                    name=plesso.name,
+                    name=short_name(plesso.name),
                     code=plesso.code,
                     sent=_local_day(context, first.sent_at),
                     pupils=campaign.sent_pupils,
@@ -74,7 +77,9 @@ async def show_overview(update: Update, context: BotContext) -> None:
     if missing:
         text += texts.ATS_MISSING_HEADER
         for plesso in missing[:MAX_LISTED]:
-            text += "\n" + render(texts.ATS_MISSING_LINE, name=plesso.name, code=plesso.code)
+            text += "\n" + render(
+                texts.ATS_MISSING_LINE, name=short_name(plesso.name), code=plesso.code
+            )
         if len(missing) > MAX_LISTED:
             text += "\n" + render(texts.ATS_MORE, more=len(missing) - MAX_LISTED)
     rows: list[list[keyboards.Button]] = []

@@ -7,14 +7,16 @@ another ATS's admin refused."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import openpyxl  # type: ignore[import-untyped]
 from codicefiscale import codicefiscale as cf_lib
 
+from domain.invitations import hash_invitation_code, new_invitation_code
+from domain.registry import Plesso, ReferentProfile
 from emulator.driver import ChatUser
 from tests.e2e.steps import PLESSO_MILANO, invite, joined_referent
-from tests.harness import ADMIN_VALPADANA, ROME, Harness
+from tests.harness import ADMIN_MILANO, ADMIN_VALPADANA, ROME, Harness
 
 SCHOOL_USER = 7001
 FEBRUARY = datetime(2027, 2, 25, 9, 0, tzinfo=ROME)
@@ -296,3 +298,46 @@ async def test_the_ats_revokes_the_role_and_the_holder_is_told_and_refused(
     await school.tap_stale("Carica elenco")
     await school.expect("Non sei registrato")
     assert await harness.svc.vaccines.officers(PLESSO_MILANO) == []
+
+
+async def test_the_overview_of_many_long_named_schools_fits_one_message(
+    harness: Harness, admin: ChatUser
+) -> None:
+    svc = harness.svc
+    plessi = [
+        Plesso(
+            code=f"MIEE9{n:04d}X",
+            name=f"Istituto Comprensivo Statale {n} " + "Giuseppe Garibaldi " * 6,
+            comune_code="F205",
+            comune_name="Milano",
+            province="MI",
+            address="Via Roma 1",
+            school_type="primaria",
+            sentinel=False,
+            ats_code="ATS-MILANO",
+        )
+        for n in range(40)
+    ]
+    await svc.plessi.upsert_many(plessi, actor=0, now=svc.now())
+    for n, plesso in enumerate(plessi):
+        code = new_invitation_code()
+        await svc.invitations.create(
+            code_hash=hash_invitation_code(code),
+            plesso_code=plesso.code,
+            created_by=ADMIN_MILANO,
+            now=svc.now(),
+            expires_at=svc.now() + timedelta(days=1),
+            role="vaccini",
+        )
+        profile = ReferentProfile(full_name=f"Preside {n}", phone="3331234567", email="p@x.it")
+        joined = await svc.referents.join(
+            telegram_user_id=8000 + n,
+            profile=profile,
+            invitation_hash=hash_invitation_code(code),
+            now=svc.now(),
+        )
+        assert joined is not None
+    await admin.send("/vaccini")
+    overview = await admin.expect("Elenchi ricevuti: 0 su 40 plessi")
+    assert "… e altri 25." in overview.content
+    assert len(overview.content) < 4096
