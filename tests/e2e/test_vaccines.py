@@ -341,3 +341,25 @@ async def test_the_overview_of_many_long_named_schools_fits_one_message(
     overview = await admin.expect("Elenchi ricevuti: 0 su 40 plessi")
     assert "… e altri 25." in overview.content
     assert len(overview.content) < 4096
+
+
+async def test_a_covid_referent_may_hold_the_vaccini_role_too(
+    harness: Harness, admin: ChatUser
+) -> None:
+    harness.clock.set(FEBRUARY)
+    referent = await joined_referent(harness, admin, 7003)
+    await referent.send("/vaccini")
+    await referent.expect("riservata a chi ha il ruolo «vaccini»")
+    await admin.send(f"/invita {PLESSO_MILANO} vaccini")
+    message = await admin.expect("Ruolo: vaccini")
+    code = (message.text or "").split("?start=")[1].split()[0]
+    await referent.send(f"/start {code}")
+    await referent.expect("Ora hai il ruolo «vaccini»")  # no second registration
+    await referent.send("/vaccini")
+    await referent.expect("Elenco degli iscritti: non ancora caricato")
+    await referent.send("/aiuto")
+    help_text = await referent.expect("/vaccini")
+    assert "/nuovocaso" in help_text.content
+    actor = await harness.svc.referents.by_user(7003)
+    assert actor is not None
+    assert actor.plessi == (PLESSO_MILANO,) and actor.vaccine_plessi == (PLESSO_MILANO,)
