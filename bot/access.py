@@ -14,6 +14,7 @@ from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot import flows
 from bot.catalog import common
+from bot.catalog import vaccines as vaccine_texts
 from bot.context import BotContext
 from bot.replies import answer_tap, reply
 from domain.access import Actor, Role
@@ -89,6 +90,8 @@ async def refuse(update: Update, actor: Actor, role: Role) -> None:
         text = common.ACCESS_REVOKED if actor.is_revoked else common.NOT_REGISTERED
     else:
         text = common.ADMIN_ONLY if role is Role.ADMIN else common.REFERENT_ONLY
+        if role is Role.VACCINES:
+            text = vaccine_texts.VACCINES_ONLY
     await answer_tap(update, text)
     await reply(update, text)
 

@@ -27,6 +27,7 @@ from reminders import early_warning, handover, retention
 from reminders import jobs as reminder_jobs
 from reminders import notices as referent_notices
 from reminders import senthome as sent_home
+from reminders import vaccines as vaccine_reminders
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def build_application(services: Services) -> BotApplication:
     retention.install(application)
     citizen_reminders.install(application)
     sent_home.install(application)
+    vaccine_reminders.install(application)
     return application
 
 

@@ -8,7 +8,9 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from telegram.error import TelegramError
 
 from bot.catalog import citizens, common
+from bot.catalog import vaccines as vaccine_texts
 from bot.settings import Settings
+from domain.access import Actor
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,20 @@ async def set_citizen_menu(bot: Bot, chat_id: int) -> None:
     await bot.set_my_commands(
         _commands(citizens.CITIZEN_COMMANDS), scope=BotCommandScopeChat(chat_id)
     )
+
+
+async def set_user_menu(bot: Bot, chat_id: int, actor: Actor, *, vaccines: bool) -> None:
+    """The menu of who holds the «vaccini» role (issue 18): its commands, plus the
+    referent's and the admin's when they are those too."""
+    items = list(vaccine_texts.COMMANDS) if vaccines else []
+    if actor.is_referent:
+        items += [item for item in common.REFERENT_COMMANDS if item not in items]
+    if actor.is_admin:
+        items += common.ADMIN_COMMANDS
+    try:
+        await bot.set_my_commands(_commands(items), scope=BotCommandScopeChat(chat_id))
+    except TelegramError as error:
+        log.info("command menu not set for one user: %s", error.message)
 
 
 async def set_command_menus(bot: Bot, settings: Settings) -> None:

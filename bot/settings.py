@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.text import parse_ascii_int
+from domain.vaccines import VaccineCalendar
 
 _TOKEN_PATTERN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$")
 _ATS_PATTERN = re.compile(r"^ATS-[A-Z0-9-]{2,30}$")
@@ -118,6 +119,15 @@ class Settings(BaseSettings):
     # Drafts (a form or a registration left half-way) untouched for more than this many days
     # are deleted by the same run (issue 15).
     draft_retention_days: int = Field(default=14, ge=1)
+    # The vaccination-duty check (issue 18): the legal dates as MM-DD (moved to the next
+    # working day when on a Sunday or holiday), the days to invite the families, and the
+    # day after which a campaign's school-side data are deleted.
+    vaccines_list_due: str = "03-10"
+    vaccines_answer_due: str = "06-10"
+    vaccines_invite_days: int = Field(default=10, ge=1, le=60)
+    vaccines_documents_due: str = "07-10"
+    vaccines_outcome_due: str = "07-20"
+    vaccines_retention_date: str = "12-31"
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -142,7 +152,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone '{value}'") from error
         return value
 
-    @field_validator("school_year_reminder_date")
+    @field_validator(
+        "school_year_reminder_date",
+        "vaccines_list_due",
+        "vaccines_answer_due",
+        "vaccines_documents_due",
+        "vaccines_outcome_due",
+        "vaccines_retention_date",
+    )
     @classmethod
     def _month_day(cls, value: str) -> str:
         parse_month_day(value)
@@ -183,6 +200,17 @@ class Settings(BaseSettings):
     def school_year_reminder(self) -> tuple[int, int]:
         """SCHOOL_YEAR_REMINDER_DATE as (month, day)."""
         return parse_month_day(self.school_year_reminder_date)
+
+    @property
+    def vaccine_calendar(self) -> VaccineCalendar:
+        return VaccineCalendar(
+            list_due=self.vaccines_list_due,
+            answer_due=self.vaccines_answer_due,
+            invite_days=self.vaccines_invite_days,
+            documents_due=self.vaccines_documents_due,
+            outcome_due=self.vaccines_outcome_due,
+            retention_date=self.vaccines_retention_date,
+        )
 
     def admin(self, user_id: int) -> AdminEntry | None:
         for entry in self.admin_ids:

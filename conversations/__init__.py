@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.context import BotContext
+from conversations import vaccines
 from conversations.absences import closures, enrolment, record
 from conversations.ats import (
     broadcast,
@@ -74,5 +75,7 @@ def registered_handlers() -> list[AnyHandler]:
         *retention.handlers(),
         broadcast.build(),
         export.build(),
+        vaccines.build(),
+        *vaccines.handlers(),
         *basics.last_resort_handlers(),
     ]

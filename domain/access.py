@@ -12,6 +12,7 @@ from domain.registry import Plesso, Referent
 class Role(StrEnum):
     ADMIN = "admin"
     REFERENT = "referent"
+    VACCINES = "vaccini"  # the school's vaccination-duty check (issue 18)
 
 
 class Actor(BaseModel):
@@ -35,15 +36,26 @@ class Actor(BaseModel):
             not self.is_admin
             and self.referent is not None
             and not self.referent.plessi
+            and not self.referent.vaccine_plessi
             and bool(self.referent.revoked_plessi)
         )
 
     @property
+    def is_vaccines(self) -> bool:
+        """Holds the "vaccini" role on at least one plesso."""
+        return self.referent is not None and bool(self.referent.vaccine_plessi)
+
+    @property
     def is_known(self) -> bool:
-        return self.is_admin or self.is_referent
+        return self.is_admin or self.is_referent or self.is_vaccines
 
     def has(self, role: Role) -> bool:
+        if role is Role.VACCINES:
+            return self.is_vaccines
         return self.is_admin if role is Role.ADMIN else self.is_referent
+
+    def holds_vaccines(self, code: str) -> bool:
+        return self.referent is not None and code in self.referent.vaccine_plessi
 
     def holds_plesso(self, code: str) -> bool:
         return self.referent is not None and code in self.referent.plessi

@@ -42,6 +42,8 @@ class Referent(BaseModel):
     email: str
     plessi: tuple[str, ...] = ()
     revoked_plessi: tuple[str, ...] = ()
+    vaccine_plessi: tuple[str, ...] = ()
+    """The plessi where they hold the "vaccini" role (issue 18)."""
 
 
 class Invitation(BaseModel):
@@ -54,6 +56,8 @@ class Invitation(BaseModel):
     expires_at: datetime
     used_at: datetime | None = None
     used_by: int | None = None
+    role: str = "referent"
+    """What it grants: "referent" (COVID) or "vaccini" (issue 18)."""
 
 
 class ReferentProfile(BaseModel):

@@ -320,6 +320,10 @@ class BotApiMethods:
             document = BotDocument(filename, stored.content, stored.mime_type, stored.file_id)
             message.document = document
             message.media_json = {"document": stored.document_json()}
+        if (params.str_or_none("protect_content") or "").lower() in ("true", "1"):
+            # Kept so tests can check that a file with names cannot be forwarded or saved.
+            message.protected = True
+            message.media_json["has_protected_content"] = True
         return self._publish(chat, message)
 
     def _resolve_upload(self, params: Params, field: str) -> StoredFile:

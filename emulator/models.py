@@ -53,6 +53,7 @@ class BotMessage:
     inline_markup_json: JsonDict | None = None  # the inline keyboard as Telegram echoes it
     markup_history: list[Keyboard] = field(default_factory=list)  # keyboards before edits
     media_json: JsonDict = field(default_factory=dict)  # document/photo fields of the payload
+    protected: bool = False  # sent with protect_content (no forwarding, no saving)
 
     @property
     def content(self) -> str:

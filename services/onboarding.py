@@ -39,6 +39,7 @@ class CodeChecked:
     attempts_left: int = 0
     invitation_hash: str = ""
     plesso: Plesso | None = None
+    role: str = "referent"
 
 
 async def locked_until(uow: UnitOfWork, user_id: int, now: datetime) -> datetime | None:
@@ -75,7 +76,9 @@ async def check_code(uow: UnitOfWork, user_id: int, typed: str, now: datetime) -
         return CodeChecked(refused=CodeRefusal.EXPIRED)
     plesso = await uow.plessi.get(invitation.plesso_code)
     assert plesso is not None  # invitations reference plessi (foreign key)
-    return CodeChecked(invitation_hash=hash_invitation_code(code or ""), plesso=plesso)
+    return CodeChecked(
+        invitation_hash=hash_invitation_code(code or ""), plesso=plesso, role=invitation.role
+    )
 
 
 async def join(

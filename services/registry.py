@@ -85,7 +85,12 @@ async def managed_plesso(uow: UnitOfWork, actor: Actor, code: str) -> Plesso | N
 
 
 async def invite(
-    uow: UnitOfWork, actor: Actor, plesso_code: str, now: datetime, valid_for: timedelta
+    uow: UnitOfWork,
+    actor: Actor,
+    plesso_code: str,
+    now: datetime,
+    valid_for: timedelta,
+    role: str = "referent",
 ) -> Invited | None:
     """A fresh invitation to a plesso the admin manages, valid for `valid_for`; None when
     the plesso is unknown or of another ATS."""
@@ -99,6 +104,7 @@ async def invite(
         created_by=actor.user_id,
         now=now,
         expires_at=now + valid_for,
+        role=role,
     )
     return Invited(plesso=plesso, invitation=invitation, code=code)
 

@@ -30,6 +30,7 @@ from storage.reminders import ReminderLogRepository
 from storage.retention import RetentionRepository
 from storage.senthome import SentHomeRepository
 from storage.updates import ProcessedUpdates
+from storage.vaccines import VaccinesRepository
 
 
 class UnitOfWork:
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.ats_status = AtsStatusRepository(db)
         self.citizens = CitizensRepository(db)
         self.sent_home = SentHomeRepository(db)
+        self.vaccines = VaccinesRepository(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

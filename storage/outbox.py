@@ -21,6 +21,7 @@ class OutboxTable(StrEnum):
     ATS = "ats_outbox"
     REFERENT_NOTICES = "referent_notices"
     SENT_HOME = "sent_home_outbox"
+    VACCINE_NOTICES = "vaccine_notices"
 
 
 class Outbox:

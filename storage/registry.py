@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from domain.access import Role
 from domain.notices import NoticeKind
 from domain.registry import (
     ImportCounts,
@@ -19,6 +20,8 @@ from domain.registry import (
 )
 from storage import audit, notices
 from storage.db import Database, Row, parse_utc, utc_now_text
+
+VACCINES_ROLE = Role.VACCINES.value
 
 _PLESSO_COLUMNS = (
     "code",
@@ -129,7 +132,15 @@ class ReferentsRepository:
             " ORDER BY COALESCE(last_used_at, granted_at) DESC",
             (row["id"],),
         )
-        return _referent(row, links)
+        vaccines = await self._db.fetchall(
+            "SELECT plesso_code FROM vaccine_officers WHERE referent_id = ? AND revoked_at IS NULL"
+            " ORDER BY plesso_code",
+            (row["id"],),
+        )
+        referent = _referent(row, links)
+        return referent.model_copy(
+            update={"vaccine_plessi": tuple(link["plesso_code"] for link in vaccines)}
+        )
 
     async def list_for_ats(self, ats_code: str | None) -> list[ReferentWithPlessi]:
         """Referents holding at least one plesso of the ATS (every ATS when None)."""
@@ -182,7 +193,7 @@ class ReferentsRepository:
             cursor = await conn.execute(
                 "UPDATE invitations SET used_at = ?, used_by = ?"
                 " WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?"
-                " RETURNING id, plesso_code",
+                " RETURNING id, plesso_code, role",
                 (stamp, telegram_user_id, invitation_hash, stamp),
             )
             used = await cursor.fetchone()
@@ -190,12 +201,21 @@ class ReferentsRepository:
             if used is None:
                 return None
             referent_id = await self._ensure_referent(conn, telegram_user_id, profile, now)
-            await conn.execute(
-                "INSERT INTO referent_plessi (referent_id, plesso_code, granted_at, last_used_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (referent_id, plesso_code)"
-                " DO UPDATE SET revoked_at = NULL, granted_at = excluded.granted_at",
-                (referent_id, used["plesso_code"], stamp, stamp),
-            )
+            if used["role"] == VACCINES_ROLE:
+                # The vaccini role (issue 18): its own grant, a COVID referent's access untouched.
+                await conn.execute(
+                    "INSERT INTO vaccine_officers (referent_id, plesso_code, granted_at)"
+                    " VALUES (?, ?, ?) ON CONFLICT (referent_id, plesso_code)"
+                    " DO UPDATE SET revoked_at = NULL, granted_at = excluded.granted_at",
+                    (referent_id, used["plesso_code"], stamp),
+                )
+            else:
+                await conn.execute(
+                    "INSERT INTO referent_plessi (referent_id, plesso_code, granted_at,"
+                    " last_used_at) VALUES (?, ?, ?, ?) ON CONFLICT (referent_id, plesso_code)"
+                    " DO UPDATE SET revoked_at = NULL, granted_at = excluded.granted_at",
+                    (referent_id, used["plesso_code"], stamp, stamp),
+                )
             await audit.record(
                 conn,
                 now=now,
@@ -203,7 +223,11 @@ class ReferentsRepository:
                 action="referent.join",
                 entity="referent",
                 entity_id=str(referent_id),
-                details={"plesso": used["plesso_code"], "invitation": used["id"]},
+                details={
+                    "plesso": used["plesso_code"],
+                    "invitation": used["id"],
+                    "role": used["role"],
+                },
             )
         referent = await self.by_user(telegram_user_id)
         assert referent is not None
@@ -335,12 +359,20 @@ class InvitationsRepository:
         created_by: int,
         now: datetime,
         expires_at: datetime,
+        role: str = "referent",
     ) -> Invitation:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO invitations (code_hash, plesso_code, created_by, created_at,"
-                " expires_at) VALUES (?, ?, ?, ?, ?)",
-                (code_hash, plesso_code, created_by, utc_now_text(now), utc_now_text(expires_at)),
+                " expires_at, role) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    code_hash,
+                    plesso_code,
+                    created_by,
+                    utc_now_text(now),
+                    utc_now_text(expires_at),
+                    role,
+                ),
             )
             invitation_id = cursor.lastrowid
             await cursor.close()
@@ -352,7 +384,7 @@ class InvitationsRepository:
                 action="invitation.create",
                 entity="plesso",
                 entity_id=plesso_code,
-                details={"invitation": invitation_id},
+                details={"invitation": invitation_id, "role": role},
             )
         return Invitation(
             id=invitation_id,
@@ -360,6 +392,7 @@ class InvitationsRepository:
             created_by=created_by,
             created_at=now,
             expires_at=expires_at,
+            role=role,
         )
 
     async def by_hash(self, code_hash: str) -> Invitation | None:
@@ -441,4 +474,5 @@ def _invitation(row: Row) -> Invitation:
         expires_at=parse_utc(row["expires_at"]),
         used_at=parse_utc(row["used_at"]) if row["used_at"] else None,
         used_by=row["used_by"],
+        role=row["role"],
     )

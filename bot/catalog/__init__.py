@@ -38,10 +38,22 @@ def _collect_errors() -> dict[str, str]:
     import bot.catalog.contacts as contacts
     import bot.catalog.export as export
     import bot.catalog.senthome as senthome
+    import bot.catalog.vaccines as vaccines
     import bot.catalog.validation as validation
 
     merged: dict[str, str] = {}
-    for module in (validation, absences, admin, contacts, broadcast, export, citizens, senthome):
+    modules = (
+        validation,
+        absences,
+        admin,
+        contacts,
+        broadcast,
+        export,
+        citizens,
+        senthome,
+        vaccines,
+    )
+    for module in modules:
         merged.update(module.ERRORS)
     return merged
 

@@ -31,6 +31,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("allontanamenti", "Allontanamenti dell'ATS: elenco e dettaglio"),
     ("avviso", "Avviso a tutti i referenti (o ai plessi sentinella)"),
     ("conservazione", "Conservazione: quando si eliminano i casi chiusi"),
+    ("vaccini", "Obblighi vaccinali: elenchi, esiti, /vaccini CODICE"),
 ]
 
 WELCOME_REFERENT = (

@@ -19,6 +19,7 @@ from bot.access import requires
 from bot.callbacks import Buttons
 from bot.catalog import admin as texts
 from bot.catalog import common, error_text, render
+from bot.catalog import vaccines as vaccine_texts
 from bot.context import BotContext
 from bot.forms import send_page
 from bot.replies import answer_tap, close_buttons, reply
@@ -57,6 +58,11 @@ async def invite(update: Update, context: BotContext) -> None:
     except ValidationFailed as error:
         await reply(update, error_text(error) + "\n" + texts.INVITE_USAGE)
         return
+    # `/invita CODICE vaccini`: the vaccination-duty role (issue 18) instead of a referent.
+    role = context.args[1].lower() if len(context.args) > 1 else "referent"
+    if role not in ("referent", Role.VACCINES.value):
+        await reply(update, render(vaccine_texts.INVITE_ROLE_UNKNOWN, role=context.args[1]))
+        return
     services = context.services
     invited = await registry.invite(
         services,
@@ -64,6 +70,7 @@ async def invite(update: Update, context: BotContext) -> None:
         code,
         services.now(),
         timedelta(days=services.settings.invitation_valid_days),
+        role=role,
     )
     if invited is None:
         await reply(update, render(texts.INVITE_UNKNOWN_PLESSO, code=code))
@@ -79,7 +86,8 @@ async def invite(update: Update, context: BotContext) -> None:
             link=link,
             invitation=invited.code,
             expires=expires.strftime("%d/%m/%Y %H:%M"),
-        ),
+        )
+        + (vaccine_texts.INVITE_ROLE if role == Role.VACCINES.value else ""),
     )
 
 
@@ -413,7 +421,7 @@ def _invitation_line(context: BotContext, item: OutstandingInvitation) -> str:
         plesso=item.plesso.name,
         created=f"{invitation.created_at.astimezone(tz):%d/%m/%Y %H:%M}",
         expires=f"{invitation.expires_at.astimezone(tz):%d/%m/%Y %H:%M}",
-    )
+    ) + (vaccine_texts.INVITES_ROLE if invitation.role == Role.VACCINES.value else "")
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -15,6 +15,7 @@ from bot import flows
 from bot.access import public
 from bot.catalog import citizens as citizen_texts
 from bot.catalog import common, render
+from bot.catalog import vaccines as vaccine_texts
 from bot.context import BotContext
 from bot.replies import answer_tap, reply
 from conversations.citizens import menu as citizen_menu
@@ -23,8 +24,10 @@ from domain.access import Actor
 
 def help_text(actor: Actor) -> str:
     sections: list[str] = []
-    if actor.is_referent or not actor.is_admin:
+    if actor.is_referent or not (actor.is_admin or actor.is_vaccines):
         sections.append(_section(common.HELP_HEADER_REFERENT, common.REFERENT_COMMANDS))
+    if actor.is_vaccines:  # the school's vaccination-duty check (issue 18)
+        sections.append(_section(vaccine_texts.HELP_HEADER, vaccine_texts.COMMANDS[3:]))
     if actor.is_admin:
         admin_commands = common.ADMIN_COMMANDS + citizen_texts.ADMIN_CITIZEN_COMMANDS
         sections.append(_section(common.HELP_HEADER_ADMIN, admin_commands))

@@ -20,13 +20,15 @@ from bot.access import public
 from bot.callbacks import Buttons
 from bot.catalog import common, error_text, render
 from bot.catalog import onboarding as texts
+from bot.catalog import vaccines as vaccine_texts
 from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler, Progress, offer_paused_drafts
-from bot.menus import set_admin_menu
+from bot.menus import set_admin_menu, set_user_menu
 from bot.replies import close_buttons, reply
 from conversations.citizens import menu as citizen_menu
 from conversations.common.basics import help_text
+from domain.access import Role
 from domain.errors import ValidationFailed
 from domain.people import display_name, format_phone, parse_email, parse_full_name, parse_phone
 from domain.registry import ReferentProfile
@@ -64,6 +66,7 @@ class OnboardingDraft(FlowDraft):
     invitation_hash: str = ""
     plesso_code: str = ""
     plesso_name: str = ""
+    role: str = "referent"  # what the invitation grants: "vaccini" for issue 18's role
     full_name: str = ""
     phone: str = ""
     email: str = ""
@@ -135,6 +138,8 @@ async def _welcome(update: Update, context: BotContext) -> None:
         )
         await reply(update, render(common.WELCOME_ADMIN, scope=scope))
         await set_admin_menu(context.bot, actor.user_id)
+    elif actor.is_vaccines:
+        await set_user_menu(context.bot, actor.user_id, actor, vaccines=True)
     await reply(update, help_text(actor))
 
 
@@ -164,7 +169,10 @@ async def _try_code(update: Update, context: BotContext, typed: str) -> int:
     plesso = checked.plesso
     assert plesso is not None
     draft = OnboardingDraft(
-        invitation_hash=checked.invitation_hash, plesso_code=plesso.code, plesso_name=plesso.name
+        invitation_hash=checked.invitation_hash,
+        plesso_code=plesso.code,
+        plesso_name=plesso.name,
+        role=checked.role,
     )
     await reply(
         update,
@@ -228,6 +236,9 @@ async def _join(
         await reply(update, texts.INVITATION_GONE)
         return ConversationHandler.END
     template = texts.JOINED if profile is not None else texts.JOINED_ANOTHER
+    if draft.role == Role.VACCINES.value:
+        template = vaccine_texts.JOINED
+        await set_user_menu(context.bot, context.actor.user_id, context.actor, vaccines=True)
     await reply(update, render(template, plesso=draft.plesso_name, code=draft.plesso_code))
     await flow.delete_personal_messages(update, context)
     return ConversationHandler.END

@@ -24,6 +24,7 @@ from bot.catalog import absences as absence_texts
 from bot.catalog import cases as case_texts
 from bot.catalog import common
 from bot.catalog import contacts as contact_texts
+from bot.catalog import vaccines as vaccine_texts
 from domain.access import Role
 from reminders import notices
 from tests.harness import Harness
@@ -57,6 +58,7 @@ ROLE_REFUSALS = (
     common.ACCESS_REVOKED,
     common.ADMIN_ONLY,
     common.REFERENT_ONLY,
+    vaccine_texts.VACCINES_ONLY,
 )
 # What "no" looks like when the person has the role but not the object (or the button is
 # not one of theirs any more): the same answer as for an object that does not exist.
@@ -92,7 +94,7 @@ async def test_every_handler_declares_who_may_use_it(harness: Harness) -> None:
     assert [e.callback for e in entries if e.group < 0] == [resolve_actor]
     assert unguarded(entries) == []
     roles = {e.required_role for e in entries if e.group >= 0}
-    assert roles <= {None, Role.ADMIN, Role.REFERENT}
+    assert roles <= {None, Role.ADMIN, Role.REFERENT, Role.VACCINES}
     FIGURES.records += len(entries)
 
 
@@ -130,6 +132,8 @@ class Trigger:
             return True
         if self.role is Role.ADMIN:
             return person.key == "admin_a"
+        if self.role is Role.VACCINES:
+            return person.key == "vaccini_a"
         return person.key == "referent_a"
 
     def lacks_role(self, person: Person) -> bool:

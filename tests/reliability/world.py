@@ -25,6 +25,7 @@ from domain.invitations import hash_invitation_code, new_invitation_code
 from domain.people import Role as PersonRole
 from domain.registry import ReferentProfile
 from domain.senthome import HandedTo, SentHomeData, SentHomeRole, Symptom
+from domain.vaccines import ListKind, Pupil, Service
 from emulator.driver import ChatUser
 from emulator.models import BotEvent
 from reminders import notices
@@ -41,6 +42,7 @@ REFERENT_A = 300
 REVOKED = 301
 REFERENT_B = 302
 VICTIM = 303
+VACCINI_A = 304  # the «vaccini» role of plesso A (issue 18), no COVID referent
 STRANGER = 999
 
 
@@ -48,10 +50,11 @@ STRANGER = 999
 class Person:
     key: str
     user_id: int
-    roles: frozenset[str]  # "admin", "referent"
+    roles: frozenset[str]  # "admin", "referent", "vaccini"
     # The plessi whose data they may see, and the ATS whose admin data they may see.
     plessi: frozenset[str] = frozenset()
     ats: frozenset[str] = frozenset()
+    vaccine_plessi: frozenset[str] = frozenset()  # the vaccination check's data only
 
 
 PEOPLE = (
@@ -63,6 +66,7 @@ PEOPLE = (
     ),
     Person("referent_a", REFERENT_A, frozenset({"referent"}), plessi=frozenset({PLESSO_A})),
     Person("admin_a", ADMIN_MILANO, frozenset({"admin"}), ats=frozenset({ATS_A})),
+    Person("vaccini_a", VACCINI_A, frozenset({"vaccini"}), vaccine_plessi=frozenset({PLESSO_A})),
 )
 
 
@@ -101,7 +105,8 @@ class World:
             "contact_b": PLESSO_B in person.plessi or ATS_A in person.ats,
             "referent_a": person.user_id == REFERENT_A or ATS_A in person.ats,
             "referent_b": person.user_id == REFERENT_B or ATS_A in person.ats,
-            "plesso_a": PLESSO_A in person.plessi or ATS_A in person.ats,
+            "plesso_a": PLESSO_A in person.plessi | person.vaccine_plessi or ATS_A in person.ats,
+            "vaccines_a": PLESSO_A in person.vaccine_plessi or ATS_A in person.ats,
             "closure_a": ATS_A in person.ats,
             "valpadana": "ATS-VALPADANA" in person.ats,
         }
@@ -120,6 +125,18 @@ PROFILE_A = ReferentProfile(
 )
 PROFILE_B = ReferentProfile(
     full_name="TEODORO BRAMBILLA", phone="+393335550202", email="teo.b@scuola-b.example.it"
+)
+PROFILE_VACCINI = ReferentProfile(
+    full_name="VALERIO VACCARI", phone="+393335550505", email="vaccari@scuola-a.example.it"
+)
+VACCINE_PUPIL = Pupil(
+    line=2,
+    codice_fiscale="SPRNTN15C02F205Y",
+    surname="SPERANZOSI",
+    name="ANTONINO",
+    birth_date=date(2015, 3, 2),
+    class_name="5A",
+    service=Service.PRIMARIA,
 )
 CLOSURE_NOTE = "Festa riservata Ambrogio"
 CONTACT_A = {
@@ -166,7 +183,11 @@ def _case(plesso: str, today: date, **values: object) -> CaseData:
 
 
 async def _referent(
-    harness: Harness, user_id: int, plesso: str, profile: ReferentProfile | None
+    harness: Harness,
+    user_id: int,
+    plesso: str,
+    profile: ReferentProfile | None,
+    role: str = "referent",
 ) -> int:
     svc = harness.svc
     now = svc.now()
@@ -177,6 +198,7 @@ async def _referent(
         created_by=ADMIN_MILANO,
         now=now,
         expires_at=now + timedelta(days=7),
+        role=role,
     )
     joined = await svc.referents.join(
         telegram_user_id=user_id,
@@ -217,6 +239,11 @@ async def build_world(harness: Harness) -> World:
         ReferentProfile(
             full_name="VITTORIA VITTIMA", phone="+393335550404", email="vit@ex.example.it"
         ),
+    )
+    await _referent(harness, VACCINI_A, PLESSO_A, PROFILE_VACCINI, role="vaccini")
+    # A draft list of plesso A (list id 1, as the matrix's buttons carry), one pupil.
+    await svc.vaccines.save_draft(
+        PLESSO_A, today.year, ListKind.FIRST, [VACCINE_PUPIL], 0, actor=VACCINI_A, now=now
     )
     case_a = await svc.cases.create(_case(PLESSO_A, today, **CASE_A), actor=REFERENT_A, now=now)
     closed = await svc.cases.create(
@@ -282,6 +309,7 @@ async def build_world(harness: Harness) -> World:
             "referent_b": (PROFILE_B.full_name, PROFILE_B.email, "555 0202", "5550202"),
             "plesso_a": (plesso_a.name,),
             "closure_a": (CLOSURE_NOTE,),
+            "vaccines_a": (VACCINE_PUPIL.surname, VACCINE_PUPIL.codice_fiscale),
             "valpadana": tuple(valpadana),
         },
     )
