@@ -7,6 +7,7 @@ another ATS's admin refused."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import openpyxl  # type: ignore[import-untyped]
@@ -40,7 +41,7 @@ PUPILS = [
 HEADER = "Codice fiscale;Cognome;Nome;Data di nascita;Classe;Servizio;MSNA"
 
 
-def csv_of(rows: list[tuple[str, ...]]) -> bytes:
+def csv_of(rows: Sequence[Sequence[str]]) -> bytes:
     return ("\n".join([HEADER, *(";".join(row) for row in rows)]) + "\n").encode()
 
 
