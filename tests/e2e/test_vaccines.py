@@ -140,7 +140,7 @@ async def test_a_list_with_bad_rows_is_fixed_sent_and_locked(
     assert (await harness.svc.vaccines.campaign(PLESSO_MILANO, 2027)).sent_pupils == 5
 
 
-def xlsx_of(rows: list[tuple[str, ...]]) -> bytes:
+def xlsx_of(rows: Sequence[Sequence[str]]) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["Elenco iscritti 2027/28"])  # a title above the header: loose reading
