@@ -32,6 +32,8 @@ from conversations.citizens import signin as citizen_signin
 from conversations.common import basics, onboarding
 from conversations.contacts import form as contact_form
 from conversations.contacts import lists as contact_lists
+from conversations.swabs import booking as swab_booking
+from conversations.swabs import desk as swab_desk
 
 AnyHandler = BaseHandler[Update, BotContext, Any]
 
@@ -48,6 +50,10 @@ def registered_handlers() -> list[AnyHandler]:
         *citizen_household.handlers(),
         isolations.build(),
         *isolations.handlers(),
+        # Swab booking (issue 20).
+        *swab_desk.build(),
+        *swab_desk.handlers(),
+        *swab_booking.handlers(),
         schools.build(),
         *basics.handlers(),
         *referents.handlers(),

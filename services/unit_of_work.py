@@ -28,6 +28,7 @@ from storage.notices import NoticesRepository
 from storage.registry import InvitationsRepository, PlessiRepository, ReferentsRepository
 from storage.reminders import ReminderLogRepository
 from storage.retention import RetentionRepository
+from storage.swabs import SwabsRepository
 from storage.updates import ProcessedUpdates
 
 
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.ats = AtsRepository(db)
         self.ats_status = AtsStatusRepository(db)
         self.citizens = CitizensRepository(db)
+        self.swabs = SwabsRepository(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

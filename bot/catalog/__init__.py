@@ -26,10 +26,11 @@ def _collect_errors() -> dict[str, str]:
     import bot.catalog.citizens as citizens
     import bot.catalog.contacts as contacts
     import bot.catalog.export as export
+    import bot.catalog.swabs as swabs
     import bot.catalog.validation as validation
 
     merged: dict[str, str] = {}
-    for module in (validation, absences, admin, contacts, broadcast, export, citizens):
+    for module in (validation, absences, admin, contacts, broadcast, export, citizens, swabs):
         merged.update(module.ERRORS)
     return merged
 

@@ -1,0 +1,62 @@
+-- Swab booking (issue 20): the ATS's swab points and their slots, the bookings of the
+-- recovery swab (citizens in isolation), the results, and the school passes for direct
+-- access. Timestamps ISO 8601 UTC, days ISO dates, slot starts local "YYYY-MM-DDTHH:MM".
+CREATE TABLE swab_points (
+    id          INTEGER PRIMARY KEY,
+    ats_code    TEXT NOT NULL,
+    code        TEXT NOT NULL,                 -- the ATS's own short name of the point
+    name        TEXT NOT NULL,
+    address     TEXT NOT NULL,
+    comune      TEXT NOT NULL,
+    notes       TEXT NOT NULL DEFAULT '',
+    UNIQUE (ats_code, code)
+);
+
+-- One slot of a point: `booked` never exceeds `places` (the CHECK is the last guard; the
+-- booking is a conditional UPDATE ... WHERE booked < places, so two people tapping the last
+-- place at once get one booking and one refusal).
+CREATE TABLE swab_slots (
+    id          INTEGER PRIMARY KEY,
+    point_id    INTEGER NOT NULL REFERENCES swab_points (id) ON DELETE CASCADE,
+    starts_at   TEXT NOT NULL,                 -- local time, "YYYY-MM-DDTHH:MM"
+    minutes     INTEGER NOT NULL CHECK (minutes > 0),
+    places      INTEGER NOT NULL CHECK (places >= 0),
+    booked      INTEGER NOT NULL DEFAULT 0,
+    kind        TEXT NOT NULL CHECK (kind IN ('prenotati', 'accesso_diretto')),
+    closed_at   TEXT,                          -- the ATS closed the day
+    UNIQUE (point_id, starts_at, kind),
+    CHECK (booked >= 0 AND booked <= places)
+);
+CREATE INDEX swab_slots_by_start ON swab_slots (starts_at);
+
+CREATE TABLE swab_bookings (
+    id           INTEGER PRIMARY KEY,
+    code         TEXT NOT NULL UNIQUE,          -- shown to the citizen and at the point
+    citizen_id   INTEGER NOT NULL REFERENCES citizens (id) ON DELETE CASCADE,
+    slot_id      INTEGER NOT NULL REFERENCES swab_slots (id),
+    booked_by    INTEGER NOT NULL,              -- the chat that booked
+    booked_at    TEXT NOT NULL,
+    cancelled_at TEXT,
+    cancel_reason TEXT,                         -- 'citizen', 'moved', 'day_closed'
+    result       TEXT CHECK (result IN ('negativo', 'positivo')),
+    result_day   TEXT,
+    result_at    TEXT,
+    result_by    INTEGER
+);
+-- One active booking per person.
+CREATE UNIQUE INDEX swab_bookings_active ON swab_bookings (citizen_id)
+    WHERE cancelled_at IS NULL AND result IS NULL;
+CREATE INDEX swab_bookings_by_slot ON swab_bookings (slot_id);
+
+-- The school pass for direct access: tied to a codice fiscale, single use, 48 hours.
+CREATE TABLE swab_passes (
+    id              INTEGER PRIMARY KEY,
+    code            TEXT NOT NULL UNIQUE,
+    ats_code        TEXT NOT NULL,
+    plesso_code     TEXT NOT NULL,
+    codice_fiscale  TEXT NOT NULL,
+    issued_at       TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    used_at         TEXT,
+    used_by         INTEGER
+);

@@ -1,0 +1,351 @@
+"""Repository of the swab booking (migration 020): points, slots, bookings, results and
+school passes. A place is taken by a conditional UPDATE (`booked < places`) inside the
+booking's transaction, so the last place goes to one person only; the table's CHECK is the
+last guard. Audit rows carry ids only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from domain.swabs import Booking, Outcome, Slot, SlotKind, SlotRow, SwabPass, SwabPoint
+from storage import audit
+from storage.db import Database, Row, parse_utc, utc_now_text
+
+_SLOT_COLUMNS = (
+    "s.id AS slot_id, s.starts_at, s.minutes, s.places, s.booked, s.kind,"
+    " p.id AS point_id, p.ats_code, p.code AS point_code, p.name, p.address, p.comune, p.notes"
+)
+_SLOT_FROM = "swab_slots s JOIN swab_points p ON p.id = s.point_id"
+
+
+def _slot(row: Row) -> Slot:
+    return Slot(
+        id=row["slot_id"],
+        point=SwabPoint(
+            id=row["point_id"],
+            ats_code=row["ats_code"],
+            code=row["point_code"],
+            name=row["name"],
+            address=row["address"],
+            comune=row["comune"],
+            notes=row["notes"],
+        ),
+        starts_at=datetime.fromisoformat(row["starts_at"]),
+        minutes=row["minutes"],
+        places=row["places"],
+        booked=row["booked"],
+        kind=SlotKind(row["kind"]),
+    )
+
+
+def _booking(row: Row) -> Booking:
+    return Booking(
+        id=row["booking_id"],
+        code=row["code"],
+        citizen_id=row["citizen_id"],
+        slot=_slot(row),
+        cancelled_at=parse_utc(row["cancelled_at"]) if row["cancelled_at"] else None,
+        result=Outcome(row["result"]) if row["result"] else None,
+        result_day=date.fromisoformat(row["result_day"]) if row["result_day"] else None,
+    )
+
+
+def _pass(row: Row) -> SwabPass:
+    return SwabPass(
+        id=row["id"],
+        code=row["code"],
+        ats_code=row["ats_code"],
+        plesso_code=row["plesso_code"],
+        codice_fiscale=row["codice_fiscale"],
+        issued_at=parse_utc(row["issued_at"]),
+        expires_at=parse_utc(row["expires_at"]),
+        used_at=parse_utc(row["used_at"]) if row["used_at"] else None,
+    )
+
+
+_BOOKING_SELECT = (
+    f"SELECT b.id AS booking_id, b.code, b.citizen_id, b.cancelled_at, b.result, b.result_day,"
+    f" {_SLOT_COLUMNS} FROM swab_bookings b JOIN {_SLOT_FROM} ON s.id = b.slot_id"
+)
+
+
+def _minute(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+class SwabsRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- points and slots ----------------------------------------------------------------
+
+    async def load_slots(
+        self, ats_code: str, rows: list[SlotRow], *, actor: int, now: datetime
+    ) -> tuple[int, int]:
+        """Add or update the points and add their slots (a slot already there keeps its
+        bookings; its places can grow, never drop below those booked). Returns (points,
+        slots added)."""
+        points: set[int] = set()
+        added = 0
+        async with self._db.transaction() as conn:
+            for row in rows:
+                await conn.execute(
+                    "INSERT INTO swab_points (ats_code, code, name, address, comune, notes)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ats_code, code) DO UPDATE SET"
+                    " name = excluded.name, address = excluded.address,"
+                    " comune = excluded.comune, notes = excluded.notes",
+                    (ats_code, row.point, row.name, row.address, row.comune, row.notes),
+                )
+                async with conn.execute(
+                    "SELECT id FROM swab_points WHERE ats_code = ? AND code = ?",
+                    (ats_code, row.point),
+                ) as cursor:
+                    found = await cursor.fetchone()
+                assert found is not None
+                point_id = int(found[0])
+                points.add(point_id)
+                for start in row.starts():
+                    cursor = await conn.execute(
+                        "INSERT INTO swab_slots (point_id, starts_at, minutes, places, kind)"
+                        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (point_id, starts_at, kind)"
+                        " DO UPDATE SET places = MAX(excluded.places, booked),"
+                        " minutes = excluded.minutes, closed_at = NULL",
+                        (point_id, _minute(start), row.minutes, row.places, row.kind.value),
+                    )
+                    added += 1 if cursor.rowcount > 0 else 0
+                    await cursor.close()
+            await audit.record(
+                conn,
+                now=now,
+                actor=actor,
+                action="swabs.load_slots",
+                entity="ats",
+                entity_id=ats_code,
+                details={"points": len(points), "slots": added},
+            )
+        return len(points), added
+
+    async def open_slots(self, ats_code: str, after: datetime) -> list[Slot]:
+        """The ATS's open slots starting after `after` (local), in time order."""
+        rows = await self._db.fetchall(
+            f"SELECT {_SLOT_COLUMNS} FROM {_SLOT_FROM} WHERE p.ats_code = ?"
+            " AND s.closed_at IS NULL AND s.starts_at > ? ORDER BY s.starts_at, p.name",
+            (ats_code, _minute(after)),
+        )
+        return [_slot(row) for row in rows]
+
+    async def slot(self, slot_id: int) -> Slot | None:
+        row = await self._db.fetchone(
+            f"SELECT {_SLOT_COLUMNS} FROM {_SLOT_FROM} WHERE s.id = ? AND s.closed_at IS NULL",
+            (slot_id,),
+        )
+        return _slot(row) if row else None
+
+    # --- bookings --------------------------------------------------------------------------
+
+    async def take_place(self, slot_id: int) -> bool:
+        """Take one place of an open slot, if one is left (call inside the booking's
+        transaction). The condition is in the UPDATE: two at once cannot both succeed."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE swab_slots SET booked = booked + 1"
+                " WHERE id = ? AND booked < places AND closed_at IS NULL",
+                (slot_id,),
+            )
+            taken = cursor.rowcount > 0
+            await cursor.close()
+        return taken
+
+    async def add_booking(
+        self, code: str, citizen_id: int, slot_id: int, *, by: int, now: datetime
+    ) -> int:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO swab_bookings (code, citizen_id, slot_id, booked_by, booked_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (code, citizen_id, slot_id, by, utc_now_text(now)),
+            )
+            booking_id = int(cursor.lastrowid or 0)
+            await cursor.close()
+            await audit.record(
+                conn,
+                now=now,
+                actor=by,
+                action="swabs.book",
+                entity="swab_booking",
+                entity_id=str(booking_id),
+            )
+        return booking_id
+
+    async def active_booking(self, citizen_id: int) -> Booking | None:
+        row = await self._db.fetchone(
+            f"{_BOOKING_SELECT} WHERE b.citizen_id = ? AND b.cancelled_at IS NULL"
+            " AND b.result IS NULL",
+            (citizen_id,),
+        )
+        return _booking(row) if row else None
+
+    async def booking_by_code(self, code: str) -> Booking | None:
+        row = await self._db.fetchone(f"{_BOOKING_SELECT} WHERE b.code = ?", (code,))
+        return _booking(row) if row else None
+
+    async def last_result(self, citizen_id: int) -> Booking | None:
+        row = await self._db.fetchone(
+            f"{_BOOKING_SELECT} WHERE b.citizen_id = ? AND b.result IS NOT NULL"
+            " ORDER BY b.result_at DESC LIMIT 1",
+            (citizen_id,),
+        )
+        return _booking(row) if row else None
+
+    async def cancel(self, booking_id: int, reason: str, *, by: int, now: datetime) -> bool:
+        """Cancel an active booking and give its place back."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE swab_bookings SET cancelled_at = ?, cancel_reason = ?"
+                " WHERE id = ? AND cancelled_at IS NULL AND result IS NULL",
+                (utc_now_text(now), reason, booking_id),
+            )
+            changed = cursor.rowcount > 0
+            await cursor.close()
+            if changed:
+                await conn.execute(
+                    "UPDATE swab_slots SET booked = booked - 1 WHERE id ="
+                    " (SELECT slot_id FROM swab_bookings WHERE id = ?) AND booked > 0",
+                    (booking_id,),
+                )
+                await audit.record(
+                    conn,
+                    now=now,
+                    actor=by,
+                    action=f"swabs.cancel.{reason}",
+                    entity="swab_booking",
+                    entity_id=str(booking_id),
+                )
+        return changed
+
+    async def set_result(
+        self, booking_id: int, outcome: Outcome, day: date, *, by: int, now: datetime
+    ) -> bool:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE swab_bookings SET result = ?, result_day = ?, result_at = ?,"
+                " result_by = ? WHERE id = ? AND cancelled_at IS NULL AND result IS NULL",
+                (outcome.value, day.isoformat(), utc_now_text(now), by, booking_id),
+            )
+            changed = cursor.rowcount > 0
+            await cursor.close()
+            if changed:
+                await audit.record(
+                    conn,
+                    now=now,
+                    actor=by,
+                    action="swabs.result",
+                    entity="swab_booking",
+                    entity_id=str(booking_id),
+                )
+        return changed
+
+    async def close_day(
+        self, ats_code: str, point_code: str, day: date, *, by: int, now: datetime
+    ) -> list[Booking]:
+        """Close a point's day: its slots take no booking; the active bookings on it are
+        returned (the caller cancels them and tells their holders)."""
+        start, end = f"{day.isoformat()}T00:00", f"{day.isoformat()}T23:59"
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE swab_slots SET closed_at = ? WHERE closed_at IS NULL"
+                " AND starts_at BETWEEN ? AND ? AND point_id ="
+                " (SELECT id FROM swab_points WHERE ats_code = ? AND code = ?)",
+                (utc_now_text(now), start, end, ats_code, point_code),
+            )
+            await audit.record(
+                conn,
+                now=now,
+                actor=by,
+                action="swabs.close_day",
+                entity="ats",
+                entity_id=ats_code,
+                details={"day": day.isoformat()},
+            )
+        rows = await self._db.fetchall(
+            f"{_BOOKING_SELECT} WHERE p.ats_code = ? AND p.code = ?"
+            " AND s.starts_at BETWEEN ? AND ? AND b.cancelled_at IS NULL AND b.result IS NULL",
+            (ats_code, point_code, start, end),
+        )
+        return [_booking(row) for row in rows]
+
+    # --- passes ----------------------------------------------------------------------------
+
+    async def add_pass(
+        self,
+        code: str,
+        *,
+        ats_code: str,
+        plesso_code: str,
+        codice_fiscale: str,
+        now: datetime,
+        expires_at: datetime,
+    ) -> SwabPass:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO swab_passes (code, ats_code, plesso_code, codice_fiscale,"
+                " issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    code,
+                    ats_code,
+                    plesso_code,
+                    codice_fiscale,
+                    utc_now_text(now),
+                    utc_now_text(expires_at),
+                ),
+            )
+            pass_id = int(cursor.lastrowid or 0)
+            await cursor.close()
+        return SwabPass(
+            id=pass_id,
+            code=code,
+            ats_code=ats_code,
+            plesso_code=plesso_code,
+            codice_fiscale=codice_fiscale,
+            issued_at=now,
+            expires_at=expires_at,
+        )
+
+    async def pass_by_code(self, code: str) -> SwabPass | None:
+        row = await self._db.fetchone("SELECT * FROM swab_passes WHERE code = ?", (code,))
+        return _pass(row) if row else None
+
+    async def use_pass(self, pass_id: int, *, by: int, now: datetime) -> bool:
+        """Single use: the first registration wins, a second finds it used."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE swab_passes SET used_at = ?, used_by = ?"
+                " WHERE id = ? AND used_at IS NULL AND expires_at > ?",
+                (utc_now_text(now), by, pass_id, utc_now_text(now)),
+            )
+            changed = cursor.rowcount > 0
+            await cursor.close()
+            if changed:
+                await audit.record(
+                    conn,
+                    now=now,
+                    actor=by,
+                    action="swabs.pass_used",
+                    entity="swab_pass",
+                    entity_id=str(pass_id),
+                )
+        return changed
+
+    async def active_booking_by_cf(self, ats_code: str, codice_fiscale: str) -> Booking | None:
+        """The active booking of the person of the ATS's open isolation with that code."""
+        row = await self._db.fetchone(
+            f"{_BOOKING_SELECT} JOIN citizens c ON c.id = b.citizen_id"
+            " WHERE c.ats_code = ? AND c.codice_fiscale = ? AND c.closed_at IS NULL"
+            " AND b.cancelled_at IS NULL AND b.result IS NULL",
+            (ats_code, codice_fiscale),
+        )
+        return _booking(row) if row else None
+
+    async def pass_by_id(self, pass_id: int) -> SwabPass | None:
+        row = await self._db.fetchone("SELECT * FROM swab_passes WHERE id = ?", (pass_id,))
+        return _pass(row) if row else None
