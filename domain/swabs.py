@@ -268,10 +268,12 @@ class Booking(BaseModel):
 
 
 def bookable(slot: Slot, eligible_from: date, local_now: datetime) -> bool:
-    """A slot a person in isolation may take: a booking slot with a free place, not before
-    the day the recovery swab is allowed (domain.isolation.swab_eligible_from), not past."""
+    """A slot a person in isolation may take: a booking slot with a free place, not past,
+    and only once the day the recovery swab is allowed (domain.isolation.swab_eligible_from)
+    has come: the booking opens that day, not earlier."""
     return (
-        slot.kind is SlotKind.BOOKED
+        local_now.date() >= eligible_from
+        and slot.kind is SlotKind.BOOKED
         and slot.free > 0
         and slot.starts_at.date() >= eligible_from
         and slot.starts_at > local_now

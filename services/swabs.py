@@ -148,7 +148,7 @@ async def book(
     slot = await uow.swabs.slot(slot_id)
     if slot is None or slot.point.ats_code != citizen.ats_code:
         return await _taken(uow, citizen, eligible, local_now)
-    if slot.starts_at.date() < eligible or slot.starts_at <= local_now:
+    if not bookable(slot.model_copy(update={"booked": 0}), eligible, local_now):
         return BookOutcome(refused=BookRefusal.NOT_ELIGIBLE, eligible_from=eligible)
     current = await uow.swabs.active_booking(citizen.id)
     if current is not None and not move:

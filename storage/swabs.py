@@ -65,7 +65,8 @@ def _pass(row: Row) -> SwabPass:
 
 _BOOKING_SELECT = (
     f"SELECT b.id AS booking_id, b.code, b.citizen_id, b.cancelled_at, b.result, b.result_day,"
-    f" {_SLOT_COLUMNS} FROM swab_bookings b JOIN {_SLOT_FROM} ON s.id = b.slot_id"
+    f" {_SLOT_COLUMNS} FROM swab_bookings b JOIN swab_slots s ON s.id = b.slot_id"
+    " JOIN swab_points p ON p.id = s.point_id"
 )
 
 

@@ -73,7 +73,7 @@ async def show(update: Update, context: BotContext) -> None:
         )
         return
     day = format_date(view.eligible_from)[:5]
-    if local_now(context).date() < view.eligible_from and not view.slots:
+    if local_now(context).date() < view.eligible_from:
         await reply(update, render(texts.NOT_YET, day=day))
         return
     if not view.slots:

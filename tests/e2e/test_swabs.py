@@ -1,0 +1,233 @@
+"""Swab booking (issue 20), end to end: the ATS loads its points and slots, a person in
+isolation books the recovery swab from the day the rules allow it, cancels and moves it,
+the ATS posts the result and the isolation closes, a day is closed and its holders told."""
+
+from __future__ import annotations
+
+import asyncio
+
+from emulator.driver import ChatUser
+from tests.e2e.test_citizens import (
+    GIULIA_CF,
+    MARIO_CF,
+    db_rows,
+    load_register,
+    sign_in,
+    signed_in_mario,
+)
+from tests.harness import Harness
+
+# The clock: Tuesday 17/11/2026 09:30. Mario's D0 is 12/11: the swab from 22/11.
+SLOTS_HEADER = "punto;nome;indirizzo;comune;note;data;dalle;alle;durata;posti;tipo"
+SLOTS = "\n".join(
+    [
+        SLOTS_HEADER,
+        "NIG;Niguarda;Piazza Ospedale Maggiore 3;Milano;;18/11/2026;09:00;10:00;20;2;prenotati",
+        "NIG;Niguarda;Piazza Ospedale Maggiore 3;Milano;;22/11/2026;10:00;11:00;20;1;prenotati",
+        "NIG;Niguarda;Piazza Ospedale Maggiore 3;Milano;;23/11/2026;09:00;10:00;30;3;prenotati",
+        "SAC;Sacco;Via G.B. Grassi 74;Milano;;22/11/2026;08:00;09:00;30;5;accesso diretto",
+        "SAC;Sacco;Via G.B. Grassi 74;Milano;;31/02/2026;08:00;09:00;30;5;prenotati",  # no day
+        "SAC;Sacco;Via G.B. Grassi 74;Milano;;24/11/2026;12:00;11:00;30;5;prenotati",  # reversed
+        "SAC;;Via G.B. Grassi 74;Milano;;24/11/2026;08:00;09:00;30;0;boh",  # three problems
+    ]
+)
+
+
+async def load_slots(admin: ChatUser, content: str = SLOTS) -> str:
+    await admin.send("/puntitampone")
+    await admin.expect("punti tampone")
+    await admin.send_file("punti.csv", content.encode("utf-8"), "text/csv")
+    message = await admin.expect("Punti tampone caricati")
+    return message.text or ""
+
+
+async def test_points_and_slots_loaded_with_bad_rows(harness: Harness, admin: ChatUser):
+    report = await load_slots(admin)
+    assert "2 punti" in report and "10 fasce" in report  # 3 + 3 + 2 + 2 (direct)
+    assert "riga 6" in report and "riga 7" in report and "riga 8" in report
+    assert "riga 2" not in report
+    assert "prima dell'apertura" in report
+    assert "manca nome" in report and "tipo «boh» sconosciuto" in report
+    slots = db_rows(harness, "SELECT COUNT(*), SUM(places) FROM swab_slots")
+    assert slots == [(10, 3 * 2 + 3 * 1 + 2 * 3 + 2 * 5)]
+    # A referent or a citizen cannot load points.
+    citizen = await signed_in_mario(harness, admin)
+    await citizen.send("/puntitampone")
+    await citizen.expect("Non sei registrato")
+
+
+async def test_recovery_booking_opens_on_day_ten_and_is_cancelled_and_moved(
+    harness: Harness, admin: ChatUser
+):
+    await load_slots(admin)
+    citizen = await signed_in_mario(harness, admin)
+    await citizen.send("🧪 Tampone")
+    await citizen.expect("Potrai prenotare il tampone di guarigione dal 22/11")
+    assert "18/11" not in citizen.buttons()
+    # Day 10: only the eligible days with free booking places (not the direct access).
+    harness.clock.advance(days=5)
+    await citizen.send("🧪 Tampone")
+    await citizen.expect("scegli il giorno")
+    assert citizen.buttons() == ["22/11", "23/11"]
+    await citizen.tap("22/11")
+    await citizen.expect("scegli l'orario")
+    assert citizen.buttons() == ["10:00 – Niguarda", "10:20 – Niguarda", "10:40 – Niguarda"]
+    await citizen.send("🧪 Tampone")
+    await citizen.tap("23/11")
+    await citizen.tap("09:00 – Niguarda")
+    await citizen.expect("Confermi il tampone")
+    await citizen.tap("✅ Prenota")
+    booked = await citizen.expect("Prenotato")
+    assert "Piazza Ospedale Maggiore 3" in (booked.text or "")
+    code = db_rows(harness, "SELECT code FROM swab_bookings")[0][0]
+    assert f"Codice: {code}" in (booked.text or "")
+    # One booking per person.
+    await citizen.send("🧪 Tampone")
+    await citizen.expect("Hai un tampone prenotato")
+    # Moved to 09:30: the old place goes back.
+    await citizen.tap("🔁 Sposta")
+    await citizen.tap("23/11")
+    await citizen.tap("09:30 – Niguarda")
+    await citizen.tap("✅ Prenota")
+    await citizen.expect("Prenotato")
+    assert db_rows(
+        harness,
+        "SELECT s.starts_at, b.cancel_reason FROM swab_bookings b"
+        " JOIN swab_slots s ON s.id = b.slot_id ORDER BY b.id",
+    ) == [("2026-11-23T09:00", "moved"), ("2026-11-23T09:30", None)]
+    assert db_rows(harness, "SELECT SUM(booked) FROM swab_slots") == [(1,)]
+    # Cancelled: then nothing is booked.
+    await citizen.send("🧪 Tampone")
+    await citizen.tap("❌ Annulla prenotazione")
+    await citizen.expect("annullata")
+    assert db_rows(harness, "SELECT SUM(booked) FROM swab_slots") == [(0,)]
+    # Within two hours of the slot: neither moved nor cancelled.
+    await citizen.send("🧪 Tampone")
+    await citizen.tap("22/11")
+    await citizen.tap("10:40 – Niguarda")
+    await citizen.tap("✅ Prenota")
+    await citizen.expect("Prenotato")
+    await citizen.send("🧪 Tampone")
+    await citizen.tap("❌ Annulla prenotazione")
+    await citizen.expect("meno di 2 ore")
+    assert db_rows(harness, "SELECT COUNT(*) FROM swab_bookings WHERE cancelled_at IS NULL") == [
+        (1,)
+    ]
+
+
+async def test_a_symptomatic_diary_moves_the_date(harness: Harness, admin: ChatUser):
+    citizen = await signed_in_mario(harness, admin)
+    await citizen.send("📝 Diario")
+    await citizen.tap("Ho sintomi")
+    await citizen.tap("Tosse")
+    await citizen.tap("Avanti")
+    await citizen.expect("Da quando hai i sintomi?")
+    await citizen.send("15/11/2026")
+    await citizen.tap("Salta")
+    await citizen.tap("Avanti")
+    await citizen.tap("Salva")
+    await citizen.expect("salvato")
+    await citizen.send("🧪 Tampone")
+    # Onset 15/11 + 10 = 25/11, later than D0 + 10 = 22/11.
+    await citizen.expect("prenotare il tampone di guarigione dal 25/11")
+
+
+async def test_two_at_once_for_the_last_place(harness: Harness, admin: ChatUser):
+    """Both see the last place of 22/11 10:00 free and tap «Prenota» at the same moment:
+    one books, the other is told it was just taken and offered the next."""
+    await load_slots(admin)
+    tokens = await load_register(admin)
+    mario = harness.user(510, "Mario")
+    await sign_in(mario, tokens["ROSSI MARIO"], "+393331112222", MARIO_CF)
+    giulia = harness.user(540, "Mamma")
+    await sign_in(giulia, tokens["ROSSI GIULIA"], "+393334445555", GIULIA_CF)
+    harness.clock.advance(days=5)
+    for person in (mario, giulia):
+        await person.send("🧪 Tampone")
+        await person.tap("22/11")
+        await person.tap("10:00 – Niguarda")
+        await person.expect("Confermi")
+    await asyncio.gather(mario.tap("✅ Prenota"), giulia.tap("✅ Prenota"))
+    for person in (mario, giulia):
+        await person.expect("Confermi")  # the buttons closed: the booking was tried
+    booked_by = db_rows(harness, "SELECT booked_by FROM swab_bookings")
+    assert len(booked_by) == 1
+    winner, loser = (mario, giulia) if booked_by[0][0] == 510 else (giulia, mario)
+    await winner.expect("Prenotato")
+    await loser.expect("appena stato occupato; ecco il prossimo libero: 22/11/2026 10:20")
+    await loser.tap("✅ Prenota")
+    await loser.expect("Prenotato")
+    assert db_rows(
+        harness, "SELECT starts_at, booked, places FROM swab_slots WHERE booked > 0"
+    ) == [("2026-11-22T10:00", 1, 1), ("2026-11-22T10:20", 1, 1)]
+
+
+async def test_results_are_told_and_a_negative_closes_the_isolation(
+    harness: Harness, admin: ChatUser
+):
+    await load_slots(admin)
+    citizen = await signed_in_mario(harness, admin)
+    harness.clock.advance(days=5)
+    await citizen.send("🧪 Tampone")
+    await citizen.tap("22/11")
+    await citizen.tap("10:00 – Niguarda")
+    await citizen.tap("✅ Prenota")
+    await citizen.expect("Prenotato")
+    code = db_rows(harness, "SELECT code FROM swab_bookings")[0][0]
+    # A citizen cannot post results.
+    await citizen.send(f"/esito {code} negativo")
+    await citizen.expect("Non sei registrato")
+    # Positive: repeat from the day + 7; the isolation goes on.
+    await admin.send(f"/esito {code} positivo")
+    await admin.expect("Esito registrato")
+    await citizen.expect("POSITIVO")
+    await citizen.expect("ripeti il tampone dal 29/11/2026")
+    await citizen.send("🧪 Tampone")
+    await citizen.expect("dal 29/11")
+    # Seven days later, booked again; the negative result comes by CSV, by codice fiscale.
+    harness.clock.advance(days=7)
+    await load_slots(
+        admin,
+        SLOTS_HEADER
+        + "\nNIG;Niguarda;Piazza Ospedale Maggiore 3;Milano;;30/11/2026;09:00;10:00;20;2;prenotati",
+    )
+    await citizen.send("🧪 Tampone")
+    await citizen.tap("30/11")
+    await citizen.tap("09:00 – Niguarda")
+    await citizen.tap("✅ Prenota")
+    await citizen.expect("Prenotato")
+    await admin.send("/esiti")
+    await admin.expect("CSV degli esiti")
+    csv = f"codice;data;esito\n{MARIO_CF};29/11/2026;negativo\nXXXXXXXX;29/11/2026;positivo\n"
+    csv += "ABCDEFGH;35/11/2026;negativo\n"
+    await admin.send_file("esiti.csv", csv.encode(), "text/csv")
+    report = await admin.expect("Esiti registrati: 1")
+    assert "Righe senza prenotazione attiva: 3." in (report.text or "")
+    assert "riga 4: " in (report.text or "")
+    await citizen.expect("NEGATIVO")
+    await citizen.expect("L'isolamento di M.R. è concluso")
+    assert db_rows(
+        harness, "SELECT closed_at IS NOT NULL FROM citizens WHERE codice_fiscale = ?", (MARIO_CF,)
+    ) == [(1,)]
+    await citizen.send("📝 Diario")
+    await citizen.expect("L'isolamento è concluso")
+
+
+async def test_the_ats_closes_a_day_and_its_holders_are_moved(harness: Harness, admin: ChatUser):
+    await load_slots(admin)
+    citizen = await signed_in_mario(harness, admin)
+    harness.clock.advance(days=5)
+    await citizen.send("🧪 Tampone")
+    await citizen.tap("22/11")
+    await citizen.tap("10:20 – Niguarda")
+    await citizen.tap("✅ Prenota")
+    await citizen.expect("Prenotato")
+    await citizen.send("/chiudigiorno NIG 22/11/2026")
+    await citizen.expect("Non sei registrato")
+    await admin.send("/chiudigiorno NIG 22/11/2026")
+    await admin.expect("1 prenotazioni annullate")
+    await citizen.expect("è chiuso il 22/11/2026")
+    await citizen.expect("Primo posto libero: 23/11/2026 09:00 – Niguarda")
+    await citizen.send("🧪 Tampone")
+    await citizen.expect("scegli il giorno")
+    assert citizen.buttons() == ["23/11"]
