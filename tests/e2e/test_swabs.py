@@ -231,3 +231,38 @@ async def test_the_ats_closes_a_day_and_its_holders_are_moved(harness: Harness, 
     await citizen.send("🧪 Tampone")
     await citizen.expect("scegli il giorno")
     assert citizen.buttons() == ["23/11"]
+
+
+async def test_a_school_pass_verified_once_refused_twice_and_after_48_hours(
+    harness: Harness, admin: ChatUser
+):
+    from datetime import timedelta
+
+    from services import swabs
+
+    await harness.seed_schools()
+    now = harness.clock()
+    first = await swabs.issue_pass(harness.svc, "MIEE8AB01T", "RSSGLI14C43F205V", now)
+    second = await swabs.issue_pass(harness.svc, "MIEE8AB01T", "RSSLCU16L07F205U", now)
+    cremona = await swabs.issue_pass(harness.svc, "CREE81001A", "RSSMRA85D10F205K", now)
+    assert first is not None and second is not None and cremona is not None
+    assert len(first.code) == 6 and first.expires_at == now + timedelta(hours=48)
+    # A referent (or anyone not staff) is refused.
+    stranger = harness.user(777, "Curioso")
+    await stranger.send(f"/verifica {first.code}")
+    await stranger.expect("Non sei registrato")
+    await admin.send(f"/verifica {first.code.lower()}")
+    seen = await admin.expect("Pass valido")
+    text = seen.text or ""
+    assert "RS…5V" in text and "2014" in text and "RSSGLI14C43F205V" not in text
+    await admin.tap("Registra accesso")
+    await admin.expect("Accesso registrato")
+    await admin.send(f"/verifica {first.code}")
+    await admin.expect("già usato")
+    await admin.send(f"/verifica {cremona.code}")
+    await admin.expect("altra ATS")
+    await admin.send("/verifica ZZZZZZ")
+    await admin.expect("sconosciuto")
+    harness.clock.advance(hours=48)
+    await admin.send(f"/verifica {second.code}")
+    await admin.expect("scaduto")
