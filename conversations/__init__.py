@@ -34,6 +34,7 @@ from conversations.contacts import form as contact_form
 from conversations.contacts import lists as contact_lists
 from conversations.swabs import booking as swab_booking
 from conversations.swabs import desk as swab_desk
+from conversations.swabs import referral as swab_referral
 
 AnyHandler = BaseHandler[Update, BotContext, Any]
 
@@ -42,6 +43,7 @@ def registered_handlers() -> list[AnyHandler]:
     return [
         # Before onboarding: it takes `/start <citizen token>`, onboarding every other /start.
         citizen_signin.build(),
+        swab_referral.build(),  # `/start <referral token>` (issue 20)
         onboarding.build(),
         # The citizen's menu before their flows: a menu button leaves the flow in progress.
         *citizen_menu.handlers(),
@@ -54,6 +56,7 @@ def registered_handlers() -> list[AnyHandler]:
         *swab_desk.build(),
         *swab_desk.handlers(),
         *swab_booking.handlers(),
+        *swab_referral.handlers(),
         schools.build(),
         *basics.handlers(),
         *referents.handlers(),

@@ -16,11 +16,13 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.codice_fiscale import check_birth_date_matches, parse_codice_fiscale
 from domain.contact_import import csv_rows, header_key
 from domain.dates import parse_date
 from domain.errors import ValidationFailed
+from domain.people import parse_phone
 from domain.schools import RowError
-from domain.text import collapse_spaces
+from domain.text import collapse_spaces, normalize_person_name
 
 
 class SlotKind(StrEnum):
@@ -256,7 +258,8 @@ class Booking(BaseModel):
 
     id: int
     code: str
-    citizen_id: int
+    citizen_id: int | None  # a recovery swab
+    referral_id: int | None = None  # a diagnostic swab
     slot: Slot
     cancelled_at: datetime | None = None
     result: Outcome | None = None
@@ -418,3 +421,100 @@ def parse_results_csv(data: bytes, today: date) -> tuple[list[ResultRow], list[R
             continue
         rows.append(ResultRow(line, key, day, outcome))
     return rows, errors
+
+
+# --- referrals for the diagnostic swab -----------------------------------------------------------
+
+REFERRAL_PREFIX = "rf"  # tells a referral's link from a positive person's (cz) or an invitation
+REFERRAL_VALIDITY = timedelta(hours=72)
+REFERRAL_PATTERN = rf"{REFERRAL_PREFIX}[{CODE_ALPHABET}]{{24}}"
+
+
+def new_referral_token() -> str:
+    return REFERRAL_PREFIX + new_code(24)
+
+
+def is_referral_token(text: str) -> bool:
+    return re.fullmatch(REFERRAL_PATTERN, text) is not None
+
+
+class ReferralRow(BaseModel):
+    """One good line of the ATS's CSV of patients referred by their doctor."""
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    line: int
+    codice_fiscale: str
+    surname: str
+    name: str
+    birth_date: date
+    phone: str
+    doctor: str
+
+
+REFERRAL_COLUMNS = ("codice_fiscale", "cognome", "nome", "data_nascita", "telefono", "medico")
+
+
+def parse_referrals_csv(data: bytes, today: date) -> tuple[list[ReferralRow], list[RowError]]:
+    """Read the ATS's CSV of referrals (columns REFERRAL_COLUMNS); bad lines with numbers."""
+    if len(data) > SLOTS_MAX_BYTES:
+        raise ValidationFailed("csv_too_large", max_rows=SLOTS_MAX_ROWS, max_mb=2)
+    records = csv_rows(data)
+    try:
+        _, header = next(records)
+    except StopIteration:
+        raise ValidationFailed("csv_empty") from None
+    keys = [header_key(str(cell)) for cell in header]
+    missing = [c for c in REFERRAL_COLUMNS if header_key(c) not in keys]
+    if missing:
+        found = ", ".join(str(cell).strip() for cell in header if str(cell).strip()) or "-"
+        raise ValidationFailed("csv_header", missing=", ".join(missing), found=found)
+    where = {c: keys.index(header_key(c)) for c in REFERRAL_COLUMNS}
+    rows: list[ReferralRow] = []
+    errors: list[RowError] = []
+    for line, raw in records:
+        cells = [str(cell or "") for cell in raw]
+        if not any(cell.strip() for cell in cells):
+            continue
+        named = {c: (cells[i] if i < len(cells) else "") for c, i in where.items()}
+        try:
+            cf = parse_codice_fiscale(named["codice_fiscale"], today)
+            birth = parse_date(named["data_nascita"], today)
+            check_birth_date_matches(cf, birth)
+            row = ReferralRow(
+                line=line,
+                codice_fiscale=cf.value,
+                surname=normalize_person_name(named["cognome"], "cognome"),
+                name=normalize_person_name(named["nome"], "nome"),
+                birth_date=birth,
+                phone=parse_phone(named["telefono"]),
+                doctor=_required(named["medico"], "medico"),
+            )
+        except ValidationFailed as error:
+            params = {k: str(v) for k, v in error.params.items()}
+            errors.append(RowError(line=line, code=error.code, params=params))
+            continue
+        rows.append(row)
+    return rows, errors
+
+
+class Referral(BaseModel):
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
+
+    id: int
+    ats_code: str
+    codice_fiscale: str
+    surname: str
+    name: str
+    birth_date: date
+    phone: str
+    doctor: str
+    referred_at: datetime
+    expires_at: datetime
+    used: bool = False
+    telegram_user_id: int | None = None
+    citizen_id: int | None = None
+
+    @property
+    def initials(self) -> str:
+        return f"{self.name[:1]}.{self.surname[:1]}."

@@ -19,24 +19,40 @@ from domain.access import Actor
 from domain.codice_fiscale import parse_codice_fiscale
 from domain.diary import last_symptom_day
 from domain.errors import ValidationFailed
-from domain.isolation import Citizen, swab_eligible_from
+from domain.isolation import (
+    SIGNIN_LOCKOUT,
+    Citizen,
+    RegisterRow,
+    hash_token,
+    new_token,
+    same_codice_fiscale,
+    same_phone,
+    signin_locked_until,
+    swab_eligible_from,
+)
 from domain.schools import RowError
 from domain.swabs import (
     BOOKING_CODE_LENGTH,
     PASS_CODE_LENGTH,
     PASS_VALIDITY,
+    REFERRAL_VALIDITY,
     REPEAT_AFTER_POSITIVE_DAYS,
     Booking,
     Outcome,
     PassCheck,
+    Referral,
+    ReferralRow,
     ResultRow,
     Slot,
+    SlotKind,
     SlotsImport,
     SwabPass,
     bookable,
     can_change,
     check_pass,
+    is_referral_token,
     new_code,
+    new_referral_token,
     normalize_code,
     repeat_from,
 )
@@ -222,11 +238,13 @@ class ResultRefusal(StrEnum):
 class ResultPosted:
     """One result recorded: whom to tell and what."""
 
-    citizen: Citizen
+    initials: str
     outcome: Outcome
     day: date
     chats: list[int]
-    repeat_from: date | None = None  # positive: the next swab from this day
+    repeat_from: date | None = None  # positive recovery swab: the next one from this day
+    diagnostic: bool = False  # a referral's swab (the doctor's patient)
+    became_case: bool = False  # a positive diagnostic swab: now in isolation, same chat
 
 
 async def _booking_for(uow: UnitOfWork, actor: Actor, key: str, today: date) -> Booking | None:
@@ -248,11 +266,16 @@ async def post_result(
     uow: UnitOfWork, actor: Actor, key: str, outcome: Outcome, day: date, now: datetime
 ) -> ResultPosted | None:
     """Record a result for a booking (by its code, or the codice fiscale of the person).
-    Negative: the isolation closes (as the ATS's close action does), in the same
-    transaction. Positive: the person may book again from `day` + 7. None: no booking."""
+    Recovery swab: negative closes the isolation (as the ATS's close action does), in the
+    same transaction; positive: the next swab from `day` + 7. Diagnostic swab: positive
+    makes the patient a case in isolation (the register, D0 the swab's day) linked to the
+    chat that booked, with no second sign-in. None: no such active booking."""
     booking = await _booking_for(uow, actor, key, day)
     if booking is None:
         return None
+    if booking.referral_id is not None:
+        return await _post_diagnostic(uow, actor, booking, booking.referral_id, outcome, day, now)
+    assert booking.citizen_id is not None
     citizen = await uow.citizens.get(booking.citizen_id)
     if citizen is None:
         return None
@@ -264,7 +287,53 @@ async def post_result(
             await uow.citizens.handle_alerts(citizen.id, actor=actor.user_id, now=now)
     chats = await uow.citizens.chats_of(citizen.id)
     again = repeat_from(day) if outcome is Outcome.POSITIVE else None
-    return ResultPosted(citizen, outcome, day, chats, again)
+    return ResultPosted(citizen.initials, outcome, day, chats, again)
+
+
+async def _post_diagnostic(
+    uow: UnitOfWork,
+    actor: Actor,
+    booking: Booking,
+    referral_id: int,
+    outcome: Outcome,
+    day: date,
+    now: datetime,
+) -> ResultPosted | None:
+    referral = await uow.swabs.referral(referral_id)
+    if referral is None or referral.telegram_user_id is None:
+        return None
+    chat = referral.telegram_user_id
+    async with uow.transaction():
+        if not await uow.swabs.set_result(booking.id, outcome, day, by=actor.user_id, now=now):
+            return None
+        if outcome is Outcome.POSITIVE:
+            citizen_id = await uow.citizens.add(
+                RegisterRow(
+                    line=0,
+                    codice_fiscale=referral.codice_fiscale,
+                    surname=referral.surname,
+                    name=referral.name,
+                    birth_date=referral.birth_date,
+                    phone=referral.phone,
+                    d0=day,
+                ),
+                ats_code=referral.ats_code,
+                token_hash=hash_token(new_token()),  # never sent: the chat is linked below
+                expires_at=now,
+                actor=actor.user_id,
+                now=now,
+            )
+            if citizen_id is not None:
+                await uow.citizens.link(chat, citizen_id, by=actor.user_id, now=now)
+                await uow.swabs.set_referral_citizen(referral.id, citizen_id)
+    return ResultPosted(
+        referral.initials,
+        outcome,
+        day,
+        [chat],
+        diagnostic=True,
+        became_case=outcome is Outcome.POSITIVE,
+    )
 
 
 @dataclass(frozen=True)
@@ -315,13 +384,172 @@ async def close_day(
     displaced: list[Displaced] = []
     slots = await uow.swabs.open_slots(ats_code, local_now)
     for booking in held:
-        citizen = await uow.citizens.get(booking.citizen_id)
+        if booking.referral_id is not None:
+            referral = await uow.swabs.referral(booking.referral_id)
+            chats = [referral.telegram_user_id] if referral and referral.telegram_user_id else []
+            alternative = next((s for s in slots if _diagnostic_slot(s, local_now)), None)
+            displaced.append(Displaced(booking, chats, alternative))
+            continue
+        citizen = await uow.citizens.get(booking.citizen_id or 0)
         if citizen is None:
             continue
         eligible = await _eligible_from(uow, citizen)
         alternative = next((s for s in slots if bookable(s, eligible, local_now)), None)
         displaced.append(Displaced(booking, await uow.citizens.chats_of(citizen.id), alternative))
     return displaced
+
+
+# --- the diagnostic swab (patients referred by their doctor) ------------------------------------
+
+
+def _diagnostic_slot(slot: Slot, local_now: datetime) -> bool:
+    return slot.kind is SlotKind.BOOKED and slot.free > 0 and slot.starts_at > local_now
+
+
+@dataclass(frozen=True)
+class IssuedReferral:
+    """One sign-in link to send by SMS: shown once, only its hash is kept."""
+
+    referral_id: int
+    phone: str
+    surname: str
+    name: str
+    token: str
+    expires_at: datetime
+
+
+async def load_referrals(
+    uow: UnitOfWork, actor: Actor, ats_code: str, rows: list[ReferralRow], now: datetime
+) -> list[IssuedReferral]:
+    """The doctor's referrals, each with a single-use link valid REFERRAL_VALIDITY."""
+    issued: list[IssuedReferral] = []
+    async with uow.transaction():
+        for row in rows:
+            token = new_referral_token()
+            expires = now + REFERRAL_VALIDITY
+            referral_id = await uow.swabs.add_referral(
+                row,
+                ats_code=ats_code,
+                token_hash=hash_token(token),
+                expires_at=expires,
+                actor=actor.user_id,
+                now=now,
+            )
+            issued.append(
+                IssuedReferral(referral_id, row.phone, row.surname, row.name, token, expires)
+            )
+    return issued
+
+
+class ReferralRefusal(StrEnum):
+    LOCKED_OUT = "locked_out"
+    INVALID = "invalid"  # no referral for this link (used, expired, unknown)
+    WRONG = "wrong"  # phone or codice fiscale does not match
+
+
+@dataclass(frozen=True)
+class ReferralStep:
+    refused: ReferralRefusal | None = None
+    locked_until: datetime | None = None
+    token_hash: str = ""
+    referral: Referral | None = None
+
+
+async def _locked(uow: UnitOfWork, user_id: int, now: datetime) -> datetime | None:
+    # The same lock-out as the positive cases' sign-in: the failures of a chat are one list.
+    failures = await uow.citizens.failures_since(user_id, now - 2 * SIGNIN_LOCKOUT)
+    return signin_locked_until(failures, now)
+
+
+async def open_referral(uow: UnitOfWork, user_id: int, token: str, now: datetime) -> ReferralStep:
+    """A referral link opened: nothing is written (a stranger's try changes nothing)."""
+    until = await _locked(uow, user_id, now)
+    if until is not None:
+        return ReferralStep(refused=ReferralRefusal.LOCKED_OUT, locked_until=until)
+    if not is_referral_token(token):
+        return ReferralStep(refused=ReferralRefusal.INVALID)
+    found = await uow.swabs.referral_by_token(hash_token(token))
+    if found is None or found.used or found.expires_at <= now:
+        return ReferralStep(refused=ReferralRefusal.INVALID)
+    return ReferralStep(token_hash=hash_token(token), referral=found)
+
+
+async def referral_sign_in(
+    uow: UnitOfWork, user_id: int, token_hash: str, phone: str, typed_cf: str, now: datetime
+) -> ReferralStep:
+    """Phone (shared by Telegram) and codice fiscale must match the referral; a wrong pair is
+    recorded for the lock-out (never saying which half was wrong)."""
+    until = await _locked(uow, user_id, now)
+    if until is not None:
+        return ReferralStep(refused=ReferralRefusal.LOCKED_OUT, locked_until=until)
+    found = await uow.swabs.referral_by_token(token_hash)
+    if found is None or found.used or found.expires_at <= now:
+        return ReferralStep(refused=ReferralRefusal.INVALID)
+    if not (same_phone(phone, found.phone) and same_codice_fiscale(typed_cf, found.codice_fiscale)):
+        await uow.citizens.record_failure(user_id, now)
+        until = await _locked(uow, user_id, now)
+        if until is not None:
+            return ReferralStep(refused=ReferralRefusal.LOCKED_OUT, locked_until=until)
+        return ReferralStep(refused=ReferralRefusal.WRONG)
+    if not await uow.swabs.use_referral_token(token_hash, user_id, now):
+        return ReferralStep(refused=ReferralRefusal.INVALID)
+    return ReferralStep(referral=await uow.swabs.referral(found.id))
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    referral: Referral
+    booking: Booking | None
+    slots: list[Slot]
+
+
+async def referral_view(
+    uow: UnitOfWork, user_id: int, local_now: datetime, now: datetime
+) -> ReferralView | None:
+    """The chat's referral while it may still book (signed in, not yet a case, within its
+    validity), its booking and the free slots from now, first first."""
+    referral = await uow.swabs.referral_of_chat(user_id)
+    if referral is None or referral.citizen_id is not None:
+        return None
+    booking = await uow.swabs.active_referral_booking(referral.id)
+    slots = [
+        s
+        for s in await uow.swabs.open_slots(referral.ats_code, local_now)
+        if _diagnostic_slot(s, local_now)
+    ]
+    if booking is None and referral.expires_at <= now:
+        return None
+    return ReferralView(referral, booking, slots)
+
+
+async def book_referral(
+    uow: UnitOfWork, user_id: int, slot_id: int, now: datetime, local_now: datetime
+) -> BookOutcome:
+    """Book the diagnostic swab of the chat's referral (this swab, this person only)."""
+    view = await referral_view(uow, user_id, local_now, now)
+    if view is None:
+        return BookOutcome(refused=BookRefusal.NOT_A_CITIZEN)
+    if view.booking is not None:
+        return BookOutcome(refused=BookRefusal.ALREADY, booking=view.booking)
+    slot = await uow.swabs.slot(slot_id)
+    if slot is None or slot.point.ats_code != view.referral.ats_code:
+        return BookOutcome(refused=BookRefusal.TAKEN, next_slot=next(iter(view.slots), None))
+    if not _diagnostic_slot(slot.model_copy(update={"booked": 0}), local_now):
+        return BookOutcome(refused=BookRefusal.NOT_ELIGIBLE)
+    try:
+        async with uow.transaction():
+            if not await uow.swabs.take_place(slot_id):
+                raise _Taken
+            code = new_code(BOOKING_CODE_LENGTH)
+            await uow.swabs.add_booking(
+                code, None, slot_id, by=user_id, now=now, referral_id=view.referral.id
+            )
+    except _Taken:
+        following = next((s for s in view.slots if s.id != slot_id), None)
+        return BookOutcome(refused=BookRefusal.TAKEN, next_slot=following)
+    except sqlite3.IntegrityError:
+        return BookOutcome(refused=BookRefusal.ALREADY)
+    return BookOutcome(booking=await uow.swabs.active_referral_booking(view.referral.id))
 
 
 # --- the school pass ---------------------------------------------------------------------------

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from domain.swabs import Booking, Outcome, Slot, SlotKind, SlotRow, SwabPass, SwabPoint
+from domain.swabs import (
+    Booking,
+    Outcome,
+    Referral,
+    ReferralRow,
+    Slot,
+    SlotKind,
+    SlotRow,
+    SwabPass,
+    SwabPoint,
+)
 from storage import audit
 from storage.db import Database, Row, parse_utc, utc_now_text
 
@@ -43,6 +53,7 @@ def _booking(row: Row) -> Booking:
         id=row["booking_id"],
         code=row["code"],
         citizen_id=row["citizen_id"],
+        referral_id=row["referral_id"],
         slot=_slot(row),
         cancelled_at=parse_utc(row["cancelled_at"]) if row["cancelled_at"] else None,
         result=Outcome(row["result"]) if row["result"] else None,
@@ -64,7 +75,8 @@ def _pass(row: Row) -> SwabPass:
 
 
 _BOOKING_SELECT = (
-    f"SELECT b.id AS booking_id, b.code, b.citizen_id, b.cancelled_at, b.result, b.result_day,"
+    "SELECT b.id AS booking_id, b.code, b.citizen_id, b.referral_id, b.cancelled_at, b.result,"
+    f" b.result_day,"
     f" {_SLOT_COLUMNS} FROM swab_bookings b JOIN swab_slots s ON s.id = b.slot_id"
     " JOIN swab_points p ON p.id = s.point_id"
 )
@@ -158,13 +170,20 @@ class SwabsRepository:
         return taken
 
     async def add_booking(
-        self, code: str, citizen_id: int, slot_id: int, *, by: int, now: datetime
+        self,
+        code: str,
+        citizen_id: int | None,
+        slot_id: int,
+        *,
+        by: int,
+        now: datetime,
+        referral_id: int | None = None,
     ) -> int:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT INTO swab_bookings (code, citizen_id, slot_id, booked_by, booked_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (code, citizen_id, slot_id, by, utc_now_text(now)),
+                "INSERT INTO swab_bookings (code, citizen_id, referral_id, slot_id, booked_by,"
+                " booked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (code, citizen_id, referral_id, slot_id, by, utc_now_text(now)),
             )
             booking_id = int(cursor.lastrowid or 0)
             await cursor.close()
@@ -350,3 +369,107 @@ class SwabsRepository:
     async def pass_by_id(self, pass_id: int) -> SwabPass | None:
         row = await self._db.fetchone("SELECT * FROM swab_passes WHERE id = ?", (pass_id,))
         return _pass(row) if row else None
+
+    # --- referrals -------------------------------------------------------------------------
+
+    async def add_referral(
+        self,
+        row: ReferralRow,
+        *,
+        ats_code: str,
+        token_hash: str,
+        expires_at: datetime,
+        actor: int,
+        now: datetime,
+    ) -> int:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO swab_referrals (ats_code, codice_fiscale, surname, name, birth_date,"
+                " phone, doctor, referred_at, expires_at, token_hash, created_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    ats_code,
+                    row.codice_fiscale,
+                    row.surname,
+                    row.name,
+                    row.birth_date.isoformat(),
+                    row.phone,
+                    row.doctor,
+                    utc_now_text(now),
+                    utc_now_text(expires_at),
+                    token_hash,
+                    actor,
+                ),
+            )
+            referral_id = int(cursor.lastrowid or 0)
+            await cursor.close()
+            await audit.record(
+                conn,
+                now=now,
+                actor=actor,
+                action="swabs.referral",
+                entity="swab_referral",
+                entity_id=str(referral_id),
+            )
+        return referral_id
+
+    async def referral_by_token(self, token_hash: str) -> Referral | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM swab_referrals WHERE token_hash = ?", (token_hash,)
+        )
+        return _referral(row) if row else None
+
+    async def referral(self, referral_id: int) -> Referral | None:
+        row = await self._db.fetchone("SELECT * FROM swab_referrals WHERE id = ?", (referral_id,))
+        return _referral(row) if row else None
+
+    async def referral_of_chat(self, user_id: int) -> Referral | None:
+        """The latest referral this chat signed in with."""
+        row = await self._db.fetchone(
+            "SELECT * FROM swab_referrals WHERE telegram_user_id = ? ORDER BY id DESC LIMIT 1",
+            (user_id,),
+        )
+        return _referral(row) if row else None
+
+    async def use_referral_token(self, token_hash: str, user_id: int, now: datetime) -> bool:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE swab_referrals SET token_used_at = ?, telegram_user_id = ?"
+                " WHERE token_hash = ? AND token_used_at IS NULL AND expires_at > ?",
+                (utc_now_text(now), user_id, token_hash, utc_now_text(now)),
+            )
+            changed = cursor.rowcount > 0
+            await cursor.close()
+        return changed
+
+    async def active_referral_booking(self, referral_id: int) -> Booking | None:
+        row = await self._db.fetchone(
+            f"{_BOOKING_SELECT} WHERE b.referral_id = ? AND b.cancelled_at IS NULL"
+            " AND b.result IS NULL",
+            (referral_id,),
+        )
+        return _booking(row) if row else None
+
+    async def set_referral_citizen(self, referral_id: int, citizen_id: int) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE swab_referrals SET citizen_id = ? WHERE id = ?", (citizen_id, referral_id)
+            )
+
+
+def _referral(row: Row) -> Referral:
+    return Referral(
+        id=row["id"],
+        ats_code=row["ats_code"],
+        codice_fiscale=row["codice_fiscale"],
+        surname=row["surname"],
+        name=row["name"],
+        birth_date=date.fromisoformat(row["birth_date"]),
+        phone=row["phone"],
+        doctor=row["doctor"],
+        referred_at=parse_utc(row["referred_at"]),
+        expires_at=parse_utc(row["expires_at"]),
+        used=row["token_used_at"] is not None,
+        telegram_user_id=row["telegram_user_id"],
+        citizen_id=row["citizen_id"],
+    )

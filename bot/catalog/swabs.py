@@ -101,3 +101,47 @@ ERRORS = {
     "swab_outcome_invalid": "esito «{text}» sconosciuto: negativo o positivo.",
     "swab_result_future": "la data dell'esito è nel futuro.",
 }
+
+# --- the diagnostic swab (referrals) -------------------------------------------------------------
+ASK_REFERRALS = (
+    "Invia il CSV delle <b>segnalazioni dei medici</b>, colonne <code>codice_fiscale;cognome;"
+    "nome;data_nascita;telefono;medico</code>. Riceverai i link per l'SMS. /annulla per uscire."
+)
+REFERRALS_RESULT = "✅ Segnalazioni caricate: {added}."
+REFERRALS_CAPTION = "Link di prenotazione del tampone (validi 72 ore), per il gateway SMS."
+NO_REFERRAL = (
+    "Serve la segnalazione del tuo medico. Senza medico: <b>116117</b>. Sintomi gravi: <b>112</b>."
+)
+REFERRAL_ASK_CONTACT = (
+    "🧪 Prenotazione del tampone richiesto dal tuo medico. Per verificare chi sei, tocca "
+    "«📱 Condividi il mio numero» qui sotto."
+)
+REFERRAL_ASK_CF = "Ora scrivi il <b>codice fiscale</b> della persona che deve fare il tampone."
+REFERRAL_WRONG = "Numero e codice fiscale non corrispondono alla segnalazione. Riprova."
+REFERRAL_LOCKED = "Troppi tentativi: riprova dopo le {until}."
+RED_FLAGS_ASK = (
+    "Prima di prenotare: hai uno di questi segni?\n• fiato corto a riposo\n• dolore al petto\n"
+    "• confusione\n• labbra bluastre"
+)
+BUTTON_RED_YES = "Sì, almeno uno"
+BUTTON_RED_NO = "No, nessuno"
+RED_FLAG_112 = "🚨 <b>Chiama subito il 112.</b> Non andare al punto tampone."
+FIRST_FREE = "Primo posto libero: <b>{when}</b> – {point}"
+BUTTON_OTHER_SLOTS = "📅 Altre date"
+BUTTON_FAMILY = "Per un familiare"
+FAMILY = (
+    "Il link vale solo per la persona segnalata e solo per questo tampone: un familiare "
+    "ha bisogno della propria segnalazione del medico."
+)
+OTHER_SLOTS = "Scegli un altro posto:"
+DIAGNOSTIC_BOOKED = (
+    "✅ <b>Prenotato.</b>\n\nCodice: <b>{code}</b>\n📅 {when}\n📍 {point}, {address} ({comune})"
+    "\n\n🏠 Resta a casa fino all'esito."
+)
+DIAGNOSTIC_NEGATIVE = (
+    "✅ <b>Esito del tampone del {day}: NEGATIVO.</b>\n\nSegui le indicazioni del tuo medico."
+)
+DIAGNOSTIC_POSITIVE = (
+    "🔴 <b>Esito del tampone del {day}: POSITIVO.</b>\n\nDa oggi sei in isolamento a casa e "
+    "l'ATS ti segue qui: usa il menu qui sotto (istruzioni, diario, conviventi)."
+)

@@ -10,7 +10,7 @@ from datetime import date
 from enum import IntEnum, auto
 from typing import Any
 
-from telegram import Update
+from telegram import ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -29,14 +29,24 @@ from bot.catalog import swabs as texts
 from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
+from bot.menus import set_citizen_menu
 from bot.replies import answer_tap, close_buttons, reply
+from conversations.citizens.common import MENU_KEYBOARD
 from conversations.swabs.booking import local_now
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.dates import format_date, parse_date
 from domain.errors import ValidationFailed
 from domain.schools import RowError
-from domain.swabs import Outcome, PassCheck, parse_outcome, parse_results_csv, parse_slots_csv
+from domain.swabs import (
+    Outcome,
+    PassCheck,
+    parse_outcome,
+    parse_referrals_csv,
+    parse_results_csv,
+    parse_slots_csv,
+)
+from formats.swabs import referral_links_csv
 from services import swabs
 from services.swabs import ResultPosted
 
@@ -65,6 +75,7 @@ class Step(IntEnum):
 
 points_flow: Flow[Step] = Flow("swab_points", Step, file_steps=[Step.FILE])
 results_flow: Flow[Step] = Flow("swab_results", Step, file_steps=[Step.FILE])
+referrals_flow: Flow[Step] = Flow("swab_referrals", Step, file_steps=[Step.FILE])
 
 
 class FileDraft(FlowDraft):
@@ -81,6 +92,62 @@ async def ask_results(
     update: Update, context: BotContext, step: Step, data: dict[str, Any]
 ) -> None:
     await reply(update, texts.ASK_RESULTS)
+
+
+@referrals_flow.asker
+async def ask_referrals(
+    update: Update, context: BotContext, step: Step, data: dict[str, Any]
+) -> None:
+    await reply(update, texts.ASK_REFERRALS)
+
+
+@requires(Role.ADMIN)
+async def referrals(update: Update, context: BotContext) -> Step | int:
+    if context.actor.admin_ats is None:
+        await reply(update, texts.REGIONAL_ONLY_ATS)
+        return ConversationHandler.END
+    return await referrals_flow.go(update, context, Step.FILE, FileDraft().dump())
+
+
+@requires(Role.ADMIN)
+async def referrals_file(update: Update, context: BotContext) -> Step | int:
+    ats_code = context.actor.admin_ats
+    if ats_code is None:
+        await reply(update, texts.REGIONAL_ONLY_ATS)
+        return ConversationHandler.END
+    content = await _download(update)
+    try:
+        rows, errors = await asyncio.to_thread(parse_referrals_csv, content, _today(context))
+    except ValidationFailed as error:
+        await reply(update, error_text(error))
+        await referrals_flow.ask(update, context, Step.FILE, FileDraft().dump())
+        return Step.FILE
+    services = context.services
+    issued = await swabs.load_referrals(services, context.actor, ats_code, rows, services.now())
+    await reply(update, render(texts.REFERRALS_RESULT, added=len(issued)) + _refused_lines(errors))
+    if issued:
+        tz = services.settings.tz
+        link = f"https://t.me/{context.bot.username}?start="
+        content = referral_links_csv(
+            [
+                (
+                    i.referral_id,
+                    i.phone,
+                    f"{i.surname} {i.name}",
+                    link + i.token,
+                    i.expires_at.astimezone(tz),
+                )
+                for i in issued
+            ]
+        )
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_document(
+            content,
+            filename=f"segnalazioni_{_today(context):%Y%m%d}.csv",
+            caption=texts.REFERRALS_CAPTION,
+        )
+    return ConversationHandler.END
 
 
 @requires(Role.ADMIN)
@@ -121,23 +188,36 @@ async def points_file(update: Update, context: BotContext) -> Step | int:
 
 
 async def tell_result(context: BotContext, posted: ResultPosted) -> None:
-    """The result at once to every chat of the person, protected from forwarding/saving."""
-    day = posted.day
-    if posted.outcome is Outcome.NEGATIVE:
-        text = render(texts.RESULT_NEGATIVE, day=format_date(day), initials=posted.citizen.initials)
+    """The result at once to every chat of the person, protected from forwarding/saving.
+    A positive diagnostic swab: the patient is now in isolation, the citizen's menu comes."""
+    day = format_date(posted.day)
+    keyboard: ReplyKeyboardMarkup | None = None
+    if posted.diagnostic and posted.became_case:
+        text = render(texts.DIAGNOSTIC_POSITIVE, day=day)
+        keyboard = MENU_KEYBOARD
+    elif posted.diagnostic:
+        text = render(texts.DIAGNOSTIC_NEGATIVE, day=day)
+    elif posted.outcome is Outcome.NEGATIVE:
+        text = render(texts.RESULT_NEGATIVE, day=day, initials=posted.initials)
     else:
         assert posted.repeat_from is not None
         text = render(
             texts.RESULT_POSITIVE,
-            day=format_date(day),
-            initials=posted.citizen.initials,
+            day=day,
+            initials=posted.initials,
             again=format_date(posted.repeat_from),
         )
     for chat_id in posted.chats:
         try:
             await context.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, protect_content=True
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                protect_content=True,
+                reply_markup=keyboard,
             )
+            if keyboard is not None:
+                await set_citizen_menu(context.bot, chat_id)
         except TelegramError:
             continue  # the ATS sees the result on its desk; the chat may be blocked
 
@@ -287,6 +367,10 @@ def build() -> list[FlowHandler]:
         results_flow.handler(
             entry_points=[CommandHandler("esiti", results)],
             states={Step.FILE: [MessageHandler(filters.Document.ALL, results_file)]},
+        ),
+        referrals_flow.handler(
+            entry_points=[CommandHandler("segnalazioni", referrals)],
+            states={Step.FILE: [MessageHandler(filters.Document.ALL, referrals_file)]},
         ),
     ]
 

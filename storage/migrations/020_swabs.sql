@@ -29,10 +29,32 @@ CREATE TABLE swab_slots (
 );
 CREATE INDEX swab_slots_by_start ON swab_slots (starts_at);
 
+-- Patients referred by their doctor for the diagnostic swab: a sign-in link like the positive
+-- cases' (only its hash kept), valid 72 hours; the link books this swab for this person only.
+CREATE TABLE swab_referrals (
+    id               INTEGER PRIMARY KEY,
+    ats_code         TEXT NOT NULL,
+    codice_fiscale   TEXT NOT NULL,
+    surname          TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    birth_date       TEXT NOT NULL,
+    phone            TEXT NOT NULL,
+    doctor           TEXT NOT NULL,
+    referred_at      TEXT NOT NULL,
+    expires_at       TEXT NOT NULL,
+    token_hash       TEXT UNIQUE,
+    token_used_at    TEXT,
+    telegram_user_id INTEGER,                      -- the chat that signed in
+    citizen_id       INTEGER REFERENCES citizens (id) ON DELETE SET NULL,  -- once positive
+    created_by       INTEGER NOT NULL
+);
+CREATE INDEX swab_referrals_by_user ON swab_referrals (telegram_user_id);
+
 CREATE TABLE swab_bookings (
     id           INTEGER PRIMARY KEY,
     code         TEXT NOT NULL UNIQUE,          -- shown to the citizen and at the point
-    citizen_id   INTEGER NOT NULL REFERENCES citizens (id) ON DELETE CASCADE,
+    citizen_id   INTEGER REFERENCES citizens (id) ON DELETE CASCADE,  -- a recovery swab
+    referral_id  INTEGER REFERENCES swab_referrals (id) ON DELETE CASCADE,  -- a diagnostic one
     slot_id      INTEGER NOT NULL REFERENCES swab_slots (id),
     booked_by    INTEGER NOT NULL,              -- the chat that booked
     booked_at    TEXT NOT NULL,
@@ -41,10 +63,13 @@ CREATE TABLE swab_bookings (
     result       TEXT CHECK (result IN ('negativo', 'positivo')),
     result_day   TEXT,
     result_at    TEXT,
-    result_by    INTEGER
+    result_by    INTEGER,
+    CHECK ((citizen_id IS NULL) <> (referral_id IS NULL))
 );
 -- One active booking per person.
 CREATE UNIQUE INDEX swab_bookings_active ON swab_bookings (citizen_id)
+    WHERE cancelled_at IS NULL AND result IS NULL;
+CREATE UNIQUE INDEX swab_bookings_active_referral ON swab_bookings (referral_id)
     WHERE cancelled_at IS NULL AND result IS NULL;
 CREATE INDEX swab_bookings_by_slot ON swab_bookings (slot_id);
 

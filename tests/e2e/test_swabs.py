@@ -266,3 +266,92 @@ async def test_a_school_pass_verified_once_refused_twice_and_after_48_hours(
     harness.clock.advance(hours=48)
     await admin.send(f"/verifica {second.code}")
     await admin.expect("scaduto")
+
+
+PAOLO_CF = "VRDPLA79A01F205Z"
+
+
+async def test_a_referral_books_and_its_positive_result_becomes_a_case_in_the_same_chat(
+    harness: Harness, admin: ChatUser
+):
+    import csv
+    import io
+    import re
+
+    await load_slots(admin)
+    await admin.send("/segnalazioni")
+    await admin.expect("segnalazioni dei medici")
+    referrals = (
+        "codice_fiscale;cognome;nome;data_nascita;telefono;medico\n"
+        f"{PAOLO_CF};Verdi;Paolo;01/01/1979;333 999 0000;Dott. Bianchi\n"
+        "RSSMRA85D10F205X;Neri;Ugo;10/04/1985;333 000 1111;Dott. Bianchi\n"
+    )
+    await admin.send_file("segnalazioni.csv", referrals.encode(), "text/csv")
+    report = await admin.expect("Segnalazioni caricate: 1")
+    assert "riga 3" in (report.text or "")
+    document = await admin.document()
+    assert document.document is not None
+    rows = list(
+        csv.reader(io.StringIO(document.document.content.decode("utf-8-sig")), delimiter=";")
+    )
+    match = re.search(r"\?start=(rf[A-Z0-9]+)", rows[1][3])
+    assert match is not None
+    token = match.group(1)
+    assert token not in str(db_rows(harness, "SELECT * FROM swab_referrals"))
+    # Without a referral (a made-up link): whom to call instead.
+    stranger = harness.user(998, "Altro")
+    await stranger.send("/start rf" + "A" * 24)
+    await stranger.expect("Serve la segnalazione del tuo medico. Senza medico: 116117")
+    patient = harness.user(560, "Paolo")
+    await patient.send(f"/start {token}")
+    await patient.expect("Condividi il mio numero")
+    await patient.share_contact("393339990000")
+    await patient.expect("codice fiscale")
+    await patient.send(PAOLO_CF)
+    await patient.expect("hai uno di questi segni?")
+    await patient.tap("No, nessuno")
+    await patient.expect("Primo posto libero: 18/11/2026 09:00 – Niguarda")
+    await patient.tap("Per un familiare")
+    await patient.expect("un familiare ha bisogno della propria segnalazione")
+    await patient.tap("✅ Prenota")
+    await patient.expect("Resta a casa fino all'esito")
+    code = db_rows(harness, "SELECT code FROM swab_bookings WHERE referral_id IS NOT NULL")[0][0]
+    # The link was single-use.
+    await stranger.send(f"/start {token}")
+    await stranger.expect("Serve la segnalazione del tuo medico")
+    harness.clock.advance(days=1)
+    await admin.send(f"/esito {code} positivo")
+    await admin.expect("Esito registrato")
+    await patient.expect("POSITIVO")
+    await patient.expect("Da oggi sei in isolamento")
+    # A case in the register, linked to this chat: the menu works with no second sign-in.
+    assert db_rows(
+        harness, "SELECT d0, closed_at FROM citizens WHERE codice_fiscale = ?", (PAOLO_CF,)
+    ) == [("2026-11-18", None)]
+    await patient.send("🧪 Tampone")
+    await patient.expect("dal 28/11")
+    await patient.send("📝 Diario")
+    await patient.expect("Come stai oggi?")
+
+
+async def test_a_referral_with_a_red_flag_is_sent_to_112(harness: Harness, admin: ChatUser):
+    import re
+
+    await load_slots(admin)
+    await admin.send("/segnalazioni")
+    content = (
+        "codice_fiscale;cognome;nome;data_nascita;telefono;medico\n"
+        f"{PAOLO_CF};Verdi;Paolo;01/01/1979;333 999 0000;Dott. Bianchi\n"
+    )
+    await admin.send_file("s.csv", content.encode(), "text/csv")
+    document = await admin.document()
+    assert document.document is not None
+    found = re.search(r"start=(rf[A-Z0-9]+)", document.document.content.decode("utf-8-sig"))
+    assert found is not None
+    patient = harness.user(561, "Paolo")
+    await patient.send(f"/start {found.group(1)}")
+    await patient.share_contact("393339990000")
+    await patient.send(PAOLO_CF)
+    await patient.tap("Sì, almeno uno")
+    await patient.expect("Chiama subito il 112")
+    assert db_rows(harness, "SELECT COUNT(*) FROM swab_bookings") == [(0,)]
