@@ -26,6 +26,7 @@ from reminders import citizens as citizen_reminders
 from reminders import early_warning, handover, retention
 from reminders import jobs as reminder_jobs
 from reminders import notices as referent_notices
+from reminders import swabs as swab_reminders
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def build_application(services: Services) -> BotApplication:
     broadcast_delivery.install(application)
     retention.install(application)
     citizen_reminders.install(application)
+    swab_reminders.install(application)
     return application
 
 

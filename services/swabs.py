@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from domain.access import Actor
@@ -612,3 +612,67 @@ async def register_access(uow: UnitOfWork, actor: Actor, pass_id: int, now: date
     if not await uow.swabs.use_pass(found.id, by=actor.user_id, now=now):
         return PassCheck.USED
     return PassCheck.VALID
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+class SwabReminder(StrEnum):
+    EVENING = "evening"  # the evening before (from EVENING_HOUR local)
+    SOON = "soon"  # two hours before
+    REFERRAL_NUDGE = "referral_nudge"  # a referral not booked after six hours
+
+
+EVENING_HOUR = 18
+SOON_BEFORE = timedelta(hours=2)
+REFERRAL_NUDGE_AFTER = timedelta(hours=6)
+REFERRAL_TO_CALL_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class DueSwabReminder:
+    kind: SwabReminder
+    chats: list[int]
+    booking: Booking | None = None
+
+
+async def _chats_of(uow: UnitOfWork, booking: Booking) -> list[int]:
+    if booking.citizen_id is not None:
+        return await uow.citizens.chats_of(booking.citizen_id)
+    referral = await uow.swabs.referral(booking.referral_id or 0)
+    return [referral.telegram_user_id] if referral and referral.telegram_user_id else []
+
+
+async def due_swab_reminders(
+    uow: UnitOfWork, now: datetime, local_now: datetime
+) -> list[DueSwabReminder]:
+    """What to send now, each claimed in the log first (never twice): the evening before
+    a booked swab (from EVENING_HOUR), two hours before it, and a nudge to a signed-in
+    referral not booked REFERRAL_NUDGE_AFTER after the doctor's referral."""
+    due: list[DueSwabReminder] = []
+    today = local_now.date()
+    if local_now.hour >= EVENING_HOUR:
+        start = datetime.combine(today + timedelta(days=1), time(0, 0))
+        for booking in await uow.swabs.bookings_starting(start, start + timedelta(days=1)):
+            if await uow.swabs.claim_reminder(SwabReminder.EVENING, booking.id, now):
+                due.append(
+                    DueSwabReminder(SwabReminder.EVENING, await _chats_of(uow, booking), booking)
+                )
+    for booking in await uow.swabs.bookings_starting(local_now, local_now + SOON_BEFORE):
+        if await uow.swabs.claim_reminder(SwabReminder.SOON, booking.id, now):
+            due.append(DueSwabReminder(SwabReminder.SOON, await _chats_of(uow, booking), booking))
+    for referral in await uow.swabs.unbooked_referrals(now - REFERRAL_NUDGE_AFTER):
+        if referral.telegram_user_id is None or referral.expires_at <= now:
+            continue  # not signed in: only the SMS reached them; the ATS calls after 24 h
+        if await uow.swabs.claim_reminder(SwabReminder.REFERRAL_NUDGE, referral.id, now):
+            due.append(DueSwabReminder(SwabReminder.REFERRAL_NUDGE, [referral.telegram_user_id]))
+    return due
+
+
+async def referrals_to_call(uow: UnitOfWork, actor: Actor, now: datetime) -> list[Referral]:
+    """The ATS's referrals REFERRAL_TO_CALL_AFTER old with no swab booked: to call."""
+    return [
+        r
+        for r in await uow.swabs.unbooked_referrals(now - REFERRAL_TO_CALL_AFTER)
+        if actor.manages_ats(r.ats_code)
+    ]

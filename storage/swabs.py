@@ -86,6 +86,24 @@ def _minute(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M")
 
 
+def _referral(row: Row) -> Referral:
+    return Referral(
+        id=row["id"],
+        ats_code=row["ats_code"],
+        codice_fiscale=row["codice_fiscale"],
+        surname=row["surname"],
+        name=row["name"],
+        birth_date=date.fromisoformat(row["birth_date"]),
+        phone=row["phone"],
+        doctor=row["doctor"],
+        referred_at=parse_utc(row["referred_at"]),
+        expires_at=parse_utc(row["expires_at"]),
+        used=row["token_used_at"] is not None,
+        telegram_user_id=row["telegram_user_id"],
+        citizen_id=row["citizen_id"],
+    )
+
+
 class SwabsRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -456,20 +474,33 @@ class SwabsRepository:
                 "UPDATE swab_referrals SET citizen_id = ? WHERE id = ?", (citizen_id, referral_id)
             )
 
+    # --- reminders ---------------------------------------------------------------------------
 
-def _referral(row: Row) -> Referral:
-    return Referral(
-        id=row["id"],
-        ats_code=row["ats_code"],
-        codice_fiscale=row["codice_fiscale"],
-        surname=row["surname"],
-        name=row["name"],
-        birth_date=date.fromisoformat(row["birth_date"]),
-        phone=row["phone"],
-        doctor=row["doctor"],
-        referred_at=parse_utc(row["referred_at"]),
-        expires_at=parse_utc(row["expires_at"]),
-        used=row["token_used_at"] is not None,
-        telegram_user_id=row["telegram_user_id"],
-        citizen_id=row["citizen_id"],
-    )
+    async def bookings_starting(self, start: datetime, end: datetime) -> list[Booking]:
+        """Active bookings whose slot starts in [start, end) (local times)."""
+        rows = await self._db.fetchall(
+            f"{_BOOKING_SELECT} WHERE b.cancelled_at IS NULL AND b.result IS NULL"
+            " AND s.starts_at >= ? AND s.starts_at < ? ORDER BY s.starts_at",
+            (_minute(start), _minute(end)),
+        )
+        return [_booking(row) for row in rows]
+
+    async def unbooked_referrals(self, referred_before: datetime) -> list[Referral]:
+        """Referrals made before `referred_before` with no swab booked or done."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM swab_referrals r WHERE r.referred_at <= ? AND r.citizen_id IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM swab_bookings b WHERE b.referral_id = r.id"
+            " AND b.cancelled_at IS NULL) ORDER BY r.referred_at",
+            (utc_now_text(referred_before),),
+        )
+        return [_referral(row) for row in rows]
+
+    async def claim_reminder(self, kind: str, target_id: int, now: datetime) -> bool:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO swab_reminders (kind, target_id, sent_at) VALUES (?, ?, ?)",
+                (kind, target_id, utc_now_text(now)),
+            )
+            claimed = cursor.rowcount > 0
+            await cursor.close()
+        return claimed

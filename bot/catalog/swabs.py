@@ -145,3 +145,17 @@ DIAGNOSTIC_POSITIVE = (
     "🔴 <b>Esito del tampone del {day}: POSITIVO.</b>\n\nDa oggi sei in isolamento a casa e "
     "l'ATS ti segue qui: usa il menu qui sotto (istruzioni, diario, conviventi)."
 )
+
+# --- reminders -----------------------------------------------------------------------------
+REMINDER_EVENING = (
+    "🧪 Promemoria: domani alle <b>{time}</b> tampone a {point}, {address}. Codice {code}."
+)
+REMINDER_SOON = "🧪 Tra poco, alle <b>{time}</b>, il tampone a {point}, {address}. Codice {code}."
+REMINDER_REFERRAL = (
+    "🧪 Non hai ancora prenotato il tampone richiesto dal tuo medico. Apri di nuovo il link "
+    "dell'SMS o rispondi a questo messaggio con /start."
+)
+TO_CALL_HEAD = "📞 <b>Segnalazioni da chiamare</b> (oltre 24 ore senza tampone): {count}"
+TO_CALL_LINE = "• #{id} {surname} {name} – {phone} – medico {doctor} – dal {since}"
+TO_CALL_NONE = "Nessuna segnalazione oltre 24 ore senza tampone."
+TO_CALL_MORE = "… e altre {more}."

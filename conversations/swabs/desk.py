@@ -51,6 +51,7 @@ from services import swabs
 from services.swabs import ResultPosted
 
 MAX_LISTED_ERRORS = 30
+MAX_LISTED = 30  # referrals to call in one message (each line < 130 characters)
 PASS = Buttons("swp", "/verifica: register the access of a school pass")
 
 
@@ -314,6 +315,37 @@ async def close_day(update: Update, context: BotContext) -> None:
     await reply(update, render(texts.CLOSE_DAY_DONE, count=len(displaced)))
 
 
+# --- /dacontattare ----------------------------------------------------------------------------
+
+
+@requires(Role.ADMIN)
+async def to_call(update: Update, context: BotContext) -> None:
+    """The referrals past 24 hours without a swab: the ATS calls them (ATS Milano's target
+    is a swab within 24 hours of the referral)."""
+    services = context.services
+    found = await swabs.referrals_to_call(services, context.actor, services.now())
+    if not found:
+        await reply(update, texts.TO_CALL_NONE)
+        return
+    tz = services.settings.tz
+    lines = [render(texts.TO_CALL_HEAD, count=len(found))]
+    lines += [
+        render(
+            texts.TO_CALL_LINE,
+            id=r.id,
+            surname=r.surname,
+            name=r.name,
+            phone=r.phone,
+            doctor=r.doctor,
+            since=f"{r.referred_at.astimezone(tz):%d/%m %H:%M}",
+        )
+        for r in found[:MAX_LISTED]
+    ]
+    if len(found) > MAX_LISTED:
+        lines.append(render(texts.TO_CALL_MORE, more=len(found) - MAX_LISTED))
+    await reply(update, "\n".join(lines))
+
+
 # --- /verifica --------------------------------------------------------------------------------
 
 
@@ -379,6 +411,7 @@ def handlers() -> list[CommandHandler[BotContext, None] | CallbackQueryHandler[B
     return [
         CommandHandler("esito", result),
         CommandHandler("chiudigiorno", close_day),
+        CommandHandler("dacontattare", to_call),
         CommandHandler("verifica", verify),
         CallbackQueryHandler(use_pass, pattern=PASS.pattern("use")),
     ]

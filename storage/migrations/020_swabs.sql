@@ -85,3 +85,12 @@ CREATE TABLE swab_passes (
     used_at         TEXT,
     used_by         INTEGER
 );
+
+-- The swab reminders sent (the evening before, 2 hours before, a referral's nudge): one of
+-- each kind per booking or referral, claimed before sending so never twice.
+CREATE TABLE swab_reminders (
+    kind       TEXT NOT NULL CHECK (kind IN ('evening', 'soon', 'referral_nudge')),
+    target_id  INTEGER NOT NULL,                -- a booking, or a referral for the nudge
+    sent_at    TEXT NOT NULL,
+    PRIMARY KEY (kind, target_id)
+);

@@ -355,3 +355,61 @@ async def test_a_referral_with_a_red_flag_is_sent_to_112(harness: Harness, admin
     await patient.tap("Sì, almeno uno")
     await patient.expect("Chiama subito il 112")
     assert db_rows(harness, "SELECT COUNT(*) FROM swab_bookings") == [(0,)]
+
+
+async def test_reminders_the_evening_before_two_hours_before_and_the_referral_nudge(
+    harness: Harness, admin: ChatUser
+):
+    from reminders import swabs as swab_reminders
+
+    async def remind() -> int:
+        return await swab_reminders.run_due(harness.application)
+
+    await load_slots(admin)
+    citizen = await signed_in_mario(harness, admin)
+    harness.clock.advance(days=5)  # Sunday 22/11 09:30
+    await citizen.send("🧪 Tampone")
+    await citizen.tap("23/11")
+    await citizen.tap("09:30 – Niguarda")
+    await citizen.tap("✅ Prenota")
+    await citizen.expect("Prenotato")
+    assert await remind() == 0
+    harness.clock.advance(hours=8, minutes=31)  # 18:01
+    assert await remind() == 1
+    await citizen.expect("domani alle 09:30 tampone a Niguarda")
+    assert await remind() == 0  # never twice
+    harness.clock.advance(hours=13, minutes=30)  # Monday 07:31
+    assert await remind() == 1
+    await citizen.expect("Tra poco, alle 09:30")
+    assert await remind() == 0
+    # A referral signed in but not booked: one nudge after six hours; after 24 the ATS
+    # sees it to call.
+    await admin.send("/segnalazioni")
+    content = (
+        "codice_fiscale;cognome;nome;data_nascita;telefono;medico\n"
+        f"{PAOLO_CF};Verdi;Paolo;01/01/1979;333 999 0000;Dott. Bianchi\n"
+    )
+    await admin.send_file("s.csv", content.encode(), "text/csv")
+    document = await admin.document()
+    assert document.document is not None
+    import re
+
+    found = re.search(r"start=(rf[A-Z0-9]+)", document.document.content.decode("utf-8-sig"))
+    assert found is not None
+    patient = harness.user(562, "Paolo")
+    await patient.send(f"/start {found.group(1)}")
+    await patient.share_contact("393339990000")
+    await patient.send(PAOLO_CF)
+    await patient.expect("hai uno di questi segni?")
+    harness.clock.advance(hours=5)
+    assert await remind() == 0
+    await admin.send("/dacontattare")
+    await admin.expect("Nessuna segnalazione")
+    harness.clock.advance(hours=1, minutes=1)
+    assert await remind() == 1
+    await patient.expect("Non hai ancora prenotato il tampone")
+    assert await remind() == 0
+    harness.clock.advance(hours=18)
+    await admin.send("/dacontattare")
+    listing = await admin.expect("Segnalazioni da chiamare")
+    assert "VERDI PAOLO" in (listing.text or "")
