@@ -44,6 +44,7 @@ def registered_handlers() -> list[AnyHandler]:
         # Before onboarding: it takes `/start <citizen token>`, onboarding every other /start.
         citizen_signin.build(),
         swab_referral.build(),  # `/start <referral token>` (issue 20)
+        swab_desk.staff_link(),  # `/start <swab-point staff invitation>` (issue 20)
         onboarding.build(),
         # The citizen's menu before their flows: a menu button leaves the flow in progress.
         *citizen_menu.handlers(),

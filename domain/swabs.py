@@ -518,3 +518,18 @@ class Referral(BaseModel):
     @property
     def initials(self) -> str:
         return f"{self.name[:1]}.{self.surname[:1]}."
+
+
+# --- swab-point staff invitations ----------------------------------------------------------------
+
+STAFF_PREFIX = "sp"
+STAFF_INVITATION_VALIDITY = timedelta(days=7)
+STAFF_PATTERN = rf"{STAFF_PREFIX}[{CODE_ALPHABET}]{{16}}"
+
+
+def new_staff_code() -> str:
+    return STAFF_PREFIX + new_code(16)
+
+
+def is_staff_code(text: str) -> bool:
+    return re.fullmatch(STAFF_PATTERN, text) is not None

@@ -37,6 +37,7 @@ from domain.swabs import (
     PASS_VALIDITY,
     REFERRAL_VALIDITY,
     REPEAT_AFTER_POSITIVE_DAYS,
+    STAFF_INVITATION_VALIDITY,
     Booking,
     Outcome,
     PassCheck,
@@ -51,8 +52,10 @@ from domain.swabs import (
     can_change,
     check_pass,
     is_referral_token,
+    is_staff_code,
     new_code,
     new_referral_token,
+    new_staff_code,
     normalize_code,
     repeat_from,
 )
@@ -587,12 +590,47 @@ class PassView:
     birth_year: int | None = None
 
 
-async def verify_pass(uow: UnitOfWork, actor: Actor, typed: str, now: datetime) -> PassView:
+@dataclass(frozen=True)
+class StaffScope:
+    """Who may check passes: swab-point staff of one ATS, or an admin (regional: any)."""
+
+    ats_code: str | None
+
+
+async def staff_scope(uow: UnitOfWork, actor: Actor) -> StaffScope | None:
+    """None: neither swab-point staff nor an admin (a citizen, a referent, a stranger)."""
+    if actor.is_admin:
+        return StaffScope(actor.admin_ats)
+    ats_code = await uow.swabs.staff_ats(actor.user_id)
+    return StaffScope(ats_code) if ats_code is not None else None
+
+
+async def invite_staff(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[str, datetime] | None:
+    """A single-use invitation for a swab point's staff member of the admin's ATS (its code
+    and expiry); None for a regional admin (staff belong to one ATS)."""
+    if actor.admin_ats is None:
+        return None
+    code = new_staff_code()
+    expires = now + STAFF_INVITATION_VALIDITY
+    await uow.swabs.add_staff_invitation(
+        hash_token(code), actor.admin_ats, by=actor.user_id, now=now, expires_at=expires
+    )
+    return code, expires
+
+
+async def join_staff(uow: UnitOfWork, user_id: int, code: str, now: datetime) -> str | None:
+    """The invited person opens the link: registered as staff of the ATS, or None."""
+    if not is_staff_code(code):
+        return None
+    return await uow.swabs.redeem_staff_invitation(hash_token(code), user_id, now)
+
+
+async def verify_pass(uow: UnitOfWork, scope: StaffScope, typed: str, now: datetime) -> PassView:
     """What the swab point sees for a code: whether it is valid, and for whom (the masked
     codice fiscale, the birth year, the school)."""
     code = normalize_code(typed, PASS_CODE_LENGTH)
     found = await uow.swabs.pass_by_code(code) if code else None
-    check = check_pass(found, actor.admin_ats, now)
+    check = check_pass(found, scope.ats_code, now)
     if found is None or check is PassCheck.OTHER_ATS:
         return PassView(check)
     plesso = await uow.plessi.get(found.plesso_code)
@@ -603,10 +641,12 @@ async def verify_pass(uow: UnitOfWork, actor: Actor, typed: str, now: datetime) 
     return PassView(check, found, plesso.name if plesso else found.plesso_code, born)
 
 
-async def register_access(uow: UnitOfWork, actor: Actor, pass_id: int, now: datetime) -> PassCheck:
+async def register_access(
+    uow: UnitOfWork, actor: Actor, scope: StaffScope, pass_id: int, now: datetime
+) -> PassCheck:
     """«Registra accesso»: the pass is used (once)."""
     found = await uow.swabs.pass_by_id(pass_id)
-    check = check_pass(found, actor.admin_ats, now)
+    check = check_pass(found, scope.ats_code, now)
     if check is not PassCheck.VALID or found is None:
         return check
     if not await uow.swabs.use_pass(found.id, by=actor.user_id, now=now):

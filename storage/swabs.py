@@ -504,3 +504,61 @@ class SwabsRepository:
             claimed = cursor.rowcount > 0
             await cursor.close()
         return claimed
+
+    # --- swab-point staff ----------------------------------------------------------------------
+
+    async def add_staff_invitation(
+        self, code_hash: str, ats_code: str, *, by: int, now: datetime, expires_at: datetime
+    ) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO swab_staff_invitations (code_hash, ats_code, created_by, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (code_hash, ats_code, by, utc_now_text(expires_at)),
+            )
+            await audit.record(
+                conn,
+                now=now,
+                actor=by,
+                action="swabs.staff_invite",
+                entity="ats",
+                entity_id=ats_code,
+            )
+
+    async def redeem_staff_invitation(
+        self, code_hash: str, user_id: int, now: datetime
+    ) -> str | None:
+        """Use the invitation (once, before it expires) and register the staff member;
+        their ATS, or None."""
+        stamp = utc_now_text(now)
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "UPDATE swab_staff_invitations SET used_at = ? WHERE code_hash = ?"
+                " AND used_at IS NULL AND expires_at > ? RETURNING ats_code, created_by",
+                (stamp, code_hash, stamp),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            ats_code, invited_by = str(row[0]), int(row[1])
+            await conn.execute(
+                "INSERT INTO swab_staff (telegram_user_id, ats_code, invited_by, joined_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (telegram_user_id) DO UPDATE SET"
+                " ats_code = excluded.ats_code, invited_by = excluded.invited_by",
+                (user_id, ats_code, invited_by, stamp),
+            )
+            await audit.record(
+                conn,
+                now=now,
+                actor=user_id,
+                action="swabs.staff_joined",
+                entity="ats",
+                entity_id=ats_code,
+            )
+        return ats_code
+
+    async def staff_ats(self, user_id: int) -> str | None:
+        row = await self._db.fetchone(
+            "SELECT ats_code FROM swab_staff WHERE telegram_user_id = ?", (user_id,)
+        )
+        return str(row["ats_code"]) if row else None

@@ -159,3 +159,15 @@ TO_CALL_HEAD = "📞 <b>Segnalazioni da chiamare</b> (oltre 24 ore senza tampone
 TO_CALL_LINE = "• #{id} {surname} {name} – {phone} – medico {doctor} – dal {since}"
 TO_CALL_NONE = "Nessuna segnalazione oltre 24 ore senza tampone."
 TO_CALL_MORE = "… e altre {more}."
+
+# --- swab-point staff ------------------------------------------------------------------------
+STAFF_ONLY = "Questo comando è per il personale dei punti tampone."
+STAFF_INVITED = (
+    "Invito per il personale di un punto tampone (una persona, un solo uso, valido fino al "
+    "{until}):\n{link}"
+)
+STAFF_LINK_INVALID = "Questo link di invito non è valido o è già stato usato."
+STAFF_JOINED = (
+    "✅ Sei registrato come personale dei punti tampone di {ats}. Usa /verifica CODICE per "
+    "controllare un pass scuola."
+)

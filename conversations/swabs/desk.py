@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot import keyboards
-from bot.access import requires
+from bot.access import public, requires
 from bot.callbacks import Buttons
 from bot.catalog import common, error_text, render
 from bot.catalog import swabs as texts
@@ -39,6 +39,7 @@ from domain.dates import format_date, parse_date
 from domain.errors import ValidationFailed
 from domain.schools import RowError
 from domain.swabs import (
+    STAFF_PATTERN,
     Outcome,
     PassCheck,
     parse_outcome,
@@ -349,15 +350,28 @@ async def to_call(update: Update, context: BotContext) -> None:
 # --- /verifica --------------------------------------------------------------------------------
 
 
-@requires(Role.ADMIN)
+async def _scope(update: Update, context: BotContext) -> swabs.StaffScope | None:
+    """Swab-point staff (or an admin); anyone else is told the command is not for them."""
+    scope = await swabs.staff_scope(context.services, context.actor)
+    if scope is None:
+        text = texts.STAFF_ONLY if context.actor.is_known else common.NOT_REGISTERED
+        await answer_tap(update, text)
+        await reply(update, text)
+    return scope
+
+
+@public  # swab-point staff or admins: checked by _scope (staff are not a Role of bot.access)
 async def verify(update: Update, context: BotContext) -> None:
     """/verifica CODICE: the pass, and «Registra accesso» when valid."""
+    scope = await _scope(update, context)
+    if scope is None:
+        return
     args = context.args or []
     if len(args) != 1:
         await reply(update, texts.VERIFY_USAGE)
         return
     services = context.services
-    view = await swabs.verify_pass(services, context.actor, args[0], services.now())
+    view = await swabs.verify_pass(services, scope, args[0], services.now())
     if view.check is not PassCheck.VALID or view.swab_pass is None:
         await reply(update, texts.PASS_REFUSED[view.check.value])
         return
@@ -375,19 +389,64 @@ async def verify(update: Update, context: BotContext) -> None:
     )
 
 
-@requires(Role.ADMIN)
+@public  # as /verifica
 async def use_pass(update: Update, context: BotContext) -> None:
+    scope = await _scope(update, context)
+    if scope is None:
+        return
     ids = PASS.tapped_ids(update, "use")
     if ids is None:
         await answer_tap(update, common.STALE_BUTTON)
         return
     services = context.services
-    check = await swabs.register_access(services, context.actor, ids[0], services.now())
+    check = await swabs.register_access(services, context.actor, scope, ids[0], services.now())
     await close_buttons(update)
     if check is PassCheck.VALID:
         await reply(update, texts.PASS_REGISTERED)
     else:
         await reply(update, texts.PASS_REFUSED[check.value])
+
+
+# --- swab-point staff -------------------------------------------------------------------------
+
+
+@requires(Role.ADMIN)
+async def invite_staff(update: Update, context: BotContext) -> None:
+    """/invitapunto: a single-use link for a member of a swab point's staff."""
+    services = context.services
+    invited = await swabs.invite_staff(services, context.actor, services.now())
+    if invited is None:
+        await reply(update, texts.REGIONAL_ONLY_ATS)
+        return
+    code, expires = invited
+    local = expires.astimezone(services.settings.tz)
+    await reply(
+        update,
+        render(
+            texts.STAFF_INVITED,
+            link=f"https://t.me/{context.bot.username}?start={code}",
+            until=f"{format_date(local.date())} {local:%H:%M}",
+        ),
+    )
+
+
+@public  # the invitation code is the proof
+async def join_staff(update: Update, context: BotContext) -> None:
+    assert update.effective_user is not None
+    code = context.args[0] if context.args else ""
+    services = context.services
+    ats_code = await swabs.join_staff(services, update.effective_user.id, code, services.now())
+    if ats_code is None:
+        await reply(update, texts.STAFF_LINK_INVALID)
+        return
+    await reply(update, render(texts.STAFF_JOINED, ats=ats_code))
+
+
+def staff_link() -> CommandHandler[BotContext, None]:
+    """`/start <staff invitation>`: before the referents' onboarding, which keeps the rest."""
+    return CommandHandler(
+        "start", join_staff, filters=filters.Regex(rf"^/start\s+{STAFF_PATTERN}\s*$")
+    )
 
 
 def build() -> list[FlowHandler]:
@@ -413,5 +472,6 @@ def handlers() -> list[CommandHandler[BotContext, None] | CallbackQueryHandler[B
         CommandHandler("chiudigiorno", close_day),
         CommandHandler("dacontattare", to_call),
         CommandHandler("verifica", verify),
+        CommandHandler("invitapunto", invite_staff),
         CallbackQueryHandler(use_pass, pattern=PASS.pattern("use")),
     ]

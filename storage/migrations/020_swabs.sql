@@ -94,3 +94,19 @@ CREATE TABLE swab_reminders (
     sent_at    TEXT NOT NULL,
     PRIMARY KEY (kind, target_id)
 );
+
+-- Swab-point staff, invited by their ATS (a link like the referents' invitations): they
+-- check school passes with /verifica. Only the invitation code's hash is kept.
+CREATE TABLE swab_staff (
+    telegram_user_id  INTEGER PRIMARY KEY,
+    ats_code          TEXT NOT NULL,
+    invited_by        INTEGER NOT NULL,
+    joined_at         TEXT NOT NULL
+);
+CREATE TABLE swab_staff_invitations (
+    code_hash   TEXT PRIMARY KEY,
+    ats_code    TEXT NOT NULL,
+    created_by  INTEGER NOT NULL,
+    expires_at  TEXT NOT NULL,
+    used_at     TEXT
+);

@@ -5,8 +5,10 @@ the ATS posts the result and the isolation closes, a day is closed and its holde
 from __future__ import annotations
 
 import asyncio
+import re
 
 from emulator.driver import ChatUser
+from tests.e2e.steps import referent_of
 from tests.e2e.test_citizens import (
     GIULIA_CF,
     MARIO_CF,
@@ -247,25 +249,44 @@ async def test_a_school_pass_verified_once_refused_twice_and_after_48_hours(
     cremona = await swabs.issue_pass(harness.svc, "CREE81001A", "RSSMRA85D10F205K", now)
     assert first is not None and second is not None and cremona is not None
     assert len(first.code) == 6 and first.expires_at == now + timedelta(hours=48)
-    # A referent (or anyone not staff) is refused.
+    # A stranger, a citizen and a referent are refused at the staff commands.
     stranger = harness.user(777, "Curioso")
     await stranger.send(f"/verifica {first.code}")
     await stranger.expect("Non sei registrato")
-    await admin.send(f"/verifica {first.code.lower()}")
-    seen = await admin.expect("Pass valido")
+    citizen = await signed_in_mario(harness, admin)
+    await citizen.send(f"/verifica {first.code}")
+    await citizen.expect("Non sei registrato")
+    referent = await referent_of(admin, harness.user(311, "Maria"))
+    await referent.send(f"/verifica {first.code}")
+    await referent.expect("per il personale dei punti tampone")
+    await referent.send("/invitapunto")
+    await referent.expect("riservato agli operatori ATS")
+    # The ATS invites a member of a swab point's staff.
+    await admin.send("/invitapunto")
+    invitation = await admin.expect("Invito per il personale")
+    found = re.search(r"start=(sp[A-Z0-9]+)", invitation.text or "")
+    assert found is not None
+    staff = harness.user(800, "Operatore")
+    await staff.send(f"/start {found.group(1)}")
+    await staff.expect("Sei registrato come personale dei punti tampone di ATS-MILANO")
+    await stranger.send(f"/start {found.group(1)}")  # single use
+    await stranger.expect("non è valido")
+    await staff.send(f"/verifica {first.code.lower()}")
+    seen = await staff.expect("Pass valido")
     text = seen.text or ""
     assert "RS…5V" in text and "2014" in text and "RSSGLI14C43F205V" not in text
-    await admin.tap("Registra accesso")
-    await admin.expect("Accesso registrato")
-    await admin.send(f"/verifica {first.code}")
-    await admin.expect("già usato")
-    await admin.send(f"/verifica {cremona.code}")
-    await admin.expect("altra ATS")
-    await admin.send("/verifica ZZZZZZ")
-    await admin.expect("sconosciuto")
+    await staff.tap("Registra accesso")
+    await staff.expect("Accesso registrato")
+    await staff.send(f"/verifica {first.code}")
+    await staff.expect("già usato")
+    await staff.send(f"/verifica {cremona.code}")
+    await staff.expect("altra ATS")
+    await staff.send("/verifica ZZZZZZ")
+    await staff.expect("sconosciuto")
     harness.clock.advance(hours=48)
-    await admin.send(f"/verifica {second.code}")
-    await admin.expect("scaduto")
+    await staff.send(f"/verifica {second.code}")
+    await staff.expect("scaduto")
+    assert db_rows(harness, "SELECT used_by FROM swab_passes WHERE used_at IS NOT NULL") == [(800,)]
 
 
 PAOLO_CF = "VRDPLA79A01F205Z"
