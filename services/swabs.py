@@ -605,15 +605,18 @@ async def staff_scope(uow: UnitOfWork, actor: Actor) -> StaffScope | None:
     return StaffScope(ats_code) if ats_code is not None else None
 
 
-async def invite_staff(uow: UnitOfWork, actor: Actor, now: datetime) -> tuple[str, datetime] | None:
-    """A single-use invitation for a swab point's staff member of the admin's ATS (its code
-    and expiry); None for a regional admin (staff belong to one ATS)."""
-    if actor.admin_ats is None:
+async def invite_staff(
+    uow: UnitOfWork, actor: Actor, ats_code: str, now: datetime
+) -> tuple[str, datetime] | None:
+    """A single-use invitation for a swab point's staff member of `ats_code` (its code and
+    expiry); None when the admin does not manage that ATS."""
+    ats_code = ats_code.strip().upper()
+    if not actor.manages_ats(ats_code):
         return None
     code = new_staff_code()
     expires = now + STAFF_INVITATION_VALIDITY
     await uow.swabs.add_staff_invitation(
-        hash_token(code), actor.admin_ats, by=actor.user_id, now=now, expires_at=expires
+        hash_token(code), ats_code, by=actor.user_id, now=now, expires_at=expires
     )
     return code, expires
 

@@ -171,3 +171,5 @@ STAFF_JOINED = (
     "✅ Sei registrato come personale dei punti tampone di {ats}. Usa /verifica CODICE per "
     "controllare un pass scuola."
 )
+STAFF_INVITE_USAGE = "Uso: <code>/invitapunto ATS</code> (es. /invitapunto ATS-MILANO)."
+STAFF_INVITE_NOT_YOURS = "Puoi invitare solo il personale dei punti tampone della tua ATS."

@@ -412,11 +412,16 @@ async def use_pass(update: Update, context: BotContext) -> None:
 
 @requires(Role.ADMIN)
 async def invite_staff(update: Update, context: BotContext) -> None:
-    """/invitapunto: a single-use link for a member of a swab point's staff."""
+    """/invitapunto ATS: a single-use link for a member of a swab point's staff of the ATS
+    (named, so a regional admin says which one)."""
+    args = context.args or []
+    if len(args) != 1:
+        await reply(update, texts.STAFF_INVITE_USAGE)
+        return
     services = context.services
-    invited = await swabs.invite_staff(services, context.actor, services.now())
+    invited = await swabs.invite_staff(services, context.actor, args[0], services.now())
     if invited is None:
-        await reply(update, texts.REGIONAL_ONLY_ATS)
+        await reply(update, texts.STAFF_INVITE_NOT_YOURS)
         return
     code, expires = invited
     local = expires.astimezone(services.settings.tz)

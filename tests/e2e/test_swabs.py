@@ -259,10 +259,12 @@ async def test_a_school_pass_verified_once_refused_twice_and_after_48_hours(
     referent = await referent_of(admin, harness.user(311, "Maria"))
     await referent.send(f"/verifica {first.code}")
     await referent.expect("per il personale dei punti tampone")
-    await referent.send("/invitapunto")
+    await referent.send("/invitapunto ATS-MILANO")
     await referent.expect("riservato agli operatori ATS")
-    # The ATS invites a member of a swab point's staff.
-    await admin.send("/invitapunto")
+    # The ATS invites a member of a swab point's staff (of its own ATS only).
+    await admin.send("/invitapunto ATS-VALPADANA")
+    await admin.expect("Puoi invitare solo")
+    await admin.send("/invitapunto ats-milano")
     invitation = await admin.expect("Invito per il personale")
     found = re.search(r"start=(sp[A-Z0-9]+)", invitation.text or "")
     assert found is not None
