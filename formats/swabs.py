@@ -21,3 +21,18 @@ def referral_links_csv(rows: Sequence[tuple[int, str, str, str, datetime]]) -> b
         sms = REFERRAL_SMS.format(link=link, until=local)
         writer.writerow([referral_id, phone, full_name, link, local, sms])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def desk_csv(
+    days: Sequence[tuple[str, str, int, int, int, int]],
+    passes: Sequence[tuple[str, int, int]],
+) -> bytes:
+    """The swab desk: per point and day, then the school passes per plesso."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["punto", "giorno", "posti", "prenotati", "accesso_diretto", "assenti"])
+    writer.writerows(days)
+    writer.writerow([])
+    writer.writerow(["plesso", "pass_emessi", "pass_usati"])
+    writer.writerows(passes)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from domain.access import Actor
 from domain.codice_fiscale import parse_codice_fiscale
@@ -60,6 +61,7 @@ from domain.swabs import (
     repeat_from,
 )
 from services.unit_of_work import UnitOfWork
+from storage.db import parse_utc
 
 # --- points and slots (ATS) ------------------------------------------------------------------
 
@@ -719,3 +721,77 @@ async def referrals_to_call(uow: UnitOfWork, actor: Actor, now: datetime) -> lis
         for r in await uow.swabs.unbooked_referrals(now - REFERRAL_TO_CALL_AFTER)
         if actor.manages_ats(r.ats_code)
     ]
+
+
+# --- the ATS desk ------------------------------------------------------------------------------
+
+TARGET = timedelta(hours=24)  # ATS Milano: a swab within 24 hours of the doctor's referral
+
+
+@dataclass(frozen=True)
+class PointDay:
+    point: str
+    day: date
+    capacity: int
+    booked: int
+    direct: int  # direct-access places
+    no_shows: int  # bookings of a past day left without a result
+
+
+@dataclass(frozen=True)
+class DeskFigures:
+    days: list[PointDay]
+    to_call: int  # referrals past 24 hours without a swab
+    referrals_done: int
+    median_to_swab_hours: float | None
+    median_to_result_hours: float | None
+    within_target: int  # referral → swab within 24 hours
+    passes: list[tuple[str, int, int]]  # plesso, issued, used
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return round(ordered[middle], 1)
+    return round((ordered[middle - 1] + ordered[middle]) / 2, 1)
+
+
+async def desk_figures(
+    uow: UnitOfWork, actor: Actor, now: datetime, today: date, tz: ZoneInfo
+) -> DeskFigures:
+    """The swab desk of the admin's ATS (every ATS for a regional admin)."""
+    ats = actor.admin_ats
+    days = [
+        PointDay(
+            str(r["point"]),
+            date.fromisoformat(r["day"]),
+            int(r["capacity"]),
+            int(r["booked"]),
+            int(r["direct"]),
+            int(r["no_shows"]),
+        )
+        for r in await uow.swabs.day_figures(ats, today)
+    ]
+    to_swab: list[float] = []
+    to_result: list[float] = []
+    for row in await uow.swabs.referral_timings(ats):
+        referred = parse_utc(row["referred_at"])
+        swabbed = datetime.fromisoformat(row["starts_at"]).replace(tzinfo=tz)
+        to_swab.append((swabbed - referred).total_seconds() / 3600)
+        to_result.append((parse_utc(row["result_at"]) - referred).total_seconds() / 3600)
+    passes = [
+        (str(r["plesso_code"]), int(r["issued"]), int(r["used"]))
+        for r in await uow.swabs.pass_figures(ats)
+    ]
+    return DeskFigures(
+        days,
+        len(await referrals_to_call(uow, actor, now)),
+        len(to_swab),
+        _median(to_swab),
+        _median(to_result),
+        sum(1 for hours in to_swab if hours <= TARGET.total_seconds() / 3600),
+        passes,
+    )

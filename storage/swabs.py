@@ -562,3 +562,40 @@ class SwabsRepository:
             "SELECT ats_code FROM swab_staff WHERE telegram_user_id = ?", (user_id,)
         )
         return str(row["ats_code"]) if row else None
+
+    # --- the desk figures ----------------------------------------------------------------------
+
+    async def day_figures(self, ats_code: str | None, today: date) -> list[Row]:
+        """Per point and day: capacity and booked (booking slots), direct-access capacity,
+        bookings left without a result after their day (no-shows)."""
+        return await self._db.fetchall(
+            "SELECT p.ats_code, p.code AS point, substr(s.starts_at, 1, 10) AS day,"
+            " SUM(CASE WHEN s.kind = 'prenotati' THEN s.places ELSE 0 END) AS capacity,"
+            " SUM(CASE WHEN s.kind = 'prenotati' THEN s.booked ELSE 0 END) AS booked,"
+            " SUM(CASE WHEN s.kind = 'accesso_diretto' THEN s.places ELSE 0 END) AS direct,"
+            " (SELECT COUNT(*) FROM swab_bookings b JOIN swab_slots s2 ON s2.id = b.slot_id"
+            "   WHERE s2.point_id = p.id"
+            "   AND substr(s2.starts_at, 1, 10) = substr(s.starts_at, 1, 10)"
+            "   AND b.cancelled_at IS NULL AND b.result IS NULL"
+            "   AND substr(s2.starts_at, 1, 10) < ?) AS no_shows"
+            " FROM swab_slots s JOIN swab_points p ON p.id = s.point_id"
+            " WHERE (? IS NULL OR p.ats_code = ?)"
+            " GROUP BY p.id, day ORDER BY day, p.code",
+            (today.isoformat(), ats_code, ats_code),
+        )
+
+    async def referral_timings(self, ats_code: str | None) -> list[Row]:
+        """Referrals with a swab done: when referred, the slot's local start, the result."""
+        return await self._db.fetchall(
+            "SELECT r.referred_at, s.starts_at, b.result_at FROM swab_referrals r"
+            " JOIN swab_bookings b ON b.referral_id = r.id AND b.result IS NOT NULL"
+            " JOIN swab_slots s ON s.id = b.slot_id WHERE (? IS NULL OR r.ats_code = ?)",
+            (ats_code, ats_code),
+        )
+
+    async def pass_figures(self, ats_code: str | None) -> list[Row]:
+        return await self._db.fetchall(
+            "SELECT plesso_code, COUNT(*) AS issued, COUNT(used_at) AS used FROM swab_passes"
+            " WHERE (? IS NULL OR ats_code = ?) GROUP BY plesso_code ORDER BY plesso_code",
+            (ats_code, ats_code),
+        )

@@ -173,3 +173,18 @@ STAFF_JOINED = (
 )
 STAFF_INVITE_USAGE = "Uso: <code>/invitapunto ATS</code> (es. /invitapunto ATS-MILANO)."
 STAFF_INVITE_NOT_YOURS = "Puoi invitare solo il personale dei punti tampone della tua ATS."
+
+# --- /tamponi (the desk) ---------------------------------------------------------------------
+DESK_HEAD = "🧪 <b>Tamponi</b>"
+DESK_DAY = (
+    "• {day} {point}: {booked}/{capacity} prenotati, {direct} accesso diretto, {no_shows} assenti"
+)
+DESK_DAYS_MORE = "… e altri {more} giorni nel file."
+DESK_REFERRALS = (
+    "\n<b>Segnalazioni</b>: {to_call} da chiamare (oltre 24 ore senza tampone); {done} con "
+    "esito; mediana segnalazione→tampone {to_swab} h, →esito {to_result} h; entro 24 ore: "
+    "{within}/{done}."
+)
+DESK_PASSES = "\n<b>Pass scuola</b> (emessi/usati): {passes}"
+DESK_NOTHING = "nessuno"
+DESK_CAPTION = "Tamponi: punti e giorni, pass per scuola."

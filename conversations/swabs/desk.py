@@ -47,7 +47,7 @@ from domain.swabs import (
     parse_results_csv,
     parse_slots_csv,
 )
-from formats.swabs import referral_links_csv
+from formats.swabs import desk_csv, referral_links_csv
 from services import swabs
 from services.swabs import ResultPosted
 
@@ -347,6 +347,62 @@ async def to_call(update: Update, context: BotContext) -> None:
     await reply(update, "\n".join(lines))
 
 
+# --- /tamponi ---------------------------------------------------------------------------------
+
+DESK_DAYS = 40  # lines in the message; the file has them all
+
+
+@requires(Role.ADMIN)
+async def desk(update: Update, context: BotContext) -> None:
+    """The swab desk: per point and day, the referrals against the 24-hour target, the
+    passes per school; the same as a CSV."""
+    services = context.services
+    figures = await swabs.desk_figures(
+        services, context.actor, services.now(), _today(context), services.settings.tz
+    )
+    lines = [texts.DESK_HEAD]
+    lines += [
+        render(
+            texts.DESK_DAY,
+            day=format_date(d.day)[:5],
+            point=d.point,
+            booked=d.booked,
+            capacity=d.capacity,
+            direct=d.direct,
+            no_shows=d.no_shows,
+        )
+        for d in figures.days[:DESK_DAYS]
+    ]
+    if len(figures.days) > DESK_DAYS:
+        lines.append(render(texts.DESK_DAYS_MORE, more=len(figures.days) - DESK_DAYS))
+    lines.append(
+        render(
+            texts.DESK_REFERRALS,
+            to_call=figures.to_call,
+            done=figures.referrals_done,
+            to_swab="-" if figures.median_to_swab_hours is None else figures.median_to_swab_hours,
+            to_result=(
+                "-" if figures.median_to_result_hours is None else figures.median_to_result_hours
+            ),
+            within=figures.within_target,
+        )
+    )
+    passes = ", ".join(f"{p} {i}/{u}" for p, i, u in figures.passes[:30]) or texts.DESK_NOTHING
+    lines.append(render(texts.DESK_PASSES, passes=passes))
+    await reply(update, "\n".join(lines))
+    chat = update.effective_chat
+    assert chat is not None
+    rows = [
+        (d.point, d.day.isoformat(), d.capacity, d.booked, d.direct, d.no_shows)
+        for d in figures.days
+    ]
+    await chat.send_document(
+        desk_csv(rows, figures.passes),
+        filename=f"tamponi_{_today(context):%Y%m%d}.csv",
+        caption=texts.DESK_CAPTION,
+    )
+
+
 # --- /verifica --------------------------------------------------------------------------------
 
 
@@ -476,6 +532,7 @@ def handlers() -> list[CommandHandler[BotContext, None] | CallbackQueryHandler[B
         CommandHandler("esito", result),
         CommandHandler("chiudigiorno", close_day),
         CommandHandler("dacontattare", to_call),
+        CommandHandler("tamponi", desk),
         CommandHandler("verifica", verify),
         CommandHandler("invitapunto", invite_staff),
         CallbackQueryHandler(use_pass, pattern=PASS.pattern("use")),

@@ -355,6 +355,16 @@ async def test_a_referral_books_and_its_positive_result_becomes_a_case_in_the_sa
     await patient.expect("dal 28/11")
     await patient.send("📝 Diario")
     await patient.expect("Come stai oggi?")
+    # The desk: per point and day, the referral against the 24-hour target, exportable.
+    await admin.send("/tamponi")
+    figures = (await admin.expect("Tamponi")).text or ""
+    assert "18/11 NIG: 1/6 prenotati, 0 accesso diretto, 0 assenti" in figures
+    assert "22/11 SAC: 0/0 prenotati, 10 accesso diretto" in figures
+    assert "0 da chiamare" in figures and "1 con esito" in figures
+    assert "mediana segnalazione→tampone 23.5 h" in figures and "entro 24 ore: 1/1" in figures
+    export = await admin.document()
+    assert export.document is not None
+    assert "NIG;2026-11-18;6;1;0;0" in export.document.content.decode("utf-8-sig")
 
 
 async def test_a_referral_with_a_red_flag_is_sent_to_112(harness: Harness, admin: ChatUser):
