@@ -672,6 +672,7 @@ EVENING_HOUR = 18
 SOON_BEFORE = timedelta(hours=2)
 REFERRAL_NUDGE_AFTER = timedelta(hours=6)
 REFERRAL_TO_CALL_AFTER = timedelta(hours=24)
+DESK_WINDOW = timedelta(days=14)  # the desk looks two weeks back (and the slots two ahead)
 
 
 @dataclass(frozen=True)
@@ -706,7 +707,9 @@ async def due_swab_reminders(
     for booking in await uow.swabs.bookings_starting(local_now, local_now + SOON_BEFORE):
         if await uow.swabs.claim_reminder(SwabReminder.SOON, booking.id, now):
             due.append(DueSwabReminder(SwabReminder.SOON, await _chats_of(uow, booking), booking))
-    for referral in await uow.swabs.unbooked_referrals(now - REFERRAL_NUDGE_AFTER):
+    # Only referrals still valid can be booked: older ones are the ATS's to call.
+    since = now - REFERRAL_VALIDITY
+    for referral in await uow.swabs.unbooked_referrals(since, now - REFERRAL_NUDGE_AFTER):
         if referral.telegram_user_id is None or referral.expires_at <= now:
             continue  # not signed in: only the SMS reached them; the ATS calls after 24 h
         if await uow.swabs.claim_reminder(SwabReminder.REFERRAL_NUDGE, referral.id, now):
@@ -718,7 +721,7 @@ async def referrals_to_call(uow: UnitOfWork, actor: Actor, now: datetime) -> lis
     """The ATS's referrals REFERRAL_TO_CALL_AFTER old with no swab booked: to call."""
     return [
         r
-        for r in await uow.swabs.unbooked_referrals(now - REFERRAL_TO_CALL_AFTER)
+        for r in await uow.swabs.unbooked_referrals(now - DESK_WINDOW, now - REFERRAL_TO_CALL_AFTER)
         if actor.manages_ats(r.ats_code)
     ]
 
@@ -773,18 +776,18 @@ async def desk_figures(
             int(r["direct"]),
             int(r["no_shows"]),
         )
-        for r in await uow.swabs.day_figures(ats, today)
+        for r in await uow.swabs.day_figures(ats, today - DESK_WINDOW, today + DESK_WINDOW, today)
     ]
     to_swab: list[float] = []
     to_result: list[float] = []
-    for row in await uow.swabs.referral_timings(ats):
+    for row in await uow.swabs.referral_timings(ats, now - DESK_WINDOW):
         referred = parse_utc(row["referred_at"])
         swabbed = datetime.fromisoformat(row["starts_at"]).replace(tzinfo=tz)
         to_swab.append((swabbed - referred).total_seconds() / 3600)
         to_result.append((parse_utc(row["result_at"]) - referred).total_seconds() / 3600)
     passes = [
         (str(r["plesso_code"]), int(r["issued"]), int(r["used"]))
-        for r in await uow.swabs.pass_figures(ats)
+        for r in await uow.swabs.pass_figures(ats, now - DESK_WINDOW)
     ]
     return DeskFigures(
         days,

@@ -485,13 +485,15 @@ class SwabsRepository:
         )
         return [_booking(row) for row in rows]
 
-    async def unbooked_referrals(self, referred_before: datetime) -> list[Referral]:
-        """Referrals made before `referred_before` with no swab booked or done."""
+    async def unbooked_referrals(
+        self, referred_after: datetime, referred_before: datetime
+    ) -> list[Referral]:
+        """Referrals made between the two moments with no swab booked or done."""
         rows = await self._db.fetchall(
-            "SELECT * FROM swab_referrals r WHERE r.referred_at <= ? AND r.citizen_id IS NULL"
-            " AND NOT EXISTS (SELECT 1 FROM swab_bookings b WHERE b.referral_id = r.id"
-            " AND b.cancelled_at IS NULL) ORDER BY r.referred_at",
-            (utc_now_text(referred_before),),
+            "SELECT * FROM swab_referrals r WHERE r.referred_at BETWEEN ? AND ?"
+            " AND r.citizen_id IS NULL AND NOT EXISTS (SELECT 1 FROM swab_bookings b"
+            " WHERE b.referral_id = r.id AND b.cancelled_at IS NULL) ORDER BY r.referred_at",
+            (utc_now_text(referred_after), utc_now_text(referred_before)),
         )
         return [_referral(row) for row in rows]
 
@@ -565,37 +567,48 @@ class SwabsRepository:
 
     # --- the desk figures ----------------------------------------------------------------------
 
-    async def day_figures(self, ats_code: str | None, today: date) -> list[Row]:
-        """Per point and day: capacity and booked (booking slots), direct-access capacity,
-        bookings left without a result after their day (no-shows)."""
+    async def day_figures(
+        self, ats_code: str | None, start: date, end: date, today: date
+    ) -> list[Row]:
+        """Per point and day from `start` to `end` (included): capacity and booked (booking
+        slots), direct-access capacity, bookings left without a result after their day
+        (no-shows)."""
         return await self._db.fetchall(
             "SELECT p.ats_code, p.code AS point, substr(s.starts_at, 1, 10) AS day,"
             " SUM(CASE WHEN s.kind = 'prenotati' THEN s.places ELSE 0 END) AS capacity,"
             " SUM(CASE WHEN s.kind = 'prenotati' THEN s.booked ELSE 0 END) AS booked,"
             " SUM(CASE WHEN s.kind = 'accesso_diretto' THEN s.places ELSE 0 END) AS direct,"
-            " (SELECT COUNT(*) FROM swab_bookings b JOIN swab_slots s2 ON s2.id = b.slot_id"
-            "   WHERE s2.point_id = p.id"
-            "   AND substr(s2.starts_at, 1, 10) = substr(s.starts_at, 1, 10)"
+            " SUM((SELECT COUNT(*) FROM swab_bookings b WHERE b.slot_id = s.id"
             "   AND b.cancelled_at IS NULL AND b.result IS NULL"
-            "   AND substr(s2.starts_at, 1, 10) < ?) AS no_shows"
+            "   AND substr(s.starts_at, 1, 10) < ?)) AS no_shows"
             " FROM swab_slots s JOIN swab_points p ON p.id = s.point_id"
-            " WHERE (? IS NULL OR p.ats_code = ?)"
+            " WHERE s.starts_at >= ? AND s.starts_at < ? AND (? IS NULL OR p.ats_code = ?)"
             " GROUP BY p.id, day ORDER BY day, p.code",
-            (today.isoformat(), ats_code, ats_code),
+            (
+                today.isoformat(),
+                f"{start.isoformat()}T00:00",
+                f"{end.isoformat()}T99:99",
+                ats_code,
+                ats_code,
+            ),
         )
 
-    async def referral_timings(self, ats_code: str | None) -> list[Row]:
-        """Referrals with a swab done: when referred, the slot's local start, the result."""
+    async def referral_timings(self, ats_code: str | None, since: datetime) -> list[Row]:
+        """Referrals since `since` with a swab done: when referred, the slot's local start,
+        the result."""
         return await self._db.fetchall(
+            # CROSS JOIN keeps the referrals (by time) outside: SQLite does not reorder it.
             "SELECT r.referred_at, s.starts_at, b.result_at FROM swab_referrals r"
-            " JOIN swab_bookings b ON b.referral_id = r.id AND b.result IS NOT NULL"
-            " JOIN swab_slots s ON s.id = b.slot_id WHERE (? IS NULL OR r.ats_code = ?)",
-            (ats_code, ats_code),
+            " CROSS JOIN swab_bookings b ON b.referral_id = r.id AND b.result IS NOT NULL"
+            " JOIN swab_slots s ON s.id = b.slot_id"
+            " WHERE r.referred_at >= ? AND (? IS NULL OR r.ats_code = ?)",
+            (utc_now_text(since), ats_code, ats_code),
         )
 
-    async def pass_figures(self, ats_code: str | None) -> list[Row]:
+    async def pass_figures(self, ats_code: str | None, since: datetime) -> list[Row]:
         return await self._db.fetchall(
             "SELECT plesso_code, COUNT(*) AS issued, COUNT(used_at) AS used FROM swab_passes"
-            " WHERE (? IS NULL OR ats_code = ?) GROUP BY plesso_code ORDER BY plesso_code",
-            (ats_code, ats_code),
+            " WHERE issued_at >= ? AND (? IS NULL OR ats_code = ?)"
+            " GROUP BY plesso_code ORDER BY plesso_code",
+            (utc_now_text(since), ats_code, ats_code),
         )

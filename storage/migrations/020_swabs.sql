@@ -110,3 +110,9 @@ CREATE TABLE swab_staff_invitations (
     expires_at  TEXT NOT NULL,
     used_at     TEXT
 );
+
+-- The lookups of the booking, the reminders and the desk (tests/unit/test_query_plans.py).
+CREATE INDEX swab_bookings_by_citizen ON swab_bookings (citizen_id);
+CREATE INDEX swab_bookings_by_referral ON swab_bookings (referral_id);
+CREATE INDEX swab_referrals_by_time ON swab_referrals (referred_at);
+CREATE INDEX swab_passes_by_time ON swab_passes (issued_at);

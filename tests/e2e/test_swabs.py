@@ -395,8 +395,11 @@ async def test_reminders_the_evening_before_two_hours_before_and_the_referral_nu
 ):
     from reminders import swabs as swab_reminders
 
+    application = harness.application
+    assert application is not None
+
     async def remind() -> int:
-        return await swab_reminders.run_due(harness.application)
+        return await swab_reminders.run_due(application)
 
     await load_slots(admin)
     citizen = await signed_in_mario(harness, admin)
