@@ -188,3 +188,5 @@ DESK_REFERRALS = (
 DESK_PASSES = "\n<b>Pass scuola</b> (emessi/usati): {passes}"
 DESK_NOTHING = "nessuno"
 DESK_CAPTION = "Tamponi: punti e giorni, pass per scuola."
+CHOOSE_POINT = "🧪 <b>Tampone di guarigione</b>: scegli il punto tampone."
+POINT_BUTTON = "{comune} – {point}"

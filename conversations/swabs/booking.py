@@ -79,16 +79,54 @@ async def show(update: Update, context: BotContext) -> None:
     if not view.slots:
         await reply(update, render(texts.NO_SLOTS, day=day))
         return
-    await reply(update, texts.CHOOSE_DAY, _days(view.days, move=False))
+    await _choose(update, view, move=False)
 
 
-def _days(days: list[date], *, move: bool) -> InlineKeyboardMarkup:
+async def _choose(update: Update, view: swabs.RecoveryView, *, move: bool) -> None:
+    """With free places at more than one point: the point first (by comune), then the day;
+    otherwise straight to the days."""
+    points = {slot.point.id: slot.point for slot in view.slots}
+    if len(points) > 1:
+        ordered = sorted(points.values(), key=lambda p: (p.comune, p.name))[:MAX_SLOTS]
+        buttons = [
+            (
+                render(texts.POINT_BUTTON, comune=p.comune, point=p.name),
+                BOOK.data("pt", p.id, int(move)),
+            )
+            for p in ordered
+        ]
+        await reply(update, texts.CHOOSE_POINT, keyboards.column(buttons))
+        return
+    await reply(update, texts.CHOOSE_DAY, _days(view.days, move=move, point_id=0))
+
+
+def _days(days: list[date], *, move: bool, point_id: int) -> InlineKeyboardMarkup:
     shown = days[:MAX_DAYS]
     rows = [
-        [(format_date(d)[:5], BOOK.data("day", d.isoformat(), int(move))) for d in shown[i : i + 4]]
+        [
+            (format_date(d)[:5], BOOK.data("day", d.isoformat(), int(move), point_id))
+            for d in shown[i : i + 4]
+        ]
         for i in range(0, len(shown), 4)
     ]
     return keyboards.inline(rows)
+
+
+@public
+async def on_point(update: Update, context: BotContext) -> None:
+    """A point chosen: its days with free places."""
+    assert update.effective_user is not None
+    ids = BOOK.tapped_ids(update, "pt", 2)
+    view = await swabs.recovery_view(context.services, update.effective_user.id, local_now(context))
+    if ids is None or view is None:
+        await answer_tap(update, common.STALE_BUTTON)
+        return
+    days = sorted({s.starts_at.date() for s in view.slots if s.point.id == ids[0]})
+    if not days:
+        await answer_tap(update, common.STALE_BUTTON)
+        await _choose(update, view, move=bool(ids[1]))
+        return
+    await reply(update, texts.CHOOSE_DAY, _days(days, move=bool(ids[1]), point_id=ids[0]))
 
 
 def _parse_day(text: str) -> date | None:
@@ -101,16 +139,19 @@ def _parse_day(text: str) -> date | None:
 @public
 async def on_day(update: Update, context: BotContext) -> None:
     assert update.effective_user is not None
-    args = BOOK.tapped_args(update, "day", 2)
+    args = BOOK.tapped_args(update, "day", 3)
     day = _parse_day(args[0]) if args else None
-    if args is None or day is None:
+    point_id = int(args[2]) if args and args[2].isdigit() else -1
+    if args is None or day is None or point_id < 0:
         await answer_tap(update, common.STALE_BUTTON)
         return
     view = await swabs.recovery_view(context.services, update.effective_user.id, local_now(context))
     if view is None:
         await answer_tap(update, citizen_texts.NOT_A_CITIZEN)
         return
-    slots = [s for s in view.slots if s.starts_at.date() == day][:MAX_SLOTS]
+    slots = [s for s in view.slots if s.starts_at.date() == day and point_id in (0, s.point.id)][
+        :MAX_SLOTS
+    ]
     if not slots:
         await reply(update, render(texts.NO_SLOTS, day=format_date(view.eligible_from)[:5]))
         return
@@ -226,7 +267,7 @@ async def _show_days(update: Update, context: BotContext, *, move: bool) -> None
     if not view.slots:
         await reply(update, render(texts.NO_SLOTS, day=format_date(view.eligible_from)[:5]))
         return
-    await reply(update, texts.CHOOSE_DAY, _days(view.days, move=move))
+    await _choose(update, view, move=move)
 
 
 @public
@@ -260,6 +301,7 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 
 def handlers() -> list[CallbackQueryHandler[BotContext, None]]:
     return [
+        CallbackQueryHandler(on_point, pattern=BOOK.pattern("pt")),
         CallbackQueryHandler(on_day, pattern=BOOK.pattern("day")),
         CallbackQueryHandler(on_slot, pattern=BOOK.pattern("slot")),
         CallbackQueryHandler(on_confirm, pattern=BOOK.pattern("ok")),

@@ -449,3 +449,27 @@ async def test_reminders_the_evening_before_two_hours_before_and_the_referral_nu
     await admin.send("/dacontattare")
     listing = await admin.expect("Segnalazioni da chiamare")
     assert "VERDI PAOLO" in (listing.text or "")
+
+
+async def test_with_two_points_the_point_comes_first(harness: Harness, admin: ChatUser):
+    await load_slots(
+        admin,
+        SLOTS
+        + "\nRHO;Rho Fiera;Via Fiera 1;Rho;;23/11/2026;14:00;15:00;30;2;prenotati"
+        + "\nRHO;Rho Fiera;Via Fiera 1;Rho;;24/11/2026;14:00;15:00;30;2;prenotati",
+    )
+    citizen = await signed_in_mario(harness, admin)
+    harness.clock.advance(days=5)
+    await citizen.send("🧪 Tampone")
+    await citizen.expect("scegli il punto tampone")
+    assert citizen.buttons() == ["Milano – Niguarda", "Rho – Rho Fiera"]
+    await citizen.tap("Rho – Rho Fiera")
+    await citizen.expect("scegli il giorno")
+    assert citizen.buttons() == ["23/11", "24/11"]
+    await citizen.tap("23/11")
+    await citizen.expect("scegli l'orario")
+    assert citizen.buttons() == ["14:00 – Rho Fiera", "14:30 – Rho Fiera"]
+    await citizen.tap("14:30 – Rho Fiera")
+    await citizen.tap("✅ Prenota")
+    booked = await citizen.expect("Prenotato")
+    assert "Via Fiera 1 (Rho)" in (booked.text or "")
