@@ -27,6 +27,7 @@ from reminders import early_warning, handover, retention
 from reminders import jobs as reminder_jobs
 from reminders import notices as referent_notices
 from reminders import senthome as sent_home
+from reminders import swabs as swab_reminders
 from reminders import vaccines as vaccine_reminders
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def build_application(services: Services) -> BotApplication:
     citizen_reminders.install(application)
     sent_home.install(application)
     vaccine_reminders.install(application)
+    swab_reminders.install(application)
     return application
 
 

@@ -35,6 +35,9 @@ from conversations.contacts import form as contact_form
 from conversations.contacts import lists as contact_lists
 from conversations.senthome import form as senthome_form
 from conversations.senthome import lists as senthome_lists
+from conversations.swabs import booking as swab_booking
+from conversations.swabs import desk as swab_desk
+from conversations.swabs import referral as swab_referral
 
 AnyHandler = BaseHandler[Update, BotContext, Any]
 
@@ -44,6 +47,8 @@ def registered_handlers() -> list[AnyHandler]:
         basics.draft_buttons(),  # first: a flow at a step takes any other tap as stale
         # Before onboarding: it takes `/start <citizen token>`, onboarding every other /start.
         citizen_signin.build(),
+        swab_referral.build(),  # `/start <referral token>` (issue 20)
+        swab_desk.staff_link(),  # `/start <swab-point staff invitation>` (issue 20)
         onboarding.build(),
         # The citizen's menu before their flows: a menu button leaves the flow in progress.
         *citizen_menu.handlers(),
@@ -53,6 +58,11 @@ def registered_handlers() -> list[AnyHandler]:
         isolations.build(),
         *isolations.handlers(),
         profile.build(),
+        # Swab booking (issue 20).
+        *swab_desk.build(),
+        *swab_desk.handlers(),
+        *swab_booking.handlers(),
+        *swab_referral.handlers(),
         schools.build(),
         *basics.handlers(),
         *referents.handlers(),

@@ -29,6 +29,7 @@ from storage.registry import InvitationsRepository, PlessiRepository, ReferentsR
 from storage.reminders import ReminderLogRepository
 from storage.retention import RetentionRepository
 from storage.senthome import SentHomeRepository
+from storage.swabs import SwabsRepository
 from storage.updates import ProcessedUpdates
 from storage.vaccines import VaccinesRepository
 
@@ -60,6 +61,7 @@ class UnitOfWork:
         self.citizens = CitizensRepository(db)
         self.sent_home = SentHomeRepository(db)
         self.vaccines = VaccinesRepository(db)
+        self.swabs = SwabsRepository(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -38,6 +38,7 @@ def _collect_errors() -> dict[str, str]:
     import bot.catalog.contacts as contacts
     import bot.catalog.export as export
     import bot.catalog.senthome as senthome
+    import bot.catalog.swabs as swabs
     import bot.catalog.vaccines as vaccines
     import bot.catalog.validation as validation
 
@@ -52,6 +53,7 @@ def _collect_errors() -> dict[str, str]:
         citizens,
         senthome,
         vaccines,
+        swabs,
     )
     for module in modules:
         merged.update(module.ERRORS)

@@ -19,6 +19,7 @@ from bot.context import BotContext
 from bot.replies import answer_tap, reply
 from conversations.citizens import diary, household
 from conversations.citizens.common import MENU_KEYBOARD, current, header, send
+from conversations.swabs import booking as swab_booking
 from domain.dates import format_date
 from domain.isolation import REMINDER_HOURS, Citizen
 from services import citizens
@@ -126,10 +127,9 @@ async def _instructions(update: Update, context: BotContext) -> None:
 
 
 async def _swab(update: Update, context: BotContext) -> None:
-    # Issue 20 books the recovery swab here; for now the date it becomes possible.
-    found = await current(update, context)
-    if found is not None:
-        await send(update, render(texts.SWAB, swab=format_date(found.swab_from)[:5]))
+    # The recovery swab's booking (issue 20, conversations/swabs).
+    if await current(update, context) is not None:
+        await swab_booking.show(update, context)
 
 
 async def _ask_hour(update: Update, context: BotContext) -> None:

@@ -30,7 +30,7 @@ import types
 import typing
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -286,6 +286,7 @@ class Samples:
             datetime: lambda: NOW,
             date: lambda: f.days[-1],
             timedelta: lambda: timedelta(minutes=5),
+            time: lambda: time(9, 0),  # a swab point's opening (issue 20)
             str: lambda: "Forbidden",
             int: lambda: 1,
             float: lambda: 1.0,
