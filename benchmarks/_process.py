@@ -34,6 +34,8 @@ class BotProcess:
         # The project on the path wherever the process runs (`benchmarks` is not installed).
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         env["SENTINELLA_BENCH_FIGURES"] = str(self.figures_file)
+        # As the Procfile runs the bot (README, Performance); the baseline gets it too.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         with self.log.open("wb") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import signal
@@ -43,6 +44,8 @@ def _clock_at(now: datetime) -> ShiftedClock:
 
 # Where the process writes its figures when it gets SIGUSR1 (benchmarks/_process.py).
 FIGURES_ENV = "SENTINELLA_BENCH_FIGURES"
+# Where to write a cProfile of the whole run, when set (by hand: python -m pstats PATH).
+PROFILE_ENV = "SENTINELLA_BENCH_PROFILE"
 
 
 def _with_figures(services: Services) -> BotApplication:
@@ -86,12 +89,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bot_process: {error}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
+    profile_to = os.environ.get(PROFILE_ENV)
+    profiler = cProfile.Profile() if profile_to else None
+    if profiler is not None:
+        profiler.enable()
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
             runner.run(run(settings, _with_figures, _clock_at(args.now), first_delay=0.1))
     except StartupError as error:
         print(f"bot_process: {error}", file=sys.stderr)
         return 1
+    finally:
+        if profiler is not None and profile_to:
+            profiler.disable()
+            profiler.dump_stats(profile_to)
     return 0
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -80,4 +82,24 @@ async def _post_init(application: BotApplication) -> None:
     # The flows keep their steps in our own table (bot.flows): no python-telegram-bot
     # persistence; the steps in progress are read here, before the first update.
     await flows.start(application)
+    import_openpyxl_without_numpy()
     await set_command_menus(application.bot, services_of(application).settings)
+
+
+def import_openpyxl_without_numpy() -> None:
+    """Import openpyxl (it reads the class lists sent as XLSX) now, at start-up, on the main
+    thread. Imported by the first file instead, it came mid-load on a worker thread: 0.3 s
+    of a core while the other chats wait, and its memory in that thread's own heap (the peak
+    RSS under load went from 81 to 137 MB). Without numpy, which openpyxl imports only to
+    accept numpy numbers in the cells it writes, and we only read with it: 6 MB instead of
+    19 (numpy stays importable afterwards, for matplotlib's charts)."""
+    if "openpyxl" in sys.modules:
+        return
+    blocked = "numpy" not in sys.modules
+    if blocked:
+        sys.modules["numpy"] = None  # type: ignore[assignment]  # "import numpy" fails
+    try:
+        importlib.import_module("openpyxl")
+    finally:
+        if blocked:
+            del sys.modules["numpy"]
