@@ -236,6 +236,7 @@ class Database:
         writer.execute("PRAGMA journal_mode = WAL")
         self._writer = Connection(writer)
         await self._migrate()
+        writer.execute("PRAGMA busy_timeout = 0")  # see `_begin`
         reader = self._open()
         reader.execute("PRAGMA query_only = ON")
         self._reader = Connection(reader)
@@ -368,22 +369,28 @@ class Database:
 
     async def _begin(self, conn: Connection) -> None:
         """BEGIN IMMEDIATE, where a WAL database takes its write lock. Tried on the loop
-        without waiting; only if another process holds the lock, waited for (up to the busy
-        timeout) on a thread, so a foreign lock never freezes the loop."""
-        if conn.offload:
-            await conn.execute("BEGIN IMMEDIATE")
-            return
+        without waiting (the writer's busy timeout is 0); only if another process holds the
+        lock, waited for (up to the busy timeout) on a thread, so a foreign lock never
+        freezes the loop. Once BEGIN IMMEDIATE holds the lock no statement of the
+        transaction waits for another writer (WAL), so the writer keeps the timeout 0."""
         raw = conn.raw
-        raw.execute("PRAGMA busy_timeout = 0")
+        if not conn.offload:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+        await asyncio.to_thread(self._waiting, raw, "BEGIN IMMEDIATE")
+
+    def _waiting(self, raw: sqlite3.Connection, sql: str) -> Row | None:
+        """`sql` on the writer with the busy timeout on (a worker thread's job)."""
+        raw.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         try:
-            raw.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as error:
-            if not _is_busy(error):
-                raise
+            row: Row | None = raw.execute(sql).fetchone()
+            return row
         finally:
-            raw.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        await asyncio.to_thread(raw.execute, "BEGIN IMMEDIATE")
+            raw.execute("PRAGMA busy_timeout = 0")
 
     async def vacuum(self) -> bool:
         """Rebuild the file without the pages deleted rows left behind (VACUUM), then copy the
@@ -395,9 +402,8 @@ class Database:
             raw = self.writer.raw
 
             def work() -> Row | None:
-                raw.execute("VACUUM")
-                row: Row | None = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-                return row
+                self._waiting(raw, "VACUUM")
+                return self._waiting(raw, "PRAGMA wal_checkpoint(TRUNCATE)")
 
             try:
                 row = await asyncio.to_thread(work)
