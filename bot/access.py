@@ -52,8 +52,10 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
         # Health data never go to groups or channels: the bot only talks in private chats.
         raise ApplicationHandlerStop
     context.actor = await build_actor(context, user.id)
-    # Writing to the bot again makes a referent the reminders could not reach reachable.
-    await access.heard_from(context.services, context.actor, context.services.now())
+    # Writing to the bot again makes a referent the reminders could not reach reachable;
+    # blocking it (Telegram's my_chat_member update, "kicked") is not writing to it.
+    if update.my_chat_member is None:
+        await access.heard_from(context.services, context.actor, context.services.now())
     command = command_of(update)
     if command in flows.registered_commands(context) and command not in _KEEPS_FLOW:
         await flows.abandon_all(context, update)
