@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from tests.reliability.figures import FIGURES
 from tests.reliability.steps import case_form, count, stored_step
@@ -14,7 +15,12 @@ from tests.reliability.test_kill_9 import REFERENT, START_TIMEOUT, Bot, _audit_c
 from tests.reliability.test_kill_9 import bot as bot
 
 
-async def _stored(bot: Bot, key: str, value: str, timeout: float = 15.0) -> tuple[int | None, dict]:  # noqa: ASYNC109
+async def _stored(
+    bot: Bot,
+    key: str,
+    value: str,
+    timeout: float = 15.0,  # noqa: ASYNC109
+) -> tuple[int | None, Any]:
     """Wait until the draft on disk holds `value` at `key`; (step, draft) then."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
