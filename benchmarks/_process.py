@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -21,6 +23,9 @@ class BotProcess:
         self.args, self.env, self.workdir, self.name = args, env, workdir, name
         self.log = workdir / f"{name}.log"
         self.process: asyncio.subprocess.Process | None = None
+        # Where the bot writes its own figures on SIGUSR1 (benchmarks.bot_process).
+        self.figures_file = workdir / f"{name}.figures.json"
+        self._figures_asked = 0
 
     async def start(self, emulator: BotApiEmulator) -> None:
         """Start it and return once it polls for updates."""
@@ -28,6 +33,9 @@ class BotProcess:
         env.update(self.env)
         # The project on the path wherever the process runs (`benchmarks` is not installed).
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env["SENTINELLA_BENCH_FIGURES"] = str(self.figures_file)
+        # As the Procfile runs the bot (README, Performance); the baseline gets it too.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         with self.log.open("wb") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -63,6 +71,21 @@ class BotProcess:
         fields = Path(f"/proc/{self.pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1]
         utime, stime = (int(value) for value in fields.split()[11:13])
         return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+    async def figures(self, timeout: float = 5.0) -> dict[str, int] | None:  # noqa: ASYNC109
+        """The bot's own counters now (database transactions committed, updates handled),
+        or None for a bot that does not write them (the baseline)."""
+        assert self.process is not None
+        self._figures_asked += 1
+        self.process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(FileNotFoundError, ValueError):
+                figures: dict[str, int] = json.loads(self.figures_file.read_text("utf-8"))
+                if figures.get("seq") == self._figures_asked:
+                    return figures
+            await asyncio.sleep(0.02)
+        return None
 
     async def stop(self) -> None:
         """SIGTERM, as a service manager stops it; SIGKILL if it does not stop in time."""

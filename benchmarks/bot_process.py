@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from bot.app import build_application
 from bot.clock import ShiftedClock
+from bot.context import BotApplication, Services
 from bot.logs import setup_logging
+from bot.processor import PerChatUpdateProcessor
 from bot.runner import (
     StartupError,
     event_loop_factory,
@@ -33,6 +40,36 @@ def _clock_at(now: datetime) -> ShiftedClock:
     clock = ShiftedClock()
     clock.set(now)
     return clock
+
+
+# Where the process writes its figures when it gets SIGUSR1 (benchmarks/_process.py).
+FIGURES_ENV = "SENTINELLA_BENCH_FIGURES"
+# Where to write a cProfile of the whole run, when set (by hand: python -m pstats PATH).
+PROFILE_ENV = "SENTINELLA_BENCH_PROFILE"
+
+
+def _with_figures(services: Services) -> BotApplication:
+    """The application, plus SIGUSR1: write the database transactions committed and the
+    updates handled so far to the file FIGURES_ENV names (the benchmark reads it before and
+    after its run: transactions per update)."""
+    application = build_application(services)
+    target = os.environ.get(FIGURES_ENV)
+    if target is None:
+        return application
+    processor = application.update_processor
+    asked = 0
+
+    def dump() -> None:
+        nonlocal asked
+        asked += 1
+        handled = processor.processed if isinstance(processor, PerChatUpdateProcessor) else 0
+        figures = {"seq": asked, "commits": services.db.commits, "updates": handled}
+        temporary = Path(f"{target}.tmp")
+        temporary.write_text(json.dumps(figures), encoding="utf-8")
+        temporary.replace(target)
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump)
+    return application
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,12 +89,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bot_process: {error}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
+    profile_to = os.environ.get(PROFILE_ENV)
+    profiler = cProfile.Profile() if profile_to else None
+    if profiler is not None:
+        profiler.enable()
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            runner.run(run(settings, build_application, _clock_at(args.now), first_delay=0.1))
+            runner.run(run(settings, _with_figures, _clock_at(args.now), first_delay=0.1))
     except StartupError as error:
         print(f"bot_process: {error}", file=sys.stderr)
         return 1
+    finally:
+        if profiler is not None and profile_to:
+            profiler.disable()
+            profiler.dump_stats(profile_to)
     return 0
 
 

@@ -87,6 +87,9 @@ class RunResult:
     db_mb: float | None = None
     updates_recorded: int | None = None  # rows of processed_updates (ours)
     calls: dict[str, int] = field(default_factory=dict)
+    # The bot's own counters over the run (ours only): transactions committed, updates handled.
+    transactions: int | None = None
+    handled: int | None = None
     problems: list[str] = field(default_factory=list)  # the first few, for the reader
 
     @property
@@ -180,6 +183,7 @@ async def run_once(config: RunConfig, workdir: Path) -> RunResult:
         try:
             await asyncio.sleep(0.5)  # let the start-up calls settle
             calls_before = Counter(emulator.stats.calls)
+            figures_before = await process.figures() if config.bot == OURS else None
             cpu_before = process.cpu_seconds()
             own_cpu_before = time.process_time()
             started = time.monotonic()
@@ -202,6 +206,11 @@ async def run_once(config: RunConfig, workdir: Path) -> RunResult:
             result.calls = {
                 name: emulator.stats.calls[name] - calls_before[name] for name in SHAPE_CALLS
             }
+            if figures_before is not None:
+                figures_after = await process.figures()
+                if figures_after is not None:
+                    result.transactions = figures_after["commits"] - figures_before["commits"]
+                    result.handled = figures_after["updates"] - figures_before["updates"]
         finally:
             await process.stop()
     if config.bot == OURS:
@@ -285,6 +294,24 @@ def table(results: Sequence[RunResult]) -> str:
     return "\n".join(lines)
 
 
+def per_update(results: Sequence[RunResult]) -> list[str]:
+    """Bot API calls per update, by method, and database transactions per update (ours)."""
+    lines = []
+    for r in results:
+        if not r.updates:
+            continue
+        total = sum(r.calls.values()) / r.updates
+        methods = ", ".join(
+            f"{name} {count / r.updates:.2f}" for name, count in r.calls.items() if count
+        )
+        line = f"  {r.bot:<11}N={r.users:<5} {r.latency_ms:>3} ms {r.mode:<7} calls {total:.2f}"
+        line += f" ({methods})"
+        if r.transactions is not None and r.handled:
+            line += f"; DB transactions {r.transactions / r.handled:.2f}"
+        lines.append(line)
+    return lines
+
+
 def _pairs(results: Sequence[RunResult]) -> list[tuple[RunResult, RunResult | None]]:
     ours = [r for r in results if r.bot == OURS]
     return [
@@ -319,7 +346,7 @@ def ratios(results: Sequence[RunResult]) -> list[str]:
 
 
 def targets(results: Sequence[RunResult]) -> list[str]:
-    """Issue 9's targets, for the runs this invocation made."""
+    """Issue 16's targets, for the runs this invocation made."""
     lines: list[str] = []
 
     def verdict(ok: bool, text: str) -> None:
@@ -327,29 +354,34 @@ def targets(results: Sequence[RunResult]) -> list[str]:
 
     for ours, base in _pairs(results):
         where = f"N={ours.users}, {ours.latency_ms} ms, {ours.mode}"
-        complete = ours.failed == 0 and ours.cut == 0
-        if ours.burst:
-            verdict(complete, f"{where}: {ours.failed + ours.cut} failed (target 0)")
-        elif ours.users == 200 and ours.latency_ms == 0 and base is not None:
-            thr = ours.throughput / base.throughput if base.throughput else float("inf")
-            p99 = ours.p99_ms / base.p99_ms if base.p99_ms else float("inf")
+        lost = ours.failed + ours.cut
+        if ours.burst or ours.users >= 1000:
+            verdict(lost == 0, f"{where}: {lost} failed (target 0)")
+        if ours.users == 200 and ours.latency_ms == 0 and not ours.burst:
             verdict(
-                thr >= 3 and p99 <= 1 / 3 and complete,
-                f"{where}: throughput {thr:.1f}x (>= 3x), p99 {p99:.2f}x (<= 0.33x), "
-                f"{ours.failed + ours.cut} failed (0)",
+                ours.peak_rss_mb <= 100, f"{where}: peak RSS {ours.peak_rss_mb:.0f} MB (<= 100)"
             )
-        elif ours.users == 200 and ours.latency_ms == 50 and base is not None:
+            verdict(
+                ours.cpu_ms_per_update <= 2,
+                f"{where}: CPU {ours.cpu_ms_per_update:.2f} ms per update (<= 2)",
+            )
+            if base is not None:
+                thr = ours.throughput / base.throughput if base.throughput else float("inf")
+                verdict(
+                    thr >= 2 and ours.p99_ms <= base.p99_ms and lost == 0,
+                    f"{where}: throughput {thr:.1f}x the baseline (>= 2x), p99 {ours.p99_ms:.0f}"
+                    f" ms vs {base.p99_ms:.0f} (<= the baseline's), {lost} failed (0)",
+                )
+        if ours.users == 50 and ours.latency_ms == 50 and not ours.burst and base is not None:
             thr = ours.throughput / base.throughput if base.throughput else float("inf")
             verdict(
-                thr >= 15 and ours.p99_ms < 400 and complete,
-                f"{where}: throughput {thr:.1f}x (>= 15x), p99 {ours.p99_ms:.0f} ms "
-                f"(< 400 ms), {ours.failed + ours.cut} failed (0)",
+                thr >= 12 and ours.p99_ms <= 300 and lost == 0,
+                f"{where}: throughput {thr:.1f}x (>= 12x), p99 {ours.p99_ms:.0f} ms (<= 300),"
+                f" {lost} failed (0)",
             )
         if ours.users == 1000:
             verdict(
-                complete and ours.peak_rss_mb < 150,
-                f"{where}: {ours.failed + ours.cut} failed (0), peak RSS "
-                f"{ours.peak_rss_mb:.0f} MB (< 150 MB)",
+                ours.peak_rss_mb <= 120, f"{where}: peak RSS {ours.peak_rss_mb:.0f} MB (<= 120)"
             )
     return lines
 
@@ -452,9 +484,10 @@ def report(results: Sequence[RunResult]) -> str:
             if r.done == r.users
         ]
         lines += ["", "Bot API calls of the conversations (the same shape for both bots):", *calls]
+    lines += ["", "Per update (a regression in either shows here):", *per_update(results)]
     checks = targets(results)
     if checks:
-        lines += ["", "Targets (issue 9):", *checks]
+        lines += ["", "Targets (issue 16):", *checks]
     return "\n".join(lines)
 
 

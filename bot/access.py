@@ -63,8 +63,10 @@ async def resolve_actor(update: Update, context: BotContext) -> None:
         log.warning("dropped update %s: its private chat is not its sender's", update.update_id)
         raise ApplicationHandlerStop
     context.actor = await build_actor(context, user.id)
-    # Writing to the bot again makes a referent the reminders could not reach reachable.
-    await access.heard_from(context.services, context.actor, context.services.now())
+    # Writing to the bot again makes a referent the reminders could not reach reachable;
+    # blocking it (Telegram's my_chat_member update, "kicked") is not writing to it.
+    if update.my_chat_member is None:
+        await access.heard_from(context.services, context.actor, context.services.now())
     command = command_of(update)
     if context.actor.is_revoked:
         # Revocation discards every draft, those set aside included.

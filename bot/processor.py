@@ -9,7 +9,9 @@ chat's updates are handled in the order Telegram sent them.
 An update delivered twice (same update_id) is handled once: the ids seen are kept in memory
 and, once an update is handled, in the database (`storage.updates`), so a duplicate that
 arrives after a restart is skipped too. An update the process died while handling is not
-recorded, so Telegram's second delivery of it (if any) is handled.
+recorded, so Telegram's second delivery of it (if any) is handled. The ids of the updates
+finished in one turn of the event loop are recorded together, in one transaction, and each
+update's handling ends only once its id is on disk.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._store = store
         self._clock = clock
         self._paused_until = 0.0
+        # Ids of handled updates waiting for the next batch write, and that write.
+        self._pending: list[int] = []
+        self._batch: asyncio.Task[bool] | None = None
+        self._recorded = 0  # ids recorded since the last pruning
         # Figures: updates handled (whatever the outcome), duplicates skipped.
         self.processed = 0
         self.duplicates_skipped = 0
@@ -93,12 +99,25 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         loop = asyncio.get_running_loop()
         if self._store is None or self._clock is None or loop.time() < self._paused_until:
             return
-        now = self._clock()
-        recorded = await self._quietly(self._store.record([update_id], now), "recording an update")
+        self._pending.append(update_id)
+        if self._batch is None:
+            # Starts at the next turn of the loop: every update finished in this one joins.
+            self._batch = asyncio.create_task(self._write_batch())
+        recorded = await asyncio.shield(self._batch)
         if not recorded:
             self._paused_until = loop.time() + RECORDING_PAUSE
-        elif self.processed % _PRUNE_EVERY == 0:
+
+    async def _write_batch(self) -> bool:
+        assert self._store is not None and self._clock is not None
+        ids, self._pending = self._pending, []
+        self._batch = None  # ids handled from now on go in the next batch
+        now = self._clock()
+        recorded = await self._quietly(self._store.record(ids, now), "recording an update")
+        self._recorded += len(ids)
+        if recorded and self._recorded >= _PRUNE_EVERY:
+            self._recorded = 0
             await self._quietly(self._store.prune(now), "pruning old update ids")
+        return recorded
 
     @staticmethod
     async def _quietly(work: Awaitable[None], what: str) -> bool:

@@ -21,6 +21,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.request import call_unparsed
 from domain.text import split_message
 
 
@@ -136,7 +137,13 @@ async def close_buttons(update: Update) -> None:
     if query is None or query.message is None:
         return
     try:
-        await query.edit_message_reply_markup(reply_markup=None)
+        # The edited message's echo is not parsed: nobody reads it (bot.request).
+        await call_unparsed(
+            query.get_bot(),
+            "editMessageReplyMarkup",
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+        )
     except TelegramError:
         # The buttons are already gone (tapped twice, the message too old to edit).
         return

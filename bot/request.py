@@ -28,15 +28,18 @@ import io
 import logging
 import os
 import re
+import warnings
 from collections.abc import Mapping
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import BytesPayload
+from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from telegram.warnings import PTBUserWarning
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -56,6 +59,29 @@ _FORM_ESCAPE_RE = re.compile("|".join(re.escape(c) for c in _FORM_ESCAPES))
 
 # (filename, content, MIME type), as python-telegram-bot's RequestData gives a file
 _UploadFile = tuple[str | None, bytes | IO[bytes], str]
+
+
+# `call_unparsed` goes through `Bot.do_api_request` on purpose (see there): python-telegram-bot
+# suggests the typed method instead, once per call site.
+warnings.filterwarnings(
+    "ignore",
+    message=r"Please use 'Bot\.\w+' instead of 'Bot\.do_api_request",
+    category=PTBUserWarning,
+)
+
+
+async def call_unparsed(bot: Bot, method: str, **parameters: Any) -> Any:
+    """Call the Bot API's `method` and return Telegram's raw result (a dict, or True), not
+    parsed into python-telegram-bot objects: for the calls whose answer nobody reads. Parsing
+    a sent message's echo into a `Message` was 12% of the bot's CPU per update under load
+    (benchmarks/load.py, cProfile), and every reply and every closed keyboard returns one.
+
+    Through `Bot.do_api_request`, python-telegram-bot's public way to make a call without a
+    return type: the rate limiter, the retries, the timeouts and the errors are those of
+    every other call. Parameters go as given (None ones left out): `Defaults` are not
+    applied, so pass `parse_mode` and the like explicitly."""
+    api_kwargs = {name: value for name, value in parameters.items() if value is not None}
+    return await bot.do_api_request(method, api_kwargs=api_kwargs)
 
 
 class _PoolTimeout(Exception):

@@ -11,7 +11,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+from codicefiscale import codicefiscale as cf_lib
 from codicefiscale import data as cf_data
 from pydantic import BaseModel, ConfigDict
 
@@ -106,12 +108,31 @@ def _haystack(entries: Sequence[_Entry]) -> tuple[str, tuple[int, ...]]:
     return _LINE_BREAK.join(lines), tuple(starts)
 
 
+def _municipalities() -> list[dict[str, Any]]:
+    """The municipalities (active or not), from the index python-codicefiscale builds anyway
+    to decode a codice fiscale: reading its JSON file again for ours cost 15 MB more of
+    memory and half a second (benchmarks/load.py). That index is not public: without it,
+    the file. In the file's order: by name, then by date of creation."""
+    shared = getattr(cf_lib, "_get_data", None)
+    if shared is None:
+        listed: list[dict[str, Any]] = cf_data.get_municipalities_data()
+        return listed
+    records = [
+        record
+        for records in shared()["codes"].values()
+        for record in records
+        if not record["code"].startswith("Z")  # Z...: a foreign country
+    ]
+    records.sort(key=lambda record: (record["name"], record["date_created"]))
+    return records
+
+
 @cache
 def _index() -> _Index:
     """Load the list once, on first use (about 8,000 comuni, a few tens of milliseconds)."""
     entries: list[_Entry] = []
     by_key: dict[str, list[Comune]] = {}
-    for raw in cf_data.get_municipalities_data():
+    for raw in _municipalities():
         if not raw["active"]:
             continue
         comune = Comune(code=raw["code"], name=raw["name"], province=raw["province"])

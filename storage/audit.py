@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from domain.audit import SYSTEM, AuditEntry
-from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.db import Connection, Database, Row, parse_utc, utc_now_text
 
 LOG_LIMIT = 50  # /registro shows at most the last 50 changes
 # Rows about a whole ATS (reminder pushes, exports, broadcasts, retention runs): entity "ats",
@@ -41,7 +39,7 @@ def actor_label(user_id: int | None) -> str:
 
 
 async def record(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     now: datetime,
     actor: int | None,

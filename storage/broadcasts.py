@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from domain.broadcast import (
     UNCERTAIN,
     Audience,
@@ -36,7 +34,7 @@ from domain.broadcast import (
     recipients,
 )
 from storage import audit
-from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.db import Connection, Database, Row, parse_utc, utc_now_text
 
 _MEMBERS = (
     "SELECT r.id AS referent_id, r.telegram_user_id AS user_id, p.sentinel"
@@ -347,7 +345,7 @@ class BroadcastsRepository:
             )
 
 
-async def _fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> Row | None:
+async def _fetch_one(conn: Connection, sql: str, params: Sequence[object]) -> Row | None:
     async with conn.execute(sql, tuple(params)) as cursor:
         row: Row | None = await cursor.fetchone()
         return row

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
 from domain.cases import (
     PAGE_SIZE,
     Case,
@@ -24,7 +22,7 @@ from domain.cases import (
 )
 from domain.comuni import Comune
 from storage import audit
-from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.db import Connection, Database, Row, parse_utc, utc_now_text
 
 # Columns written from CaseData, in CaseData's own names except the comune, which is split.
 _DATA_COLUMNS = (
@@ -285,7 +283,7 @@ class CasesRepository:
         return int(row["id"]) if row else None
 
 
-async def _fetch(conn: aiosqlite.Connection, case_id: int) -> Row | None:
+async def _fetch(conn: Connection, case_id: int) -> Row | None:
     async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cursor:
         row: Row | None = await cursor.fetchone()
         return row

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
 from domain.cases import CaseStatus, clamp_page, page_count
 from domain.comuni import Comune
 from domain.contacts import (
@@ -26,7 +24,7 @@ from domain.contacts import (
     changed_fields,
 )
 from storage import audit
-from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.db import Connection, Database, Row, parse_utc, utc_now_text
 
 _DATA_COLUMNS = (
     "role",
@@ -297,19 +295,19 @@ class ContactsRepository:
         return ContactChange(outcome=Outcome.DELETED, contact=current)
 
 
-async def _fetch(conn: aiosqlite.Connection, contact_id: int) -> Row | None:
+async def _fetch(conn: Connection, contact_id: int) -> Row | None:
     async with conn.execute("SELECT * FROM contacts WHERE id = ?", (contact_id,)) as cursor:
         row: Row | None = await cursor.fetchone()
         return row
 
 
-async def _case_status(conn: aiosqlite.Connection, case_id: int) -> CaseStatus | None:
+async def _case_status(conn: Connection, case_id: int) -> CaseStatus | None:
     async with conn.execute("SELECT status FROM cases WHERE id = ?", (case_id,)) as cursor:
         row: Row | None = await cursor.fetchone()
     return CaseStatus(row["status"]) if row else None
 
 
-async def _codes(conn: aiosqlite.Connection, case_id: int) -> set[str]:
+async def _codes(conn: Connection, case_id: int) -> set[str]:
     """The codes a new contact of the case must not have: its contacts' and the case's own."""
     async with conn.execute(
         "SELECT codice_fiscale FROM contacts WHERE case_id = ?"
@@ -320,7 +318,7 @@ async def _codes(conn: aiosqlite.Connection, case_id: int) -> set[str]:
 
 
 async def _refusal(
-    conn: aiosqlite.Connection, case_id: int, codice_fiscale: str, exclude_id: int | None = None
+    conn: Connection, case_id: int, codice_fiscale: str, exclude_id: int | None = None
 ) -> ContactChange | None:
     """Why this code cannot be a contact of the case now, or None if it can."""
     async with conn.execute(
@@ -344,7 +342,7 @@ async def _refusal(
 
 
 async def _insert(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     case_id: int,
     data: ContactData,
     source: ContactSource,

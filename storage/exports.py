@@ -139,14 +139,16 @@ class ExportsRepository:
         (excluded), in the order they were closed."""
         sql, params = scoped(CLOSED_CASE_IDS, ats_code)
         rows = await self._db.fetchall(
-            sql, (utc_now_text(closed_from), utc_now_text(closed_before), *params)
+            sql, (utc_now_text(closed_from), utc_now_text(closed_before), *params), offload=True
         )
         return [int(row["id"]) for row in rows]
 
     async def cases(self, case_ids: Sequence[int]) -> list[CaseRecord]:
         """The cases of `case_ids` (at most PAGE_CASES), in that order."""
         _check_page(case_ids)
-        rows = await self._db.fetchall(CASES.format(ids=_marks(len(case_ids))), case_ids)
+        rows = await self._db.fetchall(
+            CASES.format(ids=_marks(len(case_ids))), case_ids, offload=True
+        )
         by_id = {int(row[0]): _case(row) for row in rows}
         return [by_id[case_id] for case_id in case_ids if case_id in by_id]
 
@@ -154,7 +156,9 @@ class ExportsRepository:
         """The contacts of `case_ids` (at most PAGE_CASES): case by case in that order, each
         case's in the order they were added."""
         _check_page(case_ids)
-        rows = await self._db.fetchall(CONTACTS.format(ids=_marks(len(case_ids))), case_ids)
+        rows = await self._db.fetchall(
+            CONTACTS.format(ids=_marks(len(case_ids))), case_ids, offload=True
+        )
         position = {case_id: index for index, case_id in enumerate(case_ids)}
         records = [_contact(row) for row in rows]
         records.sort(key=lambda record: position[record.case_id])  # stable: ids stay in order
@@ -166,7 +170,7 @@ class ExportsRepository:
         """The figures of the ATS's plessi for the days of `period`, plesso by plesso."""
         sql, params = scoped(ABSENCES, ats_code)
         rows = await self._db.fetchall(
-            sql, (period.start.isoformat(), period.end.isoformat(), *params)
+            sql, (period.start.isoformat(), period.end.isoformat(), *params), offload=True
         )
         return [
             AbsenceRecord(
@@ -190,7 +194,7 @@ class ExportsRepository:
     async def plessi(self, ats_code: str | None, today: date) -> list[PlessoRecord]:
         """The ATS's plessi with their active referents and the enrolment in force today."""
         sql, params = scoped(PLESSI, ats_code)
-        rows = await self._db.fetchall(sql, (today.isoformat(), *params))
+        rows = await self._db.fetchall(sql, (today.isoformat(), *params), offload=True)
         return [
             PlessoRecord(
                 code=row["code"],
@@ -212,7 +216,7 @@ class ExportsRepository:
     async def referents(self, ats_code: str | None) -> list[ReferentRecord]:
         """Every referent's access to a plesso of the ATS, active or revoked."""
         sql, params = scoped(REFERENTS, ats_code)
-        rows = await self._db.fetchall(sql, params)
+        rows = await self._db.fetchall(sql, params, offload=True)
         return [
             ReferentRecord(
                 referent_id=row["id"],

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from domain.notices import NoticeKind, ReferentNotice
 from domain.outbox import OutboxStatus
-from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.db import Connection, Database, Row, parse_utc, utc_now_text
 from storage.outbox import Outbox, OutboxTable
 
 
 async def queue(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     referent_id: int,
     kind: NoticeKind,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-import aiosqlite
-
 from domain.access import Role
 from domain.notices import NoticeKind
 from domain.registry import (
@@ -19,7 +17,7 @@ from domain.registry import (
     RegistryCounts,
 )
 from storage import audit, notices
-from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.db import Connection, Database, Row, parse_utc, utc_now_text
 
 VACCINES_ROLE = Role.VACCINES.value
 
@@ -98,7 +96,7 @@ class PlessiRepository:
         return ImportCounts(added=added, updated=updated, unchanged=unchanged)
 
     @staticmethod
-    async def _insert(conn: aiosqlite.Connection, plesso: Plesso, stamp: str) -> None:
+    async def _insert(conn: Connection, plesso: Plesso, stamp: str) -> None:
         values = plesso.model_dump()
         await conn.execute(
             f"INSERT INTO plessi ({', '.join(_PLESSO_COLUMNS)}, created_at, updated_at)"
@@ -107,7 +105,7 @@ class PlessiRepository:
         )
 
     @staticmethod
-    async def _update(conn: aiosqlite.Connection, plesso: Plesso, stamp: str) -> None:
+    async def _update(conn: Connection, plesso: Plesso, stamp: str) -> None:
         values = plesso.model_dump()
         columns = [name for name in _PLESSO_COLUMNS if name != "code"]
         await conn.execute(
@@ -235,7 +233,7 @@ class ReferentsRepository:
 
     @staticmethod
     async def _ensure_referent(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         telegram_user_id: int,
         profile: ReferentProfile | None,
         now: datetime,

@@ -34,12 +34,11 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from domain.retention import ClosedCaseAge, LastRun, cutoff
 from storage import audit
-from storage.db import Database, DatabaseUnavailable, parse_utc, utc_now_text
+from storage.db import Connection, Database, DatabaseUnavailable, parse_utc, utc_now_text
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +210,8 @@ class RetentionRepository:
         limit = cutoff(now, days, tz)
         params = {"cutoff": utc_now_text(limit)}
         by_ats: dict[str, AtsCount] = {}
-        async with self._db.transaction() as conn:
+        # Thousands of rows on a year of data: on a thread (Database.transaction).
+        async with self._db.transaction(offload=True) as conn:
             due = await _due(conn, params)
             sent_home = await _sent_home_due(conn, params)
             secure = await _secure_delete(conn, True)
@@ -242,7 +242,7 @@ class RetentionRepository:
 Due = list[tuple[int, str, int]]  # (case id, ATS, contacts)
 
 
-async def _due(conn: aiosqlite.Connection, params: dict[str, str]) -> Due:
+async def _due(conn: Connection, params: dict[str, str]) -> Due:
     async with conn.execute(
         "SELECT c.id, p.ats_code,"
         " (SELECT COUNT(*) FROM contacts k WHERE k.case_id = c.id) AS contacts"
@@ -256,7 +256,7 @@ async def _due(conn: aiosqlite.Connection, params: dict[str, str]) -> Due:
     return sorted((int(r[0]), str(r[1]), int(r[2])) for r in rows)
 
 
-async def _secure_delete(conn: aiosqlite.Connection, on: bool) -> bool:
+async def _secure_delete(conn: Connection, on: bool) -> bool:
     """Set the connection's `secure_delete` (freed space overwritten with zeros) and return
     what it was, to put it back."""
     async with conn.execute("PRAGMA secure_delete") as cursor:
@@ -265,14 +265,14 @@ async def _secure_delete(conn: aiosqlite.Connection, on: bool) -> bool:
     return bool(row[0]) if row is not None else False
 
 
-async def _delete_drafts(conn: aiosqlite.Connection, params: dict[str, str]) -> tuple[Draft, ...]:
+async def _delete_drafts(conn: Connection, params: dict[str, str]) -> tuple[Draft, ...]:
     async with conn.execute(_DRAFTS, params) as cursor:
         rows = await cursor.fetchall()
     return tuple(Draft(flow=r[0], chat_id=int(r[1]), user_id=int(r[2])) for r in rows)
 
 
 async def _delete_idle_drafts(
-    conn: aiosqlite.Connection, now: datetime, draft_days: int | None
+    conn: Connection, now: datetime, draft_days: int | None
 ) -> tuple[Draft, ...]:
     if draft_days is None:
         return ()
@@ -293,7 +293,7 @@ def _count(due: Due, sent_home: dict[str, int] | None = None) -> dict[str, AtsCo
     return dict(sorted(counts.items()))
 
 
-async def _sent_home_due(conn: aiosqlite.Connection, params: dict[str, str]) -> dict[str, int]:
+async def _sent_home_due(conn: Connection, params: dict[str, str]) -> dict[str, int]:
     """The sent-home reports due, counted per ATS."""
     async with conn.execute(
         "SELECT p.ats_code, COUNT(*) FROM sent_home s JOIN plessi p ON p.code = s.plesso_code"
@@ -305,7 +305,7 @@ async def _sent_home_due(conn: aiosqlite.Connection, params: dict[str, str]) -> 
 
 
 async def _record(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     now: datetime,
     days: int,
     limit: datetime,

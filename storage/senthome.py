@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime, timedelta
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from domain.outbox import OutboxStatus
@@ -22,7 +21,7 @@ from domain.senthome import (
     changed_fields,
 )
 from storage import audit
-from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.db import Connection, Database, Row, parse_utc, utc_now_text
 from storage.outbox import Outbox, OutboxTable
 
 
@@ -484,7 +483,7 @@ class SentHomeRepository:
         return await self._outbox.retry_later(item_id, now, error)
 
 
-async def _fetch(conn: aiosqlite.Connection, report_id: int) -> SentHomeReport | None:
+async def _fetch(conn: Connection, report_id: int) -> SentHomeReport | None:
     cursor = await conn.execute("SELECT * FROM sent_home WHERE id = ?", (report_id,))
     row = await cursor.fetchone()
     await cursor.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from storage.db import Database, DatabaseUnavailable, not_writable
@@ -14,8 +13,13 @@ from storage.db import Database, DatabaseUnavailable, not_writable
 class ReadOnlyOpened(Database):
     """What SQLite does, silently, with a file it cannot open for writing."""
 
-    async def _open(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            f"{self.path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+        )
         conn.row_factory = sqlite3.Row
         return conn
 

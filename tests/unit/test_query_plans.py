@@ -4,10 +4,10 @@ The SQL is captured, not listed. Every repository of `storage/` (a class whose c
 takes the `Database`) is built, and every public coroutine method of it is called, with
 arguments made from its type hints, on a copy of a small generated database (the year-of-
 data generator at a tiny scale: every table has realistic rows). While a method runs, the
-statements it sends through aiosqlite are recorded with their parameters. Each method runs
-in several profiles: every optional argument (and optional model field) given, none given,
-and each one left out alone, since `x IS NULL` branches build different SQL. A method added
-tomorrow is called tomorrow; a parameter of a kind never seen needs one sample below.
+statements it sends through storage.db's connections are recorded with their parameters. Each
+method runs in several profiles: every optional argument (and optional model field) given,
+none given, and each one left out alone, since `x IS NULL` branches build different SQL. A
+method added tomorrow is called tomorrow; a parameter of a kind never seen needs one sample below.
 
 Each statement is then EXPLAIN QUERY PLANned on the same database. No ANALYZE ever runs, so
 the planner uses the same size-blind estimates here as on a region's year of data. A plan
@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 import pydantic
 import pytest
 
@@ -44,6 +43,7 @@ from benchmarks import _year_data
 from domain.cases import Case, CaseData
 from domain.comuni import Comune
 from domain.contacts import Contact, ContactData
+from storage import db as db_module
 from storage.cases import CasesRepository
 from storage.contacts import ContactsRepository
 from storage.db import Database
@@ -455,12 +455,12 @@ class Capture:
 
 
 def _recording(capture: Capture) -> Callable[[], None]:
-    """Wrap aiosqlite's execute methods (execute, executemany, execute_fetchall, ...) so
+    """Wrap storage.db's execute methods (execute, executemany, execute_fetchall, ...) so
     every statement is recorded; returns the undo. executescript is left out: only the
     migrations and VACUUM use it."""
     originals = {
         (cls, name): getattr(cls, name)
-        for cls in (aiosqlite.Connection, aiosqlite.Cursor)
+        for cls in (db_module.Connection, db_module.Cursor)
         for name in dir(cls)
         if name.startswith("execute") and name != "executescript"
     }
