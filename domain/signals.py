@@ -1,0 +1,245 @@
+"""The pandemic signal (issue 21): series of the whole ATS (or region) judged against a
+seasonal baseline, and a plesso with short history judged against its peers.
+
+Seeds 002/003 ask for a signal of a possible *pandemic* threat. A region-wide wave rises in
+every plesso together and slowly, so it enters each plesso's own EARS baseline and no single
+plesso looks abnormal. Here the ATS-wide figure of each recording day (the enrolment-weighted
+absence rate of the sentinel plessi, or the illness-absence rate, or pupils sent home per
+pupil enrolled: any `Series`) is judged against:
+
+- **the same weeks of earlier school years** when the database has them (a "historical
+  limits" baseline, Stroup et al. 1989, the core of Farrington's method): the values of the
+  weeks `week - SEASON_WINDOW .. week + SEASON_WINDOW` of every earlier year; at least
+  MIN_SEASONAL values;
+- otherwise **this year so far**: the values before a guard band of GUARD recordings (so a
+  slow rise does not hide in its own baseline), the last THIS_YEAR_SPAN of them, at least
+  MIN_THIS_YEAR.
+
+Each day's standardised excess z = (value - mean) / max(sd, spec.min_sd) is smoothed by an
+EWMA (lambda LAMBDA), which accumulates a small, persistent rise that no single day shows.
+The level: SIGNAL when the EWMA passes SIGNAL_AT and the day exceeds the baseline by
+spec.min_excess; RISING when the EWMA passes RISING_AT (or the day alone passes SIGNAL_AT);
+else NORMAL. Thresholds chosen on benchmarks/early_warning.py (see README).
+
+An *episode* is a run of SIGNAL recording days; the nightly push fires on its first day only.
+
+**Peers.** A plesso with too short a history for EARS is judged against the other sentinel
+plessi of the same school type the same day (all of them when its type has fewer than
+MIN_PEERS): a robust z (median, MAD) above PEER_THRESHOLD and MIN_EXCESS points above the
+peers' median; and against its own last school year (mean, sd floored at MIN_SD).
+
+Nothing here reads the clock or the database; values are fractions (0.041 = 4,1%).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from domain.calendar import school_year_bounds, school_year_of
+
+SEASON_WINDOW = 2  # weeks either side of the day's school week, in earlier years
+MIN_SEASONAL = 4  # earlier-year values needed for the seasonal baseline
+GUARD = 2  # recordings between this year's baseline and the day
+THIS_YEAR_SPAN = 10  # recordings of this year's baseline, at most
+MIN_THIS_YEAR = 3  # recordings of this year's baseline, at least
+LAMBDA = 0.4  # EWMA weight of the day
+SIGNAL_AT = 2.0  # EWMA of z for a signal
+RISING_AT = 1.0  # EWMA of z for "in aumento"
+MIN_PEERS = 4  # peers of the same school type, else every peer
+PEER_THRESHOLD = 3.0  # robust z against the peers, and z against the last school year
+MIN_LAST_YEAR = 5  # recordings of the last school year needed to compare with it
+# A single plesso's guards, as EARS's in domain.early_warning (kept apart: that module uses these).
+PLESSO_MIN_SD = 0.015
+PLESSO_MIN_EXCESS = 0.05
+
+
+class Kind(StrEnum):
+    """Which series; the value is how the report names it."""
+
+    ABSENCE = "assenze"
+    ILLNESS = "assenze per malattia"
+    SENT_HOME = "rinvii a casa"
+
+
+class Level(StrEnum):
+    NORMAL = "nella norma"
+    RISING = "in aumento"
+    SIGNAL = "segnale"
+
+
+class Baseline(StrEnum):
+    EARLIER_YEARS = "anni precedenti"
+    THIS_YEAR = "anno in corso"
+    NONE = "nessuno"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The noise guards of one kind of series (they differ in scale)."""
+
+    kind: Kind
+    min_sd: float
+    min_excess: float
+
+
+# The aggregate of tens of plessi is far less noisy than one plesso: floors from the benchmark.
+SPECS: dict[Kind, Spec] = {
+    Kind.ABSENCE: Spec(Kind.ABSENCE, min_sd=0.002, min_excess=0.004),
+    Kind.ILLNESS: Spec(Kind.ILLNESS, min_sd=0.001, min_excess=0.002),
+    Kind.SENT_HOME: Spec(Kind.SENT_HOME, min_sd=0.0002, min_excess=0.0005),
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    day: date
+    value: float
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The verdict on one recording day of a series."""
+
+    day: date
+    value: float
+    level: Level
+    baseline: Baseline
+    expected: float | None = None  # the baseline mean
+    low: float | None = None  # the band: mean ± 2 sd (earlier years: their range)
+    high: float | None = None
+    score: float = 0.0  # the EWMA of z
+
+
+@dataclass(frozen=True)
+class SignalSeries:
+    """One series of the school year, judged day by day."""
+
+    kind: Kind
+    days: tuple[Judged, ...]
+
+    @property
+    def last(self) -> Judged | None:
+        return self.days[-1] if self.days else None
+
+    @property
+    def level(self) -> Level:
+        return self.days[-1].level if self.days else Level.NORMAL
+
+    @property
+    def episode_starts(self) -> bool:
+        """The last day is the first SIGNAL of a run: the push fires once per episode."""
+        return new_episode(self.days)
+
+
+def school_week(day: date) -> int:
+    """Weeks since 1 September of the day's school year (the seasonal position)."""
+    start, _ = school_year_bounds(school_year_of(day))
+    return (day - start).days // 7
+
+
+def _mean_sd(values: Sequence[float], floor: float) -> tuple[float, float]:
+    mean = math.fsum(values) / len(values)
+    if len(values) < 2:
+        return mean, floor
+    return mean, max(statistics.stdev(values), floor)
+
+
+def seasonal_values(day: date, earlier: Sequence[Point]) -> list[float]:
+    """The values of the earlier years in the weeks around `day`'s school week."""
+    week = school_week(day)
+    return [p.value for p in earlier if abs(school_week(p.day) - week) <= SEASON_WINDOW]
+
+
+def judge(current: Sequence[Point], earlier: Sequence[Point], spec: Spec) -> SignalSeries:
+    """Every day of `current` (this school year, oldest first) judged only on what came
+    before it; `earlier` holds the values of earlier school years (any order)."""
+    judged: list[Judged] = []
+    ewma = 0.0
+    for index, point in enumerate(current):
+        seasonal = seasonal_values(point.day, earlier)
+        if len(seasonal) >= MIN_SEASONAL:
+            kind = Baseline.EARLIER_YEARS
+            mean, sd = _mean_sd(seasonal, spec.min_sd)
+            low, high = min(seasonal), max(seasonal)
+        else:
+            base = [
+                p.value for p in current[max(0, index - GUARD - THIS_YEAR_SPAN) : index - GUARD]
+            ]
+            if index - GUARD < MIN_THIS_YEAR or len(base) < MIN_THIS_YEAR:
+                judged.append(Judged(point.day, point.value, Level.NORMAL, Baseline.NONE))
+                continue
+            kind = Baseline.THIS_YEAR
+            mean, sd = _mean_sd(base, spec.min_sd)
+            low, high = mean - 2 * sd, mean + 2 * sd
+        z = (point.value - mean) / sd
+        ewma = LAMBDA * z + (1 - LAMBDA) * ewma
+        level = Level.NORMAL
+        if ewma > SIGNAL_AT and point.value - mean >= spec.min_excess:
+            level = Level.SIGNAL
+        elif ewma > RISING_AT or z > SIGNAL_AT:
+            level = Level.RISING
+        judged.append(Judged(point.day, point.value, level, kind, mean, low, high, ewma))
+    return SignalSeries(spec.kind, tuple(judged))
+
+
+def new_episode(days: Sequence[Judged]) -> bool:
+    """Whether the last day opens an episode: SIGNAL, and the day before was not."""
+    if not days or days[-1].level is not Level.SIGNAL:
+        return False
+    return len(days) == 1 or days[-2].level is not Level.SIGNAL
+
+
+def overall(series: Sequence[SignalSeries]) -> Level:
+    """The headline: the all-cause absence level; a symptom-specific signal alone raises
+    it to RISING at most (one series alone is a hint, the absences are the signal)."""
+    levels = {s.kind: s.level for s in series}
+    level = levels.get(Kind.ABSENCE, Level.NORMAL)
+    if level is Level.NORMAL and any(v is not Level.NORMAL for v in levels.values()):
+        return Level.RISING
+    return level
+
+
+def agreeing(series: Sequence[SignalSeries]) -> tuple[Kind, ...]:
+    """The series above normal on their last day: two or more agree."""
+    return tuple(s.kind for s in series if s.level is not Level.NORMAL)
+
+
+# --- peers: a plesso with short history ---------------------------------------------------
+
+
+def peers_for(code: str, rates: Mapping[str, float], types: Mapping[str, str]) -> list[float]:
+    """The other plessi's rates the same day: those of the same school type when there are
+    MIN_PEERS of them (absence levels differ by type), else every other plesso's."""
+    others = {c: r for c, r in rates.items() if c != code}
+    kind = types.get(code)
+    same = [r for c, r in others.items() if kind is not None and types.get(c) == kind]
+    return same if len(same) >= MIN_PEERS else list(others.values())
+
+
+def against_peers(rate: float, peers: Sequence[float]) -> bool:
+    """Far above the peers the same day: a robust z (median, 1.4826 MAD, floored at PLESSO_MIN_SD)
+    above PEER_THRESHOLD and MIN_EXCESS above their median. Fewer than 3 peers: no verdict."""
+    if len(peers) < 3:
+        return False
+    median = statistics.median(peers)
+    mad = statistics.median(abs(p - median) for p in peers) * 1.4826
+    excess = rate - median
+    return excess / max(mad, PLESSO_MIN_SD) > PEER_THRESHOLD and excess >= PLESSO_MIN_EXCESS
+
+
+def against_last_year(rate: float, last_year: Sequence[float]) -> bool:
+    """Far above the plesso's own last school year (mean, sd floored at PLESSO_MIN_SD)."""
+    if len(last_year) < MIN_LAST_YEAR:
+        return False
+    mean, sd = _mean_sd(last_year, PLESSO_MIN_SD)
+    return (rate - mean) / sd > PEER_THRESHOLD and rate - mean >= PLESSO_MIN_EXCESS
+
+
+def can_compare(peers: Sequence[float], last_year: Sequence[float]) -> bool:
+    """Whether a plesso without EARS history is compared with anything at all."""
+    return len(peers) >= 3 or len(last_year) >= MIN_LAST_YEAR
