@@ -1,6 +1,7 @@
 """The early-warning report as a PNG: the ATS-wide rate over the school year with the flagged
-days marked, against the band of the earlier school years (the same weeks), and a small panel per flagged plesso. Sized for a phone: 900 px wide, large
-type, at most MAX_PANELS plessi (the text lists the rest).
+days marked, against the band of the earlier school years (the same weeks), and a small panel
+per flagged plesso. Sized for a phone: 900 px wide, large type, at most MAX_PANELS plessi
+(the text lists the rest).
 
 matplotlib runs headless (the Agg backend, chosen before pyplot is imported) and is CPU
 work: callers run `render_png` off the event loop (`asyncio.to_thread`). Every figure is

@@ -14,7 +14,6 @@ from domain.calendar import RECORDING_WEEKDAYS, SchoolCalendar, school_year_boun
 from domain.early_warning import EarlyWarningReport, build_report, judge_signals
 from services.unit_of_work import UnitOfWork
 
-
 EARLIER_YEARS = 3  # school years of the seasonal baseline
 
 
