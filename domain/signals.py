@@ -5,15 +5,20 @@ Seeds 002/003 ask for a signal of a possible *pandemic* threat. A region-wide wa
 every plesso together and slowly, so it enters each plesso's own EARS baseline and no single
 plesso looks abnormal. Here the ATS-wide figure of each recording day (the enrolment-weighted
 absence rate of the sentinel plessi, or the illness-absence rate, or pupils sent home per
-pupil enrolled: any `Series`) is judged against:
+pupil enrolled: any series of `Point`s) is judged against a baseline:
 
-- **the same weeks of earlier school years** when the database has them (a "historical
-  limits" baseline, Stroup et al. 1989, the core of Farrington's method): the values of the
-  weeks `week - SEASON_WINDOW .. week + SEASON_WINDOW` of every earlier year; at least
-  MIN_SEASONAL values;
-- otherwise **this year so far**: the values before a guard band of GUARD recordings (so a
-  slow rise does not hide in its own baseline), the last THIS_YEAR_SPAN of them, at least
-  MIN_THIS_YEAR.
+- **the same weeks of earlier school years** (a "historical limits" baseline, Stroup et al.
+  1989, the core of Farrington's method): the values of the weeks `week - SEASON_WINDOW ..
+  week + SEASON_WINDOW` of every earlier year, at least MIN_SEASONAL of them;
+- **this year so far**: the values before a guard band of GUARD recordings (so a rise does
+  not hide in its own baseline), the last THIS_YEAR_SPAN of them, at least MIN_THIS_YEAR.
+
+Which one (Mode): the benchmark (benchmarks/pandemic.py, README) chose HYBRID: the earlier
+years in the first weeks of the year (before this year has HYBRID_SPAN usable recordings),
+this year so far afterwards, and the year so far when there are no earlier years. The
+earlier years alone raised as few false alarms but detected waves later: the winter swell's
+week and height change from year to year, so their band is wide. The chart always draws the
+earlier years' band when there is one.
 
 Each day's standardised excess z = (value - mean) / max(sd, spec.min_sd) is smoothed by an
 EWMA (lambda LAMBDA), which accumulates a small, persistent rise that no single day shows.
@@ -47,6 +52,7 @@ MIN_SEASONAL = 4  # earlier-year values needed for the seasonal baseline
 GUARD = 2  # recordings between this year's baseline and the day
 THIS_YEAR_SPAN = 10  # recordings of this year's baseline, at most
 MIN_THIS_YEAR = 3  # recordings of this year's baseline, at least
+HYBRID_SPAN = 6  # Mode.HYBRID: this year's baseline takes over with this many recordings
 LAMBDA = 0.4  # EWMA weight of the day
 SIGNAL_AT = 2.0  # EWMA of z for a signal
 RISING_AT = 1.0  # EWMA of z for "in aumento"
@@ -89,8 +95,8 @@ class Spec:
 
 # The aggregate of tens of plessi is far less noisy than one plesso: floors from the benchmark.
 SPECS: dict[Kind, Spec] = {
-    Kind.ABSENCE: Spec(Kind.ABSENCE, min_sd=0.002, min_excess=0.004),
-    Kind.ILLNESS: Spec(Kind.ILLNESS, min_sd=0.001, min_excess=0.002),
+    Kind.ABSENCE: Spec(Kind.ABSENCE, min_sd=0.003, min_excess=0.006),
+    Kind.ILLNESS: Spec(Kind.ILLNESS, min_sd=0.0015, min_excess=0.003),
     Kind.SENT_HOME: Spec(Kind.SENT_HOME, min_sd=0.0002, min_excess=0.0005),
 }
 
@@ -155,33 +161,66 @@ def seasonal_values(day: date, earlier: Sequence[Point]) -> list[float]:
     return [p.value for p in earlier if abs(school_week(p.day) - week) <= SEASON_WINDOW]
 
 
-def judge(current: Sequence[Point], earlier: Sequence[Point], spec: Spec) -> SignalSeries:
+class Mode(StrEnum):
+    """Which baseline when both exist."""
+
+    SEASONAL = "seasonal"  # the same weeks of earlier years, else the year so far
+    THIS_YEAR = "this_year"  # the year so far only
+    HYBRID = "hybrid"  # the year so far once it has HYBRID_SPAN values, earlier years before
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The EWMA's parameters (the benchmark tries others; the report uses TUNING)."""
+
+    lam: float = LAMBDA
+    signal_at: float = SIGNAL_AT
+    rising_at: float = RISING_AT
+    mode: Mode = Mode.HYBRID  # chosen on the benchmark (README)
+
+
+TUNING = Tuning()
+
+
+def _this_year(current: Sequence[Point], index: int) -> list[float]:
+    """This year's baseline of current[index]: before a guard band, the last THIS_YEAR_SPAN."""
+    if index - GUARD < MIN_THIS_YEAR:
+        return []
+    return [p.value for p in current[max(0, index - GUARD - THIS_YEAR_SPAN) : index - GUARD]]
+
+
+def judge(
+    current: Sequence[Point], earlier: Sequence[Point], spec: Spec, tuning: Tuning = TUNING
+) -> SignalSeries:
     """Every day of `current` (this school year, oldest first) judged only on what came
-    before it; `earlier` holds the values of earlier school years (any order)."""
+    before it; `earlier` holds the values of earlier school years (any order). The band
+    (`low`, `high`) is the earlier years' range in the same weeks whenever they have one."""
     judged: list[Judged] = []
     ewma = 0.0
     for index, point in enumerate(current):
         seasonal = seasonal_values(point.day, earlier)
-        if len(seasonal) >= MIN_SEASONAL:
+        if len(seasonal) < MIN_SEASONAL:
+            seasonal = []
+        base = _this_year(current, index)
+        use_seasonal = bool(seasonal) and tuning.mode is not Mode.THIS_YEAR
+        if tuning.mode is Mode.HYBRID and len(base) >= HYBRID_SPAN:
+            use_seasonal = False
+        if use_seasonal:
             kind = Baseline.EARLIER_YEARS
             mean, sd = _mean_sd(seasonal, spec.min_sd)
-            low, high = min(seasonal), max(seasonal)
-        else:
-            base = [
-                p.value for p in current[max(0, index - GUARD - THIS_YEAR_SPAN) : index - GUARD]
-            ]
-            if index - GUARD < MIN_THIS_YEAR or len(base) < MIN_THIS_YEAR:
-                judged.append(Judged(point.day, point.value, Level.NORMAL, Baseline.NONE))
-                continue
+        elif base:
             kind = Baseline.THIS_YEAR
             mean, sd = _mean_sd(base, spec.min_sd)
-            low, high = mean - 2 * sd, mean + 2 * sd
+        else:
+            judged.append(Judged(point.day, point.value, Level.NORMAL, Baseline.NONE))
+            continue
+        low, high = (min(seasonal), max(seasonal)) if seasonal else (mean - 2 * sd, mean + 2 * sd)
         z = (point.value - mean) / sd
-        ewma = LAMBDA * z + (1 - LAMBDA) * ewma
+        ewma = tuning.lam * z + (1 - tuning.lam) * ewma
         level = Level.NORMAL
-        if ewma > SIGNAL_AT and point.value - mean >= spec.min_excess:
+        if ewma > tuning.signal_at and point.value - mean >= spec.min_excess:
             level = Level.SIGNAL
-        elif ewma > RISING_AT or z > SIGNAL_AT:
+        elif ewma > tuning.rising_at or z > tuning.signal_at:
             level = Level.RISING
         judged.append(Judged(point.day, point.value, level, kind, mean, low, high, ewma))
     return SignalSeries(spec.kind, tuple(judged))

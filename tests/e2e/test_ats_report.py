@@ -241,7 +241,7 @@ async def test_a_shared_rise_is_the_regional_signal_in_report_and_push(
     await admin.send("/report")
     text = (await admin.expect("giovedì 19/11/2026")).text or ""
     assert text.index("Andamento regionale: segnale") < text.index("Tasso di assenza dell'ATS")
-    assert "Assenze: 6,6%" in text and "anni precedenti" in text
+    assert "Assenze: 6,6%" in text and "atteso 3,0% (anno in corso)" in text
     assert "Segnali concordi: assenze, assenze per malattia" in text
     assert "Nessun plesso segnalato" in text  # no plesso alone is abnormal
     photo = await admin.expect("fascia degli anni precedenti")

@@ -13,7 +13,9 @@ from domain.signals import (
     Judged,
     Kind,
     Level,
+    Mode,
     Point,
+    Tuning,
     against_peers,
     judge,
     new_episode,
@@ -70,8 +72,19 @@ def test_a_wave_every_plesso_shares_is_flagged_at_the_aggregate_level() -> None:
     assert [d.level for d in judged[:16]] == [Level.NORMAL] * 16  # no false alarm before
     assert judged[16].level in (Level.RISING, Level.SIGNAL)
     assert judged[-1].level is Level.SIGNAL
-    assert judged[-1].baseline is Baseline.EARLIER_YEARS
+    assert judged[0].baseline is Baseline.EARLIER_YEARS  # the first weeks: last year's
+    assert judged[-1].baseline is Baseline.THIS_YEAR  # later: the year so far (hybrid)
     assert judged[-1].expected is not None and abs(judged[-1].expected - 0.03) < 0.002
+    assert judged[-1].low is not None  # the chart's band of earlier years is there
+    # The same wave against the same weeks of last year alone (Mode.SEASONAL): flagged too.
+    seasonal = judge(
+        [Point(d.day, d.value) for d in judged],
+        [Point(o.day, o.rate or 0) for o in observations if o.day < THIS_YEAR[0]],
+        SPECS[Kind.ABSENCE],
+        Tuning(mode=Mode.SEASONAL),
+    )
+    assert seasonal.days[-1].baseline is Baseline.EARLIER_YEARS
+    assert seasonal.level is Level.SIGNAL
 
 
 def test_without_earlier_years_the_year_so_far_is_the_baseline() -> None:
@@ -94,11 +107,22 @@ def test_the_same_weeks_of_earlier_years_carry_the_season() -> None:
     current = [
         Point(d, v + wobble(i, 1)) for i, (d, v) in enumerate(zip(this_days, season, strict=False))
     ]
-    judged = judge(current, earlier, SPECS[Kind.ABSENCE])
+    seasonal = Tuning(mode=Mode.SEASONAL)
+    judged = judge(current, earlier, SPECS[Kind.ABSENCE], seasonal)
     assert all(d.level is not Level.SIGNAL for d in judged.days)
     # The same rise against a flat last year is a signal.
     flat = [Point(d, 0.03 + wobble(i)) for i, d in enumerate(LAST_YEAR)]
-    assert judge(current, flat, SPECS[Kind.ABSENCE]).level is Level.SIGNAL
+    assert judge(current, flat, SPECS[Kind.ABSENCE], seasonal).level is Level.SIGNAL
+
+
+def test_in_the_first_weeks_the_earlier_years_judge_a_rise_from_the_first_recording() -> None:
+    # A wave from the very first week: nothing of this year to compare with, last year is.
+    flat = [Point(d, 0.03 + wobble(i)) for i, d in enumerate(LAST_YEAR)]
+    current = [Point(d, v) for d, v in zip(THIS_YEAR, [0.045, 0.05, 0.055], strict=False)]
+    judged = judge(current, flat, SPECS[Kind.ABSENCE])
+    assert [d.baseline for d in judged.days] == [Baseline.EARLIER_YEARS] * 3
+    assert judged.level is Level.SIGNAL
+    assert judge(current, [], SPECS[Kind.ABSENCE]).days[-1].baseline is Baseline.NONE
 
 
 def test_the_push_fires_on_the_first_day_of_an_episode_only() -> None:
