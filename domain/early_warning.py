@@ -38,13 +38,15 @@ Rates are fractions (0.041 = 4,1%). Nothing here reads the clock or the database
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import partial
 
 from domain.calendar import school_year_of
 from domain.signals import (
+    MIN_PEERS,
     SPECS,
     Kind,
     Level,
@@ -56,7 +58,6 @@ from domain.signals import (
     can_compare,
     judge,
     overall,
-    peers_for,
 )
 
 BASELINE = 7  # recordings in the baseline (Hutwagner et al.)
@@ -295,6 +296,7 @@ def build_report(
         for p in points:
             if p.rate is not None:
                 rates_on.setdefault(p.day, {})[code] = p.rate
+    day_peers = _Peers(rates_on, types or {})
     verdicts: dict[str, list[tuple[date, Assessment]]] = {}
     for code, points in series.items():
         rated = [(p.day, p.rate) for p in points if p.rate is not None]
@@ -305,7 +307,7 @@ def build_report(
                 when,
                 _with_peers(
                     assess(rates[: index + 1], method),
-                    peers_for(code, rates_on[when], types or {}),
+                    partial(day_peers.peers, when, code),
                     history,
                     method,
                 ),
@@ -349,12 +351,46 @@ def build_report(
     )
 
 
+class _Peers:
+    """The peers of a plesso on a day (domain.signals.peers_for), each day's groups by
+    school type built once: a region has hundreds of plessi."""
+
+    def __init__(self, rates_on: Mapping[date, Mapping[str, float]], types: Mapping[str, str]):
+        self._rates_on = rates_on
+        self._types = types
+        self._groups: dict[date, dict[str | None, list[float]]] = {}
+
+    def peers(self, day: date, code: str) -> list[float]:
+        rates = self._rates_on[day]
+        if day not in self._groups:
+            groups: dict[str | None, list[float]] = {}
+            for other, rate in rates.items():
+                groups.setdefault(self._types.get(other), []).append(rate)
+            self._groups[day] = groups
+        own = rates[code]
+        kind = self._types.get(code)
+        same = list(self._groups[day].get(kind, [])) if kind is not None else []
+        if kind is not None:
+            same.remove(own)
+        if len(same) >= MIN_PEERS:
+            return same
+        everyone = list(rates.values())
+        everyone.remove(own)
+        return everyone
+
+
 def _with_peers(
-    verdict: Assessment, peers: Sequence[float], history: Sequence[float], method: Method
+    verdict: Assessment,
+    peers_of_day: Callable[[], Sequence[float]],
+    history: Sequence[float],
+    method: Method,
 ) -> Assessment:
     """The verdict of a plesso too new for EARS completed by its peers of the day and its
     last school year (domain.signals): only a plesso with neither stays SHORT_HISTORY."""
-    if verdict.history >= required_history(method) or not can_compare(peers, history):
+    if verdict.history >= required_history(method):
+        return verdict
+    peers = peers_of_day()  # only now: most verdicts need no peers
+    if not can_compare(peers, history):
         return verdict
     rules = list(verdict.rules)
     if against_peers(verdict.rate, peers):

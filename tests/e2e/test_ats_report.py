@@ -226,6 +226,15 @@ async def seed_wave(harness: Harness) -> None:
             await services.absences.record(
                 plesso_code=plesso.code, day=day, absent=absent, ill=absent // 2, actor=0, now=now
             )
+        # One pupil sent home in each plesso on Thursday 19/11 (issue 17's reports): counts
+        # only matter here, so the rows are written directly.
+        async with services.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sent_home (plesso_code, class_key, codice_fiscale, sent_day, data,"
+                " receipt_code, created_by, created_at, last_sent_at, kept_from, updated_at)"
+                " VALUES (?, '3a', ?, '2026-11-19', '{\"role\": \"alunno\"}', ?, 0, ?, ?, ?, ?)",
+                (plesso.code, f"CF{number}", f"R{number}", *["2026-11-19T10:00:00Z"] * 4),
+            )
 
 
 async def test_a_shared_rise_is_the_regional_signal_in_report_and_push(
@@ -242,7 +251,9 @@ async def test_a_shared_rise_is_the_regional_signal_in_report_and_push(
     text = (await admin.expect("giovedì 19/11/2026")).text or ""
     assert text.index("Andamento regionale: segnale") < text.index("Tasso di assenza dell'ATS")
     assert "Assenze: 6,6%" in text and "atteso 3,0% (anno in corso)" in text
-    assert "Segnali concordi: assenze, assenze per malattia" in text
+    # The sent-home series (issue 17) runs through the same machinery: 6 pupils of 3.000.
+    assert "• Rinvii a casa: 2,0 per 1.000 alunni" in text
+    assert "Segnali concordi: assenze, assenze per malattia, rinvii a casa" in text
     assert "Nessun plesso segnalato" in text  # no plesso alone is abnormal
     photo = await admin.expect("fascia degli anni precedenti")
     assert photo.photo is not None and decodes(photo.photo)
