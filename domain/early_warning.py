@@ -46,6 +46,8 @@ from functools import partial
 
 from domain.calendar import school_year_of
 from domain.signals import (
+    MIN_COMPARED_PEERS,
+    MIN_LAST_YEAR,
     MIN_PEERS,
     SPECS,
     Kind,
@@ -53,11 +55,11 @@ from domain.signals import (
     Point,
     SignalSeries,
     against_last_year,
-    against_peers,
     agreeing,
-    can_compare,
+    beyond_peers,
     judge,
     overall,
+    peer_stats,
 )
 
 BASELINE = 7  # recordings in the baseline (Hutwagner et al.)
@@ -307,7 +309,7 @@ def build_report(
                 when,
                 _with_peers(
                     assess(rates[: index + 1], method),
-                    partial(day_peers.peers, when, code),
+                    partial(day_peers.of, when, code),
                     history,
                     method,
                 ),
@@ -352,36 +354,38 @@ def build_report(
 
 
 class _Peers:
-    """The peers of a plesso on a day (domain.signals.peers_for), each day's groups by
-    school type built once: a region has hundreds of plessi."""
+    """The peers of a plesso on a day: the sentinel plessi of its school type that recorded
+    (every plesso when its type has fewer than MIN_PEERS others), as (median, MAD, how many
+    others). A region has hundreds of plessi a day, so each group's median and MAD are
+    computed once, over the group with the plesso in it: robust statistics, which one
+    plesso moves by half a rank at most (the pure rule on explicit peers is
+    domain.signals.against_peers)."""
 
     def __init__(self, rates_on: Mapping[date, Mapping[str, float]], types: Mapping[str, str]):
         self._rates_on = rates_on
         self._types = types
-        self._groups: dict[date, dict[str | None, list[float]]] = {}
+        self._stats: dict[tuple[date, str | None], tuple[float, float, int]] = {}
 
-    def peers(self, day: date, code: str) -> list[float]:
-        rates = self._rates_on[day]
-        if day not in self._groups:
-            groups: dict[str | None, list[float]] = {}
-            for other, rate in rates.items():
-                groups.setdefault(self._types.get(other), []).append(rate)
-            self._groups[day] = groups
-        own = rates[code]
+    def _group(self, day: date, kind: str | None) -> tuple[float, float, int]:
+        key = (day, kind)
+        if key not in self._stats:
+            rates = self._rates_on[day]
+            values = [r for c, r in rates.items() if kind is None or self._types.get(c) == kind]
+            self._stats[key] = (*peer_stats(values), len(values) - 1)
+        return self._stats[key]
+
+    def of(self, day: date, code: str) -> tuple[float, float, int]:
         kind = self._types.get(code)
-        same = list(self._groups[day].get(kind, [])) if kind is not None else []
         if kind is not None:
-            same.remove(own)
-        if len(same) >= MIN_PEERS:
-            return same
-        everyone = list(rates.values())
-        everyone.remove(own)
-        return everyone
+            found = self._group(day, kind)
+            if found[2] >= MIN_PEERS:
+                return found
+        return self._group(day, None)
 
 
 def _with_peers(
     verdict: Assessment,
-    peers_of_day: Callable[[], Sequence[float]],
+    peers_of_day: Callable[[], tuple[float, float, int]],
     history: Sequence[float],
     method: Method,
 ) -> Assessment:
@@ -389,11 +393,12 @@ def _with_peers(
     last school year (domain.signals): only a plesso with neither stays SHORT_HISTORY."""
     if verdict.history >= required_history(method):
         return verdict
-    peers = peers_of_day()  # only now: most verdicts need no peers
-    if not can_compare(peers, history):
+    median, mad, others = peers_of_day()  # only now: most verdicts need no peers
+    with_peers = others >= MIN_COMPARED_PEERS
+    if not with_peers and len(history) < MIN_LAST_YEAR:
         return verdict
     rules = list(verdict.rules)
-    if against_peers(verdict.rate, peers):
+    if with_peers and beyond_peers(verdict.rate, median, mad):
         rules.insert(0, Rule.PEERS)
     if against_last_year(verdict.rate, history):
         rules.insert(len(rules) - (Rule.FIXED in rules), Rule.LAST_YEAR)

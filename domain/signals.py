@@ -57,6 +57,7 @@ LAMBDA = 0.4  # EWMA weight of the day
 SIGNAL_AT = 2.0  # EWMA of z for a signal
 RISING_AT = 1.0  # EWMA of z for "in aumento"
 MIN_PEERS = 4  # peers of the same school type, else every peer
+MIN_COMPARED_PEERS = 3  # fewer other plessi that day: no comparison with peers
 PEER_THRESHOLD = 3.0  # robust z against the peers, and z against the last school year
 MIN_LAST_YEAR = 5  # recordings of the last school year needed to compare with it
 # A single plesso's guards, as EARS's in domain.early_warning (kept apart: that module uses these).
@@ -260,15 +261,24 @@ def peers_for(code: str, rates: Mapping[str, float], types: Mapping[str, str]) -
     return same if len(same) >= MIN_PEERS else list(others.values())
 
 
-def against_peers(rate: float, peers: Sequence[float]) -> bool:
-    """Far above the peers the same day: a robust z (median, 1.4826 MAD, floored at PLESSO_MIN_SD)
-    above PEER_THRESHOLD and MIN_EXCESS above their median. Fewer than 3 peers: no verdict."""
-    if len(peers) < 3:
-        return False
-    median = statistics.median(peers)
-    mad = statistics.median(abs(p - median) for p in peers) * 1.4826
+def peer_stats(values: Sequence[float]) -> tuple[float, float]:
+    """(median, 1.4826 MAD) of the peers' rates: a robust centre and spread."""
+    median = statistics.median(values)
+    return median, statistics.median(abs(v - median) for v in values) * 1.4826
+
+
+def beyond_peers(rate: float, median: float, mad: float) -> bool:
+    """A robust z (the MAD floored at PLESSO_MIN_SD) above PEER_THRESHOLD and
+    PLESSO_MIN_EXCESS above the median."""
     excess = rate - median
     return excess / max(mad, PLESSO_MIN_SD) > PEER_THRESHOLD and excess >= PLESSO_MIN_EXCESS
+
+
+def against_peers(rate: float, peers: Sequence[float]) -> bool:
+    """Far above the peers the same day (beyond_peers). Fewer than 3 peers: no verdict."""
+    if len(peers) < MIN_COMPARED_PEERS:
+        return False
+    return beyond_peers(rate, *peer_stats(peers))
 
 
 def against_last_year(rate: float, last_year: Sequence[float]) -> bool:
@@ -281,4 +291,4 @@ def against_last_year(rate: float, last_year: Sequence[float]) -> bool:
 
 def can_compare(peers: Sequence[float], last_year: Sequence[float]) -> bool:
     """Whether a plesso without EARS history is compared with anything at all."""
-    return len(peers) >= 3 or len(last_year) >= MIN_LAST_YEAR
+    return len(peers) >= MIN_COMPARED_PEERS or len(last_year) >= MIN_LAST_YEAR
