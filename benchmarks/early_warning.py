@@ -15,6 +15,9 @@ it, judging every day only on the days before it, and the figures printed are:
 - median delay: recording days from the outbreak's first day to the first signal (detected
   outbreaks only); and the mean delay on the outbreaks both the method and the 10% rule
   detect, so a method is not "earlier" merely by finding outbreaks the other misses.
+
+The region-wide waves, the aggregate signal and the first weeks' peer comparison (issue 21)
+have their own world: benchmarks/pandemic.py.
 """
 
 from __future__ import annotations

@@ -38,10 +38,29 @@ Rates are fractions (0.041 = 4,1%). Nothing here reads the clock or the database
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import partial
+
+from domain.calendar import school_year_of
+from domain.signals import (
+    MIN_COMPARED_PEERS,
+    MIN_LAST_YEAR,
+    MIN_PEERS,
+    SPECS,
+    Kind,
+    Level,
+    Point,
+    SignalSeries,
+    against_last_year,
+    agreeing,
+    beyond_peers,
+    judge,
+    overall,
+    peer_stats,
+)
 
 BASELINE = 7  # recordings in the baseline (Hutwagner et al.)
 GUARD = 2  # recordings between the baseline and the day, for C2 and C3
@@ -70,6 +89,8 @@ class Rule(StrEnum):
     EARS_C2 = "EARS C2"
     EARS_C3 = "EARS C3"
     FIXED = "soglia 10%"
+    PEERS = "confronto con i pari"  # short history: far above the other plessi that day
+    LAST_YEAR = "confronto con l'anno scorso"  # short history: far above its last year
 
 
 _EARS_RULE = {Method.C1: Rule.EARS_C1, Method.C2: Rule.EARS_C2, Method.C3: Rule.EARS_C3}
@@ -237,8 +258,19 @@ class EarlyWarningReport:
     without_enrolment: int  # recorded, but no enrolment in force: no rate
     today: DayRate | None  # None: no rate on `day`
     flagged: tuple[FlaggedPlesso, ...]
-    short_history: tuple[str, ...]  # names of plessi with too few recordings for EARS
+    short_history: tuple[str, ...]  # plessi with nothing to compare with (no EARS, no peers)
     timeline: tuple[DayRate, ...]  # the school year up to `day`
+    signals: tuple[SignalSeries, ...] = ()  # the ATS-wide series (domain.signals), absences first
+    compared_with_peers: int = 0  # plessi too new for EARS, judged against peers / last year
+
+    @property
+    def headline(self) -> Level | None:
+        """Andamento regionale: None when no series could be judged."""
+        return overall(self.signals) if self.signals else None
+
+    @property
+    def agreeing(self) -> tuple[str, ...]:
+        return tuple(str(kind) for kind in agreeing(self.signals))
 
 
 def build_report(
@@ -247,30 +279,52 @@ def build_report(
     expected: int,
     observations: Sequence[Observation],
     method: Method = REPORT_METHOD,
+    types: Mapping[str, str] | None = None,
+    last_year: Mapping[str, Sequence[float]] | None = None,
 ) -> EarlyWarningReport:
     """The report for `day` from the sentinel plessi's observations (`names`: code → name).
 
     `observations` are those of the school year of `day`, up to it: a new school year starts
-    a new history (new enrolments, new classes), so last June is no baseline for September.
+    a new history (new enrolments, new classes), so last June is no EARS baseline for
+    September. A plesso too new for EARS is compared with its peers the same day (`types`:
+    code → school type) and with its own last school year's rates (`last_year`).
     """
     series: dict[str, list[Observation]] = {}
     for observation in sorted(observations, key=lambda o: (o.plesso_code, o.day)):
         if observation.day <= day and observation.plesso_code in names:
             series.setdefault(observation.plesso_code, []).append(observation)
+    rates_on: dict[date, dict[str, float]] = {}
+    for code, points in series.items():
+        for p in points:
+            if p.rate is not None:
+                rates_on.setdefault(p.day, {})[code] = p.rate
+    day_peers = _Peers(rates_on, types or {})
     verdicts: dict[str, list[tuple[date, Assessment]]] = {}
     for code, points in series.items():
         rated = [(p.day, p.rate) for p in points if p.rate is not None]
         rates = [r for _, r in rated]
+        history = (last_year or {}).get(code, ())
         verdicts[code] = [
-            (when, assess(rates[: index + 1], method)) for index, (when, _) in enumerate(rated)
+            (
+                when,
+                _with_peers(
+                    assess(rates[: index + 1], method),
+                    partial(day_peers.of, when, code),
+                    history,
+                    method,
+                ),
+            )
+            for index, (when, _) in enumerate(rated)
         ]
     today_points = [points[-1] for points in series.values() if points[-1].day == day]
     flagged: list[FlaggedPlesso] = []
     short: list[str] = []
+    compared = 0
     for code, judged in sorted(verdicts.items(), key=lambda item: names[item[0]]):
         if not judged or judged[-1][0] != day:
             continue
         verdict = judged[-1][1]
+        compared += verdict.history < required_history(method)
         if verdict.status is Status.SHORT_HISTORY:
             short.append(names[code])
         if verdict.flagged:
@@ -295,6 +349,64 @@ def build_report(
         flagged=tuple(flagged),
         short_history=tuple(short),
         timeline=timeline,
+        compared_with_peers=compared - len(short),
+    )
+
+
+class _Peers:
+    """The peers of a plesso on a day: the sentinel plessi of its school type that recorded
+    (every plesso when its type has fewer than MIN_PEERS others), as (median, MAD, how many
+    others). A region has hundreds of plessi a day, so each group's median and MAD are
+    computed once, over the group with the plesso in it: robust statistics, which one
+    plesso moves by half a rank at most (the pure rule on explicit peers is
+    domain.signals.against_peers)."""
+
+    def __init__(self, rates_on: Mapping[date, Mapping[str, float]], types: Mapping[str, str]):
+        self._rates_on = rates_on
+        self._types = types
+        self._stats: dict[tuple[date, str | None], tuple[float, float, int]] = {}
+
+    def _group(self, day: date, kind: str | None) -> tuple[float, float, int]:
+        key = (day, kind)
+        if key not in self._stats:
+            rates = self._rates_on[day]
+            values = [r for c, r in rates.items() if kind is None or self._types.get(c) == kind]
+            self._stats[key] = (*peer_stats(values), len(values) - 1)
+        return self._stats[key]
+
+    def of(self, day: date, code: str) -> tuple[float, float, int]:
+        kind = self._types.get(code)
+        if kind is not None:
+            found = self._group(day, kind)
+            if found[2] >= MIN_PEERS:
+                return found
+        return self._group(day, None)
+
+
+def _with_peers(
+    verdict: Assessment,
+    peers_of_day: Callable[[], tuple[float, float, int]],
+    history: Sequence[float],
+    method: Method,
+) -> Assessment:
+    """The verdict of a plesso too new for EARS completed by its peers of the day and its
+    last school year (domain.signals): only a plesso with neither stays SHORT_HISTORY."""
+    if verdict.history >= required_history(method):
+        return verdict
+    median, mad, others = peers_of_day()  # only now: most verdicts need no peers
+    with_peers = others >= MIN_COMPARED_PEERS
+    if not with_peers and len(history) < MIN_LAST_YEAR:
+        return verdict
+    rules = list(verdict.rules)
+    if with_peers and beyond_peers(verdict.rate, median, mad):
+        rules.insert(0, Rule.PEERS)
+    if against_last_year(verdict.rate, history):
+        rules.insert(len(rules) - (Rule.FIXED in rules), Rule.LAST_YEAR)
+    return Assessment(
+        verdict.rate,
+        Status.FLAGGED if rules else Status.NORMAL,
+        tuple(rules),
+        history=verdict.history,
     )
 
 
@@ -329,3 +441,55 @@ def _timeline(
             )
         )
     return tuple(timeline)
+
+
+# --- the ATS-wide series of the pandemic signal (domain.signals) ------------------------
+
+
+def signal_points(
+    observations: Sequence[Observation], sent_home: Mapping[tuple[str, date], int]
+) -> dict[Kind, list[Point]]:
+    """The ATS-wide value of each recording day, per kind of series, over the plessi with an
+    enrolment that day (weighted by enrolment): all-cause absences, illness absences (over
+    the plessi that gave them), pupils sent home (`sent_home`: (plesso, day) → pupils) per
+    pupil enrolled. A further signal is one more entry here."""
+    by_day: dict[date, list[Observation]] = {}
+    for o in observations:
+        if o.enrolled:
+            by_day.setdefault(o.day, []).append(o)
+    points: dict[Kind, list[Point]] = {kind: [] for kind in Kind}
+    for when in sorted(by_day):
+        day_obs = by_day[when]
+        enrolled = sum(o.enrolled or 0 for o in day_obs)
+        points[Kind.ABSENCE].append(Point(when, sum(o.absent for o in day_obs) / enrolled))
+        with_ill = [o for o in day_obs if o.ill is not None]
+        ill_enrolled = sum(o.enrolled or 0 for o in with_ill)
+        if ill_enrolled:
+            ill = sum(o.ill or 0 for o in with_ill)
+            points[Kind.ILLNESS].append(Point(when, ill / ill_enrolled))
+        sent = sum(sent_home.get((o.plesso_code, when), 0) for o in day_obs)
+        points[Kind.SENT_HOME].append(Point(when, sent / enrolled))
+    return points
+
+
+def judge_signals(
+    day: date,
+    observations: Sequence[Observation],
+    sent_home: Mapping[tuple[str, date], int],
+) -> tuple[SignalSeries, ...]:
+    """Every kind of series of `day`'s school year, judged against the earlier years found in
+    `observations` (the same weeks), else against the year so far. A sent-home series that
+    is all zeros (no school sends reports) is left out, as is an illness series never given.
+    """
+    year = school_year_of(day)
+    current = [o for o in observations if school_year_of(o.day) == year and o.day <= day]
+    earlier = [o for o in observations if school_year_of(o.day) < year]
+    now_points = signal_points(current, sent_home)
+    past_points = signal_points(earlier, sent_home)
+    judged: list[SignalSeries] = []
+    for kind in Kind:
+        points = now_points[kind]
+        if not points or (kind is Kind.SENT_HOME and not any(p.value for p in points)):
+            continue
+        judged.append(judge(points, past_points[kind], SPECS[kind]))
+    return tuple(judged)

@@ -1,6 +1,7 @@
 """The early-warning report as a PNG: the ATS-wide rate over the school year with the flagged
-days marked, and a small panel per flagged plesso. Sized for a phone: 900 px wide, large
-type, at most MAX_PANELS plessi (the text lists the rest).
+days marked, against the band of the earlier school years (the same weeks), and a small panel
+per flagged plesso. Sized for a phone: 900 px wide, large type, at most MAX_PANELS plessi
+(the text lists the rest).
 
 matplotlib runs headless (the Agg backend, chosen before pyplot is imported) and is CPU
 work: callers run `render_png` off the event loop (`asyncio.to_thread`). Every figure is
@@ -23,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from domain.early_warning import FIXED_THRESHOLD, EarlyWarningReport, FlaggedPlesso
+from domain.signals import Baseline, Kind, Level
 
 MAX_PANELS = 6
 WIDTH_INCHES = 9.0
@@ -112,8 +114,44 @@ def build_figure(report: EarlyWarningReport, title: str) -> Figure:
     return figure
 
 
+def _band(main: Axes, report: EarlyWarningReport) -> None:
+    """The range of the earlier school years in the same weeks (the seasonal baseline of the
+    aggregate signal) behind this year's line, and its days at "segnale" ringed."""
+    series = next((s for s in report.signals if s.kind is Kind.ABSENCE), None)
+    if series is None:
+        return
+    band = [
+        d
+        for d in series.days
+        if d.baseline is Baseline.EARLIER_YEARS and d.low is not None and d.high is not None
+    ]
+    if band:
+        main.fill_between(
+            _x(d.day for d in band),
+            [d.low or 0.0 for d in band],
+            [d.high or 0.0 for d in band],
+            color=_GREY,
+            alpha=0.25,
+            step="mid",
+            label="Anni precedenti (stesse settimane)",
+        )
+    signal = [d for d in series.days if d.level is Level.SIGNAL]
+    if signal:
+        main.scatter(
+            _x(d.day for d in signal),
+            [d.value for d in signal],
+            s=160,
+            facecolors="none",
+            edgecolors=_RED,
+            linewidths=2,
+            zorder=4,
+            label="Segnale regionale",
+        )
+
+
 def _main_panel(main: Axes, report: EarlyWarningReport, title: str) -> None:
     days = [d.day for d in report.timeline]
+    _band(main, report)
     main.plot(
         _x(days),
         [d.rate for d in report.timeline],

@@ -4,7 +4,9 @@ The push: every night just after midnight (REPORT_PUSH_TIME, local time), and on
 start-up, the job looks at the recording day whose window closed last (Tuesday's closes on
 Wednesday at 23:59, Thursday's on Friday at 23:59), if it closed within PUSH_WITHIN; for each
 ATS with a plesso flagged that day, the admins of that ATS get the report and its chart,
-unasked. Running after the close, not at 23:59, means a figure corrected in the last
+unasked; and likewise when the ATS-wide absence signal (domain.signals) fires for the first
+recording day of an episode (a run of days at "segnale"), so a wave is pushed once, not
+every night of it. Running after the close, not at 23:59, means a figure corrected in the last
 minute is in the report. Each (ATS, day, admin) is claimed in `report_pushes` before the
 send, so a second run or a restart sends nothing twice; a send that surely did not reach
 Telegram gives its claim back for the next run. A long report goes as several messages
@@ -32,6 +34,7 @@ from bot.replies import send_text
 from domain.absences import format_percent
 from domain.calendar import SchoolCalendar
 from domain.early_warning import EarlyWarningReport, required_history
+from domain.signals import Kind
 from services import report as report_service
 
 log = logging.getLogger(__name__)
@@ -65,9 +68,52 @@ async def compute(services: Services, ats_code: str | None, day: date) -> EarlyW
     return await report_service.compute(services, ats_code, day)
 
 
+def _value(kind: Kind, value: float) -> str:
+    if kind is Kind.SENT_HOME:
+        return f"{value * 1000:.1f}".replace(".", ",") + " per 1.000 alunni"
+    return format_percent(value)
+
+
+def trend_lines(report: EarlyWarningReport) -> list[str]:
+    """The headline (Andamento regionale) and one line per series of the pandemic signal."""
+    headline = report.headline
+    if headline is None:
+        return [texts.REPORT_TREND_NONE]
+    lines = [
+        render(texts.REPORT_TREND, icon=texts.REPORT_TREND_ICONS[headline], level=str(headline))
+    ]
+    for series in report.signals:
+        last = series.last
+        if last is None:
+            continue
+        if last.expected is None:
+            lines.append(
+                render(
+                    texts.REPORT_SIGNAL_LINE_NO_BASE,
+                    kind=str(series.kind).capitalize(),
+                    value=_value(series.kind, last.value),
+                )
+            )
+            continue
+        lines.append(
+            render(
+                texts.REPORT_SIGNAL_LINE,
+                kind=str(series.kind).capitalize(),
+                value=_value(series.kind, last.value),
+                expected=_value(series.kind, last.expected),
+                baseline=str(last.baseline),
+                level=str(last.level),
+            )
+        )
+    if len(report.agreeing) >= 2:
+        lines.append(render(texts.REPORT_SIGNALS_AGREE, kinds=", ".join(report.agreeing)))
+    return lines
+
+
 def report_text(report: EarlyWarningReport, ats_code: str | None) -> str:
     scope = scope_label(ats_code)
     lines = [render(texts.REPORT_HEADER, day=describe_day(report.day), scope=scope)]
+    lines.extend(trend_lines(report))
     lines.append(render(texts.REPORT_RECORDED, recorded=report.recorded, expected=report.expected))
     if report.today is None:
         lines.append(texts.REPORT_NO_RATE)
@@ -99,6 +145,14 @@ def report_text(report: EarlyWarningReport, ats_code: str | None) -> str:
             )
     else:
         lines.append(texts.REPORT_NONE_FLAGGED)
+    if report.compared_with_peers:
+        lines.append(
+            render(
+                texts.REPORT_PEERS,
+                needed=required_history(report.method),
+                n=report.compared_with_peers,
+            )
+        )
     if report.short_history:
         names = ", ".join(report.short_history[:MAX_LINES])
         lines.append(
@@ -166,6 +220,12 @@ def closed_day(calendar: SchoolCalendar, now: datetime) -> date | None:
     return None
 
 
+def signal_opens(report: EarlyWarningReport) -> bool:
+    """The aggregate absence signal fires on the report's day for the first time in its
+    episode: the push goes once per episode, not every night of it."""
+    return any(s.kind is Kind.ABSENCE and s.episode_starts for s in report.signals)
+
+
 def ats_admins(services: Services, ats_code: str) -> list[int]:
     return [e.user_id for e in services.settings.admin_ids if e.ats_code == ats_code]
 
@@ -174,7 +234,7 @@ async def push_closed_windows(
     application: AnyApplication, *, now: datetime | None = None
 ) -> dict[str, int]:
     """Push the report of the day just closed to the admins of every ATS with a plesso
-    flagged; returns {ATS: reports sent}."""
+    flagged or whose aggregate signal opens an episode; returns {ATS: reports sent}."""
     services = services_of(application)
     moment = now or services.now()
     sent: dict[str, int] = {}
@@ -184,7 +244,7 @@ async def push_closed_windows(
         if not admins or day is None:
             continue
         report = await compute(services, ats_code, day)
-        if not report.flagged:
+        if not report.flagged and not signal_opens(report):
             continue
         png: bytes | None = None
         for admin in admins:
@@ -219,6 +279,8 @@ async def _deliver(
     admin that the alert exists and /report shows it, so the alert itself is never lost.
     """
     header = render(texts.REPORT_PUSH_HEADER, day=describe_day(report.day))
+    if signal_opens(report):
+        header += "\n" + texts.REPORT_SIGNAL_EPISODE
     text = header + "\n\n" + report_text(report, ats_code)
     parts: list[Send] = [
         lambda: send_text(bot, chat_id, text),

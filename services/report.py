@@ -6,12 +6,15 @@ An ATS code of None means every ATS (a regional admin). Only counts are read, ne
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
 
 from domain.calendar import RECORDING_WEEKDAYS, SchoolCalendar, school_year_bounds, school_year_of
-from domain.early_warning import EarlyWarningReport, build_report
+from domain.early_warning import EarlyWarningReport, build_report, judge_signals
 from services.unit_of_work import UnitOfWork
+
+EARLIER_YEARS = 3  # school years of the seasonal baseline
 
 
 class NoReport(StrEnum):
@@ -38,10 +41,22 @@ async def compute(uow: UnitOfWork, ats_code: str | None, day: date) -> EarlyWarn
         if plesso.ats_code not in calendars:
             calendars[plesso.ats_code] = await uow.closures.calendar(plesso.ats_code)
     expected = sum(1 for p in plessi if calendars[p.ats_code].is_recording_day(day, p.code))
-    start, _ = school_year_bounds(school_year_of(day))
-    observations = await uow.ats.observations(ats_code, start, day)
+    year = school_year_of(day)
+    start, _ = school_year_bounds(year)
+    # The seasonal baseline: the same weeks of up to EARLIER_YEARS earlier school years.
+    first, _ = school_year_bounds(year - EARLIER_YEARS)
+    everything = await uow.ats.observations(ats_code, first, day)
+    observations = [o for o in everything if o.day >= start]
+    last_start, _ = school_year_bounds(year - 1)
+    last_year: dict[str, list[float]] = {}
+    for o in everything:
+        if last_start <= o.day < start and o.rate is not None:
+            last_year.setdefault(o.plesso_code, []).append(o.rate)
     names = {p.code: p.name for p in plessi}
-    return build_report(day, names, expected, observations)
+    types = {p.code: p.school_type for p in plessi}
+    report = build_report(day, names, expected, observations, types=types, last_year=last_year)
+    sent_home = await uow.sent_home.pupils_by_day(ats_code, first, day)
+    return replace(report, signals=judge_signals(day, everything, sent_home))
 
 
 async def report_day(

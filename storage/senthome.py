@@ -435,6 +435,21 @@ class SentHomeRepository:
         )
         return int(row["n"]) if row else 0
 
+    async def pupils_by_day(
+        self, ats_code: str | None, start: date, end: date
+    ) -> dict[tuple[str, date], int]:
+        """Pupils sent home per (sentinel plesso, day) from `start` to `end`: the sent-home
+        series of the pandemic signal (domain.signals), counts only."""
+        rows = await self._db.fetchall(
+            "SELECT s.plesso_code, s.sent_day, COUNT(*) AS n FROM sent_home s"
+            " JOIN plessi p ON p.code = s.plesso_code"
+            " WHERE p.sentinel = 1 AND (? IS NULL OR p.ats_code = ?)"
+            " AND s.sent_day BETWEEN ? AND ? AND json_extract(s.data, '$.role') = 'alunno'"
+            " GROUP BY s.plesso_code, s.sent_day",
+            (ats_code, ats_code, start.isoformat(), end.isoformat()),
+        )
+        return {(r["plesso_code"], date.fromisoformat(r["sent_day"])): int(r["n"]) for r in rows}
+
     async def for_export(
         self, ats_code: str | None, start: date, end: date
     ) -> list[SentHomeRecord]:

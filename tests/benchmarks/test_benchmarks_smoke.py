@@ -43,3 +43,13 @@ def test_the_fan_out_delivers_every_reminder_once() -> None:
     result = fanout.main(["--referents", "50", "--rate", "30"])
     assert (result.delivered, result.lost, result.twice) == (50, 0, 0)
     assert result.logged_sent == 50 and result.not_honoured == 0
+
+
+def test_the_pandemic_benchmark_runs_every_rule_on_a_small_world() -> None:
+    from benchmarks import pandemic
+
+    ats_scores, plesso_scores = pandemic.main(["--ats", "2", "--plessi", "8", "--years", "2"])
+    assert set(ats_scores) == set(pandemic.ATS_RULES)
+    assert set(plesso_scores) == set(pandemic.PLESSO_RULES)
+    assert all(score.seasons == 2 * 2 for score in ats_scores.values())
+    assert all(score.plesso_years == 2 * 8 * 2 for score in plesso_scores.values())

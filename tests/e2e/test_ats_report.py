@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import io
 import struct
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from domain.enrolment import Enrolment
 from emulator.demo import seed_demo_absences
 from emulator.driver import ChatUser
 from reminders import early_warning
@@ -63,7 +64,10 @@ async def test_report_of_a_chosen_day_and_short_history(harness: Harness, admin:
     text = message.text or ""
     assert "giovedì 17/09/2026" in text
     assert "Nessun plesso segnalato" in text
-    assert "Storico troppo breve" in text
+    # Issue 21: from the first recording a plesso is compared with its peers the same day.
+    assert "Storico troppo breve" not in text
+    assert "confrontati con gli altri plessi sentinella" in text
+    assert "Andamento regionale" in text
     await admin.send("/report 18/11/2026")
     await admin.expect("non è un giorno di rilevazione")
     await admin.send("/report ieri l'altro")
@@ -184,3 +188,90 @@ async def test_a_push_that_keeps_failing_still_tells_the_admin(
     notice = await admin.expect("non è stato recapitato per intero")
     assert "martedì 17/11/2026" in notice.content and "/report" in notice.content
     assert [row[3] for row in await push_rows(harness) if row[2] == ADMIN_MILANO] == ["failed"]
+
+
+# --- issue 21: the aggregate (ATS-wide) signal ------------------------------------------
+
+
+def tue_thu(first: date, last: date) -> list[date]:
+    days: list[date] = []
+    day = first
+    while day <= last:
+        christmas = date(day.year if day.month == 12 else day.year - 1, 12, 23)
+        if day.weekday() in (1, 3) and not christmas <= day <= christmas + timedelta(days=15):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+async def seed_wave(harness: Harness) -> None:
+    """Last school year and this one at about 3% in every sentinel plesso of ATS-MILANO,
+    then all of them together at 5% on Tuesday 17/11 and 6,6% on Thursday 19/11: a shared
+    rise that no plesso's own rule flags (under 10%, under EARS C2's minimum excess)."""
+    services = harness.svc
+    now = THURSDAY
+    plessi = await services.ats.sentinel_plessi("ATS-MILANO")
+    for number, plesso in enumerate(plessi):
+        await services.enrolments.add(
+            Enrolment(plesso_code=plesso.code, pupils=500, classes=20, valid_from=date(2025, 9, 1)),
+            actor=0,
+            now=now,
+        )
+        days = tue_thu(date(2025, 9, 15), date(2026, 6, 5))
+        days += tue_thu(date(2026, 9, 15), date(2026, 11, 19))
+        for index, day in enumerate(days):
+            rate = 0.03 + 0.001 * ((index * 7 + number * 3) % 5 - 2)
+            rate = {date(2026, 11, 17): 0.05, date(2026, 11, 19): 0.066}.get(day, rate)
+            absent = round(500 * rate)
+            await services.absences.record(
+                plesso_code=plesso.code, day=day, absent=absent, ill=absent // 2, actor=0, now=now
+            )
+        # One pupil sent home in each plesso on Thursday 19/11 (issue 17's reports): counts
+        # only matter here, so the rows are written directly.
+        async with services.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sent_home (plesso_code, class_key, codice_fiscale, sent_day, data,"
+                " receipt_code, created_by, created_at, last_sent_at, kept_from, updated_at)"
+                " VALUES (?, '3a', ?, '2026-11-19', '{\"role\": \"alunno\"}', ?, 0, ?, ?, ?, ?)",
+                (plesso.code, f"CF{number}", f"R{number}", *["2026-11-19T10:00:00Z"] * 4),
+            )
+
+
+async def test_a_shared_rise_is_the_regional_signal_in_report_and_push(
+    harness: Harness, admin: ChatUser
+) -> None:
+    await admin.send("/aiuto")  # the admin has a chat with the bot
+    await admin.expect("/report")
+    harness.clock.set(THURSDAY)
+    await seed_wave(harness)
+    await admin.send("/report 12/11/2026")
+    text = (await admin.expect("Allerta assenze")).text or ""
+    assert "Andamento regionale: nella norma" in text
+    await admin.send("/report")
+    text = (await admin.expect("giovedì 19/11/2026")).text or ""
+    assert text.index("Andamento regionale: segnale") < text.index("Tasso di assenza dell'ATS")
+    assert "Assenze: 6,6%" in text and "atteso 3,0% (anno in corso)" in text
+    # The sent-home series (issue 17) runs through the same machinery: 6 pupils of 3.000.
+    assert "• Rinvii a casa: 2,0 per 1.000 alunni" in text
+    assert "Segnali concordi: assenze, assenze per malattia, rinvii a casa" in text
+    assert "Nessun plesso segnalato" in text  # no plesso alone is abnormal
+    photo = await admin.expect("fascia degli anni precedenti")
+    assert photo.photo is not None and decodes(photo.photo)
+    # The push: Tuesday's window closed, the episode opens: pushed with the regional signal.
+    application = harness.application
+    assert application is not None
+    harness.clock.set(datetime(2026, 11, 20, 10, 0, tzinfo=ROME))
+    await early_warning.push_closed_windows(application)
+    pushed = await admin.expect("Segnale regionale")
+    assert (
+        "martedì 17/11/2026" in pushed.content and "Andamento regionale: segnale" in pushed.content
+    )
+    await admin.expect("fascia degli anni precedenti")
+    # Thursday's window closes: the same episode, no second push.
+    harness.clock.set(SATURDAY_NIGHT)
+    await early_warning.push_closed_windows(application)
+    await asyncio.sleep(0.3)
+    assert len(pushes(admin)) == 1
+    assert [row for row in await push_rows(harness) if row[2] == ADMIN_MILANO] == [
+        ("ATS-MILANO", "2026-11-17", ADMIN_MILANO, "sent"),
+    ]
