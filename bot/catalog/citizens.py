@@ -262,10 +262,9 @@ ASK_REGISTER = (
     "codice_fiscale, cognome, nome, data_nascita, telefono, data_tampone; facoltative "
     "data_esordio e comune (di domicilio: <code>/isolamenti COMUNE</code> filtra per comune)."
 )
-REGISTER_RESULT = (
-    "Registro caricato: <b>{added}</b> persone aggiunte, {already} già in isolamento, "
-    "{refused} righe rifiutate."
-)
+REGISTER_RESULT = "Registro caricato: {added}, {already} già in isolamento, {refused}."
+REGISTER_ADDED = ("1 persona aggiunta", "{count} persone aggiunte")
+REGISTER_REFUSED_ROWS = ("1 riga rifiutata", "{count} righe rifiutate")
 REGISTER_REFUSED_HEADER = "\n\n<b>Righe rifiutate</b>:"
 REGISTER_REFUSED_LINE = "riga {line}: "
 REGISTER_ALREADY_LINE = "\nGià in isolamento: righe {lines}."

@@ -38,10 +38,9 @@ CARD = (
     "{plesso} ({code}) · anno scolastico {year}/{next_year}\n\n"
 )
 STAGE_NO_LIST = "Elenco degli iscritti: <b>non ancora caricato</b>."
-STAGE_DRAFT = (
-    "Elenco caricato, <b>non ancora inviato</b>: {pupils} alunni"
-    " ({refused} righe con errori escluse)."
-)
+STAGE_DRAFT = "Elenco caricato, <b>non ancora inviato</b>: {pupils} ({refused})."
+PUPILS = ("1 alunno", "{count} alunni")
+ROWS_EXCLUDED = ("1 riga con errori esclusa", "{count} righe con errori escluse")
 STAGE_SENT = "Elenco inviato all'ATS il {sent} · {pupils} alunni · ricevuta <code>{receipt}</code>."
 STAGE_WAITING = "In attesa dell'esito dell'ATS (entro il {due})."
 STAGE_PUBLISHED = (
@@ -100,7 +99,7 @@ REVIEW = (
     "Dopo l'invio l'elenco non è più modificabile."
 )
 REVIEW_SERVICE = "• {service}: {count}"
-REVIEW_REFUSED = "\n{refused} righe con errori escluse."
+REVIEW_REFUSED = "\n{refused}."
 NOTHING_TO_SEND = "Non c'è un elenco da inviare: caricalo prima."
 ALREADY_SENT = "Questo elenco è già stato inviato e non è più modificabile."
 SENT = (

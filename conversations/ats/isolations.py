@@ -26,7 +26,7 @@ from bot import keyboards
 from bot.access import requires
 from bot.callbacks import Buttons
 from bot.catalog import citizens as texts
-from bot.catalog import common, error_text, render
+from bot.catalog import common, error_text, plural, render
 from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
@@ -101,9 +101,9 @@ async def register_file(update: Update, context: BotContext) -> Step | int:
     loaded = await citizens.load_register(services, context.actor, ats_code, parsed, services.now())
     summary = render(
         texts.REGISTER_RESULT,
-        added=len(loaded.issued),
+        added=plural(len(loaded.issued), texts.REGISTER_ADDED),
         already=len(loaded.already_open),
-        refused=len({e.line for e in loaded.refused}),
+        refused=plural(len({e.line for e in loaded.refused}), texts.REGISTER_REFUSED_ROWS),
     )
     if loaded.refused:
         lines = [

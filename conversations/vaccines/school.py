@@ -14,7 +14,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import keyboards
 from bot.access import requires
 from bot.callbacks import Buttons
-from bot.catalog import error_text, render
+from bot.catalog import error_text, plural, render
 from bot.catalog import vaccines as texts
 from bot.context import BotContext
 from bot.replies import answer_tap, close_buttons, reply
@@ -99,7 +99,11 @@ def _stage_text(status: SchoolStatus, context: BotContext) -> str:
     if first is None:
         draft = campaign.draft
         lines.append(
-            render(texts.STAGE_DRAFT, pupils=draft.pupils, refused=draft.rows_refused)
+            render(
+                texts.STAGE_DRAFT,
+                pupils=plural(draft.pupils, texts.PUPILS),
+                refused=plural(draft.rows_refused, texts.ROWS_EXCLUDED),
+            )
             if draft
             else texts.STAGE_NO_LIST
         )
@@ -264,7 +268,9 @@ async def review(update: Update, context: BotContext) -> None:
         kind=texts.KIND_FIRST if result.kind is ListKind.FIRST else texts.KIND_LATE,
         pupils=sum(result.per_service.values()),
         services=services_lines,
-        refused=render(texts.REVIEW_REFUSED, refused=result.rows_refused)
+        refused=render(
+            texts.REVIEW_REFUSED, refused=plural(result.rows_refused, texts.ROWS_EXCLUDED)
+        )
         if result.rows_refused
         else "",
     )
