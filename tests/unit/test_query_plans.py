@@ -43,11 +43,16 @@ from benchmarks import _year_data
 from domain.cases import Case, CaseData
 from domain.comuni import Comune
 from domain.contacts import Contact, ContactData
+from domain.diary import DiaryEntry, RedFlag, Symptom
+from domain.isolation import HouseholdMember, RegisterRow
+from domain.swabs import ReferralRow, SlotKind, SlotRow
 from storage import db as db_module
 from storage.cases import CasesRepository
+from storage.citizens import CitizensRepository
 from storage.contacts import ContactsRepository
 from storage.db import Database
 from storage.registry import InvitationsRepository
+from storage.swabs import SwabsRepository
 
 NOW = _year_data.NOW.astimezone(UTC)
 ROME = ZoneInfo("Europe/Rome")
@@ -74,10 +79,22 @@ _REGIONAL = (
 ALLOWED_SCANS: dict[tuple[str, str], str] = {
     ("cases", "cases_closed"): _REGIONAL,
     ("cases", "cases_closed_by_plesso"): _REGIONAL,
+    ("citizens", "citizens_by_name"): (
+        "the region's register of isolations (a regional admin's list, the diary reminders'"
+        " round) answers with every isolation, open or all: the walk of the name index is the"
+        " answer, in its order, with no sort"
+    ),
     ("conversations", ""): (
         "retention, once a day, looks for the drafts naming a case it deletes: one row per"
         " flow in progress of each user, a few thousand at most"
     ),
+}
+
+# Optional arguments of which a call gives exactly one (a booking is a recovery swab of a
+# citizen or a diagnostic one of a referral: the table's CHECK): the profiles giving none or
+# both are not calls the bot makes, and are skipped. Each method must still run in one profile.
+EXACTLY_ONE: dict[str, tuple[str, ...]] = {
+    "SwabsRepository.add_booking": ("citizen_id", "referral_id"),
 }
 
 # Statements with no plan to check.
@@ -143,6 +160,29 @@ class Facts:
     invitation_hash: str
     days: list[date]
     min_ids: dict[str, int]
+    isolation: Isolation
+
+
+@dataclass
+class Isolation:
+    """The rows of a person in isolation and of the swab booking (the generator makes none),
+    added through the repositories: foreign keys and CHECKs need them to be real."""
+
+    citizen: int  # open, signed in, with a diary entry, a red-flag alert, a household member
+    citizen_cf: str
+    citizen_token: str
+    alert: int
+    member: int
+    point_code: str
+    slot: int
+    referral: int  # booked: the booking below is its diagnostic swab
+    referral_token: str
+    free_referral: int  # not booked yet: `add_booking` books it
+    booking: int
+    booking_code: str
+    pass_id: int
+    pass_code: str
+    staff_hash: str  # a swab-point staff invitation still to be used
 
 
 async def _seed(path: Path) -> Facts:
@@ -192,6 +232,10 @@ async def _facts(db: Database) -> Facts:
         now=NOW,
         expires_at=NOW + timedelta(days=7),
     )
+    referent_user = await _one(
+        db, "SELECT telegram_user_id FROM referents WHERE id = ?", (referent_id,)
+    )
+    isolation = await _isolation(db, "ATS-MILANO", plesso, referent_user, 100)
     tables = [
         row[0]
         for row in await db.fetchall(
@@ -212,13 +256,161 @@ async def _facts(db: Database) -> Facts:
         receipt=closed["receipt_code"],
         contact=contact,
         referent_id=referent_id,
-        referent_user=await _one(
-            db, "SELECT telegram_user_id FROM referents WHERE id = ?", (referent_id,)
-        ),
+        referent_user=referent_user,
         admin=100,
         invitation_hash=invitation_hash,
         days=[NOW.date() - timedelta(days=2), NOW.date()],
         min_ids=min_ids,
+        isolation=isolation,
+    )
+
+
+async def _isolation(db: Database, ats: str, plesso: str, user: int, admin: int) -> Isolation:
+    citizens = CitizensRepository(db)
+    swabs = SwabsRepository(db)
+    week = NOW + timedelta(days=7)
+
+    def person(line: int, cf: str, surname: str) -> RegisterRow:
+        return RegisterRow(
+            line=line,
+            codice_fiscale=cf,
+            surname=surname,
+            name="Laura",
+            birth_date=date(2010, 1, 1),
+            phone="+393330000003",
+            d0=NOW.date() - timedelta(days=3),
+            onset=NOW.date() - timedelta(days=4),
+            comune_code="F205",
+        )
+
+    cf, token = "BNCLRA10A41F205Y", "c" * 64
+    citizen = await citizens.add(
+        person(1, cf, "Bianchi"),
+        ats_code=ats,
+        token_hash=token,
+        expires_at=week,
+        actor=admin,
+        now=NOW,
+    )
+    # One whose isolation ended before any cutoff, so that `purge_closed` deletes for real.
+    closed = await citizens.add(
+        person(2, "RSSMRA10A01F205X", "Rossi"),
+        ats_code=ats,
+        token_hash="b" * 64,
+        expires_at=week,
+        actor=admin,
+        now=NOW - timedelta(days=60),
+    )
+    assert citizen is not None and closed is not None
+    await citizens.link(user, citizen, by=user, now=NOW)
+    await citizens.save_entry(
+        closed, DiaryEntry(day=NOW.date() - timedelta(days=59)), by=user, now=NOW
+    )
+    await citizens.close(closed, actor=admin, now=NOW - timedelta(days=40))
+    alert = await citizens.save_entry(
+        citizen,
+        DiaryEntry(
+            day=NOW.date() - timedelta(days=1),
+            symptoms=(Symptom.FEVER,),
+            temperature=38.2,
+            red_flags=(RedFlag.SHORT_OF_BREATH,),
+        ),
+        by=user,
+        now=NOW,
+    )
+    member = await citizens.add_member(
+        HouseholdMember(
+            citizen_id=citizen, surname="Bianchi", name="Marco", codice_fiscale="BNCMRC80A01F205Z"
+        ),
+        by=user,
+        now=NOW,
+    )
+    assert alert is not None and member is not None
+    await citizens.claim_reminder(citizen, NOW.date(), "prompt", NOW)
+
+    point = "MI-FIERA"
+    await swabs.load_slots(
+        ats,
+        [
+            SlotRow(
+                line=1,
+                point=point,
+                name="Drive-through Fiera",
+                address="Viale Scarampo",
+                comune="Milano",
+                day=NOW.date() + timedelta(days=1),
+                opens=time(9, 0),
+                closes=time(10, 0),
+                minutes=15,
+                places=4,
+                kind=SlotKind.BOOKED,
+            )
+        ],
+        actor=admin,
+        now=NOW,
+    )
+    slot = (await swabs.open_slots(ats, NOW.astimezone(ROME).replace(tzinfo=None)))[0].id
+
+    def referred(cf: str) -> ReferralRow:
+        return ReferralRow(
+            line=1,
+            codice_fiscale=cf,
+            surname="Verdi",
+            name="Anna",
+            birth_date=date(1980, 5, 1),
+            phone="+393330000004",
+            doctor="Dr. Neri",
+        )
+
+    referral_token = "a" * 64
+    referral = await swabs.add_referral(
+        referred("VRDNNA80E41F205K"),
+        ats_code=ats,
+        token_hash=referral_token,
+        expires_at=week,
+        actor=admin,
+        now=NOW,
+    )
+    free_referral = await swabs.add_referral(
+        referred("VRDLCU81E01F205J"),
+        ats_code=ats,
+        token_hash="9" * 64,
+        expires_at=week,
+        actor=admin,
+        now=NOW,
+    )
+    booking_code = "T-7KQ2"
+    assert await swabs.take_place(slot)
+    booking = await swabs.add_booking(
+        booking_code, None, slot, by=user, now=NOW, referral_id=referral
+    )
+    pass_code = "P-4XW9"
+    swab_pass = await swabs.add_pass(
+        pass_code,
+        ats_code=ats,
+        plesso_code=plesso,
+        codice_fiscale=cf,
+        now=NOW,
+        expires_at=NOW + timedelta(hours=48),
+    )
+    staff_hash = "d" * 64
+    await swabs.add_staff_invitation(staff_hash, ats, by=admin, now=NOW, expires_at=week)
+    return Isolation(
+        citizen=citizen,
+        citizen_cf=cf,
+        citizen_token=token,
+        alert=alert,
+        member=member,
+        point_code=point,
+        slot=slot,
+        referral=referral,
+        referral_token=referral_token,
+        free_referral=free_referral,
+        booking=booking,
+        booking_code=booking_code,
+        pass_id=swab_pass.id,
+        pass_code=pass_code,
+        staff_hash=staff_hash,
     )
 
 
@@ -227,6 +419,10 @@ async def _facts(db: Database) -> Facts:
 
 class NoSample(Exception):
     """A parameter of a kind the samples below do not know: add one."""
+
+
+class NotACall(Exception):
+    """The profile breaks an `EXACTLY_ONE` group: the bot never calls the method so."""
 
 
 @dataclass
@@ -243,7 +439,10 @@ class Samples:
         self.facts = facts
         self.db = db
         f = facts
-        # By parameter (or field) name; used when the value fits the annotation.
+        iso = facts.isolation
+        # By parameter (or field) name, or by its whole path ("Class.method.param[.field]")
+        # where one method needs a value of its own; used when the value fits the annotation.
+        # A path also fills a model's field that has a default (a member's `citizen_id`).
         self.named: dict[str, Callable[[], object]] = {
             "ats_code": lambda: f.ats,
             "plesso_code": lambda: f.plesso,
@@ -274,6 +473,39 @@ class Samples:
             "year": lambda: 2025,
             "update_ids": lambda: [1, 2],
             "ids": lambda: [f.min_ids.get("reminder_log", 1)],
+            # Isolations and swabs (issues 19, 20): the rows `_isolation` added.
+            "citizen_id": lambda: iso.citizen,
+            "alert_id": lambda: iso.alert,
+            "member_id": lambda: iso.member,
+            "point_code": lambda: iso.point_code,
+            "slot_id": lambda: iso.slot,
+            "referral_id": lambda: iso.referral,
+            "booking_id": lambda: iso.booking,
+            "pass_id": lambda: iso.pass_id,
+            "target_id": lambda: iso.booking,
+            "counts": lambda: (1, 3, 1),  # people, diary entries, household members
+            "CitizensRepository.add.row.codice_fiscale": lambda: "GLLPLA09B12F205W",
+            "CitizensRepository.add.token_hash": lambda: "8" * 64,
+            "CitizensRepository.by_token.token_hash": lambda: iso.citizen_token,
+            "CitizensRepository.use_token.token_hash": lambda: iso.citizen_token,
+            "CitizensRepository.reissue_token.token_hash": lambda: "7" * 64,
+            "CitizensRepository.claim_reminder.kind": lambda: "nudge",
+            "CitizensRepository.reminder_sent.kind": lambda: "prompt",
+            "CitizensRepository.set_reminder.hour": lambda: 12,
+            "CitizensRepository.save_entry.entry.red_flags": lambda: (RedFlag.SHORT_OF_BREATH,),
+            "CitizensRepository.add_member.member.citizen_id": lambda: iso.citizen,
+            "CitizensRepository.add_member.member.codice_fiscale": lambda: "BNCGLI12C41F205T",
+            "CitizensRepository.update_member.member.citizen_id": lambda: iso.citizen,
+            "SwabsRepository.add_booking.code": lambda: "T-9MZ4",
+            "SwabsRepository.add_booking.referral_id": lambda: iso.free_referral,
+            "SwabsRepository.booking_by_code.code": lambda: iso.booking_code,
+            "SwabsRepository.add_pass.code": lambda: "P-8TR3",
+            "SwabsRepository.pass_by_code.code": lambda: iso.pass_code,
+            "SwabsRepository.add_referral.token_hash": lambda: "6" * 64,
+            "SwabsRepository.referral_by_token.token_hash": lambda: iso.referral_token,
+            "SwabsRepository.use_referral_token.token_hash": lambda: iso.referral_token,
+            "SwabsRepository.redeem_staff_invitation.code_hash": lambda: iso.staff_hash,
+            "SwabsRepository.claim_reminder.kind": lambda: "evening",
         }
         # By type, for the domain's records that must be consistent.
         self.typed: dict[type, Callable[[], object]] = {
@@ -303,10 +535,11 @@ class Samples:
                 if profile.minimal or profile.none_at == path:
                     return None
             return self.value(path, name, members[0], profile)
-        if name in self.named:
-            candidate = self.named[name]()
-            if _fits(candidate, hint):
-                return candidate
+        for key in (path, name):
+            if key in self.named:
+                candidate = self.named[key]()
+                if _fits(candidate, hint):
+                    return candidate
         if isinstance(hint, type) and hint in self.typed:
             return self.typed[hint]()
         if origin is typing.Literal:
@@ -362,7 +595,7 @@ class Samples:
         return {
             name: self.value(f"{path}.{name}", name, hint, profile)
             for name, (hint, required) in fields.items()
-            if required or _optional(hint)
+            if required or _optional(hint) or f"{path}.{name}" in self.named
         }
 
 
@@ -446,6 +679,7 @@ class Statement:
 class Capture:
     statements: dict[str, Statement] = field(default_factory=dict)
     called: list[str] = field(default_factory=list)
+    ran: set[str] = field(default_factory=set)  # run through in one profile at least
     failures: list[str] = field(default_factory=list)
     origin: str = ""
 
@@ -507,6 +741,9 @@ async def _run_one(
         repository = _build(cls, db, samples, profile)
         method = getattr(repository, name)
         arguments = _call_args(method, f"{cls.__name__}.{name}", samples, profile)
+        group = EXACTLY_ONE.get(f"{cls.__name__}.{name}", ())
+        if group and sum(arguments.get(arg) is not None for arg in group) != 1:
+            raise NotACall(group)
         capture.origin = f"{cls.__name__}.{name}"
         undo = _recording(capture)
         try:
@@ -534,6 +771,9 @@ async def capture_all(folder: Path) -> Capture:
                 index += 1
                 try:
                     await _run_one(template, work, facts, cls, name, profile, capture)
+                    capture.ran.add(label)
+                except NotACall:
+                    pass
                 except NoSample as missing:
                     capture.failures.append(f"{label}: no sample for {missing}")
                     break
@@ -600,6 +840,7 @@ def test_every_repository_method_ran(captured: tuple[Path, Capture]) -> None:
     _, capture = captured
     assert "CasesRepository.page" in capture.called and len(capture.called) > 50
     assert not capture.failures, "methods not run through:\n" + "\n".join(capture.failures)
+    assert set(capture.called) <= capture.ran, sorted(set(capture.called) - capture.ran)
 
 
 def test_every_query_of_a_big_table_uses_an_index(captured: tuple[Path, Capture]) -> None:
