@@ -113,7 +113,9 @@ flow: Flow[Step] = Flow(
     ],
     personal=True,
     # The referent's own data and the plesso are filled or tapped, not typed: not counted.
-    progress=lambda data: form_progress(Form.load(data), skip={*REFERENT_STEPS, Step.PLESSO}),
+    progress=lambda data: form_progress(
+        Form.load(data), skip={Step.REFERENT, *REFERENT_STEPS, Step.PLESSO, Step.SCHOOL_TYPE}
+    ),
 )
 
 Result = Step | int
