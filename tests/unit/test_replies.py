@@ -19,14 +19,17 @@ class _Query:
 
     def __init__(self, error: Exception) -> None:
         self.error = error
-        self.message = object()
+        self.message = SimpleNamespace(chat=SimpleNamespace(id=1), message_id=2)
         self.calls = 0
 
     async def answer(self, *args: Any, **kwargs: Any) -> None:
         self.calls += 1
         raise self.error
 
-    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> None:
+    def get_bot(self) -> _Query:
+        return self  # the keyboard is closed through the bot (an unparsed call)
+
+    async def do_api_request(self, *args: Any, **kwargs: Any) -> None:
         self.calls += 1
         raise self.error
 
