@@ -43,7 +43,7 @@ async def test_kill_9_between_the_stored_answer_and_the_reply(bot: Bot) -> None:
     await referent.send("B")
     step, stored = await _stored(bot, "section", "B")
     assert step != before[0]  # the next step went to disk with the answer
-    assert "Sono corretti?" not in " ".join(e.text for e in emulator.events(REFERENT, seq))
+    assert "Ruolo del caso" not in " ".join(e.text for e in emulator.events(REFERENT, seq))
     await bot.kill_9()
     emulator.clear_faults()  # Telegram is back
     assert stored_step(bot.database, REFERENT) == (step, stored)  # nothing undone by the kill
@@ -51,8 +51,8 @@ async def test_kill_9_between_the_stored_answer_and_the_reply(bot: Bot) -> None:
 
     await bot.start()
     await referent.send("ci sei?")  # the user never saw the question: they ask
-    await referent.expect("Sono corretti?", timeout=START_TIMEOUT)
-    await case_form(referent, after="Sono corretti?")
+    await referent.expect("Ruolo del caso", timeout=START_TIMEOUT)
+    await case_form(referent, after="Ruolo del caso")
     review = referent.last_message().content
     for answer in ("3", "B", "QUATTROCCHI", "PAOLO"):
         assert answer in review, answer
