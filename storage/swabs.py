@@ -19,7 +19,7 @@ from domain.swabs import (
     SwabPoint,
 )
 from storage import audit
-from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.db import Connection, Database, Row, parse_utc, utc_now_text
 
 _SLOT_COLUMNS = (
     "s.id AS slot_id, s.starts_at, s.minutes, s.places, s.booked, s.kind,"
@@ -612,3 +612,95 @@ class SwabsRepository:
             " GROUP BY plesso_code ORDER BY plesso_code",
             (utc_now_text(since), ats_code, ats_code),
         )
+
+    # --- retention ---------------------------------------------------------------------------
+
+    async def purge_ended(self, cutoff: datetime, local_cutoff: datetime, now: datetime) -> int:
+        """Delete for real what ended at or before `cutoff` (UTC; `local_cutoff` is the same
+        moment on the local clock, for the slots' local starts): referrals expired (one that
+        became a case: when its person's isolation is due), with their bookings; passes used
+        or expired; bookings whose result was given, or whose slot was past, or that were
+        cancelled; used or expired staff
+        invitations; the reminders of what went; the audit rows about them (ids only). With
+        `secure_delete` on; joins the caller's transaction (the citizens' run), the caller
+        VACUUMs after. One audit row per ATS with the counts. Returns the rows deleted."""
+        limit = utc_now_text(cutoff)
+        local = _minute(local_cutoff)
+        async with self._db.transaction() as conn:
+            async with conn.execute("PRAGMA secure_delete") as cursor:
+                previous = await cursor.fetchone()
+            await conn.execute("PRAGMA secure_delete = ON")
+            try:
+                counts = await self._purge(conn, limit, local)
+                for ats_code, figures in sorted(counts.items()):
+                    await audit.record(
+                        conn,
+                        now=now,
+                        actor=None,
+                        action="retention.swabs",
+                        entity=audit.ATS_ENTITY,
+                        entity_id=ats_code,
+                        details={**figures, "cutoff": limit},
+                    )
+            finally:
+                on = bool(previous[0]) if previous is not None else False
+                await conn.execute(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
+        return sum(sum(figures.values()) for figures in counts.values())
+
+    async def _purge(self, conn: Connection, limit: str, local: str) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+
+        def add(rows: list[tuple[str, int]], what: str) -> None:
+            for ats_code, how_many in rows:
+                counts.setdefault(ats_code, {})[what] = how_many
+
+        # A referral ends when its link expires, or later when its swab's result is given; one
+        # that became a case goes with the person (run before the citizens' purge, which
+        # would only set the link to NULL).
+        referrals = (
+            "SELECT r.id FROM swab_referrals r WHERE r.citizen_id IN (SELECT id FROM citizens"
+            " WHERE closed_at IS NOT NULL AND closed_at <= :limit)"
+            " OR r.citizen_id IS NULL AND r.expires_at <= :limit"
+            " AND NOT EXISTS (SELECT 1 FROM swab_bookings b JOIN swab_slots s ON s.id = b.slot_id"
+            " WHERE b.referral_id = r.id AND COALESCE(b.result_at, b.cancelled_at, '') > :limit"
+            " OR b.referral_id = r.id AND b.result_at IS NULL AND b.cancelled_at IS NULL"
+            " AND s.starts_at > :local)"
+        )
+        bookings = (
+            "SELECT b.id FROM swab_bookings b JOIN swab_slots s ON s.id = b.slot_id"
+            " WHERE b.result_at <= :limit OR b.cancelled_at <= :limit"
+            " OR b.result_at IS NULL AND b.cancelled_at IS NULL AND s.starts_at <= :local"
+            f" OR b.referral_id IN ({referrals})"
+        )
+        passes = "SELECT id FROM swab_passes WHERE COALESCE(used_at, expires_at) <= :limit"
+        params = {"limit": limit, "local": local}
+        booking_ats = (
+            "SELECT p.ats_code FROM swab_slots s JOIN swab_points p ON p.id = s.point_id"
+            " WHERE s.id = swab_bookings.slot_id"
+        )
+        # Bookings first: a referral's go with it, and the referral's test looks at them.
+        for what, table, entity, query, ats in (
+            ("bookings", "swab_bookings", "swab_booking", bookings, booking_ats),
+            ("referrals", "swab_referrals", "swab_referral", referrals, "ats_code"),
+            ("passes", "swab_passes", "swab_pass", passes, "ats_code"),
+        ):
+            async with conn.execute(
+                f"SELECT ({ats}), COUNT(*) FROM {table} WHERE id IN ({query}) GROUP BY 1", params
+            ) as cursor:
+                add([(str(r[0]), int(r[1])) for r in await cursor.fetchall()], what)
+            await conn.execute(
+                f"DELETE FROM audit_log WHERE entity = '{entity}' AND entity_id IN"
+                f" (SELECT CAST(id AS TEXT) FROM ({query}))",
+                params,
+            )
+            await conn.execute(f"DELETE FROM {table} WHERE id IN ({query})", params)
+        await conn.execute(
+            "DELETE FROM swab_staff_invitations WHERE COALESCE(used_at, expires_at) <= ?", (limit,)
+        )
+        # The reminders of bookings and referrals gone (with the citizen, or just now).
+        await conn.execute(
+            "DELETE FROM swab_reminders WHERE kind = 'referral_nudge' AND target_id NOT IN"
+            " (SELECT id FROM swab_referrals) OR kind <> 'referral_nudge' AND target_id NOT IN"
+            " (SELECT id FROM swab_bookings)"
+        )
+        return counts
