@@ -5,6 +5,7 @@ last guard. Audit rows carry ids only."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from domain.swabs import (
@@ -648,59 +649,90 @@ class SwabsRepository:
         return sum(sum(figures.values()) for figures in counts.values())
 
     async def _purge(self, conn: Connection, limit: str, local: str) -> dict[str, dict[str, int]]:
-        counts: dict[str, dict[str, int]] = {}
-
-        def add(rows: list[tuple[str, int]], what: str) -> None:
-            for ats_code, how_many in rows:
-                counts.setdefault(ats_code, {})[what] = how_many
-
-        # A referral ends when its link expires, or later when its swab's result is given; one
-        # that became a case goes with the person (run before the citizens' purge, which
-        # would only set the link to NULL).
-        referrals = (
-            "SELECT r.id FROM swab_referrals r WHERE r.citizen_id IN (SELECT id FROM citizens"
-            " WHERE closed_at IS NOT NULL AND closed_at <= :limit)"
-            " OR r.citizen_id IS NULL AND r.expires_at <= :limit"
-            " AND NOT EXISTS (SELECT 1 FROM swab_bookings b JOIN swab_slots s ON s.id = b.slot_id"
-            " WHERE b.referral_id = r.id AND COALESCE(b.result_at, b.cancelled_at, '') > :limit"
-            " OR b.referral_id = r.id AND b.result_at IS NULL AND b.cancelled_at IS NULL"
-            " AND s.starts_at > :local)"
-        )
-        bookings = (
-            "SELECT b.id FROM swab_bookings b JOIN swab_slots s ON s.id = b.slot_id"
-            " WHERE b.result_at <= :limit OR b.cancelled_at <= :limit"
-            " OR b.result_at IS NULL AND b.cancelled_at IS NULL AND s.starts_at <= :local"
-            f" OR b.referral_id IN ({referrals})"
-        )
-        passes = "SELECT id FROM swab_passes WHERE COALESCE(used_at, expires_at) <= :limit"
+        """The ids due, each by an indexed lookup (tests/unit/test_query_plans.py), then the
+        rows by primary key: counts per ATS of what went."""
         params = {"limit": limit, "local": local}
-        booking_ats = (
-            "SELECT p.ats_code FROM swab_slots s JOIN swab_points p ON p.id = s.point_id"
-            " WHERE s.id = swab_bookings.slot_id"
-        )
-        # Bookings first: a referral's go with it, and the referral's test looks at them.
-        for what, table, entity, query, ats in (
-            ("bookings", "swab_bookings", "swab_booking", bookings, booking_ats),
-            ("referrals", "swab_referrals", "swab_referral", referrals, "ats_code"),
-            ("passes", "swab_passes", "swab_pass", passes, "ats_code"),
+        referrals = await _ids(conn, _DUE_REFERRALS, params)
+        bookings = await _ids(conn, _DUE_BOOKINGS, params)
+        for chunk in _chunks(list(referrals)):
+            # A referral's bookings go with it (the foreign key cascades: counted here).
+            bookings.update(await _ids(conn, _REFERRAL_BOOKINGS.format(marks=_marks(chunk)), chunk))
+        passes = await _ids(conn, _DUE_PASSES, params)
+        counts: dict[str, dict[str, int]] = {}
+        for what, ids in (("bookings", bookings), ("referrals", referrals), ("passes", passes)):
+            for ats_code in ids.values():
+                figures = counts.setdefault(ats_code, {})
+                figures[what] = figures.get(what, 0) + 1
+        for table, entity, ids in (
+            ("swab_bookings", "swab_booking", bookings),
+            ("swab_referrals", "swab_referral", referrals),
+            ("swab_passes", "swab_pass", passes),
         ):
-            async with conn.execute(
-                f"SELECT ({ats}), COUNT(*) FROM {table} WHERE id IN ({query}) GROUP BY 1", params
-            ) as cursor:
-                add([(str(r[0]), int(r[1])) for r in await cursor.fetchall()], what)
-            await conn.execute(
-                f"DELETE FROM audit_log WHERE entity = '{entity}' AND entity_id IN"
-                f" (SELECT CAST(id AS TEXT) FROM ({query}))",
-                params,
-            )
-            await conn.execute(f"DELETE FROM {table} WHERE id IN ({query})", params)
+            for chunk in _chunks(list(ids)):
+                marks = _marks(chunk)
+                await conn.execute(
+                    f"DELETE FROM audit_log WHERE entity = '{entity}' AND entity_id IN ({marks})",
+                    [str(i) for i in chunk],
+                )
+                await conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
+        # The reminders of what went (a booking's evening/soon, a referral's nudge).
+        for kinds, ids in ((("evening", "soon"), bookings), (("referral_nudge",), referrals)):
+            for kind in kinds:
+                for chunk in _chunks(list(ids)):
+                    await conn.execute(
+                        f"DELETE FROM swab_reminders WHERE kind = ? AND target_id IN"
+                        f" ({_marks(chunk)})",
+                        [kind, *chunk],
+                    )
         await conn.execute(
             "DELETE FROM swab_staff_invitations WHERE COALESCE(used_at, expires_at) <= ?", (limit,)
         )
-        # The reminders of bookings and referrals gone (with the citizen, or just now).
-        await conn.execute(
-            "DELETE FROM swab_reminders WHERE kind = 'referral_nudge' AND target_id NOT IN"
-            " (SELECT id FROM swab_referrals) OR kind <> 'referral_nudge' AND target_id NOT IN"
-            " (SELECT id FROM swab_bookings)"
-        )
         return counts
+
+
+# --- retention: what is due (ids → ATS) ---------------------------------------------------------
+
+# A referral ends when its link expires, or later when its swab's result is given; one that
+# became a case goes with the person (run before the citizens' purge, which would only set the
+# link to NULL).
+_DUE_REFERRALS = (
+    "SELECT r.id, r.ats_code FROM citizens c JOIN swab_referrals r ON r.citizen_id = c.id"
+    " WHERE c.closed_at IS NOT NULL AND c.closed_at <= :limit"
+    " UNION SELECT r.id, r.ats_code FROM swab_referrals r"
+    " WHERE r.citizen_id IS NULL AND r.expires_at <= :limit AND NOT EXISTS ("
+    " SELECT 1 FROM swab_bookings b JOIN swab_slots s ON s.id = b.slot_id"
+    " WHERE b.referral_id = r.id AND (COALESCE(b.result_at, b.cancelled_at, '') > :limit"
+    " OR b.result_at IS NULL AND b.cancelled_at IS NULL AND s.starts_at > :local))"
+)
+_BOOKING_ATS = (
+    "SELECT b.id, p.ats_code FROM swab_bookings b JOIN swab_slots s ON s.id = b.slot_id"
+    " JOIN swab_points p ON p.id = s.point_id"
+)
+# A booking ends with its result, its cancelling, or its slot's start when nobody posted one;
+# a citizen's bookings go with the person (the foreign key would cascade: counted here).
+_DUE_BOOKINGS = (
+    f"{_BOOKING_ATS} WHERE b.result_at <= :limit"
+    f" UNION {_BOOKING_ATS} WHERE b.cancelled_at <= :limit"
+    " UNION SELECT b.id, p.ats_code FROM swab_slots s JOIN swab_bookings b ON b.slot_id = s.id"
+    " JOIN swab_points p ON p.id = s.point_id WHERE s.starts_at <= :local"
+    " AND b.result_at IS NULL AND b.cancelled_at IS NULL"
+    " UNION SELECT b.id, p.ats_code FROM citizens c JOIN swab_bookings b ON b.citizen_id = c.id"
+    " JOIN swab_slots s ON s.id = b.slot_id JOIN swab_points p ON p.id = s.point_id"
+    " WHERE c.closed_at IS NOT NULL AND c.closed_at <= :limit"
+)
+_REFERRAL_BOOKINGS = f"{_BOOKING_ATS} WHERE b.referral_id IN ({{marks}})"
+_DUE_PASSES = "SELECT id, ats_code FROM swab_passes WHERE COALESCE(used_at, expires_at) <= :limit"
+_CHUNK = 500  # ids per statement, far below SQLite's limit on variables
+
+
+async def _ids(conn: Connection, sql: str, params: Mapping[str, str] | list[int]) -> dict[int, str]:
+    async with conn.execute(sql, params) as cursor:
+        return {int(row[0]): str(row[1]) for row in await cursor.fetchall()}
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+
+
+def _marks(chunk: list[int]) -> str:
+    return ",".join("?" * len(chunk))
