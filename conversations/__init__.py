@@ -38,6 +38,7 @@ from conversations.senthome import lists as senthome_lists
 from conversations.swabs import booking as swab_booking
 from conversations.swabs import desk as swab_desk
 from conversations.swabs import referral as swab_referral
+from conversations.swabs import school_pass as swab_school_pass
 
 AnyHandler = BaseHandler[Update, BotContext, Any]
 
@@ -63,6 +64,7 @@ def registered_handlers() -> list[AnyHandler]:
         *swab_desk.handlers(),
         *swab_booking.handlers(),
         *swab_referral.handlers(),
+        *swab_school_pass.handlers(),
         schools.build(),
         *basics.handlers(),
         *referents.handlers(),

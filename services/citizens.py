@@ -599,11 +599,17 @@ async def purge_closed_isolations(
 ) -> dict[str, int]:
     """Closed isolations follow the retention setting (RETENTION_DAYS after the closing, as
     closed cases do): deleted with all their data, then VACUUM, so no trace stays in the
-    file. Returns ATS → people deleted."""
-    deleted, drafts = await uow.citizens.purge_closed(cutoff(now, days, tz), now)
+    file. The swab data that ended as long ago go in the same run (referrals, passes,
+    bookings, staff invitations). Returns ATS → people deleted."""
+    limit = cutoff(now, days, tz)
+    # ONE transaction with the swab data (issue 20): a referral that became a case keeps its
+    # own copy of the name and codice fiscale, deleted right after the person it names.
+    async with uow.transaction():
+        swabs = await uow.swabs.purge_ended(limit, limit.astimezone(tz), now)  # first: see there
+        deleted, drafts = await uow.citizens.purge_closed(limit, now)
     for flow, chat_id, user_id in drafts:
         uow.conversations.forget(flow, (chat_id, user_id))  # the rows went with the person
-    if deleted:
+    if deleted or swabs:
         await uow.db.vacuum()
     return deleted
 

@@ -42,6 +42,7 @@ from domain.swabs import (
     Booking,
     Outcome,
     PassCheck,
+    PassFor,
     Referral,
     ReferralRow,
     ResultRow,
@@ -58,6 +59,7 @@ from domain.swabs import (
     new_referral_token,
     new_staff_code,
     normalize_code,
+    pass_allowed,
     repeat_from,
 )
 from services.unit_of_work import UnitOfWork
@@ -582,6 +584,34 @@ async def issue_pass(
                 expires_at=now + PASS_VALIDITY,
             )
     raise RuntimeError("no free pass code after 5 tries")
+
+
+class PassRefusal(StrEnum):
+    NOT_FOUND = "not_found"  # no such report among the referent's plessi
+    NOT_ALLOWED = "not_allowed"  # the swab is not for a suspected pupil or staff member
+
+
+@dataclass(frozen=True)
+class ReportPass:
+    swab_pass: SwabPass
+    initials: str  # of the person sent home: the pass's message names nobody
+
+
+async def issue_report_pass(
+    uow: UnitOfWork, actor: Actor, report_id: int, who: PassFor, now: datetime
+) -> ReportPass | PassRefusal:
+    """The referent's «🎫 Pass tampone» under a sent-home report of one of their plessi: a
+    pass for the person sent home, once the referent said the swab is for a suspected pupil
+    or staff member (anyone else has their own path: domain.swabs.pass_allowed)."""
+    report = await uow.sent_home.get(report_id)
+    if report is None or not actor.holds_plesso(report.data.plesso_code):
+        return PassRefusal.NOT_FOUND
+    if not pass_allowed(who):
+        return PassRefusal.NOT_ALLOWED
+    issued = await issue_pass(uow, report.data.plesso_code, report.data.codice_fiscale, now)
+    if issued is None:
+        return PassRefusal.NOT_FOUND
+    return ReportPass(issued, report.data.initials)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ last guard. Audit rows carry ids only."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from domain.swabs import (
@@ -19,7 +20,7 @@ from domain.swabs import (
     SwabPoint,
 )
 from storage import audit
-from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.db import Connection, Database, Row, parse_utc, utc_now_text
 
 _SLOT_COLUMNS = (
     "s.id AS slot_id, s.starts_at, s.minutes, s.places, s.booked, s.kind,"
@@ -612,3 +613,126 @@ class SwabsRepository:
             " GROUP BY plesso_code ORDER BY plesso_code",
             (utc_now_text(since), ats_code, ats_code),
         )
+
+    # --- retention ---------------------------------------------------------------------------
+
+    async def purge_ended(self, cutoff: datetime, local_cutoff: datetime, now: datetime) -> int:
+        """Delete for real what ended at or before `cutoff` (UTC; `local_cutoff` is the same
+        moment on the local clock, for the slots' local starts): referrals expired (one that
+        became a case: when its person's isolation is due), with their bookings; passes used
+        or expired; bookings whose result was given, or whose slot was past, or that were
+        cancelled; used or expired staff
+        invitations; the reminders of what went; the audit rows about them (ids only). With
+        `secure_delete` on; joins the caller's transaction (the citizens' run), the caller
+        VACUUMs after. One audit row per ATS with the counts. Returns the rows deleted."""
+        limit = utc_now_text(cutoff)
+        local = _minute(local_cutoff)
+        async with self._db.transaction() as conn:
+            async with conn.execute("PRAGMA secure_delete") as cursor:
+                previous = await cursor.fetchone()
+            await conn.execute("PRAGMA secure_delete = ON")
+            try:
+                counts = await self._purge(conn, limit, local)
+                for ats_code, figures in sorted(counts.items()):
+                    await audit.record(
+                        conn,
+                        now=now,
+                        actor=None,
+                        action="retention.swabs",
+                        entity=audit.ATS_ENTITY,
+                        entity_id=ats_code,
+                        details={**figures, "cutoff": limit},
+                    )
+            finally:
+                on = bool(previous[0]) if previous is not None else False
+                await conn.execute(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
+        return sum(sum(figures.values()) for figures in counts.values())
+
+    async def _purge(self, conn: Connection, limit: str, local: str) -> dict[str, dict[str, int]]:
+        """The ids due, each by an indexed lookup (tests/unit/test_query_plans.py), then the
+        rows by primary key: counts per ATS of what went."""
+        params = {"limit": limit, "local": local}
+        referrals = await _ids(conn, _DUE_REFERRALS, params)
+        bookings = await _ids(conn, _DUE_BOOKINGS, params)
+        for chunk in _chunks(list(referrals)):
+            # A referral's bookings go with it (the foreign key cascades: counted here).
+            bookings.update(await _ids(conn, _REFERRAL_BOOKINGS.format(marks=_marks(chunk)), chunk))
+        passes = await _ids(conn, _DUE_PASSES, params)
+        counts: dict[str, dict[str, int]] = {}
+        for what, ids in (("bookings", bookings), ("referrals", referrals), ("passes", passes)):
+            for ats_code in ids.values():
+                figures = counts.setdefault(ats_code, {})
+                figures[what] = figures.get(what, 0) + 1
+        for table, entity, ids in (
+            ("swab_bookings", "swab_booking", bookings),
+            ("swab_referrals", "swab_referral", referrals),
+            ("swab_passes", "swab_pass", passes),
+        ):
+            for chunk in _chunks(list(ids)):
+                marks = _marks(chunk)
+                await conn.execute(
+                    f"DELETE FROM audit_log WHERE entity = '{entity}' AND entity_id IN ({marks})",
+                    [str(i) for i in chunk],
+                )
+                await conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
+        # The reminders of what went (a booking's evening/soon, a referral's nudge).
+        for kinds, ids in ((("evening", "soon"), bookings), (("referral_nudge",), referrals)):
+            for kind in kinds:
+                for chunk in _chunks(list(ids)):
+                    await conn.execute(
+                        f"DELETE FROM swab_reminders WHERE kind = ? AND target_id IN"
+                        f" ({_marks(chunk)})",
+                        [kind, *chunk],
+                    )
+        await conn.execute(
+            "DELETE FROM swab_staff_invitations WHERE COALESCE(used_at, expires_at) <= ?", (limit,)
+        )
+        return counts
+
+
+# --- retention: what is due (ids → ATS) ---------------------------------------------------------
+
+# A referral ends when its link expires, or later when its swab's result is given; one that
+# became a case goes with the person (run before the citizens' purge, which would only set the
+# link to NULL).
+_DUE_REFERRALS = (
+    "SELECT r.id, r.ats_code FROM citizens c JOIN swab_referrals r ON r.citizen_id = c.id"
+    " WHERE c.closed_at IS NOT NULL AND c.closed_at <= :limit"
+    " UNION SELECT r.id, r.ats_code FROM swab_referrals r"
+    " WHERE r.citizen_id IS NULL AND r.expires_at <= :limit AND NOT EXISTS ("
+    " SELECT 1 FROM swab_bookings b JOIN swab_slots s ON s.id = b.slot_id"
+    " WHERE b.referral_id = r.id AND (COALESCE(b.result_at, b.cancelled_at, '') > :limit"
+    " OR b.result_at IS NULL AND b.cancelled_at IS NULL AND s.starts_at > :local))"
+)
+_BOOKING_ATS = (
+    "SELECT b.id, p.ats_code FROM swab_bookings b JOIN swab_slots s ON s.id = b.slot_id"
+    " JOIN swab_points p ON p.id = s.point_id"
+)
+# A booking ends with its result, its cancelling, or its slot's start when nobody posted one;
+# a citizen's bookings go with the person (the foreign key would cascade: counted here).
+_DUE_BOOKINGS = (
+    f"{_BOOKING_ATS} WHERE b.result_at <= :limit"
+    f" UNION {_BOOKING_ATS} WHERE b.cancelled_at <= :limit"
+    " UNION SELECT b.id, p.ats_code FROM swab_slots s JOIN swab_bookings b ON b.slot_id = s.id"
+    " JOIN swab_points p ON p.id = s.point_id WHERE s.starts_at <= :local"
+    " AND b.result_at IS NULL AND b.cancelled_at IS NULL"
+    " UNION SELECT b.id, p.ats_code FROM citizens c JOIN swab_bookings b ON b.citizen_id = c.id"
+    " JOIN swab_slots s ON s.id = b.slot_id JOIN swab_points p ON p.id = s.point_id"
+    " WHERE c.closed_at IS NOT NULL AND c.closed_at <= :limit"
+)
+_REFERRAL_BOOKINGS = f"{_BOOKING_ATS} WHERE b.referral_id IN ({{marks}})"
+_DUE_PASSES = "SELECT id, ats_code FROM swab_passes WHERE COALESCE(used_at, expires_at) <= :limit"
+_CHUNK = 500  # ids per statement, far below SQLite's limit on variables
+
+
+async def _ids(conn: Connection, sql: str, params: Mapping[str, str] | list[int]) -> dict[int, str]:
+    async with conn.execute(sql, params) as cursor:
+        return {int(row[0]): str(row[1]) for row in await cursor.fetchall()}
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+
+
+def _marks(chunk: list[int]) -> str:
+    return ",".join("?" * len(chunk))

@@ -3,6 +3,8 @@ closing a day, the school pass at the swab point."""
 
 from __future__ import annotations
 
+from domain.swabs import PassFor
+
 # --- /puntitampone (ATS) -----------------------------------------------------------------------
 ASK_SLOTS = (
     "🧪 Invia il CSV dei <b>punti tampone</b> e della loro capienza, una riga per punto e "
@@ -190,3 +192,38 @@ DESK_NOTHING = "nessuno"
 DESK_CAPTION = "Tamponi: punti e giorni, pass per scuola."
 CHOOSE_POINT = "🧪 <b>Tampone di guarigione</b>: scegli il punto tampone."
 POINT_BUTTON = "{comune} – {point}"
+
+# --- the school pass, from a sent-home report (referent) ---------------------------------------
+BUTTON_SCHOOL_PASS = "🎫 Pass tampone"
+ASK_PASS_FOR = (
+    "🎫 <b>Pass per il tampone ad accesso diretto</b> ({initials})\n\nPer chi è il tampone? "
+    "L'accesso diretto è riservato agli alunni e al personale scolastico con sospetto COVID, "
+    "perché la classe possa essere gestita subito."
+)
+PASS_FOR_LABELS = {
+    PassFor.PUPIL: "Alunno allontanato",
+    PassFor.STAFF: "Personale scolastico allontanato",
+    PassFor.FAMILY: "Un familiare",
+    PassFor.RECOVERY: "Tampone di guarigione",
+    PassFor.OTHER: "Altro",
+}
+PASS_NOT_FOR = {
+    PassFor.FAMILY: (
+        "Niente pass: l'accesso diretto è solo per alunni e personale scolastico. Il "
+        "familiare con sintomi chiama il proprio medico (MMG/PLS), che lo segnala per il "
+        "tampone; senza medico: 116117. Sintomi gravi: 112."
+    ),
+    PassFor.RECOVERY: (
+        "Niente pass: il tampone di guarigione si prenota dal portale del cittadino (🧪 "
+        "Tampone), dal 10° giorno di isolamento."
+    ),
+    PassFor.OTHER: (
+        "Niente pass: l'accesso diretto è solo per alunni e personale scolastico con "
+        "sospetto COVID. Per gli altri tamponi serve la segnalazione del medico."
+    ),
+}
+PASS_ISSUED = (
+    "🎫 <b>Pass tampone {code}</b> per {initials} ({school})\n"
+    "Vale una sola volta, fino al {until}, nei punti tampone ad accesso diretto di {ats}. "
+    "Inoltra questo messaggio alla famiglia: al punto mostrano il QR o dicono il codice."
+)

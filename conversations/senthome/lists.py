@@ -29,6 +29,7 @@ from conversations.senthome.views import (
     list_line,
     sent_keyboard,
 )
+from conversations.swabs.school_pass import pass_button
 from domain.access import Role
 from domain.dates import format_date
 from domain.senthome import Outcome, SentHomeReport, SentHomeRow, State
@@ -93,7 +94,8 @@ async def view_tapped(update: Update, context: BotContext) -> None:
         # The case form was left unfinished: it can be started again from here.
         label = texts.OUTCOME_LABELS[Outcome.POSITIVE]
         again = [(label, OUTCOMES.data(SET, found.id, Outcome.POSITIVE.value))]
-    keyboard = sent_keyboard(found, again)
+    # The school pass for direct access (issue 20): asks first who the swab is for.
+    keyboard = sent_keyboard(found, [*(again or []), pass_button(found.id)])
     await reply(update, await _full_text(context, found), keyboard)
 
 

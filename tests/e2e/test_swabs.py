@@ -473,3 +473,40 @@ async def test_with_two_points_the_point_comes_first(harness: Harness, admin: Ch
     await citizen.tap("✅ Prenota")
     booked = await citizen.expect("Prenotato")
     assert "Via Fiera 1 (Rho)" in (booked.text or "")
+
+
+async def test_a_sent_home_report_issues_the_school_pass_with_its_qr(
+    harness: Harness, admin: ChatUser
+):
+    """«🎫 Pass tampone» under a report: asked who the swab is for; a family member gets no
+    pass, the pupil gets one (the code and its QR image), which the swab point checks."""
+    from tests.e2e.steps import STUDENT_CF, joined_referent
+    from tests.e2e.test_sent_home import report
+
+    referent = await joined_referent(harness, admin, 300)
+    await report(referent)
+    await referent.send("/allontanamenti")
+    await referent.expect("Allontanamenti degli ultimi 30 giorni")
+    await referent.tap("1")
+    await referent.expect("Allontanamento 1")
+    await referent.tap("🎫 Pass tampone")
+    await referent.expect("Per chi è il tampone?")
+    await referent.tap("Un familiare")
+    await referent.expect("Niente pass")
+    assert db_rows(harness, "SELECT COUNT(*) FROM swab_passes") == [(0,)]
+    await referent.tap("🎫 Pass tampone")  # the report's buttons stay
+    await referent.expect("Per chi è il tampone?")
+    await referent.tap("Alunno allontanato")
+    sent = await referent.expect("Pass tampone")
+    assert sent.photo is not None and sent.photo.startswith(b"\x89PNG\r\n\x1a\n")
+    text = sent.content  # the caption: the family gets the code even without reading the QR
+    assert "L.B." in text and STUDENT_CF not in text and "Bianchi" not in text
+    rows = db_rows(harness, "SELECT code, codice_fiscale, ats_code FROM swab_passes")
+    assert [(cf, ats) for _, cf, ats in rows] == [(STUDENT_CF, "ATS-MILANO")]
+    code = str(rows[0][0])
+    assert code in text
+    await admin.send(f"/verifica {code}")
+    await admin.expect("Pass valido")
+    await admin.tap("Registra accesso")
+    await admin.expect("Accesso registrato")
+    assert db_rows(harness, "SELECT used_by FROM swab_passes") == [(admin.user_id,)]
