@@ -248,6 +248,9 @@ EXPORT_CAPTION = (
     "Isolamenti: {people} persone, {entries} giorni di diario, {members} conviventi. "
     "Dati sanitari: conservali in modo sicuro."
 )
+EXPORT_TOO_BIG = (
+    "Il file supera il limite di Telegram (50 MB): usa /esporta con un periodo più breve."
+)
 WRITE_USAGE = "Scrivi <code>/scrivi NUMERO testo del messaggio</code>."
 WRITE_MAX = 1000
 FROM_ATS = "✉️ <b>Messaggio dall'ATS</b>\n{text}"

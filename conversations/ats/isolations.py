@@ -31,6 +31,7 @@ from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
+from conversations.ats.export import export_labels
 from conversations.citizens.household import member_line
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
@@ -38,10 +39,13 @@ from domain.comuni import comune_by_code, label
 from domain.dates import check_not_future, format_date, parse_date
 from domain.diary import check_onset, day_grid, grid_text
 from domain.errors import ValidationFailed
+from domain.exports import ExportFormat, ExportKind
 from domain.isolation import comune_code_of, parse_register_csv
 from formats.citizens import tokens_csv
 from services import citizens
+from services import exports as exports_service
 from services.citizens import DeskDetail, DeskLine, IssuedToken
+from services.exports import Exported, ExportRequest
 
 PAGE_SIZE = 20
 MAX_LISTED_ERRORS = 30
@@ -373,26 +377,25 @@ async def _tell(context: BotContext, chat_id: int, text: str) -> None:
 
 @requires(Role.ADMIN)
 async def export(update: Update, context: BotContext) -> None:
-    """The follow-up (people, diary, household) as a workbook, audited before it leaves."""
+    """The whole follow-up (people, diary, household) as a workbook: /esporta's use case
+    (kind «Isolamenti», no period), audited before it leaves."""
     services = context.services
-    exported = await citizens.export_isolations(
-        services, context.actor, services.now(), _today(context)
+    today = _today(context)
+    request = ExportRequest(ExportKind.ISOLATIONS, None, ExportFormat.XLSX, today)
+    exported = await exports_service.export(
+        services, context.actor, request, export_labels(services), services.now()
     )
     await answer_tap(update)
-    if exported is None:
-        await reply(update, texts.DESK_EMPTY)
+    if not isinstance(exported, Exported):
+        await reply(update, texts.DESK_EMPTY if exported is None else texts.EXPORT_TOO_BIG)
         return
     chat = update.effective_chat
     assert chat is not None
+    people, entries, members = (count for _, count in exported.counts)
     await chat.send_document(
         exported.content,
-        filename=f"isolamenti_{context.actor.admin_ats or 'regione'}_{_today(context):%Y%m%d}.xlsx",
-        caption=render(
-            texts.EXPORT_CAPTION,
-            people=exported.people,
-            entries=exported.entries,
-            members=exported.members,
-        ),
+        filename=exported.filename,
+        caption=render(texts.EXPORT_CAPTION, people=people, entries=entries, members=members),
         parse_mode=ParseMode.HTML,
     )
 
