@@ -65,6 +65,7 @@ ACTIONS: dict[str, str] = {
     "export.absences": "esportate le assenze",
     "export.registry": "esportati referenti e plessi",
     "export.sent_home": "esportati gli allontanamenti",
+    "export.isolations": "esportato il seguito degli isolamenti",
     "sent_home.create": "allontanamento inviato all'ATS",
     "sent_home.correction": "allontanamento rettificato",
     "sent_home.resent": "allontanamento aggiornato (stessa persona segnalata di nuovo)",
