@@ -400,7 +400,12 @@ async def desk_citizen(uow: UnitOfWork, actor: Actor, citizen_id: int) -> Citize
     return citizen
 
 
-async def status_of(uow: UnitOfWork, citizen: Citizen, now: datetime, today: date) -> DeskLine:
+async def status_of(
+    uow: UnitOfWork, citizen: Citizen, now: datetime, local_now: datetime
+) -> DeskLine:
+    """Where the person stands (`local_now` in the ATS's zone: the diary's days and the swab
+    slots are local)."""
+    today = local_now.date()
     entries = await uow.citizens.entries(citizen.id)
     swab = swab_eligible_from(citizen.d0, citizen.onset, last_symptom_day(entries))
     day = day_number(citizen.d0, today)
@@ -414,6 +419,8 @@ async def status_of(uow: UnitOfWork, citizen: Citizen, now: datetime, today: dat
         status = Status.SYMPTOMS
     elif _not_answering(await uow.citizens.last_saved(citizen.id), now):
         status = Status.NOT_ANSWERING
+    elif booking := await uow.swabs.active_booking(citizen.id):
+        status = Status.RESULT_PENDING if booking.awaits_result(local_now) else Status.BOOKED
     elif today >= swab:
         status = Status.ELIGIBLE
     else:
@@ -429,7 +436,7 @@ async def desk(
     uow: UnitOfWork,
     actor: Actor,
     now: datetime,
-    today: date,
+    local_now: datetime,
     *,
     include_closed: bool = False,
     comune_code: str | None = None,
@@ -439,7 +446,7 @@ async def desk(
     people = await uow.citizens.list_for_ats(actor.admin_ats, include_closed=include_closed)
     if comune_code is not None:
         people = [c for c in people if c.comune_code == comune_code]
-    lines = [await status_of(uow, c, now, today) for c in people]
+    lines = [await status_of(uow, c, now, local_now) for c in people]
     order = list(Status)
     return sorted(lines, key=lambda line: order.index(line.status))
 
@@ -453,13 +460,13 @@ class DeskDetail:
 
 
 async def desk_detail(
-    uow: UnitOfWork, actor: Actor, citizen_id: int, now: datetime, today: date
+    uow: UnitOfWork, actor: Actor, citizen_id: int, now: datetime, local_now: datetime
 ) -> DeskDetail | None:
     citizen = await desk_citizen(uow, actor, citizen_id)
     if citizen is None:
         return None
     return DeskDetail(
-        await status_of(uow, citizen, now, today),
+        await status_of(uow, citizen, now, local_now),
         await uow.citizens.entries(citizen.id),
         await uow.citizens.members(citizen.id),
         len(await uow.citizens.chats_of(citizen.id)),
@@ -624,7 +631,6 @@ async def isolation_rows(
     uow: UnitOfWork,
     actor: Actor,
     now: datetime,
-    today: date,
     period: Period | None,
     *,
     yes: str,
@@ -635,7 +641,7 @@ async def isolation_rows(
     included: the people whose isolation (D0 to its closing) touches the period, and their
     diary entries of the period; every person and entry when there is no period."""
     rows = IsolationRows([], [], [])
-    for line in await desk(uow, actor, now, today, include_closed=True):
+    for line in await desk(uow, actor, now, now.astimezone(timezone), include_closed=True):
         c = line.citizen
         closed_on = c.closed_at.astimezone(timezone).date() if c.closed_at else None
         if not overlaps(period, c.d0, closed_on):

@@ -167,7 +167,6 @@ async def _isolation_tables(
         uow,
         actor,
         now,
-        request.today,
         request.period,
         yes=labels.yes,
         no=labels.no,

@@ -212,6 +212,8 @@ STATUS_LABELS: dict[Status, str] = {
     Status.SYMPTOMS: "🤒 Con sintomi",
     Status.NOT_ANSWERING: "🔕 Non rispondono (24 h)",
     Status.ELIGIBLE: "🧪 Tampone di guarigione prenotabile",
+    Status.BOOKED: "📅 Tampone prenotato",
+    Status.RESULT_PENDING: "⏳ Esito del tampone in attesa",
     Status.FOLLOWED: "🙂 In isolamento",
     Status.NOT_SIGNED_IN: "✉️ Non ancora entrati",
     Status.CLOSED: "✅ Chiusi",

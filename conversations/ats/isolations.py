@@ -205,7 +205,7 @@ async def _show_page(
 ) -> None:
     services = context.services
     lines = await citizens.desk(
-        services, context.actor, services.now(), _today(context), comune_code=comune_code
+        services, context.actor, services.now(), services.local_now(), comune_code=comune_code
     )
     comune = comune_by_code(comune_code) if comune_code else None
     if not lines:
@@ -295,7 +295,7 @@ def _detail_keyboard(detail: DeskDetail) -> InlineKeyboardMarkup | None:
 async def _show_one(update: Update, context: BotContext, citizen_id: int) -> None:
     services = context.services
     detail = await citizens.desk_detail(
-        services, context.actor, citizen_id, services.now(), _today(context)
+        services, context.actor, citizen_id, services.now(), services.local_now()
     )
     if detail is None:
         await answer_tap(update, texts.CITIZEN_NOT_FOUND)
