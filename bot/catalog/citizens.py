@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.diary import RedFlag, Symptom
+from domain.diary import Mark, RedFlag, Symptom
 from domain.isolation import Status
 
 CITIZEN_COMMANDS: list[tuple[str, str]] = [
@@ -221,6 +221,12 @@ STATUS_LABELS: dict[Status, str] = {
 DESK_HEAD = "🏠 <b>Isolamenti</b> ({scope}) – {total} persone, pagina {page}/{pages}"
 DESK_EMPTY_COMUNE = "Nessuna persona in isolamento in questo comune."
 DESK_EMPTY = "Nessuna persona in isolamento. Carica il registro dei positivi con /positivi."
+GRID_CAPTION = "🗓 Giorni dell'isolamento #{id}, dal D0 (G0) a oggi."
+GRID_LEGEND: dict[Mark, str] = {
+    Mark.WELL: "nessun sintomo",
+    Mark.ILL: "sintomi",
+    Mark.MISSING: "non compilato",
+}
 DESK_LINE = "#{id} {surname} {name} – G{day}, tampone dal {swab}"
 BUTTON_PREVIOUS = "⬅️"
 BUTTON_FOLLOWING = "➡️"

@@ -37,11 +37,12 @@ from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.comuni import comune_by_code, label
 from domain.dates import check_not_future, format_date, parse_date
-from domain.diary import check_onset, day_grid, grid_text
+from domain.diary import Mark, check_onset, day_grid, grid_text
 from domain.errors import ValidationFailed
 from domain.exports import ExportFormat, ExportKind
 from domain.isolation import comune_code_of, parse_register_csv
 from formats.citizens import tokens_csv
+from formats.diary_grid import diary_grid_png
 from services import citizens
 from services import exports as exports_service
 from services.citizens import DeskDetail, DeskLine, IssuedToken
@@ -252,9 +253,7 @@ async def desk_comune_page(update: Update, context: BotContext) -> None:
 def _detail_text(detail: DeskDetail, today: date) -> str:
     line = detail.line
     citizen = line.citizen
-    # A closed isolation's grid stops at its closing day; an open one at today.
-    last = citizen.closed_at.date() if citizen.closed_at else today
-    grid = grid_text(day_grid(citizen.d0, max(last, citizen.d0), detail.entries))
+    grid = grid_text(_grid(detail, today))
     household = (
         "\n".join(member_line(m, quarantine=True) for m in detail.members) or texts.HOUSEHOLD_EMPTY
     )
@@ -279,6 +278,23 @@ def _detail_text(detail: DeskDetail, today: date) -> str:
     return head + household
 
 
+def _grid(detail: DeskDetail, today: date) -> list[tuple[date, Mark]]:
+    # A closed isolation's grid stops at its closing day; an open one at today.
+    citizen = detail.line.citizen
+    last = citizen.closed_at.date() if citizen.closed_at else today
+    return day_grid(citizen.d0, max(last, citizen.d0), detail.entries)
+
+
+async def _send_grid_picture(update: Update, detail: DeskDetail, today: date) -> None:
+    """The day grid as a picture, before the text (whose buttons stay the last message)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    png = await asyncio.to_thread(diary_grid_png, _grid(detail, today), texts.GRID_LEGEND)
+    caption = render(texts.GRID_CAPTION, id=detail.line.citizen.id)
+    await chat.send_photo(png, caption=caption, parse_mode=ParseMode.HTML)
+
+
 def _detail_keyboard(detail: DeskDetail) -> InlineKeyboardMarkup | None:
     citizen = detail.line.citizen
     if not citizen.is_open:
@@ -301,6 +317,7 @@ async def _show_one(update: Update, context: BotContext, citizen_id: int) -> Non
         await answer_tap(update, texts.CITIZEN_NOT_FOUND)
         await reply(update, texts.CITIZEN_NOT_FOUND)
         return
+    await _send_grid_picture(update, detail, _today(context))
     await reply(update, _detail_text(detail, _today(context)), _detail_keyboard(detail))
 
 
