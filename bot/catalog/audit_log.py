@@ -73,6 +73,19 @@ ACTIONS: dict[str, str] = {
     "broadcast.create": "avviso ai referenti confermato",
     "broadcast.delivered": "avviso consegnato",
     "retention.run": "casi chiusi cancellati (conservazione)",
+    # Citizens in isolation (issue 19).
+    "citizen.create": "persona positiva caricata nel registro",
+    "citizen.token": "link di accesso emesso",
+    "citizen.link": "chat collegata a mano a una persona in isolamento",
+    "citizen.dates": "date dell'isolamento corrette",
+    "citizen.household_taken": "conviventi presi in carico",
+    "citizen.alerts_handled": "segnale di allarme gestito",
+    "citizen.close": "isolamento chiuso",
+    "citizen.message": "messaggio dell'ATS a una persona in isolamento",
+    "household.add": "convivente aggiunto",
+    "household.update": "convivente modificato",
+    "household.delete": "convivente tolto",
+    "retention.citizens": "isolamenti chiusi cancellati (conservazione)",
 }
 
 # The record a row is about, by entity; an unknown entity is shown as "entity id".
