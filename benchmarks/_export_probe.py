@@ -45,7 +45,7 @@ async def export(path: Path, period: Period, ats: str | None) -> dict[str, float
         before = memory_mb("VmRSS")
         started = time.perf_counter()
         request = ExportRequest(ExportKind.CASES, period, ExportFormat.XLSX, NOW.date())
-        labels = ats_export._labels(services)
+        labels = ats_export.export_labels(services)
         tables = await exports_service._tables(services.exports, ats, request, labels)
         written, content = await asyncio.to_thread(exports_service._build, tables, request.fmt)
         seconds = time.perf_counter() - started

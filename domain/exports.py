@@ -38,6 +38,7 @@ class ExportKind(StrEnum):
     ABSENCES = "assenze"
     REGISTRY = "anagrafe"
     SENT_HOME = "allontanamenti"
+    ISOLATIONS = "isolamenti"
 
     @property
     def has_period(self) -> bool:
@@ -54,6 +55,7 @@ _AUDIT_ACTIONS = {
     ExportKind.ABSENCES: "export.absences",
     ExportKind.REGISTRY: "export.registry",
     ExportKind.SENT_HOME: "export.sent_home",
+    ExportKind.ISOLATIONS: "export.isolations",
 }
 
 
@@ -227,6 +229,18 @@ class ReferentRecord(NamedTuple):
     revoked_at: datetime | None
     last_used_at: datetime | None
     unreachable_since: datetime | None
+
+
+def overlaps(period: Period | None, first: date, last: date | None) -> bool:
+    """An isolation from `first` to `last` (None: still open) touches the period; no
+    period (the whole follow-up) takes everything."""
+    if period is None:
+        return True
+    return first <= period.end and (last is None or last >= period.start)
+
+
+def within(period: Period | None, day: date) -> bool:
+    return period is None or period.start <= day <= period.end
 
 
 # --- Rates ------------------------------------------------------------------------------

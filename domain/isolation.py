@@ -162,7 +162,9 @@ class Status(StrEnum):
     RED_FLAG = "red_flag"
     SYMPTOMS = "symptoms"
     NOT_ANSWERING = "not_answering"
-    ELIGIBLE = "eligible"
+    ELIGIBLE = "eligible"  # the recovery swab may be booked, and is not
+    BOOKED = "booked"  # a recovery swab booked, its slot still to come
+    RESULT_PENDING = "result_pending"  # the booked slot is over, no result yet
     FOLLOWED = "followed"  # in isolation, answering, not yet eligible
     NOT_SIGNED_IN = "not_signed_in"
     CLOSED = "closed"

@@ -252,6 +252,10 @@ class Slot(BaseModel):
     def free(self) -> int:
         return self.places - self.booked
 
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.minutes)
+
 
 class Booking(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -268,6 +272,11 @@ class Booking(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.cancelled_at is None and self.result is None
+
+    def awaits_result(self, local_now: datetime) -> bool:
+        """Active, and its slot is over: the swab is taken (as far as the desk can tell)
+        and its result not posted yet. `local_now` in the ATS's zone, like the slots."""
+        return self.is_active and self.slot.ends_at <= local_now.replace(tzinfo=None)
 
 
 def bookable(slot: Slot, eligible_from: date, local_now: datetime) -> bool:

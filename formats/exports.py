@@ -469,3 +469,64 @@ def sent_home_table(records: Iterable[SentHomeRecord], labels: ExportLabels) -> 
         )
 
     return Table(SENT_HOME_SHEET, SENT_HOME_COLUMNS, map(row, records))
+
+
+# --- the isolation follow-up (issue 19): people, diary entries, household members ------------
+
+ISOLATION_PEOPLE_SHEET = "Persone"
+ISOLATION_DIARY_SHEET = "Diario"
+ISOLATION_HOUSEHOLD_SHEET = "Conviventi"
+
+ISOLATION_PEOPLE_COLUMNS = tuple(
+    Column(h, w)
+    for h, w in (
+        ("id", 6),
+        ("ATS", 12),
+        ("codice fiscale", 18),
+        ("cognome", 18),
+        ("nome", 16),
+        ("data di nascita", 12),
+        ("telefono", 15),
+        ("D0", 12),
+        ("esordio", 12),
+        ("stato", 14),
+        ("tampone dal", 12),
+        ("conviventi presi in carico", 14),
+        ("chiuso il", 16),
+    )
+)
+ISOLATION_DIARY_COLUMNS = tuple(
+    Column(h, w)
+    for h, w in (
+        ("id persona", 8),
+        ("giorno", 12),
+        ("sintomi", 40),
+        ("temperatura", 10),
+        ("segnali di allarme", 30),
+    )
+)
+ISOLATION_HOUSEHOLD_COLUMNS = tuple(
+    Column(h, w)
+    for h, w in (
+        ("id persona", 8),
+        ("cognome", 18),
+        ("nome", 16),
+        ("codice fiscale", 18),
+        ("cellulare", 15),
+        ("ultimo contatto", 12),
+        ("già positivo", 8),
+        ("scuola", 20),
+    )
+)
+
+
+def isolation_tables(
+    people: Sequence[Row], diary: Sequence[Row], household: Sequence[Row]
+) -> list[Table]:
+    """The three tables of the follow-up, rows as services.citizens gives them (in the
+    column order above): /esporta «Isolamenti» and the desk's «Esporta» button both."""
+    return [
+        Table(ISOLATION_PEOPLE_SHEET, ISOLATION_PEOPLE_COLUMNS, people),
+        Table(ISOLATION_DIARY_SHEET, ISOLATION_DIARY_COLUMNS, diary),
+        Table(ISOLATION_HOUSEHOLD_SHEET, ISOLATION_HOUSEHOLD_COLUMNS, household),
+    ]

@@ -12,7 +12,6 @@ charge, link a chat by hand). No telegram and no texts here.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 from domain.access import Actor
 from domain.codice_fiscale import parse_codice_fiscale
 from domain.diary import DiaryEntry, last_symptom_day
+from domain.exports import Period, overlaps, within
 from domain.isolation import (
     NOT_ANSWERING_AFTER,
     NUDGE_AFTER,
@@ -42,7 +42,7 @@ from domain.isolation import (
 )
 from domain.retention import cutoff
 from domain.schools import RowError
-from formats.citizens import isolation_workbook
+from formats.xlsx import Row
 from services.unit_of_work import UnitOfWork
 
 # --- the register (ATS) ----------------------------------------------------------------------
@@ -400,7 +400,12 @@ async def desk_citizen(uow: UnitOfWork, actor: Actor, citizen_id: int) -> Citize
     return citizen
 
 
-async def status_of(uow: UnitOfWork, citizen: Citizen, now: datetime, today: date) -> DeskLine:
+async def status_of(
+    uow: UnitOfWork, citizen: Citizen, now: datetime, local_now: datetime
+) -> DeskLine:
+    """Where the person stands (`local_now` in the ATS's zone: the diary's days and the swab
+    slots are local)."""
+    today = local_now.date()
     entries = await uow.citizens.entries(citizen.id)
     swab = swab_eligible_from(citizen.d0, citizen.onset, last_symptom_day(entries))
     day = day_number(citizen.d0, today)
@@ -414,6 +419,8 @@ async def status_of(uow: UnitOfWork, citizen: Citizen, now: datetime, today: dat
         status = Status.SYMPTOMS
     elif _not_answering(await uow.citizens.last_saved(citizen.id), now):
         status = Status.NOT_ANSWERING
+    elif booking := await uow.swabs.active_booking(citizen.id):
+        status = Status.RESULT_PENDING if booking.awaits_result(local_now) else Status.BOOKED
     elif today >= swab:
         status = Status.ELIGIBLE
     else:
@@ -429,7 +436,7 @@ async def desk(
     uow: UnitOfWork,
     actor: Actor,
     now: datetime,
-    today: date,
+    local_now: datetime,
     *,
     include_closed: bool = False,
     comune_code: str | None = None,
@@ -439,7 +446,7 @@ async def desk(
     people = await uow.citizens.list_for_ats(actor.admin_ats, include_closed=include_closed)
     if comune_code is not None:
         people = [c for c in people if c.comune_code == comune_code]
-    lines = [await status_of(uow, c, now, today) for c in people]
+    lines = [await status_of(uow, c, now, local_now) for c in people]
     order = list(Status)
     return sorted(lines, key=lambda line: order.index(line.status))
 
@@ -453,13 +460,13 @@ class DeskDetail:
 
 
 async def desk_detail(
-    uow: UnitOfWork, actor: Actor, citizen_id: int, now: datetime, today: date
+    uow: UnitOfWork, actor: Actor, citizen_id: int, now: datetime, local_now: datetime
 ) -> DeskDetail | None:
     citizen = await desk_citizen(uow, actor, citizen_id)
     if citizen is None:
         return None
     return DeskDetail(
-        await status_of(uow, citizen, now, today),
+        await status_of(uow, citizen, now, local_now),
         await uow.citizens.entries(citizen.id),
         await uow.citizens.members(citizen.id),
         len(await uow.citizens.chats_of(citizen.id)),
@@ -614,30 +621,38 @@ async def purge_closed_isolations(
     return deleted
 
 
-# --- the export ------------------------------------------------------------------------------
+# --- the export (the tables are formats.exports', the file and the audit services.exports') ---
 
 
 @dataclass(frozen=True)
-class IsolationExport:
-    content: bytes
-    people: int
-    entries: int
-    members: int
+class IsolationRows:
+    """The follow-up's rows: people, their diary entries, their household members."""
+
+    people: list[Row]
+    diary: list[Row]
+    household: list[Row]
 
 
-async def export_isolations(
-    uow: UnitOfWork, actor: Actor, now: datetime, today: date
-) -> IsolationExport | None:
-    """The follow-up of the admin's ATS (every ATS for a regional admin) as a workbook:
-    people, diary entries, household members. Audited (counts only) before it is sent.
-    None when there is nobody."""
-    lines = await desk(uow, actor, now, today, include_closed=True)
-    if not lines:
-        return None
-    people, diary, household = [], [], []
-    for line in lines:
+async def isolation_rows(
+    uow: UnitOfWork,
+    actor: Actor,
+    now: datetime,
+    period: Period | None,
+    *,
+    yes: str,
+    no: str,
+    timezone: ZoneInfo,
+) -> IsolationRows:
+    """The follow-up of the admin's ATS (every ATS for a regional admin), closed isolations
+    included: the people whose isolation (D0 to its closing) touches the period, and their
+    diary entries of the period; every person and entry when there is no period."""
+    rows = IsolationRows([], [], [])
+    for line in await desk(uow, actor, now, now.astimezone(timezone), include_closed=True):
         c = line.citizen
-        people.append(
+        closed_on = c.closed_at.astimezone(timezone).date() if c.closed_at else None
+        if not overlaps(period, c.d0, closed_on):
+            continue
+        rows.people.append(
             (
                 c.id,
                 c.ats_code,
@@ -654,32 +669,25 @@ async def export_isolations(
                 c.closed_at,
             )
         )
-        for entry in await uow.citizens.entries(c.id):
-            diary.append(
-                (
-                    c.id,
-                    entry.day,
-                    ", ".join(entry.symptoms),
-                    entry.temperature,
-                    ", ".join(entry.red_flags),
-                )
+        rows.diary.extend(
+            (c.id, e.day, ", ".join(e.symptoms), e.temperature, ", ".join(e.red_flags))
+            for e in await uow.citizens.entries(c.id)
+            if within(period, e.day)
+        )
+        rows.household.extend(
+            (
+                c.id,
+                m.surname,
+                m.name,
+                m.codice_fiscale,
+                m.phone,
+                m.last_contact,
+                yes if m.already_positive else no,
+                m.school,
             )
-        for m in await uow.citizens.members(c.id):
-            household.append(
-                (
-                    c.id,
-                    m.surname,
-                    m.name,
-                    m.codice_fiscale,
-                    m.phone,
-                    m.last_contact,
-                    "sì" if m.already_positive else "no",
-                    m.school,
-                )
-            )
-    content, counts = await asyncio.to_thread(isolation_workbook, people, diary, household)
-    await uow.citizens.record_export(actor.user_id, actor.admin_ats, counts, now)
-    return IsolationExport(content, *counts)
+            for m in await uow.citizens.members(c.id)
+        )
+    return rows
 
 
 async def chats_to_write(

@@ -32,12 +32,14 @@ from formats.exports import (
     absences_table,
     cases_table,
     contacts_table,
+    isolation_tables,
     plessi_table,
     referents_table,
     sent_home_table,
     write_export,
 )
 from formats.xlsx import Table
+from services import citizens
 from services.unit_of_work import UnitOfWork
 from storage.exports import REGION, ExportsRepository
 
@@ -93,6 +95,8 @@ async def export(
     ats = actor.admin_ats
     if request.kind is ExportKind.SENT_HOME:
         tables = await _sent_home_tables(uow, ats, request, labels)
+    elif request.kind is ExportKind.ISOLATIONS:
+        tables = await _isolation_tables(uow, actor, request, labels, now)
     else:
         tables = await _tables(uow.exports, ats, request, labels)
     if not tables:
@@ -152,6 +156,25 @@ async def _sent_home_tables(
     assert period is not None
     records = await uow.sent_home.for_export(ats, period.start, period.end)
     return [sent_home_table(records, labels)] if records else []
+
+
+async def _isolation_tables(
+    uow: UnitOfWork, actor: Actor, request: ExportRequest, labels: ExportLabels, now: datetime
+) -> list[Table]:
+    """The isolation follow-up (issue 19): people, diary entries, household members; none
+    when nobody's isolation touches the period."""
+    rows = await citizens.isolation_rows(
+        uow,
+        actor,
+        now,
+        request.period,
+        yes=labels.yes,
+        no=labels.no,
+        timezone=labels.timezone,
+    )
+    if not rows.people:
+        return []
+    return isolation_tables(rows.people, rows.diary, rows.household)
 
 
 def paged(

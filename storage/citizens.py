@@ -639,22 +639,6 @@ class CitizensRepository:
                 await conn.execute(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
         return counts, drafts
 
-    async def record_export(
-        self, actor: int, ats_code: str | None, counts: tuple[int, ...], now: datetime
-    ) -> None:
-        """Who exported the follow-up of which ATS, and how many rows: never whose data."""
-        people, entries, members = counts
-        async with self._db.transaction() as conn:
-            await audit.record(
-                conn,
-                now=now,
-                actor=actor,
-                action="export.isolations",
-                entity=audit.ATS_ENTITY,
-                entity_id=ats_code or audit.REGION,
-                details={"people": people, "diary": entries, "household": members},
-            )
-
     async def record_message(self, citizen_id: int, actor: int, now: datetime) -> None:
         async with self._db.transaction() as conn:
             await audit.record(

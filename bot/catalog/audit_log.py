@@ -38,20 +38,7 @@ WHO_UNKNOWN = "utente {id}"
 
 # The action codes written by storage/ (audit.record), in words; an unknown one is shown as is.
 ACTIONS: dict[str, str] = {
-    # Citizens in isolation (issue 19), swab booking (issue 20), vaccination duty (issue 18).
-    "citizen.create": "persona positiva aggiunta al registro",
-    "citizen.token": "link di accesso emesso",
-    "citizen.link": "chat collegata alla persona",
-    "citizen.dates": "date dell'isolamento corrette",
-    "citizen.household_taken": "conviventi presi in carico",
-    "citizen.alerts_handled": "allarme gestito",
-    "citizen.message": "messaggio inviato alla persona",
-    "citizen.close": "isolamento chiuso",
-    "household.add": "convivente aggiunto",
-    "household.update": "convivente modificato",
-    "household.delete": "convivente eliminato",
-    "export.isolations": "isolamenti esportati",
-    "retention.citizens": "isolamenti chiusi eliminati (conservazione)",
+    # Swab booking (issue 20) and the vaccination-duty check (issue 18).
     "swabs.load_slots": "punti tampone e posti caricati",
     "swabs.close_day": "giornata di un punto tampone chiusa",
     "swabs.book": "tampone prenotato",
@@ -65,6 +52,7 @@ ACTIONS: dict[str, str] = {
     "vaccines.answer": "esito vaccinale dell'ATS caricato",
     "vaccines.revoke": "ruolo vaccini revocato",
     "vaccines.retention": "dati vaccinali eliminati (conservazione)",
+    "retention.swabs": "dati dei tamponi cancellati (conservazione)",
     "plesso.create": "plesso aggiunto all'anagrafe",
     "plesso.update": "plesso aggiornato",
     "invitation.create": "invito creato",
@@ -92,6 +80,7 @@ ACTIONS: dict[str, str] = {
     "export.absences": "esportate le assenze",
     "export.registry": "esportati referenti e plessi",
     "export.sent_home": "esportati gli allontanamenti",
+    "export.isolations": "esportato il seguito degli isolamenti",
     "sent_home.create": "allontanamento inviato all'ATS",
     "sent_home.correction": "allontanamento rettificato",
     "sent_home.resent": "allontanamento aggiornato (stessa persona segnalata di nuovo)",
@@ -99,6 +88,19 @@ ACTIONS: dict[str, str] = {
     "broadcast.create": "avviso ai referenti confermato",
     "broadcast.delivered": "avviso consegnato",
     "retention.run": "casi chiusi cancellati (conservazione)",
+    # Citizens in isolation (issue 19).
+    "citizen.create": "persona positiva caricata nel registro",
+    "citizen.token": "link di accesso emesso",
+    "citizen.link": "chat collegata a mano a una persona in isolamento",
+    "citizen.dates": "date dell'isolamento corrette",
+    "citizen.household_taken": "conviventi presi in carico",
+    "citizen.alerts_handled": "segnale di allarme gestito",
+    "citizen.close": "isolamento chiuso",
+    "citizen.message": "messaggio dell'ATS a una persona in isolamento",
+    "household.add": "convivente aggiunto",
+    "household.update": "convivente modificato",
+    "household.delete": "convivente tolto",
+    "retention.citizens": "isolamenti chiusi cancellati (conservazione)",
 }
 
 # The record a row is about, by entity; an unknown entity is shown as "entity id".

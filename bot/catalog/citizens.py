@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.diary import RedFlag, Symptom
+from domain.diary import Mark, RedFlag, Symptom
 from domain.isolation import Status
 
 CITIZEN_COMMANDS: list[tuple[str, str]] = [
@@ -212,6 +212,8 @@ STATUS_LABELS: dict[Status, str] = {
     Status.SYMPTOMS: "🤒 Con sintomi",
     Status.NOT_ANSWERING: "🔕 Non rispondono (24 h)",
     Status.ELIGIBLE: "🧪 Tampone di guarigione prenotabile",
+    Status.BOOKED: "📅 Tampone prenotato",
+    Status.RESULT_PENDING: "⏳ Esito del tampone in attesa",
     Status.FOLLOWED: "🙂 In isolamento",
     Status.NOT_SIGNED_IN: "✉️ Non ancora entrati",
     Status.CLOSED: "✅ Chiusi",
@@ -219,6 +221,12 @@ STATUS_LABELS: dict[Status, str] = {
 DESK_HEAD = "🏠 <b>Isolamenti</b> ({scope}) – {total} persone, pagina {page}/{pages}"
 DESK_EMPTY_COMUNE = "Nessuna persona in isolamento in questo comune."
 DESK_EMPTY = "Nessuna persona in isolamento. Carica il registro dei positivi con /positivi."
+GRID_CAPTION = "🗓 Giorni dell'isolamento #{id}, dal D0 (G0) a oggi."
+GRID_LEGEND: dict[Mark, str] = {
+    Mark.WELL: "nessun sintomo",
+    Mark.ILL: "sintomi",
+    Mark.MISSING: "non compilato",
+}
 DESK_LINE = "#{id} {surname} {name} – G{day}, tampone dal {swab}"
 BUTTON_PREVIOUS = "⬅️"
 BUTTON_FOLLOWING = "➡️"
@@ -247,6 +255,9 @@ BUTTON_EXPORT = "📦 Esporta (Excel)"
 EXPORT_CAPTION = (
     "Isolamenti: {people} persone, {entries} giorni di diario, {members} conviventi. "
     "Dati sanitari: conservali in modo sicuro."
+)
+EXPORT_TOO_BIG = (
+    "Il file supera il limite di Telegram (50 MB): usa /esporta con un periodo più breve."
 )
 WRITE_USAGE = "Scrivi <code>/scrivi NUMERO testo del messaggio</code>."
 WRITE_MAX = 1000

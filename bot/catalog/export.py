@@ -9,15 +9,21 @@ BUTTON_CASES = "Casi chiusi e contatti"
 BUTTON_ABSENCES = "Assenze, iscritti e tassi"
 BUTTON_REGISTRY = "Referenti e plessi"
 BUTTON_SENT_HOME = "Allontanamenti"
+BUTTON_ISOLATIONS = "Isolamenti (persone, diario, conviventi)"
 
 # What the file holds, in the questions and in the caption.
 KIND_CASES = "Casi chiusi e loro contatti"
 KIND_ABSENCES = "Assenze dei plessi sentinella, con iscritti e tassi"
 KIND_REGISTRY = "Referenti e plessi"
 KIND_SENT_HOME = "Allontanamenti per sintomi, con esito"
+KIND_ISOLATIONS = "Isolamenti: persone, diario e conviventi"
 
 ASK_PERIOD = "<b>{what}</b>: di quale periodo?"
 ASK_PERIOD_CASES = "<b>{what}</b>: di quale periodo? Conta il giorno di chiusura del caso."
+ASK_PERIOD_ISOLATIONS = (
+    "<b>{what}</b>: di quale periodo? Conta chi era in isolamento nel periodo (dal D0 alla "
+    "chiusura); del diario, i giorni del periodo."
+)
 BUTTON_WEEK = "Questa settimana (dal {start})"
 BUTTON_LAST_30 = "Ultimi 30 giorni (dal {start})"
 BUTTON_SCHOOL_YEAR = "Quest'anno scolastico {year}"
@@ -38,6 +44,7 @@ SNAPSHOT = "situazione al {today}"
 NOTHING_CASES = "Nessun caso chiuso {period} ({scope}): non c'è nulla da esportare."
 NOTHING_ABSENCES = "Nessuna assenza registrata {period} ({scope}): non c'è nulla da esportare."
 NOTHING_SENT_HOME = "Nessun allontanamento {period} ({scope}): non c'è nulla da esportare."
+NOTHING_ISOLATIONS = "Nessuna persona in isolamento {period} ({scope}): non c'è nulla da esportare."
 NOTHING_REGISTRY = "Nessun plesso caricato ({scope}): non c'è nulla da esportare."
 TOO_BIG = (
     "Il file sarebbe di {size} MB, oltre il limite di Telegram (50 MB). "

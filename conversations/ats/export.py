@@ -2,8 +2,9 @@
 as one Excel or CSV file.
 
 What (closed cases with their contacts; absences with enrolment and rates; referents and
-plessi), then the period (this week, the last 30 days, this school year, or two typed dates;
-referents and plessi are a snapshot of today and skip it), then the format. Nothing in the
+plessi; sent-home reports; the isolation follow-up of issue 19), then the period (this
+week, the last 30 days, this school year, or two typed dates; referents and plessi are a
+snapshot of today and skip it), then the format. Nothing in the
 period: the admin is told so, and no file is sent. Otherwise the file is built off the event
 loop, the export is written to the change log (who, what, which days, how many rows, never
 whose data), and the bot sends the document with a caption that says what it holds.
@@ -94,12 +95,19 @@ _KIND_TEXT = {
     ExportKind.ABSENCES: texts.KIND_ABSENCES,
     ExportKind.REGISTRY: texts.KIND_REGISTRY,
     ExportKind.SENT_HOME: texts.KIND_SENT_HOME,
+    ExportKind.ISOLATIONS: texts.KIND_ISOLATIONS,
 }
 _NOTHING = {
     ExportKind.CASES: texts.NOTHING_CASES,
     ExportKind.ABSENCES: texts.NOTHING_ABSENCES,
     ExportKind.REGISTRY: texts.NOTHING_REGISTRY,
     ExportKind.SENT_HOME: texts.NOTHING_SENT_HOME,
+    ExportKind.ISOLATIONS: texts.NOTHING_ISOLATIONS,
+}
+
+_ASK_PERIOD = {
+    ExportKind.CASES: texts.ASK_PERIOD_CASES,
+    ExportKind.ISOLATIONS: texts.ASK_PERIOD_ISOLATIONS,
 }
 
 
@@ -124,7 +132,7 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
     kind = draft.chosen_kind()
     what = _KIND_TEXT[kind]
     if step is Step.PERIOD:
-        template = texts.ASK_PERIOD_CASES if kind is ExportKind.CASES else texts.ASK_PERIOD
+        template = _ASK_PERIOD.get(kind, texts.ASK_PERIOD)
         await reply(update, render(template, what=what), _period_keyboard(today))
     elif step is Step.START:
         example = format_date(period_for(PeriodChoice.LAST_30_DAYS, today).start)
@@ -143,6 +151,7 @@ def _kind_keyboard() -> InlineKeyboardMarkup:
             (texts.BUTTON_ABSENCES, BUTTONS.data(KIND, ExportKind.ABSENCES)),
             (texts.BUTTON_REGISTRY, BUTTONS.data(KIND, ExportKind.REGISTRY)),
             (texts.BUTTON_SENT_HOME, BUTTONS.data(KIND, ExportKind.SENT_HOME)),
+            (texts.BUTTON_ISOLATIONS, BUTTONS.data(KIND, ExportKind.ISOLATIONS)),
         ]
     )
 
@@ -296,7 +305,8 @@ async def format_tapped(update: Update, context: BotContext) -> object:
 # --- the export ---------------------------------------------------------------------------
 
 
-def _labels(services: Services) -> ExportLabels:
+def export_labels(services: Services) -> ExportLabels:
+    """The catalog's words for the tables (the desk's «Esporta» button uses them too)."""
     return ExportLabels(
         roles=ROLE_LABELS,
         school_types=SCHOOL_TYPE_LABELS,
@@ -320,7 +330,7 @@ async def _export(update: Update, context: BotContext, request: ExportRequest) -
         await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
 
     result = await exports_service.export(
-        services, context.actor, request, _labels(services), services.now(), writing=writing
+        services, context.actor, request, export_labels(services), services.now(), writing=writing
     )
     if result is None:
         period = _period_text(request.period, request.today)

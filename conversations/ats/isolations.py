@@ -31,17 +31,22 @@ from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
+from conversations.ats.export import export_labels
 from conversations.citizens.household import member_line
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.comuni import comune_by_code, label
 from domain.dates import check_not_future, format_date, parse_date
-from domain.diary import check_onset, day_grid, grid_text
+from domain.diary import Mark, check_onset, day_grid, grid_text
 from domain.errors import ValidationFailed
+from domain.exports import ExportFormat, ExportKind
 from domain.isolation import comune_code_of, parse_register_csv
 from formats.citizens import tokens_csv
+from formats.diary_grid import diary_grid_png
 from services import citizens
+from services import exports as exports_service
 from services.citizens import DeskDetail, DeskLine, IssuedToken
+from services.exports import Exported, ExportRequest
 
 PAGE_SIZE = 20
 MAX_LISTED_ERRORS = 30
@@ -201,7 +206,7 @@ async def _show_page(
 ) -> None:
     services = context.services
     lines = await citizens.desk(
-        services, context.actor, services.now(), _today(context), comune_code=comune_code
+        services, context.actor, services.now(), services.local_now(), comune_code=comune_code
     )
     comune = comune_by_code(comune_code) if comune_code else None
     if not lines:
@@ -248,9 +253,7 @@ async def desk_comune_page(update: Update, context: BotContext) -> None:
 def _detail_text(detail: DeskDetail, today: date) -> str:
     line = detail.line
     citizen = line.citizen
-    # A closed isolation's grid stops at its closing day; an open one at today.
-    last = citizen.closed_at.date() if citizen.closed_at else today
-    grid = grid_text(day_grid(citizen.d0, max(last, citizen.d0), detail.entries))
+    grid = grid_text(_grid(detail, today))
     household = (
         "\n".join(member_line(m, quarantine=True) for m in detail.members) or texts.HOUSEHOLD_EMPTY
     )
@@ -275,6 +278,23 @@ def _detail_text(detail: DeskDetail, today: date) -> str:
     return head + household
 
 
+def _grid(detail: DeskDetail, today: date) -> list[tuple[date, Mark]]:
+    # A closed isolation's grid stops at its closing day; an open one at today.
+    citizen = detail.line.citizen
+    last = citizen.closed_at.date() if citizen.closed_at else today
+    return day_grid(citizen.d0, max(last, citizen.d0), detail.entries)
+
+
+async def _send_grid_picture(update: Update, detail: DeskDetail, today: date) -> None:
+    """The day grid as a picture, before the text (whose buttons stay the last message)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    png = await asyncio.to_thread(diary_grid_png, _grid(detail, today), texts.GRID_LEGEND)
+    caption = render(texts.GRID_CAPTION, id=detail.line.citizen.id)
+    await chat.send_photo(png, caption=caption, parse_mode=ParseMode.HTML)
+
+
 def _detail_keyboard(detail: DeskDetail) -> InlineKeyboardMarkup | None:
     citizen = detail.line.citizen
     if not citizen.is_open:
@@ -291,12 +311,13 @@ def _detail_keyboard(detail: DeskDetail) -> InlineKeyboardMarkup | None:
 async def _show_one(update: Update, context: BotContext, citizen_id: int) -> None:
     services = context.services
     detail = await citizens.desk_detail(
-        services, context.actor, citizen_id, services.now(), _today(context)
+        services, context.actor, citizen_id, services.now(), services.local_now()
     )
     if detail is None:
         await answer_tap(update, texts.CITIZEN_NOT_FOUND)
         await reply(update, texts.CITIZEN_NOT_FOUND)
         return
+    await _send_grid_picture(update, detail, _today(context))
     await reply(update, _detail_text(detail, _today(context)), _detail_keyboard(detail))
 
 
@@ -373,26 +394,25 @@ async def _tell(context: BotContext, chat_id: int, text: str) -> None:
 
 @requires(Role.ADMIN)
 async def export(update: Update, context: BotContext) -> None:
-    """The follow-up (people, diary, household) as a workbook, audited before it leaves."""
+    """The whole follow-up (people, diary, household) as a workbook: /esporta's use case
+    (kind «Isolamenti», no period), audited before it leaves."""
     services = context.services
-    exported = await citizens.export_isolations(
-        services, context.actor, services.now(), _today(context)
+    today = _today(context)
+    request = ExportRequest(ExportKind.ISOLATIONS, None, ExportFormat.XLSX, today)
+    exported = await exports_service.export(
+        services, context.actor, request, export_labels(services), services.now()
     )
     await answer_tap(update)
-    if exported is None:
-        await reply(update, texts.DESK_EMPTY)
+    if not isinstance(exported, Exported):
+        await reply(update, texts.DESK_EMPTY if exported is None else texts.EXPORT_TOO_BIG)
         return
     chat = update.effective_chat
     assert chat is not None
+    people, entries, members = (count for _, count in exported.counts)
     await chat.send_document(
         exported.content,
-        filename=f"isolamenti_{context.actor.admin_ats or 'regione'}_{_today(context):%Y%m%d}.xlsx",
-        caption=render(
-            texts.EXPORT_CAPTION,
-            people=exported.people,
-            entries=exported.entries,
-            members=exported.members,
-        ),
+        filename=exported.filename,
+        caption=render(texts.EXPORT_CAPTION, people=people, entries=entries, members=members),
         parse_mode=ParseMode.HTML,
     )
 

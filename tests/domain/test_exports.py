@@ -32,8 +32,10 @@ from domain.exports import (
     check_end,
     check_start,
     export_filename,
+    overlaps,
     period_for,
     utc_bounds,
+    within,
 )
 from formats.case_export import CASE_HEADERS, CONTACT_HEADERS
 from formats.exports import (
@@ -154,8 +156,27 @@ def test_file_names_say_what_whose_and_when() -> None:
 
 def test_every_export_has_its_own_audit_action() -> None:
     actions = {kind.audit_action for kind in ExportKind}
-    assert actions == {"export.cases", "export.absences", "export.registry", "export.sent_home"}
-    assert [kind.has_period for kind in ExportKind] == [True, True, False, True]
+    assert actions == {
+        "export.cases",
+        "export.absences",
+        "export.registry",
+        "export.sent_home",
+        "export.isolations",
+    }
+    assert [kind.has_period for kind in ExportKind] == [True, True, False, True, True]
+
+
+def test_an_isolation_is_in_the_period_it_touches() -> None:
+    week = Period(date(2026, 11, 16), date(2026, 11, 22))
+    assert overlaps(week, date(2026, 11, 10), None)  # still open
+    assert overlaps(week, date(2026, 11, 1), date(2026, 11, 16))  # closed on the first day
+    assert overlaps(week, date(2026, 11, 22), None)  # D0 on the last day
+    assert not overlaps(week, date(2026, 11, 1), date(2026, 11, 15))  # closed the day before
+    assert not overlaps(week, date(2026, 11, 23), None)  # D0 after the period
+    assert overlaps(None, date(2020, 1, 1), date(2020, 1, 2))  # no period: everything
+    assert within(week, date(2026, 11, 16)) and within(week, date(2026, 11, 22))
+    assert not within(week, date(2026, 11, 15)) and not within(week, date(2026, 11, 23))
+    assert within(None, date(2000, 1, 1))
 
 
 # --- tables -------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from emulator.models import BotMessage
 from services.exports import paged
 from storage import exports as export_queries
 from tests.e2e.steps import PLESSO_MILANO, joined_referent
+from tests.e2e.test_citizens import MARIO_CF, signed_in_mario
 from tests.e2e.test_console import start_console
 from tests.harness import ADMIN_REGIONAL, ADMIN_VALPADANA, Harness
 from tests.unit.test_cases_rules import STUDENT_CF, TEACHER_CF, full_draft
@@ -486,3 +487,95 @@ async def test_the_console_admin_exports_the_demo_absences(tmp_path: Path) -> No
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+# --- the isolation follow-up (issue 19) -----------------------------------------------------
+
+
+async def _diary_without_symptoms(citizen: ChatUser) -> None:
+    await citizen.send("📝 Diario")
+    await citizen.tap("Nessun sintomo")
+    await citizen.tap("Salva")
+    await citizen.expect("salvato")
+
+
+async def test_isolations_of_the_period_with_the_diary_days_of_the_period(
+    harness: Harness, admin: ChatUser
+) -> None:
+    citizen = await signed_in_mario(harness, admin)
+    await _diary_without_symptoms(citizen)  # 17/11
+    harness.clock.advance(days=1)
+    await _diary_without_symptoms(citizen)  # 18/11: after the period below
+    # Before anyone's D0 (12/11 and 13/11): nothing, no file, no audit row.
+    await choose(admin, "Isolamenti", "Date a scelta")
+    await admin.send("01/11/2026")
+    await admin.send("11/11/2026")
+    await admin.expect("dal 01/11/2026 al 11/11/2026")
+    await admin.tap("Excel")
+    await admin.expect("Nessuna persona in isolamento dal 01/11/2026 al 11/11/2026 (ATS-MILANO)")
+    assert audit_rows(harness) == []
+
+    await choose(admin, "Isolamenti", "Date a scelta")
+    await admin.send("01/11/2026")
+    await admin.send("17/11/2026")
+    await admin.tap("CSV")
+    message, content = await document(admin)
+    assert message.document is not None
+    assert message.document.filename == "sentinella-isolamenti-ATS-MILANO-20261101-20261117.zip"
+    assert "Persone: 3 · Diario: 1 · Conviventi: 0" in message.content
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert archive.namelist() == ["persone.csv", "diario.csv", "conviventi.csv"]
+        people = csv_rows(archive.read("persone.csv"))
+        diary = csv_rows(archive.read("diario.csv"))
+        assert archive.read("conviventi.csv").decode("utf-8-sig").startswith("id persona;")
+    assert {p["cognome"] + " " + p["nome"] for p in people} == {
+        "ROSSI MARIO",
+        "ROSSI GIULIA",
+        "ROSSI LUCA",
+    }
+    mario = next(p for p in people if p["codice fiscale"] == MARIO_CF)
+    assert mario["D0"] == "12/11/2026"
+    assert [(d["id persona"], d["giorno"]) for d in diary] == [(mario["id"], "17/11/2026")]
+    ((actor, action, entity, entity_id, details),) = audit_rows(harness)
+    assert (actor, action, entity, entity_id) == (
+        "tg:100",
+        "export.isolations",
+        "ats",
+        "ATS-MILANO",
+    )
+    assert details == {
+        "kind": "isolamenti",
+        "format": "csv",
+        "from": "2026-11-01",
+        "to": "2026-11-17",
+        "rows": {"persone": 3, "diario": 1, "conviventi": 0},
+    }
+    assert MARIO_CF not in str(audit_rows(harness))
+
+
+async def test_isolations_are_scoped_to_the_ats_and_the_region_sees_all(
+    harness: Harness, admin: ChatUser
+) -> None:
+    await signed_in_mario(harness, admin)
+    valpadana = harness.user(ADMIN_VALPADANA, "Valpadana")
+    await choose(valpadana, "Isolamenti", "Questa settimana")
+    await valpadana.tap("Excel")
+    await valpadana.expect("Nessuna persona in isolamento dal 16/11/2026 al 17/11/2026")
+    regional = harness.user(ADMIN_REGIONAL, "Regione")
+    await choose(regional, "Isolamenti", "Questa settimana")
+    await regional.tap("Excel")
+    _, content = await document(regional)
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames == ["Persone", "Diario", "Conviventi"]
+    assert {r["ATS"] for r in rows(workbook["Persone"])} == {"ATS-MILANO"}
+    assert len(rows(workbook["Persone"])) == 3
+    # The desk's button goes through the same use case: the whole follow-up, no period.
+    await admin.send("/isolamenti")
+    await admin.tap("Esporta")
+    desk_message, desk_content = await document(admin)
+    assert desk_message.document is not None
+    assert desk_message.document.filename == "sentinella-isolamenti-ATS-MILANO-20261117.xlsx"
+    desk_book = openpyxl.load_workbook(io.BytesIO(desk_content))
+    assert desk_book.sheetnames == ["Persone", "Diario", "Conviventi"]
+    actions = [(a, e) for a, action, _, e, _ in audit_rows(harness)]
+    assert actions == [("tg:101", "regione"), ("tg:100", "ATS-MILANO")]

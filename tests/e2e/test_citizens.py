@@ -216,6 +216,11 @@ async def test_a_diary_day_without_symptoms_and_one_with_a_red_flag(
     detail = await admin.expect("Diario")
     assert "RS…5K" in (detail.text or "") and MARIO_CF not in (detail.text or "")
     assert "⚪⚪⚪⚪⚪🟢🔴" in (detail.text or "")
+    # The same grid as a picture, sent before the text (whose buttons stay last).
+    picture = next(m for m in reversed(admin.messages) if m.photo is not None)
+    assert picture.photo is not None and picture.photo.startswith(b"\x89PNG")
+    assert "Giorni dell'isolamento #1" in (picture.caption or "")
+    assert MARIO_CF not in (picture.caption or "") and "ROSSI" not in (picture.caption or "")
     await admin.tap("Allarme gestito")
     await admin.expect("segnato come gestito")
 

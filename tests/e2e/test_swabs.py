@@ -510,3 +510,41 @@ async def test_a_sent_home_report_issues_the_school_pass_with_its_qr(
     await admin.tap("Registra accesso")
     await admin.expect("Accesso registrato")
     assert db_rows(harness, "SELECT used_by FROM swab_passes") == [(admin.user_id,)]
+
+
+async def test_the_desk_groups_a_booked_swab_then_its_pending_result(
+    harness: Harness, admin: ChatUser
+):
+    await load_slots(admin)
+    citizen = await signed_in_mario(harness, admin)
+    harness.clock.advance(days=5)  # Sunday 22/11 09:30: day 10, the swab may be booked
+    await citizen.send("📝 Diario")  # answering: not in the «non rispondono» group
+    await citizen.tap("Nessun sintomo")
+    await citizen.tap("Salva")
+    await citizen.expect("salvato")
+
+    async def desk() -> str:
+        await admin.send("/isolamenti")
+        return (await admin.expect("Isolamenti")).text or ""
+
+    listing = await desk()
+    assert listing.index("Tampone di guarigione prenotabile") < listing.index("ROSSI MARIO")
+    await citizen.send("🧪 Tampone")
+    await citizen.tap("22/11")
+    await citizen.tap("10:00 – Niguarda")  # 10:00–10:20
+    await citizen.tap("✅ Prenota")
+    await citizen.expect("Prenotato")
+    listing = await desk()
+    assert listing.index("📅 Tampone prenotato") < listing.index("ROSSI MARIO")
+    assert "prenotabile" not in listing and "Esito del tampone in attesa" not in listing
+    harness.clock.advance(minutes=49)  # 10:19: the slot is not over yet
+    assert "📅 Tampone prenotato" in await desk()
+    harness.clock.advance(minutes=1)  # 10:20: over, and no result
+    listing = await desk()
+    assert listing.index("⏳ Esito del tampone in attesa") < listing.index("ROSSI MARIO")
+    assert "Tampone prenotato" not in listing
+    code = db_rows(harness, "SELECT code FROM swab_bookings")[0][0]
+    await admin.send(f"/esito {code} negativo")
+    await admin.expect("Esito registrato")
+    listing = await desk()
+    assert "ROSSI MARIO" not in listing and "Esito del tampone in attesa" not in listing

@@ -23,6 +23,7 @@ from storage.db import Database
 
 NOW = datetime(2026, 11, 17, 8, 30, tzinfo=UTC)
 TODAY = date(2026, 11, 17)
+LOCAL_NOW = NOW.astimezone(ZoneInfo("Europe/Rome"))
 ADMIN = Actor(user_id=100, is_admin=True, admin_ats="ATS-MILANO")
 OTHER_ADMIN = Actor(user_id=102, is_admin=True, admin_ats="ATS-VALPADANA")
 MARIO = RegisterRow(
@@ -133,7 +134,7 @@ async def test_a_red_flag_raises_an_alert_with_the_entry(uow: UnitOfWork) -> Non
     entry = DiaryEntry(day=TODAY, red_flags=(RedFlag.BLUE_LIPS,))
     saved = await citizens.save_diary(uow, CHAT, citizen_id, entry, None, NOW, TODAY)
     assert saved is not None and saved.alert_id is not None
-    lines = await citizens.desk(uow, ADMIN, NOW, TODAY)
+    lines = await citizens.desk(uow, ADMIN, NOW, LOCAL_NOW)
     assert [line.status.value for line in lines] == ["red_flag"]
     # Claimed once for its push; given back when the push reached nobody.
     claimed = await citizens.claim_pending_alerts(uow, NOW)
@@ -143,7 +144,7 @@ async def test_a_red_flag_raises_an_alert_with_the_entry(uow: UnitOfWork) -> Non
     assert await citizens.claim_pending_alerts(uow, NOW) == []
     await citizens.release_alert(uow, claimed[0].alert_id)
     assert len(await citizens.claim_pending_alerts(uow, NOW)) == 1
-    assert await citizens.desk(uow, OTHER_ADMIN, NOW, TODAY) == []
+    assert await citizens.desk(uow, OTHER_ADMIN, NOW, LOCAL_NOW) == []
     # Another chat, or a day before yesterday: nothing saved.
     assert await citizens.save_diary(uow, 999, citizen_id, entry, None, NOW, TODAY) is None
     old = DiaryEntry(day=TODAY - timedelta(days=2))

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from domain.isolation import swab_eligible_from
 from domain.swabs import (
     PASS_CODE_LENGTH,
+    Booking,
     Outcome,
     PassCheck,
     PassFor,
@@ -183,3 +184,15 @@ async def test_the_check_constraint_is_the_last_guard(databases: tuple[Database,
     with pytest.raises(sqlite3.IntegrityError):
         async with db.transaction() as conn:
             await conn.execute("UPDATE swab_slots SET booked = booked + 1")
+
+
+def test_a_booking_awaits_its_result_once_its_slot_is_over() -> None:
+    rome = ZoneInfo("Europe/Rome")
+    slot = _slot(datetime(2026, 11, 22, 10, 0))  # 10:00–10:20, local
+    booking = Booking(id=1, code="ABC", citizen_id=1, slot=slot)
+    assert not booking.awaits_result(datetime(2026, 11, 22, 10, 19, tzinfo=rome))
+    assert booking.awaits_result(datetime(2026, 11, 22, 10, 20, tzinfo=rome))
+    # The zone is the slots': 09:20 UTC is 10:20 in Rome, and the naive local clock agrees.
+    assert booking.awaits_result(datetime(2026, 11, 22, 9, 20, tzinfo=UTC).astimezone(rome))
+    done = booking.model_copy(update={"result": Outcome.NEGATIVE})
+    assert not done.awaits_result(datetime(2026, 11, 23, 9, 0, tzinfo=rome))
