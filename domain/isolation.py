@@ -27,6 +27,7 @@ from domain.comuni import label, resolve_comune_text
 from domain.contact_import import csv_rows, header_key
 from domain.dates import check_not_before, check_not_future, parse_date
 from domain.errors import ValidationFailed
+from domain.lockout import Lockout
 from domain.people import parse_phone
 from domain.schools import RowError
 from domain.text import collapse_spaces, normalize_person_name
@@ -105,6 +106,7 @@ TOKEN_PATTERN = rf"{TOKEN_PREFIX}[{_TOKEN_ALPHABET}]{{{TOKEN_BODY_LENGTH}}}"
 
 SIGNIN_FAILURES = 3
 SIGNIN_LOCKOUT = timedelta(minutes=30)
+SIGNIN_LOCKOUT_RULE = Lockout(SIGNIN_FAILURES, SIGNIN_LOCKOUT, SIGNIN_LOCKOUT)
 
 
 def new_token() -> str:
@@ -129,12 +131,7 @@ def hash_token(token: str) -> str:
 def signin_locked_until(failures: list[datetime], now: datetime) -> datetime | None:
     """SIGNIN_FAILURES failures within SIGNIN_LOCKOUT lock the sign-in for SIGNIN_LOCKOUT
     from the last of them; the end of an active lock-out, or None."""
-    recent = sorted(f for f in failures if f > now - 2 * SIGNIN_LOCKOUT)
-    for index in range(SIGNIN_FAILURES - 1, len(recent)):
-        first, last = recent[index - SIGNIN_FAILURES + 1], recent[index]
-        if last - first <= SIGNIN_LOCKOUT and now < last + SIGNIN_LOCKOUT:
-            return last + SIGNIN_LOCKOUT
-    return None
+    return SIGNIN_LOCKOUT_RULE.until(failures, now)
 
 
 def same_codice_fiscale(typed: str, registered: str) -> bool:

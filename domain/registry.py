@@ -9,6 +9,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.lockout import Lockout
+
 T = TypeVar("T")
 
 LOCKOUT_FAILURES = 5
@@ -96,16 +98,14 @@ class ReferentWithPlessi(BaseModel):
     plessi: list[Plesso]
 
 
+INVITATION_LOCKOUT = Lockout(LOCKOUT_FAILURES, LOCKOUT_WINDOW, LOCKOUT_DURATION)
+
+
 def lockout_until(failures: list[datetime], now: datetime) -> datetime | None:
     """When `LOCKOUT_FAILURES` wrong codes fall within one `LOCKOUT_WINDOW`, the user is
     locked out for `LOCKOUT_DURATION` from the last of them. Returns the end of an active
     lock-out, or None."""
-    recent = sorted(f for f in failures if f > now - LOCKOUT_WINDOW - LOCKOUT_DURATION)
-    for index in range(LOCKOUT_FAILURES - 1, len(recent)):
-        first, last = recent[index - LOCKOUT_FAILURES + 1], recent[index]
-        if last - first <= LOCKOUT_WINDOW and now < last + LOCKOUT_DURATION:
-            return last + LOCKOUT_DURATION
-    return None
+    return INVITATION_LOCKOUT.until(failures, now)
 
 
 class OutstandingInvitation(BaseModel):

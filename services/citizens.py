@@ -26,6 +26,7 @@ from domain.isolation import (
     NUDGE_AFTER,
     SIGNIN_FAILURES,
     SIGNIN_LOCKOUT,
+    SIGNIN_LOCKOUT_RULE,
     TOKEN_VALIDITY,
     Citizen,
     HouseholdMember,
@@ -37,7 +38,6 @@ from domain.isolation import (
     new_token,
     same_codice_fiscale,
     same_phone,
-    signin_locked_until,
     swab_eligible_from,
 )
 from domain.retention import cutoff
@@ -126,8 +126,8 @@ class SignInStep:
 
 
 async def _locked_until(uow: UnitOfWork, user_id: int, now: datetime) -> datetime | None:
-    failures = await uow.citizens.failures_since(user_id, now - 2 * SIGNIN_LOCKOUT)
-    return signin_locked_until(failures, now)
+    failures = await uow.citizens.failures_since(user_id, now - SIGNIN_LOCKOUT_RULE.lookback)
+    return SIGNIN_LOCKOUT_RULE.until(failures, now)
 
 
 async def open_link(uow: UnitOfWork, user_id: int, token: str, now: datetime) -> SignInStep:

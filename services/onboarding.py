@@ -12,13 +12,12 @@ from enum import StrEnum
 from domain.access import Actor
 from domain.invitations import hash_invitation_code, normalize_invitation_code
 from domain.registry import (
-    LOCKOUT_DURATION,
+    INVITATION_LOCKOUT,
     LOCKOUT_FAILURES,
     LOCKOUT_WINDOW,
     Plesso,
     Referent,
     ReferentProfile,
-    lockout_until,
 )
 from services.unit_of_work import UnitOfWork
 
@@ -44,10 +43,8 @@ class CodeChecked:
 
 async def locked_until(uow: UnitOfWork, user_id: int, now: datetime) -> datetime | None:
     """The end of the user's lock-out, or None when they may type a code."""
-    failures = await uow.invitations.failures_since(
-        user_id, now - LOCKOUT_WINDOW - LOCKOUT_DURATION
-    )
-    return lockout_until(failures, now)
+    failures = await uow.invitations.failures_since(user_id, now - INVITATION_LOCKOUT.lookback)
+    return INVITATION_LOCKOUT.until(failures, now)
 
 
 async def check_code(uow: UnitOfWork, user_id: int, typed: str, now: datetime) -> CodeChecked:

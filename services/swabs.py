@@ -21,14 +21,13 @@ from domain.codice_fiscale import parse_codice_fiscale
 from domain.diary import last_symptom_day
 from domain.errors import ValidationFailed
 from domain.isolation import (
-    SIGNIN_LOCKOUT,
+    SIGNIN_LOCKOUT_RULE,
     Citizen,
     RegisterRow,
     hash_token,
     new_token,
     same_codice_fiscale,
     same_phone,
-    signin_locked_until,
     swab_eligible_from,
 )
 from domain.schools import RowError
@@ -464,8 +463,8 @@ class ReferralStep:
 
 async def _locked(uow: UnitOfWork, user_id: int, now: datetime) -> datetime | None:
     # The same lock-out as the positive cases' sign-in: the failures of a chat are one list.
-    failures = await uow.citizens.failures_since(user_id, now - 2 * SIGNIN_LOCKOUT)
-    return signin_locked_until(failures, now)
+    failures = await uow.citizens.failures_since(user_id, now - SIGNIN_LOCKOUT_RULE.lookback)
+    return SIGNIN_LOCKOUT_RULE.until(failures, now)
 
 
 async def open_referral(uow: UnitOfWork, user_id: int, token: str, now: datetime) -> ReferralStep:

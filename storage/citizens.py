@@ -10,6 +10,7 @@ from domain.diary import DiaryEntry, RedFlag, Symptom
 from domain.isolation import Citizen, HouseholdMember, RegisterRow
 from storage import audit
 from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.failures import FailureLog
 
 
 def _citizen(row: Row, signed_in: bool = False) -> Citizen:
@@ -63,6 +64,8 @@ _SIGNED_IN = "EXISTS (SELECT 1 FROM citizen_links l WHERE l.citizen_id = c.id) A
 class CitizensRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Failed sign-ins, one list per chat (the referrals' sign-in shares it).
+        self._failures = FailureLog(db, "citizen_signin_failures")
 
     # --- the register ----------------------------------------------------------------------
 
@@ -189,19 +192,10 @@ class CitizensRepository:
             )
 
     async def record_failure(self, user_id: int, now: datetime) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO citizen_signin_failures (telegram_user_id, failed_at) VALUES (?, ?)",
-                (user_id, utc_now_text(now)),
-            )
+        await self._failures.record(user_id, now)
 
     async def failures_since(self, user_id: int, since: datetime) -> list[datetime]:
-        rows = await self._db.fetchall(
-            "SELECT failed_at FROM citizen_signin_failures"
-            " WHERE telegram_user_id = ? AND failed_at > ?",
-            (user_id, utc_now_text(since)),
-        )
-        return [parse_utc(row["failed_at"]) for row in rows]
+        return await self._failures.since(user_id, since)
 
     # --- who a chat acts for ---------------------------------------------------------------
 

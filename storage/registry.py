@@ -18,6 +18,7 @@ from domain.registry import (
 )
 from storage import audit, notices
 from storage.db import Connection, Database, Row, parse_utc, utc_now_text
+from storage.failures import FailureLog
 
 VACCINES_ROLE = Role.VACCINES.value
 
@@ -348,6 +349,7 @@ def _referent(row: Row, links: list[Row]) -> Referent:
 class InvitationsRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._failures = FailureLog(db, "invitation_failures")
 
     async def create(
         self,
@@ -448,19 +450,10 @@ class InvitationsRepository:
         return True
 
     async def record_failure(self, telegram_user_id: int, now: datetime) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO invitation_failures (telegram_user_id, failed_at) VALUES (?, ?)",
-                (telegram_user_id, utc_now_text(now)),
-            )
+        await self._failures.record(telegram_user_id, now)
 
     async def failures_since(self, telegram_user_id: int, since: datetime) -> list[datetime]:
-        rows = await self._db.fetchall(
-            "SELECT failed_at FROM invitation_failures"
-            " WHERE telegram_user_id = ? AND failed_at > ? ORDER BY failed_at",
-            (telegram_user_id, utc_now_text(since)),
-        )
-        return [parse_utc(row["failed_at"]) for row in rows]
+        return await self._failures.since(telegram_user_id, since)
 
 
 def _invitation(row: Row) -> Invitation:

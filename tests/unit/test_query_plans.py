@@ -473,6 +473,7 @@ class Samples:
             "year": lambda: 2025,
             "update_ids": lambda: [1, 2],
             "ids": lambda: [f.min_ids.get("reminder_log", 1)],
+            "table": lambda: "invitation_failures",  # storage.failures.FailureLog's own table
             # Isolations and swabs (issues 19, 20): the rows `_isolation` added.
             "citizen_id": lambda: iso.citizen,
             "alert_id": lambda: iso.alert,
