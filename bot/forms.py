@@ -21,7 +21,7 @@ from enum import IntEnum, StrEnum
 from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
@@ -35,6 +35,7 @@ from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, Progress
 from bot.replies import (
+    Sent,
     answer_tap,
     close_buttons,
     edit_texts,
@@ -370,7 +371,7 @@ class FormKit(Generic[S, F]):
         label = self.labels.get(field, field.value)
         record_answer(update, render(common.ANSWER_RECORD, label=label, value=shown))
 
-    def note_review(self, update: Update, sent: Message | None) -> None:
+    def note_review(self, update: Update, sent: Sent | None) -> None:
         """A review was sent: to be masked once the record is saved (`mask_reviews`)."""
         if sent is not None:
             self._reviews.setdefault(_chat_user(update), set()).add(sent.message_id)

@@ -16,18 +16,42 @@ import asyncio
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.request import call_unparsed
 from domain.text import split_message
 
+# Link previews off: a message of ours never quotes a page (and a typed address must not
+# be fetched by Telegram).
+_NO_PREVIEW = {"is_disabled": True}
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """Where a message the bot sent or edited is: all anyone reads of Telegram's echo.
+
+    The echo is not parsed into a python-telegram-bot `Message` (bot.request.call_unparsed):
+    parsing every reply's echo was a tenth of the bot's CPU under load (benchmarks/load.py)."""
+
+    chat_id: int
+    message_id: int
+
+    @classmethod
+    def of(cls, echo: Any) -> Sent | None:
+        """The message an API call answered with; None when the answer is not a message
+        (an edit of an inline message answers True)."""
+        if not isinstance(echo, dict):
+            return None
+        return cls(chat_id=echo["chat"]["id"], message_id=echo["message_id"])
+
 
 async def reply(
     update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
-) -> Message | None:
+) -> Sent | None:
     """Answer in the chat of the update (message or button tap), HTML formatted; the last
     message sent (the one with the keyboard) is returned."""
     chat = update.effective_chat
@@ -49,7 +73,7 @@ async def reply(
 
 async def send_text(
     bot: Bot, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None
-) -> Message:
+) -> Sent:
     """Push `text` to a chat unasked, HTML formatted, split like `reply`; returns the last
     message (the one with the keyboard)."""
     return await _send_pieces(bot, chat_id, text, keyboard, None)
@@ -61,12 +85,13 @@ async def edit_texts(bot: Bot, chat_id: int, message_ids: Sequence[int], text: s
     Returns how many were edited."""
     results = await asyncio.gather(
         *(
-            bot.edit_message_text(
-                split_message(text)[0],
+            call_unparsed(
+                bot,
+                "editMessageText",
                 chat_id=chat_id,
                 message_id=message_id,
+                text=split_message(text)[0],
                 parse_mode=ParseMode.HTML,
-                reply_markup=None,
             )
             for message_id in message_ids
         ),
@@ -84,24 +109,27 @@ async def _send_pieces(
     text: str,
     keyboard: InlineKeyboardMarkup | None,
     update: Update | None,
-) -> Message:
+) -> Sent:
     pieces = split_message(text) or [text]
-    sent: Message | None = None
+    sent: Sent | None = None
     for number, piece in enumerate(pieces, start=1):
-        send = bot.send_message(
+        send = call_unparsed(
+            bot,
+            "sendMessage",
             chat_id=chat_id,
             text=piece,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard if number == len(pieces) else None,
-            disable_web_page_preview=True,
+            link_preview_options=_NO_PREVIEW,
         )
         if number == 1 and update is not None and _first_answer(update):
             # The tap's answer and the reply travel together: one round trip to Telegram
             # before the user reads the reply, not two (50 ms less a tap: benchmarks/load.py).
-            _, sent = await asyncio.gather(answer_tap(update), send)
+            _, echo = await asyncio.gather(answer_tap(update), send)
         else:
-            sent = await send
-    assert sent is not None  # split_message gives at least one piece
+            echo = await send
+        sent = Sent.of(echo)
+    assert sent is not None  # split_message gives at least one piece; sendMessage a message
     return sent
 
 
@@ -191,13 +219,23 @@ def _take_record(update: Update) -> str | None:
 
 async def _edit_into(
     update: Update, text: str, keyboard: InlineKeyboardMarkup | None
-) -> Message | None:
+) -> Sent | None:
     """The tapped message rewritten (the tap answered in the same round trip); None when it
     cannot be edited any more (too old, deleted), and the caller sends instead."""
     query = update.callback_query
     assert query is not None
-    edit = query.edit_message_text(
-        text, parse_mode=ParseMode.HTML, reply_markup=keyboard, disable_web_page_preview=True
+    message = query.message
+    if message is None:
+        return None
+    edit = call_unparsed(
+        query.get_bot(),
+        "editMessageText",
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        text=text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard,
+        link_preview_options=_NO_PREVIEW,
     )
     try:
         if _first_answer(update):
@@ -207,4 +245,4 @@ async def _edit_into(
     except TelegramError:
         await close_buttons(update)
         return None
-    return edited if isinstance(edited, Message) else None
+    return Sent.of(edited)

@@ -23,6 +23,7 @@ Handler = Callable[[Params], Any]
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+MAX_DELETED_AT_ONCE = 100  # deleteMessages
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -68,6 +69,7 @@ class BotApiMethods:
             "editMessageReplyMarkup": self.edit_message_reply_markup,
             "editMessageCaption": self.edit_message_caption,
             "deleteMessage": self.delete_message,
+            "deleteMessages": self.delete_messages,
             "answerCallbackQuery": self.answer_callback_query,
             "sendDocument": self.send_document,
             "sendPhoto": self.send_photo,
@@ -200,6 +202,25 @@ class BotApiMethods:
             raise bad_request("message to delete not found")
         message.deleted = True
         self._state.record(chat, "deleted", message_id, message.content)
+        return True
+
+    def delete_messages(self, params: Params) -> bool:
+        """Up to 100 messages of one chat at once; those not found are skipped, as Telegram
+        does."""
+        chat = self._state.chat_for_bot(params.str_or_none("chat_id"), check_blocked=False)
+        ids = params.json_or_none("message_ids")
+        if not isinstance(ids, list) or not ids:
+            raise bad_request("message identifiers are not specified")
+        if len(ids) > MAX_DELETED_AT_ONCE or not all(type(i) is int for i in ids):
+            raise bad_request("invalid message identifiers specified")
+        for message_id in ids:
+            if chat.user_messages.pop(message_id, None) is not None:
+                self._state.record(chat, "deleted", message_id, "")
+                continue
+            message = chat.bot_messages.get(message_id)
+            if message is not None and not message.deleted:
+                message.deleted = True
+                self._state.record(chat, "deleted", message_id, message.content)
         return True
 
     def answer_callback_query(self, params: Params) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
+from telegram import Update
 
 from bot import keyboards
 from bot.catalog import cases as texts
@@ -21,7 +21,7 @@ from bot.forms import (
     save_cancel_row,
     today_of,
 )
-from bot.replies import reply
+from bot.replies import Sent, reply
 from conversations.cases.steps import (
     BUTTONS,
     CF_CONFIRM,
@@ -208,7 +208,7 @@ def _plain(text: str) -> Question:
     return ask
 
 
-async def review(update: Update, context: BotContext, form: Form) -> Message | None:
+async def review(update: Update, context: BotContext, form: Form) -> Sent | None:
     """All the fields, a ✏️ button for each, then Salva / Annulla; returns the message."""
     draft = form.draft
     plesso = await cases_service.plesso(context.services, draft.plesso_code)

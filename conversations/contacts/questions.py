@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
+from telegram import Update
 
 from bot import keyboards
 from bot.catalog import contacts as texts
@@ -23,7 +23,7 @@ from bot.forms import (
     save_cancel_row,
     today_of,
 )
-from bot.replies import reply
+from bot.replies import Sent, reply
 from conversations.contacts.buttons import CONTACTS, ONE
 from conversations.contacts.steps import (
     BUTTONS,
@@ -179,7 +179,7 @@ async def _verdict(update: Update, context: BotContext, form: ContactForm) -> No
 # --- the review ----------------------------------------------------------------------------------
 
 
-async def review(update: Update, context: BotContext, form: ContactForm) -> Message | None:
+async def review(update: Update, context: BotContext, form: ContactForm) -> Sent | None:
     """The fields, a ✏️ button for each, then Salva / Annulla; returns the message."""
     if form.mode == "import":
         await _import_review(update, form)

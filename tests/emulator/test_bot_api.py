@@ -170,6 +170,21 @@ async def test_deleting_twice_fails_the_second_time(emulator: BotApiEmulator, bo
         await bot.edit_message_text("x", USER, sent.message_id)
 
 
+async def test_deleting_several_at_once_skips_the_missing(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    typed = emulator.send_text(USER, "RSSMRA85T10A562S")["message_id"]
+    ours = await bot.send_message(USER, "temporaneo")
+    assert await bot.delete_messages(USER, [typed, ours.message_id, 999])
+    assert emulator.user_messages(USER) == []
+    stored = emulator.message(USER, ours.message_id)
+    assert stored is not None and stored.deleted
+    with pytest.raises(BadRequest, match="not specified"):
+        await bot.delete_messages(USER, [])
+    with pytest.raises(BadRequest, match="invalid message identifiers"):
+        await bot.delete_messages(USER, list(range(1, 102)))
+
+
 async def test_callback_queries_are_answered_once(emulator: BotApiEmulator, bot: Bot) -> None:
     sent = await bot.send_message(USER, "Scegli", reply_markup=KEYBOARD)
     query_id = emulator.press_button(USER, sent.message_id, "save")
