@@ -65,7 +65,7 @@ class Step:
     expect: str  # a fragment of the bot message that answers this step
     sent: int = 1  # messages the bot sends in answer
     edits: int = 0  # keyboards it removes (editMessageReplyMarkup)
-    deletes: int = 0  # messages of the user it deletes (personal data, once saved)
+    deletes: int = 0  # messages of the user it deletes (personal data, once saved: one call)
     in_place: bool = False  # a tap answered by editing the tapped message (answer + next)
     content: bytes = field(default=b"", repr=False)  # file steps
 
@@ -128,7 +128,7 @@ def absent_of(index: int) -> tuple[int, int]:
 def absences(index: int) -> Conversation:
     absent, ill = absent_of(index)
     steps = (
-        _text("/assenze", "Quanti alunni", sent=2),  # the plesso's history, then the question
+        _text("/assenze", "Quanti alunni"),  # the plesso's history above the question
         _text(str(absent), "per malattia"),
         _text(str(ill), "Salvato per"),
     )
@@ -180,8 +180,8 @@ def case(index: int) -> Conversation:
     section = "ABCDEF"[index % 6]
     typed, stored = _mobile("347", index)
     steps = [
-        # The plesso (and its school type, the registry's), then the first question.
-        _text("/nuovocaso", "Classe (obbligatoria)", sent=2),
+        # The plesso (and its school type, the registry's) above the first question.
+        _text("/nuovocaso", "Classe (obbligatoria)"),
         _text(class_name, "Sezione (obbligatoria)"),
         _text(section, "Ruolo del caso"),  # the referent's data are the profile's
         _pick("Studente", "Cognome del caso"),

@@ -5,7 +5,7 @@ same conversations as Sentinella, in memory, with python-telegram-bot's default 
 
 What it shares with the real bot is the shape of every conversation (benchmarks._flows): the
 same steps, and at each step the same Bot API calls (the same number of messages sent,
-keyboards removed, callback queries answered, user messages deleted; the class file is
+keyboards removed, callback queries answered, user messages deleted in one call; the class file is
 downloaded and read with openpyxl). What it lacks is everything that makes the real bot
 what it is and what its architecture decides: one ConversationHandler, the answers kept in
 `user_data`, no database, no validation, and the defaults (httpx, one update at a time, the
@@ -108,8 +108,7 @@ async def _step(update: Update, context: Context, answer: str) -> int:
         await _reply(context, chat.id, step, _next(conversation, index))
     if step.deletes:
         typed: list[int] = data["typed"]
-        for message_id in typed[-step.deletes :]:
-            await context.bot.delete_message(chat.id, message_id)
+        await context.bot.delete_messages(chat.id, typed[-step.deletes :])
         data["typed"] = []
     if index + 1 == len(conversation.steps):
         records: list[Any] = context.bot_data.setdefault("records", [])

@@ -58,9 +58,11 @@ START = datetime(2026, 11, 17, 9, 30, tzinfo=ROME)  # a Tuesday morning
 # Bot API calls that make the conversations' shape (the rest is start-up and polling).
 SHAPE_CALLS = (
     "sendMessage",
+    "editMessageText",
     "editMessageReplyMarkup",
     "answerCallbackQuery",
     "deleteMessage",
+    "deleteMessages",
     "getFile",
 )
 OURS, BASELINE = "sentinella", "baseline"
@@ -91,6 +93,8 @@ class RunResult:
     transactions: int | None = None
     handled: int | None = None
     problems: list[str] = field(default_factory=list)  # the first few, for the reader
+    # The slowest kinds of step: (step, p95 ms, p99 ms, how many), where the tail comes from.
+    slowest: list[tuple[str, float, float, int]] = field(default_factory=list)
 
     @property
     def throughput(self) -> float:
@@ -239,6 +243,7 @@ def _measure(result: RunResult, outcomes: list[Outcome], started: float) -> None
     result.p50_ms, result.p95_ms, result.p99_ms = (
         1000 * percentile(latencies, share) for share in (0.50, 0.95, 0.99)
     )
+    result.slowest = slowest_steps(outcomes)
     for outcome in outcomes:
         if outcome.done:
             result.done += 1
@@ -292,6 +297,32 @@ def table(results: Sequence[RunResult]) -> str:
             f"{r.cpu_ms_per_update:>11.2f}{r.emulator_cpu_ms_per_update:>8.2f}{db:>7}"
         )
     return "\n".join(lines)
+
+
+def slowest_steps(outcomes: list[Outcome], count: int = 4) -> list[tuple[str, float, float, int]]:
+    """The kinds of step with the highest p99 (a step: what the referent did, and the answer
+    it waits for), each with its p95, p99 and how many were answered."""
+    by_step: dict[str, list[float]] = {}
+    for outcome in outcomes:
+        for step, latency in zip(outcome.conversation.steps, outcome.latencies, strict=False):
+            label = f"{step.action} {step.value[:14]!r} → {step.expect[:22]!r}"
+            by_step.setdefault(label, []).append(latency)
+    stats = [
+        (label, 1000 * percentile(values, 0.95), 1000 * percentile(values, 0.99), len(values))
+        for label, values in by_step.items()
+    ]
+    return sorted(stats, key=lambda item: item[2], reverse=True)[:count]
+
+
+def tails(results: Sequence[RunResult]) -> list[str]:
+    """Where each run's tail comes from: its slowest kinds of step."""
+    lines = []
+    for r in results:
+        steps = "; ".join(
+            f"{label} p95 {p95:.0f} / p99 {p99:.0f} ms (×{n})" for label, p95, p99, n in r.slowest
+        )
+        lines.append(f"  {r.bot:<11}N={r.users:<5} {r.latency_ms:>3} ms {r.mode:<7} {steps}")
+    return lines
 
 
 def per_update(results: Sequence[RunResult]) -> list[str]:
@@ -485,6 +516,7 @@ def report(results: Sequence[RunResult]) -> str:
         ]
         lines += ["", "Bot API calls of the conversations (the same shape for both bots):", *calls]
     lines += ["", "Per update (a regression in either shows here):", *per_update(results)]
+    lines += ["", "Slowest steps (where the tail comes from):", *tails(results)]
     checks = targets(results)
     if checks:
         lines += ["", "Targets (issue 16):", *checks]

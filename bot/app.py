@@ -24,6 +24,8 @@ from bot.processor import PerChatUpdateProcessor
 from bot.request import AiohttpRequest
 from conversations import registered_handlers
 from domain import comuni
+from domain.calendar import preload_holidays
+from domain.people import parse_phone
 from reminders import broadcast as broadcast_delivery
 from reminders import citizens as citizen_reminders
 from reminders import early_warning, handover, retention
@@ -92,6 +94,8 @@ async def _post_init(application: BotApplication) -> None:
     # persistence; the steps in progress are read here, before the first update.
     await flows.start(application)
     warm_up()
+    preload_holidays(services_of(application).local_now().date())
+    parse_phone("02 1234 5678")  # phonenumbers reads Italy's metadata on first use (20 ms)
     await set_command_menus(application.bot, services_of(application).settings)
 
 

@@ -15,7 +15,8 @@ holds what does not depend on which form it is:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
 from datetime import date
 from enum import IntEnum, StrEnum
 from typing import Any, Generic, Self, TypeVar
@@ -375,6 +376,29 @@ class FormKit(Generic[S, F]):
         """A review was sent: to be masked once the record is saved (`mask_reviews`)."""
         if sent is not None:
             self._reviews.setdefault(_chat_user(update), set()).add(sent.message_id)
+
+    async def saved(
+        self,
+        update: Update,
+        context: BotContext,
+        form: F,
+        masked: str,
+        telling: Awaitable[object],
+    ) -> None:
+        """After the final save: `telling` (the reply that says so) while every review is
+        masked (`mask_reviews`) and the user's typed messages are deleted (the flow's
+        `delete_personal_messages`). The three touch different messages, so they go at once:
+        one round trip to Telegram instead of three before the user reads the next thing.
+        `telling` runs in this task: what it notes of the update (the tap answered, the
+        answer recorded: bot.replies) must hold for the replies after it."""
+        tidying = asyncio.gather(
+            self.mask_reviews(update, form, masked),
+            self.flow.delete_personal_messages(update, context),
+        )
+        try:
+            await telling
+        finally:
+            await tidying
 
     async def mask_reviews(self, update: Update, form: F, text: str) -> None:
         """Once the record is saved, every review of the form in the chat (and the message

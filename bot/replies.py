@@ -7,7 +7,8 @@ one: a message can never be refused as too long, whatever a list grows to.
 
 A tapped question, once answered, becomes the record of its answer and the next question in
 one edit (`record_answer`): one Bot API call and one round trip fewer a tap, and the chat
-keeps each answer in sight.
+keeps each answer in sight. Likewise a preface (the plesso taken, its last recordings) goes
+in the same message as the question after it (`lead_with`).
 """
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ async def reply(
     chat = update.effective_chat
     if chat is None:
         return None
+    lead = _take_lead(update)
+    if lead is not None:
+        together = f"{lead}\n\n{text}"
+        if len(split_message(together)) == 1:
+            text = together
+        else:
+            await _send_pieces(update.get_bot(), chat.id, lead, None, update)
     record = _take_record(update)
     if record is not None:
         together = f"{record}\n\n{text}"
@@ -246,3 +254,40 @@ async def _edit_into(
         await close_buttons(update)
         return None
     return Sent.of(edited)
+
+
+# --- a preface sent with the next reply -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Lead:
+    update_id: int
+    text: str
+
+
+_lead: ContextVar[_Lead | None] = ContextVar("pending_lead", default=None)
+
+
+def lead_with(update: Update, text: str) -> None:
+    """The next reply of this update starts with `text` (HTML), a blank line between: one
+    message, one Bot API call and one round trip instead of two (e.g. a plesso's last
+    recordings above the question; benchmarks/load.py). When the two would not fit in one
+    message, `text` goes first on its own. A preface no reply took is sent by `flush_lead`,
+    which the update processor calls once the handlers are done."""
+    _lead.set(_Lead(update.update_id, text))
+
+
+async def flush_lead(update: Update) -> None:
+    """Send a preface that no reply of the update took (the handler replied otherwise)."""
+    lead = _take_lead(update)
+    chat = update.effective_chat
+    if lead is not None and chat is not None:
+        await _send_pieces(update.get_bot(), chat.id, lead, None, update)
+
+
+def _take_lead(update: Update) -> str | None:
+    pending = _lead.get()
+    if pending is None or pending.update_id != update.update_id:
+        return None
+    _lead.set(None)
+    return pending.text

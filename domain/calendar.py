@@ -56,6 +56,14 @@ def italian_holidays(subdivision: str | None = None) -> HolidayProvider:
 _national_holidays = italian_holidays()
 
 
+def preload_holidays(today: date) -> None:
+    """Build the holiday tables of last, this and next year now: the first build loads the
+    package's Italian calendar (about 0.2 s), which the first update of a busy morning would
+    otherwise pay while every chat waits (benchmarks/load.py: the first answers of a burst)."""
+    for year in (today.year - 1, today.year, today.year + 1):
+        _italian_holiday_dates(year, None)
+
+
 def is_national_holiday(day: date) -> bool:
     """A public holiday of the whole of Italy."""
     return _national_holidays(day)

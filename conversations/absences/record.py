@@ -29,7 +29,7 @@ from bot.catalog import common, error_text, render
 from bot.context import BotContext
 from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler, pause_all
-from bot.replies import answer_tap, close_buttons, reply
+from bot.replies import answer_tap, close_buttons, lead_with, reply
 from conversations.absences.enrolment import (
     PICK,
     EnrolmentDraft,
@@ -227,7 +227,8 @@ async def _open(
     opening = await absences_service.open_recording(
         context.services, plesso, requested, context.services.now()
     )
-    await reply(update, _recent_text(plesso, opening.recent))
+    # The last recordings head whatever comes next: one message, not two.
+    lead_with(update, _recent_text(plesso, opening.recent))
     if opening.refusal is not None:
         await reply(update, error_text(opening.refusal))
         return ConversationHandler.END

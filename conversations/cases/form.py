@@ -41,7 +41,7 @@ from bot.forms import (
     own_case,
     today_of,
 )
-from bot.replies import answer_tap, close_buttons, record_answer, reply
+from bot.replies import answer_tap, close_buttons, lead_with, record_answer, reply
 from conversations.cases import questions
 from conversations.cases.steps import (
     BUTTONS,
@@ -177,7 +177,7 @@ async def _start_new(update: Update, context: BotContext, plesso_code: str | Non
         kind = form.draft.school_type
         if kind is not None:
             taken += "\n" + render(texts.SCHOOL_TYPE_TAKEN, school_type=SCHOOL_TYPE_LABELS[kind])
-        await reply(update, taken)
+        lead_with(update, taken)  # in the message of the first question
     return await _go(update, context, form)
 
 
@@ -500,9 +500,9 @@ async def _save_new(update: Update, context: BotContext, form: Form, data: CaseD
             ],
         ]
     )
-    await reply(update, render(texts.SAVED_NEW, case_id=saved.id), keyboard)
-    await kit.mask_reviews(update, form, await questions.saved_review_text(context, form, saved.id))
-    await flow.delete_personal_messages(update, context)
+    masked = await questions.saved_review_text(context, form, saved.id)
+    telling = reply(update, render(texts.SAVED_NEW, case_id=saved.id), keyboard)
+    await kit.saved(update, context, form, masked, telling)
     # The next thing is the class list: asked at once, a tap fewer (the flow moves on to
     # the contacts; /casi or any other command leaves it). The case form ends first: saved,
     # it is no draft to set aside and offer back.

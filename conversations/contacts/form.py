@@ -433,9 +433,8 @@ async def _saved(
             surname=contact.data.surname,
             name=contact.data.name,
         )
-        await reply(update, text, keyboard)
-        await kit.mask_reviews(update, form, questions.saved_review_text(form, contact.id))
-        await flow.delete_personal_messages(update, context)
+        masked = questions.saved_review_text(form, contact.id)
+        await kit.saved(update, context, form, masked, reply(update, text, keyboard))
     else:
         outcome_text = {
             Outcome.SAVED: texts.SAVED_EDIT,
