@@ -217,7 +217,7 @@ def class_file(index: int, case_id: int, content: bytes) -> Conversation:
     steps = (
         _text(f"/caso {case_id}", f"Caso {case_id}"),
         _tap("Aggiungi contatti", "Incolla un elenco", edit=False),
-        Step("file", "Classe 3B.xlsx", "Aggiungo 25 contatti", sent=2, content=content),
+        Step("file", "Classe 3B.xlsx", "Aggiungo 25 contatti", content=content),
         _tap("Conferma", "Aggiunti 25 contatti", deletes=1),
     )
     return Conversation(

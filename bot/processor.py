@@ -26,7 +26,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.replies import flush_lead
+from bot.replies import settle
 from storage.db import DatabaseUnavailable
 from storage.updates import ProcessedUpdates
 
@@ -92,8 +92,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         try:
             await coroutine
             if isinstance(update, Update):
-                await flush_lead(update)
-                await self._record(update.update_id)
+                try:
+                    await settle(update)
+                finally:
+                    await self._record(update.update_id)
         finally:
             self.processed += 1
 

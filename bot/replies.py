@@ -185,6 +185,37 @@ async def close_buttons(update: Update) -> None:
         return
 
 
+# Calls started by a handler and not waited for (`close_buttons_meanwhile`); `settle` awaits
+# them once the update's handlers are done.
+_background: ContextVar[list[asyncio.Task[None]] | None] = ContextVar("background", default=None)
+
+
+def close_buttons_meanwhile(update: Update) -> None:
+    """`close_buttons` without waiting for it: the keyboard goes while the handler saves and
+    replies, one round trip fewer before the user reads the answer (the review's Salva:
+    benchmarks/load.py). Only where nothing after it puts a keyboard back on the tapped
+    message by another call: an edit through `reply` waits for it first, so that one may."""
+    pending = _background.get()
+    if pending is None:
+        pending = []
+        _background.set(pending)
+    pending.append(asyncio.ensure_future(close_buttons(update)))
+
+
+async def _background_done() -> None:
+    pending = _background.get()
+    if pending:
+        _background.set(None)
+        await asyncio.gather(*pending)
+
+
+async def settle(update: Update) -> None:
+    """Once the handlers of `update` are done (the update processor calls it): a preface no
+    reply took is sent (`lead_with`), the calls started meanwhile are awaited."""
+    await flush_lead(update)
+    await _background_done()
+
+
 # --- the tapped message as the record of the answer ----------------------------------------------
 
 
@@ -235,6 +266,8 @@ async def _edit_into(
     message = query.message
     if message is None:
         return None
+    # A keyboard closed meanwhile must not land after this edit and take its keyboard away.
+    await _background_done()
     edit = call_unparsed(
         query.get_bot(),
         "editMessageText",

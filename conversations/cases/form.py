@@ -41,7 +41,14 @@ from bot.forms import (
     own_case,
     today_of,
 )
-from bot.replies import answer_tap, close_buttons, lead_with, record_answer, reply
+from bot.replies import (
+    answer_tap,
+    close_buttons,
+    close_buttons_meanwhile,
+    lead_with,
+    record_answer,
+    reply,
+)
 from conversations.cases import questions
 from conversations.cases.steps import (
     BUTTONS,
@@ -445,7 +452,7 @@ def _missing_text(missing: list[CaseField]) -> str:
 
 @requires(Role.REFERENT)
 async def save(update: Update, context: BotContext) -> Result:
-    await close_buttons(update)
+    close_buttons_meanwhile(update)  # the saved review is rewritten masked anyway
     form = await _load(update, context)
     if form.name_check_pending():  # a name changed since the code was checked
         return await _go(update, context, form, Step.CF_MISMATCH)

@@ -38,7 +38,7 @@ from bot.forms import (
     own_case,
     today_of,
 )
-from bot.replies import close_buttons, reply
+from bot.replies import close_buttons, close_buttons_meanwhile, lead_with, reply
 from conversations.cases.close import show_closing_review
 from conversations.contacts import questions
 from conversations.contacts.buttons import ADD, CONTACTS, EDIT, ONE, list_contacts
@@ -230,8 +230,8 @@ async def edit_contact(update: Update, context: BotContext) -> Result:
 async def _planned(
     update: Update, context: BotContext, form: ContactForm, plan: ImportPlan, source: ContactSource
 ) -> Step:
-    """The summary of what was read; then the review of what all of them get."""
-    await reply(update, summary_text(plan, form.case.case_id))
+    """The summary of what was read, above the review of what all of them get."""
+    lead_with(update, summary_text(plan, form.case.case_id))
     if not plan.new:
         await flow.ask(update, context, Step.CHOOSE, form.dump())
         return Step.CHOOSE
@@ -361,7 +361,7 @@ async def _import_done(context: BotContext, form: ContactForm) -> bool:
 
 @requires(Role.REFERENT)
 async def save(update: Update, context: BotContext) -> Result:
-    await close_buttons(update)
+    close_buttons_meanwhile(update)  # the saved review is rewritten masked anyway
     form = await kit.load(update, context)
     case = await own_case(update, context, form.case.case_id, for_change=True)
     if case is None:
