@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from domain.access import Role
 from domain.notices import NoticeKind
@@ -121,24 +124,27 @@ class ReferentsRepository:
         self._db = db
 
     async def by_user(self, telegram_user_id: int) -> Referent | None:
+        # One statement, not three: it runs on every update (who is asking).
         row = await self._db.fetchone(
-            "SELECT * FROM referents WHERE telegram_user_id = ?", (telegram_user_id,)
+            "SELECT r.*,"
+            " (SELECT json_group_array(json_array(plesso_code, revoked_at,"
+            "  COALESCE(last_used_at, granted_at)))"
+            "  FROM referent_plessi WHERE referent_id = r.id) AS links_json,"
+            " (SELECT json_group_array(plesso_code) FROM vaccine_officers"
+            "  WHERE referent_id = r.id AND revoked_at IS NULL) AS vaccines_json"
+            " FROM referents r WHERE r.telegram_user_id = ?",
+            (telegram_user_id,),
         )
         if row is None:
             return None
-        links = await self._db.fetchall(
-            "SELECT plesso_code, revoked_at FROM referent_plessi WHERE referent_id = ?"
-            " ORDER BY COALESCE(last_used_at, granted_at) DESC",
-            (row["id"],),
+        # The plessi used last come first (the pickers offer them first).
+        triples = sorted(
+            json.loads(row["links_json"]), key=lambda link: link[2] or "", reverse=True
         )
-        vaccines = await self._db.fetchall(
-            "SELECT plesso_code FROM vaccine_officers WHERE referent_id = ? AND revoked_at IS NULL"
-            " ORDER BY plesso_code",
-            (row["id"],),
-        )
+        links = [{"plesso_code": code, "revoked_at": revoked} for code, revoked, _ in triples]
         referent = _referent(row, links)
         return referent.model_copy(
-            update={"vaccine_plessi": tuple(link["plesso_code"] for link in vaccines)}
+            update={"vaccine_plessi": tuple(sorted(json.loads(row["vaccines_json"])))}
         )
 
     async def list_for_ats(self, ats_code: str | None) -> list[ReferentWithPlessi]:
@@ -332,7 +338,7 @@ class ReferentsRepository:
             )
 
 
-def _referent(row: Row, links: list[Row]) -> Referent:
+def _referent(row: Row, links: Sequence[Mapping[str, Any]]) -> Referent:
     return Referent(
         id=row["id"],
         telegram_user_id=row["telegram_user_id"],
