@@ -22,6 +22,7 @@ from bot.errors import RetryingRateLimiter, on_error
 from bot.menus import set_command_menus
 from bot.processor import PerChatUpdateProcessor
 from bot.request import AiohttpRequest
+from bot.routing import Router
 from conversations import registered_handlers
 from domain import comuni
 from domain.calendar import preload_holidays
@@ -85,7 +86,7 @@ def build_application(services: Services) -> BotApplication:
 
 def _register(application: BotApplication) -> None:
     application.add_handler(TypeHandler(Update, resolve_actor), group=-1)
-    application.add_handlers(registered_handlers())
+    application.add_handler(Router(registered_handlers()))
     application.add_error_handler(on_error)
 
 

@@ -73,6 +73,7 @@ from bot.callbacks import Buttons
 from bot.catalog import common, render
 from bot.context import BotContext, services_of
 from bot.replies import answer_tap, close_buttons, reply
+from bot.routing import unrouted
 from domain.access import Role
 from storage.conversations import ConversationStore, PausedDraft
 from storage.db import DatabaseUnavailable
@@ -577,7 +578,7 @@ def flow_handlers(application: AnyApplication) -> list[FlowHandler]:
     return [
         handler
         for group in sorted(application.handlers)
-        for handler in application.handlers[group]
+        for handler in unrouted(application.handlers[group])
         if isinstance(handler, FlowHandler)
     ]
 
@@ -598,7 +599,7 @@ def registered_commands(context: BotContext) -> frozenset[str]:
         return cached
     found: set[str] = set()
     for group in context.application.handlers.values():
-        for handler in group:
+        for handler in unrouted(group):
             found.update(_commands_of(handler))
     commands = frozenset(found)
     context.bot_data[_COMMANDS_KEY] = commands

@@ -181,7 +181,7 @@ async def test_deleting_several_at_once_skips_the_missing(
     assert stored is not None and stored.deleted
     with pytest.raises(BadRequest, match="not specified"):
         await bot.delete_messages(USER, [])
-    with pytest.raises(BadRequest, match="(?i)invalid message identifiers"):
+    with pytest.raises(BadRequest, match="Invalid message identifiers"):
         await bot.delete_messages(USER, list(range(1, 102)))
 
 

@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 
 from bot.flows import FlowHandler
+from bot.routing import unrouted
 
 _UNSET = object()
 
@@ -56,7 +57,7 @@ class Registered:
 def registered(application: Application[Any, Any, Any, Any, Any, Any]) -> list[Registered]:
     found: list[Registered] = []
     for group in sorted(application.handlers):
-        for handler in application.handlers[group]:
+        for handler in unrouted(application.handlers[group]):
             found.extend(_walk(handler, group, "top"))
     return found
 
