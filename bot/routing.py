@@ -117,9 +117,7 @@ class Router(BaseHandler[Update, BotContext, None]):
     ) -> None:
         if not isinstance(check_result, RouterMatch):
             raise TypeError(f"not a RouterMatch: {check_result!r}")
-        await check_result.handler.handle_update(
-            update, application, check_result.check, context
-        )
+        await check_result.handler.handle_update(update, application, check_result.check, context)
 
 
 def _key(update: Update) -> tuple[str, str]:
