@@ -1,20 +1,20 @@
 """The Italian municipalities (comuni) in force, searchable the way a teacher types them.
 
-The list is python-codicefiscale's copy of the official ISTAT / Agenzia delle Entrate data;
-only the comuni still active are offered (a school or a home is in a comune of today).
+The list is python-codicefiscale's copy of the official ISTAT / Agenzia delle Entrate data,
+the comuni still active only (a school or a home is in a comune of today), shipped as the
+compact domain/data/comuni.tsv (`python -m domain.data.build_comuni` regenerates it): the
+library's own file holds every comune since 1861 and cost the bot 30 MB of memory.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from importlib import resources
 
-from codicefiscale import codicefiscale as cf_lib
-from codicefiscale import data as cf_data
 from pydantic import BaseModel, ConfigDict
 
 from domain.errors import ValidationFailed
@@ -108,23 +108,14 @@ def _haystack(entries: Sequence[_Entry]) -> tuple[str, tuple[int, ...]]:
     return _LINE_BREAK.join(lines), tuple(starts)
 
 
-def _municipalities() -> list[dict[str, Any]]:
-    """The municipalities (active or not), from the index python-codicefiscale builds anyway
-    to decode a codice fiscale: reading its JSON file again for ours cost 15 MB more of
-    memory and half a second (benchmarks/load.py). That index is not public: without it,
-    the file. In the file's order: by name, then by date of creation."""
-    shared = getattr(cf_lib, "_get_data", None)
-    if shared is None:
-        listed: list[dict[str, Any]] = cf_data.get_municipalities_data()
-        return listed
-    records = [
-        record
-        for records in shared()["codes"].values()
-        for record in records
-        if not record["code"].startswith("Z")  # Z...: a foreign country
-    ]
-    records.sort(key=lambda record: (record["name"], record["date_created"]))
-    return records
+def _rows() -> Iterator[tuple[str, str, str, str]]:
+    """The active comuni of domain/data/comuni.tsv, in its order (by name, then by date of
+    creation: homonyms keep it in the results): code, name, name in the second language
+    (Bozen for Bolzano) or "", province."""
+    text = resources.files("domain.data").joinpath("comuni.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines()[1:]:  # the first line names the columns
+        code, name, name_alt, province = line.split(_SEPARATOR)
+        yield code, name, name_alt, province
 
 
 @cache
@@ -132,13 +123,11 @@ def _index() -> _Index:
     """Load the list once, on first use (about 8,000 comuni, a few tens of milliseconds)."""
     entries: list[_Entry] = []
     by_key: dict[str, list[Comune]] = {}
-    for raw in _municipalities():
-        if not raw["active"]:
-            continue
-        comune = Comune(code=raw["code"], name=raw["name"], province=raw["province"])
-        keys = [_Key.of(raw["name"], alternative=False)]
-        if fold(raw["name_alt"]) not in ("", keys[0].text):
-            keys.append(_Key.of(raw["name_alt"], alternative=True))
+    for code, name, name_alt, province in _rows():
+        comune = Comune(code=code, name=name, province=province)
+        keys = [_Key.of(name, alternative=False)]
+        if fold(name_alt) not in ("", keys[0].text):
+            keys.append(_Key.of(name_alt, alternative=True))
         entries.append(_Entry(comune, tuple(keys), comune.code in _PRIORITY_CODES))
         for key in keys:
             by_key.setdefault(key.text, []).append(comune)
