@@ -17,7 +17,7 @@ def test_starting_the_bot_loads_no_heavy_library() -> None:
         "imports of python -m bot",
         "database opened and migrated",
         "application built",
-        "warm-up (comuni, openpyxl)",
+        "warm-up (bot.app.warm_up)",
         "collected and frozen",
     ]
     assert set(memory.NOT_AT_START) >= {"matplotlib", "numpy", "codicefiscale"}
