@@ -4,10 +4,11 @@
 
 A fresh process (`MALLOC_ARENA_MAX=2`, as the Procfile runs the bot) goes through what
 `python -m bot` does before it polls, printing its RSS (/proc/self/status) after each stage:
-the interpreter, the imports of `python -m bot`, the database opened and migrated (an empty
-file), the application built (`bot.app.build_application`), the warm-up (`bot.app.warm_up`:
+the interpreter (with this script's own imports), the imports of `python -m bot`, the
+database opened and migrated (an empty file), the application built
+(`bot.app.build_application`), the warm-up (`bot.app.warm_up`: the rules of the holidays,
 the comuni index, openpyxl) and the collection that freezes what start-up loaded. It also
-lists the heavy libraries that must not be loaded by then (matplotlib and numpy are for an
+lists the libraries that must not be loaded by then (matplotlib and numpy are for an
 admin's picture, python-codicefiscale for the tests). `--by-package N` runs one more process
 under tracemalloc (slower, and RSS inflated by the tracing) and prints the N packages that
 allocated most, code objects counted with the package they belong to. A few seconds; the
