@@ -6,13 +6,14 @@ A fresh process (`MALLOC_ARENA_MAX=2`, as the Procfile runs the bot) goes throug
 `python -m bot` does before it polls, printing its RSS (/proc/self/status) after each stage:
 the interpreter (with this script's own imports), the imports of `python -m bot`, the
 database opened and migrated (an empty file), the application built
-(`bot.app.build_application`), the warm-up (`bot.app.warm_up`: the rules of the holidays,
-the comuni index, openpyxl) and the collection that freezes what start-up loaded. It also
-lists the libraries that must not be loaded by then (matplotlib and numpy are for an
-admin's picture, python-codicefiscale for the tests). `--by-package N` runs one more process
-under tracemalloc (slower, and RSS inflated by the tracing) and prints the N packages that
-allocated most, code objects counted with the package they belong to. A few seconds; the
-memory under load is the load benchmark's (`benchmarks/load.py`, peak RSS).
+(`bot.app.build_application`), the warm-up (`bot.app.warm_up`: the comuni index, openpyxl)
+and the collection that freezes what start-up loaded. It also lists the libraries that
+must not be loaded by then (matplotlib and numpy are for an admin's picture,
+python-codicefiscale for the tests). `--by-package N` runs one more process under
+tracemalloc (slower, and RSS inflated by the tracing) and prints the N packages that
+allocated most, code objects counted with the package they belong to (a module's top-level
+code too, although it is freed once run: an upper bound). A few seconds; the memory under
+load is the load benchmark's (`benchmarks/load.py`, peak RSS).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ NOT_AT_START = (
     "codicefiscale",
     "slugify",
     "text_unidecode",
-    "holidays.countries",  # the 250 countries: domain.calendar loads Italy alone
+    "holidays",  # domain.calendar has the national holidays since 2001 itself
     "segno",  # the QR code of a school pass
 )
 # Issue 16: peak RSS under load at N=200 (benchmarks/load.py), which the start-up bounds.
@@ -141,7 +142,9 @@ def child(database: Path, traced: bool) -> Figures:
             by_package[package] += statistic.size
         # What get_code retained was allocated in importlib's frames: not twice.
         by_package["(import machinery)"] -= sum(code_objects.values())
-        figures.packages = [(name, round(size / 1e6, 2)) for name, size in by_package.items()]
+        figures.packages = [
+            (name, round(size / 1e6, 2)) for name, size in by_package.items() if size > 0
+        ]
         figures.packages.sort(key=lambda item: -item[1])
     return figures
 

@@ -23,7 +23,7 @@ from bot.menus import set_command_menus
 from bot.processor import PerChatUpdateProcessor
 from bot.request import AiohttpRequest
 from conversations import registered_handlers
-from domain import calendar, comuni
+from domain import comuni
 from reminders import broadcast as broadcast_delivery
 from reminders import citizens as citizen_reminders
 from reminders import early_warning, handover, retention
@@ -96,13 +96,11 @@ async def _post_init(application: BotApplication) -> None:
 
 
 def warm_up() -> None:
-    """Load now, before the first update, what the first referent recording absences, typing
-    a comune or sending a class list would otherwise load on the event loop while every
-    other chat waits (0.5-2 s under load, the p99 of benchmarks/load.py): the rules of the
-    Italian holidays, the comuni index built from domain/data/comuni.tsv (5 MB, 0.1 s) and
-    openpyxl. Memory loaded at start-up stays in the main heap, where the collector no
-    longer walks it (gc.freeze)."""
-    calendar.load_holiday_rules()
+    """Load now, before the first update, what the first referent typing a comune or sending
+    a class list would otherwise load on the event loop while every other chat waits
+    (0.5-2 s under load, the p99 of benchmarks/load.py): the comuni index built from
+    domain/data/comuni.tsv (3.5 MB, 0.1 s) and openpyxl. Memory loaded at start-up stays in
+    the main heap, where the collector no longer walks it (gc.freeze)."""
     comuni.comune_by_code("F205")
     import_openpyxl_for_reading()
 

@@ -8,17 +8,13 @@ rule lives in one place. Nothing here reads the clock: `now` is always an argume
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
-from functools import cache, lru_cache
-from pathlib import Path
-from typing import Any
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from pydantic import BaseModel, ConfigDict
 
 from domain.errors import ValidationFailed
@@ -36,33 +32,65 @@ HolidayProvider = Callable[[date], bool]
 # --- Holidays ---------------------------------------------------------------------------
 
 
-@cache
-def _italy() -> Callable[..., Any]:
-    """The `holidays` package's Italy (the class `country_holidays("IT", ...)` makes), loaded
-    from its own file: importing it as `holidays.countries.italy` runs the package's
-    `holidays/countries/__init__.py`, which imports all 250 countries (8 MB of memory and
-    0.14 s, on the event loop at the first absence of the day). Through `country_holidays`
-    when the file is not where it was (tests/calendar/test_holidays.py checks both agree)."""
-    source = Path(holidays.__file__).parent / "countries" / "italy.py"
-    spec = importlib.util.spec_from_file_location("holidays.countries.italy", source)
-    if not source.is_file() or spec is None or spec.loader is None:
-        return lambda **options: holidays.country_holidays("IT", **options)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    italy: Callable[..., Any] = module.Italy
-    return italy
+# The national holidays of the years the bot records (from 2001, when 2 June was fixed again)
+# are written here: the `holidays` package cost 4.5 MB of memory at every start-up for these
+# fifteen dates, and 8 MB more at its first use (it imports all 250 countries). Earlier years
+# and the patron saints of the provinces still come from the package, imported then.
+# tests/calendar/test_holidays.py checks both agree, year by year up to 2060.
+_OWN_RULES_FROM = 2001
+_FIXED_HOLIDAYS = (
+    (1, 1),  # Capodanno
+    (1, 6),  # Epifania
+    (4, 25),  # Liberazione
+    (5, 1),  # Festa del Lavoro
+    (6, 2),  # Festa della Repubblica
+    (8, 15),  # Assunzione
+    (11, 1),  # Ognissanti
+    (12, 8),  # Immacolata Concezione
+    (12, 25),  # Natale
+    (12, 26),  # Santo Stefano
+)
+_SAN_FRANCESCO_FROM = 2026  # 4 October, Law 151 of 8 October 2025
+_ONE_YEAR_ONLY = {2011: date(2011, 3, 17)}  # 150 years of the Unità d'Italia
 
 
-def load_holiday_rules() -> None:
-    """Load the rules of the Italian holidays now (at start-up, bot.app.warm_up), not when
-    the first absence is recorded."""
-    _italy()
+def easter_sunday(year: int) -> date:
+    """Easter Sunday of the Gregorian calendar (the Meeus/Jones/Butcher algorithm)."""
+    golden = year % 19
+    century, of_century = divmod(year, 100)
+    leap_centuries, century_rest = divmod(century, 4)
+    correction = (century - (century + 8) // 25 + 1) // 3
+    epact = (19 * golden + century - leap_centuries - correction + 15) % 30
+    quarter, quarter_rest = divmod(of_century, 4)
+    weekday = (32 + 2 * century_rest + 2 * quarter - epact - quarter_rest) % 7
+    shift = (golden + 11 * epact + 22 * weekday) // 451
+    month, day = divmod(epact + weekday - 7 * shift + 114, 31)
+    return date(year, month, day + 1)
+
+
+def _national_holidays_of(year: int) -> frozenset[date]:
+    """The Italian national holidays of `year`, from 2001 on (Sundays included, as the
+    package lists them: Easter and the Giorno dell'unità nazionale, 1st Sunday of November)."""
+    easter = easter_sunday(year)
+    first_of_november = date(year, 11, 1)
+    days = {date(year, month, day) for month, day in _FIXED_HOLIDAYS}
+    days |= {easter, easter + timedelta(days=1)}
+    days.add(first_of_november + timedelta(days=(6 - first_of_november.weekday()) % 7))
+    if year >= _SAN_FRANCESCO_FROM:
+        days.add(date(year, 10, 4))
+    if year in _ONE_YEAR_ONLY:
+        days.add(_ONE_YEAR_ONLY[year])
+    return frozenset(days)
 
 
 @lru_cache(maxsize=64)
 def _italian_holiday_dates(year: int, subdivision: str | None) -> frozenset[date]:
-    # The package builds a whole year at a time; cache it so a 400-day search costs one build.
-    return frozenset(_italy()(subdiv=subdivision, years=year).keys())
+    # A whole year at a time, cached: a 400-day search costs one build.
+    if subdivision is None and year >= _OWN_RULES_FROM:
+        return _national_holidays_of(year)
+    from holidays import country_holidays  # 4.5 MB: only for what the rules above lack
+
+    return frozenset(country_holidays("IT", subdiv=subdivision, years=year).keys())
 
 
 def italian_holidays(subdivision: str | None = None) -> HolidayProvider:
