@@ -33,7 +33,7 @@ HolidayProvider = Callable[[date], bool]
 
 
 # The national holidays of the years the bot records (from 2001, when 2 June was fixed again)
-# are written here: the `holidays` package cost 4.5 MB of memory at every start-up for these
+# are written here: the `holidays` package cost 3.6 MB of memory at every start-up for these
 # fifteen dates, and 8 MB more at its first use (it imports all 250 countries). Earlier years
 # and the patron saints of the provinces still come from the package, imported then.
 # tests/calendar/test_holidays.py checks both agree, year by year up to 2060.
@@ -88,7 +88,7 @@ def _italian_holiday_dates(year: int, subdivision: str | None) -> frozenset[date
     # A whole year at a time, cached: a 400-day search costs one build.
     if subdivision is None and year >= _OWN_RULES_FROM:
         return _national_holidays_of(year)
-    from holidays import country_holidays  # 4.5 MB: only for what the rules above lack
+    from holidays import country_holidays  # 3.6 MB: only for what the rules above lack
 
     return frozenset(country_holidays("IT", subdiv=subdivision, years=year).keys())
 
