@@ -1,5 +1,5 @@
 """domain.calendar writes the Italian national holidays since 2001 itself (the `holidays`
-package cost 4.5 MB at every start-up, 8 MB more at its first use): the same dates as the
+package cost 3.6 MB at every start-up, 8 MB more at its first use): the same dates as the
 package's, which still answers for earlier years and the provinces' patron saints."""
 
 from __future__ import annotations
