@@ -10,7 +10,7 @@ from datetime import date
 
 import holidays
 import pytest
-from dateutil.easter import easter
+from dateutil.easter import easter  # type: ignore[import-untyped]
 
 from domain.calendar import (
     _italian_holiday_dates,
