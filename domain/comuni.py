@@ -201,7 +201,7 @@ def _rank(entry: _Entry, query: str, query_words: list[str], compact: str) -> in
     """How well `entry` matches: 0 exact, 1 prefix, 2 word prefixes, 3 substring, 4 other
     spelling (Völs for Fiè); None if it does not match."""
     best: int | None = None
-    for alternative, key in enumerate(entry.keys):
+    for alternative, key in enumerate(entry.keys):  # 0: the name; 1: the other language's
         key_compact = _compact(key)
         # Cheap test first: every kind of match needs the first query word inside the name.
         if query_words[0] not in key and compact not in key_compact:
