@@ -101,29 +101,33 @@ async def _post_init(application: BotApplication) -> None:
 
 
 def warm_up() -> None:
-    """Load now, before the first update, what the first referent typing a comune, a codice
-    fiscale or sending a class list would otherwise load on the event loop while every other
-    chat waits (0.5-2 s under load, the p99 of benchmarks/load.py): python-codicefiscale's
-    data with the comuni index built on it (about 30 MB), and openpyxl. Memory loaded at
-    start-up stays in the main heap, where the collector no longer walks it (gc.freeze)."""
+    """Load now, before the first update, what the first referent typing a comune or sending
+    a class list would otherwise load on the event loop while every other chat waits
+    (0.5-2 s under load, the p99 of benchmarks/load.py): the comuni index built from
+    domain/data/comuni.tsv (3.5 MB, 0.1 s) and openpyxl. Memory loaded at start-up stays in
+    the main heap, where the collector no longer walks it (gc.freeze)."""
     comuni.comune_by_code("F205")
-    import_openpyxl_without_numpy()
+    import_openpyxl_for_reading()
 
 
-def import_openpyxl_without_numpy() -> None:
-    """Import openpyxl (it reads the class lists sent as XLSX) now, at start-up, on the main
-    thread. Imported by the first file instead, it came mid-load on a worker thread: 0.3 s
-    of a core while the other chats wait, and its memory in that thread's own heap (the peak
-    RSS under load went from 81 to 137 MB). Without numpy, which openpyxl imports only to
-    accept numpy numbers in the cells it writes, and we only read with it: 6 MB instead of
-    19 (numpy stays importable afterwards, for matplotlib's charts)."""
+# What openpyxl imports if it can, for what the bot never does with it: write numpy numbers
+# into cells (numpy, 13 MB) and read the images of a workbook, which read-only mode skips
+# (PIL, 2 MB). Both stay importable afterwards (matplotlib's pictures need numpy).
+_NOT_FOR_OPENPYXL = ("numpy", "PIL")
+
+
+def import_openpyxl_for_reading() -> None:
+    """Import openpyxl (it reads the class lists sent as XLSX, read-only) now, at start-up,
+    on the main thread, without numpy and PIL. Imported by the first file instead, it came
+    mid-load on a worker thread: 0.3 s of a core while the other chats wait, and its memory
+    in that thread's own heap (the peak RSS under load went from 81 to 137 MB)."""
     if "openpyxl" in sys.modules:
         return
-    blocked = "numpy" not in sys.modules
-    if blocked:
-        sys.modules["numpy"] = None  # type: ignore[assignment]  # "import numpy" fails
+    blocked = [name for name in _NOT_FOR_OPENPYXL if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # "import numpy" fails
     try:
         importlib.import_module("openpyxl")
     finally:
-        if blocked:
-            del sys.modules["numpy"]
+        for name in blocked:
+            del sys.modules[name]

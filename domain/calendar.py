@@ -15,7 +15,6 @@ from enum import Enum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from holidays import country_holidays
 from pydantic import BaseModel, ConfigDict
 
 from domain.errors import ValidationFailed
@@ -33,9 +32,64 @@ HolidayProvider = Callable[[date], bool]
 # --- Holidays ---------------------------------------------------------------------------
 
 
+# The national holidays of the years the bot records (from 2001, when 2 June was fixed again)
+# are written here: the `holidays` package cost 3.6 MB of memory at every start-up for these
+# fifteen dates, and 8 MB more at its first use (it imports all 250 countries). Earlier years
+# and the patron saints of the provinces still come from the package, imported then.
+# tests/calendar/test_holidays.py checks both agree, year by year up to 2060.
+_OWN_RULES_FROM = 2001
+_FIXED_HOLIDAYS = (
+    (1, 1),  # Capodanno
+    (1, 6),  # Epifania
+    (4, 25),  # Liberazione
+    (5, 1),  # Festa del Lavoro
+    (6, 2),  # Festa della Repubblica
+    (8, 15),  # Assunzione
+    (11, 1),  # Ognissanti
+    (12, 8),  # Immacolata Concezione
+    (12, 25),  # Natale
+    (12, 26),  # Santo Stefano
+)
+_SAN_FRANCESCO_FROM = 2026  # 4 October, Law 151 of 8 October 2025
+_ONE_YEAR_ONLY = {2011: date(2011, 3, 17)}  # 150 years of the Unità d'Italia
+
+
+def easter_sunday(year: int) -> date:
+    """Easter Sunday of the Gregorian calendar (the Meeus/Jones/Butcher algorithm)."""
+    golden = year % 19
+    century, of_century = divmod(year, 100)
+    leap_centuries, century_rest = divmod(century, 4)
+    correction = (century - (century + 8) // 25 + 1) // 3
+    epact = (19 * golden + century - leap_centuries - correction + 15) % 30
+    quarter, quarter_rest = divmod(of_century, 4)
+    weekday = (32 + 2 * century_rest + 2 * quarter - epact - quarter_rest) % 7
+    shift = (golden + 11 * epact + 22 * weekday) // 451
+    month, day = divmod(epact + weekday - 7 * shift + 114, 31)
+    return date(year, month, day + 1)
+
+
+def _national_holidays_of(year: int) -> frozenset[date]:
+    """The Italian national holidays of `year`, from 2001 on (Sundays included, as the
+    package lists them: Easter and the Giorno dell'unità nazionale, 1st Sunday of November)."""
+    easter = easter_sunday(year)
+    first_of_november = date(year, 11, 1)
+    days = {date(year, month, day) for month, day in _FIXED_HOLIDAYS}
+    days |= {easter, easter + timedelta(days=1)}
+    days.add(first_of_november + timedelta(days=(6 - first_of_november.weekday()) % 7))
+    if year >= _SAN_FRANCESCO_FROM:
+        days.add(date(year, 10, 4))
+    if year in _ONE_YEAR_ONLY:
+        days.add(_ONE_YEAR_ONLY[year])
+    return frozenset(days)
+
+
 @lru_cache(maxsize=64)
 def _italian_holiday_dates(year: int, subdivision: str | None) -> frozenset[date]:
-    # The package builds a whole year at a time; cache it so a 400-day search costs one build.
+    # A whole year at a time, cached: a 400-day search costs one build.
+    if subdivision is None and year >= _OWN_RULES_FROM:
+        return _national_holidays_of(year)
+    from holidays import country_holidays  # 3.6 MB: only for what the rules above lack
+
     return frozenset(country_holidays("IT", subdiv=subdivision, years=year).keys())
 
 

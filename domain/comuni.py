@@ -1,20 +1,21 @@
 """The Italian municipalities (comuni) in force, searchable the way a teacher types them.
 
-The list is python-codicefiscale's copy of the official ISTAT / Agenzia delle Entrate data;
-only the comuni still active are offered (a school or a home is in a comune of today).
+The list is python-codicefiscale's copy of the official ISTAT / Agenzia delle Entrate data,
+the comuni still active only (a school or a home is in a comune of today), shipped as the
+compact domain/data/comuni.tsv (`python -m domain.data.build_comuni` regenerates it): the
+library's own file holds every comune since 1861 and cost the bot 30 MB of memory.
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from importlib import resources
 
-from codicefiscale import codicefiscale as cf_lib
-from codicefiscale import data as cf_data
 from pydantic import BaseModel, ConfigDict
 
 from domain.errors import ValidationFailed
@@ -44,37 +45,33 @@ class Comune(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
-class _Key:
-    """One searchable spelling of a comune, folded, with its pieces precomputed for speed."""
-
-    text: str
-    words: tuple[str, ...]
-    compact: str  # without spaces: "sandonato" still finds "San Donato Milanese"
-    alternative: bool  # the second-language name (Bozen for Bolzano)
-
-    @classmethod
-    def of(cls, name: str, alternative: bool) -> _Key:
-        text = fold(name)
-        return cls(text, tuple(text.split()), text.replace(" ", ""), alternative)
-
-
-@dataclass(frozen=True, slots=True)
 class _Entry:
-    comune: Comune
-    keys: tuple[_Key, ...]
+    code: str
+    name: str
+    province: str
+    # The name folded (fold), then the second-language name (Bozen for Bolzano) if it
+    # differs. Their words and their form without spaces are computed for the few entries
+    # a search looks at, not held for 8,000 (1.5 MB).
+    keys: tuple[str, ...]
     priority: bool
+
+    @property
+    def comune(self) -> Comune:
+        # Built when asked for (a search shows eight): 8,000 pydantic models held for the
+        # process's life cost 3 MB, the strings here a third of it.
+        return Comune(code=self.code, name=self.name, province=self.province)
 
 
 @dataclass(frozen=True, slots=True)
 class _Index:
     entries: tuple[_Entry, ...]
-    by_code: dict[str, Comune]
-    by_key: dict[str, tuple[Comune, ...]]
+    by_code: dict[str, _Entry]
+    by_key: dict[str, tuple[_Entry, ...]]
     # Every entry's spellings on one line of one string, and where each line starts: a
     # search finds its candidates with str.find (C speed) instead of testing 8,000 entries
     # in Python (3 ms on the event loop at every comune typed, measured under load).
     haystack: str
-    starts: tuple[int, ...]
+    starts: array[int]
 
     def candidates(self, needles: Iterable[str]) -> list[int]:
         """Positions of the entries whose line contains one of `needles`, in order."""
@@ -96,58 +93,55 @@ _LINE_BREAK = "\n"  # never in a folded query (a query holding it is searched th
 _SEPARATOR = "\t"
 
 
-def _haystack(entries: Sequence[_Entry]) -> tuple[str, tuple[int, ...]]:
+def _haystack(entries: Sequence[_Entry]) -> tuple[str, array[int]]:
     lines = [
-        _SEPARATOR.join(part for key in entry.keys for part in (key.text, key.compact))
+        _SEPARATOR.join(part for key in entry.keys for part in (key, _compact(key)))
         for entry in entries
     ]
-    starts, offset = [], 0
+    starts, offset = array("l"), 0  # machine integers: 64 KB, not 8,000 int objects
     for line in lines:
         starts.append(offset)
         offset += len(line) + 1
-    return _LINE_BREAK.join(lines), tuple(starts)
+    return _LINE_BREAK.join(lines), starts
 
 
-def _municipalities() -> list[dict[str, Any]]:
-    """The municipalities (active or not), from the index python-codicefiscale builds anyway
-    to decode a codice fiscale: reading its JSON file again for ours cost 15 MB more of
-    memory and half a second (benchmarks/load.py). That index is not public: without it,
-    the file. In the file's order: by name, then by date of creation."""
-    shared = getattr(cf_lib, "_get_data", None)
-    if shared is None:
-        listed: list[dict[str, Any]] = cf_data.get_municipalities_data()
-        return listed
-    records = [
-        record
-        for records in shared()["codes"].values()
-        for record in records
-        if not record["code"].startswith("Z")  # Z...: a foreign country
-    ]
-    records.sort(key=lambda record: (record["name"], record["date_created"]))
-    return records
+def _compact(key: str) -> str:
+    """The spelling without spaces: "sandonato" still finds "San Donato Milanese"."""
+    return key.replace(" ", "")
+
+
+def _rows() -> Iterator[tuple[str, str, str, str]]:
+    """The active comuni of domain/data/comuni.tsv, in its order (by name, then by date of
+    creation: homonyms keep it in the results): code, name, name in the second language
+    (Bozen for Bolzano) or "", province."""
+    text = resources.files("domain.data").joinpath("comuni.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines()[1:]:  # the first line names the columns
+        code, name, name_alt, province = line.split(_SEPARATOR)
+        yield code, name, name_alt, province
 
 
 @cache
 def _index() -> _Index:
-    """Load the list once, on first use (about 8,000 comuni, a few tens of milliseconds)."""
+    """Load the list once, on first use (about 8,000 comuni, a few tens of milliseconds;
+    3.5 MB, held for the process's life)."""
     entries: list[_Entry] = []
-    by_key: dict[str, list[Comune]] = {}
-    for raw in _municipalities():
-        if not raw["active"]:
-            continue
-        comune = Comune(code=raw["code"], name=raw["name"], province=raw["province"])
-        keys = [_Key.of(raw["name"], alternative=False)]
-        if fold(raw["name_alt"]) not in ("", keys[0].text):
-            keys.append(_Key.of(raw["name_alt"], alternative=True))
-        entries.append(_Entry(comune, tuple(keys), comune.code in _PRIORITY_CODES))
+    by_key: dict[str, list[_Entry]] = {}
+    provinces: dict[str, str] = {}  # one string per province, not one per comune
+    for code, name, name_alt, province in _rows():
+        keys = [fold(name)]
+        if fold(name_alt) not in ("", keys[0]):
+            keys.append(fold(name_alt))
+        province = provinces.setdefault(province, province)
+        entry = _Entry(code, name, province, tuple(keys), code in _PRIORITY_CODES)
+        entries.append(entry)
         for key in keys:
-            by_key.setdefault(key.text, []).append(comune)
-    entries.sort(key=lambda entry: entry.keys[0].text)
+            by_key.setdefault(key, []).append(entry)
+    entries.sort(key=lambda entry: entry.keys[0])
     haystack, starts = _haystack(entries)
     return _Index(
         entries=tuple(entries),
-        by_code={entry.comune.code: entry.comune for entry in entries},
-        by_key={key: tuple(comuni) for key, comuni in by_key.items()},
+        by_code={entry.code: entry for entry in entries},
+        by_key={key: tuple(found) for key, found in by_key.items()},
         haystack=haystack,
         starts=starts,
     )
@@ -160,7 +154,8 @@ def label(comune: Comune) -> str:
 
 def comune_by_code(code: str) -> Comune | None:
     """The active comune with this cadastral code, if any."""
-    return _index().by_code.get(code.strip().upper())
+    entry = _index().by_code.get(code.strip().upper())
+    return None if entry is None else entry.comune
 
 
 def split_province(text: str) -> tuple[str, str | None]:
@@ -171,15 +166,11 @@ def split_province(text: str) -> tuple[str, str | None]:
     return text.strip(), None
 
 
-def _with_province(comuni: tuple[Comune, ...], province: str | None) -> tuple[Comune, ...]:
-    if province is None:
-        return comuni
-    return tuple(c for c in comuni if c.province == province.strip().upper())
-
-
 def find_comuni(name: str, province: str | None = None) -> tuple[Comune, ...]:
     """Every active comune whose name is `name` (loose match), in `province` if given."""
-    return _with_province(_index().by_key.get(fold(name), ()), province)
+    found = _index().by_key.get(fold(name), ())
+    wanted = None if province is None else province.strip().upper()
+    return tuple(entry.comune for entry in found if wanted in (None, entry.province))
 
 
 def find_comune(name: str, province: str | None = None) -> Comune | None:
@@ -210,27 +201,28 @@ def _rank(entry: _Entry, query: str, query_words: list[str], compact: str) -> in
     """How well `entry` matches: 0 exact, 1 prefix, 2 word prefixes, 3 substring, 4 other
     spelling (Völs for Fiè); None if it does not match."""
     best: int | None = None
-    for key in entry.keys:
+    for alternative, key in enumerate(entry.keys):  # 0: the name; 1: the other language's
+        key_compact = _compact(key)
         # Cheap test first: every kind of match needs the first query word inside the name.
-        if query_words[0] not in key.text and compact not in key.compact:
+        if query_words[0] not in key and compact not in key_compact:
             continue
-        if key.text == query:
+        if key == query:
             return 0
-        if key.text.startswith(query):
+        if key.startswith(query):
             rank = 1
-        elif _words_match(key.words, query_words):
+        elif _words_match(key.split(), query_words):
             rank = 2
-        elif compact in key.compact:
+        elif compact in key_compact:
             rank = 3
         else:
             continue
-        if key.alternative:
+        if alternative:
             rank = 4
         best = rank if best is None else min(best, rank)
     return best
 
 
-def _words_match(name_words: tuple[str, ...], query_words: list[str]) -> bool:
+def _words_match(name_words: list[str], query_words: list[str]) -> bool:
     """Whether every query word starts a name word, in order ("s donato" → "san donato ...")."""
     position = 0
     for word in query_words:
@@ -255,7 +247,7 @@ def search_comuni(query: str, limit: int = 8) -> list[Comune]:
     if len(folded.replace(" ", "")) < SEARCH_MIN_LENGTH:
         raise ValidationFailed("comune_query_too_short", min_length=SEARCH_MIN_LENGTH)
     words, compact = folded.split(), folded.replace(" ", "")
-    ranked: list[tuple[int, int, Comune]] = []
+    ranked: list[tuple[int, int, _Entry]] = []
     index = _index()
     # Every match holds the first word or the compact query (see _rank): the lines holding
     # neither are skipped without a look.
@@ -266,15 +258,15 @@ def search_comuni(query: str, limit: int = 8) -> list[Comune]:
         positions = index.candidates(needles)
     for position in positions:
         entry = index.entries[position]
-        if province is not None and entry.comune.province != province:
+        if province is not None and entry.province != province:
             continue
         rank = _rank(entry, folded, words, compact)
         if rank is None:
             continue
         # Exact match beats everything, then the portal's favourites, then the rest by rank.
         order = 0 if rank == 0 else 1 if entry.priority else rank + 1
-        ranked.append((order, position, entry.comune))
+        ranked.append((order, position, entry))
     if not ranked:
         raise ValidationFailed("comune_not_found", query=collapse_spaces(query))
     ranked.sort(key=lambda item: (item[0], item[1]))
-    return [comune for _, _, comune in ranked[:limit]]
+    return [entry.comune for _, _, entry in ranked[:limit]]

@@ -13,8 +13,12 @@ from hypothesis import strategies as st
 from domain.codice_fiscale import (
     CodiceFiscale,
     check_birth_date_matches,
+    check_character,
+    first_name_code,
     mask_codice_fiscale,
+    name_letters,
     parse_codice_fiscale,
+    surname_code,
 )
 from domain.errors import ValidationFailed
 from tests.domain.helpers import refused
@@ -162,3 +166,68 @@ def test_a_single_changed_character_is_refused_or_an_omocode(
 def test_parse_raises_only_validation_failed(text: str) -> None:
     with contextlib.suppress(ValidationFailed):
         parse_codice_fiscale(text, TODAY)
+
+
+# --- our rules against python-codicefiscale's (the bot no longer imports it at run time) -----
+
+CODE_CHARS = string.ascii_uppercase + string.digits
+
+
+@settings(max_examples=500, deadline=None)
+@given(body=st.text(alphabet=CODE_CHARS, min_size=15, max_size=15))
+def test_the_check_character_is_the_librarys(body: str) -> None:
+    assert check_character(body) == cf_lib.encode_cin(body)
+
+
+def test_the_check_character_of_the_agenzias_example() -> None:
+    assert check_character(VALID[:15]) == "S"
+
+
+@pytest.mark.parametrize("body", ["RSSMRA85T10A56", "rssmra85t10a562", "RSSMRA85T10A56-"])
+def test_the_check_character_needs_15_digits_or_capitals(body: str) -> None:
+    with pytest.raises(ValueError, match="15 digits or capital letters"):
+        check_character(body)
+
+
+# What normalize_person_name lets through: letters of any script, combining marks,
+# apostrophes, hyphens and spaces.
+person_names = st.text(
+    alphabet=st.one_of(
+        st.characters(categories=["L", "M"]),
+        st.sampled_from("' -àèéìòùÀÈÉÌÒÙçÇäöüßøæœÄÖÜÆŒØłŁđĐñÑ"),
+        st.sampled_from(string.ascii_letters),
+    ),
+    max_size=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(surname=person_names, name=person_names)
+def test_the_name_letters_are_the_librarys(surname: str, name: str) -> None:
+    assert surname_code(surname) == cf_lib.encode_lastname(surname)
+    assert first_name_code(name) == cf_lib.encode_firstname(name)
+    assert name_letters(surname, name) == (surname_code(surname), first_name_code(name))
+
+
+@pytest.mark.parametrize(
+    ("surname", "name", "letters"),
+    [
+        ("Rossi", "Mario", ("RSS", "MRA")),
+        ("Fo", "Gianfranco", ("FOX", "GFR")),  # X fills in; of 4+ consonants 1st, 3rd, 4th
+        ("D'Angelo", "Nicolò", ("DNG", "NCL")),
+        ("Müller", "Jürgen", ("MLL", "JGN")),
+        ("Straße", "Øyvind", ("STR", "YND")),  # transliterated: ß → ss, Ø → O
+        ("Иванов", "Ж", ("VNV", "ZHX")),
+    ],
+)
+def test_name_letters_of_known_names(surname: str, name: str, letters: tuple[str, str]) -> None:
+    assert name_letters(surname, name) == letters
+
+
+def test_the_accents_dropped_without_a_table_have_no_letters_in_the_librarys() -> None:
+    from text_unidecode import unidecode
+
+    from domain.codice_fiscale import _COMBINING_DIACRITICS
+
+    for codepoint in _COMBINING_DIACRITICS:
+        assert not any(char.isalpha() for char in unidecode(chr(codepoint))), hex(codepoint)
