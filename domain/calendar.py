@@ -111,9 +111,10 @@ _national_holidays = italian_holidays()
 
 
 def preload_holidays(today: date) -> None:
-    """Build the holiday tables of last, this and next year now: the first build loads the
-    package's Italian calendar (about 0.2 s), which the first update of a busy morning would
-    otherwise pay while every chat waits (benchmarks/load.py: the first answers of a burst)."""
+    """Build the holiday tables of last, this and next year now, at start-up: the first
+    update of a busy morning must not pay for them while every chat waits (when they came
+    from the holidays package, the first answers of a burst waited 0.2 s for its Italian
+    calendar: benchmarks/load.py)."""
     for year in (today.year - 1, today.year, today.year + 1):
         _italian_holiday_dates(year, None)
 
