@@ -45,6 +45,12 @@ class FakeBot:
             raise queued.pop(0)
         return Sent(message_id=len(self.calls))
 
+    async def do_api_request(self, method: str, api_kwargs: dict[str, Any]) -> dict[str, Any]:
+        """How bot.replies sends: the raw call, Telegram's echo unparsed."""
+        assert method == "sendMessage"
+        sent = await self.send_message(**api_kwargs)
+        return {"message_id": sent.message_id, "chat": {"id": api_kwargs["chat_id"]}}
+
 
 @dataclass
 class Harness:
