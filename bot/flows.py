@@ -377,6 +377,12 @@ class FlowHandler(BaseHandler[Update, BotContext, None]):
         # Set by `start` once the application's database is open.
         self.store: ConversationStore | None = None
 
+    def engaged(self, update: Update) -> bool:
+        """Whether the chat of `update` is in this flow (at some step)."""
+        if update.effective_chat is None or update.effective_user is None:
+            return False
+        return self._store().step(self.name, conversation_key(update)) is not None
+
     def check_update(self, update: object) -> FlowMatch | None:
         if not isinstance(update, Update) or update.channel_post or update.edited_channel_post:
             return None

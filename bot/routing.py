@@ -6,8 +6,9 @@ buttons of other features) before its own, 7% of the bot's CPU under load
 (benchmarks/load.py, cProfile). `Router` keeps the same order and the same first-match rule,
 but reads the update's command or button prefix once and asks only the handlers that could
 match it: a `CommandHandler` only for its commands, a `CallbackQueryHandler` only for the
-prefix its pattern begins with (bot.callbacks' `prefix:verb` shapes), every other handler
-(flows, message handlers) always, in its place.
+prefix its pattern begins with (bot.callbacks' `prefix:verb` shapes), a flow only when the
+chat is in it or one of its entry points could take the update, every other handler
+(message handlers) always, in its place.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast, runtime_checkable
 
 from telegram import MessageEntity, Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
@@ -30,6 +31,68 @@ _PREFIXED = re.compile(r"\^([A-Za-z0-9_]+)(?::|\(:|\$|\(\?:)")
 
 # The kinds of update, by what can take them.
 _OTHER = ("other", "")
+
+
+@runtime_checkable
+class Engageable(Protocol):
+    """A handler that holds a conversation (bot.flows.FlowHandler): it takes an update of a
+    chat that is in it, whatever the update, and otherwise only through its entry points."""
+
+    entry_points: tuple[AnyHandler, ...]
+
+    def engaged(self, update: Update) -> bool: ...
+
+
+@dataclass(frozen=True)
+class _Routes:
+    """How each kind of update is routed to the handlers."""
+
+    commands: dict[int, frozenset[str]]
+    prefixes: dict[int, frozenset[str]]
+    any_button: frozenset[int]
+    always: frozenset[int]
+
+    @classmethod
+    def of(cls, handlers: Sequence[AnyHandler]) -> _Routes:
+        commands: dict[int, frozenset[str]] = {}
+        prefixes: dict[int, frozenset[str]] = {}
+        any_button: set[int] = set()
+        always: set[int] = set()
+        for index, handler in enumerate(handlers):
+            if isinstance(handler, CommandHandler):
+                commands[index] = frozenset(handler.commands)
+            elif isinstance(handler, CallbackQueryHandler):
+                found = _pattern_prefixes(handler.pattern)
+                if found is None:
+                    any_button.add(index)
+                else:
+                    prefixes[index] = found
+            else:
+                always.add(index)
+        return cls(commands, prefixes, frozenset(any_button), frozenset(always))
+
+    def takers(self, key: tuple[str, str]) -> frozenset[int]:
+        """The handlers that could take an update of `key`."""
+        kind, name = key
+        chosen = set(self.always)
+        if kind == "command":
+            chosen.update(i for i, names in self.commands.items() if name in names)
+        elif kind == "button":
+            chosen.update(self.any_button)
+            chosen.update(i for i, names in self.prefixes.items() if name in names)
+        return frozenset(chosen)
+
+    def keys(self) -> set[tuple[str, str]]:
+        known = {("command", c) for names in self.commands.values() for c in names}
+        return known | {("button", p) for names in self.prefixes.values() for p in names}
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    handler: AnyHandler
+    # A flow none of whose entry points could take the update: asked only when the chat is
+    # in it.
+    only_if_engaged: bool
 
 
 @dataclass(frozen=True)
@@ -51,48 +114,37 @@ class Router(BaseHandler[Update, BotContext, None]):
     def __init__(self, handlers: Sequence[AnyHandler]) -> None:
         super().__init__(_not_called)
         self.handlers: tuple[AnyHandler, ...] = tuple(handlers)
-        self._commands: dict[int, frozenset[str]] = {}
-        self._prefixes: dict[int, frozenset[str]] = {}
-        always: list[int] = []
-        any_button: list[int] = []
-        for index, handler in enumerate(self.handlers):
-            if isinstance(handler, CommandHandler):
-                self._commands[index] = frozenset(handler.commands)
-            elif isinstance(handler, CallbackQueryHandler):
-                prefixes = _pattern_prefixes(handler.pattern)
-                if prefixes is None:
-                    any_button.append(index)
-                else:
-                    self._prefixes[index] = prefixes
-            else:
-                always.append(index)
-        self._always = tuple(always)
-        self._any_button = tuple(any_button)
-        known = {("command", command) for names in self._commands.values() for command in names}
-        known |= {("button", prefix) for names in self._prefixes.values() for prefix in names}
+        self._routes = _Routes.of(self.handlers)
+        self._entries = {
+            index: _Routes.of(handler.entry_points)
+            for index, handler in enumerate(self.handlers)
+            if isinstance(handler, Engageable)
+        }
+        keys = set(self._routes.keys())
+        for entries in self._entries.values():
+            keys |= entries.keys()
         # The handlers to ask, by kind of update; an unknown command or prefix (a forged
         # button) gets the handlers that take any.
-        self._candidates = {key: self._select(key) for key in (*known, _OTHER)}
+        self._candidates = {key: self._select(key) for key in (*keys, _OTHER)}
         self._unknown_command = self._select(("command", ""))
         self._unknown_button = self._select(("button", ""))
+        self._everything = tuple(_Candidate(handler, False) for handler in self.handlers)
 
-    def _select(self, key: tuple[str, str]) -> tuple[AnyHandler, ...]:
-        kind, name = key
-        chosen: list[int] = list(self._always)
-        if kind == "command":
-            chosen += [i for i, names in self._commands.items() if name in names]
-        elif kind == "button":
-            chosen += list(self._any_button)
-            chosen += [i for i, names in self._prefixes.items() if name in names]
-        return tuple(self.handlers[i] for i in sorted(chosen))
+    def _select(self, key: tuple[str, str]) -> tuple[_Candidate, ...]:
+        chosen = []
+        for index in sorted(self._routes.takers(key)):
+            entries = self._entries.get(index)
+            engaged_only = entries is not None and not entries.takers(key)
+            chosen.append(_Candidate(self.handlers[index], engaged_only))
+        return tuple(chosen)
 
-    def candidates(self, update: Update) -> tuple[AnyHandler, ...]:
+    def candidates(self, update: Update) -> tuple[_Candidate, ...]:
         """The handlers that could take `update`, in their registration order."""
         query = update.callback_query
         if query is not None and not (isinstance(query.data, str) and query.data):
             # No data (a game's button): every CallbackQueryHandler takes it, python-telegram-
             # bot says, whatever its pattern.
-            return self.handlers
+            return self._everything
         key = _key(update)
         found = self._candidates.get(key)
         if found is not None:
@@ -102,7 +154,10 @@ class Router(BaseHandler[Update, BotContext, None]):
     def check_update(self, update: object) -> RouterMatch | None:
         if not isinstance(update, Update):
             return None
-        for handler in self.candidates(update):
+        for candidate in self.candidates(update):
+            handler = candidate.handler
+            if candidate.only_if_engaged and not cast(Engageable, handler).engaged(update):
+                continue
             check = handler.check_update(update)
             if check is not None and check is not False:
                 return RouterMatch(handler, check)

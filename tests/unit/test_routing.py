@@ -20,18 +20,26 @@ USER = {"id": 42, "is_bot": False, "first_name": "Anna"}
 CHAT = {"id": 42, "type": "private"}
 
 
-class _NoConversation:
-    """A conversation store in which nobody is in a flow: only entry points are asked."""
+class _Conversations:
+    """A conversation store in which the chat is in at most one flow, at its first step
+    that has handlers (None: in no flow, only entry points are asked)."""
 
-    def step(self, flow: str, key: object) -> None:
-        return None
+    def __init__(self) -> None:
+        self.flow: str | None = None
+        self.at: int | None = None
+
+    def step(self, flow: str, key: object) -> int | None:
+        return self.at if flow == self.flow else None
+
+
+STORE = _Conversations()
 
 
 def _handlers() -> list[BaseHandler[Any, Any, Any]]:
     handlers = registered_handlers()
     for handler in handlers:
         if isinstance(handler, FlowHandler):
-            handler.store = cast(Any, _NoConversation())
+            handler.store = cast(Any, STORE)
     return handlers
 
 
@@ -118,21 +126,44 @@ def test_every_button_family_goes_to_the_same_handler() -> None:
 
 
 def test_fewer_handlers_are_asked() -> None:
-    assert len(ROUTER.candidates(_message("42"))) < len(HANDLERS) / 4
-    assert len(ROUTER.candidates(_tap("cs:view:3"))) < len(HANDLERS) / 4
+    _engage(None)
+    for update in (_message("42"), _tap("cs:view:3")):
+        asked = [c for c in ROUTER.candidates(update) if not c.only_if_engaged]
+        assert len(asked) < 10
     assert list(unrouted([ROUTER])) == HANDLERS
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(min_size=0, max_size=64))
-def test_any_button_data_goes_to_the_same_handler(data: str) -> None:
+FLOWS = {h.name: h for h in HANDLERS if isinstance(h, FlowHandler)}
+ENGAGED = st.sampled_from([None, *sorted(FLOWS)])
+
+
+def _engage(flow: str | None) -> None:
+    """The chat in `flow`, at its first step with handlers of its own."""
+    STORE.flow = flow
+    STORE.at = min(FLOWS[flow].states, default=None) if flow is not None else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(min_size=0, max_size=64), ENGAGED)
+def test_any_button_data_goes_to_the_same_handler(data: str, flow: str | None) -> None:
+    _engage(flow)
     update = _tap(data)
     assert _routed(update) is _first_match(update)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(min_size=1, max_size=40).filter(lambda text: text.strip() != ""))
-def test_any_typed_text_goes_to_the_same_handler(text: str) -> None:
+@settings(max_examples=400, deadline=None)
+@given(st.text(min_size=1, max_size=40).filter(lambda text: text.strip() != ""), ENGAGED)
+def test_any_typed_text_goes_to_the_same_handler(text: str, flow: str | None) -> None:
+    _engage(flow)
     for typed in (text, "/" + text):
         update = _message(typed)
         assert _routed(update) is _first_match(update)
+
+
+def test_a_chat_in_a_flow_reaches_its_step_handlers() -> None:
+    _engage("absences")
+    try:
+        update = _message("42")
+        assert _routed(update) is FLOWS["absences"] is _first_match(update)
+    finally:
+        _engage(None)
