@@ -99,7 +99,7 @@ def environment(database: Path, emulator: BotApiEmulator) -> dict[str, str]:
 async def start_once(database: Path, emulator: BotApiEmulator, *, crash: bool = False) -> Startup:
     """Start `python -m bot` on `database`, time it up to its first getUpdates, then stop it
     with SIGTERM (a clean stop), or SIGKILL when `crash`."""
-    database = database.resolve()  # the process runs in the database's folder
+    database = Path(os.path.abspath(database))  # noqa: ASYNC240 - the process runs in its folder
     emulator.stats.reset()
     log_path = database.with_name(database.name + ".probe.log")
     with log_path.open("wb") as log:
@@ -146,14 +146,18 @@ class Figures:
     after_crash: list[Startup]
 
 
-async def measure(database: Path, runs: int, folder: Path | None = None) -> Figures:
+async def measure(
+    database: Path, runs: int, folder: Path | None = None, latency: float = 0.0
+) -> Figures:
     """`runs` starts after a clean stop and `runs` after a kill -9, on a copy of `database`
-    in `folder` (a temporary one by default). One unmeasured start first (it applies any
-    pending migration and leaves the clean-stop marker)."""
+    in `folder` (a temporary one by default), each Bot API call answered after `latency`
+    seconds (Telegram's round trip; 0: loopback). One unmeasured start first (it applies
+    any pending migration and leaves the clean-stop marker)."""
     with tempfile.TemporaryDirectory(dir=folder) as work:
         copy = Path(work) / database.name
         shutil.copyfile(database, copy)
         async with BotApiEmulator(token=TOKEN) as emulator:
+            emulator.latency = latency
             await start_once(copy, emulator)
             clean = [await start_once(copy, emulator) for _ in range(runs)]
             crashed: list[Startup] = []
@@ -174,8 +178,12 @@ async def _main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database", type=Path)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds per Bot API call (0: loopback)"
+    )
     args = parser.parse_args()
-    figures = await measure(args.database, args.runs, folder=args.database.parent)
+    print(f"load average {os.getloadavg()[0]:.1f}, Bot API latency {args.latency * 1000:.0f} ms")
+    figures = await measure(args.database, args.runs, args.database.parent, args.latency)
     for title, starts in (
         ("after a clean stop", figures.after_clean_stop),
         ("after kill -9", figures.after_crash),
