@@ -16,7 +16,7 @@ async def test_the_probe_times_both_starts_with_their_phases(tmp_path: Path) -> 
     db = Database(database)
     await db.connect()
     await db.close()
-    figures = await probe.measure(database, runs=1, folder=tmp_path)
+    figures = await probe.measure(database, runs=1, folder=tmp_path, bytecode_cache=None)
     (clean,) = figures.after_clean_stop
     (crashed,) = figures.after_crash
     for start in (clean, crashed):
