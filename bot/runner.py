@@ -118,7 +118,10 @@ async def _owned(settings: Settings, *, defer_check: bool) -> AsyncIterator[Open
             await db.close()
         # Reached only when the block ended without an exception: a start-up that failed,
         # or a check that found damage, leave no marker behind.
-        clean_stop.record(path)
+        try:
+            clean_stop.record(path)
+        except OSError as error:  # a full disk: the next start checks before it serves
+            log.warning("clean-stop marker not written beside %s: %s", path, error.strerror)
     finally:
         lock.release()
 

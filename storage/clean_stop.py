@@ -17,7 +17,6 @@ it, `touch`, a chmod) changes its change time, which no one can set back by hand
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -86,14 +85,26 @@ def consume(database: Path) -> bool:
     now on leaves none."""
     marker = marker_path_of(database)
     try:
-        text = marker.read_text(encoding="ascii")
-    except (FileNotFoundError, UnicodeDecodeError):
+        text: str | None = marker.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    if not _removed(marker) or text is None:
         return False
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            marker.unlink()
     try:
         recorded = FileState(**json.loads(text))
     except (ValueError, TypeError):
         return False  # a truncated or foreign file: as if there were none
     return recorded == state_of(database)
+
+
+def _removed(marker: Path) -> bool:
+    """Remove the marker: False if it could not be (it could outlive a crash of this run, so
+    it is not trusted now; and it counts only for the file exactly as it is: after the
+    first write of this run, no longer)."""
+    try:
+        marker.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
