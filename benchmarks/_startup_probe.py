@@ -69,18 +69,32 @@ async def start(settings: Settings) -> None:
 
 @dataclass(frozen=True)
 class Startup:
-    """One start: seconds from the process's start to its first getMe and getUpdates, and
-    the bot's own line of phases."""
+    """One start: seconds from the process's start to its first getMe and getUpdates, the
+    CPU time the process had used by then (user + system, Linux's /proc: on a shared
+    machine the steadier figure, as the wall time stretches with the load), and the bot's
+    own line of phases."""
 
     to_get_me: float
     to_get_updates: float
     phases: str
+    cpu_seconds: float | None = None
 
     def line(self) -> str:
+        cpu = f", CPU {self.cpu_seconds * 1000:.0f} ms" if self.cpu_seconds is not None else ""
         return (
-            f"first getUpdates after {self.to_get_updates * 1000:.0f} ms "
+            f"first getUpdates after {self.to_get_updates * 1000:.0f} ms{cpu} "
             f"(getMe after {self.to_get_me * 1000:.0f} ms); bot: {self.phases}"
         )
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of the process so far, or None off Linux."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return None
+    utime, stime = (int(value) for value in stat.rsplit(")", 1)[1].split()[11:13])
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
 def environment(
@@ -133,12 +147,13 @@ async def start_once(
     try:
         to_get_me = await _first_call(emulator, "getMe", started, process, log_path)
         to_get_updates = await _first_call(emulator, "getUpdates", started, process, log_path)
+        cpu = cpu_seconds(process.pid)
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGKILL if crash else signal.SIGTERM)
         await process.wait()
     found = STARTED.search(log_path.read_text(encoding="utf-8", errors="replace"))
-    return Startup(to_get_me, to_get_updates, found.group(0) if found else "?")
+    return Startup(to_get_me, to_get_updates, found.group(0) if found else "?", cpu)
 
 
 async def _first_call(
@@ -197,6 +212,11 @@ def median_seconds(starts: list[Startup]) -> float:
     return statistics.median(start.to_get_updates for start in starts)
 
 
+def median_cpu_seconds(starts: list[Startup]) -> float | None:
+    found = [start.cpu_seconds for start in starts if start.cpu_seconds is not None]
+    return statistics.median(found) if found else None
+
+
 async def _main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database", type=Path)
@@ -220,7 +240,11 @@ async def _main() -> None:
         ("after a clean stop", figures.after_clean_stop),
         ("after kill -9", figures.after_crash),
     ):
-        print(f"{title}: median {median_seconds(starts) * 1000:.0f} ms")
+        cpu = median_cpu_seconds(starts)
+        print(
+            f"{title}: median {median_seconds(starts) * 1000:.0f} ms"
+            + (f", CPU {cpu * 1000:.0f} ms" if cpu is not None else "")
+        )
         for start in starts:
             print(f"  {start.line()}")
 

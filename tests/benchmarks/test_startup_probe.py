@@ -21,6 +21,7 @@ async def test_the_probe_times_both_starts_with_their_phases(tmp_path: Path) -> 
     (crashed,) = figures.after_crash
     for start in (clean, crashed):
         assert 0 < start.to_get_me < start.to_get_updates
+        assert start.cpu_seconds is not None and start.cpu_seconds > 0  # Linux
         assert start.phases.startswith("started in ")
     # The policy shows in the bot's own line: the check left for later only after a clean stop.
     assert "database (checked later)" in clean.phases
