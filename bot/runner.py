@@ -110,7 +110,8 @@ async def _owned(settings: Settings, *, defer_check: bool) -> AsyncIterator[Open
     try:
         # Read and removed before the file is opened for writing: from here a crash leaves
         # no marker, and the next start checks the file before it serves.
-        later = defer_check and clean_stop.consume(path)
+        clean = clean_stop.consume(path)
+        later = defer_check and clean
         db = await open_database(settings, check=not later)
         try:
             yield Opened(db, check_pending=later)
@@ -299,13 +300,17 @@ async def _check_while_serving(db: Database, stop: asyncio.Event) -> bool:
     the first getUpdates going out (connect, send) by 0.15-0.2 s."""
     await asyncio.sleep(CHECK_AFTER_SECONDS)
     log.info("integrity check of the database running (the bot serves meanwhile)")
-    whole = await db.integrity_check() == "ok"
+    try:
+        whole = await db.integrity_check() == "ok"
+    except (OSError, sqlite3.Error) as error:  # it could not even read the file
+        log.error("integrity check of the database could not run: %s", type(error).__name__)
+        whole = False
     if whole:
         log.info("integrity check of the database: ok")
     else:
         log.error(
             "database %s failed its integrity check after start-up: stopping"
-            " (restore the last backup, README: Backups)",
+            " (restore the last backup, README: Backup and restore)",
             db.path,
         )
         stop.set()
