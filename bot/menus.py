@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
@@ -52,10 +53,17 @@ async def set_user_menu(bot: Bot, chat_id: int, actor: Actor, *, vaccines: bool)
 
 
 async def set_command_menus(bot: Bot, settings: Settings) -> None:
-    await bot.set_my_commands(_commands(common.REFERENT_COMMANDS), scope=BotCommandScopeDefault())
-    for admin in settings.admin_ids:
-        try:
-            await set_admin_menu(bot, admin.user_id)
-        except TelegramError as error:
-            # An admin who never opened the bot has no chat yet: their menu is set on /start.
-            log.info("admin command menu not set for one admin: %s", error.message)
+    # At start-up, before the bot polls: the calls go out together, not one round trip
+    # after the other (a region's admins: 11 round trips to Telegram, about 0.5 s).
+    await asyncio.gather(
+        bot.set_my_commands(_commands(common.REFERENT_COMMANDS), scope=BotCommandScopeDefault()),
+        *(_set_admin_menu_at_start(bot, admin.user_id) for admin in settings.admin_ids),
+    )
+
+
+async def _set_admin_menu_at_start(bot: Bot, chat_id: int) -> None:
+    try:
+        await set_admin_menu(bot, chat_id)
+    except TelegramError as error:
+        # An admin who never opened the bot has no chat yet: their menu is set on /start.
+        log.info("admin command menu not set for one admin: %s", error.message)

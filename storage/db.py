@@ -21,6 +21,7 @@ the same whichever way a statement runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import os
@@ -55,6 +56,7 @@ _UNAVAILABLE_CODES = {
     14: "unable to open database file",  # SQLITE_CANTOPEN
 }
 _SQLITE_BUSY = 5
+_SQLITE_INTERRUPT = 9
 
 
 def unavailable(error: sqlite3.Error) -> DatabaseUnavailable | None:
@@ -355,9 +357,24 @@ class Database:
                 raise
 
     async def integrity_check(self) -> str:
-        # Reads every page: on a thread, the loop keeps serving meanwhile.
-        row = await self.fetchone("PRAGMA quick_check", offload=True)
-        return str(row[0]) if row else "no answer"
+        """`PRAGMA quick_check`: "ok", or what SQLite found wrong (an error it raised on the
+        way, as a damaged page does, is a finding too). It reads every page (1.9 s on a year
+        of data): on a thread, with a connection of its own, so that the loop keeps serving
+        and the long reads (exports) do not wait for it. Cancelled (the bot stopping while it
+        runs), it interrupts SQLite and returns once the thread let go of the connection."""
+        conn = self._open()
+        conn.execute("PRAGMA query_only = ON")
+        checking = asyncio.ensure_future(asyncio.to_thread(_quick_check, conn))
+        try:
+            return await asyncio.shield(checking)
+        except asyncio.CancelledError:
+            conn.interrupt()
+            with contextlib.suppress(sqlite3.Error):
+                await checking
+            raise
+        finally:
+            if checking.done():
+                conn.close()
 
     @asynccontextmanager
     async def transaction(self, *, offload: bool = False) -> AsyncIterator[Connection]:
@@ -526,6 +543,16 @@ def _private_temporary_beside(target: Path) -> Path:
 
 def _discard(path: Path) -> None:
     path.unlink(missing_ok=True)  # gone already once renamed over the target
+
+
+def _quick_check(conn: sqlite3.Connection) -> str:
+    try:
+        row = conn.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.DatabaseError as error:  # "database disk image is malformed", ...
+        if getattr(error, "sqlite_errorcode", None) == _SQLITE_INTERRUPT:
+            raise  # stopped on purpose: no finding
+        return str(error)
+    return str(row[0]) if row else "no answer"
 
 
 def _raise_if_unavailable(error: sqlite3.Error) -> None:
