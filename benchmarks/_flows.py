@@ -66,6 +66,7 @@ class Step:
     sent: int = 1  # messages the bot sends in answer
     edits: int = 0  # keyboards it removes (editMessageReplyMarkup)
     deletes: int = 0  # messages of the user it deletes (personal data, once saved: one call)
+    masks: int = 0  # reviews rewritten once saved, the codice fiscale masked (editMessageText)
     in_place: bool = False  # a tap answered by editing the tapped message (answer + next)
     content: bytes = field(default=b"", repr=False)  # file steps
 
@@ -74,8 +75,10 @@ def _text(value: str, expect: str, sent: int = 1) -> Step:
     return Step("send", value, expect, sent=sent)
 
 
-def _tap(label: str, expect: str, *, edit: bool = True, deletes: int = 0, sent: int = 1) -> Step:
-    return Step("tap", label, expect, sent=sent, edits=int(edit), deletes=deletes)
+def _tap(
+    label: str, expect: str, *, edit: bool = True, deletes: int = 0, sent: int = 1, masks: int = 0
+) -> Step:
+    return Step("tap", label, expect, sent=sent, edits=int(edit), deletes=deletes, masks=masks)
 
 
 def _pick(label: str, expect: str) -> Step:
@@ -170,7 +173,7 @@ def _contact(index: int, number: int, class_name: str, section: str) -> tuple[li
         _pick("Salta", "Telefono cellulare"),
         _text(typed, "ultimo contatto con il caso"),
         _pick("Ieri", "controlla i dati"),
-        _tap("Salva", "aggiunto al caso", deletes=5),
+        _tap("Salva", "aggiunto al caso", deletes=5, masks=1),
     ]
     return steps, stored
 
@@ -194,7 +197,7 @@ def case(index: int) -> Conversation:
         _pick("Non nota", "inizio dei sintomi"),
         _pick("Non nota", "controlla i dati"),
         # The receipt, then the class list asked at once.
-        _tap("Salva", "Incolla un elenco", deletes=7, sent=2),
+        _tap("Salva", "Incolla un elenco", deletes=7, sent=2, masks=1),
     ]
     phones = []
     for number in range(len(CLASSMATES)):

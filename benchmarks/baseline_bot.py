@@ -5,8 +5,8 @@ same conversations as Sentinella, in memory, with python-telegram-bot's default 
 
 What it shares with the real bot is the shape of every conversation (benchmarks._flows): the
 same steps, and at each step the same Bot API calls (the same number of messages sent,
-keyboards removed, callback queries answered, user messages deleted in one call; the class file is
-downloaded and read with openpyxl). What it lacks is everything that makes the real bot
+keyboards removed, callback queries answered, reviews rewritten once saved, user messages
+deleted in one call; the class file is downloaded and read with openpyxl). What it lacks is everything that makes the real bot
 what it is and what its architecture decides: one ConversationHandler, the answers kept in
 `user_data`, no database, no validation, and the defaults (httpx, one update at a time, the
 standard asyncio loop, `run_polling`).
@@ -42,6 +42,7 @@ from benchmarks._flows import Conversation, Kind, Step, absences, case, class_fi
 TEXT, TAP, FILE = range(3)
 STATE_OF = {"send": TEXT, "tap": TAP, "file": FILE}
 FILLER = "Rispondi a questo messaggio per andare avanti."
+MASKED = "Salvato (codice fiscale nascosto)."
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -106,6 +107,8 @@ async def _step(update: Update, context: Context, answer: str) -> int:
         if step.edits and update.callback_query is not None:
             await update.callback_query.edit_message_reply_markup(None)
         await _reply(context, chat.id, step, _next(conversation, index))
+        if step.masks and update.callback_query is not None:
+            await update.callback_query.edit_message_text(f"{MASKED}\n\n{FILLER}")
     if step.deletes:
         typed: list[int] = data["typed"]
         await context.bot.delete_messages(chat.id, typed[-step.deletes :])

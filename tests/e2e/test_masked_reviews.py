@@ -70,6 +70,13 @@ async def test_every_review_shown_before_a_fix_is_masked_too(referent: ChatUser)
     assert sum(STUDENT_CF in text for text in bot_texts(referent)) == 2
     await referent.tap("Salva")
     await referent.expect("salvato")
+    # The reviews are rewritten together, alongside the receipt: the first one seen
+    # rewritten is not the last one.
+    await referent.emulator.wait_for(
+        lambda: not [text for text in bot_texts(referent) if STUDENT_CF in text],
+        5.0,
+        chat_id=referent.user_id,
+    )
     texts = bot_texts(referent)
     assert not [text for text in texts if STUDENT_CF in text]
     assert sum("salvato</b>" in text or " salvato " in text for text in texts) >= 2
