@@ -10,10 +10,10 @@ are written here: /esporta's (`formats.exports`) and the hand-over of a closed c
 - **Streamed.** Each sheet is written as SpreadSheetML text straight into the ZIP, a
   thousand rows at a time, not cell by cell through a library: for the 10,000 cases and
   205,000 contacts of the year-of-data export openpyxl's write-only mode took 24 s (19 s
-  with lxml), XlsxWriter's `constant_memory` mode 3.5 times this writer's time (issue 16:
-  `benchmarks/_export_probe.py --writer xlsxwriter`); this one takes a few seconds, in
-  constant memory, and `rows` may be a one-pass stream. The tests open every file it makes
-  with openpyxl.
+  with lxml), XlsxWriter's `constant_memory` mode 28 s of CPU to this writer's 2.5 s
+  (issue 16: `benchmarks/_export_probe.py --writer xlsxwriter`, README *Performance*); this
+  one works in constant memory, and `rows` may be a one-pass stream. The tests open every
+  file it makes with openpyxl.
 - **Lean.** A cell names its place (`r="C7"`) only after an empty one, and the ZIP uses
   zlib's fast level: see `_row` and `_DEFLATE_LEVEL` for what each saves.
 - **Text as inline strings.** Excel never evaluates an inline string, so text that starts
