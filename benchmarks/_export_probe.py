@@ -2,31 +2,62 @@
 peak memory is its own: benchmarks/year_of_data.py runs it and reads the JSON it prints.
 
     .venv/bin/python -m benchmarks._export_probe DATABASE FIRST_DAY LAST_DAY [ATS]
+        [--writer ours|xlsxwriter|none]
 
 What /esporta does after the admin's last tap (services/exports.py): the closed cases of
 the period (of the ATS, or of every ATS), their tables read a page of cases at a time while
 the workbook is written in a thread (`_tables`, `_build`). The time is the export's alone
-(not the interpreter's start nor the imports); the peak is the process's VmHWM (peak
-resident memory, from /proc/self/status), the imports and the open database included.
+(not the interpreter's start nor the imports), wall-clock and CPU (every thread of the
+process: steadier than the wall clock on a machine busy with other work); the peak is the
+process's VmHWM (peak resident memory, from /proc/self/status), the imports and the open
+database included.
+
+`--writer` chooses what writes the workbook (issue 16's comparison): `ours`, the bot's own
+(`formats.xlsx`, through services/exports.py's `_build`, as /esporta does); `xlsxwriter`,
+XlsxWriter's `constant_memory` mode on the same tables (benchmarks/_xlsxwriter.py); `none`,
+every row read and dropped: the database's and the records' share of the time.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import io
 import json
-import sys
 import time
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from benchmarks import _xlsxwriter
 from benchmarks._startup_probe import settings_for
 from benchmarks._year_data import NOW
 from bot.context import Services
 from conversations.ats import export as ats_export
 from domain.exports import ExportFormat, ExportKind, Period
+from formats.xlsx import Table
 from services import exports as exports_service
 from services.exports import ExportRequest
 from storage.db import Database
+
+Build = Callable[[Sequence[Table]], tuple[tuple[int, ...], bytes]]
+
+
+def build_ours(tables: Sequence[Table]) -> tuple[tuple[int, ...], bytes]:
+    written, content = exports_service._build(tables, ExportFormat.XLSX)
+    return written.rows, content
+
+
+def build_xlsxwriter(tables: Sequence[Table]) -> tuple[tuple[int, ...], bytes]:
+    buffer = io.BytesIO()
+    return _xlsxwriter.write_xlsx(tables, buffer), buffer.getvalue()
+
+
+def read_only(tables: Sequence[Table]) -> tuple[tuple[int, ...], bytes]:
+    return tuple(sum(1 for _ in table.rows) for table in tables), b""
+
+
+WRITERS: dict[str, Build] = {"ours": build_ours, "xlsxwriter": build_xlsxwriter, "none": read_only}
 
 
 def memory_mb(field: str) -> float:
@@ -37,23 +68,24 @@ def memory_mb(field: str) -> float:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-async def export(path: Path, period: Period, ats: str | None) -> dict[str, float]:
+async def export(path: Path, period: Period, ats: str | None, build: Build) -> dict[str, float]:
     db = Database(path)
     await db.connect()
     try:
         services = Services(settings=settings_for(path), db=db, clock=lambda: NOW)
         before = memory_mb("VmRSS")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         request = ExportRequest(ExportKind.CASES, period, ExportFormat.XLSX, NOW.date())
         labels = ats_export.export_labels(services)
         tables = await exports_service._tables(services.exports, ats, request, labels)
-        written, content = await asyncio.to_thread(exports_service._build, tables, request.fmt)
-        seconds = time.perf_counter() - started
+        rows, content = await asyncio.to_thread(build, tables)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         await db.close()
-    cases, contacts = written.rows
+    cases, contacts = rows
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "cases": cases,
         "contacts": contacts,
         "mb": len(content) / 1e6,
@@ -62,8 +94,18 @@ async def export(path: Path, period: Period, ats: str | None) -> dict[str, float
     }
 
 
-if __name__ == "__main__":
-    database, first, last, *scope = sys.argv[1:]
-    period = Period(date.fromisoformat(first), date.fromisoformat(last))
-    figures = asyncio.run(export(Path(database), period, scope[0] if scope else None))
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("database", type=Path)
+    parser.add_argument("first", type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    parser.add_argument("last", type=date.fromisoformat, help="last day, YYYY-MM-DD")
+    parser.add_argument("ats", nargs="?", help="the ATS (default: every ATS)")
+    parser.add_argument("--writer", choices=sorted(WRITERS), default="ours")
+    args = parser.parse_args()
+    period = Period(args.first, args.last)
+    figures = asyncio.run(export(args.database, period, args.ats, WRITERS[args.writer]))
     print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -4,15 +4,17 @@ opened with openpyxl, as Excel would read it."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date, datetime
+from enum import StrEnum
 
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formats.xlsx import Column, Table, column_letter, write_xlsx
+from formats.xlsx import Column, Row, Table, column_letter, write_xlsx
 
 
 def xlsx(*tables: Table) -> openpyxl.Workbook:
@@ -141,3 +143,84 @@ def test_a_row_of_the_wrong_width_or_a_bad_sheet_name_is_a_bug() -> None:
         write_xlsx([Table("A/B", (Column("A", 8),), [])], io.BytesIO())
     with pytest.raises(TypeError):
         write_xlsx([Table("T", (Column("A", 8),), [(True,)])], io.BytesIO())
+
+
+def test_a_cell_after_empty_ones_stays_in_its_column() -> None:
+    """Cells leave out their reference (r="C2") but after an empty cell: the columns must
+    still line up, whatever is left empty."""
+    columns = tuple(Column(name, 10) for name in ("A", "B", "C", "D", "E"))
+    rows: list[Row] = [
+        (None, "due", None, None, 5),
+        ("uno", "", 3, None, ""),
+        (None, None, None, None, date(2026, 11, 17)),
+        (1, 2, 3, 4, 5),
+    ]
+    buffer = io.BytesIO()
+    write_xlsx([Table("Buchi", columns, rows)], buffer)
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Buchi"]
+    assert [[cell.value for cell in sheet[number]] for number in range(2, 6)] == [
+        [None, "due", None, None, 5],
+        ["uno", None, 3, None, None],
+        [None, None, None, None, datetime(2026, 11, 17)],
+        [1, 2, 3, 4, 5],
+    ]
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    # Only the cells after a gap name their place (B2, E2, C3, E4); row 5 names none.
+    assert re.findall(r'<c r="([A-Z]+[0-9]+)"', xml.split("</row>", 1)[1]) == [
+        "B2",
+        "E2",
+        "C3",
+        "E4",
+    ]
+
+
+class Label(StrEnum):
+    RED = "rosso"
+
+
+def test_types_outside_the_fast_path_are_written_all_the_same() -> None:
+    """A str subclass (a StrEnum member), an int subclass other than bool: by isinstance."""
+
+    class Count(int):
+        pass
+
+    table = Table("Altro", (Column("A", 8), Column("B", 8)), [(Label.RED, Count(4))])
+    sheet = xlsx(table)["Altro"]
+    assert [cell.value for cell in sheet[2]] == ["rosso", 4]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            *[
+                st.one_of(
+                    st.none(),
+                    st.just(""),
+                    st.text(alphabet="ab <&", min_size=1, max_size=4),
+                    st.integers(-5, 5),
+                    st.dates(date(2000, 1, 1), date(2030, 12, 31)),
+                )
+            ]
+            * 4
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_row_of_cells_and_gaps_reads_back_as_written(
+    rows: list[tuple[str | int | date | None, ...]],
+) -> None:
+    table = Table("T", tuple(Column(name, 8) for name in "ABCD"), rows)
+    sheet = xlsx(table)["T"]
+    for number, row in enumerate(rows, start=2):
+        expected = [
+            None
+            if value == "" or value is None
+            else datetime(value.year, value.month, value.day)
+            if isinstance(value, date)
+            else value
+            for value in row
+        ]
+        assert [sheet.cell(row=number, column=c).value for c in range(1, 5)] == expected
