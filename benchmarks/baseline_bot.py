@@ -7,9 +7,9 @@ What it shares with the real bot is the shape of every conversation (benchmarks.
 same steps, and at each step the same Bot API calls (the same number of messages sent,
 keyboards removed, callback queries answered, reviews rewritten once saved, user messages
 deleted in one call; the class file is downloaded and read with openpyxl). What it lacks is
-everything that makes the real bot what it is and what its architecture decides: one ConversationHandler, the answers kept in
-`user_data`, no database, no validation, and the defaults (httpx, one update at a time, the
-standard asyncio loop, `run_polling`).
+everything that makes the real bot what it is and what its architecture decides: one
+ConversationHandler, the answers kept in `user_data`, no database, no validation, and the
+defaults (httpx, one update at a time, the standard asyncio loop, `run_polling`).
 
 It knows which conversation a user plays from their user id, as the load benchmark assigns
 them.
