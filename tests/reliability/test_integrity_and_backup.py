@@ -23,8 +23,8 @@ from tests.reliability.steps import count
 from tests.reliability.world import REFERENT_A, World
 
 
-async def _damaged(path: Path) -> None:
-    """A database whose index pages were overwritten (a failing disk, a bad copy)."""
+async def with_audit_rows(path: Path) -> None:
+    """A database with enough rows for its indexes to span pages of their own."""
     db = Database(path)
     await db.connect()
     async with db.transaction() as conn:
@@ -33,6 +33,11 @@ async def _damaged(path: Path) -> None:
                 conn, now=datetime.now(UTC), actor=1, action="x", entity="case", entity_id=str(n)
             )
     await db.close()
+
+
+async def _damaged(path: Path) -> None:
+    """A database whose index pages were overwritten (a failing disk, a bad copy)."""
+    await with_audit_rows(path)
     _overwrite_index(path, "audit_by_entity")
 
 

@@ -12,7 +12,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,11 +20,11 @@ from bot import runner
 from bot.app import build_application
 from bot.settings import Settings
 from emulator.server import BotApiEmulator
-from storage import audit, clean_stop
+from storage import clean_stop
 from storage.db import Database
 from tests.harness import TOKEN
 from tests.reliability.figures import FIGURES
-from tests.reliability.test_integrity_and_backup import _overwrite_index
+from tests.reliability.test_integrity_and_backup import _overwrite_index, with_audit_rows
 
 START_TIMEOUT = 30.0  # a cold start of the process on a slow machine
 DAMAGED_INDEX = "audit_by_entity"
@@ -210,14 +209,7 @@ async def test_after_kill_9_the_check_runs_before_the_first_get_updates(
 
 async def test_damage_found_after_a_clean_stop_stops_the_bot(tmp_path: Path) -> None:
     database = tmp_path / "db.sqlite3"
-    db = Database(database)
-    await db.connect()
-    async with db.transaction() as conn:
-        for n in range(200):
-            await audit.record(
-                conn, now=datetime.now(UTC), actor=1, action="x", entity="case", entity_id=str(n)
-            )
-    await db.close()
+    await with_audit_rows(database)
     await _clean_stop_of_the_real_process(database)
     recorded = json.loads(clean_stop.marker_path_of(database).read_text(encoding="ascii"))
     # The disk spoils pages under the file system: nothing about the file says so. The
