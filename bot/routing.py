@@ -27,7 +27,7 @@ AnyHandler = BaseHandler[Any, Any, Any]
 
 # A pattern that begins with a literal prefix followed by ":", "(:" or the end: "^cs:view…",
 # "^rv(:…)*$", "^fl:". Alternatives ("^a:x…|^a:y…") must all begin so.
-_PREFIXED = re.compile(r"\^([A-Za-z0-9_]+)(?::|\(:|\$|\(\?:)")
+_PREFIXED = re.compile(r"\^([A-Za-z0-9_]+)(?::|\(:|\$)")
 
 # The kinds of update, by what can take them.
 _OTHER = ("other", "")

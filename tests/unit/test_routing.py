@@ -3,6 +3,7 @@ through the registered handlers would pick, only fewer are asked."""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -12,7 +13,7 @@ from telegram import Bot, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.flows import FlowHandler
-from bot.routing import Router, unrouted
+from bot.routing import Router, _pattern_prefixes, unrouted
 from conversations import registered_handlers
 
 BOT = cast(Bot, SimpleNamespace(username="SentinellaTestBot", id=1, defaults=None))
@@ -167,3 +168,17 @@ def test_a_chat_in_a_flow_reaches_its_step_handlers() -> None:
         assert _routed(update) is FLOWS["absences"] is _first_match(update)
     finally:
         _engage(None)
+
+
+def test_only_whole_first_segments_are_taken_for_prefixes() -> None:
+    def prefixes(pattern: str) -> frozenset[str] | None:
+        return _pattern_prefixes(re.compile(pattern))
+
+    assert prefixes(r"^cs:view(:[0-9]+)*$") == frozenset({"cs"})
+    assert prefixes(r"^rv(:[A-Za-z0-9_.-]{1,40})*$") == frozenset({"rv"})
+    assert prefixes(r"^rvl:pg(:x)*$|^rvl:pf(:x)*$") == frozenset({"rvl"})
+    # "csx" is a first segment this pattern takes: no prefix to route it by.
+    assert prefixes(r"^cs(?:x|y):1$") is None
+    assert prefixes(r"^a:(x|y)$") is None
+    assert prefixes(r"view") is None
+    assert prefixes(r"(?i)^cs:view") is None
