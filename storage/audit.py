@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from domain.audit import SYSTEM, AuditEntry
@@ -64,6 +65,38 @@ async def record(
             json.dumps(details or {}, sort_keys=True, default=str),
         ),
     )
+
+
+async def change_recorded(
+    conn: Connection,
+    sql: str,
+    params: Sequence[object],
+    *,
+    now: datetime,
+    actor: int | None,
+    action: str,
+    entity: str,
+    entity_id: str,
+    details: dict[str, object] | None = None,
+) -> bool:
+    """Run the conditional write `sql` on `conn` (an UPDATE or DELETE with a guard in its
+    WHERE, an INSERT … ON CONFLICT DO NOTHING) and, when it changed a row, write its audit
+    row in the same transaction (`record`). Whether it changed anything: a second attempt
+    (already closed, already used…) changes nothing and leaves no audit row."""
+    cursor = await conn.execute(sql, params)
+    changed = cursor.rowcount > 0
+    await cursor.close()
+    if changed:
+        await record(
+            conn,
+            now=now,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            details=details,
+        )
+    return changed
 
 
 class AuditRepository:

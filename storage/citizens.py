@@ -124,22 +124,17 @@ class CitizensRepository:
         self, citizen_id: int, *, token_hash: str, expires_at: datetime, actor: int, now: datetime
     ) -> bool:
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await audit.change_recorded(
+                conn,
                 "UPDATE citizens SET token_hash = ?, token_expires_at = ?, token_used_at = NULL"
                 " WHERE id = ? AND closed_at IS NULL",
                 (token_hash, utc_now_text(expires_at), citizen_id),
+                now=now,
+                actor=actor,
+                action="citizen.token",
+                entity="citizen",
+                entity_id=str(citizen_id),
             )
-            changed = cursor.rowcount > 0
-            await cursor.close()
-            if changed:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=actor,
-                    action="citizen.token",
-                    entity="citizen",
-                    entity_id=str(citizen_id),
-                )
         return changed
 
     async def by_token(self, token_hash: str) -> tuple[Citizen, datetime, bool] | None:
@@ -260,63 +255,48 @@ class CitizensRepository:
 
     async def close(self, citizen_id: int, *, actor: int, now: datetime) -> bool:
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await audit.change_recorded(
+                conn,
                 "UPDATE citizens SET closed_at = ?, closed_by = ?, token_hash = NULL"
                 " WHERE id = ? AND closed_at IS NULL",
                 (utc_now_text(now), actor, citizen_id),
+                now=now,
+                actor=actor,
+                action="citizen.close",
+                entity="citizen",
+                entity_id=str(citizen_id),
             )
-            changed = cursor.rowcount > 0
-            await cursor.close()
-            if changed:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=actor,
-                    action="citizen.close",
-                    entity="citizen",
-                    entity_id=str(citizen_id),
-                )
         return changed
 
     async def take_household(self, citizen_id: int, *, actor: int, now: datetime) -> bool:
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await audit.change_recorded(
+                conn,
                 "UPDATE citizens SET household_taken_at = ?"
                 " WHERE id = ? AND household_taken_at IS NULL",
                 (utc_now_text(now), citizen_id),
+                now=now,
+                actor=actor,
+                action="citizen.household_taken",
+                entity="citizen",
+                entity_id=str(citizen_id),
             )
-            changed = cursor.rowcount > 0
-            await cursor.close()
-            if changed:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=actor,
-                    action="citizen.household_taken",
-                    entity="citizen",
-                    entity_id=str(citizen_id),
-                )
         return changed
 
     async def set_dates(
         self, citizen_id: int, *, d0: date, onset: date | None, actor: int, now: datetime
     ) -> bool:
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await audit.change_recorded(
+                conn,
                 "UPDATE citizens SET d0 = ?, onset = ? WHERE id = ? AND closed_at IS NULL",
                 (d0.isoformat(), onset.isoformat() if onset else None, citizen_id),
+                now=now,
+                actor=actor,
+                action="citizen.dates",
+                entity="citizen",
+                entity_id=str(citizen_id),
             )
-            changed = cursor.rowcount > 0
-            await cursor.close()
-            if changed:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=actor,
-                    action="citizen.dates",
-                    entity="citizen",
-                    entity_id=str(citizen_id),
-                )
         return changed
 
     async def set_reminder(
@@ -491,7 +471,8 @@ class CitizensRepository:
         """Only while the ATS has not taken the household in charge; False otherwise (or
         when the codice fiscale is another member's)."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            updated = await audit.change_recorded(
+                conn,
                 "UPDATE OR IGNORE household_members SET surname = ?, name = ?,"
                 " codice_fiscale = ?, phone = ?, last_contact = ?, already_positive = ?,"
                 " school = ? WHERE id = ? AND citizen_id = ? AND EXISTS (SELECT 1 FROM"
@@ -508,19 +489,13 @@ class CitizensRepository:
                     citizen_id,
                     citizen_id,
                 ),
+                now=now,
+                actor=by,
+                action="household.update",
+                entity="citizen",
+                entity_id=str(citizen_id),
+                details={"member": member_id},
             )
-            updated = cursor.rowcount > 0
-            await cursor.close()
-            if updated:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=by,
-                    action="household.update",
-                    entity="citizen",
-                    entity_id=str(citizen_id),
-                    details={"member": member_id},
-                )
         return updated
 
     async def delete_member(
@@ -528,23 +503,18 @@ class CitizensRepository:
     ) -> bool:
         """Only while the ATS has not taken the household in charge."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            deleted = await audit.change_recorded(
+                conn,
                 "DELETE FROM household_members WHERE id = ? AND citizen_id = ?"
                 " AND EXISTS (SELECT 1 FROM citizens WHERE id = ? AND household_taken_at IS NULL)",
                 (member_id, citizen_id, citizen_id),
+                now=now,
+                actor=by,
+                action="household.delete",
+                entity="citizen",
+                entity_id=str(citizen_id),
+                details={"member": member_id},
             )
-            deleted = cursor.rowcount > 0
-            await cursor.close()
-            if deleted:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=by,
-                    action="household.delete",
-                    entity="citizen",
-                    entity_id=str(citizen_id),
-                    details={"member": member_id},
-                )
         return deleted
 
     # --- the reminder log ------------------------------------------------------------------

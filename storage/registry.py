@@ -276,23 +276,19 @@ class ReferentsRepository:
         self, *, referent_id: int, plesso_code: str, actor: int, now: datetime
     ) -> bool:
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await audit.change_recorded(
+                conn,
                 "UPDATE referent_plessi SET revoked_at = ?"
                 " WHERE referent_id = ? AND plesso_code = ? AND revoked_at IS NULL",
                 (utc_now_text(now), referent_id, plesso_code),
+                now=now,
+                actor=actor,
+                action="referent.revoke",
+                entity="referent",
+                entity_id=str(referent_id),
+                details={"plesso": plesso_code},
             )
-            changed = cursor.rowcount > 0
-            await cursor.close()
             if changed:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=actor,
-                    action="referent.revoke",
-                    entity="referent",
-                    entity_id=str(referent_id),
-                    details={"plesso": plesso_code},
-                )
                 # Told through the outbox, in this transaction: no revocation goes untold.
                 await notices.queue(
                     conn,

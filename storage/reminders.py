@@ -245,23 +245,18 @@ class ReminderLogRepository:
     async def mark_unreachable(self, referent_id: int, reason: str, now: datetime) -> bool:
         """Flag the referent (once); False when already flagged."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            flagged = await audit.change_recorded(
+                conn,
                 "INSERT INTO unreachable_referents (referent_id, unreachable_since, reason)"
                 " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (referent_id, utc_now_text(now), reason),
+                now=now,
+                actor=None,
+                action="referent.unreachable",
+                entity="referent",
+                entity_id=str(referent_id),
+                details={"reason": reason},
             )
-            flagged = cursor.rowcount > 0
-            await cursor.close()
-            if flagged:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=None,
-                    action="referent.unreachable",
-                    entity="referent",
-                    entity_id=str(referent_id),
-                    details={"reason": reason},
-                )
         return flagged
 
     async def clear_unreachable(self, referent_id: int, now: datetime) -> bool:
@@ -273,20 +268,16 @@ class ReminderLogRepository:
         if flagged is None:
             return False
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM unreachable_referents WHERE referent_id = ?", (referent_id,)
+            cleared = await audit.change_recorded(
+                conn,
+                "DELETE FROM unreachable_referents WHERE referent_id = ?",
+                (referent_id,),
+                now=now,
+                actor=None,
+                action="referent.reachable",
+                entity="referent",
+                entity_id=str(referent_id),
             )
-            cleared = cursor.rowcount > 0
-            await cursor.close()
-            if cleared:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=None,
-                    action="referent.reachable",
-                    entity="referent",
-                    entity_id=str(referent_id),
-                )
         return cleared
 
     # --- admins' pushes ----------------------------------------------------------------------

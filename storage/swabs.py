@@ -239,26 +239,22 @@ class SwabsRepository:
     async def cancel(self, booking_id: int, reason: str, *, by: int, now: datetime) -> bool:
         """Cancel an active booking and give its place back."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await audit.change_recorded(
+                conn,
                 "UPDATE swab_bookings SET cancelled_at = ?, cancel_reason = ?"
                 " WHERE id = ? AND cancelled_at IS NULL AND result IS NULL",
                 (utc_now_text(now), reason, booking_id),
+                now=now,
+                actor=by,
+                action=f"swabs.cancel.{reason}",
+                entity="swab_booking",
+                entity_id=str(booking_id),
             )
-            changed = cursor.rowcount > 0
-            await cursor.close()
             if changed:
                 await conn.execute(
                     "UPDATE swab_slots SET booked = booked - 1 WHERE id ="
                     " (SELECT slot_id FROM swab_bookings WHERE id = ?) AND booked > 0",
                     (booking_id,),
-                )
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=by,
-                    action=f"swabs.cancel.{reason}",
-                    entity="swab_booking",
-                    entity_id=str(booking_id),
                 )
         return changed
 
@@ -266,22 +262,17 @@ class SwabsRepository:
         self, booking_id: int, outcome: Outcome, day: date, *, by: int, now: datetime
     ) -> bool:
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await audit.change_recorded(
+                conn,
                 "UPDATE swab_bookings SET result = ?, result_day = ?, result_at = ?,"
                 " result_by = ? WHERE id = ? AND cancelled_at IS NULL AND result IS NULL",
                 (outcome.value, day.isoformat(), utc_now_text(now), by, booking_id),
+                now=now,
+                actor=by,
+                action="swabs.result",
+                entity="swab_booking",
+                entity_id=str(booking_id),
             )
-            changed = cursor.rowcount > 0
-            await cursor.close()
-            if changed:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=by,
-                    action="swabs.result",
-                    entity="swab_booking",
-                    entity_id=str(booking_id),
-                )
         return changed
 
     async def close_day(
@@ -357,22 +348,17 @@ class SwabsRepository:
     async def use_pass(self, pass_id: int, *, by: int, now: datetime) -> bool:
         """Single use: the first registration wins, a second finds it used."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await audit.change_recorded(
+                conn,
                 "UPDATE swab_passes SET used_at = ?, used_by = ?"
                 " WHERE id = ? AND used_at IS NULL AND expires_at > ?",
                 (utc_now_text(now), by, pass_id, utc_now_text(now)),
+                now=now,
+                actor=by,
+                action="swabs.pass_used",
+                entity="swab_pass",
+                entity_id=str(pass_id),
             )
-            changed = cursor.rowcount > 0
-            await cursor.close()
-            if changed:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=by,
-                    action="swabs.pass_used",
-                    entity="swab_pass",
-                    entity_id=str(pass_id),
-                )
         return changed
 
     async def active_booking_by_cf(self, ats_code: str, codice_fiscale: str) -> Booking | None:

@@ -216,23 +216,18 @@ class VaccinesRepository:
     ) -> bool:
         """Lock the draft as sent, with its receipt; False when it is not a draft any more."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await audit.change_recorded(
+                conn,
                 "UPDATE vaccine_lists SET sent_at = ?, sent_by = ?, receipt = ?"
                 " WHERE id = ? AND plesso_code = ? AND sent_at IS NULL",
                 (utc_now_text(now), actor, receipt, list_id, plesso_code),
+                now=now,
+                actor=actor,
+                action="vaccines.send",
+                entity="plesso",
+                entity_id=plesso_code,
+                details={"list": list_id},
             )
-            changed = cursor.rowcount > 0
-            await cursor.close()
-            if changed:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=actor,
-                    action="vaccines.send",
-                    entity="plesso",
-                    entity_id=plesso_code,
-                    details={"list": list_id},
-                )
         return changed
 
     async def _mark_campaign(
@@ -245,22 +240,17 @@ class VaccinesRepository:
                 " ON CONFLICT (plesso_code, year) DO NOTHING",
                 (plesso_code, year),
             )
-            cursor = await conn.execute(
+            changed = await audit.change_recorded(
+                conn,
                 f"UPDATE vaccine_campaigns SET {column} = ?"
                 f" WHERE plesso_code = ? AND year = ? AND {column} IS NULL",
                 (stamp, plesso_code, year),
+                now=now,
+                actor=actor,
+                action=f"vaccines.{column.removesuffix('_at')}",
+                entity="plesso",
+                entity_id=plesso_code,
             )
-            changed = cursor.rowcount > 0
-            await cursor.close()
-            if changed:
-                await audit.record(
-                    conn,
-                    now=now,
-                    actor=actor,
-                    action=f"vaccines.{column.removesuffix('_at')}",
-                    entity="plesso",
-                    entity_id=plesso_code,
-                )
         return changed
 
     async def record_answer(
