@@ -6,11 +6,11 @@ A fresh process (`MALLOC_ARENA_MAX=2`, as the Procfile runs the bot) goes throug
 `python -m bot` does before it polls, printing its RSS (/proc/self/status) after each stage:
 the interpreter (with this script's own imports), the imports of `python -m bot`, the
 database opened and migrated (an empty file), the application built
-(`bot.app.build_application`), the warm-up (`bot.app.warm_up`: the comuni index, openpyxl)
-and the collection that freezes what start-up loaded. It also lists the libraries that
-must not be loaded by then (matplotlib and numpy are for an admin's picture,
-python-codicefiscale for the tests). `--by-package N` runs one more process under
-tracemalloc (slower, and RSS inflated by the tracing) and prints the N packages that
+(`bot.app.build_application`), the warm-up (`bot.app.warm_up`: the comuni index, the holiday
+tables, the phone metadata, openpyxl) and the collection that freezes what start-up loaded.
+It also lists the libraries that must not be loaded by then (matplotlib and numpy are for an
+admin's picture, python-codicefiscale for the tests). `--by-package N` runs one more process
+under tracemalloc (slower, and RSS inflated by the tracing) and prints the N packages that
 allocated most, code objects counted with the package they belong to (a module's top-level
 code too, although it is freed once run: an upper bound). A few seconds; the memory under
 load is the load benchmark's (`benchmarks/load.py`, peak RSS).
@@ -111,7 +111,7 @@ async def _start_up(database: Path, stage: Callable[[str], None]) -> None:
         stage("database opened and migrated")
         build_application(Services(settings=settings, db=db, clock=lambda: datetime.now(UTC)))
         stage("application built")
-        warm_up()
+        warm_up(datetime.now(UTC).date())
         stage("warm-up (bot.app.warm_up)")
         gc.collect()
         gc.freeze()

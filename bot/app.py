@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from datetime import date
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -94,19 +95,20 @@ async def _post_init(application: BotApplication) -> None:
     # The flows keep their steps in our own table (bot.flows): no python-telegram-bot
     # persistence; the steps in progress are read here, before the first update.
     await flows.start(application)
-    warm_up()
-    preload_holidays(services_of(application).local_now().date())
-    parse_phone("02 1234 5678")  # phonenumbers reads Italy's metadata on first use (20 ms)
+    warm_up(services_of(application).local_now().date())
     await set_command_menus(application.bot, services_of(application).settings)
 
 
-def warm_up() -> None:
-    """Load now, before the first update, what the first referent typing a comune or sending
-    a class list would otherwise load on the event loop while every other chat waits
-    (0.5-2 s under load, the p99 of benchmarks/load.py): the comuni index built from
-    domain/data/comuni.tsv (3.5 MB, 0.1 s) and openpyxl. Memory loaded at start-up stays in
+def warm_up(today: date) -> None:
+    """Load now, before the first update, what the first referent typing a comune, a phone
+    or a date, or sending a class list would otherwise load on the event loop while every
+    other chat waits (0.2-2 s under load, the p99 of benchmarks/load.py): the comuni index
+    built from domain/data/comuni.tsv (3.5 MB, 0.1 s), the holiday tables around `today`,
+    phonenumbers' Italian metadata (20 ms) and openpyxl. Memory loaded at start-up stays in
     the main heap, where the collector no longer walks it (gc.freeze)."""
     comuni.comune_by_code("F205")
+    preload_holidays(today)
+    parse_phone("02 1234 5678")
     import_openpyxl_for_reading()
 
 
