@@ -95,6 +95,11 @@ class RunResult:
     problems: list[str] = field(default_factory=list)  # the first few, for the reader
     # The slowest kinds of step: (step, p95 ms, p99 ms, how many), where the tail comes from.
     slowest: list[tuple[str, float, float, int]] = field(default_factory=list)
+    # How long the updates waited in the emulator before a getUpdates took them (the polling
+    # cycle's share of a step, not the bot's): mean and median, ms.
+    queue_wait_mean_ms: float = 0.0
+    queue_wait_p50_ms: float = 0.0
+    mean_ms: float = 0.0  # mean step latency, to split into the wait and the rest
 
     @property
     def throughput(self) -> float:
@@ -187,6 +192,7 @@ async def run_once(config: RunConfig, workdir: Path) -> RunResult:
         try:
             await asyncio.sleep(0.5)  # let the start-up calls settle
             calls_before = Counter(emulator.stats.calls)
+            waits_before = len(emulator.stats.queue_waits)
             figures_before = await process.figures() if config.bot == OURS else None
             cpu_before = process.cpu_seconds()
             own_cpu_before = time.process_time()
@@ -199,6 +205,7 @@ async def run_once(config: RunConfig, workdir: Path) -> RunResult:
                 deadline=started + config.deadline,
             )
             _measure(result, outcomes, started)
+            _measure_queue_waits(result, emulator.stats.queue_waits[waits_before:])
             cpu = process.cpu_seconds() - cpu_before
             own_cpu = time.process_time() - own_cpu_before
             if result.updates:
@@ -244,6 +251,8 @@ def _measure(result: RunResult, outcomes: list[Outcome], started: float) -> None
         1000 * percentile(latencies, share) for share in (0.50, 0.95, 0.99)
     )
     result.slowest = slowest_steps(outcomes)
+    if latencies:
+        result.mean_ms = 1000 * sum(latencies) / len(latencies)
     for outcome in outcomes:
         if outcome.done:
             result.done += 1
@@ -252,6 +261,12 @@ def _measure(result: RunResult, outcomes: list[Outcome], started: float) -> None
         else:
             result.failed += 1
             _problem(result, outcome.conversation, outcome.error or "?")
+
+
+def _measure_queue_waits(result: RunResult, waits: Sequence[float]) -> None:
+    if waits:
+        result.queue_wait_mean_ms = 1000 * sum(waits) / len(waits)
+        result.queue_wait_p50_ms = 1000 * percentile(waits, 0.50)
 
 
 def _problem(result: RunResult, conversation: Conversation, text: str) -> None:
@@ -340,6 +355,26 @@ def per_update(results: Sequence[RunResult]) -> list[str]:
         if r.transactions is not None and r.handled:
             line += f"; DB transactions {r.transactions / r.handled:.2f}"
         lines.append(line)
+    return lines
+
+
+def step_time(results: Sequence[RunResult]) -> list[str]:
+    """A step's mean time split in two: waiting in the emulator for a getUpdates to take the
+    update (the polling cycle), then from its delivery to the answer taken (the bot's work and
+    its calls' round trips). With no think time, a referent's next update comes the instant
+    the answer lands, while the getUpdates the bot sent with its answers is already waiting
+    out the same latency: it tends to miss them, and they wait for the next one."""
+    lines = []
+    for r in results:
+        if not r.updates or not r.mean_ms:
+            continue
+        rest = r.mean_ms - r.queue_wait_mean_ms
+        waiting = f"{r.queue_wait_mean_ms:.0f} waiting for a getUpdates"
+        lines.append(
+            f"  {r.bot:<11}N={r.users:<5} {r.latency_ms:>3} ms {r.mode:<7} mean {r.mean_ms:.0f} ms"
+            f" = {waiting} (p50 {r.queue_wait_p50_ms:.0f}) + {rest:.0f} from delivery to the"
+            f" answer ({r.latency_ms} ms a call)"
+        )
     return lines
 
 
@@ -517,6 +552,7 @@ def report(results: Sequence[RunResult]) -> str:
         lines += ["", "Bot API calls of the conversations (the same shape for both bots):", *calls]
     lines += ["", "Per update (a regression in either shows here):", *per_update(results)]
     lines += ["", "Slowest steps (where the tail comes from):", *tails(results)]
+    lines += ["", "Where a step's time goes (means):", *step_time(results)]
     checks = targets(results)
     if checks:
         lines += ["", "Targets (issue 16):", *checks]

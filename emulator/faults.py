@@ -64,6 +64,9 @@ class Stats:
     dropped: int = 0  # connections closed without an answer
     sent_at: list[float] = field(default_factory=list)  # monotonic time of each message sent
     throttled_at: list[float] = field(default_factory=list)  # monotonic time of each 429
+    # Seconds each update waited in the queue before a getUpdates first took it (the part of
+    # a step's time that is the polling cycle's, not the bot's).
+    queue_waits: list[float] = field(default_factory=list)
 
     def messages_per_second(self) -> float:
         if len(self.sent_at) < 2:
@@ -78,6 +81,7 @@ class Stats:
         self.dropped = 0
         self.sent_at.clear()
         self.throttled_at.clear()
+        self.queue_waits.clear()
 
 
 class FaultInjector:

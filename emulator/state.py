@@ -34,7 +34,7 @@ class EmulatorState:
         self.stats = stats
         self.chats: dict[int, ChatState] = {}
         self.files = FileStore()
-        self.updates = UpdateQueue()
+        self.updates = UpdateQueue(stats)
         self.commands: dict[CommandKey, list[JsonDict]] = {}
         self.menu_buttons: dict[int | None, JsonDict] = {}
         self.profile_texts: dict[tuple[str, str], str] = {}

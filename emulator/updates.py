@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from emulator.errors import ApiError
+from emulator.faults import Stats
 from emulator.models import JsonDict
 
 # What Telegram delivers when the bot never said otherwise.
@@ -28,8 +30,10 @@ class _Redelivery:
 
 
 class UpdateQueue:
-    def __init__(self) -> None:
+    def __init__(self, stats: Stats | None = None) -> None:
+        self._stats = stats
         self._pending: deque[JsonDict] = deque()  # sorted by update_id, as Telegram keeps them
+        self._queued_at: dict[int, float] = {}  # update_id -> monotonic, until first taken
         self._redeliveries: list[_Redelivery] = []
         self._history: dict[int, JsonDict] = {}
         self._last_id = 0
@@ -54,6 +58,7 @@ class UpdateQueue:
         self._last_id += 1
         update = {"update_id": self._last_id, kind: payload}
         self._pending.append(update)
+        self._queued_at[self._last_id] = time.monotonic()
         self._history[self._last_id] = update
         self._notify()
         return self._last_id
@@ -76,6 +81,7 @@ class UpdateQueue:
     def drop_pending(self) -> None:
         self._pending.clear()
         self._redeliveries.clear()
+        self._queued_at.clear()
 
     def close(self) -> None:
         self._closed = True
@@ -116,7 +122,7 @@ class UpdateQueue:
         if offset < 0:
             # A negative offset keeps only the last -offset updates, as on Telegram.
             while len(self._pending) > -offset:
-                self._pending.popleft()
+                self._queued_at.pop(self._pending.popleft()["update_id"], None)
             return
         while self._pending and self._pending[0]["update_id"] < offset:
             self._pending.popleft()
@@ -125,6 +131,18 @@ class UpdateQueue:
         ]
 
     def _take(self, limit: int) -> list[JsonDict]:
+        batch = self._batch(limit)
+        self._note_first_deliveries(batch)
+        return batch
+
+    def _note_first_deliveries(self, batch: list[JsonDict]) -> None:
+        now = time.monotonic()
+        for update in batch:
+            queued = self._queued_at.pop(update["update_id"], None)
+            if queued is not None and self._stats is not None:
+                self._stats.queue_waits.append(now - queued)
+
+    def _batch(self, limit: int) -> list[JsonDict]:
         limit = max(1, min(limit, 100))
         pending = [self._pending[i] for i in range(min(limit, len(self._pending)))]
         if not self._redeliveries:

@@ -24,6 +24,10 @@ def test_the_load_benchmark_plays_every_flow_on_both_bots(tmp_path: Path) -> Non
     assert ours.calls == baseline.calls and ours.calls["getFile"] == 1
     assert ours.peak_rss_mb > 0 and ours.db_mb is not None and ours.db_mb > 0
     assert "ours/baseline" in load.report(results)
+    # A step's time splits into the wait for a getUpdates and the rest, both measured.
+    for result in results:
+        assert 0 <= result.queue_wait_mean_ms < result.mean_ms
+    assert "waiting for a getUpdates" in load.report(results)
 
 
 def test_the_load_benchmark_in_burst_mode_and_its_database_check(tmp_path: Path) -> None:

@@ -130,3 +130,22 @@ async def test_stop_releases_a_waiting_long_poll() -> None:
     await asyncio.wait_for(emulator.stop(), 3)
     status, body = await asyncio.wait_for(waiting, 3)
     assert (status, body["result"]) == (200, [])
+
+
+async def test_queue_waits_time_each_update_once_from_queued_to_first_taken(
+    emulator: BotApiEmulator, bot: Bot
+) -> None:
+    emulator.stats.reset()
+    emulator.send_text(USER, "uno")
+    await asyncio.sleep(0.05)
+    emulator.send_text(USER, "due")
+    first = await bot.get_updates()
+    assert len(first) == 2
+    waits = list(emulator.stats.queue_waits)
+    assert len(waits) == 2
+    assert waits[0] >= 0.05 > waits[1] >= 0  # "uno" waited the sleep, "due" did not
+    # Taken again (not confirmed) or redelivered: the wait was measured already.
+    await bot.get_updates()
+    emulator.redeliver(first[0].update_id)
+    await bot.get_updates(offset=first[-1].update_id + 1)
+    assert emulator.stats.queue_waits == waits
