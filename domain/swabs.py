@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.codice_fiscale import check_birth_date_matches, parse_codice_fiscale
 from domain.contact_import import csv_rows, header_key
+from domain.csv_import import LineProblems, read_csv
 from domain.dates import parse_date
 from domain.errors import ValidationFailed
 from domain.people import parse_phone
@@ -130,18 +131,7 @@ def _required(text: str, field: str) -> str:
     return cleaned[:120]
 
 
-def _header(cells: list[str]) -> dict[str, int]:
-    keys = [header_key(cell) for cell in cells]
-    wanted = {header_key(column): column for column in SLOT_COLUMNS}
-    positions = {wanted[key]: index for index, key in enumerate(keys) if key in wanted}
-    missing = [c for c in SLOT_COLUMNS if c not in positions and c not in _OPTIONAL]
-    if missing:
-        found = ", ".join(cell.strip() for cell in cells if cell.strip()) or "-"
-        raise ValidationFailed("csv_header", missing=", ".join(missing), found=found)
-    return positions
-
-
-def _row(line: int, cells: Mapping[str, str], today: date) -> tuple[SlotRow | None, list[str]]:
+def _row(line: int, cells: Mapping[str, str], today: date) -> SlotRow:
     problems: list[ValidationFailed] = []
     values: dict[str, object] = {"line": line, "notes": collapse_spaces(cells.get("note", ""))}
 
@@ -165,19 +155,13 @@ def _row(line: int, cells: Mapping[str, str], today: date) -> tuple[SlotRow | No
     if isinstance(opens, time) and isinstance(closes, time) and closes <= opens:
         problems.append(ValidationFailed("swab_hours_reversed"))
     if problems:
-        raise _RowProblems(problems)
+        raise LineProblems(problems)
     row = SlotRow.model_validate(values)
     if not row.starts():
-        raise _RowProblems([ValidationFailed("swab_no_slot")])
+        raise ValidationFailed("swab_no_slot")
     if len(row.starts()) > MAX_SLOTS_PER_ROW:
-        raise _RowProblems([ValidationFailed("swab_too_many_slots", max=MAX_SLOTS_PER_ROW)])
-    return row, []
-
-
-class _RowProblems(Exception):
-    def __init__(self, problems: list[ValidationFailed]) -> None:
-        super().__init__()
-        self.problems = problems
+        raise ValidationFailed("swab_too_many_slots", max=MAX_SLOTS_PER_ROW)
+    return row
 
 
 def _future_day(text: str, today: date) -> date:
@@ -192,33 +176,9 @@ def parse_slots_csv(data: bytes, today: date) -> SlotsImport:
 
     A problem with the whole file raises ValidationFailed; a line's problems are collected
     in `errors` with its line number (the header is line 1) and the line is left out."""
-    if len(data) > SLOTS_MAX_BYTES:
-        raise ValidationFailed("csv_too_large", max_rows=SLOTS_MAX_ROWS, max_mb=2)
-    records = csv_rows(data)
-    try:
-        _, header = next(records)
-    except StopIteration:
-        raise ValidationFailed("csv_empty") from None
-    positions = _header([str(cell) for cell in header])
-    rows: list[SlotRow] = []
-    errors: list[RowError] = []
-    for line, raw in records:
-        cells = [str(cell or "") for cell in raw]
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) + len(errors) >= SLOTS_MAX_ROWS:
-            raise ValidationFailed("csv_too_large", max_rows=SLOTS_MAX_ROWS, max_mb=2)
-        named = {c: (cells[i] if i < len(cells) else "") for c, i in positions.items()}
-        try:
-            row, _ = _row(line, named, today)
-        except _RowProblems as failed:
-            errors.extend(
-                RowError(line=line, code=p.code, params={k: str(v) for k, v in p.params.items()})
-                for p in failed.problems
-            )
-            continue
-        if row is not None:
-            rows.append(row)
+    rows, errors = read_csv(
+        data, SLOT_COLUMNS, lambda line, cells: _row(line, cells, today), optional=_OPTIONAL
+    )
     return SlotsImport(rows=rows, errors=errors)
 
 
