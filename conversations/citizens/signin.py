@@ -42,12 +42,7 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
 
 @public
 async def start(update: Update, context: BotContext) -> int:
-    """/start TOKEN: nothing is written for a token that opens nothing (a stranger's try)."""
-    opened = await link_signin.open_link(update, context, citizens.open_link)
-    if opened.refused is not None:
-        await _refused(update, context, opened)
-        return ConversationHandler.END
-    return await link_signin.ask_contact(update, context, flow, opened.token_hash)
+    return await link_signin.open_link(update, context, flow, citizens.open_link, _refused)
 
 
 @public

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import IntEnum, auto
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
 
 from bot.catalog import citizens as texts
 from bot.context import BotContext
@@ -42,26 +43,39 @@ class LinkDraft(FlowDraft):
     phone: str = ""
 
 
+class Opened(Protocol):
+    """What a feature's use case says of a link opened: refused (why), or its token's hash."""
+
+    @property
+    def refused(self) -> object | None: ...
+
+    @property
+    def token_hash(self) -> str: ...
+
+
+OpenedT = TypeVar("OpenedT", bound=Opened)
 R = TypeVar("R")
 
 
 async def open_link(
     update: Update,
     context: BotContext,
-    use_case: Callable[[UnitOfWork, int, str, datetime], Awaitable[R]],
-) -> R:
-    """/start TOKEN: the feature's use case says whether the link opens anything."""
+    flow: Flow[Step],
+    use_case: Callable[[UnitOfWork, int, str, datetime], Awaitable[OpenedT]],
+    refuse: Callable[[Update, BotContext, OpenedT], Awaitable[None]],
+) -> int:
+    """/start TOKEN: the feature's use case says whether the link opens anything (nothing is
+    written for one that does not: a stranger's try); refused, the feature says why and the
+    flow ends; opened, on to the contact question with the token kept in the draft."""
     assert update.effective_user is not None
     token = context.args[0] if context.args else ""
     services = context.services
-    return await use_case(services, update.effective_user.id, token, services.now())
-
-
-async def ask_contact(
-    update: Update, context: BotContext, flow: Flow[Step], token_hash: str
-) -> int:
-    """The link opened: on to the contact question, the token kept in the draft."""
-    return await flow.go(update, context, Step.CONTACT, LinkDraft(token_hash=token_hash).dump())
+    opened = await use_case(services, update.effective_user.id, token, services.now())
+    if opened.refused is not None:
+        await refuse(update, context, opened)
+        return ConversationHandler.END
+    draft = LinkDraft(token_hash=opened.token_hash)
+    return await flow.go(update, context, Step.CONTACT, draft.dump())
 
 
 async def take_contact(update: Update, context: BotContext, flow: Flow[Step]) -> Step:

@@ -55,11 +55,7 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
 
 @public
 async def start(update: Update, context: BotContext) -> int:
-    opened = await link_signin.open_link(update, context, swabs.open_referral)
-    if opened.refused is not None:
-        await _refused(update, context, opened)
-        return ConversationHandler.END
-    return await link_signin.ask_contact(update, context, flow, opened.token_hash)
+    return await link_signin.open_link(update, context, flow, swabs.open_referral, _refused)
 
 
 @public
