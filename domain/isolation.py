@@ -24,7 +24,7 @@ from domain.codice_fiscale import (
     parse_codice_fiscale,
 )
 from domain.comuni import label, resolve_comune_text
-from domain.contact_import import csv_rows, header_key
+from domain.csv_import import LineProblems, read_csv
 from domain.dates import check_not_before, check_not_future, parse_date
 from domain.errors import ValidationFailed
 from domain.lockout import Lockout
@@ -204,24 +204,9 @@ REGISTER_COLUMNS = (
     "comune",
 )
 _OPTIONAL = frozenset({"data_esordio", "comune"})
-REGISTER_MAX_ROWS = 5000
-REGISTER_MAX_BYTES = 2 * 1024 * 1024
 
 
-def _header(cells: list[str]) -> dict[str, int]:
-    keys = [header_key(cell) for cell in cells]
-    wanted = {header_key(column): column for column in REGISTER_COLUMNS}
-    positions = {wanted[key]: index for index, key in enumerate(keys) if key in wanted}
-    missing = [c for c in REGISTER_COLUMNS if c not in positions and c not in _OPTIONAL]
-    if missing:
-        found = ", ".join(cell.strip() for cell in cells if cell.strip()) or "-"
-        raise ValidationFailed("csv_header", missing=", ".join(missing), found=found)
-    return positions
-
-
-def _row(
-    line: int, cells: Mapping[str, str], today: date
-) -> tuple[RegisterRow | None, list[ValidationFailed]]:
+def _row(line: int, cells: Mapping[str, str], today: date) -> RegisterRow:
     problems: list[ValidationFailed] = []
     values: dict[str, object] = {"line": line}
 
@@ -255,10 +240,10 @@ def _row(
         except ValidationFailed as error:
             problems.append(error)
     if problems:
-        return None, problems
+        raise LineProblems(problems)
     if isinstance(cf, CodiceFiscale):
         values["codice_fiscale"] = cf.value
-    return RegisterRow.model_validate(values), []
+    return RegisterRow.model_validate(values)
 
 
 def comune_code_of(text: str) -> str:
@@ -286,38 +271,17 @@ def parse_register_csv(data: bytes, today: date) -> RegisterImport:
 
     Problems with the whole file raise ValidationFailed; a line's problems are collected in
     `errors` with its line number (the header is line 1) and the line is left out."""
-    if len(data) > REGISTER_MAX_BYTES:
-        raise ValidationFailed("csv_too_large", max_rows=REGISTER_MAX_ROWS, max_mb=2)
-    records = csv_rows(data)
-    try:
-        _, header = next(records)
-    except StopIteration:
-        raise ValidationFailed("csv_empty") from None
-    positions = _header([str(cell) for cell in header])
-    rows: list[RegisterRow] = []
-    errors: list[RowError] = []
     first_seen: dict[str, int] = {}
-    for line, raw in records:
-        cells = [str(cell or "") for cell in raw]
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) + len(errors) >= REGISTER_MAX_ROWS:
-            raise ValidationFailed("csv_too_large", max_rows=REGISTER_MAX_ROWS, max_mb=2)
-        named = {c: (cells[i] if i < len(cells) else "") for c, i in positions.items()}
-        row, problems = _row(line, named, today)
-        if row is not None and row.codice_fiscale in first_seen:
-            problems = [
-                ValidationFailed("register_duplicate_cf", first_line=first_seen[row.codice_fiscale])
-            ]
-            row = None
-        if row is None:
-            errors.extend(
-                RowError(line=line, code=p.code, params={k: str(v) for k, v in p.params.items()})
-                for p in problems
-            )
-            continue
+
+    def read_line(line: int, cells: Mapping[str, str]) -> RegisterRow:
+        row = _row(line, cells, today)
+        if row.codice_fiscale in first_seen:
+            first_line = first_seen[row.codice_fiscale]
+            raise ValidationFailed("register_duplicate_cf", first_line=first_line)
         first_seen[row.codice_fiscale] = line
-        rows.append(row)
+        return row
+
+    rows, errors = read_csv(data, REGISTER_COLUMNS, read_line, optional=_OPTIONAL)
     return RegisterImport(rows=rows, errors=errors)
 
 

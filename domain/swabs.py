@@ -17,7 +17,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from domain.codice_fiscale import check_birth_date_matches, parse_codice_fiscale
-from domain.contact_import import csv_rows, header_key
+from domain.contact_import import header_key
+from domain.csv_import import LineProblems, read_csv
 from domain.dates import parse_date
 from domain.errors import ValidationFailed
 from domain.people import parse_phone
@@ -39,8 +40,6 @@ REPEAT_AFTER_POSITIVE_DAYS = 7  # "ripeti il tampone dal <data>" (default of the
 CHANGE_UNTIL_BEFORE = timedelta(hours=2)  # cancel or move up to 2 hours before
 PASS_VALIDITY = timedelta(hours=48)
 MAX_SLOTS_PER_ROW = 200
-SLOTS_MAX_BYTES = 2 * 1024 * 1024
-SLOTS_MAX_ROWS = 5000
 
 
 class SlotRow(BaseModel):
@@ -130,18 +129,7 @@ def _required(text: str, field: str) -> str:
     return cleaned[:120]
 
 
-def _header(cells: list[str]) -> dict[str, int]:
-    keys = [header_key(cell) for cell in cells]
-    wanted = {header_key(column): column for column in SLOT_COLUMNS}
-    positions = {wanted[key]: index for index, key in enumerate(keys) if key in wanted}
-    missing = [c for c in SLOT_COLUMNS if c not in positions and c not in _OPTIONAL]
-    if missing:
-        found = ", ".join(cell.strip() for cell in cells if cell.strip()) or "-"
-        raise ValidationFailed("csv_header", missing=", ".join(missing), found=found)
-    return positions
-
-
-def _row(line: int, cells: Mapping[str, str], today: date) -> tuple[SlotRow | None, list[str]]:
+def _row(line: int, cells: Mapping[str, str], today: date) -> SlotRow:
     problems: list[ValidationFailed] = []
     values: dict[str, object] = {"line": line, "notes": collapse_spaces(cells.get("note", ""))}
 
@@ -165,19 +153,13 @@ def _row(line: int, cells: Mapping[str, str], today: date) -> tuple[SlotRow | No
     if isinstance(opens, time) and isinstance(closes, time) and closes <= opens:
         problems.append(ValidationFailed("swab_hours_reversed"))
     if problems:
-        raise _RowProblems(problems)
+        raise LineProblems(problems)
     row = SlotRow.model_validate(values)
     if not row.starts():
-        raise _RowProblems([ValidationFailed("swab_no_slot")])
+        raise ValidationFailed("swab_no_slot")
     if len(row.starts()) > MAX_SLOTS_PER_ROW:
-        raise _RowProblems([ValidationFailed("swab_too_many_slots", max=MAX_SLOTS_PER_ROW)])
-    return row, []
-
-
-class _RowProblems(Exception):
-    def __init__(self, problems: list[ValidationFailed]) -> None:
-        super().__init__()
-        self.problems = problems
+        raise ValidationFailed("swab_too_many_slots", max=MAX_SLOTS_PER_ROW)
+    return row
 
 
 def _future_day(text: str, today: date) -> date:
@@ -192,33 +174,9 @@ def parse_slots_csv(data: bytes, today: date) -> SlotsImport:
 
     A problem with the whole file raises ValidationFailed; a line's problems are collected
     in `errors` with its line number (the header is line 1) and the line is left out."""
-    if len(data) > SLOTS_MAX_BYTES:
-        raise ValidationFailed("csv_too_large", max_rows=SLOTS_MAX_ROWS, max_mb=2)
-    records = csv_rows(data)
-    try:
-        _, header = next(records)
-    except StopIteration:
-        raise ValidationFailed("csv_empty") from None
-    positions = _header([str(cell) for cell in header])
-    rows: list[SlotRow] = []
-    errors: list[RowError] = []
-    for line, raw in records:
-        cells = [str(cell or "") for cell in raw]
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) + len(errors) >= SLOTS_MAX_ROWS:
-            raise ValidationFailed("csv_too_large", max_rows=SLOTS_MAX_ROWS, max_mb=2)
-        named = {c: (cells[i] if i < len(cells) else "") for c, i in positions.items()}
-        try:
-            row, _ = _row(line, named, today)
-        except _RowProblems as failed:
-            errors.extend(
-                RowError(line=line, code=p.code, params={k: str(v) for k, v in p.params.items()})
-                for p in failed.problems
-            )
-            continue
-        if row is not None:
-            rows.append(row)
+    rows, errors = read_csv(
+        data, SLOT_COLUMNS, lambda line, cells: _row(line, cells, today), optional=_OPTIONAL
+    )
     return SlotsImport(rows=rows, errors=errors)
 
 
@@ -393,43 +351,26 @@ def parse_outcome(text: str) -> Outcome:
     raise ValidationFailed("swab_outcome_invalid", text=collapse_spaces(text)[:20] or "-")
 
 
+RESULT_COLUMNS = ("codice", "data", "esito")
+
+
+def _result(line: int, cells: Mapping[str, str], today: date) -> ResultRow:
+    day = parse_date(cells["data"], today)
+    if day > today:
+        raise ValidationFailed("swab_result_future")
+    outcome = parse_outcome(cells["esito"])
+    key = "".join(cells["codice"].split()).upper()
+    if not key:
+        raise ValidationFailed("swab_field_missing", field="codice")
+    return ResultRow(line, key, day, outcome)
+
+
 def parse_results_csv(data: bytes, today: date) -> tuple[list[ResultRow], list[RowError]]:
-    """The laboratory's results: code (booking code or codice fiscale), date, outcome."""
-    if len(data) > SLOTS_MAX_BYTES:
-        raise ValidationFailed("csv_too_large", max_rows=SLOTS_MAX_ROWS, max_mb=2)
-    records = csv_rows(data)
-    try:
-        _, header = next(records)
-    except StopIteration:
-        raise ValidationFailed("csv_empty") from None
-    keys = [header_key(str(cell)) for cell in header]
-    columns = ("codice", "data", "esito")
-    missing = [c for c in columns if c not in keys]
-    if missing:
-        found = ", ".join(str(cell).strip() for cell in header if str(cell).strip()) or "-"
-        raise ValidationFailed("csv_header", missing=", ".join(missing), found=found)
-    where = {c: keys.index(c) for c in columns}
-    rows: list[ResultRow] = []
-    errors: list[RowError] = []
-    for line, raw in records:
-        cells = [str(cell or "") for cell in raw]
-        if not any(cell.strip() for cell in cells):
-            continue
-        named = {c: (cells[i] if i < len(cells) else "") for c, i in where.items()}
-        try:
-            day = parse_date(named["data"], today)
-            if day > today:
-                raise ValidationFailed("swab_result_future")
-            outcome = parse_outcome(named["esito"])
-            key = "".join(named["codice"].split()).upper()
-            if not key:
-                raise ValidationFailed("swab_field_missing", field="codice")
-        except ValidationFailed as error:
-            params = {k: str(v) for k, v in error.params.items()}
-            errors.append(RowError(line=line, code=error.code, params=params))
-            continue
-        rows.append(ResultRow(line, key, day, outcome))
-    return rows, errors
+    """The laboratory's results: code (booking code or codice fiscale), date, outcome; a
+    line's first problem is its error. No cap on the lines but the file's size."""
+    return read_csv(
+        data, RESULT_COLUMNS, lambda line, cells: _result(line, cells, today), capped=False
+    )
 
 
 # --- referrals for the diagnostic swab -----------------------------------------------------------
@@ -464,47 +405,27 @@ class ReferralRow(BaseModel):
 REFERRAL_COLUMNS = ("codice_fiscale", "cognome", "nome", "data_nascita", "telefono", "medico")
 
 
+def _referral(line: int, cells: Mapping[str, str], today: date) -> ReferralRow:
+    cf = parse_codice_fiscale(cells["codice_fiscale"], today)
+    birth = parse_date(cells["data_nascita"], today)
+    check_birth_date_matches(cf, birth)
+    return ReferralRow(
+        line=line,
+        codice_fiscale=cf.value,
+        surname=normalize_person_name(cells["cognome"], "cognome"),
+        name=normalize_person_name(cells["nome"], "nome"),
+        birth_date=birth,
+        phone=parse_phone(cells["telefono"]),
+        doctor=_required(cells["medico"], "medico"),
+    )
+
+
 def parse_referrals_csv(data: bytes, today: date) -> tuple[list[ReferralRow], list[RowError]]:
-    """Read the ATS's CSV of referrals (columns REFERRAL_COLUMNS); bad lines with numbers."""
-    if len(data) > SLOTS_MAX_BYTES:
-        raise ValidationFailed("csv_too_large", max_rows=SLOTS_MAX_ROWS, max_mb=2)
-    records = csv_rows(data)
-    try:
-        _, header = next(records)
-    except StopIteration:
-        raise ValidationFailed("csv_empty") from None
-    keys = [header_key(str(cell)) for cell in header]
-    missing = [c for c in REFERRAL_COLUMNS if header_key(c) not in keys]
-    if missing:
-        found = ", ".join(str(cell).strip() for cell in header if str(cell).strip()) or "-"
-        raise ValidationFailed("csv_header", missing=", ".join(missing), found=found)
-    where = {c: keys.index(header_key(c)) for c in REFERRAL_COLUMNS}
-    rows: list[ReferralRow] = []
-    errors: list[RowError] = []
-    for line, raw in records:
-        cells = [str(cell or "") for cell in raw]
-        if not any(cell.strip() for cell in cells):
-            continue
-        named = {c: (cells[i] if i < len(cells) else "") for c, i in where.items()}
-        try:
-            cf = parse_codice_fiscale(named["codice_fiscale"], today)
-            birth = parse_date(named["data_nascita"], today)
-            check_birth_date_matches(cf, birth)
-            row = ReferralRow(
-                line=line,
-                codice_fiscale=cf.value,
-                surname=normalize_person_name(named["cognome"], "cognome"),
-                name=normalize_person_name(named["nome"], "nome"),
-                birth_date=birth,
-                phone=parse_phone(named["telefono"]),
-                doctor=_required(named["medico"], "medico"),
-            )
-        except ValidationFailed as error:
-            params = {k: str(v) for k, v in error.params.items()}
-            errors.append(RowError(line=line, code=error.code, params=params))
-            continue
-        rows.append(row)
-    return rows, errors
+    """Read the ATS's CSV of referrals (columns REFERRAL_COLUMNS); bad lines with numbers
+    (a line's first problem). No cap on the lines but the file's size."""
+    return read_csv(
+        data, REFERRAL_COLUMNS, lambda line, cells: _referral(line, cells, today), capped=False
+    )
 
 
 class Referral(BaseModel):

@@ -10,6 +10,7 @@ from domain.diary import DiaryEntry, RedFlag, Symptom
 from domain.isolation import Citizen, HouseholdMember, RegisterRow
 from storage import audit
 from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.erasure import record_counts, secure_delete
 from storage.failures import FailureLog
 
 
@@ -558,10 +559,7 @@ class CitizensRepository:
                 due = [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
             if not due:
                 return {}, []
-            async with conn.execute("PRAGMA secure_delete") as cursor:
-                previous = await cursor.fetchone()
-            await conn.execute("PRAGMA secure_delete = ON")
-            try:
+            async with secure_delete(conn):
                 ids = [citizen_id for citizen_id, _ in due]
                 marks = ",".join("?" * len(ids))
                 for table in (
@@ -588,19 +586,10 @@ class CitizensRepository:
                 counts: dict[str, int] = {}
                 for _, ats_code in due:
                     counts[ats_code] = counts.get(ats_code, 0) + 1
-                for ats_code, people in sorted(counts.items()):
-                    await audit.record(
-                        conn,
-                        now=now,
-                        actor=None,
-                        action="retention.citizens",
-                        entity=audit.ATS_ENTITY,
-                        entity_id=ats_code,
-                        details={"people": people, "cutoff": limit},
-                    )
-            finally:
-                on = bool(previous[0]) if previous is not None else False
-                await conn.execute(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
+                figures = {ats_code: {"people": people} for ats_code, people in counts.items()}
+                await record_counts(
+                    conn, figures, action="retention.citizens", cutoff=limit, now=now
+                )
         return counts, drafts
 
     async def record_message(self, citizen_id: int, actor: int, now: datetime) -> None:

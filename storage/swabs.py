@@ -21,6 +21,7 @@ from domain.swabs import (
 )
 from storage import audit
 from storage.db import Connection, Database, Row, parse_utc, utc_now_text
+from storage.erasure import record_counts, secure_delete
 
 _SLOT_COLUMNS = (
     "s.id AS slot_id, s.starts_at, s.minutes, s.places, s.booked, s.kind,"
@@ -613,25 +614,9 @@ class SwabsRepository:
         VACUUMs after. One audit row per ATS with the counts. Returns the rows deleted."""
         limit = utc_now_text(cutoff)
         local = _minute(local_cutoff)
-        async with self._db.transaction() as conn:
-            async with conn.execute("PRAGMA secure_delete") as cursor:
-                previous = await cursor.fetchone()
-            await conn.execute("PRAGMA secure_delete = ON")
-            try:
-                counts = await self._purge(conn, limit, local)
-                for ats_code, figures in sorted(counts.items()):
-                    await audit.record(
-                        conn,
-                        now=now,
-                        actor=None,
-                        action="retention.swabs",
-                        entity=audit.ATS_ENTITY,
-                        entity_id=ats_code,
-                        details={**figures, "cutoff": limit},
-                    )
-            finally:
-                on = bool(previous[0]) if previous is not None else False
-                await conn.execute(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
+        async with self._db.transaction() as conn, secure_delete(conn):
+            counts = await self._purge(conn, limit, local)
+            await record_counts(conn, counts, action="retention.swabs", cutoff=limit, now=now)
         return sum(sum(figures.values()) for figures in counts.values())
 
     async def _purge(self, conn: Connection, limit: str, local: str) -> dict[str, dict[str, int]]:

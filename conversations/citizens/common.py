@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -22,7 +22,9 @@ MENU_KEYBOARD = ReplyKeyboardMarkup(
 MENU_LABELS = frozenset(label for row in texts.MENU for label in row)
 
 
-async def send(update: Update, text: str, keyboard: ReplyKeyboardMarkup | None = None) -> None:
+async def send(
+    update: Update, text: str, keyboard: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
+) -> None:
     """A message with a reply keyboard (bot.replies.reply only takes inline keyboards)."""
     chat = update.effective_chat
     if chat is None:

@@ -10,43 +10,26 @@ keeps every other /start.
 
 from __future__ import annotations
 
-from enum import IntEnum, auto
 from typing import Any
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.access import public
 from bot.catalog import citizens as texts
 from bot.catalog import render
 from bot.context import BotContext
-from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.menus import set_citizen_menu
-from conversations.citizens.common import MENU_KEYBOARD, delete_at_once, send
+from conversations.citizens.common import MENU_KEYBOARD, send
 from conversations.citizens.menu import show_menu
+from conversations.common import link_signin
+from conversations.common.link_signin import CONTACT_KEYBOARD, Step
 from domain.isolation import TOKEN_PATTERN
 from services import citizens
 from services.citizens import SignInRefusal, SignInStep
 
-
-class Step(IntEnum):
-    CONTACT = auto()
-    CODICE_FISCALE = auto()
-
-
 flow: Flow[Step] = Flow("citizen_signin", Step, button_steps=[Step.CONTACT], personal=True)
-
-CONTACT_KEYBOARD = ReplyKeyboardMarkup(
-    [[KeyboardButton(texts.BUTTON_SHARE_CONTACT, request_contact=True)]],
-    resize_keyboard=True,
-    one_time_keyboard=True,
-)
-
-
-class SignInDraft(FlowDraft):
-    token_hash: str = ""
-    phone: str = ""
 
 
 @flow.asker
@@ -59,48 +42,18 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
 
 @public
 async def start(update: Update, context: BotContext) -> int:
-    """/start TOKEN: nothing is written for a token that opens nothing (a stranger's try)."""
-    assert update.effective_user is not None
-    token = context.args[0] if context.args else ""
-    services = context.services
-    opened = await citizens.open_link(services, update.effective_user.id, token, services.now())
-    if opened.refused is not None:
-        await _refused(update, context, opened)
-        return ConversationHandler.END
-    draft = SignInDraft(token_hash=opened.token_hash)
-    return await flow.go(update, context, Step.CONTACT, draft.dump())
+    return await link_signin.open_link(update, context, flow, citizens.open_link, _refused)
 
 
 @public
 async def contact_shared(update: Update, context: BotContext) -> Step:
-    assert update.message is not None and update.message.contact is not None
-    assert update.effective_user is not None
-    contact = update.message.contact
-    draft = SignInDraft.load(await flow.load(update, context))
-    # Anyone can forward someone else's card: only the sender's own number proves anything.
-    if contact.user_id != update.effective_user.id:
-        await send(update, texts.CONTACT_NOT_YOURS, CONTACT_KEYBOARD)
-        return Step.CONTACT
-    draft = draft.model_copy(update={"phone": contact.phone_number})
-    await delete_at_once(update, context)
-    return await flow.go(update, context, Step.CODICE_FISCALE, draft.dump())
+    return await link_signin.take_contact(update, context, flow)
 
 
 @public
 async def cf_typed(update: Update, context: BotContext) -> int:
-    assert update.message is not None and update.message.text is not None
     assert update.effective_user is not None
-    draft = SignInDraft.load(await flow.load(update, context))
-    services = context.services
-    await delete_at_once(update, context)
-    result = await citizens.sign_in(
-        services,
-        update.effective_user.id,
-        draft.token_hash,
-        draft.phone,
-        update.message.text,
-        services.now(),
-    )
+    result = await link_signin.check_codice_fiscale(update, context, flow, citizens.sign_in)
     if result.refused is SignInRefusal.WRONG:
         await send(update, render(texts.SIGNIN_WRONG, left=result.attempts_left))
         return Step.CODICE_FISCALE

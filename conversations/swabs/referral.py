@@ -10,11 +10,9 @@ referents' onboarding, which keeps every other /start."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import IntEnum, auto
 from typing import Any
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.constants import ParseMode
+from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -26,14 +24,14 @@ from telegram.ext import (
 from bot import keyboards
 from bot.access import public
 from bot.callbacks import Buttons
-from bot.catalog import citizens as citizen_texts
 from bot.catalog import common, render
 from bot.catalog import swabs as texts
 from bot.context import BotContext
-from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
-from conversations.citizens.common import delete_at_once
+from conversations.citizens.common import send
+from conversations.common import link_signin
+from conversations.common.link_signin import CONTACT_KEYBOARD, Step
 from conversations.swabs.booking import local_now
 from domain.dates import format_date
 from domain.swabs import REFERRAL_PATTERN, Slot
@@ -44,84 +42,32 @@ REFERRAL = Buttons("swr", "diagnostic swab: red flags, first slot, other slots, 
 MAX_SLOTS = 12
 
 
-class Step(IntEnum):
-    CONTACT = auto()
-    CODICE_FISCALE = auto()
-
-
 flow: Flow[Step] = Flow("swab_referral", Step, button_steps=[Step.CONTACT], personal=True)
-
-CONTACT_KEYBOARD = ReplyKeyboardMarkup(
-    [[KeyboardButton(citizen_texts.BUTTON_SHARE_CONTACT, request_contact=True)]],
-    resize_keyboard=True,
-    one_time_keyboard=True,
-)
-
-
-class ReferralDraft(FlowDraft):
-    token_hash: str = ""
-    phone: str = ""
-
-
-async def _send(update: Update, text: str, keyboard: Any = None) -> None:
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
 
 @flow.asker
 async def ask(update: Update, context: BotContext, step: Step, data: dict[str, Any]) -> None:
     if step is Step.CONTACT:
-        await _send(update, texts.REFERRAL_ASK_CONTACT, CONTACT_KEYBOARD)
+        await send(update, texts.REFERRAL_ASK_CONTACT, CONTACT_KEYBOARD)
     else:
-        await _send(update, texts.REFERRAL_ASK_CF, ReplyKeyboardRemove())
+        await send(update, texts.REFERRAL_ASK_CF, ReplyKeyboardRemove())
 
 
 @public
 async def start(update: Update, context: BotContext) -> int:
-    assert update.effective_user is not None
-    token = context.args[0] if context.args else ""
-    services = context.services
-    opened = await swabs.open_referral(services, update.effective_user.id, token, services.now())
-    if opened.refused is not None:
-        await _refused(update, context, opened)
-        return ConversationHandler.END
-    return await flow.go(
-        update, context, Step.CONTACT, ReferralDraft(token_hash=opened.token_hash).dump()
-    )
+    return await link_signin.open_link(update, context, flow, swabs.open_referral, _refused)
 
 
 @public
 async def contact_shared(update: Update, context: BotContext) -> Step:
-    assert update.message is not None and update.message.contact is not None
-    assert update.effective_user is not None
-    draft = ReferralDraft.load(await flow.load(update, context))
-    if update.message.contact.user_id != update.effective_user.id:
-        # Anyone can forward someone else's card: only the sender's own number counts.
-        await _send(update, citizen_texts.CONTACT_NOT_YOURS, CONTACT_KEYBOARD)
-        return Step.CONTACT
-    draft = draft.model_copy(update={"phone": update.message.contact.phone_number})
-    await delete_at_once(update, context)
-    return await flow.go(update, context, Step.CODICE_FISCALE, draft.dump())
+    return await link_signin.take_contact(update, context, flow)
 
 
 @public
 async def cf_typed(update: Update, context: BotContext) -> int:
-    assert update.message is not None and update.message.text is not None
-    assert update.effective_user is not None
-    draft = ReferralDraft.load(await flow.load(update, context))
-    services = context.services
-    await delete_at_once(update, context)
-    done = await swabs.referral_sign_in(
-        services,
-        update.effective_user.id,
-        draft.token_hash,
-        draft.phone,
-        update.message.text,
-        services.now(),
-    )
+    done = await link_signin.check_codice_fiscale(update, context, flow, swabs.referral_sign_in)
     if done.refused is ReferralRefusal.WRONG:
-        await _send(update, texts.REFERRAL_WRONG)
+        await send(update, texts.REFERRAL_WRONG)
         return Step.CODICE_FISCALE
     await flow.delete_personal_messages(update, context)
     if done.refused is not None:
@@ -145,9 +91,9 @@ async def cf_typed(update: Update, context: BotContext) -> int:
 async def _refused(update: Update, context: BotContext, step: ReferralStep) -> None:
     if step.refused is ReferralRefusal.LOCKED_OUT and step.locked_until is not None:
         local = step.locked_until.astimezone(context.services.settings.tz)
-        await _send(update, render(texts.REFERRAL_LOCKED, until=f"{local:%H:%M}"))
+        await send(update, render(texts.REFERRAL_LOCKED, until=f"{local:%H:%M}"))
     else:
-        await _send(update, texts.NO_REFERRAL)
+        await send(update, texts.NO_REFERRAL)
 
 
 def _when(slot: Slot) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from emulator.driver import ChatUser
 from tests.harness import Harness
@@ -39,6 +40,24 @@ async def join(
     await referent.expect("Controlla i tuoi dati")
     await referent.tap("Conferma")
     await referent.expect("Ora sei referente")
+
+
+@dataclass(frozen=True)
+class Tap:
+    """An answer given by tapping the button with this label (a plain string is typed)."""
+
+    label: str
+
+
+async def answers(user: ChatUser, *exchanges: tuple[str | Tap, str]) -> None:
+    """A run of a form: for each `(answer, reply)` the user types or taps the answer and expects
+    the bot's next message to contain `reply` (the next question, or a refusal of the answer)."""
+    for answer, reply in exchanges:
+        if isinstance(answer, Tap):
+            await user.tap(answer.label)
+        else:
+            await user.send(answer)
+        await user.expect(reply)
 
 
 # --- Absence surveillance -------------------------------------------------------------------

@@ -16,7 +16,9 @@ from tests.e2e.steps import (
     CLASSMATES,
     STUDENT_CF,
     TEACHER_CONTACT_CF,
+    Tap,
     add_classmate,
+    answers,
     contact_details,
     joined_referent,
     open_add_contacts,
@@ -150,56 +152,34 @@ async def test_each_rule_wrong_then_right(harness: Harness, referent: ChatUser) 
     await open_add_contacts(referent, case_id)
     await referent.tap("Aggiungi contatto")
     await referent.expect("Ruolo del contatto")
-    await referent.tap("Studente")
-    await referent.expect("Classe del contatto")
-    await referent.send("x" * 21)
-    await referent.expect("al massimo 20 caratteri")
-    await referent.tap("✅ 3")
-    await referent.expect("Sezione del contatto")
-    await referent.send("y" * 41)
-    await referent.expect("al massimo 40 caratteri")
-    await referent.tap("✅ B")
-    await referent.expect("Cognome del contatto")
-    await referent.send("R0ssi")
-    await referent.expect("solo lettere")
-    await referent.send("Rossi")
-    await referent.expect("Nome del contatto")
-    await referent.send("M@rio")
-    await referent.expect("solo lettere")
-    await referent.send("Mario")
-    await referent.expect("Codice fiscale del contatto")
-    await referent.send("RSSMRA15A01F205X")
-    await referent.expect("non torna")
-    await referent.send(STUDENT_CF)
-    await referent.expect("caso stesso")
-    await referent.send("RSSMRA15A01F205J")
-    await referent.expect("dal codice fiscale risulta")
-    await referent.send("02/01/2015")
-    await referent.expect("non corrisponde")
-    await referent.tap("01/01/2015")
-    await referent.expect("Comune di domicilio del contatto")
-    await referent.send("zzqq")
-    await referent.expect("Nessun comune trovato")
-    await referent.send("Lodi")
-    await referent.expect("Scegli il comune")
-    await referent.tap("Lodi (LO)")
-    await referent.expect("Indirizzo")
-    await referent.send("Via\u200bRoma")
-    await referent.expect("caratteri invisibili")
-    await referent.tap("Salta")
-    await referent.expect("Telefono cellulare")
-    await referent.send("abc")
-    await referent.expect("non è un numero di telefono valido")
-    await referent.send("333 111 2222")
-    await referent.expect("ultimo contatto con il caso")
-    await referent.send("20/11/2026")
-    await referent.expect("non può essere nel futuro")
-    await referent.send("oggi")  # after the case's last day at school
-    await referent.expect("non può essere dopo il 16/11/2026")
-    await referent.send("pippo")
-    await referent.expect("non è una data valida")
-    await referent.send("15/11")
-    await referent.expect("controlla i dati")
+    await answers(
+        referent,
+        (Tap("Studente"), "Classe del contatto"),
+        ("x" * 21, "al massimo 20 caratteri"),
+        (Tap("✅ 3"), "Sezione del contatto"),
+        ("y" * 41, "al massimo 40 caratteri"),
+        (Tap("✅ B"), "Cognome del contatto"),
+        ("R0ssi", "solo lettere"),
+        ("Rossi", "Nome del contatto"),
+        ("M@rio", "solo lettere"),
+        ("Mario", "Codice fiscale del contatto"),
+        ("RSSMRA15A01F205X", "non torna"),
+        (STUDENT_CF, "caso stesso"),
+        ("RSSMRA15A01F205J", "dal codice fiscale risulta"),
+        ("02/01/2015", "non corrisponde"),
+        (Tap("01/01/2015"), "Comune di domicilio del contatto"),
+        ("zzqq", "Nessun comune trovato"),
+        ("Lodi", "Scegli il comune"),
+        (Tap("Lodi (LO)"), "Indirizzo"),
+        ("Via\u200bRoma", "caratteri invisibili"),
+        (Tap("Salta"), "Telefono cellulare"),
+        ("abc", "non è un numero di telefono valido"),
+        ("333 111 2222", "ultimo contatto con il caso"),
+        ("20/11/2026", "non può essere nel futuro"),
+        ("oggi", "non può essere dopo il 16/11/2026"),  # after the case's last day at school
+        ("pippo", "non è una data valida"),
+        ("15/11", "controlla i dati"),
+    )
     await referent.tap("Salva")
     await referent.expect("aggiunto al caso")
     contact = await harness.svc.contacts.get(1)

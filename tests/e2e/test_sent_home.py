@@ -26,6 +26,8 @@ from tests.e2e.steps import (
     PLESSO_MILANO_2,
     STUDENT_CF,
     TEACHER_CONTACT_CF,
+    Tap,
+    answers,
     joined_referent,
 )
 from tests.harness import ADMIN_REGIONAL, ADMIN_VALPADANA, ROME, Harness, MutableClock
@@ -45,6 +47,40 @@ def app(harness: Harness) -> BotApplication:
     return harness.application
 
 
+async def start_report(referent: ChatUser, role: str = "Alunno") -> None:
+    """/allontanamento, who was sent home: up to the class."""
+    await referent.send("/allontanamento")
+    await referent.expect("Chi è stato allontanato?")
+    await referent.tap(role)
+    await referent.expect("Classe (obbligatoria)")
+
+
+async def report_person(
+    referent: ChatUser,
+    role: str = "Alunno",
+    *,
+    class_name: str = "3",
+    surname: str = "Bianchi",
+    name: str = "Luca",
+    codice_fiscale: str = STUDENT_CF,
+    phone: str = "347 1234567",
+) -> None:
+    """The person sent home (section B, living in Milano, one phone): up to the day."""
+    await start_report(referent, role)
+    phone_question = "Telefono della famiglia" if role == "Alunno" else "Telefono della persona"
+    await answers(
+        referent,
+        (class_name, "Sezione (obbligatoria)"),
+        ("B", "Cognome:"),
+        (surname, "Nome:"),
+        (name, "Codice fiscale"),
+        (codice_fiscale, "Comune di domicilio"),
+        ("Milano", phone_question),
+        (phone, "secondo telefono"),
+        (Tap("Salta"), "Quando è stato allontanato?"),
+    )
+
+
 async def report(
     referent: ChatUser,
     *,
@@ -54,43 +90,38 @@ async def report(
     class_name: str = "3",
 ) -> str:
     """A pupil sent home today at 09:00 with fever and cough; returns the reply text."""
-    await referent.send("/allontanamento")
-    await referent.expect("Chi è stato allontanato?")
-    await referent.tap("Alunno")
-    await referent.expect("Classe (obbligatoria)")
-    await referent.send(class_name)
-    await referent.expect("Sezione (obbligatoria)")
-    await referent.send("B")
-    await referent.expect("Cognome:")
-    await referent.send(surname)
-    await referent.expect("Nome:")
-    await referent.send(name)
-    await referent.expect("Codice fiscale")
-    await referent.send(codice_fiscale)
-    await referent.expect("Comune di domicilio")
-    await referent.send("Milano")
-    await referent.expect("Telefono della famiglia")
-    await referent.send("347 1234567")
-    await referent.tap("Salta")
-    await referent.expect("Quando è stato allontanato?")
-    await referent.tap("Oggi")
-    await referent.expect("A che ora?")
-    await referent.send("09:00")
-    await referent.expect("Sintomi (elenco ISS)")
-    await referent.tap("Febbre")
-    await referent.expect("Scelti: Febbre")
-    await referent.tap("Tosse")
-    await referent.expect("Tosse")
-    await referent.tap("Avanti")
-    await referent.expect("Temperatura")
-    await referent.tap("Salta")
-    await referent.expect("A chi è stato affidato?")
-    await referent.tap("Genitore")
-    await referent.expect("controlla i dati")
+    await report_person(
+        referent, class_name=class_name, surname=surname, name=name, codice_fiscale=codice_fiscale
+    )
+    await answers(
+        referent,
+        (Tap("Oggi"), "A che ora?"),
+        ("09:00", "Sintomi (elenco ISS)"),
+        (Tap("Febbre"), "Scelti: Febbre"),
+        (Tap("Tosse"), "Tosse"),
+        (Tap("Avanti"), "Temperatura"),
+        (Tap("Salta"), "A chi è stato affidato?"),
+        (Tap("Genitore"), "controlla i dati"),
+    )
     await referent.tap("Invia all'ATS")
     sent = await referent.expect("Codice ricevuta")
     await referent.expect("pediatra")
     return sent.text or ""
+
+
+async def open_outcome_question(harness: Harness, clock: MutableClock, referent: ChatUser) -> None:
+    """The next school day at 08:00 the referent is asked the outcome and opens the question."""
+    clock.set(datetime(2026, 11, 18, 8, 0, tzinfo=ROME))
+    await ask_outcomes(app(harness))
+    await referent.tap("L.B. 3 B")
+
+
+async def export_sent_home(user: ChatUser) -> None:
+    """/esporta of the sent-home reports of the last 30 days, as an Excel file."""
+    await user.send("/esporta")
+    await user.expect("Cosa vuoi esportare?")
+    for label in ("Allontanamenti", "Ultimi 30 giorni", "Excel"):
+        await user.tap(label)
 
 
 def outbox(harness: Harness) -> list[tuple[str, int, str]]:
@@ -112,65 +143,51 @@ async def outbox_settled(harness: Harness) -> None:
 async def test_report_with_every_field_refusals_receipt_and_ats_notice(
     harness: Harness, admin: ChatUser, referent: ChatUser
 ) -> None:
-    await referent.send("/allontanamento")
-    await referent.expect("Chi è stato allontanato?")
-    await referent.tap("Alunno")
-    await referent.expect("Classe (obbligatoria)")
-    await referent.send("x" * 30)
-    await referent.expect("Classe (obbligatoria)")
-    await referent.send("3")
-    await referent.expect("Sezione (obbligatoria)")
-    await referent.send("B" * 41)
-    await referent.expect("Sezione (obbligatoria)")
-    await referent.send("B")
-    await referent.expect("Cognome:")
-    await referent.send("123")
-    await referent.expect("Cognome:")
-    await referent.send("Bianchi")
-    await referent.expect("Nome:")
-    await referent.send("!!")
-    await referent.expect("Nome:")
-    await referent.send("Luca")
-    await referent.expect("Codice fiscale")
-    await referent.send("BNCLCU15C02F205X")  # wrong check character
-    await referent.expect("Codice fiscale (16")
+    await start_report(referent)
+    await answers(
+        referent,
+        ("x" * 30, "Classe (obbligatoria)"),
+        ("3", "Sezione (obbligatoria)"),
+        ("B" * 41, "Sezione (obbligatoria)"),
+        ("B", "Cognome:"),
+        ("123", "Cognome:"),
+        ("Bianchi", "Nome:"),
+        ("!!", "Nome:"),
+        ("Luca", "Codice fiscale"),
+        ("BNCLCU15C02F205X", "Codice fiscale (16"),  # wrong check character
+    )
     await referent.send(STUDENT_CF)
     shown = await referent.expect("Dal codice fiscale")
     assert "02/03/2015" in (shown.text or "") and "M" in (shown.text or "")
     await referent.expect("Comune di domicilio")
-    await referent.send("Xqzwvtrpl")
-    await referent.expect("Comune di domicilio")
-    await referent.send("Milano")
-    await referent.expect("Telefono della famiglia")
-    await referent.send("12")
-    await referent.expect("Telefono della famiglia")
-    await referent.send("347 1234567")
-    await referent.expect("secondo telefono")
-    await referent.send("02 1234567")
-    await referent.expect("Quando è stato allontanato?")
-    await referent.send("18/11/2026")  # tomorrow
-    await referent.expect("Quando è stato allontanato?")
+    await answers(
+        referent,
+        ("Xqzwvtrpl", "Comune di domicilio"),
+        ("Milano", "Telefono della famiglia"),
+        ("12", "Telefono della famiglia"),
+        ("347 1234567", "secondo telefono"),
+        ("02 1234567", "Quando è stato allontanato?"),
+        ("18/11/2026", "Quando è stato allontanato?"),  # tomorrow
+    )
     await referent.send("01/10/2026")
     refused = await referent.expect("troppo lontano")
     assert "01/10/2026" in (refused.text or "")
-    await referent.tap("Ieri 16/11")
-    await referent.expect("A che ora?")
-    await referent.send("25:00")
-    await referent.expect("non è un'ora")
-    await referent.send("10.15")
-    await referent.expect("Sintomi (elenco ISS)")
+    await answers(
+        referent,
+        (Tap("Ieri 16/11"), "A che ora?"),
+        ("25:00", "non è un'ora"),
+        ("10.15", "Sintomi (elenco ISS)"),
+    )
     await referent.tap("Avanti")
     await referent.expect_answer("almeno un sintomo")
-    await referent.tap("Febbre")
-    await referent.expect("Scelti: Febbre")
-    await referent.tap("Mal di gola")
-    await referent.expect("Mal di gola")
-    await referent.tap("Avanti")
-    await referent.expect("Temperatura")
-    await referent.send("45")
-    await referent.expect("non è una temperatura valida")
-    await referent.send("37,9")
-    await referent.expect("A chi è stato affidato?")
+    await answers(
+        referent,
+        (Tap("Febbre"), "Scelti: Febbre"),
+        (Tap("Mal di gola"), "Mal di gola"),
+        (Tap("Avanti"), "Temperatura"),
+        ("45", "non è una temperatura valida"),
+        ("37,9", "A chi è stato affidato?"),
+    )
     await referent.tap("Delegato")
     review = await referent.expect("controlla i dati")
     text = review.text or ""
@@ -202,26 +219,21 @@ async def test_report_with_every_field_refusals_receipt_and_ats_notice(
 
 
 async def test_staff_are_not_asked_who_took_them_home(harness: Harness, referent: ChatUser) -> None:
-    await referent.send("/allontanamento")
-    await referent.tap("Docente")
-    await referent.send("3")
-    await referent.send("B")
-    await referent.send("Colombo")
-    await referent.send("Elena")
-    await referent.expect("Codice fiscale")
-    await referent.send(TEACHER_CONTACT_CF)
-    await referent.expect("Comune di domicilio")
-    await referent.send("Milano")
-    await referent.expect("Telefono della persona")
-    await referent.send("347 7654321")
-    await referent.tap("Salta")
-    await referent.tap("Oggi")
-    await referent.expect("A che ora?")
-    await referent.send("09:10")
-    await referent.tap("Brividi")
-    await referent.expect("Scelti: Brividi")
-    await referent.tap("Avanti")
-    await referent.expect("Temperatura")
+    await report_person(
+        referent,
+        "Docente",
+        surname="Colombo",
+        name="Elena",
+        codice_fiscale=TEACHER_CONTACT_CF,
+        phone="347 7654321",
+    )
+    await answers(
+        referent,
+        (Tap("Oggi"), "A che ora?"),
+        ("09:10", "Sintomi (elenco ISS)"),
+        (Tap("Brividi"), "Scelti: Brividi"),
+        (Tap("Avanti"), "Temperatura"),
+    )
     await referent.send("38")
     review = await referent.expect("controlla i dati")
     assert "Affidato a" not in str(referent.buttons)
@@ -315,9 +327,7 @@ async def test_still_absent_then_back(
     harness: Harness, clock: MutableClock, referent: ChatUser
 ) -> None:
     await report(referent)
-    clock.set(datetime(2026, 11, 18, 8, 0, tzinfo=ROME))
-    await ask_outcomes(app(harness))
-    await referent.tap("L.B. 3 B")
+    await open_outcome_question(harness, clock, referent)
     await referent.expect("Esito per L.B.")
     await referent.tap("Ancora assente")
     await referent.expect("Esito registrato")
@@ -336,9 +346,7 @@ async def test_positive_opens_a_prefilled_case_linked_to_the_report(
     harness: Harness, clock: MutableClock, referent: ChatUser
 ) -> None:
     await report(referent)
-    clock.set(datetime(2026, 11, 18, 8, 0, tzinfo=ROME))
-    await ask_outcomes(app(harness))
-    await referent.tap("L.B. 3 B")
+    await open_outcome_question(harness, clock, referent)
     await referent.tap("Positivo")
     await referent.expect("Apro il nuovo caso")
     # The referent's own data come from their profile (issue 22): the first thing missing.
@@ -395,9 +403,7 @@ async def test_ats_list_and_nobody_else_sees_the_reports(
 
 
 async def test_restart_mid_form_resumes(harness: Harness, referent: ChatUser) -> None:
-    await referent.send("/allontanamento")
-    await referent.tap("Alunno")
-    await referent.expect("Classe (obbligatoria)")
+    await start_report(referent)
     await referent.send("3")
     await referent.expect("Sezione (obbligatoria)")
     await harness.restart_bot()
@@ -432,9 +438,7 @@ async def test_status_counts_reports_without_outcome(
     await admin.send("/stato")
     status = await admin.expect("Allontanamenti senza esito: 1")
     assert "Bianchi" not in (status.text or "")
-    clock.set(datetime(2026, 11, 18, 8, 0, tzinfo=ROME))
-    await ask_outcomes(app(harness))
-    await referent.tap("L.B. 3 B")
+    await open_outcome_question(harness, clock, referent)
     await referent.tap("Rientrato con attestazione")
     await referent.expect("Esito registrato")
     await admin.send("/stato")
@@ -445,11 +449,7 @@ async def test_export_has_the_reports_in_full(
     harness: Harness, admin: ChatUser, referent: ChatUser
 ) -> None:
     await report(referent)
-    await admin.send("/esporta")
-    await admin.expect("Cosa vuoi esportare?")
-    await admin.tap("Allontanamenti")
-    await admin.tap("Ultimi 30 giorni")
-    await admin.tap("Excel")
+    await export_sent_home(admin)
     message = await admin.document(timeout=15)
     assert message.document is not None
     assert "allontanamenti" in message.document.filename
@@ -463,10 +463,7 @@ async def test_export_has_the_reports_in_full(
     assert row["Affidato a"] == "Genitore" and row["ATS"] == "ATS-MILANO"
 
     valpadana = harness.user(ADMIN_VALPADANA, "Carla")
-    await valpadana.send("/esporta")
-    await valpadana.tap("Allontanamenti")
-    await valpadana.tap("Ultimi 30 giorni")
-    await valpadana.tap("Excel")
+    await export_sent_home(valpadana)
     await valpadana.expect("Nessun allontanamento")
 
 
@@ -474,9 +471,7 @@ async def test_a_positive_whose_case_form_was_left_can_open_it_again(
     harness: Harness, clock: MutableClock, referent: ChatUser
 ) -> None:
     await report(referent)
-    clock.set(datetime(2026, 11, 18, 8, 0, tzinfo=ROME))
-    await ask_outcomes(app(harness))
-    await referent.tap("L.B. 3 B")
+    await open_outcome_question(harness, clock, referent)
     await referent.tap("Positivo")
     await referent.expect("Data del tampone positivo")
     await referent.send("/annulla")

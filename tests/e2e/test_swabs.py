@@ -12,6 +12,7 @@ from tests.e2e.steps import referent_of
 from tests.e2e.test_citizens import (
     GIULIA_CF,
     MARIO_CF,
+    PAOLO_CF,
     db_rows,
     load_register,
     sign_in,
@@ -41,6 +42,37 @@ async def load_slots(admin: ChatUser, content: str = SLOTS) -> str:
     await admin.send_file("punti.csv", content.encode("utf-8"), "text/csv")
     message = await admin.expect("Punti tampone caricati")
     return message.text or ""
+
+
+REFERRALS_HEADER = "codice_fiscale;cognome;nome;data_nascita;telefono;medico"
+PAOLO_REFERRAL = f"{PAOLO_CF};Verdi;Paolo;01/01/1979;333 999 0000;Dott. Bianchi"
+
+
+async def referral_token(admin: ChatUser, *lines: str) -> str:
+    """The ATS loads the doctors' referrals (Paolo's by default): the token of the first
+    link in the file it gets back."""
+    await admin.send("/segnalazioni")
+    await admin.expect("segnalazioni dei medici")
+    content = "\n".join([REFERRALS_HEADER, *(lines or [PAOLO_REFERRAL])]) + "\n"
+    await admin.send_file("segnalazioni.csv", content.encode(), "text/csv")
+    document = await admin.document()
+    assert document.document is not None
+    found = re.search(r"\?start=(rf[A-Z0-9]+)", document.document.content.decode("utf-8-sig"))
+    assert found is not None
+    return found.group(1)
+
+
+async def referred_patient(harness: Harness, user_id: int, token: str) -> ChatUser:
+    """Paolo opens his referral's link and signs in (his own number, his codice fiscale):
+    up to the red-flag question."""
+    patient = harness.user(user_id, "Paolo")
+    await patient.send(f"/start {token}")
+    await patient.expect("Condividi il mio numero")
+    await patient.share_contact("393339990000")
+    await patient.expect("codice fiscale")
+    await patient.send(PAOLO_CF)
+    await patient.expect("hai uno di questi segni?")
+    return patient
 
 
 async def test_points_and_slots_loaded_with_bad_rows(harness: Harness, admin: ChatUser):
@@ -291,9 +323,6 @@ async def test_a_school_pass_verified_once_refused_twice_and_after_48_hours(
     assert db_rows(harness, "SELECT used_by FROM swab_passes WHERE used_at IS NOT NULL") == [(800,)]
 
 
-PAOLO_CF = "VRDPLA79A01F205Z"
-
-
 async def test_a_referral_books_and_its_positive_result_becomes_a_case_in_the_same_chat(
     harness: Harness, admin: ChatUser
 ):
@@ -325,13 +354,7 @@ async def test_a_referral_books_and_its_positive_result_becomes_a_case_in_the_sa
     stranger = harness.user(998, "Altro")
     await stranger.send("/start rf" + "A" * 24)
     await stranger.expect("Serve la segnalazione del tuo medico. Senza medico: 116117")
-    patient = harness.user(560, "Paolo")
-    await patient.send(f"/start {token}")
-    await patient.expect("Condividi il mio numero")
-    await patient.share_contact("393339990000")
-    await patient.expect("codice fiscale")
-    await patient.send(PAOLO_CF)
-    await patient.expect("hai uno di questi segni?")
+    patient = await referred_patient(harness, 560, token)
     await patient.tap("No, nessuno")
     await patient.expect("Primo posto libero: 18/11/2026 09:00 – Niguarda")
     await patient.tap("Per un familiare")
@@ -368,23 +391,8 @@ async def test_a_referral_books_and_its_positive_result_becomes_a_case_in_the_sa
 
 
 async def test_a_referral_with_a_red_flag_is_sent_to_112(harness: Harness, admin: ChatUser):
-    import re
-
     await load_slots(admin)
-    await admin.send("/segnalazioni")
-    content = (
-        "codice_fiscale;cognome;nome;data_nascita;telefono;medico\n"
-        f"{PAOLO_CF};Verdi;Paolo;01/01/1979;333 999 0000;Dott. Bianchi\n"
-    )
-    await admin.send_file("s.csv", content.encode(), "text/csv")
-    document = await admin.document()
-    assert document.document is not None
-    found = re.search(r"start=(rf[A-Z0-9]+)", document.document.content.decode("utf-8-sig"))
-    assert found is not None
-    patient = harness.user(561, "Paolo")
-    await patient.send(f"/start {found.group(1)}")
-    await patient.share_contact("393339990000")
-    await patient.send(PAOLO_CF)
+    patient = await referred_patient(harness, 561, await referral_token(admin))
     await patient.tap("Sì, almeno uno")
     await patient.expect("Chiama subito il 112")
     assert db_rows(harness, "SELECT COUNT(*) FROM swab_bookings") == [(0,)]
@@ -420,23 +428,7 @@ async def test_reminders_the_evening_before_two_hours_before_and_the_referral_nu
     assert await remind() == 0
     # A referral signed in but not booked: one nudge after six hours; after 24 the ATS
     # sees it to call.
-    await admin.send("/segnalazioni")
-    content = (
-        "codice_fiscale;cognome;nome;data_nascita;telefono;medico\n"
-        f"{PAOLO_CF};Verdi;Paolo;01/01/1979;333 999 0000;Dott. Bianchi\n"
-    )
-    await admin.send_file("s.csv", content.encode(), "text/csv")
-    document = await admin.document()
-    assert document.document is not None
-    import re
-
-    found = re.search(r"start=(rf[A-Z0-9]+)", document.document.content.decode("utf-8-sig"))
-    assert found is not None
-    patient = harness.user(562, "Paolo")
-    await patient.send(f"/start {found.group(1)}")
-    await patient.share_contact("393339990000")
-    await patient.send(PAOLO_CF)
-    await patient.expect("hai uno di questi segni?")
+    patient = await referred_patient(harness, 562, await referral_token(admin))
     harness.clock.advance(hours=5)
     assert await remind() == 0
     await admin.send("/dacontattare")
