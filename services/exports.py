@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -184,27 +183,18 @@ def paged(
     ids: Sequence[int],
 ) -> Iterator[T]:
     """The records of `ids`, for the thread that writes the file: each page is read on the
-    event loop (where the database connections live) while the thread waits for it. The
-    next page is asked for before this one is handed over, so it is read while this one is
-    written (the reading's SQLite steps and the writer's compression run side by side):
-    two pages at most are in memory. On the event loop itself it would wait for itself:
-    refused."""
+    event loop (where the database connections live) while the thread waits for it, so one
+    page at most is in memory. On the event loop itself it would wait for itself: refused."""
     try:
         running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
     except RuntimeError:
         running = None
     if running is loop:
         raise RuntimeError("pages are read for a worker thread, not on the event loop")
-    pages = [ids[index : index + PAGE_CASES] for index in range(0, len(ids), PAGE_CASES)]
-    # A writer that stops early leaves the page read ahead to finish on its own, unread:
-    # cancelled, it would leave SQLite's statement running on the thread with the lock let go.
-    ahead: Future[list[T]] | None = None
-    for number, page in enumerate(pages):
-        current = ahead or asyncio.run_coroutine_threadsafe(read(list(page)), loop)
-        ahead = None
-        if number + 1 < len(pages):
-            ahead = asyncio.run_coroutine_threadsafe(read(list(pages[number + 1])), loop)
-        yield from current.result(timeout=PAGE_TIMEOUT)
+    for index in range(0, len(ids), PAGE_CASES):
+        page = list(ids[index : index + PAGE_CASES])
+        future = asyncio.run_coroutine_threadsafe(read(page), loop)
+        yield from future.result(timeout=PAGE_TIMEOUT)
 
 
 def _build(tables: Sequence[Table], fmt: ExportFormat) -> tuple[Written, bytes]:
