@@ -253,7 +253,7 @@ def contacts_table(records: Iterable[ContactRow], labels: ExportLabels) -> Table
                 name,
                 codice_fiscale,
                 birth_date,
-                f"{comune_name} ({comune_province})" if comune_name else None,  # _comune
+                f"{comune_name} ({comune_province})" if comune_name else None,  # as _comune
                 address,
                 phone,
                 last_contact,

@@ -6,7 +6,9 @@ through `contacts_by_case`, absence figures through `absences_by_day`, the enrol
 through `enrolments_by_plesso`, a plesso's referents through `referent_plessi_by_plesso`.
 Cases and contacts are read a page of cases at a time (`PAGE_CASES`), so a large export never
 holds more than one page of rows in memory; the other tables are small (a row per plesso, per
-recording day, per referent's plesso).
+recording day, per referent's plesso). A page is read and put in order on the long reader's
+thread, as plain tuples (`Database.long_read`); contacts stay plain tuples (`ContactRow`) up
+to the sheet: a year's export reads 205,514 of them.
 """
 
 from __future__ import annotations
