@@ -2,7 +2,7 @@
 peak memory is its own: benchmarks/year_of_data.py runs it and reads the JSON it prints.
 
     .venv/bin/python -m benchmarks._export_probe DATABASE FIRST_DAY LAST_DAY [ATS]
-        [--writer ours|xlsxwriter|none]
+        [--writer ours|xlsxwriter|none] [--save FILE]
 
 What /esporta does after the admin's last tap (services/exports.py): the closed cases of
 the period (of the ATS, or of every ATS), their tables read a page of cases at a time while
@@ -16,6 +16,10 @@ database included.
 (`formats.xlsx`, through services/exports.py's `_build`, as /esporta does); `xlsxwriter`,
 XlsxWriter's `constant_memory` mode on the same tables (benchmarks/_xlsxwriter.py); `none`,
 every row read and dropped: the database's and the records' share of the time.
+
+`--save FILE` keeps the file written, to compare two versions of the code: the same export
+must hold the same sheets byte for byte (`unzip -p FILE xl/worksheets/sheet2.xml`; the ZIP's
+own bytes differ, its entries carry the time they were written).
 """
 
 from __future__ import annotations
@@ -68,7 +72,10 @@ def memory_mb(field: str) -> float:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-async def export(path: Path, period: Period, ats: str | None, build: Build) -> dict[str, float]:
+async def export(
+    path: Path, period: Period, ats: str | None, build: Build
+) -> tuple[dict[str, float], bytes]:
+    """The figures of one export, and the file it wrote."""
     db = Database(path)
     await db.connect()
     try:
@@ -83,7 +90,7 @@ async def export(path: Path, period: Period, ats: str | None, build: Build) -> d
     finally:
         await db.close()
     cases, contacts = rows
-    return {
+    figures = {
         "seconds": seconds,
         "cpu_seconds": cpu,
         "cases": cases,
@@ -92,6 +99,7 @@ async def export(path: Path, period: Period, ats: str | None, build: Build) -> d
         "before_mb": before,
         "peak_mb": memory_mb("VmHWM"),
     }
+    return figures, content
 
 
 def main() -> None:
@@ -101,9 +109,12 @@ def main() -> None:
     parser.add_argument("last", type=date.fromisoformat, help="last day, YYYY-MM-DD")
     parser.add_argument("ats", nargs="?", help="the ATS (default: every ATS)")
     parser.add_argument("--writer", choices=sorted(WRITERS), default="ours")
+    parser.add_argument("--save", type=Path, help="write the exported file there too")
     args = parser.parse_args()
     period = Period(args.first, args.last)
-    figures = asyncio.run(export(args.database, period, args.ats, WRITERS[args.writer]))
+    figures, content = asyncio.run(export(args.database, period, args.ats, WRITERS[args.writer]))
+    if args.save is not None:
+        args.save.write_bytes(content)
     print(json.dumps(figures))
 
 
