@@ -25,13 +25,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import logging
 import os
 import re
 import warnings
 from collections.abc import Mapping
 from typing import IO, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractStreamWriter
@@ -40,6 +41,8 @@ from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
+
+from bot.keyboards import Keyboard
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -80,7 +83,12 @@ async def call_unparsed(bot: Bot, method: str, **parameters: Any) -> Any:
     return type: the rate limiter, the retries, the timeouts and the errors are those of
     every other call. Parameters go as given (None ones left out): `Defaults` are not
     applied, so pass `parse_mode` and the like explicitly."""
-    api_kwargs = {name: value for name, value in parameters.items() if value is not None}
+    api_kwargs = {
+        # A keyboard goes as the JSON it carries (bot.keyboards.Keyboard: the same bytes).
+        name: value.wire if isinstance(value, Keyboard) else value
+        for name, value in parameters.items()
+        if value is not None
+    }
     return await bot.do_api_request(method, api_kwargs=api_kwargs)
 
 
@@ -208,9 +216,9 @@ class AiohttpRequest(BaseRequest):
             content = _multipart(boundary, request_data.json_parameters, files)
             body = _TimedBody(content, f"multipart/form-data; boundary={boundary}", write)
         elif request_data is not None:
-            parameters = request_data.json_parameters
+            parameters = _json_parameters(request_data)
             if parameters:
-                body = urlencode(parameters).encode()
+                body = form_encoded(parameters)
                 headers = {"Content-Type": _FORM_CONTENT_TYPE}
 
         try:
@@ -230,6 +238,49 @@ class AiohttpRequest(BaseRequest):
         # Raised out here, so neither chained nor in the context: aiohttp's own messages may
         # quote the URL, and so the token.
         raise failure
+
+
+def _json_parameters(request_data: RequestData) -> dict[str, str]:
+    """`RequestData.json_parameters`, each value dumped once: PTB's property dumps every
+    non-text value twice (once to see it is not None); the values are the same."""
+    return {
+        name: value if isinstance(value, str) else json.dumps(value)
+        for name, value in request_data.parameters.items()
+    }
+
+
+# Form encoding as `urllib.parse.urlencode` does it (`quote_plus`, nothing safe beyond
+# letters, digits and "_.-~"; UTF-8), a character at a time in C (`str.translate`) where
+# urlencode quotes byte by byte in Python: a sixth to a third of the time of a call's body.
+_FORM_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_FORM_BYTES = tuple(
+    chr(b) if b in _FORM_SAFE else "+" if b == 0x20 else f"%{b:02X}" for b in range(256)
+)
+
+
+class _FormTable(dict[int, str]):
+    """Code point → its form encoding, filled in as characters are met (a few hundred)."""
+
+    def __missing__(self, code: int) -> str:
+        # A lone surrogate raises UnicodeEncodeError here, as it does in urlencode.
+        quoted = "".join([_FORM_BYTES[b] for b in chr(code).encode()])
+        if len(self) < _FORM_TABLE_MAX:
+            self[code] = quoted
+        return quoted
+
+
+_FORM_TABLE_MAX = 65536
+_FORM_TABLE = _FormTable({b: _FORM_BYTES[b] for b in range(128)})
+
+
+def form_encoded(parameters: Mapping[str, str]) -> bytes:
+    """`urlencode(parameters).encode()`, the same bytes, cheaper."""
+    return "&".join(
+        [
+            f"{name.translate(_FORM_TABLE)}={value.translate(_FORM_TABLE)}"
+            for name, value in parameters.items()
+        ]
+    ).encode()
 
 
 def _failure(error: Exception, url: str, body: _TimedBody | bytes | None) -> NetworkError:
