@@ -78,14 +78,10 @@ class Keyboard(InlineKeyboardMarkup):
 
     def __init__(self, rows: Sequence[Sequence[Button]]) -> None:
         super().__init__([[_button(label, data) for label, data in row] for row in rows])
-        # PTB's `to_dict` names a button's fields in this order; `json.dumps` as PTB calls it.
-        self._wire = json.dumps(
-            {
-                "inline_keyboard": [
-                    [{"callback_data": data, "text": label} for label, data in row] for row in rows
-                ]
-            }
-        )
+        # As PTB's `to_dict` has it (a button's fields in this order; no rows, no field),
+        # dumped as PTB dumps it.
+        keys = [[{"callback_data": data, "text": label} for label, data in row] for row in rows]
+        self._wire = json.dumps({"inline_keyboard": keys} if keys else {})
 
     @property
     def wire(self) -> str:
