@@ -7,9 +7,9 @@ that does not fit the shape is treated like an unknown button.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -65,28 +65,32 @@ Button = tuple[str, str]
 
 
 class Keyboard(InlineKeyboardMarkup):
-    """An inline keyboard of callback buttons that also holds its JSON, as it goes on the wire.
+    """An inline keyboard of callback buttons that turns itself into a dict cheaply.
 
-    A python-telegram-bot `InlineKeyboardMarkup` like any other (every PTB method takes it),
-    but the calls that carry it as they are (bot.request.call_unparsed: every reply) send
-    `wire` instead of having PTB turn the objects back into dicts and then JSON, call after
-    call: that was 0.1 ms for a keyboard of five buttons, built JSON directly 0.01 ms
-    (benchmarks/load.py, cProfile). `wire` is what PTB itself would send, byte for byte
-    (tests/unit/test_keyboards_wire.py compares the two)."""
+    A python-telegram-bot `InlineKeyboardMarkup` like any other (every PTB method takes it,
+    a test reads its buttons), but its `to_dict` (what PTB sends: every reply with a keyboard
+    calls it) builds the dict from its rows directly instead of walking the PTB objects'
+    attributes: 0.1 ms for a keyboard of five buttons, 0.005 ms so (benchmarks/load.py,
+    cProfile). The same dict, so the same bytes on the wire: tests/unit/test_wire_bytes.py
+    compares them."""
 
-    __slots__ = ("_wire",)
+    __slots__ = ("_rows",)
 
     def __init__(self, rows: Sequence[Sequence[Button]]) -> None:
         super().__init__([[_button(label, data) for label, data in row] for row in rows])
-        # As PTB's `to_dict` has it (a button's fields in this order; no rows, no field),
-        # dumped as PTB dumps it.
-        keys = [[{"callback_data": data, "text": label} for label, data in row] for row in rows]
-        self._wire = json.dumps({"inline_keyboard": keys} if keys else {})
+        self._rows = tuple(tuple(row) for row in rows)
 
-    @property
-    def wire(self) -> str:
-        """The keyboard as the `reply_markup` parameter of a Bot API call (JSON)."""
-        return self._wire
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        """See `TelegramObject.to_dict`: as PTB's (a button's fields in this order; no rows,
+        no field at all)."""
+        if not recursive or not self._rows:
+            return super().to_dict(recursive=recursive)
+        return {
+            "inline_keyboard": [
+                [{"callback_data": data, "text": label} for label, data in row]
+                for row in self._rows
+            ]
+        }
 
 
 # Buttons are immutable: the same (label, data) is one object, built once. The same

@@ -42,8 +42,6 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
-from bot.keyboards import Keyboard
-
 _LOGGER = logging.getLogger(__name__)
 
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -83,12 +81,7 @@ async def call_unparsed(bot: Bot, method: str, **parameters: Any) -> Any:
     return type: the rate limiter, the retries, the timeouts and the errors are those of
     every other call. Parameters go as given (None ones left out): `Defaults` are not
     applied, so pass `parse_mode` and the like explicitly."""
-    api_kwargs = {
-        # A keyboard goes as the JSON it carries (bot.keyboards.Keyboard: the same bytes).
-        name: value.wire if isinstance(value, Keyboard) else value
-        for name, value in parameters.items()
-        if value is not None
-    }
+    api_kwargs = {name: value for name, value in parameters.items() if value is not None}
     return await bot.do_api_request(method, api_kwargs=api_kwargs)
 
 

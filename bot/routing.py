@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from telegram import MessageEntity, Update
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
@@ -137,11 +137,14 @@ class Router(BaseHandler[Update, BotContext, None]):
     def _select(self, key: tuple[str, str]) -> tuple[_Candidate, ...]:
         chosen = []
         for index in sorted(self._routes.takers(key)):
-            entries = self._entries.get(index)
-            engaged_only = entries is not None and not entries.takers(key)
             handler = self.handlers[index]
-            engaged_at = handler.engaged_at if isinstance(handler, Engageable) else None
-            chosen.append(_Candidate(handler, engaged_only, engaged_at))
+            entries = self._entries.get(index)
+            if entries is None:
+                chosen.append(_Candidate(handler, False))
+                continue
+            # A flow (its entries are known: no protocol check, slow, for each kind of update).
+            flow = cast(Engageable, handler)
+            chosen.append(_Candidate(handler, not entries.takers(key), flow.engaged_at))
         return tuple(chosen)
 
     def candidates(self, update: Update) -> tuple[_Candidate, ...]:

@@ -1,6 +1,6 @@
 """The hot path's shortcuts send what python-telegram-bot would have sent, byte for byte.
 
-`bot.keyboards.Keyboard` carries its JSON, `bot.request.form_encoded` replaces
+`bot.keyboards.Keyboard` makes its own dict, `bot.request.form_encoded` replaces
 `urllib.parse.urlencode`, `_json_parameters` replaces `RequestData.json_parameters`, and
 the replies pass the link-preview options as JSON: each is checked here against PTB's own
 way, on the request body the transport writes.
@@ -80,9 +80,10 @@ async def _body(**parameters: Any) -> tuple[bytes, bytes]:
 
 
 @given(_rows)
-def test_a_keyboard_carries_the_json_ptb_makes_of_it(rows: list[list[tuple[str, str]]]) -> None:
+def test_a_keyboard_makes_the_dict_ptb_makes_of_it(rows: list[list[tuple[str, str]]]) -> None:
     keyboard = inline(rows)
-    assert keyboard.wire == json.dumps(_plain(rows).to_dict())
+    assert json.dumps(keyboard.to_dict()) == json.dumps(_plain(rows).to_dict())
+    assert keyboard.to_dict(recursive=False) == _plain(rows).to_dict(recursive=False)
     assert keyboard == _plain(rows)
     assert isinstance(keyboard, InlineKeyboardMarkup)
 
