@@ -235,11 +235,16 @@ class AiohttpRequest(BaseRequest):
 
 def _json_parameters(request_data: RequestData) -> dict[str, str]:
     """`RequestData.json_parameters`, each value dumped once: PTB's property dumps every
-    non-text value twice (once to see it is not None); the values are the same."""
+    non-text value twice (once to see it is not None); the values are the same (an int, a
+    chat or message id, is its digits, what `json.dumps` writes, without the encoder)."""
     return {
-        name: value if isinstance(value, str) else json.dumps(value)
+        name: value if type(value) is str else str(value) if type(value) is int else _dumps(value)
         for name, value in request_data.parameters.items()
     }
+
+
+def _dumps(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 # Form encoding as `urllib.parse.urlencode` does it (`quote_plus`, nothing safe beyond

@@ -8,6 +8,7 @@ way, on the request body the transport writes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -129,3 +130,21 @@ def test_buttons_are_shared_and_keyboards_are_not() -> None:
     assert first is not second
     assert first.inline_keyboard[0][0] is second.inline_keyboard[0][0]
     assert isinstance(first, Keyboard)
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@given(st.dictionaries(st.sampled_from(["chat_id", "message_id", "text", "x"]), _json_values))
+def test_the_parameters_are_dumped_as_ptb_dumps_them(parameters: dict[str, Any]) -> None:
+    async def call() -> RequestData:
+        recorder = _Recorder()
+        await call_unparsed(Bot(TOKEN, request=recorder), "sendMessage", **parameters)
+        return recorder.calls[0]
+
+    data = asyncio.run(call())
+    assert _json_parameters(data) == data.json_parameters
