@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -58,6 +58,12 @@ _STOPPING = "sentinella: stopping"  # the cancel message that stop_waiting sends
 def retry_after_seconds(error: RetryAfter) -> float:
     value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _stopped(task: asyncio.Task[Any]) -> NoReturn:
+    """Our cancel (`stop_waiting`), turned into an error the caller handles."""
+    task.uncancel()
+    raise ShuttingDown from None
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -126,13 +132,24 @@ class RetryingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JsonResult:
+        # `_interruptible` written out: this runs for every Bot API call, and a generator's
+        # context manager costs more than the rest of this layer (benchmarks/load.py).
+        task = asyncio.current_task()
+        if task is not None:
+            self._waiting.add(task)
         try:
-            async with self._interruptible():
-                return await self._with_retries(
-                    self._on_the_wire(callback), args, kwargs, endpoint, data, rate_limit_args
-                )
+            return await self._with_retries(
+                self._on_the_wire(callback), args, kwargs, endpoint, data, rate_limit_args
+            )
         except _LongFloodWait as wait:
             raise wait.error from None
+        except asyncio.CancelledError as error:
+            if task is None or _STOPPING not in error.args:
+                raise
+            _stopped(task)
+        finally:
+            if task is not None:
+                self._waiting.discard(task)
 
     @asynccontextmanager
     async def _interruptible(self) -> AsyncIterator[None]:
@@ -146,8 +163,7 @@ class RetryingRateLimiter(AIORateLimiter):
         except asyncio.CancelledError as error:
             if _STOPPING not in error.args:
                 raise
-            task.uncancel()  # our cancel, turned into an error the caller handles
-            raise ShuttingDown from None
+            _stopped(task)
         finally:
             self._waiting.discard(task)
 

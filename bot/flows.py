@@ -377,11 +377,10 @@ class FlowHandler(BaseHandler[Update, BotContext, None]):
         # Set by `start` once the application's database is open.
         self.store: ConversationStore | None = None
 
-    def engaged(self, update: Update) -> bool:
-        """Whether the chat of `update` is in this flow (at some step)."""
-        if update.effective_chat is None or update.effective_user is None:
-            return False
-        return self._store().step(self.name, conversation_key(update)) is not None
+    def engaged_at(self, chat_id: int, user_id: int) -> bool:
+        """Whether the conversation of this chat and user is in this flow (at some step):
+        the Router asks every flow a dozen times a message, with the update read once."""
+        return self._store().step(self.name, (chat_id, user_id)) is not None
 
     def check_update(self, update: object) -> FlowMatch | None:
         if not isinstance(update, Update) or update.channel_post or update.edited_channel_post:

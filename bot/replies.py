@@ -27,8 +27,8 @@ from bot.request import call_unparsed
 from domain.text import split_message
 
 # Link previews off: a message of ours never quotes a page (and a typed address must not
-# be fetched by Telegram).
-_NO_PREVIEW = {"is_disabled": True}
+# be fetched by Telegram). As JSON, as PTB would send {"is_disabled": True}: dumped once.
+_NO_PREVIEW = '{"is_disabled": true}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,16 +141,14 @@ async def _send_pieces(
     return sent
 
 
-# The tap answered by a reply of this update: a second reply does not answer it again.
-_answered: ContextVar[str | None] = ContextVar("answered_query", default=None)
-
-
 def _first_answer(update: Update) -> bool:
     """Whether the replies of this update have not answered its tap yet (and now do)."""
-    query = update.callback_query
-    if query is None or _answered.get() == query.id:
+    if update.callback_query is None:
         return False
-    _answered.set(query.id)
+    owed = _owed_by(update)
+    if owed.tap_answered:
+        return False
+    _owed.set(_Owed(owed.update_id, owed.lead, owed.record, tap_answered=True))
     return True
 
 
@@ -219,16 +217,6 @@ async def settle(update: Update) -> None:
 # --- the tapped message as the record of the answer ----------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Record:
-    query_id: str
-    text: str
-
-
-# Set by `record_answer` while one update is handled; the same task sends the next question.
-_pending: ContextVar[_Record | None] = ContextVar("pending_answer_record", default=None)
-
-
 def record_answer(update: Update, record: str) -> None:
     """The tapped question becomes `record` (HTML, e.g. "✓ Tipo scuola: <b>Scuola primaria</b>")
     followed by the next reply and its keyboard: ONE edit instead of removing the keyboard and
@@ -237,7 +225,8 @@ def record_answer(update: Update, record: str) -> None:
     query = update.callback_query
     if query is None or query.message is None:
         return
-    _pending.set(_Record(query.id, record))
+    owed = _owed_by(update)
+    _owed.set(_Owed(owed.update_id, owed.lead, record, owed.tap_answered))
 
 
 async def flush_record(update: Update) -> None:
@@ -248,12 +237,11 @@ async def flush_record(update: Update) -> None:
 
 
 def _take_record(update: Update) -> str | None:
-    pending = _pending.get()
-    query = update.callback_query
-    if pending is None or query is None or pending.query_id != query.id:
+    owed = _owed_now(update)
+    if owed is None or owed.record is None:
         return None
-    _pending.set(None)
-    return pending.text
+    _owed.set(_Owed(owed.update_id, owed.lead, None, owed.tap_answered))
+    return owed.record
 
 
 async def _edit_into(
@@ -292,22 +280,14 @@ async def _edit_into(
 # --- a preface sent with the next reply -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Lead:
-    update_id: int
-    text: str
-
-
-_lead: ContextVar[_Lead | None] = ContextVar("pending_lead", default=None)
-
-
 def lead_with(update: Update, text: str) -> None:
     """The next reply of this update starts with `text` (HTML), a blank line between: one
     message, one Bot API call and one round trip instead of two (e.g. a plesso's last
     recordings above the question; benchmarks/load.py). When the two would not fit in one
     message, `text` goes first on its own. A preface no reply took is sent by `flush_lead`,
     which the update processor calls once the handlers are done."""
-    _lead.set(_Lead(update.update_id, text))
+    owed = _owed_by(update)
+    _owed.set(_Owed(owed.update_id, text, owed.record, owed.tap_answered))
 
 
 async def flush_lead(update: Update) -> None:
@@ -319,8 +299,40 @@ async def flush_lead(update: Update) -> None:
 
 
 def _take_lead(update: Update) -> str | None:
-    pending = _lead.get()
-    if pending is None or pending.update_id != update.update_id:
+    owed = _owed_now(update)
+    if owed is None or owed.lead is None:
         return None
-    _lead.set(None)
-    return pending.text
+    _owed.set(_Owed(owed.update_id, None, owed.record, owed.tap_answered))
+    return owed.lead
+
+
+# --- what the replies of an update still owe it ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Owed:
+    """What the replies of one update still owe it, set by its handler and taken by the
+    replies of the same task: a preface for the next reply (`lead_with`), the tapped question
+    rewritten as the record of the answer (`record_answer`), and whether its tap has been
+    answered (Telegram takes one answer a tap). Keyed by the update, so that nothing left
+    over from another update is ever taken for this one."""
+
+    update_id: int
+    lead: str | None = None
+    record: str | None = None
+    tap_answered: bool = False
+
+
+# Replaced, never changed in place: a task started by the handler sees what was owed when it
+# started, as with any ContextVar, and cannot take it for its parent. (Built field by field:
+# `dataclasses.replace` costs several times more, on every reply.)
+_owed: ContextVar[_Owed | None] = ContextVar("owed_by_replies", default=None)
+
+
+def _owed_now(update: Update) -> _Owed | None:
+    owed = _owed.get()
+    return owed if owed is not None and owed.update_id == update.update_id else None
+
+
+def _owed_by(update: Update) -> _Owed:
+    return _owed_now(update) or _Owed(update.update_id)

@@ -14,7 +14,7 @@ chat is in it or one of its entry points could take the update, every other hand
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast, runtime_checkable
 
@@ -40,7 +40,9 @@ class Engageable(Protocol):
 
     entry_points: tuple[AnyHandler, ...]
 
-    def engaged(self, update: Update) -> bool: ...
+    def engaged_at(self, chat_id: int, user_id: int) -> bool:
+        """Whether the conversation of this chat and user is in the flow (at some step)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class _Candidate:
     # A flow none of whose entry points could take the update: asked only when the chat is
     # in it.
     only_if_engaged: bool
+    # The flow's own question, when it is a flow (bound once: asked for most messages).
+    engaged_at: Callable[[int, int], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,9 +137,14 @@ class Router(BaseHandler[Update, BotContext, None]):
     def _select(self, key: tuple[str, str]) -> tuple[_Candidate, ...]:
         chosen = []
         for index in sorted(self._routes.takers(key)):
+            handler = self.handlers[index]
             entries = self._entries.get(index)
-            engaged_only = entries is not None and not entries.takers(key)
-            chosen.append(_Candidate(self.handlers[index], engaged_only))
+            if entries is None:
+                chosen.append(_Candidate(handler, False))
+                continue
+            # A flow (its entries are known: no protocol check, slow, for each kind of update).
+            flow = cast(Engageable, handler)
+            chosen.append(_Candidate(handler, not entries.takers(key), flow.engaged_at))
         return tuple(chosen)
 
     def candidates(self, update: Update) -> tuple[_Candidate, ...]:
@@ -154,10 +163,17 @@ class Router(BaseHandler[Update, BotContext, None]):
     def check_update(self, update: object) -> RouterMatch | None:
         if not isinstance(update, Update):
             return None
+        # Read once for every flow asked whether the chat is in it (a dozen a message).
+        chat, user = update.effective_chat, update.effective_user
         for candidate in self.candidates(update):
-            handler = candidate.handler
-            if candidate.only_if_engaged and not cast(Engageable, handler).engaged(update):
+            if candidate.only_if_engaged and (
+                chat is None
+                or user is None
+                or candidate.engaged_at is None
+                or not candidate.engaged_at(chat.id, user.id)
+            ):
                 continue
+            handler = candidate.handler
             check = handler.check_update(update)
             if check is not None and check is not False:
                 return RouterMatch(handler, check)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -32,6 +33,23 @@ from tests.domain.helpers import refused
 )
 def test_fold_ignores_case_accents_and_punctuation(text: str, expected: str) -> None:
     assert fold(text) == expected
+
+
+def _fold_the_long_way(text: str) -> str:
+    """fold as it reads any text: its ASCII shortcut must give the same key."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return " ".join(kept.split())
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_fold_of_ascii_text_is_the_key_of_the_long_way(text: str) -> None:
+    assert fold(text) == _fold_the_long_way(text)
+
+
+@given(st.text())
+def test_fold_of_any_text_is_the_key_of_the_long_way(text: str) -> None:
+    assert fold(text) == _fold_the_long_way(text)
 
 
 @pytest.mark.parametrize(
