@@ -21,6 +21,7 @@ from domain.vaccines import (
 )
 from storage import audit
 from storage.db import Database, Row, parse_utc, utc_now_text
+from storage.erasure import secure_delete
 from storage.outbox import Outbox, OutboxTable
 
 
@@ -396,10 +397,7 @@ class VaccinesRepository:
             ) as cursor:
                 row = await cursor.fetchone()
             pupils = int(row[0]) if row else 0
-            async with conn.execute("PRAGMA secure_delete") as cursor:
-                secure = await cursor.fetchone()
-            await conn.execute("PRAGMA secure_delete = ON")
-            try:
+            async with secure_delete(conn):
                 await conn.execute(
                     "DELETE FROM vaccine_pupils WHERE list_id IN"
                     " (SELECT id FROM vaccine_lists WHERE year <= ?)",
@@ -417,8 +415,4 @@ class VaccinesRepository:
                         entity_id=str(year),
                         details={"pupils": pupils},
                     )
-            finally:
-                await conn.execute(
-                    f"PRAGMA secure_delete = {'ON' if secure and secure[0] else 'OFF'}"
-                )
         return pupils
