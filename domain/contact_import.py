@@ -45,8 +45,8 @@ from domain.contacts import (
 from domain.dates import parse_date
 from domain.errors import ValidationFailed
 from domain.people import Role, check_birth_date_for_role, parse_phone
-from domain.schools import RowError
-from domain.text import collapse_spaces, decode_upload, fold, normalize_person_name
+from domain.schools import RowError, row_error
+from domain.text import collapse_spaces, csv_records, decode_upload, fold, normalize_person_name
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_PEOPLE = 1000
@@ -286,10 +286,6 @@ class _LineProblems(Exception):
         self.problems = problems
 
 
-def row_error(line: int, error: ValidationFailed) -> RowError:
-    return RowError(line=line, code=error.code, params={k: str(v) for k, v in error.params.items()})
-
-
 # --- rows to people ------------------------------------------------------------------------------
 
 Row = tuple[int, Sequence[Cell]]
@@ -465,14 +461,8 @@ def csv_rows(content: bytes) -> Iterator[Row]:
     text = _decode(content)
     if not text.strip():
         raise ValidationFailed("import_empty")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_separator(text))
-    line = 1
-    try:
-        for cells in reader:
-            yield line, cells[:MAX_COLUMNS]
-            line = reader.line_num + 1
-    except csv.Error:
-        raise ValidationFailed("csv_malformed", line=line) from None
+    for line, cells in csv_records(text, csv_separator(text)):
+        yield line, cells[:MAX_COLUMNS]
 
 
 def _check_zip(content: bytes) -> None:

@@ -195,3 +195,12 @@ def test_the_register_refuses_a_codice_fiscale_twice() -> None:
         [2],
         [(3, "register_duplicate_cf")],
     )
+
+
+@EACH
+def test_a_malformed_record_names_the_line_it_starts_on(kind: str) -> None:
+    parse, header, good, *_ = CASES[kind]
+    quoted = good.replace(";", ';"two\nlines";', 1)  # one record over lines 2-3
+    with pytest.raises(ValidationFailed) as refused:
+        parse(_file(header, quoted, good, '"unterminated' + "x" * 200_000))
+    assert (refused.value.code, refused.value.params) == ("csv_malformed", {"line": 5})
