@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from domain.codice_fiscale import check_birth_date_matches, parse_codice_fiscale
-from domain.comuni import Comune, label, resolve_comune_text
+from domain.comuni import comune_of_cell
 from domain.contacts import (
     CaseFacts,
     ContactData,
@@ -220,19 +220,9 @@ def _birth_date(cell: Cell, today: date) -> date:
     return parse_date(cell_text(cell), today)
 
 
-def _comune(text: str) -> Comune:
-    found = resolve_comune_text(text)
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise ValidationFailed("csv_comune_unknown", comune=text)
-    options = ", ".join(label(comune) for comune in found)
-    raise ValidationFailed("csv_comune_ambiguous", comune=text, options=options)
-
-
 _OPTIONAL_PARSERS: dict[Column, Callable[[str], object]] = {
     Column.PHONE: parse_phone,
-    Column.COMUNE: _comune,
+    Column.COMUNE: comune_of_cell,
     Column.ADDRESS: parse_address,
 }
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.comuni import Comune, label, resolve_comune_text
+from domain.comuni import Comune, comune_of_cell
 from domain.errors import ValidationFailed
 from domain.text import collapse_spaces, csv_records, decode_upload, fold, normalize_free_text
 
@@ -269,19 +269,6 @@ def _is_blank(cells: list[str]) -> bool:
     return not any(cell.strip() for cell in cells)
 
 
-def _parse_comune(text: str) -> Comune:
-    found = resolve_comune_text(text)
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise ValidationFailed("csv_comune_unknown", comune=collapse_spaces(text) or "-")
-    raise ValidationFailed(
-        "csv_comune_ambiguous",
-        comune=collapse_spaces(text),
-        options=", ".join(label(comune) for comune in found),
-    )
-
-
 def _parse_address(text: str) -> str:
     if not text.strip():
         return ""
@@ -296,7 +283,7 @@ def _parse_name(text: str) -> str:
 _ROW_PARSERS: dict[str, tuple[str, Callable[[str], object]]] = {
     "code": ("codice_meccanografico", validate_codice_meccanografico),
     "name": ("denominazione", _parse_name),
-    "comune": ("comune", _parse_comune),
+    "comune": ("comune", comune_of_cell),
     "address": ("indirizzo", _parse_address),
     "school_type": ("tipo_scuola", parse_school_type),
     "sentinel": ("sentinella", parse_yes_no),
