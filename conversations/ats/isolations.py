@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from enum import IntEnum, auto
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -28,11 +27,11 @@ from bot.callbacks import Buttons
 from bot.catalog import citizens as texts
 from bot.catalog import common, error_text, plural, render
 from bot.context import BotContext
-from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.ats.export import export_labels
 from conversations.citizens.household import member_line
+from conversations.common.csv_upload import FileDraft, Step, read_upload
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.comuni import comune_by_code, label
@@ -59,15 +58,7 @@ def _today(context: BotContext) -> date:
 # --- /positivi ----------------------------------------------------------------------------
 
 
-class Step(IntEnum):
-    FILE = auto()
-
-
 flow: Flow[Step] = Flow("citizen_register", Step, file_steps=[Step.FILE])
-
-
-class RegisterDraft(FlowDraft):
-    """Nothing to remember but the step (waiting for the file)."""
 
 
 @flow.asker
@@ -77,7 +68,7 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
 
 @requires(Role.ADMIN)
 async def register(update: Update, context: BotContext) -> Step:
-    return await flow.go(update, context, Step.FILE, RegisterDraft().dump())
+    return await flow.go(update, context, Step.FILE, FileDraft().dump())
 
 
 def _ats_of(context: BotContext) -> str | None:
@@ -92,14 +83,9 @@ async def register_file(update: Update, context: BotContext) -> Step | int:
         # The register belongs to one ATS: a regional admin does not load one.
         await reply(update, texts.REGISTER_REGIONAL)
         return ConversationHandler.END
-    telegram_file = await update.message.document.get_file()
-    content = bytes(await telegram_file.download_as_bytearray())
     today = _today(context)
-    try:
-        parsed = await asyncio.to_thread(parse_register_csv, content, today)
-    except ValidationFailed as error:
-        await reply(update, error_text(error))
-        await flow.ask(update, context, Step.FILE, RegisterDraft().dump())
+    parsed = await read_upload(update, context, flow, lambda data: parse_register_csv(data, today))
+    if parsed is None:
         return Step.FILE
     services = context.services
     loaded = await citizens.load_register(services, context.actor, ats_code, parsed, services.now())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from enum import IntEnum, auto
 from typing import Any
 
 from telegram import Update
@@ -13,9 +11,9 @@ from bot.access import requires
 from bot.catalog import admin as texts
 from bot.catalog import common, error_text, render
 from bot.context import BotContext
-from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.replies import reply
+from conversations.common.csv_upload import FileDraft, Step, read_upload
 from domain.access import Actor, Role
 from domain.errors import ValidationFailed
 from domain.schools import RowError, parse_schools_csv
@@ -26,15 +24,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_LISTED_ERRORS = 30
 
 
-class Step(IntEnum):
-    FILE = auto()
-
-
 flow: Flow[Step] = Flow("schools", Step, file_steps=[Step.FILE])
-
-
-class SchoolsDraft(FlowDraft):
-    """The flow's draft: nothing to remember but the step (waiting for the file)."""
 
 
 def _scope(actor: Actor) -> str:
@@ -58,7 +48,7 @@ async def schools(update: Update, context: BotContext) -> Step:
             sentinel=counts.sentinel,
         ),
     )
-    return await flow.go(update, context, Step.FILE, SchoolsDraft().dump())
+    return await flow.go(update, context, Step.FILE, FileDraft().dump())
 
 
 @requires(Role.ADMIN)
@@ -68,13 +58,9 @@ async def file_received(update: Update, context: BotContext) -> Step | int:
     if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
         await reply(update, render(texts.SCHOOLS_FILE_TOO_BIG, max_mb=MAX_FILE_BYTES // 2**20))
         return Step.FILE
-    telegram_file = await document.get_file()
-    content = bytes(await telegram_file.download_as_bytearray())
-    try:
-        parsed = await asyncio.to_thread(parse_schools_csv, content)
-    except ValidationFailed as error:
-        await reply(update, render(texts.SCHOOLS_REFUSED_WHOLE, reason="") + error_text(error))
-        await flow.ask(update, context, Step.FILE, SchoolsDraft().dump())
+    refused = render(texts.SCHOOLS_REFUSED_WHOLE, reason="")
+    parsed = await read_upload(update, context, flow, parse_schools_csv, refused=refused)
+    if parsed is None:
         return Step.FILE
     services = context.services
     imported = await registry.import_schools(services, context.actor, parsed, services.now())

@@ -1,0 +1,56 @@
+"""The ATS's CSV uploads (/scuole, /positivi, /puntitampone, /esiti, /segnalazioni): a flow
+of one step waiting for the file; the file downloaded and read in a thread (a big file must
+not hold the event loop); a file refused as a whole answered with its reason and the
+question again, the flow staying on the file."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from enum import IntEnum, auto
+from typing import TypeVar
+
+from telegram import Update
+
+from bot.catalog import error_text
+from bot.context import BotContext
+from bot.drafts import FlowDraft
+from bot.flows import Flow
+from bot.replies import reply
+from domain.errors import ValidationFailed
+
+T = TypeVar("T")
+
+
+class Step(IntEnum):
+    FILE = auto()
+
+
+class FileDraft(FlowDraft):
+    """Nothing to remember but the step (waiting for the file)."""
+
+
+async def download(update: Update) -> bytes:
+    """The bytes of the document the message carries."""
+    assert update.message is not None and update.message.document is not None
+    telegram_file = await update.message.document.get_file()
+    return bytes(await telegram_file.download_as_bytearray())
+
+
+async def read_upload(
+    update: Update,
+    context: BotContext,
+    flow: Flow[Step],
+    parse: Callable[[bytes], T],
+    *,
+    refused: str = "",
+) -> T | None:
+    """The document read by `parse`; None when it refused the whole file: the admin was
+    told why (after `refused`) and asked for the file again, and the flow stays on it."""
+    content = await download(update)
+    try:
+        return await asyncio.to_thread(parse, content)
+    except ValidationFailed as error:
+        await reply(update, refused + error_text(error))
+        await flow.ask(update, context, Step.FILE, FileDraft().dump())
+        return None
