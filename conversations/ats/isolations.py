@@ -31,7 +31,7 @@ from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.ats.export import export_labels
 from conversations.citizens.household import member_line
-from conversations.common.csv_upload import FileDraft, Step, read_upload
+from conversations.common.csv_upload import FileDraft, Step, read_upload, reason
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.comuni import comune_by_code, label
@@ -97,8 +97,7 @@ async def register_file(update: Update, context: BotContext) -> Step | int:
     )
     if loaded.refused:
         lines = [
-            render(texts.REGISTER_REFUSED_LINE, line=e.line)
-            + error_text(ValidationFailed(e.code, **e.params))
+            render(texts.REGISTER_REFUSED_LINE, line=e.line) + reason(e)
             for e in loaded.refused[:MAX_LISTED_ERRORS]
         ]
         summary += texts.REGISTER_REFUSED_HEADER + "\n" + "\n".join(lines)

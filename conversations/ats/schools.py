@@ -9,13 +9,12 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 
 from bot.access import requires
 from bot.catalog import admin as texts
-from bot.catalog import common, error_text, render
+from bot.catalog import common, render
 from bot.context import BotContext
 from bot.flows import Flow, FlowHandler
 from bot.replies import reply
-from conversations.common.csv_upload import FileDraft, Step, read_upload
+from conversations.common.csv_upload import FileDraft, Step, read_upload, reason
 from domain.access import Actor, Role
-from domain.errors import ValidationFailed
 from domain.schools import RowError, parse_schools_csv
 from services import registry
 from services.registry import SchoolsImported
@@ -84,8 +83,7 @@ def _refused_rows(errors: list[RowError]) -> str:
     if not errors:
         return ""
     lines = [
-        render(texts.SCHOOLS_REFUSED_LINE, line=error.line, reason="")
-        + error_text(ValidationFailed(error.code, **error.params))
+        render(texts.SCHOOLS_REFUSED_LINE, line=error.line, reason="") + reason(error)
         for error in errors[:MAX_LISTED_ERRORS]
     ]
     if len(errors) > MAX_LISTED_ERRORS:

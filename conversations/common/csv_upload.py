@@ -1,7 +1,8 @@
 """The ATS's CSV uploads (/scuole, /positivi, /puntitampone, /esiti, /segnalazioni): a flow
 of one step waiting for the file; the file downloaded and read in a thread (a big file must
 not hold the event loop); a file refused as a whole answered with its reason and the
-question again, the flow staying on the file."""
+question again, the flow staying on the file. Also the words of a refused line's reason,
+for every file a user sends (the referents' contact lists and vaccine lists too)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.drafts import FlowDraft
 from bot.flows import Flow
 from bot.replies import reply
 from domain.errors import ValidationFailed
+from domain.schools import RowError
 
 T = TypeVar("T")
 
@@ -28,6 +30,11 @@ class Step(IntEnum):
 
 class FileDraft(FlowDraft):
     """Nothing to remember but the step (waiting for the file)."""
+
+
+def reason(error: RowError) -> str:
+    """What is wrong with a refused line, in the catalog's words."""
+    return error_text(ValidationFailed(error.code, **error.params))
 
 
 async def download(update: Update) -> bytes:

@@ -22,14 +22,14 @@ from telegram.ext import (
 from bot import keyboards
 from bot.access import public, requires
 from bot.callbacks import Buttons
-from bot.catalog import common, error_text, render
+from bot.catalog import common, render
 from bot.catalog import swabs as texts
 from bot.context import BotContext
 from bot.flows import Flow, FlowHandler
 from bot.menus import set_citizen_menu
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.citizens.common import MENU_KEYBOARD
-from conversations.common.csv_upload import FileDraft, Step, read_upload
+from conversations.common.csv_upload import FileDraft, Step, read_upload, reason
 from conversations.swabs.booking import local_now
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
@@ -60,8 +60,7 @@ def _today(context: BotContext) -> date:
 
 def _refused_lines(refused: list[RowError]) -> str:
     lines = [
-        render(texts.REFUSED_LINE, line=e.line) + error_text(ValidationFailed(e.code, **e.params))
-        for e in refused[:MAX_LISTED_ERRORS]
+        render(texts.REFUSED_LINE, line=e.line) + reason(e) for e in refused[:MAX_LISTED_ERRORS]
     ]
     return texts.SLOTS_REFUSED_HEADER + "\n" + "\n".join(lines) if lines else ""
 
