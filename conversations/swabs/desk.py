@@ -92,12 +92,17 @@ async def ask_referrals(
     await reply(update, texts.ASK_REFERRALS)
 
 
-@requires(Role.ADMIN)
-async def referrals(update: Update, context: BotContext) -> Step | int:
+async def _ats_upload(update: Update, context: BotContext, flow: Flow[Step]) -> Step | int:
+    """The question of an upload that belongs to one ATS: a regional admin loads none."""
     if context.actor.admin_ats is None:
         await reply(update, texts.REGIONAL_ONLY_ATS)
         return ConversationHandler.END
-    return await referrals_flow.go(update, context, Step.FILE, FileDraft().dump())
+    return await flow.go(update, context, Step.FILE, FileDraft().dump())
+
+
+@requires(Role.ADMIN)
+async def referrals(update: Update, context: BotContext) -> Step | int:
+    return await _ats_upload(update, context, referrals_flow)
 
 
 @requires(Role.ADMIN)
@@ -143,10 +148,7 @@ async def referrals_file(update: Update, context: BotContext) -> Step | int:
 
 @requires(Role.ADMIN)
 async def points(update: Update, context: BotContext) -> Step | int:
-    if context.actor.admin_ats is None:
-        await reply(update, texts.REGIONAL_ONLY_ATS)
-        return ConversationHandler.END
-    return await points_flow.go(update, context, Step.FILE, FileDraft().dump())
+    return await _ats_upload(update, context, points_flow)
 
 
 @requires(Role.ADMIN)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from emulator.driver import ChatUser
-from tests.e2e.test_citizens import REGISTER
+from tests.e2e.test_citizens import REGISTER, db_rows
 from tests.e2e.test_swabs import REFERRALS_HEADER, SLOTS
+from tests.harness import ADMIN_REGIONAL, Harness
 
 UPLOADS = {
     # command: (a fragment of the question, a good file, a fragment of its result)
@@ -29,3 +30,17 @@ async def test_a_refused_file_asks_for_the_file_again(admin: ChatUser, command: 
     await admin.expect(question)
     await admin.send_file("buono.csv", good.encode(), "text/csv")
     await admin.expect(result)
+
+
+@pytest.mark.parametrize("command", ["/positivi", "/puntitampone", "/segnalazioni"])
+async def test_a_regional_admin_loads_no_file_of_one_ats(harness: Harness, command: str) -> None:
+    regional = harness.user(ADMIN_REGIONAL, "Rita")
+    await regional.send(command)
+    if command == "/positivi":  # the register asks, and refuses the file
+        await regional.expect("registro dei positivi")
+        await regional.send_file("positivi.csv", REGISTER.encode(), "text/csv")
+        await regional.expect("Il registro è di una ATS")
+    else:
+        await regional.expect("un amministratore regionale non li carica")
+    tables = ("citizens", "swab_points", "swab_referrals")
+    assert [db_rows(harness, f"SELECT COUNT(*) FROM {table}") for table in tables] == [[(0,)]] * 3
