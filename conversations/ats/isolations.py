@@ -17,8 +17,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot import keyboards
@@ -31,7 +29,7 @@ from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.ats.export import export_labels
 from conversations.citizens.household import member_line
-from conversations.common.csv_upload import FileDraft, Step, read_upload, reason
+from conversations.common.csv_upload import FileDraft, Step, read_upload, reason, upload_handler
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.comuni import comune_by_code, label
@@ -465,10 +463,7 @@ async def link_chat(update: Update, context: BotContext) -> None:
 
 
 def build() -> FlowHandler:
-    return flow.handler(
-        entry_points=[CommandHandler("positivi", register)],
-        states={Step.FILE: [MessageHandler(filters.Document.ALL, register_file)]},
-    )
+    return upload_handler(flow, "positivi", register, register_file)
 
 
 def handlers() -> list[CommandHandler[BotContext, None] | CallbackQueryHandler[BotContext, None]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import ConversationHandler
 
 from bot.access import requires
 from bot.catalog import admin as texts
@@ -13,7 +13,7 @@ from bot.catalog import common, render
 from bot.context import BotContext
 from bot.flows import Flow, FlowHandler
 from bot.replies import reply
-from conversations.common.csv_upload import FileDraft, Step, read_upload, reason
+from conversations.common.csv_upload import FileDraft, Step, read_upload, reason, upload_handler
 from domain.access import Actor, Role
 from domain.schools import RowError, parse_schools_csv
 from services import registry
@@ -92,7 +92,4 @@ def _refused_rows(errors: list[RowError]) -> str:
 
 
 def build() -> FlowHandler:
-    return flow.handler(
-        entry_points=[CommandHandler("scuole", schools)],
-        states={Step.FILE: [MessageHandler(filters.Document.ALL, file_received)]},
-    )
+    return upload_handler(flow, "scuole", schools, file_received)

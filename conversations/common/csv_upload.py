@@ -7,16 +7,17 @@ for every file a user sends (the referents' contact lists and vaccine lists too)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from enum import IntEnum, auto
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Update
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.catalog import error_text
 from bot.context import BotContext
 from bot.drafts import FlowDraft
-from bot.flows import Flow
+from bot.flows import Flow, FlowHandler
 from bot.replies import reply
 from domain.errors import ValidationFailed
 from domain.schools import RowError
@@ -26,6 +27,9 @@ T = TypeVar("T")
 
 class Step(IntEnum):
     FILE = auto()
+
+
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Step | int]]
 
 
 class FileDraft(FlowDraft):
@@ -61,3 +65,13 @@ async def read_upload(
         await reply(update, refused + error_text(error))
         await flow.ask(update, context, Step.FILE, FileDraft().dump())
         return None
+
+
+def upload_handler(
+    flow: Flow[Step], command: str, start: Callback, file_received: Callback
+) -> FlowHandler:
+    """The flow's handler: `command` asks for the file, a document answers it."""
+    return flow.handler(
+        entry_points=[CommandHandler(command, start)],
+        states={Step.FILE: [MessageHandler(filters.Document.ALL, file_received)]},
+    )

@@ -15,7 +15,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
     filters,
 )
 
@@ -29,7 +28,7 @@ from bot.flows import Flow, FlowHandler
 from bot.menus import set_citizen_menu
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.citizens.common import MENU_KEYBOARD
-from conversations.common.csv_upload import FileDraft, Step, read_upload, reason
+from conversations.common.csv_upload import FileDraft, Step, read_upload, reason, upload_handler
 from conversations.swabs.booking import local_now
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
@@ -494,18 +493,9 @@ def staff_link() -> CommandHandler[BotContext, None]:
 
 def build() -> list[FlowHandler]:
     return [
-        points_flow.handler(
-            entry_points=[CommandHandler("puntitampone", points)],
-            states={Step.FILE: [MessageHandler(filters.Document.ALL, points_file)]},
-        ),
-        results_flow.handler(
-            entry_points=[CommandHandler("esiti", results)],
-            states={Step.FILE: [MessageHandler(filters.Document.ALL, results_file)]},
-        ),
-        referrals_flow.handler(
-            entry_points=[CommandHandler("segnalazioni", referrals)],
-            states={Step.FILE: [MessageHandler(filters.Document.ALL, referrals_file)]},
-        ),
+        upload_handler(points_flow, "puntitampone", points, points_file),
+        upload_handler(results_flow, "esiti", results, results_file),
+        upload_handler(referrals_flow, "segnalazioni", referrals, referrals_file),
     ]
 
 
