@@ -197,6 +197,21 @@ def resolve_comune_text(text: str) -> tuple[Comune, ...]:
     return ()
 
 
+def comune_of_cell(text: str) -> Comune:
+    """The one comune a file's cell names (resolve_comune_text); none or several refuse the
+    cell, naming what was written (and the comuni it could be)."""
+    found = resolve_comune_text(text)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ValidationFailed("csv_comune_unknown", comune=collapse_spaces(text) or "-")
+    raise ValidationFailed(
+        "csv_comune_ambiguous",
+        comune=collapse_spaces(text),
+        options=", ".join(label(comune) for comune in found),
+    )
+
+
 def _rank(entry: _Entry, query: str, query_words: list[str], compact: str) -> int | None:
     """How well `entry` matches: 0 exact, 1 prefix, 2 word prefixes, 3 substring, 4 other
     spelling (Völs for Fiè); None if it does not match."""

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from domain.codice_fiscale import check_birth_date_matches, parse_codice_fiscale
-from domain.comuni import Comune, label, resolve_comune_text
+from domain.comuni import comune_of_cell
 from domain.contacts import (
     CaseFacts,
     ContactData,
@@ -45,8 +45,8 @@ from domain.contacts import (
 from domain.dates import parse_date
 from domain.errors import ValidationFailed
 from domain.people import Role, check_birth_date_for_role, parse_phone
-from domain.schools import RowError
-from domain.text import collapse_spaces, decode_upload, fold, normalize_person_name
+from domain.schools import RowError, row_error
+from domain.text import collapse_spaces, csv_records, decode_upload, fold, normalize_person_name
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_PEOPLE = 1000
@@ -220,19 +220,9 @@ def _birth_date(cell: Cell, today: date) -> date:
     return parse_date(cell_text(cell), today)
 
 
-def _comune(text: str) -> Comune:
-    found = resolve_comune_text(text)
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise ValidationFailed("csv_comune_unknown", comune=text)
-    options = ", ".join(label(comune) for comune in found)
-    raise ValidationFailed("csv_comune_ambiguous", comune=text, options=options)
-
-
 _OPTIONAL_PARSERS: dict[Column, Callable[[str], object]] = {
     Column.PHONE: parse_phone,
-    Column.COMUNE: _comune,
+    Column.COMUNE: comune_of_cell,
     Column.ADDRESS: parse_address,
 }
 
@@ -284,10 +274,6 @@ class _LineProblems(Exception):
     def __init__(self, problems: list[ValidationFailed]) -> None:
         super().__init__(len(problems))
         self.problems = problems
-
-
-def row_error(line: int, error: ValidationFailed) -> RowError:
-    return RowError(line=line, code=error.code, params={k: str(v) for k, v in error.params.items()})
 
 
 # --- rows to people ------------------------------------------------------------------------------
@@ -465,14 +451,8 @@ def csv_rows(content: bytes) -> Iterator[Row]:
     text = _decode(content)
     if not text.strip():
         raise ValidationFailed("import_empty")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_separator(text))
-    line = 1
-    try:
-        for cells in reader:
-            yield line, cells[:MAX_COLUMNS]
-            line = reader.line_num + 1
-    except csv.Error:
-        raise ValidationFailed("csv_malformed", line=line) from None
+    for line, cells in csv_records(text, csv_separator(text)):
+        yield line, cells[:MAX_COLUMNS]
 
 
 def _check_zip(content: bytes) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TypeVar
 
-from domain.contact_import import csv_rows, header_key, row_error
+from domain.contact_import import csv_rows, header_key
 from domain.errors import ValidationFailed
-from domain.schools import RowError
+from domain.schools import RowError, row_error
 
 T = TypeVar("T")
 

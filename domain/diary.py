@@ -13,7 +13,8 @@ from domain.errors import ValidationFailed
 
 
 class Symptom(StrEnum):
-    """The ISS list (Rapporto COVID-19 n. 58/2020); the last three are asked for children."""
+    """The ISS list (Rapporto COVID-19 n. 58/2020), in its order; the diary asks the last
+    three for children only (CHILD_ONLY). The sent-home report picks from it too."""
 
     FEVER = "febbre"
     CHILLS = "brividi"

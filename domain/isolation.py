@@ -23,14 +23,14 @@ from domain.codice_fiscale import (
     check_birth_date_matches,
     parse_codice_fiscale,
 )
-from domain.comuni import label, resolve_comune_text
+from domain.comuni import comune_of_cell
 from domain.csv_import import LineProblems, read_csv
 from domain.dates import check_not_before, check_not_future, parse_date
 from domain.errors import ValidationFailed
 from domain.lockout import Lockout
 from domain.people import parse_phone
 from domain.schools import RowError
-from domain.text import collapse_spaces, normalize_person_name
+from domain.text import normalize_person_name
 
 
 @dataclass(frozen=True)
@@ -248,16 +248,7 @@ def _row(line: int, cells: Mapping[str, str], today: date) -> RegisterRow:
 
 def comune_code_of(text: str) -> str:
     """The codice catastale of the one comune `text` names ("Milano", "Milano (MI)")."""
-    found = resolve_comune_text(text)
-    if len(found) == 1:
-        return found[0].code
-    if not found:
-        raise ValidationFailed("csv_comune_unknown", comune=collapse_spaces(text) or "-")
-    raise ValidationFailed(
-        "csv_comune_ambiguous",
-        comune=collapse_spaces(text),
-        options=", ".join(label(comune) for comune in found),
-    )
+    return comune_of_cell(text).code
 
 
 def _past_date(text: str, today: date, field: str) -> date:

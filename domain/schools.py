@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.comuni import Comune, label, resolve_comune_text
+from domain.comuni import Comune, comune_of_cell
 from domain.errors import ValidationFailed
-from domain.text import collapse_spaces, decode_upload, fold, normalize_free_text
+from domain.text import collapse_spaces, csv_records, decode_upload, fold, normalize_free_text
 
 
 class SchoolType(StrEnum):
@@ -186,6 +184,11 @@ class RowError(BaseModel):
     params: dict[str, str]
 
 
+def row_error(line: int, error: ValidationFailed) -> RowError:
+    """The RowError of one of a line's problems."""
+    return RowError(line=line, code=error.code, params={k: str(v) for k, v in error.params.items()})
+
+
 class SchoolsImport(BaseModel):
     """The outcome of reading a plessi CSV: the good rows and what is wrong with the others."""
 
@@ -258,38 +261,12 @@ def _check_header(cells: list[str]) -> dict[str, int]:
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, cells) of each record; records may span lines inside quotes."""
-    first_line = text.splitlines()[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first_line))
-    line = 1
-    try:
-        for cells in reader:
-            yield line, cells
-            line = reader.line_num + 1
-    except csv.Error:
-        raise ValidationFailed("csv_malformed", line=line) from None
+    return csv_records(text, _separator(text.splitlines()[0]))
 
 
 def _is_blank(cells: list[str]) -> bool:
     # Excel leaves ";;;;;;" lines after the data when rows are cleared.
     return not any(cell.strip() for cell in cells)
-
-
-def _row_error(line: int, error: ValidationFailed) -> RowError:
-    return RowError(line=line, code=error.code, params={k: str(v) for k, v in error.params.items()})
-
-
-def _parse_comune(text: str) -> Comune:
-    found = resolve_comune_text(text)
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise ValidationFailed("csv_comune_unknown", comune=collapse_spaces(text) or "-")
-    raise ValidationFailed(
-        "csv_comune_ambiguous",
-        comune=collapse_spaces(text),
-        options=", ".join(label(comune) for comune in found),
-    )
 
 
 def _parse_address(text: str) -> str:
@@ -306,7 +283,7 @@ def _parse_name(text: str) -> str:
 _ROW_PARSERS: dict[str, tuple[str, Callable[[str], object]]] = {
     "code": ("codice_meccanografico", validate_codice_meccanografico),
     "name": ("denominazione", _parse_name),
-    "comune": ("comune", _parse_comune),
+    "comune": ("comune", comune_of_cell),
     "address": ("indirizzo", _parse_address),
     "school_type": ("tipo_scuola", parse_school_type),
     "sentinel": ("sentinella", parse_yes_no),
@@ -371,7 +348,7 @@ def parse_schools_csv(data: bytes) -> SchoolsImport:
             else:
                 first_seen[code] = line
         if problems:
-            errors.extend(_row_error(line, problem) for problem in problems)
+            errors.extend(row_error(line, problem) for problem in problems)
         else:
             rows.append(PlessoRow.model_validate({"line": line, **values}))
     return SchoolsImport(rows=rows, errors=errors)

@@ -30,6 +30,7 @@ from domain.cases import CaseDraft
 from domain.codice_fiscale import parse_codice_fiscale
 from domain.comuni import Comune
 from domain.dates import check_not_future, format_date, parse_date
+from domain.diary import Symptom as Symptom  # the same ISS list as the diary's
 from domain.errors import ValidationFailed
 from domain.people import Role as PersonRole
 from domain.schools import SchoolType
@@ -60,22 +61,6 @@ CASE_ROLE: dict[SentHomeRole, PersonRole | None] = {
     SentHomeRole.ATA: PersonRole.STAFF,
     SentHomeRole.OTHER: None,
 }
-
-
-class Symptom(StrEnum):
-    """The ISS list (Rapporto COVID-19 n. 58/2020), in its order."""
-
-    FEVER = "febbre"
-    CHILLS = "brividi"
-    COUGH = "tosse"
-    BREATHING = "respiro"
-    SMELL_TASTE = "olfatto"
-    RUNNY_NOSE = "naso"
-    SORE_THROAT = "gola"
-    DIARRHOEA = "diarrea"
-    HEADACHE = "testa"
-    NAUSEA = "nausea"
-    MUSCLE_PAIN = "muscoli"
 
 
 class HandedTo(StrEnum):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import re
 import unicodedata
+from collections.abc import Iterator
 
 from domain.errors import ValidationFailed
 
@@ -46,6 +49,20 @@ def decode_upload(data: bytes, *, fallback: str | None = None) -> str:
         return data.decode(fallback)
     except UnicodeDecodeError:
         return data.decode("latin-1")  # every byte is a character: never fails
+
+
+def csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) of each record of an uploaded CSV (the first line is 1); a
+    record may span lines inside quotes. A record the csv module cannot read refuses the
+    file, naming the line it starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    try:
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1
+    except csv.Error:
+        raise ValidationFailed("csv_malformed", line=line) from None
 
 
 def collapse_spaces(text: str) -> str:

@@ -17,12 +17,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram.error import TelegramError
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application
 
 from bot.catalog import citizens as texts
 from bot.catalog import render
 from bot.context import BotContext, services_of
 from domain.dates import format_date
+from reminders.scheduling import job_queue
 from services import citizens
 from services.citizens import ReminderKind
 
@@ -40,9 +41,7 @@ RETENTION_AFTER = timedelta(minutes=10)
 def install(application: AnyApplication) -> None:
     """The retention run every day; the diary reminders unless REMINDERS_ENABLED is off."""
     settings = services_of(application).settings
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue = job_queue(application)
     # Closed isolations are deleted after the retention days, just after the cases' run.
     run_at = (datetime.combine(date.today(), settings.retention_time) + RETENTION_AFTER).time()
     queue.run_daily(

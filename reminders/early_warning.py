@@ -24,7 +24,7 @@ from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application
 
 from bot.catalog import ats as texts
 from bot.catalog import render
@@ -35,6 +35,7 @@ from domain.absences import format_percent
 from domain.calendar import SchoolCalendar
 from domain.early_warning import EarlyWarningReport, required_history
 from domain.signals import Kind
+from reminders.scheduling import job_queue
 from services import report as report_service
 
 log = logging.getLogger(__name__)
@@ -191,9 +192,7 @@ def install(application: AnyApplication) -> None:
     services = services_of(application)
     if not services.settings.reminders_enabled:
         return
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue = job_queue(application)
     queue.run_daily(
         _scheduled,
         time=REPORT_PUSH_TIME.replace(tzinfo=services.settings.tz),

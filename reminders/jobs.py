@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application
 
 from bot.context import BotContext, Services, services_of
 from bot.errors import pause_for
@@ -30,6 +30,7 @@ from domain.access import Actor
 from domain.calendar import SchoolCalendar
 from reminders.due import Schedule, due_reminders, group_by_referent, manual_reminders
 from reminders.facts import gather
+from reminders.scheduling import job_queue
 from reminders.sender import ReminderSender, RunSummary
 from services import reminders as reminders_service
 from services.reminders import PushRefusal
@@ -62,9 +63,7 @@ def install(application: AnyApplication) -> None:
     settings = services_of(application).settings
     if not settings.reminders_enabled:
         return
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue = job_queue(application)
     grace = {"misfire_grace_time": MISFIRE_GRACE_SECONDS, "coalesce": True}
     for moment in sorted({settings.reminder_time, settings.deadline_reminder_time}):
         queue.run_daily(

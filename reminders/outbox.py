@@ -24,10 +24,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from aiolimiter import AsyncLimiter
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application
 
 from bot.context import BotContext, services_of
 from domain.outbox import OutboxStatus
+from reminders.scheduling import job_queue
 from reminders.sender import Release, unreachable_reason
 
 log = logging.getLogger(__name__)
@@ -139,9 +140,7 @@ def schedule(
     start_name: str,
 ) -> None:
     """Run `job` every RETRY_EVERY, and once at start-up (what a crash or a stop left)."""
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue = job_queue(application)
     queue.run_repeating(
         job,
         interval=RETRY_EVERY,

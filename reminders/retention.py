@@ -13,9 +13,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application
 
 from bot.context import BotContext, services_of
+from reminders.scheduling import job_queue
 from storage.retention import Draft, Purge
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,7 @@ _LOCK_KEY = "retention:lock"
 def install(application: AnyApplication) -> None:
     """Put the daily run on the JobQueue, at RETENTION_TIME in the settings' time zone."""
     settings = services_of(application).settings
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue = job_queue(application)
     queue.run_daily(
         scheduled_run,
         time=settings.retention_time.replace(tzinfo=settings.tz),

@@ -20,7 +20,7 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application
 
 from bot import keyboards
 from bot.callbacks import Buttons
@@ -30,6 +30,7 @@ from bot.context import BotContext, Services, services_of
 from domain.dates import format_date
 from domain.senthome import NoticeKind, SentHomeReport
 from reminders.outbox import deliver_each, pacing, schedule
+from reminders.scheduling import job_queue
 from reminders.sender import send_with_retries
 from services import senthome as service
 from storage.senthome import SentHomeNotice
@@ -201,9 +202,7 @@ def install(application: AnyApplication) -> None:
     settings = services_of(application).settings
     if not settings.reminders_enabled:
         return
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue = job_queue(application)
     queue.run_daily(
         _question_job,
         time=settings.sent_home_question_time.replace(tzinfo=settings.tz),

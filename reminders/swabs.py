@@ -10,11 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 from telegram.error import TelegramError
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application
 
 from bot.catalog import render
 from bot.catalog import swabs as texts
 from bot.context import BotContext, services_of
+from reminders.scheduling import job_queue
 from services import swabs
 from services.swabs import DueSwabReminder, SwabReminder
 
@@ -27,9 +28,7 @@ JOB = "swabs:reminders"
 
 def install(application: AnyApplication) -> None:
     settings = services_of(application).settings
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue = job_queue(application)
     if not settings.reminders_enabled:
         return
     queue.run_repeating(

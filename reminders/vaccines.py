@@ -19,7 +19,7 @@ import logging
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.ext import Application, JobQueue
+from telegram.ext import Application
 
 from bot.catalog import render
 from bot.catalog import vaccines as texts
@@ -27,6 +27,7 @@ from bot.context import BotContext, Services, services_of
 from domain.calendar import italian_holidays
 from domain.vaccines import VaccineNotice, invite_due, short_name
 from reminders.outbox import deliver_each, pacing, schedule
+from reminders.scheduling import job_queue
 from reminders.sender import send_with_retries
 from services import vaccines
 from services.vaccines import Queued, Rules
@@ -136,9 +137,7 @@ def install(application: AnyApplication) -> None:
     RETENTION_TIME, and the daily reminders (when reminders are enabled)."""
     schedule(application, _deliver_job, retry_name=JOB_RETRY, start_name=JOB_START)
     settings = services_of(application).settings
-    queue: JobQueue[Any] | None = application.job_queue
-    if queue is None:
-        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    queue = job_queue(application)
     grace = {"misfire_grace_time": 3600, "coalesce": True}
     queue.run_daily(
         _retention_job,

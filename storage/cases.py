@@ -17,12 +17,12 @@ from domain.cases import (
     CaseUpdate,
     UpdateOutcome,
     changed_fields,
-    clamp_page,
     page_count,
 )
 from domain.comuni import Comune
 from storage import audit
 from storage.db import Connection, Database, Row, parse_utc, utc_now_text
+from storage.paging import fetch_page
 
 # Columns written from CaseData, in CaseData's own names except the comune, which is split.
 _DATA_COLUMNS = (
@@ -228,15 +228,14 @@ class CasesRepository:
 
     async def page(self, plesso_code: str, page: int, size: int = PAGE_SIZE) -> CasePage:
         """One page of the plesso's cases, newest first; `page` is clamped to the real ones."""
-        row = await self._db.fetchone(
-            "SELECT COUNT(*) AS n FROM cases WHERE plesso_code = ?", (plesso_code,)
-        )
-        total = int(row["n"]) if row else 0
-        current = clamp_page(page, total, size)
-        rows = await self._db.fetchall(
-            "SELECT id, surname, name, codice_fiscale, last_attendance, status FROM cases"
-            " WHERE plesso_code = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-            (plesso_code, size, (current - 1) * size),
+        rows, current, total = await fetch_page(
+            self._db,
+            columns="id, surname, name, codice_fiscale, last_attendance, status",
+            source="cases WHERE plesso_code = ?",
+            params=(plesso_code,),
+            order="id DESC",
+            page=page,
+            size=size,
         )
         counts = await self.contact_counts([r["id"] for r in rows])
         items = [

@@ -24,7 +24,6 @@ from domain.closing import (
     CloseOutcome,
     CloseResult,
     OutboxItem,
-    OutboxStatus,
     new_receipt_code,
 )
 from storage import audit
@@ -32,7 +31,7 @@ from storage.cases import case_from_row as _case
 from storage.cases import fetch_case as _fetch
 from storage.cases import is_case_closed_error
 from storage.db import Database, Row, parse_utc, utc_now_text
-from storage.outbox import Outbox, OutboxTable
+from storage.outbox import Outbox, OutboxDelivery, OutboxTable
 
 _RECEIPT_TRIES = 5
 
@@ -61,7 +60,7 @@ def _outbox(row: Row) -> OutboxItem:
     )
 
 
-class ClosingRepository:
+class ClosingRepository(OutboxDelivery):
     def __init__(self, db: Database, receipt_codes: Callable[[], str] = new_receipt_code) -> None:
         self._db = db
         self._receipt_codes = receipt_codes
@@ -144,25 +143,6 @@ class ClosingRepository:
             "SELECT * FROM ats_outbox WHERE case_id = ? ORDER BY admin_user_id", (case_id,)
         )
         return [_outbox(row) for row in rows]
-
-    # Claiming and recording how a send ended are every outbox's (storage.outbox).
-
-    async def claim(self, item: OutboxItem, now: datetime, hold: timedelta) -> bool:
-        """Take a pending notice for one attempt; False if another run took it first.
-
-        The attempt is counted and the row pushed `hold` ahead before sending, so a crash
-        mid-send leaves it to be retried later, never twice at once."""
-        return await self._outbox.claim(item.id, item.attempts, now, hold)
-
-    async def sent(self, item_id: int, now: datetime) -> None:
-        await self._outbox.sent(item_id, now)
-
-    async def unreachable(self, item_id: int, now: datetime, error: str) -> None:
-        await self._outbox.unreachable(item_id, now, error)
-
-    async def retry_later(self, item_id: int, now: datetime, error: str) -> OutboxStatus:
-        """Back off, or give up (FAILED) after MAX_ATTEMPTS."""
-        return await self._outbox.retry_later(item_id, now, error)
 
     # --- the admins' view ------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from domain.cases import CaseStatus, clamp_page, page_count
+from domain.cases import CaseStatus, page_count
 from domain.comuni import Comune
 from domain.contacts import (
     PAGE_SIZE,
@@ -25,6 +25,7 @@ from domain.contacts import (
 )
 from storage import audit
 from storage.db import Connection, Database, Row, parse_utc, utc_now_text
+from storage.paging import fetch_page
 
 _DATA_COLUMNS = (
     "role",
@@ -188,14 +189,14 @@ class ContactsRepository:
 
     async def page(self, case_id: int, page: int, size: int = PAGE_SIZE) -> ContactPage:
         """One page of the case's contacts, oldest first; `page` is clamped to the real ones."""
-        row = await self._db.fetchone(
-            "SELECT COUNT(*) AS n FROM contacts WHERE case_id = ?", (case_id,)
-        )
-        total = int(row["n"]) if row else 0
-        current = clamp_page(page, total, size)
-        rows = await self._db.fetchall(
-            "SELECT * FROM contacts WHERE case_id = ? ORDER BY id LIMIT ? OFFSET ?",
-            (case_id, size, (current - 1) * size),
+        rows, current, total = await fetch_page(
+            self._db,
+            columns="*",
+            source="contacts WHERE case_id = ?",
+            params=(case_id,),
+            order="id",
+            page=page,
+            size=size,
         )
         return ContactPage(
             items=[_contact(r) for r in rows],

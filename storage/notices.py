@@ -3,12 +3,11 @@ read by the delivery job (reminders/notices.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from domain.notices import NoticeKind, ReferentNotice
-from domain.outbox import OutboxStatus
 from storage.db import Connection, Database, Row, parse_utc, utc_now_text
-from storage.outbox import Outbox, OutboxTable
+from storage.outbox import Outbox, OutboxDelivery, OutboxTable
 
 
 async def queue(
@@ -45,7 +44,7 @@ def _notice(row: Row) -> ReferentNotice:
     )
 
 
-class NoticesRepository:
+class NoticesRepository(OutboxDelivery):
     def __init__(self, db: Database) -> None:
         self._db = db
         self._outbox = Outbox(db, OutboxTable.REFERENT_NOTICES)
@@ -64,19 +63,3 @@ class NoticesRepository:
             "SELECT * FROM referent_notices WHERE referent_id = ? ORDER BY id", (referent_id,)
         )
         return [_notice(row) for row in rows]
-
-    # Claiming and recording how a send ended are every outbox's (storage.outbox).
-
-    async def claim(self, item: ReferentNotice, now: datetime, hold: timedelta) -> bool:
-        """Take a pending notice for one attempt; False if another run took it first."""
-        return await self._outbox.claim(item.id, item.attempts, now, hold)
-
-    async def sent(self, item_id: int, now: datetime) -> None:
-        await self._outbox.sent(item_id, now)
-
-    async def unreachable(self, item_id: int, now: datetime, error: str) -> None:
-        await self._outbox.unreachable(item_id, now, error)
-
-    async def retry_later(self, item_id: int, now: datetime, error: str) -> OutboxStatus:
-        """Back off, or give up (FAILED) after MAX_ATTEMPTS."""
-        return await self._outbox.retry_later(item_id, now, error)

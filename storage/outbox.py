@@ -3,13 +3,15 @@ how it ended (sent, unreachable, tried again later with back-off, given up).
 
 A table is an outbox when it has the columns of `ats_outbox` (migration 007): id, status,
 attempts, next_attempt_at, last_error, sent_at. What a row carries and which rows are due
-is its repository's business (`storage.closing`, `storage.notices`); they delegate here.
+is its repository's business (`storage.closing`, `storage.notices`, …); each inherits
+`OutboxDelivery`, which delegates here.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from domain.outbox import MAX_ATTEMPTS, OutboxStatus, next_attempt
 from storage.db import Database, utc_now_text
@@ -81,3 +83,38 @@ class Outbox:
                     item_id,
                 ),
             )
+
+
+class OutboxRow(Protocol):
+    """An outbox row as its repository reads it: what claiming it needs."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+
+class OutboxDelivery:
+    """The delivery half of an outbox's repository (what reminders.outbox.OutboxStore asks
+    for): claiming a row and recording how its send ended, all `Outbox`'s. A repository
+    inherits it and sets `_outbox` to its table's Outbox."""
+
+    _outbox: Outbox
+
+    async def claim(self, item: OutboxRow, now: datetime, hold: timedelta) -> bool:
+        """Take a pending row for one attempt; False if another run took it first.
+
+        The attempt is counted and the row pushed `hold` ahead before sending, so a crash
+        mid-send leaves it to be retried later, never twice at once."""
+        return await self._outbox.claim(item.id, item.attempts, now, hold)
+
+    async def sent(self, item_id: int, now: datetime) -> None:
+        await self._outbox.sent(item_id, now)
+
+    async def unreachable(self, item_id: int, now: datetime, error: str) -> None:
+        await self._outbox.unreachable(item_id, now, error)
+
+    async def retry_later(self, item_id: int, now: datetime, error: str) -> OutboxStatus:
+        """Back off, or give up (FAILED) after MAX_ATTEMPTS."""
+        return await self._outbox.retry_later(item_id, now, error)

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.retention import ClosedCaseAge, LastRun, cutoff
 from storage import audit
 from storage.db import Connection, Database, DatabaseUnavailable, parse_utc, utc_now_text
+from storage.erasure import secure_delete
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +215,7 @@ class RetentionRepository:
         async with self._db.transaction(offload=True) as conn:
             due = await _due(conn, params)
             sent_home = await _sent_home_due(conn, params)
-            secure = await _secure_delete(conn, True)
-            try:
+            async with secure_delete(conn):
                 drafts = await _delete_idle_drafts(conn, now, draft_days)
                 if due or sent_home:
                     # The lock of migration 007 opens for this transaction only.
@@ -228,8 +228,6 @@ class RetentionRepository:
                     by_ats = _count(due, sent_home)
                     await _record(conn, now, days, limit, by_ats, due)
                     await conn.execute("DELETE FROM retention_guard")
-            finally:
-                await _secure_delete(conn, secure)
         return Purge(
             at=now,
             cutoff=limit,
@@ -254,15 +252,6 @@ async def _due(conn: Connection, params: dict[str, str]) -> Due:
     # Sorted here: an ORDER BY c.id made SQLite walk every case by its id instead of the
     # index of the closed ones (cases_closed).
     return sorted((int(r[0]), str(r[1]), int(r[2])) for r in rows)
-
-
-async def _secure_delete(conn: Connection, on: bool) -> bool:
-    """Set the connection's `secure_delete` (freed space overwritten with zeros) and return
-    what it was, to put it back."""
-    async with conn.execute("PRAGMA secure_delete") as cursor:
-        row = await cursor.fetchone()
-    await conn.execute(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
-    return bool(row[0]) if row is not None else False
 
 
 async def _delete_drafts(conn: Connection, params: dict[str, str]) -> tuple[Draft, ...]:

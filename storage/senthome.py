@@ -4,7 +4,7 @@ and their outbox to the ATS admins. The lock after 24 hours is the database's (t
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,7 +22,7 @@ from domain.senthome import (
 )
 from storage import audit
 from storage.db import Connection, Database, Row, parse_utc, utc_now_text
-from storage.outbox import Outbox, OutboxTable
+from storage.outbox import Outbox, OutboxDelivery, OutboxTable
 
 
 class ReportLocked(Exception):
@@ -98,7 +98,7 @@ _LIST = (
 )
 
 
-class SentHomeRepository:
+class SentHomeRepository(OutboxDelivery):
     def __init__(self, db: Database) -> None:
         self._db = db
         self._outbox = Outbox(db, OutboxTable.SENT_HOME)
@@ -484,18 +484,6 @@ class SentHomeRepository:
             (utc_now_text(now), report_id, report_id),
         )
         return [_notice(row) for row in rows]
-
-    async def claim(self, item: SentHomeNotice, now: datetime, hold: timedelta) -> bool:
-        return await self._outbox.claim(item.id, item.attempts, now, hold)
-
-    async def sent(self, item_id: int, now: datetime) -> None:
-        await self._outbox.sent(item_id, now)
-
-    async def unreachable(self, item_id: int, now: datetime, error: str) -> None:
-        await self._outbox.unreachable(item_id, now, error)
-
-    async def retry_later(self, item_id: int, now: datetime, error: str) -> OutboxStatus:
-        return await self._outbox.retry_later(item_id, now, error)
 
 
 async def _fetch(conn: Connection, report_id: int) -> SentHomeReport | None:

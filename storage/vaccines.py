@@ -4,9 +4,8 @@ school's follow-up, and who holds the "vaccini" role of a plesso (issue 18)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from domain.outbox import OutboxStatus
 from domain.vaccines import (
     AnswerRow,
     Campaign,
@@ -21,7 +20,8 @@ from domain.vaccines import (
 )
 from storage import audit
 from storage.db import Database, Row, parse_utc, utc_now_text
-from storage.outbox import Outbox, OutboxTable
+from storage.erasure import secure_delete
+from storage.outbox import Outbox, OutboxDelivery, OutboxTable
 
 
 def _pupil(row: Row) -> StoredPupil:
@@ -43,7 +43,7 @@ def _pupil(row: Row) -> StoredPupil:
     )
 
 
-class VaccinesRepository:
+class VaccinesRepository(OutboxDelivery):
     def __init__(self, db: Database) -> None:
         self._db = db
         self._outbox = Outbox(db, OutboxTable.VACCINE_NOTICES)
@@ -372,18 +372,6 @@ class VaccinesRepository:
             for row in rows
         ]
 
-    async def claim(self, item: VaccineNotice, now: datetime, hold: timedelta) -> bool:
-        return await self._outbox.claim(item.id, item.attempts, now, hold)
-
-    async def sent(self, item_id: int, now: datetime) -> None:
-        await self._outbox.sent(item_id, now)
-
-    async def unreachable(self, item_id: int, now: datetime, error: str) -> None:
-        await self._outbox.unreachable(item_id, now, error)
-
-    async def retry_later(self, item_id: int, now: datetime, error: str) -> OutboxStatus:
-        return await self._outbox.retry_later(item_id, now, error)
-
     async def purge_through(self, year: int, *, now: datetime) -> int:
         """Retention: the school-side data of the campaigns up to `year` (pupils, lists,
         campaigns, notices), in one transaction with `secure_delete` on (freed pages zeroed);
@@ -396,10 +384,7 @@ class VaccinesRepository:
             ) as cursor:
                 row = await cursor.fetchone()
             pupils = int(row[0]) if row else 0
-            async with conn.execute("PRAGMA secure_delete") as cursor:
-                secure = await cursor.fetchone()
-            await conn.execute("PRAGMA secure_delete = ON")
-            try:
+            async with secure_delete(conn):
                 await conn.execute(
                     "DELETE FROM vaccine_pupils WHERE list_id IN"
                     " (SELECT id FROM vaccine_lists WHERE year <= ?)",
@@ -417,8 +402,4 @@ class VaccinesRepository:
                         entity_id=str(year),
                         details={"pupils": pupils},
                     )
-            finally:
-                await conn.execute(
-                    f"PRAGMA secure_delete = {'ON' if secure and secure[0] else 'OFF'}"
-                )
         return pupils

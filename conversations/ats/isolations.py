@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from enum import IntEnum, auto
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -18,8 +17,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot import keyboards
@@ -28,11 +25,11 @@ from bot.callbacks import Buttons
 from bot.catalog import citizens as texts
 from bot.catalog import common, error_text, plural, render
 from bot.context import BotContext
-from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.ats.export import export_labels
 from conversations.citizens.household import member_line
+from conversations.common.csv_upload import FileDraft, Step, read_upload, reason, upload_handler
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
 from domain.comuni import comune_by_code, label
@@ -59,15 +56,7 @@ def _today(context: BotContext) -> date:
 # --- /positivi ----------------------------------------------------------------------------
 
 
-class Step(IntEnum):
-    FILE = auto()
-
-
 flow: Flow[Step] = Flow("citizen_register", Step, file_steps=[Step.FILE])
-
-
-class RegisterDraft(FlowDraft):
-    """Nothing to remember but the step (waiting for the file)."""
 
 
 @flow.asker
@@ -77,7 +66,7 @@ async def ask(update: Update, context: BotContext, step: Step, data: dict[str, A
 
 @requires(Role.ADMIN)
 async def register(update: Update, context: BotContext) -> Step:
-    return await flow.go(update, context, Step.FILE, RegisterDraft().dump())
+    return await flow.go(update, context, Step.FILE, FileDraft().dump())
 
 
 def _ats_of(context: BotContext) -> str | None:
@@ -92,14 +81,9 @@ async def register_file(update: Update, context: BotContext) -> Step | int:
         # The register belongs to one ATS: a regional admin does not load one.
         await reply(update, texts.REGISTER_REGIONAL)
         return ConversationHandler.END
-    telegram_file = await update.message.document.get_file()
-    content = bytes(await telegram_file.download_as_bytearray())
     today = _today(context)
-    try:
-        parsed = await asyncio.to_thread(parse_register_csv, content, today)
-    except ValidationFailed as error:
-        await reply(update, error_text(error))
-        await flow.ask(update, context, Step.FILE, RegisterDraft().dump())
+    parsed = await read_upload(update, context, flow, lambda data: parse_register_csv(data, today))
+    if parsed is None:
         return Step.FILE
     services = context.services
     loaded = await citizens.load_register(services, context.actor, ats_code, parsed, services.now())
@@ -111,8 +95,7 @@ async def register_file(update: Update, context: BotContext) -> Step | int:
     )
     if loaded.refused:
         lines = [
-            render(texts.REGISTER_REFUSED_LINE, line=e.line)
-            + error_text(ValidationFailed(e.code, **e.params))
+            render(texts.REGISTER_REFUSED_LINE, line=e.line) + reason(e)
             for e in loaded.refused[:MAX_LISTED_ERRORS]
         ]
         summary += texts.REGISTER_REFUSED_HEADER + "\n" + "\n".join(lines)
@@ -480,10 +463,7 @@ async def link_chat(update: Update, context: BotContext) -> None:
 
 
 def build() -> FlowHandler:
-    return flow.handler(
-        entry_points=[CommandHandler("positivi", register)],
-        states={Step.FILE: [MessageHandler(filters.Document.ALL, register_file)]},
-    )
+    return upload_handler(flow, "positivi", register, register_file)
 
 
 def handlers() -> list[CommandHandler[BotContext, None] | CallbackQueryHandler[BotContext, None]]:

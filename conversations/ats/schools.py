@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-from enum import IntEnum, auto
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import ConversationHandler
 
 from bot.access import requires
 from bot.catalog import admin as texts
-from bot.catalog import common, error_text, render
+from bot.catalog import common, render
 from bot.context import BotContext
-from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.replies import reply
+from conversations.common.csv_upload import FileDraft, Step, read_upload, reason, upload_handler
 from domain.access import Actor, Role
-from domain.errors import ValidationFailed
 from domain.schools import RowError, parse_schools_csv
 from services import registry
 from services.registry import SchoolsImported
@@ -26,15 +23,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_LISTED_ERRORS = 30
 
 
-class Step(IntEnum):
-    FILE = auto()
-
-
 flow: Flow[Step] = Flow("schools", Step, file_steps=[Step.FILE])
-
-
-class SchoolsDraft(FlowDraft):
-    """The flow's draft: nothing to remember but the step (waiting for the file)."""
 
 
 def _scope(actor: Actor) -> str:
@@ -58,7 +47,7 @@ async def schools(update: Update, context: BotContext) -> Step:
             sentinel=counts.sentinel,
         ),
     )
-    return await flow.go(update, context, Step.FILE, SchoolsDraft().dump())
+    return await flow.go(update, context, Step.FILE, FileDraft().dump())
 
 
 @requires(Role.ADMIN)
@@ -68,13 +57,9 @@ async def file_received(update: Update, context: BotContext) -> Step | int:
     if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
         await reply(update, render(texts.SCHOOLS_FILE_TOO_BIG, max_mb=MAX_FILE_BYTES // 2**20))
         return Step.FILE
-    telegram_file = await document.get_file()
-    content = bytes(await telegram_file.download_as_bytearray())
-    try:
-        parsed = await asyncio.to_thread(parse_schools_csv, content)
-    except ValidationFailed as error:
-        await reply(update, render(texts.SCHOOLS_REFUSED_WHOLE, reason="") + error_text(error))
-        await flow.ask(update, context, Step.FILE, SchoolsDraft().dump())
+    refused = render(texts.SCHOOLS_REFUSED_WHOLE, reason="")
+    parsed = await read_upload(update, context, flow, parse_schools_csv, refused=refused)
+    if parsed is None:
         return Step.FILE
     services = context.services
     imported = await registry.import_schools(services, context.actor, parsed, services.now())
@@ -98,8 +83,7 @@ def _refused_rows(errors: list[RowError]) -> str:
     if not errors:
         return ""
     lines = [
-        render(texts.SCHOOLS_REFUSED_LINE, line=error.line, reason="")
-        + error_text(ValidationFailed(error.code, **error.params))
+        render(texts.SCHOOLS_REFUSED_LINE, line=error.line, reason="") + reason(error)
         for error in errors[:MAX_LISTED_ERRORS]
     ]
     if len(errors) > MAX_LISTED_ERRORS:
@@ -108,7 +92,4 @@ def _refused_rows(errors: list[RowError]) -> str:
 
 
 def build() -> FlowHandler:
-    return flow.handler(
-        entry_points=[CommandHandler("scuole", schools)],
-        states={Step.FILE: [MessageHandler(filters.Document.ALL, file_received)]},
-    )
+    return upload_handler(flow, "scuole", schools, file_received)

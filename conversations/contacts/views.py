@@ -12,12 +12,13 @@ from telegram import InlineKeyboardMarkup
 from bot import keyboards
 from bot.catalog import cases as case_texts
 from bot.catalog import closing as closing_texts
-from bot.catalog import common, error_text, plural, render
+from bot.catalog import common, plural, render
 from bot.catalog import contacts as texts
 from bot.catalog.validation import ROLE_LABELS
 from bot.forms import pairs, plain_value
 from conversations.cases.views import CASES, CLOSE, CLOSE_ASK
 from conversations.cases.views import VIEW as CASE_VIEW
+from conversations.common.csv_upload import reason
 from conversations.contacts.buttons import (
     CONTACTS,
     DELETE,
@@ -38,7 +39,6 @@ from domain.contacts import (
     ContactWindow,
 )
 from domain.dates import format_date
-from domain.errors import ValidationFailed
 from domain.people import format_phone
 from domain.schools import RowError
 
@@ -201,7 +201,7 @@ def _reasons(errors: Sequence[RowError]) -> dict[int, str]:
     """Each refused line's reasons, joined."""
     found: dict[int, list[str]] = {}
     for error in errors:
-        text = error_text(ValidationFailed(error.code, **error.params))
+        text = reason(error)
         found.setdefault(error.line, []).append(text)
     return {line: " ".join(reasons) for line, reasons in found.items()}
 

@@ -5,9 +5,7 @@ are told, with the first alternative), /verifica checks a school pass at the swa
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
-from enum import IntEnum, auto
 from typing import Any
 
 from telegram import ReplyKeyboardMarkup, Update
@@ -17,21 +15,20 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
     filters,
 )
 
 from bot import keyboards
 from bot.access import public, requires
 from bot.callbacks import Buttons
-from bot.catalog import common, error_text, render
+from bot.catalog import common, render
 from bot.catalog import swabs as texts
 from bot.context import BotContext
-from bot.drafts import FlowDraft
 from bot.flows import Flow, FlowHandler
 from bot.menus import set_citizen_menu
 from bot.replies import answer_tap, close_buttons, reply
 from conversations.citizens.common import MENU_KEYBOARD
+from conversations.common.csv_upload import FileDraft, Step, read_upload, reason, upload_handler
 from conversations.swabs.booking import local_now
 from domain.access import Role
 from domain.codice_fiscale import mask_codice_fiscale
@@ -62,8 +59,7 @@ def _today(context: BotContext) -> date:
 
 def _refused_lines(refused: list[RowError]) -> str:
     lines = [
-        render(texts.REFUSED_LINE, line=e.line) + error_text(ValidationFailed(e.code, **e.params))
-        for e in refused[:MAX_LISTED_ERRORS]
+        render(texts.REFUSED_LINE, line=e.line) + reason(e) for e in refused[:MAX_LISTED_ERRORS]
     ]
     return texts.SLOTS_REFUSED_HEADER + "\n" + "\n".join(lines) if lines else ""
 
@@ -71,17 +67,9 @@ def _refused_lines(refused: list[RowError]) -> str:
 # --- /puntitampone --------------------------------------------------------------------------
 
 
-class Step(IntEnum):
-    FILE = auto()
-
-
 points_flow: Flow[Step] = Flow("swab_points", Step, file_steps=[Step.FILE])
 results_flow: Flow[Step] = Flow("swab_results", Step, file_steps=[Step.FILE])
 referrals_flow: Flow[Step] = Flow("swab_referrals", Step, file_steps=[Step.FILE])
-
-
-class FileDraft(FlowDraft):
-    """Nothing to remember but the step (waiting for the file)."""
 
 
 @points_flow.asker
@@ -103,12 +91,17 @@ async def ask_referrals(
     await reply(update, texts.ASK_REFERRALS)
 
 
-@requires(Role.ADMIN)
-async def referrals(update: Update, context: BotContext) -> Step | int:
+async def _ats_upload(update: Update, context: BotContext, flow: Flow[Step]) -> Step | int:
+    """The question of an upload that belongs to one ATS: a regional admin loads none."""
     if context.actor.admin_ats is None:
         await reply(update, texts.REGIONAL_ONLY_ATS)
         return ConversationHandler.END
-    return await referrals_flow.go(update, context, Step.FILE, FileDraft().dump())
+    return await flow.go(update, context, Step.FILE, FileDraft().dump())
+
+
+@requires(Role.ADMIN)
+async def referrals(update: Update, context: BotContext) -> Step | int:
+    return await _ats_upload(update, context, referrals_flow)
 
 
 @requires(Role.ADMIN)
@@ -117,13 +110,13 @@ async def referrals_file(update: Update, context: BotContext) -> Step | int:
     if ats_code is None:
         await reply(update, texts.REGIONAL_ONLY_ATS)
         return ConversationHandler.END
-    content = await _download(update)
-    try:
-        rows, errors = await asyncio.to_thread(parse_referrals_csv, content, _today(context))
-    except ValidationFailed as error:
-        await reply(update, error_text(error))
-        await referrals_flow.ask(update, context, Step.FILE, FileDraft().dump())
+    today = _today(context)
+    read = await read_upload(
+        update, context, referrals_flow, lambda data: parse_referrals_csv(data, today)
+    )
+    if read is None:
         return Step.FILE
+    rows, errors = read
     services = context.services
     issued = await swabs.load_referrals(services, context.actor, ats_code, rows, services.now())
     await reply(update, render(texts.REFERRALS_RESULT, added=len(issued)) + _refused_lines(errors))
@@ -154,16 +147,7 @@ async def referrals_file(update: Update, context: BotContext) -> Step | int:
 
 @requires(Role.ADMIN)
 async def points(update: Update, context: BotContext) -> Step | int:
-    if context.actor.admin_ats is None:
-        await reply(update, texts.REGIONAL_ONLY_ATS)
-        return ConversationHandler.END
-    return await points_flow.go(update, context, Step.FILE, FileDraft().dump())
-
-
-async def _download(update: Update) -> bytes:
-    assert update.message is not None and update.message.document is not None
-    telegram_file = await update.message.document.get_file()
-    return bytes(await telegram_file.download_as_bytearray())
+    return await _ats_upload(update, context, points_flow)
 
 
 @requires(Role.ADMIN)
@@ -172,12 +156,9 @@ async def points_file(update: Update, context: BotContext) -> Step | int:
     if ats_code is None:
         await reply(update, texts.REGIONAL_ONLY_ATS)
         return ConversationHandler.END
-    content = await _download(update)
-    try:
-        parsed = await asyncio.to_thread(parse_slots_csv, content, _today(context))
-    except ValidationFailed as error:
-        await reply(update, error_text(error))
-        await points_flow.ask(update, context, Step.FILE, FileDraft().dump())
+    today = _today(context)
+    parsed = await read_upload(update, context, points_flow, lambda d: parse_slots_csv(d, today))
+    if parsed is None:
         return Step.FILE
     services = context.services
     loaded = await swabs.load_slots(services, context.actor, ats_code, parsed, services.now())
@@ -254,13 +235,13 @@ async def results(update: Update, context: BotContext) -> Step:
 
 @requires(Role.ADMIN)
 async def results_file(update: Update, context: BotContext) -> Step | int:
-    content = await _download(update)
-    try:
-        rows, errors = await asyncio.to_thread(parse_results_csv, content, _today(context))
-    except ValidationFailed as error:
-        await reply(update, error_text(error))
-        await results_flow.ask(update, context, Step.FILE, FileDraft().dump())
+    today = _today(context)
+    read = await read_upload(
+        update, context, results_flow, lambda data: parse_results_csv(data, today)
+    )
+    if read is None:
         return Step.FILE
+    rows, errors = read
     services = context.services
     done = await swabs.post_results(services, context.actor, rows, errors, services.now())
     for posted in done.posted:
@@ -512,18 +493,9 @@ def staff_link() -> CommandHandler[BotContext, None]:
 
 def build() -> list[FlowHandler]:
     return [
-        points_flow.handler(
-            entry_points=[CommandHandler("puntitampone", points)],
-            states={Step.FILE: [MessageHandler(filters.Document.ALL, points_file)]},
-        ),
-        results_flow.handler(
-            entry_points=[CommandHandler("esiti", results)],
-            states={Step.FILE: [MessageHandler(filters.Document.ALL, results_file)]},
-        ),
-        referrals_flow.handler(
-            entry_points=[CommandHandler("segnalazioni", referrals)],
-            states={Step.FILE: [MessageHandler(filters.Document.ALL, referrals_file)]},
-        ),
+        upload_handler(points_flow, "puntitampone", points, points_file),
+        upload_handler(results_flow, "esiti", results, results_file),
+        upload_handler(referrals_flow, "segnalazioni", referrals, referrals_file),
     ]
 
 

@@ -18,6 +18,7 @@ from bot.catalog import error_text, plural, render
 from bot.catalog import vaccines as texts
 from bot.context import BotContext
 from bot.replies import answer_tap, close_buttons, reply
+from conversations.common.csv_upload import reason
 from conversations.vaccines.common import (
     MAX_LISTED,
     day,
@@ -241,8 +242,7 @@ def row_errors(errors: list[RowError]) -> str:
     if not errors:
         return ""
     lines = [
-        render(texts.ROW_ERROR, line=error.line, reason="")
-        + error_text(ValidationFailed(error.code, **error.params))
+        render(texts.ROW_ERROR, line=error.line, reason="") + reason(error)
         for error in errors[:MAX_LISTED]
     ]
     if len(errors) > MAX_LISTED:

@@ -195,3 +195,23 @@ def test_the_register_refuses_a_codice_fiscale_twice() -> None:
         [2],
         [(3, "register_duplicate_cf")],
     )
+
+
+@EACH
+def test_a_malformed_record_names_the_line_it_starts_on(kind: str) -> None:
+    parse, header, good, *_ = CASES[kind]
+    quoted = good.replace(";", ';"two\nlines";', 1)  # one record over lines 2-3
+    with pytest.raises(ValidationFailed) as refused:
+        parse(_file(header, quoted, good, '"unterminated' + "x" * 200_000))
+    assert (refused.value.code, refused.value.params) == ("csv_malformed", {"line": 5})
+
+
+def test_the_register_names_an_unknown_or_ambiguous_comune() -> None:
+    header, good = CASES["register"][1], CASES["register"][2]
+    unknown = good.removesuffix(";") + ";  Atlantide  "
+    ambiguous = good.removesuffix(";") + ";Castro"
+    parsed = parse_register_csv(_file(header, unknown, ambiguous), TODAY)
+    assert [(e.line, e.code, e.params) for e in parsed.errors] == [
+        (2, "csv_comune_unknown", {"comune": "Atlantide"}),
+        (3, "csv_comune_ambiguous", {"comune": "Castro", "options": "Castro (BG), Castro (LE)"}),
+    ]

@@ -376,3 +376,14 @@ def test_school_rules_raise_only_validation_failed(text: str) -> None:
     ):
         with contextlib.suppress(ValidationFailed):
             rule(text)
+
+
+def test_a_malformed_record_names_the_line_it_starts_on() -> None:
+    # A quoted field over two lines (line 2-3), then an unterminated one from line 4.
+    data = csv_bytes(
+        HEADER,
+        'MIEE8AB01T,"Primaria\nVia dei Tigli",Milano,,primaria,no,ATS-MILANO',
+        '"unterminated' + "x" * 200_000,
+    )
+    error = refused("csv_malformed", parse_schools_csv, data)
+    assert error.params == {"line": 4}

@@ -121,6 +121,10 @@ def test_bad_pasted_lines_are_refused_with_their_number_and_reasons() -> None:
         (8, "csv_comune_ambiguous"),
     ]
     assert found.refused_lines == [3, 4, 5, 6, 7, 8]
+    assert [e.params for e in found.errors[-2:]] == [
+        {"comune": "Atlantide"},
+        {"comune": "Samone", "options": "Samone (TO), Samone (TN)"},
+    ]
 
 
 def test_a_pasted_list_may_start_with_a_header() -> None:

@@ -51,6 +51,7 @@ from storage.cases import CasesRepository
 from storage.citizens import CitizensRepository
 from storage.contacts import ContactsRepository
 from storage.db import Database
+from storage.outbox import OutboxRow
 from storage.registry import InvitationsRepository
 from storage.swabs import SwabsRepository
 
@@ -515,6 +516,8 @@ class Samples:
                 update={"codice_fiscale": "BNCLRA10A41F205Y", "phone": "+393330000002"}
             ),
             Comune: lambda: Comune(code="F205", name="Milano", province="MI"),
+            # The row an outbox's `claim` takes (storage.outbox.OutboxDelivery): id, attempts.
+            OutboxRow: lambda: types.SimpleNamespace(id=f.min_ids.get("ats_outbox", 1), attempts=0),
             ZoneInfo: lambda: ROME,
             datetime: lambda: NOW,
             date: lambda: f.days[-1],

@@ -128,3 +128,31 @@ async def test_a_campaign_past_its_date_leaves_no_trace_in_the_file(
         assert conn.execute("SELECT COUNT(*) FROM vaccine_notices").fetchone() == (0,)
     assert [p.surname for p in await repo.pupils(PLESSO, 2027, sent=False)] == [NEW_SURNAME]
     assert new
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["ends", "fails"])
+async def test_the_purge_zeroes_what_it_deletes_and_puts_secure_delete_back(
+    db: Database, monkeypatch: pytest.MonkeyPatch, fails: bool
+) -> None:
+    repo = VaccinesRepository(db)
+    await repo.save_draft(
+        PLESSO, 2026, ListKind.FIRST, [pupil(OLD_SURNAME, "ZPPNNA16A41F205X")], 0, actor=1, now=NOW
+    )
+    seen: list[int] = []
+
+    async def record(conn: object, **kwargs: object) -> None:
+        # The audit row is written after the DELETEs, still inside the block.
+        async with db.writer.execute("PRAGMA secure_delete") as cursor:
+            row = await cursor.fetchone()
+        seen.append(int(row[0]) if row else -1)
+        if fails:
+            raise RuntimeError("the power went out")
+
+    monkeypatch.setattr("storage.vaccines.audit.record", record)
+    await db.writer.execute("PRAGMA secure_delete = OFF")  # whatever the build's default
+    with pytest.raises(RuntimeError) if fails else contextlib.nullcontext():
+        assert await repo.purge_through(2026, now=NOW) == 1
+    assert seen == [1]
+    async with db.writer.execute("PRAGMA secure_delete") as cursor:
+        assert tuple(await cursor.fetchone() or ()) == (0,)
+    assert len(await repo.pupils(PLESSO, 2026, sent=False)) == (1 if fails else 0)
