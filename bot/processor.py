@@ -12,6 +12,10 @@ arrives after a restart is skipped too. An update the process died while handlin
 recorded, so Telegram's second delivery of it (if any) is handled. The ids of the updates
 finished in one turn of the event loop are recorded together, in one transaction, and each
 update's handling ends only once its id is on disk.
+
+At most MAX_RUNNING updates are handled at once, counted past their chat's lock: an update
+waiting for its own chat's previous one holds no place, so a referent typing ahead (or a
+slow export in one chat) never keeps the other chats waiting.
 """
 
 from __future__ import annotations
@@ -32,8 +36,14 @@ from storage.updates import ProcessedUpdates
 
 log = logging.getLogger(__name__)
 
-# Large enough never to be the bottleneck: the real limits are the per-chat locks.
+# python-telegram-bot's own cap, taken before the chat's lock: large enough never to be the
+# bottleneck (ours, MAX_RUNNING, is taken after it).
 MAX_CONCURRENT = 4096
+# Updates handled at once. Each one being handled holds its handler's frames, its requests
+# and aiohttp's objects (about 30 KB); with a thousand referents starting at once that was
+# 37 MB of the peak (benchmarks/load.py, N=1,000: 120 MB; 113 MB with this cap, at the same
+# or better throughput). Far above what Telegram lets a bot send (about 30 messages a second).
+MAX_RUNNING = 128
 _SEEN_UPDATES = 10_000
 _PRUNE_EVERY = 1_000  # updates recorded between two prunings of the stored ids
 # After the database refused to record an id, how long not to try again: while another
@@ -47,10 +57,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self,
         max_concurrent_updates: int = MAX_CONCURRENT,
         *,
+        max_running: int = MAX_RUNNING,
         store: ProcessedUpdates | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
+        self._running = asyncio.Semaphore(max_running)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._seen: OrderedDict[int, None] = OrderedDict()
@@ -89,6 +101,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 del self._locks[chat_id]
 
     async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        async with self._running:
+            await self._handle(update, coroutine)
+
+    async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
         try:
             await coroutine
             if isinstance(update, Update):

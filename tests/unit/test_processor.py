@@ -76,3 +76,48 @@ async def test_locks_are_released_when_idle() -> None:
 
     await asyncio.gather(*(processor.process_update(update(i, i), work()) for i in range(50)))
     assert processor._locks == {} and processor._waiting == {}
+
+
+async def test_at_most_max_running_updates_are_handled_at_once() -> None:
+    processor = PerChatUpdateProcessor(max_running=2)
+    release = asyncio.Event()
+    started: list[int] = []
+
+    async def work(chat_id: int) -> None:
+        started.append(chat_id)
+        await release.wait()
+
+    tasks = [
+        asyncio.create_task(processor.process_update(update(chat_id, chat_id), work(chat_id)))
+        for chat_id in range(1, 5)
+    ]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert started == [1, 2]  # the other two wait for a place, in arrival order
+    release.set()
+    await asyncio.gather(*tasks)
+    assert started == [1, 2, 3, 4] and processor.processed == 4
+
+
+async def test_an_update_waiting_for_its_chat_holds_no_place() -> None:
+    # One referent's slow update and four typed after it must not keep another chat waiting:
+    # only the slow one holds one of the two places.
+    processor = PerChatUpdateProcessor(max_running=2)
+    release = asyncio.Event()
+    done: list[tuple[int, int]] = []
+
+    async def work(chat_id: int, n: int, slow: bool) -> None:
+        if slow:
+            await release.wait()
+        done.append((chat_id, n))
+
+    tasks = [
+        asyncio.create_task(processor.process_update(update(n, 1), work(1, n, slow=n == 0)))
+        for n in range(5)
+    ]
+    other = asyncio.create_task(processor.process_update(update(100, 2), work(2, 0, slow=False)))
+    await asyncio.wait_for(other, 1)
+    assert done == [(2, 0)]  # chat 1's first is still running, its next ones wait for it
+    release.set()
+    await asyncio.gather(*tasks)
+    assert done == [(2, 0), *((1, n) for n in range(5))]
