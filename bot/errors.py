@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any, NoReturn
+from types import TracebackType
+from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -60,10 +60,36 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def _stopped(task: asyncio.Task[Any]) -> NoReturn:
-    """Our cancel (`stop_waiting`), turned into an error the caller handles."""
-    task.uncancel()
-    raise ShuttingDown from None
+class _Interruptible:
+    """`async with`: the current task is one that `stop_waiting` may end, and that cancel
+    (ours, not another) comes out as ShuttingDown, an error the caller handles. A class, not
+    a generator's context manager: it wraps every Bot API call, where a generator's would cost
+    three times as much as this (a few microseconds a call, benchmarks/load.py)."""
+
+    __slots__ = ("_task", "_tasks")
+
+    def __init__(self, tasks: set[asyncio.Task[Any]]) -> None:
+        self._tasks = tasks
+        self._task: asyncio.Task[Any] | None = None
+
+    async def __aenter__(self) -> None:
+        self._task = asyncio.current_task()
+        if self._task is not None:
+            self._tasks.add(self._task)
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        task = self._task
+        if task is None:  # pragma: no cover - always inside a task
+            return
+        self._tasks.discard(task)
+        if isinstance(error, asyncio.CancelledError) and _STOPPING in error.args:
+            task.uncancel()
+            raise ShuttingDown from None
 
 
 class RetryingRateLimiter(AIORateLimiter):
@@ -120,7 +146,7 @@ class RetryingRateLimiter(AIORateLimiter):
         out a 429 themselves (reminders.sender), so that they too let the bot stop."""
         if self._stopping:
             raise ShuttingDown
-        async with self._interruptible():
+        async with _Interruptible(self._waiting):
             await asyncio.sleep(seconds)
 
     async def process_request(
@@ -132,40 +158,13 @@ class RetryingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JsonResult:
-        # `_interruptible` written out: this runs for every Bot API call, and a generator's
-        # context manager costs more than the rest of this layer (benchmarks/load.py).
-        task = asyncio.current_task()
-        if task is not None:
-            self._waiting.add(task)
         try:
-            return await self._with_retries(
-                self._on_the_wire(callback), args, kwargs, endpoint, data, rate_limit_args
-            )
+            async with _Interruptible(self._waiting):
+                return await self._with_retries(
+                    self._on_the_wire(callback), args, kwargs, endpoint, data, rate_limit_args
+                )
         except _LongFloodWait as wait:
             raise wait.error from None
-        except asyncio.CancelledError as error:
-            if task is None or _STOPPING not in error.args:
-                raise
-            _stopped(task)
-        finally:
-            if task is not None:
-                self._waiting.discard(task)
-
-    @asynccontextmanager
-    async def _interruptible(self) -> AsyncIterator[None]:
-        task = asyncio.current_task()
-        if task is None:  # pragma: no cover - always inside a task
-            yield
-            return
-        self._waiting.add(task)
-        try:
-            yield
-        except asyncio.CancelledError as error:
-            if _STOPPING not in error.args:
-                raise
-            _stopped(task)
-        finally:
-            self._waiting.discard(task)
 
     def _on_the_wire(
         self, callback: Callable[..., Coroutine[Any, Any, JsonResult]]
