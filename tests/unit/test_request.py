@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
 import socket
 import time
@@ -30,6 +29,7 @@ from yarl import URL
 from bot.request import AiohttpRequest, _describe
 from emulator.server import BotApiEmulator
 from tests.emulator.conftest import retry_seconds
+from tests.unit.recording_request import RecordingRequest
 
 TOKEN = "123456:UNIT-TOKEN-abcdefghijklmnopqrstuvwxyz"
 USER = 4242
@@ -78,44 +78,14 @@ def _url(port: int, method: str = "getMe") -> str:
     return f"http://127.0.0.1:{port}/bot{TOKEN}/{method}"
 
 
-class _Recorder(BaseRequest):
-    """A transport that keeps what PTB's Bot hands it and answers as the Bot API would."""
-
-    def __init__(self) -> None:
-        self.data: RequestData | None = None
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: object = BaseRequest.DEFAULT_NONE,
-        write_timeout: object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: object = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        self.data = request_data
-        sent = {"message_id": 1, "date": 0, "chat": {"id": USER, "type": "private"}}
-        return 200, json.dumps({"ok": True, "result": sent}).encode()
-
-
 async def _document_call(upload: InputFile) -> RequestData:
     """What PTB's Bot hands the request for sendDocument(USER, upload), taken from the Bot
     itself (the parameter objects it builds are not public)."""
-    recorder = _Recorder()
-    await Bot(TOKEN, request=recorder, get_updates_request=_Recorder()).send_document(USER, upload)
-    assert recorder.data is not None
-    return recorder.data
+    recorder = RecordingRequest(USER)
+    bot = Bot(TOKEN, request=recorder, get_updates_request=RecordingRequest(USER))
+    await bot.send_document(USER, upload)
+    assert recorder.calls
+    return recorder.calls[-1]
 
 
 # --- calls that work ------------------------------------------------------------------------

@@ -17,14 +17,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
 
 from bot import replies
 from bot.keyboards import Keyboard, column, inline
 from bot.request import _json_parameters, call_unparsed, form_encoded
+from tests.unit.recording_request import CHAT, RecordingRequest
 
 TOKEN = "123456:UNIT-TOKEN-abcdefghijklmnopqrstuvwxyz"
-CHAT = 4242
 
 _labels = st.text(min_size=1, max_size=30)
 _data = st.text(
@@ -39,42 +39,10 @@ def _plain(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
-class _Recorder(BaseRequest):
-    """A transport that keeps what PTB's Bot hands it and answers with a sent message."""
-
-    def __init__(self) -> None:
-        self.calls: list[RequestData] = []
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: object = BaseRequest.DEFAULT_NONE,
-        write_timeout: object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: object = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        assert request_data is not None
-        self.calls.append(request_data)
-        sent = {"message_id": 1, "date": 0, "chat": {"id": CHAT, "type": "private"}}
-        return 200, json.dumps({"ok": True, "result": sent}).encode()
-
-
 async def _body(**parameters: Any) -> tuple[bytes, bytes]:
     """The body of sendMessage(parameters) through call_unparsed: as python-telegram-bot's
     transports encode it (json_parameters, urlencode) and as ours does."""
-    recorder = _Recorder()
+    recorder = RecordingRequest()
     await call_unparsed(Bot(TOKEN, request=recorder), "sendMessage", **parameters)
     (data,) = recorder.calls
     return urlencode(data.json_parameters).encode(), form_encoded(_json_parameters(data))
@@ -142,7 +110,7 @@ _json_values = st.recursive(
 @given(st.dictionaries(st.sampled_from(["chat_id", "message_id", "text", "x"]), _json_values))
 def test_the_parameters_are_dumped_as_ptb_dumps_them(parameters: dict[str, Any]) -> None:
     async def call() -> RequestData:
-        recorder = _Recorder()
+        recorder = RecordingRequest()
         await call_unparsed(Bot(TOKEN, request=recorder), "sendMessage", **parameters)
         return recorder.calls[0]
 
